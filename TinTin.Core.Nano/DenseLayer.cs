@@ -1,0 +1,46 @@
+namespace TinTin.Core
+{
+    /// <summary>
+    /// Fully connected layer: output[o] = Σ_i W[o][i]·input[i] + bias[o]. One output channel per
+    /// row of weights. Forward and backward run the fast kernels in <see cref="DenseKernels"/>.
+    /// </summary>
+    public sealed class DenseLayer : ParameterLayer
+    {
+        private int[] scratch; // shared, ≥ ScratchInts
+
+        public DenseLayer(int inputLength, int outputLength)
+            : base(inputLength, outputLength, outputLength, inputLength) { }
+
+        public override int Kind { get { return LayerKind.Dense; } }
+
+        public override long ForwardMacs { get { return (long)InputLength * OutputLength; } }
+
+        public override int ScratchInts { get { return InputLength + OutputLength; } }
+
+        public override void BindScratch(int[] sharedScratch) { scratch = sharedScratch; }
+
+        public override void Forward(QTensor input, QTensor output)
+        {
+            DenseKernels.Forward(input, Weights, WeightExponent, Bias, BiasExponent, InputLength, OutputLength, scratch, output);
+            long macs = ForwardMacs;
+            Counters.Add(macs, 2L * OutputLength + InputLength, macs + InputLength + 4L * OutputLength, OutputLength);
+        }
+
+        public override void Backward(QTensor input, QTensor output, QTensor outputGrad, QTensor inputGrad)
+        {
+            if (FormsWeightGradients)
+            {
+                int shift = AlignGradientContribution(outputGrad.Exponent + input.Exponent);
+                DenseKernels.BackwardWeights(input, outputGrad, RowOffsets, InputLength, OutputLength, shift, GradientPool);
+                long macs = (long)TrainableChannelCount * InputLength;
+                Counters.Add(macs, TrainableChannelCount, macs * 5 + InputLength + OutputLength, macs * 4);
+            }
+            if (inputGrad != null)
+            {
+                DenseKernels.BackwardInput(outputGrad, Weights, WeightExponent, InputLength, OutputLength, scratch, inputGrad);
+                long macs = ForwardMacs;
+                Counters.Add(macs, 2L * InputLength, macs + OutputLength + 4L * InputLength, InputLength);
+            }
+        }
+    }
+}

@@ -1,0 +1,288 @@
+using System;
+
+namespace TinTin.Core
+{
+    /// <summary>
+    /// A sequential classifier: layers, their activations and gradients, the loss head and the
+    /// training arena, all allocated here once. The per-sample path (Forward, Backward, Step)
+    /// allocates nothing.
+    ///
+    /// Training selection: each parameter layer's ChannelTrainable mask says what the update may
+    /// change. <see cref="ApplySelection"/> plans the backward pass from it: gradient rows in the
+    /// arena for trainable channels only, error propagation only through layers that have a
+    /// trainable layer below them, and no backward at all below the lowest trainable layer.
+    /// </summary>
+    public sealed class Network
+    {
+        public readonly Layer[] Layers;
+        /// <summary>[Layers.Length + 1] activations: [0] the input, [l + 1] the output of layer l.</summary>
+        public readonly QTensor[] Activations;
+        /// <summary>[Layers.Length + 1] loss gradients w.r.t. each activation; [0] is null (never needed).</summary>
+        public readonly QTensor[] Gradients;
+        public readonly SoftmaxCrossEntropy Loss;
+        public readonly OpCounters Counters = new OpCounters();
+
+        private readonly int[] scratch;
+        private readonly int[] gradientArena;   // [TrainingCapacityInts]
+        private readonly int[] velocityArena;   // [TrainingCapacityInts] or null without momentum
+        private readonly bool[] propagatesError; // [Layers.Length], derived in ApplySelection
+        private int lowestTrainableLayer;        // Layers.Length when nothing is trainable
+        private int arenaIntsInUse;
+
+        /// <summary>Ints of gradient arena allocated (the most the selection may use).</summary>
+        public readonly int TrainingCapacityInts;
+
+        /// <summary>When set, Backward propagates the error through every layer (to score channels) and forms no weight gradients.</summary>
+        public bool ScoringMode;
+
+        /// <param name="layers">The layers in order; each one's InputLength equals the previous one's OutputLength.</param>
+        /// <param name="trainingCapacityInts">Gradient arena size in int32s; -1 for enough to train everything.</param>
+        /// <param name="withMomentum">Allocate a velocity arena of the same size.</param>
+        public Network(Layer[] layers, int trainingCapacityInts, bool withMomentum)
+        {
+            if (layers == null || layers.Length == 0) throw new ArgumentException("a network needs at least one layer");
+            for (int l = 1; l < layers.Length; l++)
+                if (layers[l].InputLength != layers[l - 1].OutputLength)
+                    throw new ArgumentException("layer " + l + " takes " + layers[l].InputLength + " values but layer " + (l - 1) + " gives " + layers[l - 1].OutputLength);
+            Layers = layers;
+            int count = layers.Length;
+            Activations = new QTensor[count + 1];
+            Gradients = new QTensor[count + 1];
+            Activations[0] = new QTensor(layers[0].InputLength);
+            int scratchInts = 1;
+            int fullTraining = 0;
+            for (int l = 0; l < count; l++)
+            {
+                Activations[l + 1] = new QTensor(layers[l].OutputLength);
+                Gradients[l + 1] = new QTensor(layers[l].OutputLength);
+                if (layers[l].ScratchInts > scratchInts) scratchInts = layers[l].ScratchInts;
+                ParameterLayer p = layers[l] as ParameterLayer;
+                if (p != null) fullTraining += p.Channels * p.TrainingRowInts;
+                layers[l].Counters = Counters;
+            }
+            if (Layers[count - 1] is ReluLayer) throw new ArgumentException("the last layer gives the logits; it cannot be a ReLU");
+            Loss = new SoftmaxCrossEntropy(layers[count - 1].OutputLength);
+            scratch = new int[scratchInts];
+            for (int l = 0; l < count; l++) layers[l].BindScratch(scratch);
+            TrainingCapacityInts = trainingCapacityInts < 0 ? fullTraining : trainingCapacityInts;
+            gradientArena = new int[TrainingCapacityInts > 0 ? TrainingCapacityInts : 1];
+            velocityArena = withMomentum ? new int[gradientArena.Length] : null;
+            propagatesError = new bool[count];
+            lowestTrainableLayer = count;
+        }
+
+        /// <summary>A multilayer perceptron: Dense → ReLU → … → Dense, He-uniform initialised from seed.</summary>
+        public static Network CreateMlp(int[] sizes, uint seed, int trainingCapacityInts, bool withMomentum)
+        {
+            if (sizes == null || sizes.Length < 2) throw new ArgumentException("an MLP needs an input size and at least one layer size");
+            int denseCount = sizes.Length - 1;
+            Layer[] layers = new Layer[2 * denseCount - 1];
+            int next = 0;
+            for (int d = 0; d < denseCount; d++)
+            {
+                if (sizes[d] <= 0 || sizes[d + 1] <= 0) throw new ArgumentException("layer sizes must be positive");
+                DenseLayer dense = new DenseLayer(sizes[d], sizes[d + 1]);
+                dense.InitializeHeUniform(seed + (uint)(d * 7919), sizes[d]);
+                layers[next++] = dense;
+                if (d < denseCount - 1) layers[next++] = new ReluLayer(sizes[d + 1]);
+            }
+            return new Network(layers, trainingCapacityInts, withMomentum);
+        }
+
+        public QTensor Input { get { return Activations[0]; } }
+        public QTensor Output { get { return Activations[Layers.Length]; } }
+        public int InputLength { get { return Layers[0].InputLength; } }
+        public int ClassCount { get { return Loss.Classes; } }
+        public bool HasMomentum { get { return velocityArena != null; } }
+
+        /// <summary>Runs all layers on <see cref="Input"/>.</summary>
+        public void Forward()
+        {
+            for (int l = 0; l < Layers.Length; l++) Layers[l].Forward(Activations[l], Activations[l + 1]);
+        }
+
+        /// <summary>Forward, then the integer argmax of the logits.</summary>
+        public int Predict()
+        {
+            Forward();
+            return SoftmaxCrossEntropy.ArgMax(Output, ClassCount);
+        }
+
+        /// <summary>
+        /// After Forward: loss and backward for one labelled sample. Adds into the trainable
+        /// channels' gradients (or, in ScoringMode, only propagates the error). Returns the loss
+        /// in Q16 nats.
+        /// </summary>
+        public int Backward(int label)
+        {
+            if (label < 0 || label >= ClassCount) throw new ArgumentException("label " + label + " is outside 0.." + (ClassCount - 1));
+            int top = Layers.Length;
+            Loss.Forward(Output);
+            int loss = Loss.LossQ16(label);
+            int lowest = ScoringMode ? 0 : lowestTrainableLayer;
+            if (lowest >= top) return loss;
+            Loss.Backward(label, Gradients[top]);
+            Counters.Add(0, 8L * ClassCount, 2L * ClassCount, ClassCount);
+            for (int l = top - 1; l >= lowest; l--)
+            {
+                bool propagate = l > 0 && (ScoringMode || propagatesError[l]);
+                Layer layer = Layers[l];
+                ParameterLayer p = layer as ParameterLayer;
+                if (p != null) p.WeightGradientsSuspended = ScoringMode;
+                if (ScoringMode && !propagate && p != null) continue;
+                layer.Backward(Activations[l], Activations[l + 1], Gradients[l + 1], propagate ? Gradients[l] : null);
+            }
+            return loss;
+        }
+
+        /// <summary>Forward and Backward for one sample; returns the loss in Q16 nats.</summary>
+        public int TrainSample(int label)
+        {
+            Forward();
+            return Backward(label);
+        }
+
+        /// <summary>Applies the accumulated gradients of every trainable layer with integer SGD, then clears them.</summary>
+        public void Step(ShiftSum learningRate, ShiftSum momentum)
+        {
+            if (momentum != null && !momentum.IsZero && velocityArena == null)
+                throw new InvalidOperationException("this network was built without momentum state");
+            for (int l = lowestTrainableLayer; l < Layers.Length; l++)
+            {
+                ParameterLayer p = Layers[l] as ParameterLayer;
+                if (p != null && p.HasTrainableChannels) p.ApplyUpdate(learningRate, momentum);
+            }
+        }
+
+        /// <summary>Discards gradients accumulated since the last Step.</summary>
+        public void ZeroGradients()
+        {
+            for (int l = 0; l < Layers.Length; l++)
+            {
+                ParameterLayer p = Layers[l] as ParameterLayer;
+                if (p != null) p.ZeroGradients();
+            }
+        }
+
+        // ---- selection -----------------------------------------------------------------------------
+
+        /// <summary>Marks every channel of every parameter layer trainable (or frozen) and plans the backward pass.</summary>
+        public void SetAllTrainable(bool trainable)
+        {
+            for (int l = 0; l < Layers.Length; l++)
+            {
+                ParameterLayer p = Layers[l] as ParameterLayer;
+                if (p == null) continue;
+                for (int c = 0; c < p.Channels; c++) p.ChannelTrainable[c] = trainable;
+            }
+            ApplySelection();
+        }
+
+        /// <summary>
+        /// Plans the backward pass from the ChannelTrainable masks: assigns gradient rows in the
+        /// arena (throws, changing nothing, when they do not fit), and decides which layers
+        /// propagate the error. Clears gradients and momentum.
+        /// </summary>
+        public void ApplySelection()
+        {
+            int required = RequiredTrainingInts();
+            if (required > TrainingCapacityInts)
+                throw new InvalidOperationException("selection needs " + required + " gradient ints but the arena holds " + TrainingCapacityInts);
+            int offset = 0;
+            lowestTrainableLayer = Layers.Length;
+            for (int l = 0; l < Layers.Length; l++)
+            {
+                ParameterLayer p = Layers[l] as ParameterLayer;
+                if (p == null) continue;
+                offset = p.AssignTrainingRows(gradientArena, velocityArena, offset);
+                if (p.HasTrainableChannels && l < lowestTrainableLayer) lowestTrainableLayer = l;
+                p.ResetVelocity();
+            }
+            arenaIntsInUse = offset;
+            Array.Clear(gradientArena, 0, gradientArena.Length);
+            // Layer l must hand an error to layer l-1 only if something trainable lies below l.
+            for (int l = 0; l < Layers.Length; l++) propagatesError[l] = l > lowestTrainableLayer;
+        }
+
+        /// <summary>Gradient ints the current masks need (before ApplySelection commits them).</summary>
+        public int RequiredTrainingInts()
+        {
+            int required = 0;
+            for (int l = 0; l < Layers.Length; l++)
+            {
+                ParameterLayer p = Layers[l] as ParameterLayer;
+                if (p != null) required += p.RequiredTrainingInts();
+            }
+            return required;
+        }
+
+        /// <summary>Whether layer l hands an error to the layer below under the current selection.</summary>
+        public bool PropagatesError(int layer) { return propagatesError[layer]; }
+
+        /// <summary>Index of the lowest layer with trainable channels; Layers.Length when all are frozen.</summary>
+        public int LowestTrainableLayer { get { return lowestTrainableLayer; } }
+
+        /// <summary>MACs of one backward pass under the current selection (weight gradients and error propagation).</summary>
+        public long BackwardMacs()
+        {
+            long macs = 0;
+            for (int l = lowestTrainableLayer; l < Layers.Length; l++)
+            {
+                ParameterLayer p = Layers[l] as ParameterLayer;
+                if (p == null) continue;
+                macs += (long)p.TrainableChannelCount * p.RowLength;
+                if (propagatesError[l]) macs += p.ForwardMacs;
+            }
+            return macs;
+        }
+
+        /// <summary>MACs of one forward pass.</summary>
+        public long ForwardMacs()
+        {
+            long macs = 0;
+            for (int l = 0; l < Layers.Length; l++) macs += Layers[l].ForwardMacs;
+            return macs;
+        }
+
+        /// <summary>Bytes the backward pass needs under the current selection: activations kept, gradients, optimiser state.</summary>
+        public int BackwardBytes()
+        {
+            MemoryPlan plan = DescribeMemory();
+            return plan.UsedBytesIn(MemoryCategory.Activations) + plan.UsedBytesIn(MemoryCategory.ActivationGradients)
+                + plan.UsedBytesIn(MemoryCategory.Gradients) + plan.UsedBytesIn(MemoryCategory.OptimizerState);
+        }
+
+        /// <summary>Every buffer with its exact bytes and what the current selection uses of it.</summary>
+        public MemoryPlan DescribeMemory()
+        {
+            MemoryPlan plan = new MemoryPlan();
+            for (int l = 0; l < Layers.Length; l++)
+            {
+                ParameterLayer p = Layers[l] as ParameterLayer;
+                if (p == null) continue;
+                string name = "layer" + l;
+                plan.Add(name + ".weights(int8)", MemoryCategory.Weights, p.Weights.Length, p.Weights.Length);
+                plan.Add(name + ".master(int16)", MemoryCategory.MasterWeights, 2 * p.MasterWeights.Length, p.HasTrainableChannels ? 2 * p.TrainableChannelCount * p.RowLength : 0);
+                plan.Add(name + ".bias(int32)", MemoryCategory.MasterWeights, 4 * p.Bias.Length, 4 * p.Bias.Length);
+            }
+            for (int a = 0; a <= Layers.Length; a++)
+            {
+                // Activation a is layer a's input: kept for backward when that layer needs it.
+                bool kept = a < Layers.Length && a >= lowestTrainableLayer
+                    && Layers[a].KeepsInputForBackward(a > 0 && propagatesError[a]);
+                plan.Add("activation" + a + "(int8)", MemoryCategory.Activations, Activations[a].Bytes, kept ? Activations[a].Bytes : 0);
+            }
+            for (int a = 1; a <= Layers.Length; a++)
+            {
+                bool used = a - 1 >= lowestTrainableLayer;
+                plan.Add("activation" + a + ".grad(int8)", MemoryCategory.ActivationGradients, Gradients[a].Bytes, used ? Gradients[a].Bytes : 0);
+            }
+            plan.Add("gradient-arena(int32)", MemoryCategory.Gradients, 4 * gradientArena.Length, 4 * arenaIntsInUse);
+            if (velocityArena != null)
+                plan.Add("velocity-arena(int32)", MemoryCategory.OptimizerState, 4 * velocityArena.Length, 4 * arenaIntsInUse);
+            plan.Add("kernel-scratch(int32)", MemoryCategory.Scratch, 4 * scratch.Length, 4 * scratch.Length);
+            plan.Add("softmax(int32)", MemoryCategory.Scratch, 12 * Loss.Classes, 12 * Loss.Classes);
+            return plan;
+        }
+    }
+}

@@ -1,0 +1,217 @@
+namespace TinTin.Core
+{
+    /// <summary>
+    /// The one requantisation helper of the engine (CMSIS-NN style): every shift, rounding and
+    /// saturation goes through these rules. Fast kernels inline the same arithmetic in their inner
+    /// loops (a call costs thousands of cycles in the nanoFramework interpreter); the reference
+    /// kernels call these functions, and tests prove both agree bit for bit.
+    ///
+    /// Ranges: int8 values are kept in [-127, 127] (symmetric, so negation never overflows);
+    /// int16 master weights in [-32767, 32767]; int32 accumulators saturate at int.MinValue+1 /
+    /// int.MaxValue. Shifts are clamped to [0, 31] on the right and saturate on the left.
+    /// nanoFramework ignores `checked`, so nothing here relies on it.
+    /// </summary>
+    public static class QMath
+    {
+        public const int Int8Max = 127;
+        public const int Int16Max = 32767;
+        public const int Int32Max = 2147483647;
+        public const int Int32Min = -2147483647; // symmetric: -Int32Max
+
+        /// <summary>value / 2^shift rounded to nearest, ties away from zero. shift in [0, 31]; larger shifts give 0.</summary>
+        public static int RoundingShiftRight(int value, int shift)
+        {
+            if (shift <= 0) return value;
+            if (shift > 30) return 0;
+            int half = 1 << (shift - 1);
+            if (value >= 0) return (int)(((uint)value + (uint)half) >> shift);
+            // Negative: round the magnitude, then negate. -(int.MinValue) wraps, so go through uint.
+            uint magnitude = (uint)(-(long)value);
+            return -(int)((magnitude + (uint)half) >> shift);
+        }
+
+        /// <summary>
+        /// value · 2^(-shift): rounds to nearest when shift &gt; 0, shifts left with saturation when
+        /// shift &lt; 0. The rule for moving a value from one exponent to another.
+        /// </summary>
+        public static int ShiftRounded(int value, int shift)
+        {
+            if (shift >= 0) return RoundingShiftRight(value, shift);
+            return ShiftLeftSaturating(value, -shift);
+        }
+
+        /// <summary>value · 2^shift with saturation to the symmetric int32 range.</summary>
+        public static int ShiftLeftSaturating(int value, int shift)
+        {
+            if (value == 0 || shift <= 0) return value;
+            if (shift >= 31) return value > 0 ? Int32Max : Int32Min;
+            int limit = Int32Max >> shift;
+            if (value > limit) return Int32Max;
+            if (value < -limit) return Int32Min;
+            return value << shift;
+        }
+
+        /// <summary>
+        /// value / 2^shift with pseudo-stochastic rounding (after NITI): the discarded low bits
+        /// decide, without a random generator. The top half of the discarded bits is the fraction,
+        /// the bottom half stands in for a uniform random number; round the magnitude up when the
+        /// fraction exceeds it. In expectation the result equals value / 2^shift, so gradients
+        /// smaller than one unit are not all lost. For shift &lt; 2 there are too few bits: round
+        /// to nearest.
+        /// </summary>
+        public static int PseudoStochasticShiftRight(int value, int shift)
+        {
+            if (shift < 2) return RoundingShiftRight(value, shift);
+            if (shift > 30) return 0;
+            bool negative = value < 0;
+            uint magnitude = negative ? (uint)(-(long)value) : (uint)value;
+            uint kept = magnitude >> shift;
+            uint discarded = magnitude & ((1u << shift) - 1u);
+            int half = shift >> 1;
+            uint fraction = discarded >> (shift - half);          // top `half` bits
+            uint pseudoRandom = discarded & ((1u << half) - 1u);  // bottom `half` bits
+            if (fraction > pseudoRandom) kept++;
+            return negative ? -(int)kept : (int)kept;
+        }
+
+        /// <summary>Pseudo-stochastic for right shifts, saturating for left shifts (negative shift).</summary>
+        public static int ShiftStochastic(int value, int shift)
+        {
+            if (shift >= 0) return PseudoStochasticShiftRight(value, shift);
+            return ShiftLeftSaturating(value, -shift);
+        }
+
+        public static sbyte SaturateToInt8(int value)
+        {
+            if (value > Int8Max) return Int8Max;
+            if (value < -Int8Max) return -Int8Max;
+            return (sbyte)value;
+        }
+
+        public static short SaturateToInt16(int value)
+        {
+            if (value > Int16Max) return Int16Max;
+            if (value < -Int16Max) return -Int16Max;
+            return (short)value;
+        }
+
+        /// <summary>a + b saturated to the symmetric int32 range.</summary>
+        public static int SaturatingAdd(int a, int b)
+        {
+            long sum = (long)a + b;
+            if (sum > Int32Max) return Int32Max;
+            if (sum < Int32Min) return Int32Min;
+            return (int)sum;
+        }
+
+        /// <summary>|value| saturated to int range (|int.MinValue| becomes int.MaxValue).</summary>
+        public static int Abs(int value)
+        {
+            if (value >= 0) return value;
+            if (value == int.MinValue) return Int32Max;
+            return -value;
+        }
+
+        /// <summary>Number of bits needed for a non-negative value: 0 → 0, 1 → 1, 127 → 7, 128 → 8.</summary>
+        public static int BitLength(int nonNegative)
+        {
+            int bits = 0;
+            uint v = (uint)nonNegative;
+            while (v != 0) { bits++; v >>= 1; }
+            return bits;
+        }
+
+        /// <summary>
+        /// The exponent rule: the smallest right shift s ≥ 0 with RoundingShiftRight(maxAbs, s) ≤ 127.
+        /// After it the largest element lands in [64, 127] whenever maxAbs ≥ 64, so int8 values use
+        /// their full range; smaller tensors are kept exact (no left shift adds information).
+        /// </summary>
+        public static int Int8ShiftFor(int maxAbs)
+        {
+            int shift = BitLength(maxAbs) - 7;
+            if (shift < 0) return 0;
+            if (RoundingShiftRight(maxAbs, shift) > Int8Max) shift++;
+            return shift;
+        }
+
+        /// <summary>Largest |value| over values[offset .. offset+count).</summary>
+        public static int MaxAbs(int[] values, int offset, int count)
+        {
+            int max = 0;
+            int end = offset + count;
+            for (int i = offset; i < end; i++)
+            {
+                int v = values[i];
+                if (v < 0) v = v == int.MinValue ? Int32Max : -v;
+                if (v > max) max = v;
+            }
+            return max;
+        }
+
+        /// <summary>Largest |value| over an int8 buffer's first count values.</summary>
+        public static int MaxAbs(sbyte[] values, int count)
+        {
+            int max = 0;
+            for (int i = 0; i < count; i++)
+            {
+                int v = values[i];
+                if (v < 0) v = -v;
+                if (v > max) max = v;
+            }
+            return max;
+        }
+
+        /// <summary>
+        /// Requantise count int32 values to int8 with the exponent rule, rounding to nearest.
+        /// Returns the shift applied; the destination exponent is the source exponent + shift.
+        /// </summary>
+        public static int RequantizeToInt8(int[] source, int count, sbyte[] destination)
+        {
+            int shift = Int8ShiftFor(MaxAbs(source, 0, count));
+            for (int i = 0; i < count; i++)
+                destination[i] = SaturateToInt8(RoundingShiftRight(source[i], shift));
+            return shift;
+        }
+
+        /// <summary>Saturate a 64-bit value to the symmetric int32 range.</summary>
+        public static int SaturateToInt32(long value)
+        {
+            if (value > Int32Max) return Int32Max;
+            if (value < Int32Min) return Int32Min;
+            return (int)value;
+        }
+
+        /// <summary>
+        /// value · 2^(-shift) for a 64-bit intermediate, saturated to int32. Rounds to nearest (ties
+        /// away from zero) for shift &gt; 0 and shifts left for shift &lt; 0.
+        /// </summary>
+        public static int ShiftRounded64(long value, int shift)
+        {
+            if (shift <= 0)
+            {
+                if (shift < -32) shift = -32;
+                return SaturateToInt32(value << -shift);
+            }
+            if (shift > 62) return 0;
+            long half = 1L << (shift - 1);
+            long result = value >= 0 ? (value + half) >> shift : -((-value + half) >> shift);
+            return SaturateToInt32(result);
+        }
+
+        /// <summary>The 64-bit form of <see cref="PseudoStochasticShiftRight"/>, saturated to int32; left shift for shift &lt; 0.</summary>
+        public static int ShiftStochastic64(long value, int shift)
+        {
+            if (shift < 2) return ShiftRounded64(value, shift);
+            if (shift > 62) return 0;
+            bool negative = value < 0;
+            long magnitude = negative ? -value : value;
+            long kept = magnitude >> shift;
+            long discarded = magnitude & ((1L << shift) - 1L);
+            int half = shift >> 1;
+            long fraction = discarded >> (shift - half);
+            long pseudoRandom = discarded & ((1L << half) - 1L);
+            if (fraction > pseudoRandom) kept++;
+            return SaturateToInt32(negative ? -kept : kept);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+namespace TinTin.Core
+{
+    /// <summary>ReLU on int8: the exponent passes through unchanged, so no requantisation.</summary>
+    public sealed class ReluLayer : Layer
+    {
+        public ReluLayer(int length) : base(length, length) { }
+
+        public override int Kind { get { return LayerKind.Relu; } }
+
+        public override void Forward(QTensor input, QTensor output)
+        {
+            sbyte[] x = input.Data;   // [Length]
+            sbyte[] y = output.Data;  // [Length]
+            int n = InputLength;
+            for (int i = 0; i < n; i++)
+            {
+                sbyte v = x[i];
+                y[i] = v > 0 ? v : (sbyte)0;
+            }
+            output.Exponent = input.Exponent;
+            Counters.Add(0, n, n, n);
+        }
+
+        public override void Backward(QTensor input, QTensor output, QTensor outputGrad, QTensor inputGrad)
+        {
+            if (inputGrad == null) return;
+            sbyte[] x = input.Data;        // [Length]
+            sbyte[] dy = outputGrad.Data;  // [Length]
+            sbyte[] dx = inputGrad.Data;   // [Length]
+            int n = InputLength;
+            for (int i = 0; i < n; i++) dx[i] = x[i] > 0 ? dy[i] : (sbyte)0;
+            inputGrad.Exponent = outputGrad.Exponent;
+            Counters.Add(0, n, 2 * n, n);
+        }
+
+        public override bool KeepsInputForBackward(bool propagatesError) { return propagatesError; }
+    }
+}

@@ -1,0 +1,91 @@
+namespace TinTin.Core
+{
+    /// <summary>
+    /// Integer SGD kernels over the trainable rows of a parameter layer. rowOffsets[c] is the
+    /// arena offset of channel c's row (RowLength weight gradients, then the bias gradient), or
+    /// -1 for a frozen channel, which is skipped. No scratch needed.
+    /// The learning-rate product uses the ShiftSum's mantissa in one 64-bit multiply, which
+    /// equals its sum of shifted terms exactly; <see cref="UpdateKernelsReference"/> evaluates the
+    /// terms one by one through QMath and the tests hold the two bit-identical.
+    /// </summary>
+    public static class UpdateKernels
+    {
+        /// <summary>
+        /// master[c][i] −= lr · source[row c][i] · 2^(sourceExponent − masterExponent), rounded
+        /// pseudo-stochastically, saturated to int16.
+        /// </summary>
+        public static void SgdMasterRows(int[] source, int sourceExponent, ShiftSum learningRate,
+            int[] rowOffsets, int channels, int rowLength, int masterExponent, short[] master)
+        {
+            int shift = learningRate.FractionBits + masterExponent - sourceExponent;
+            if (shift < 2)
+            {
+                UpdateKernelsReference.SgdMasterRows(source, sourceExponent, learningRate, rowOffsets, channels, rowLength, masterExponent, master);
+                return;
+            }
+            if (shift > 62) return; // every step rounds to zero
+            long mantissa = learningRate.Mantissa;
+            int half = shift >> 1;
+            long discardMask = (1L << shift) - 1L;
+            long randomMask = (1L << half) - 1L;
+            int fractionShift = shift - half;
+            for (int c = 0; c < channels; c++)
+            {
+                int offset = rowOffsets[c];
+                if (offset < 0) continue;
+                int weight = c * rowLength;
+                int end = offset + rowLength;
+                for (int k = offset; k < end; k++, weight++)
+                {
+                    int g = source[k];
+                    if (g == 0) continue;
+                    // QMath.ShiftStochastic64(g · mantissa, shift), inlined
+                    long product = g * mantissa;
+                    long magnitude = product < 0 ? -product : product;
+                    long kept = magnitude >> shift;
+                    long discarded = magnitude & discardMask;
+                    if ((discarded >> fractionShift) > (discarded & randomMask)) kept++;
+                    if (kept > 65534) kept = 65534;
+                    int delta = product < 0 ? -(int)kept : (int)kept;
+                    int updated = master[weight] - delta;
+                    master[weight] = (short)(updated > 32767 ? 32767 : (updated < -32767 ? -32767 : updated));
+                }
+            }
+        }
+
+        /// <summary>bias[c] −= lr · source[row c][rowLength] · 2^(sourceExponent − biasExponent), saturating.</summary>
+        public static void SgdBias(int[] source, int sourceExponent, ShiftSum learningRate,
+            int[] rowOffsets, int channels, int rowLength, int biasExponent, int[] bias)
+        {
+            int shift = biasExponent - sourceExponent;
+            for (int c = 0; c < channels; c++)
+            {
+                int offset = rowOffsets[c];
+                if (offset < 0) continue;
+                int delta = learningRate.ApplyStochastic(source[offset + rowLength], shift);
+                bias[c] = QMath.SaturatingAdd(bias[c], -delta);
+            }
+        }
+
+        /// <summary>
+        /// velocity = momentum · velocity + gradient, both rows at velocityExponent (the gradient is
+        /// moved there with pseudo-stochastic rounding), saturating. Optional path: plain helpers.
+        /// </summary>
+        public static void AccumulateVelocity(int[] gradients, int gradientExponent, ShiftSum momentum,
+            int[] rowOffsets, int channels, int rowInts, int velocityExponent, int[] velocities)
+        {
+            int alignShift = velocityExponent - gradientExponent;
+            for (int c = 0; c < channels; c++)
+            {
+                int offset = rowOffsets[c];
+                if (offset < 0) continue;
+                int end = offset + rowInts;
+                for (int k = offset; k < end; k++)
+                {
+                    int decayed = momentum.ApplyRounded(velocities[k], 0);
+                    velocities[k] = QMath.SaturatingAdd(decayed, QMath.ShiftStochastic(gradients[k], alignShift));
+                }
+            }
+        }
+    }
+}
