@@ -1,0 +1,101 @@
+using System;
+
+namespace TinTin.Core
+{
+    /// <summary>
+    /// What a board offers the learner: managed heap, what the firmware needs of it besides the
+    /// engine, CPU clock, active power and the interpreter's cost per MAC. It gives the default
+    /// backward-bytes budget and the time/energy estimates the firmware reports; every field can be
+    /// overridden by building a new profile (or with the With* helpers).
+    ///
+    /// Sources and assumptions (integers only; check against your board):
+    ///  * ESP32 (ESP32-WROOM-32, nanoFramework ESP32 firmware): managed heap ≈ 111 KB as the
+    ///    nanoFramework device reports it (DEVELOPERS.md); 240 MHz Xtensa LX6. Active power: the
+    ///    ESP32 datasheet gives 30–68 mA in modem-sleep at 240 MHz (CPU running, radio off); we take
+    ///    50 mA · 3.3 V ≈ 165 mW.
+    ///  * ESP32-C3: managed heap ≈ 54 KB (DEVELOPERS.md); 160 MHz RISC-V. Datasheet modem-sleep at
+    ///    160 MHz ≈ 20–28 mA; we take 25 mA · 3.3 V ≈ 83 mW.
+    ///  * STM32F429ZI (NUCLEO-F429ZI): 192 KB SRAM + 64 KB CCM, 180 MHz Cortex-M4F. The managed heap
+    ///    is a build-time choice of the nanoFramework target; we ASSUME 128 KB of the 192 KB SRAM.
+    ///    Datasheet run mode at 180 MHz from flash ≈ 50–100 mA (peripherals off/on); we take
+    ///    60 mA · 3.3 V ≈ 200 mW.
+    ///  * ReservedBytes: heap the firmware keeps for itself (runtime objects, sensor driver, serial
+    ///    buffers, strings) — an ASSUMPTION: 40 KB (ESP32), 20 KB (ESP32-C3), 40 KB (STM32F4).
+    ///  * CyclesPerMac: the nanoFramework IL interpreter costs on the order of a thousand cycles
+    ///    per inner-loop iteration (DEVELOPERS.md); we ASSUME 1000 cycles per MAC on all three,
+    ///    to be calibrated from the firmware's measured update time.
+    /// </summary>
+    public sealed class DeviceProfile
+    {
+        public readonly string Name;
+        /// <summary>Managed heap available to the application (bytes).</summary>
+        public readonly int HeapBytes;
+        /// <summary>Heap the firmware needs besides the engine and learner (bytes).</summary>
+        public readonly int ReservedBytes;
+        public readonly int CpuMHz;
+        /// <summary>Board power while computing (mW).</summary>
+        public readonly int ActivePowerMw;
+        /// <summary>CPU cycles one interpreted MAC (with its loop overhead) costs.</summary>
+        public readonly int CyclesPerMac;
+
+        public DeviceProfile(string name, int heapBytes, int reservedBytes, int cpuMHz, int activePowerMw, int cyclesPerMac)
+        {
+            if (heapBytes <= 0) throw new ArgumentException("heap bytes must be positive");
+            if (reservedBytes < 0) throw new ArgumentException("reserved bytes must not be negative");
+            if (cpuMHz <= 0) throw new ArgumentException("CPU MHz must be positive");
+            if (activePowerMw <= 0) throw new ArgumentException("active power must be positive");
+            if (cyclesPerMac <= 0) throw new ArgumentException("cycles per MAC must be positive");
+            Name = name;
+            HeapBytes = heapBytes;
+            ReservedBytes = reservedBytes;
+            CpuMHz = cpuMHz;
+            ActivePowerMw = activePowerMw;
+            CyclesPerMac = cyclesPerMac;
+        }
+
+        public static readonly DeviceProfile Esp32 = new DeviceProfile("esp32", 111 * 1024, 40 * 1024, 240, 165, 1000);
+        public static readonly DeviceProfile Esp32C3 = new DeviceProfile("esp32c3", 54 * 1024, 20 * 1024, 160, 83, 1000);
+        public static readonly DeviceProfile Stm32F429 = new DeviceProfile("stm32f429", 128 * 1024, 40 * 1024, 180, 200, 1000);
+
+        /// <summary>A built-in profile by name (esp32, esp32c3, stm32f429), or null.</summary>
+        public static DeviceProfile ByName(string name)
+        {
+            if (name == null) return null;
+            string n = name.ToLower();
+            if (n == Esp32.Name) return Esp32;
+            if (n == Esp32C3.Name || n == "esp32-c3") return Esp32C3;
+            if (n == Stm32F429.Name || n == "stm32f4" || n == "stm32f429zi") return Stm32F429;
+            return null;
+        }
+
+        public DeviceProfile WithHeap(int heapBytes, int reservedBytes)
+        {
+            return new DeviceProfile(Name, heapBytes, reservedBytes, CpuMHz, ActivePowerMw, CyclesPerMac);
+        }
+
+        public DeviceProfile WithCpu(int cpuMHz, int activePowerMw, int cyclesPerMac)
+        {
+            return new DeviceProfile(Name, HeapBytes, ReservedBytes, cpuMHz, activePowerMw, cyclesPerMac);
+        }
+
+        /// <summary>Bytes left for the backward pass once the reserve and the engine's static buffers are taken (≥ 0).</summary>
+        public int TrainingBudgetBytes(int staticBytes)
+        {
+            long left = (long)HeapBytes - ReservedBytes - staticBytes;
+            if (left < 0) return 0;
+            return (int)left;
+        }
+
+        /// <summary>Estimated time for so many MACs, in microseconds.</summary>
+        public long MicrosecondsFor(long macs)
+        {
+            return macs * CyclesPerMac / CpuMHz;
+        }
+
+        /// <summary>Estimated energy for so many MACs, in microjoules (µs · mW / 1000).</summary>
+        public long MicrojoulesFor(long macs)
+        {
+            return MicrosecondsFor(macs) * ActivePowerMw / 1000;
+        }
+    }
+}

@@ -1,0 +1,260 @@
+using System;
+
+namespace TinTin.Core
+{
+    /// <summary>
+    /// TinyTrain's Fisher potential of every output channel of every parameter layer, in integers,
+    /// from one backward pass per labelled sample in the network's ScoringMode (errors propagated
+    /// through all layers, no weight gradients formed, nothing trained).
+    ///
+    /// Per sample s and channel c of parameter layer l:
+    ///   Δ_s,c = ( Σ_positions a · g )²
+    /// where a is the layer's output (Activations[l+1]) and g its loss gradient (Gradients[l+1]).
+    /// A Dense channel has one position. The potential is the mean over the K samples.
+    ///
+    /// Which side of a following ReLU: the layer's own output (pre-ReLU). It makes no difference:
+    /// the pre-ReLU gradient is the post-ReLU gradient masked by (a &gt; 0), so where a &gt; 0 both
+    /// products are the same a·g and where a ≤ 0 both are 0 (post-ReLU a is 0, pre-ReLU g is 0).
+    /// Using the layer's own tensors keeps the scorer independent of what follows.
+    ///
+    /// Fixed-point format. a and g are int8 with exponents ea, eg (one per tensor and sample).
+    /// p = a·g is an exact int16-range product (|p| ≤ 127² &lt; 2^14) and p² &lt; 2^28 is exact in
+    /// int32, at exponent E_s = 2·(ea + eg). Each layer sums its channels' p² in int64 at one
+    /// accumulator exponent A_l = (largest E_s seen so far) − GuardBits: a contribution is moved
+    /// there by a left shift of at most GuardBits (no overflow: ≤ 2^(28+16) per sample, so up to
+    /// 2^18 samples fit in int64) or, when smaller, by a rounding right shift; when a sample arrives
+    /// with a larger exponent, the accumulators are shifted right (rounded) first. Contributions
+    /// more than 16 bits below the largest sample's are thus kept to within one unit of 2^A_l.
+    /// At the end the sums are divided by K (rounded): potential(c) = Potential[c] · 2^PotentialExponent(l).
+    ///
+    /// Layer score (TinyTrain): potential_l / ((params_l / params_max) · (MACs_l / MACs_max)),
+    /// computed in log2 fixed point (Q16, via SoftmaxCrossEntropy.Log2Q16, relative error &lt; 1e-4):
+    ///   score = log2 Σ_c potential(c) − log2 params_l + log2 params_max − log2 MACs_l + log2 MACs_max.
+    /// Ranking by the log is ranking by the ratio. A layer (or channel) with zero potential gets
+    /// <see cref="NoPotential"/>. Allocates only in the constructor.
+    /// </summary>
+    public sealed class FisherScorer
+    {
+        /// <summary>Bits kept below the largest per-sample contribution.</summary>
+        public const int GuardBits = 16;
+        /// <summary>Most samples one scoring round may add (int64 headroom, see the class notes).</summary>
+        public const int MaxSamples = 1 << 18;
+        /// <summary>Log2 value of a zero potential: below every real score.</summary>
+        public const int NoPotential = -(1 << 30);
+
+        private readonly Network network;
+        /// <summary>[ParameterLayerCount] index into Network.Layers of each parameter layer, bottom to top.</summary>
+        public readonly int[] LayerIndex;
+        /// <summary>[ParameterLayerCount] where each parameter layer's channels start in the flat channel arrays.</summary>
+        public readonly int[] ChannelStart;
+        public readonly int TotalChannels;
+
+        private readonly long[] sums;             // [TotalChannels] Σ p² at accumulatorExponent[k], then the mean
+        private readonly int[] accumulatorExponent; // [layers]
+        private readonly int[] topExponent;         // [layers] largest E_s seen
+        private readonly bool[] empty;              // [layers]
+        private readonly int[] channelLog2;         // [TotalChannels] log2(potential) Q16
+        private readonly int[] layerLog2;           // [layers] log2(Σ potential) Q16
+        private readonly int[] layerScore;          // [layers] log2 score Q16
+        private readonly int[] sizeTermLog2;        // [layers] log2(params_max/params_l) + log2(MACs_max/MACs_l), Q16
+        private int samples;
+        private bool finished;
+        private bool savedScoringMode;
+        private long lossSum;
+
+        public FisherScorer(Network network)
+        {
+            if (network == null) throw new ArgumentException("a scorer needs a network");
+            this.network = network;
+            int count = 0;
+            for (int l = 0; l < network.Layers.Length; l++) if (network.Layers[l] is ParameterLayer) count++;
+            if (count == 0) throw new ArgumentException("the network has no parameter layers to score");
+            LayerIndex = new int[count];
+            ChannelStart = new int[count];
+            int k = 0, channels = 0;
+            long maxParams = 0, maxMacs = 0;
+            for (int l = 0; l < network.Layers.Length; l++)
+            {
+                ParameterLayer p = network.Layers[l] as ParameterLayer;
+                if (p == null) continue;
+                LayerIndex[k] = l;
+                ChannelStart[k] = channels;
+                channels += p.Channels;
+                if (p.ParameterCount > maxParams) maxParams = p.ParameterCount;
+                if (p.ForwardMacs > maxMacs) maxMacs = p.ForwardMacs;
+                k++;
+            }
+            TotalChannels = channels;
+            sums = new long[channels];
+            channelLog2 = new int[channels];
+            accumulatorExponent = new int[count];
+            topExponent = new int[count];
+            empty = new bool[count];
+            layerLog2 = new int[count];
+            layerScore = new int[count];
+            sizeTermLog2 = new int[count];
+            for (k = 0; k < count; k++)
+            {
+                ParameterLayer p = (ParameterLayer)network.Layers[LayerIndex[k]];
+                long macs = p.ForwardMacs > 0 ? p.ForwardMacs : 1;
+                sizeTermLog2[k] = Log2Q16(maxParams, 0) - Log2Q16(p.ParameterCount, 0)
+                    + Log2Q16(maxMacs > 0 ? maxMacs : 1, 0) - Log2Q16(macs, 0);
+                layerScore[k] = NoPotential;
+                layerLog2[k] = NoPotential;
+            }
+            for (int c = 0; c < channels; c++) channelLog2[c] = NoPotential;
+            finished = true; // no scores yet (Samples = 0)
+        }
+
+        public int ParameterLayerCount { get { return LayerIndex.Length; } }
+        public int Samples { get { return samples; } }
+        /// <summary>Sum of the scored samples' losses (Q16 nats).</summary>
+        public long LossSumQ16 { get { return lossSum; } }
+
+        /// <summary>Clears the sums and puts the network in ScoringMode (restored by <see cref="Finish"/>).</summary>
+        public void Begin()
+        {
+            Array.Clear(sums, 0, sums.Length);
+            for (int k = 0; k < empty.Length; k++) { empty[k] = true; accumulatorExponent[k] = 0; topExponent[k] = 0; }
+            samples = 0;
+            lossSum = 0;
+            finished = false;
+            savedScoringMode = network.ScoringMode;
+            network.ScoringMode = true;
+        }
+
+        /// <summary>Forward and scoring backward on the network's current Input, then accumulates. Returns the loss (Q16 nats).</summary>
+        public int AddCurrentInput(int label)
+        {
+            if (finished) throw new InvalidOperationException("call Begin before adding samples");
+            if (samples >= MaxSamples) throw new InvalidOperationException("too many samples for one scoring round");
+            network.ScoringMode = true;
+            network.Forward();
+            int loss = network.Backward(label);
+            Accumulate();
+            lossSum += loss;
+            return loss;
+        }
+
+        /// <summary>Loads int8 values (FeatureCount from offset, at exponent) into the input and scores them.</summary>
+        public int AddSample(sbyte[] data, int offset, int exponent, int label)
+        {
+            QTensor input = network.Input;
+            Array.Copy(data, offset, input.Data, 0, input.Length);
+            input.Exponent = exponent;
+            return AddCurrentInput(label);
+        }
+
+        /// <summary>Adds the contributions of the network's Activations/Gradients after a ScoringMode Backward.</summary>
+        public void Accumulate()
+        {
+            for (int k = 0; k < LayerIndex.Length; k++)
+            {
+                int l = LayerIndex[k];
+                QTensor a = network.Activations[l + 1];
+                QTensor g = network.Gradients[l + 1];
+                ParameterLayer p = (ParameterLayer)network.Layers[l];
+                int positions = a.Length / p.Channels; // channel-major layout: [Channels][positions]
+                // Several positions per channel: the dot is reduced by 2^reduce first so its square
+                // stays below 2^28 (Dense: one position, reduce = 0, exact).
+                int reduce = QMath.BitLength(positions - 1);
+                int e = 2 * (a.Exponent + g.Exponent + reduce);
+                if (empty[k])
+                {
+                    empty[k] = false;
+                    topExponent[k] = e;
+                    accumulatorExponent[k] = e - GuardBits;
+                }
+                else if (e > topExponent[k])
+                {
+                    int rescale = e - topExponent[k];
+                    int start = ChannelStart[k];
+                    for (int c = 0; c < p.Channels; c++) sums[start + c] = RoundShift64(sums[start + c], rescale);
+                    accumulatorExponent[k] += rescale;
+                    topExponent[k] = e;
+                }
+                int shift = e - accumulatorExponent[k]; // ≤ GuardBits
+                int begin = ChannelStart[k];
+                sbyte[] ad = a.Data;
+                sbyte[] gd = g.Data;
+                for (int c = 0; c < p.Channels; c++)
+                {
+                    long dot = 0;
+                    int from = c * positions;
+                    int to = from + positions;
+                    for (int i = from; i < to; i++) dot += ad[i] * gd[i];
+                    if (dot == 0) continue;
+                    if (reduce > 0) dot = RoundShift64(dot, reduce);
+                    long square = dot * dot;                          // < 2^28 (+ rounding), exact
+                    sums[begin + c] += shift >= 0 ? square << shift : RoundShift64(square, -shift);
+                }
+            }
+            samples++;
+        }
+
+        /// <summary>Divides by the sample count, computes the log2 potentials and layer scores, and restores ScoringMode.</summary>
+        public void Finish()
+        {
+            network.ScoringMode = savedScoringMode;
+            finished = true;
+            for (int k = 0; k < LayerIndex.Length; k++)
+            {
+                int start = ChannelStart[k];
+                int count = ((ParameterLayer)network.Layers[LayerIndex[k]]).Channels;
+                long layerSum = 0;
+                for (int c = 0; c < count; c++)
+                {
+                    if (samples > 1) sums[start + c] = (sums[start + c] + samples / 2) / samples;
+                    layerSum += sums[start + c];
+                }
+                for (int c = 0; c < count; c++)
+                    channelLog2[start + c] = sums[start + c] > 0 ? Log2Q16(sums[start + c], accumulatorExponent[k]) : NoPotential;
+                layerLog2[k] = layerSum > 0 ? Log2Q16(layerSum, accumulatorExponent[k]) : NoPotential;
+                layerScore[k] = layerSum > 0 ? layerLog2[k] + sizeTermLog2[k] : NoPotential;
+            }
+        }
+
+        /// <summary>Mean potential mantissa of a channel (k = parameter-layer ordinal): potential = value · 2^PotentialExponent(k).</summary>
+        public long Potential(int k, int channel) { return sums[ChannelStart[k] + channel]; }
+
+        public int PotentialExponent(int k) { return accumulatorExponent[k]; }
+
+        /// <summary>log2(potential) in Q16, or <see cref="NoPotential"/>.</summary>
+        public int PotentialLog2Q16(int k, int channel) { return channelLog2[ChannelStart[k] + channel]; }
+
+        /// <summary>log2(Σ channel potentials) in Q16, or NoPotential.</summary>
+        public int LayerPotentialLog2Q16(int k) { return layerLog2[k]; }
+
+        /// <summary>log2 of TinyTrain's layer score in Q16, or NoPotential.</summary>
+        public int LayerScoreLog2Q16(int k) { return layerScore[k]; }
+
+        /// <summary>log2(params_max/params) + log2(MACs_max/MACs) in Q16 (the score's size term, ≥ 0).</summary>
+        public int SizeTermLog2Q16(int k) { return sizeTermLog2[k]; }
+
+        /// <summary>Whether Finish ran after the last Begin and at least one sample was added.</summary>
+        public bool HasScores { get { return finished && samples > 0; } }
+
+        /// <summary>log2(mantissa · 2^exponent) · 2^16 for mantissa ≥ 1.</summary>
+        public static int Log2Q16(long mantissa, int exponent)
+        {
+            int bits = 0;
+            long v = mantissa;
+            while (v != 0) { bits++; v >>= 1; }
+            if (bits > 31)
+            {
+                mantissa >>= bits - 31;
+                exponent += bits - 31;
+            }
+            return SoftmaxCrossEntropy.Log2Q16((int)mantissa) + (exponent << 16);
+        }
+
+        /// <summary>value · 2^(-shift) rounded to nearest for shift &gt; 0; left shift for shift &lt; 0.</summary>
+        private static long RoundShift64(long value, int shift)
+        {
+            if (shift <= 0) return value << -shift;
+            if (shift > 62) return 0;
+            long half = 1L << (shift - 1);
+            return value >= 0 ? (value + half) >> shift : -((-value + half) >> shift);
+        }
+    }
+}
