@@ -1,0 +1,42 @@
+namespace TinTin.Firmware
+{
+    /// <summary>The hardware the loop runs on: only these bindings differ between a board and the host.</summary>
+    public sealed class FirmwareHardware
+    {
+        public TinTin.Sensors.ISampleSource Source;
+        public IButton Button;
+        public ILed Led;
+        public IFlashStore Flash;
+        public ISerialPort Serial;
+        public IClock Clock;
+        public IHeapMonitor Heap;
+        public BoardProfile Board;
+    }
+
+    /// <summary>Settings of the firmware loop (defaults suit the occupancy demo: one sample a minute).</summary>
+    public sealed class FirmwareConfig
+    {
+        public string FirmwareVersion = "0.1.0";
+        /// <summary>ModelFile bytes of the embedded default model (DefaultModel.Bytes).</summary>
+        public byte[] DefaultModel;
+        /// <summary>Token naming the default model, e.g. "occupancy-th".</summary>
+        public string ModelName = "default";
+        /// <summary>Feature ids (TinTin.Sensors.FeatureSet) in model input order.</summary>
+        public int[] FeatureIds;
+        public int WindowSamples = 8;
+        /// <summary>A pred line per sample (the `pred on|off` command switches it).</summary>
+        public bool PredLines = true;
+        /// <summary>A stat line every this many samples (0: only on `status`).</summary>
+        public int StatEverySamples = 60;
+        /// <summary>Write a checkpoint when updates happened and this long passed since the last one.</summary>
+        public long CheckpointIntervalMs = 10 * 60 * 1000;
+        /// <summary>A button press labels the samples of the last ButtonWindowMs.</summary>
+        public long ButtonWindowMs = 5 * 60 * 1000;
+        /// <summary>`label c` without seconds labels the last DefaultLabelSeconds.</summary>
+        public int DefaultLabelSeconds = 60;
+        /// <summary>Predictions remembered to score labels that arrive late (accuracy so far).</summary>
+        public int HistorySamples = 256;
+        /// <summary>Most command lines handled per loop iteration (a flood cannot starve the sensor).</summary>
+        public int MaxCommandsPerStep = 16;
+    }
+}
