@@ -7,7 +7,7 @@ namespace TinTin.Core
     /// t_i = (z_i − z_max)·log2(e), log2(e) in Q16; 2^(−f) for the fraction from a 33-entry Q16
     /// table with linear interpolation (relative error &lt; 1e-4). Probabilities in Q16. The
     /// gradient p − onehot is requantised to int8 with the exponent rule; the loss
-    /// −ln p_y = ln2 · (log2 Σ − log2 e_y) is reported in Q16 nats. Allocates only at construction.
+    /// −ln p_y = ln2 · (log2 Σ − t_y) is reported in Q16 nats. Allocates only at construction.
     /// </summary>
     public sealed class SoftmaxCrossEntropy
     {
@@ -32,6 +32,8 @@ namespace TinTin.Core
         private readonly int[] powers;
         /// <summary>[Classes] probabilities in Q16 from the last Forward.</summary>
         public readonly int[] Probabilities;
+        /// <summary>[Classes] t_i = log2 of each unnormalised power, Q16 (≤ 0), from the last Forward.</summary>
+        private readonly int[] log2Powers;
         /// <summary>[Classes] scratch for the gradient before requantisation.</summary>
         private readonly int[] gradient;
         private int powerSum;
@@ -44,6 +46,7 @@ namespace TinTin.Core
             powers = new int[classes];
             Probabilities = new int[classes];
             gradient = new int[classes];
+            log2Powers = new int[classes];
         }
 
         /// <summary>Integer argmax; ties go to the lowest index.</summary>
@@ -66,6 +69,7 @@ namespace TinTin.Core
             {
                 // t = (z_i − max) · 2^e · log2(e), in Q16, ≤ 0
                 int t = QMath.ShiftRounded((z[i] - max) * Log2EQ16, -logits.Exponent);
+                log2Powers[i] = t;
                 int p = Exp2Q16(t);
                 powers[i] = p;
                 sum += p;
@@ -78,10 +82,11 @@ namespace TinTin.Core
         /// <summary>−ln p_label in Q16 nats for the last Forward.</summary>
         public int LossQ16(int label)
         {
-            int p = powers[label];
-            if (p < 1) p = 1; // underflow: the loss saturates near ln(Σ·2^16)
-            long bits = (long)Log2Q16(powerSum) - Log2Q16(p);
-            return (int)((bits * Ln2Q16 + (1L << 15)) >> 16);
+            // −ln p_y = ln2 · (log2 Σ − t_y), with Σ in Q16 (log2 Σ_real = log2 Σ − 16) and t_y
+            // exact from Forward, so a tiny p_y keeps its precision instead of underflowing.
+            long bits = (long)Log2Q16(powerSum) - (16L << 16) - log2Powers[label];
+            if (bits < 0) bits = 0;
+            return QMath.SaturateToInt32((bits * Ln2Q16 + (1L << 15)) >> 16);
         }
 
         /// <summary>logitsGrad = requant_int8(p − onehot(label)) for the last Forward.</summary>

@@ -1,0 +1,109 @@
+using System;
+using TinTin.Core;
+using Xunit;
+
+namespace TinTin.Core.Tests
+{
+    public class ModelFileTests
+    {
+        private static Model TrainedModel()
+        {
+            Network net = TestData.Mlp(new[] { 3, 8, 2 }, 5);
+            var random = new Random(5);
+            for (int s = 0; s < 40; s++)
+            {
+                net.Input.CopyFrom(TestData.RandomTensor(random, 3, -5));
+                net.TrainSample(random.Next(2));
+                if (s % 4 == 3) net.Step(ShiftSum.FromRatio(1, 16, 3), null);
+            }
+            var normalizer = new InputNormalizer(new[]
+            {
+                new FeatureScale(2150, ShiftSum.FromRatio(32, 150, 4)),
+                new FeatureScale(2700, ShiftSum.FromRatio(32, 500, 4)),
+                new FeatureScale(-3, ShiftSum.FromRatio(1, 1, 1)),
+            }, -5);
+            return new Model(net, normalizer);
+        }
+
+        [Fact]
+        public void Round_trip_is_exact()
+        {
+            Model model = TrainedModel();
+            byte[] saved = ModelFile.Save(model);
+            Assert.Equal(ModelFile.SizeOf(model), saved.Length);
+            Model loaded = ModelFile.Load(saved, saved.Length, -1, false);
+            for (int l = 0; l < model.Network.Layers.Length; l++)
+            {
+                if (model.Network.Layers[l] is not DenseLayer a) { Assert.IsType<ReluLayer>(loaded.Network.Layers[l]); continue; }
+                var b = Assert.IsType<DenseLayer>(loaded.Network.Layers[l]);
+                Assert.Equal(a.MasterWeights, b.MasterWeights);
+                Assert.Equal(a.Weights, b.Weights);
+                Assert.Equal(a.Bias, b.Bias);
+                Assert.Equal(a.MasterExponent, b.MasterExponent);
+                Assert.Equal(a.WeightExponent, b.WeightExponent);
+                Assert.Equal(a.BiasExponent, b.BiasExponent);
+            }
+            Assert.Equal(-5, loaded.Normalizer.InputExponent);
+            for (int f = 0; f < 3; f++)
+            {
+                Assert.Equal(model.Normalizer.Features[f].Offset, loaded.Normalizer.Features[f].Offset);
+                Assert.Equal(model.Normalizer.Features[f].Scale.Mantissa, loaded.Normalizer.Features[f].Scale.Mantissa);
+                Assert.Equal(model.Normalizer.Features[f].Scale.FractionBits, loaded.Normalizer.Features[f].Scale.FractionBits);
+            }
+            Assert.Equal(saved, ModelFile.Save(loaded));
+            // Same predictions, bit for bit.
+            var random = new Random(6);
+            for (int s = 0; s < 50; s++)
+            {
+                QTensor x = TestData.RandomTensor(random, 3, -5);
+                model.Network.Input.CopyFrom(x); loaded.Network.Input.CopyFrom(x);
+                model.Network.Forward(); loaded.Network.Forward();
+                Assert.Equal(model.Network.Output.Data, loaded.Network.Output.Data);
+                Assert.Equal(model.Network.Output.Exponent, loaded.Network.Output.Exponent);
+            }
+        }
+
+        [Fact]
+        public void Every_single_byte_corruption_is_rejected()
+        {
+            byte[] saved = ModelFile.Save(TrainedModel());
+            for (int at = 0; at < saved.Length; at++)
+            {
+                foreach (byte flip in new byte[] { 0x01, 0x80, 0xFF })
+                {
+                    byte[] corrupted = (byte[])saved.Clone();
+                    corrupted[at] ^= flip;
+                    var error = Assert.Throws<ModelFormatException>(() => ModelFile.Load(corrupted, corrupted.Length, -1, false));
+                    Assert.False(string.IsNullOrEmpty(error.Message));
+                }
+            }
+        }
+
+        [Fact]
+        public void Truncation_version_and_magic_errors_say_what_is_wrong()
+        {
+            byte[] saved = ModelFile.Save(TrainedModel());
+            for (int length = 0; length < saved.Length; length += 7)
+                Assert.Contains("truncated", Assert.Throws<ModelFormatException>(() => ModelFile.Load(saved, length, -1, false)).Message);
+
+            byte[] future = (byte[])saved.Clone();
+            future[4] = 2;
+            Assert.Contains("version 2", Assert.Throws<ModelFormatException>(() => ModelFile.Load(future, future.Length, -1, false)).Message);
+
+            byte[] notModel = (byte[])saved.Clone();
+            notModel[0] = (byte)'X';
+            Assert.Contains("TTNM", Assert.Throws<ModelFormatException>(() => ModelFile.Load(notModel, notModel.Length, -1, false)).Message);
+
+            byte[] flipped = (byte[])saved.Clone();
+            flipped[40] ^= 4;
+            Assert.Contains("CRC", Assert.Throws<ModelFormatException>(() => ModelFile.Load(flipped, flipped.Length, -1, false)).Message);
+        }
+
+        [Fact]
+        public void Crc32_matches_the_standard_check_value()
+        {
+            byte[] check = System.Text.Encoding.ASCII.GetBytes("123456789");
+            Assert.Equal(0xCBF43926u, Crc32.Compute(check, 0, check.Length));
+        }
+    }
+}
