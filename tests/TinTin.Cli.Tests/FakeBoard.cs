@@ -61,14 +61,14 @@ namespace TinTin.Cli.Tests
                     Send("ets Jun  8 2016 00:22:57 rst:0x1 (POWERON_RESET),boot:0x13");
                     Send("TT2 stat samples=1");
                     Send("TT1 hello board=fake fw=0.1.0 model=occ-v1 source=default classes=2 features=3 engine_bytes=5120 heap=90112");
-                    Send(Stat());
+                    SendStat();
                     break;
                 case "label":
                     updates++;
                     samples += 10;
                     Send("TT1 ok cmd=label cls=" + words[1] + " n=5");
                     Send("TT1 upd t_ms=" + (1000 * updates) + " n=5 label=" + words[1] + " loss_q16=45000 macs=2200 us=1800 uj=95 bytes=1536");
-                    Send(Stat());
+                    SendStat();
                     break;
                 default:
                     Send("TT1 err code=bad_command msg=unknown_command_" + (words.Length == 0 ? "" : words[0]));
@@ -76,11 +76,15 @@ namespace TinTin.Cli.Tests
             }
         }
 
-        private string Stat() =>
-            "TT1 stat t_ms=" + (1000 * updates + 500) + " heap=" + (90112 - 1000 * updates) + " engine_bytes=5120 samples=" + samples +
-            " labelled=" + (10 * updates) + " correct=" + (8 * updates) + " acc_pm=" + (updates == 0 ? 0 : 800) + " updates=" + updates +
-            " ckpts=0 faults=0 predict_us=350 update_us=1800 macs_total=" + (2200 * updates + 100 * samples) + " macs_update=2200" +
-            " uj_update=95 uj_total=" + (95 * updates) + " budget_bytes=4096 budget_macs=10000 selected=12 future_key=7";
+        // Two lines, as the firmware writes them (together they exceed the 200-character limit).
+        private void SendStat()
+        {
+            Send("TT1 stat part=1 t_ms=" + (1000 * updates + 500) + " heap=" + (90112 - 1000 * updates) + " engine_bytes=5120 samples=" + samples +
+                " labelled=" + (10 * updates) + " correct=" + (8 * updates) + " acc_pm=" + (updates == 0 ? 0 : 800) + " updates=" + updates +
+                " ckpts=0 faults=0 selected=12 future_key=7");
+            Send("TT1 stat part=2 t_ms=" + (1000 * updates + 500) + " predict_us=350 update_us=1800 macs_total=" + (2200 * updates + 100 * samples) +
+                " macs_update=2200 uj_update=95 uj_total=" + (95 * updates) + " budget_bytes=4096 budget_macs=10000");
+        }
 
         public void Dispose()
         {

@@ -16,9 +16,9 @@ namespace TinTin.Cli.Tests
             using var temp = new TempFolder();
             string log = temp.File("logs/run.csv");
 
-            // status → hello + stat, label 1 → ok + upd + stat, bogus → err: 6 protocol lines.
+            // status → hello + 2 stat, label 1 → ok + upd + 2 stat, bogus → err: 8 protocol lines.
             CliResult result = CliRunner.Run("monitor", pty.HostEnd, "--plain", "--baud", "921600",
-                "--send", "status", "--send", "label 1", "--send", "bogus", "--log", log, "--lines", "6", "--duration", "20");
+                "--send", "status", "--send", "label 1", "--send", "bogus", "--log", log, "--lines", "8", "--duration", "20");
 
             Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
             Assert.Null(board.Failure);
@@ -30,7 +30,7 @@ namespace TinTin.Cli.Tests
             Assert.Contains(lines, l => l.StartsWith("hello board=fake fw=0.1.0"));
             Assert.Contains(lines, l => l.StartsWith("upd t_ms=1000 n=5 label=1 loss_q16=45000 macs=2200"));
             Assert.Contains(lines, l => l.StartsWith("err code=bad_command"));
-            Assert.Contains("6 protocol lines", result.Error);
+            Assert.Contains("8 protocol lines", result.Error);
 
             string[] csv = File.ReadAllLines(log);
             string[] header = csv[0].Split(',');
@@ -38,11 +38,14 @@ namespace TinTin.Cli.Tests
             var rows = csv.Skip(1).Select(l => Csv.Read(new StringReader(l), log).Single().Fields).ToArray();
             int Col(string name) => Array.IndexOf(header, name);
             var stats = rows.Where(r => r[Col("kind")] == "stat").ToArray();
-            Assert.Equal(2, stats.Length);
+            Assert.Equal(4, stats.Length);
+            Assert.Equal(new[] { "1", "2", "1", "2" }, stats.Select(r => r[Col("part")]));
             Assert.Equal("0", stats[0][Col("acc_pm")]);
-            Assert.Equal("800", stats[1][Col("acc_pm")]);
-            Assert.Equal("89112", stats[1][Col("heap")]);
-            Assert.Equal("future_key=7", stats[1][Col("extra")]);
+            Assert.Equal("800", stats[2][Col("acc_pm")]);
+            Assert.Equal("89112", stats[2][Col("heap")]);
+            Assert.Equal("", stats[3][Col("heap")]);
+            Assert.Equal("2200", stats[3][Col("macs_update")]);
+            Assert.Equal("future_key=7", stats[2][Col("extra")]);
             var upd = rows.Single(r => r[Col("kind")] == "upd");
             Assert.Equal("2200", upd[Col("macs")]);
             Assert.Equal("95", upd[Col("uj")]);
@@ -52,7 +55,7 @@ namespace TinTin.Cli.Tests
             Assert.Contains(rows, r => r[Col("kind")] == "bad" && r[Col("raw")] == "TT2 stat samples=1");
             Assert.Contains(rows, r => r[Col("kind")] == "hello" && r[Col("raw")].StartsWith("TT1 hello"));
             // Every received line's raw text is kept.
-            Assert.Equal(8, rows.Count(r => r[Col("dir")] == "rx"));
+            Assert.Equal(10, rows.Count(r => r[Col("dir")] == "rx"));
         }
 
         [SocatFact]
@@ -64,7 +67,7 @@ namespace TinTin.Cli.Tests
             string script = temp.File("session.txt");
             File.WriteAllLines(script, new[] { "# a session", "status", "wait 100", "label 0" });
             CliResult result = CliRunner.Run(new StringReader("label 1\n"), default, "monitor", pty.HostEnd, "--plain", "--script", script,
-                "--stdin", "--lines", "8", "--duration", "20");
+                "--stdin", "--lines", "11", "--duration", "20");
             Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
             lock (board.Received)
             {

@@ -306,7 +306,7 @@ namespace TinTin.Cli
                     else if (unit.Length > 0 && value != "–") value += " " + unit;
                     counters.AddRow(Markup.Escape(label), Markup.Escape(value));
                 }
-                foreach (var extra in state.Stat.Keys.Where(k => !StatRows.Any(r => r.Key == k)).OrderBy(k => k))
+                foreach (var extra in state.Stat.Keys.Where(k => k != "part" && !StatRows.Any(r => r.Key == k)).OrderBy(k => k))
                     counters.AddRow(Markup.Escape(extra), Markup.Escape(state.Stat[extra]));
 
                 string hello = state.Hello.Count == 0 ? "waiting for the board's hello (type `status` or `reset`)"

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 
 namespace TinTin.Cli
 {
@@ -27,7 +26,7 @@ namespace TinTin.Cli
         {
             string text = Get(key);
             value = 0;
-            return text != null && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+            return TinTin.Firmware.Protocol.TryParseLong(text, out value);
         }
 
         /// <summary>Canonical text: `kind key=value ...` (what monitor --plain prints).</summary>
@@ -39,27 +38,28 @@ namespace TinTin.Cli
         }
     }
 
-    /// <summary>Why a TT line was rejected (unknown protocol version, malformed key=value).</summary>
+    /// <summary>Why a TT line was rejected (unknown protocol version, malformed key=value, too long).</summary>
     public sealed class ProtocolException : Exception
     {
         public ProtocolException(string message) : base(message) { }
     }
 
     /// <summary>
-    /// The host-side parser of the serial protocol. Lines that do not start with "TT" are noise
-    /// (boot messages, debug output): Parse returns null. "TT" with another version than 1, a
-    /// missing kind or a pair that is not key=value is a <see cref="ProtocolException"/>. Unknown
-    /// kinds and keys are kept (forward compatibility); key order does not matter.
+    /// The host side of the serial protocol, over the firmware's own parser
+    /// (firmware/TinTin.Firmware/ProtocolParser.cs, shared with the board and the firmware tests):
+    /// lines that do not start with "TT" + digit are noise (null); "TT" with another version than
+    /// 1, a line over 200 characters or a malformed pair is a <see cref="ProtocolException"/>.
+    /// Unknown kinds and keys are kept (forward compatibility); key order does not matter.
     /// </summary>
     public static class ProtocolParser
     {
-        public const int Version = 1;
-        public const int MaxLineLength = 200;
+        public const int Version = TinTin.Firmware.Protocol.Version;
+        public const int MaxLineLength = TinTin.Firmware.Protocol.MaxLineChars;
 
-        /// <summary>Every key docs/PROTOCOL.md names for `stat` lines, in its order.</summary>
+        /// <summary>Every key docs/PROTOCOL.md names for `stat` lines, in its order; `part` (1, 2): the firmware splits a stat into two lines.</summary>
         public static readonly string[] StatKeys =
         {
-            "t_ms", "heap", "engine_bytes", "samples", "labelled", "correct", "acc_pm", "updates", "ckpts", "faults",
+            "part", "t_ms", "heap", "engine_bytes", "samples", "labelled", "correct", "acc_pm", "updates", "ckpts", "faults",
             "predict_us", "update_us", "macs_total", "macs_update", "uj_update", "uj_total", "budget_bytes", "budget_macs", "selected",
         };
 
@@ -70,35 +70,13 @@ namespace TinTin.Cli
         {
             if (line == null) return null;
             line = line.TrimEnd('\r', '\n');
-            string trimmed = line.TrimStart();
-            if (!trimmed.StartsWith("TT", StringComparison.Ordinal)) return null;
-            string[] words = trimmed.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            string prefix = words[0];
-            if (prefix.Length < 3 || !int.TryParse(prefix.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out int version))
-                return null; // "TTfoo": not ours
-            if (version != Version)
-                throw new ProtocolException("protocol version " + version + " is not supported (this tintin speaks TT" + Version + "): " + Shorten(line));
-            if (words.Length < 2) throw new ProtocolException("line has no kind: " + Shorten(line));
-            string kind = words[1];
-            if (!IsWord(kind, allowDigits: false)) throw new ProtocolException("bad kind '" + kind + "': " + Shorten(line));
-            var pairs = new List<KeyValuePair<string, string>>(words.Length - 2);
-            for (int i = 2; i < words.Length; i++)
-            {
-                int eq = words[i].IndexOf('=');
-                if (eq <= 0) throw new ProtocolException("'" + words[i] + "' is not key=value: " + Shorten(line));
-                string key = words[i].Substring(0, eq);
-                if (!IsWord(key, allowDigits: true)) throw new ProtocolException("bad key '" + key + "': " + Shorten(line));
-                pairs.Add(new KeyValuePair<string, string>(key, words[i].Substring(eq + 1)));
-            }
-            return new ProtocolLine(kind, pairs, line);
-        }
-
-        private static bool IsWord(string text, bool allowDigits)
-        {
-            if (text.Length == 0) return false;
-            foreach (char c in text)
-                if (!((c >= 'a' && c <= 'z') || c == '_' || (allowDigits && c >= '0' && c <= '9'))) return false;
-            return true;
+            TinTin.Firmware.ProtocolMessage message;
+            try { message = TinTin.Firmware.ProtocolParser.Parse(line); }
+            catch (TinTin.Firmware.ProtocolException e) { throw new ProtocolException(e.Message + ": " + Shorten(line)); }
+            if (message == null) return null;
+            var pairs = new List<KeyValuePair<string, string>>(message.Count);
+            for (int i = 0; i < message.Count; i++) pairs.Add(new KeyValuePair<string, string>(message.Keys[i], message.Values[i]));
+            return new ProtocolLine(message.Kind, pairs, line);
         }
 
         private static string Shorten(string line) => line.Length <= 80 ? line : line.Substring(0, 77) + "...";
