@@ -1,0 +1,182 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using TinTin.Core;
+
+namespace TinTin.Experiments
+{
+    /// <summary>
+    /// Settings of the prequential experiment. Data: either TrainPath + StreamPath (two files of the
+    /// same shape), or DataPath with SplitRow (rows before it pre-train, the rest stream; a value
+    /// in (0, 1) is a fraction). Rows must be in time order.
+    /// </summary>
+    public sealed class ExperimentOptions
+    {
+        public string TrainPath { get; set; }
+        public string StreamPath { get; set; }
+        public string DataPath { get; set; }
+        public double SplitRow { get; set; }
+        /// <summary>Timestamp column (null or "none": rows are one minute apart).</summary>
+        public string TimeColumn { get; set; } = "date";
+        /// <summary>Default: what a BME280 measures and the data has (no pressure in the occupancy files).</summary>
+        public string[] FeatureColumns { get; set; } = { "Temperature", "Humidity" };
+        public string LabelColumn { get; set; } = "Occupancy";
+        public int[] HiddenSizes { get; set; } = { 16, 16 };
+        public int Seed { get; set; } = 1;
+
+        // pre-training (integer engine)
+        public int PretrainEpochs { get; set; } = 8;
+        public int PretrainBatch { get; set; } = 16;
+        public int PretrainLrNumerator { get; set; } = 1;
+        public int PretrainLrDenominator { get; set; } = 8;
+
+        // the user giving labels
+        /// <summary>Target fraction of stream samples that get a label.</summary>
+        public double LabelFraction { get; set; } = 0.1;
+        /// <summary>Samples one button press labels (the trailing run of one true class, at most this many).</summary>
+        public int LabelSpan { get; set; } = 10;
+        /// <summary>Samples between the end of the span and the button press.</summary>
+        public int LabelDelay { get; set; } = 2;
+
+        // the continual learner
+        public int BatchSize { get; set; } = 8;
+        /// <summary>Learning rate for the batch-summed gradient, as a ratio.</summary>
+        public int LrNumerator { get; set; } = 1;
+        public int LrDenominator { get; set; } = 64;
+        public int MaxUpdatesPerMinute { get; set; } = 6;
+        public int ReplayCapacity { get; set; } = 64;
+        public int HistorySamples { get; set; } = 128;
+        public int ReselectEveryUpdates { get; set; } = 50;
+        public string Profile { get; set; } = "esp32";
+
+        /// <summary>Policies to compare (names as UpdatePolicy.Name prints them).</summary>
+        public string[] Policies { get; set; } = { "none", "last-layer", "bias-only", "full" };
+        /// <summary>
+        /// Budgets of the sparse runs: "last-layer", "bias-only", "full" (the bytes and MACs per update
+        /// that baseline used), "half-full" (half of full's), "profile" (the device profile's default),
+        /// or "BYTES:MACS" (0 = unlimited).
+        /// </summary>
+        public string[] SparseBudgets { get; set; } = { "last-layer", "half-full", "full" };
+
+        /// <summary>Time segments for accuracy over time.</summary>
+        public int Chunks { get; set; } = 8;
+        /// <summary>Stop the stream after so many rows (0 = all).</summary>
+        public int MaxStreamRows { get; set; }
+        /// <summary>Write the summary here (and the accuracy over time next to it, "-over-time.csv"); null: no CSV.</summary>
+        public string CsvPath { get; set; }
+
+        public ShiftSum LearningRate() => ShiftSum.FromRatio(LrNumerator, LrDenominator, 3);
+
+        public void Validate()
+        {
+            bool twoFiles = TrainPath != null || StreamPath != null;
+            if (twoFiles && DataPath != null) throw new ArgumentException("give either --train and --stream, or --data with --split, not both");
+            if (twoFiles && (TrainPath == null || StreamPath == null)) throw new ArgumentException("--train and --stream go together");
+            if (!twoFiles && DataPath == null) throw new ArgumentException("no data: give --train FILE --stream FILE, or --data FILE --split ROW");
+            if (DataPath != null && SplitRow <= 0) throw new ArgumentException("--data needs --split (a row number, or a fraction in (0, 1))");
+            if (FeatureColumns == null || FeatureColumns.Length == 0) throw new ArgumentException("name at least one feature column");
+            if (LabelFraction < 0 || LabelFraction > 1) throw new ArgumentException("--label-fraction must be in [0, 1]");
+            if (LabelSpan < 1) throw new ArgumentException("--label-span must be at least 1");
+            if (LabelDelay < 0) throw new ArgumentException("--label-delay must not be negative");
+            if (Chunks < 1) throw new ArgumentException("--chunks must be at least 1");
+            if (HiddenSizes.Any(h => h < 1)) throw new ArgumentException("hidden sizes must be positive");
+            if (DeviceProfile.ByName(Profile) == null) throw new ArgumentException($"unknown profile '{Profile}' (esp32, esp32c3, stm32f429)");
+            foreach (string p in Policies)
+                if (UpdatePolicy.Parse(p) < 0 || p == "sparse") throw new ArgumentException($"unknown baseline policy '{p}' (none, last-layer, bias-only, full; sparse runs come from --budgets)");
+            foreach (string b in SparseBudgets) ParseBudget(b, out _, out _);
+        }
+
+        /// <summary>A fixed "BYTES:MACS" budget, or false for a named one.</summary>
+        public static bool ParseBudget(string spec, out int bytes, out long macs)
+        {
+            bytes = 0; macs = 0;
+            string[] named = { "last-layer", "bias-only", "full", "half-full", "profile" };
+            if (named.Contains(spec)) return false;
+            string[] parts = spec.Split(':');
+            if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out bytes)
+                || !long.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out macs) || bytes < 0 || macs < 0)
+                throw new ArgumentException($"budget '{spec}' is neither one of {string.Join(", ", named)} nor BYTES:MACS");
+            return true;
+        }
+
+        public static string Usage =>
+@"TinTin.Experiments — prequential comparison of update policies on a sensor stream (issue 4).
+  --train FILE --stream FILE     pre-train on one file, stream the other (time-ordered rows)
+  --data FILE --split N          or one file: rows before N pre-train (N in (0,1): a fraction)
+  --features A,B  --label COL  --time COL|none      (default Temperature,Humidity / Occupancy / date)
+  --hidden 16,16  --epochs 8  --pretrain-lr 1/8  --seed 1
+  --label-fraction 0.1  --label-span 10  --label-delay 2
+  --batch 8  --lr 1/64  --rate 6  --replay 64  --history 128  --reselect 50  --profile esp32
+  --policies none,last-layer,bias-only,full   --budgets last-layer,half-full,full|BYTES:MACS
+  --chunks 8  --max-rows N  --csv FILE";
+
+        /// <summary>Parses command-line arguments (see <see cref="Usage"/>).</summary>
+        public static ExperimentOptions Parse(string[] args)
+        {
+            var o = new ExperimentOptions();
+            for (int i = 0; i < args.Length; i++)
+            {
+                string key = args[i];
+                string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{key} needs a value");
+                int NextInt() { string v = Next(); return int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int r) ? r : throw new ArgumentException($"{key}: '{v}' is not a whole number"); }
+                double NextDouble() { string v = Next(); return double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double r) ? r : throw new ArgumentException($"{key}: '{v}' is not a number"); }
+                string[] NextList() => Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                switch (key)
+                {
+                    case "--train": o.TrainPath = Next(); break;
+                    case "--stream": o.StreamPath = Next(); break;
+                    case "--data": o.DataPath = Next(); break;
+                    case "--split": o.SplitRow = NextDouble(); break;
+                    case "--features": o.FeatureColumns = NextList(); break;
+                    case "--label": o.LabelColumn = Next(); break;
+                    case "--time": { string t = Next(); o.TimeColumn = t == "none" ? null : t; break; }
+                    case "--hidden": o.HiddenSizes = NextList().Select(s => int.TryParse(s, out int h) ? h : throw new ArgumentException($"--hidden: '{s}' is not a size")).ToArray(); break;
+                    case "--epochs": o.PretrainEpochs = NextInt(); break;
+                    case "--seed": o.Seed = NextInt(); break;
+                    case "--label-fraction": o.LabelFraction = NextDouble(); break;
+                    case "--label-span": o.LabelSpan = NextInt(); break;
+                    case "--label-delay": o.LabelDelay = NextInt(); break;
+                    case "--batch": o.BatchSize = NextInt(); break;
+                    case "--lr":
+                        {
+                            string v = Next();
+                            string[] p = v.Split('/');
+                            if (p.Length != 2 || !int.TryParse(p[0], out int n) || !int.TryParse(p[1], out int d) || n < 0 || d <= 0)
+                                throw new ArgumentException($"--lr: '{v}' is not a ratio like 1/64");
+                            o.LrNumerator = n; o.LrDenominator = d; break;
+                        }
+                    case "--pretrain-lr":
+                        {
+                            string v = Next();
+                            string[] p = v.Split('/');
+                            if (p.Length != 2 || !int.TryParse(p[0], out int n) || !int.TryParse(p[1], out int d) || n <= 0 || d <= 0)
+                                throw new ArgumentException($"--pretrain-lr: '{v}' is not a ratio like 1/8");
+                            o.PretrainLrNumerator = n; o.PretrainLrDenominator = d; break;
+                        }
+                    case "--rate": o.MaxUpdatesPerMinute = NextInt(); break;
+                    case "--replay": o.ReplayCapacity = NextInt(); break;
+                    case "--history": o.HistorySamples = NextInt(); break;
+                    case "--reselect": o.ReselectEveryUpdates = NextInt(); break;
+                    case "--profile": o.Profile = Next(); break;
+                    case "--policies": o.Policies = NextList(); break;
+                    case "--budgets": o.SparseBudgets = NextList(); break;
+                    case "--chunks": o.Chunks = NextInt(); break;
+                    case "--max-rows": o.MaxStreamRows = NextInt(); break;
+                    case "--csv": o.CsvPath = Next(); break;
+                    default: throw new ArgumentException($"unknown option '{key}'");
+                }
+            }
+            o.Validate();
+            return o;
+        }
+
+        /// <summary>The occupancy defaults: pre-train on datatraining.txt, stream datatest2.txt, from a data folder.</summary>
+        public static ExperimentOptions Occupancy(string occupancyFolder) => new ExperimentOptions
+        {
+            TrainPath = Path.Combine(occupancyFolder, "datatraining.txt"),
+            StreamPath = Path.Combine(occupancyFolder, "datatest2.txt"),
+        };
+    }
+}
