@@ -6,16 +6,10 @@ namespace TinTin.Firmware
     public sealed class ContinualLearnerAdapter : ILearner
     {
         private readonly ContinualLearner learner;
-        private readonly ContinualConfig config;
-        private int budgetBytes;
-        private long budgetMacs;
 
         public ContinualLearnerAdapter(Model model, ContinualConfig config)
         {
-            this.config = config;
             learner = new ContinualLearner(model, config);
-            budgetBytes = config.BudgetBytes;
-            budgetMacs = config.BudgetMacs;
         }
 
         public ContinualLearner Inner { get { return learner; } }
@@ -24,12 +18,7 @@ namespace TinTin.Firmware
         public int LabelRecent(int label, long fromMs, long toMs) { return learner.LabelRecent(label, fromMs, toMs); }
         public bool UpdateIfDue(long nowMs) { return learner.UpdateIfDue(nowMs); }
 
-        public void SetBudget(int bytes, long macs)
-        {
-            learner.SetBudget(bytes, macs);
-            budgetBytes = bytes;
-            budgetMacs = macs;
-        }
+        public void SetBudget(int bytes, long macs) { learner.SetBudget(bytes, macs); }
 
         public int Updates { get { return learner.Updates; } }
         public int PendingLabels { get { return learner.PendingLabels; } }
@@ -39,9 +28,9 @@ namespace TinTin.Firmware
         public int LastLossQ16 { get { return learner.LastLossQ16; } }
         public int Reselections { get { return learner.Reselections; } }
         public int DriftSignals { get { return learner.DriftSignals; } }
-        public int LastUpdateSamples { get { return config.BatchSize; } }
-        public int BudgetBytes { get { return budgetBytes; } }
-        public long BudgetMacs { get { return budgetMacs; } }
+        public int LastUpdateSamples { get { return learner.LastBatchSize; } }
+        public int BudgetBytes { get { return learner.BudgetBytes; } }
+        public long BudgetMacs { get { return learner.BudgetMacs; } }
     }
 
     /// <summary>Creates <see cref="ContinualLearnerAdapter"/>s with one shared configuration.</summary>

@@ -56,6 +56,7 @@ namespace TinTin.Firmware
         private int lastPrediction = -1;
         private int lastLabel = -1;
         private int pipelineRejectedSeen;
+        private bool lastStepPredicted;
 
         /// <summary>Commands that threw inside the firmware (caught, answered with err).</summary>
         public int CommandFailures;
@@ -91,6 +92,10 @@ namespace TinTin.Firmware
         public long LastUpdateMicroJoules { get { return lastUpdateUj; } }
         public long LastUpdateMacs { get { return lastUpdateMacs; } }
         public int ClassCount { get { return classCount; } }
+        /// <summary>Raw features of the last predicted sample (read-only use; overwritten every sample).</summary>
+        public int[] LastFeatures { get { return raw; } }
+        /// <summary>Whether the last Step made a prediction (a sample was read, valid and past warm-up).</summary>
+        public bool LastStepPredicted { get { return lastStepPredicted; } }
 
         /// <summary>Loads the model (flash, else default), allocates everything, prints hello.</summary>
         public void Start()
@@ -131,6 +136,7 @@ namespace TinTin.Firmware
         public bool Step()
         {
             if (!started) throw new InvalidOperationException("call Start first");
+            lastStepPredicted = false;
             PollSerial();
             PollButton();
             int status = hw.Source.Read(sample);
@@ -155,17 +161,18 @@ namespace TinTin.Firmware
             if (!ready) return true;
 
             OpCounters ops = learner.Model.Network.Counters;
-            long macs0 = ops.TotalMacs, ops0 = ops.TotalOps, t0 = hw.Clock.NowUs;
+            long macs0 = ops.TotalMacs, t0 = hw.Clock.NowUs;
             int predicted = learner.Observe(raw, now);
             long measured = hw.Clock.NowUs - t0;
             long macs = ops.TotalMacs - macs0;
-            long us = hw.Board.UseMeasuredTime ? measured : hw.Board.EstimateMicroseconds(macs, ops.TotalOps - ops0);
+            long us = hw.Board.StepMicroseconds(measured, macs);
             lastPredictUs = us;
             counters.PredictUsTotal += us;
             counters.MacsTotal += macs;
             counters.EnergyTotalUj += hw.Board.MicroJoulesFor(us);
             counters.Samples++;
             lastPrediction = predicted;
+            lastStepPredicted = true;
             if (hw.Led != null) hw.Led.Set(predicted == 1);
             Remember(now, predicted);
             if (predLines)
@@ -318,14 +325,14 @@ namespace TinTin.Firmware
         private void TryUpdate(long now)
         {
             OpCounters ops = learner.Model.Network.Counters;
-            long macs0 = ops.TotalMacs, ops0 = ops.TotalOps, t0 = hw.Clock.NowUs;
+            long macs0 = ops.TotalMacs, t0 = hw.Clock.NowUs;
             bool updated;
             try { updated = learner.UpdateIfDue(now); }
             catch (Exception e) { LastFailure = e.Message; Error(Protocol.UpdateError, e.Message); return; }
             if (!updated) return;
             long measured = hw.Clock.NowUs - t0;
             long macs = ops.TotalMacs - macs0;
-            long us = hw.Board.UseMeasuredTime ? measured : hw.Board.EstimateMicroseconds(macs, ops.TotalOps - ops0);
+            long us = hw.Board.StepMicroseconds(measured, macs);
             long uj = hw.Board.MicroJoulesFor(us);
             lastUpdateUs = us;
             lastUpdateUj = uj;

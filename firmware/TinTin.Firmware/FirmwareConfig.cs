@@ -29,7 +29,7 @@ namespace TinTin.Firmware
         /// <summary>A stat line every this many samples (0: only on `status`).</summary>
         public int StatEverySamples = 60;
         /// <summary>Write a checkpoint when updates happened and this long passed since the last one.</summary>
-        public long CheckpointIntervalMs = 10 * 60 * 1000;
+        public long CheckpointIntervalMs = 30 * 60 * 1000;
         /// <summary>A button press labels the samples of the last ButtonWindowMs.</summary>
         public long ButtonWindowMs = 5 * 60 * 1000;
         /// <summary>`label c` without seconds labels the last DefaultLabelSeconds.</summary>

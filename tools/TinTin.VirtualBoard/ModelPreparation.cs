@@ -1,0 +1,216 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Text;
+using TinTin.Core;
+using TinTin.Reference;
+using TinTin.Sensors;
+
+namespace TinTin.VirtualBoard
+{
+    /// <summary>How to prepare a default model from a recorded data set.</summary>
+    public sealed class PrepareOptions
+    {
+        /// <summary>Training CSV (default: the repository's data/occupancy/datatraining.txt).</summary>
+        public string TrainingPath { get; set; }
+        public ReplayColumns Columns { get; set; } = ReplayColumns.Occupancy();
+        /// <summary>TinTin.Sensors.FeatureSet ids, in model input order.</summary>
+        public int[] FeatureIds { get; set; } = DefaultFeatureIds();
+        public int WindowSamples { get; set; } = 8;
+        /// <summary>Hidden layer sizes of the MLP.</summary>
+        public int[] Hidden { get; set; } = { 16 };
+        public int Epochs { get; set; } = 4;
+        public int BatchSize { get; set; } = 16;
+        public int LearningRateNumerator { get; set; } = 1;
+        public int LearningRateDenominator { get; set; } = 16;
+        public uint Seed { get; set; } = 7;
+        public string ModelName { get; set; } = "occupancy-th";
+
+        /// <summary>Temperature, humidity, humidity ratio and their one-step changes: what a BME280 gives without pressure.</summary>
+        public static int[] DefaultFeatureIds() => new[]
+        {
+            FeatureSet.Temperature, FeatureSet.Humidity, FeatureSet.HumidityRatio,
+            FeatureSet.TemperatureDelta, FeatureSet.HumidityDelta, FeatureSet.HumidityRatioTrend,
+        };
+    }
+
+    /// <summary>A prepared model: the ModelFile bytes firmware embeds, with what produced them.</summary>
+    public sealed class PreparedModel
+    {
+        public byte[] Bytes { get; init; }
+        public int[] FeatureIds { get; init; }
+        public int WindowSamples { get; init; }
+        public string ModelName { get; init; }
+        public int TrainingRows { get; init; }
+        /// <summary>Integer model accuracy on its own training rows, per mille.</summary>
+        public int TrainingAccuracyPerMille { get; init; }
+        public string Source { get; init; }
+    }
+
+    /// <summary>
+    /// The host "prepare" step: features from a recorded CSV through the SAME TinTin.Sensors
+    /// FeaturePipeline the firmware runs, a normaliser fitted on them (TinTin.Reference.NormalizerFit),
+    /// an integer MLP trained with the engine (TinTin.Reference.Trainer), saved as ModelFile bytes,
+    /// and optionally written as the C# constant firmware embeds (firmware/TinTin.Firmware/DefaultModel.g.cs).
+    /// Deterministic: the same options give the same bytes. `tintin prepare` calls this.
+    /// </summary>
+    public static class ModelPreparation
+    {
+        public static PreparedModel Prepare(PrepareOptions options, TextWriter log = null)
+        {
+            ArgumentNullException.ThrowIfNull(options);
+            string path = options.TrainingPath ?? RepositoryPaths.Data("occupancy", "datatraining.txt");
+            (int[][] raw, int[] labels) = Features(path, options.Columns, options.FeatureIds, options.WindowSamples);
+            int classes = 2;
+            foreach (int l in labels) if (l + 1 > classes) classes = l + 1;
+            InputNormalizer normalizer = FitNormalizer(raw, NormalizerFit.DefaultInputExponent);
+            var names = new string[options.FeatureIds.Length];
+            for (int i = 0; i < names.Length; i++) names[i] = FeatureSet.Name(options.FeatureIds[i]);
+            var times = new long[labels.Length];
+            var dataset = new SensorDataset(names, raw, labels, times, classes);
+            QDataset q = QDataset.FromSensorRows(dataset, normalizer);
+
+            var sizes = new List<int> { options.FeatureIds.Length };
+            sizes.AddRange(options.Hidden);
+            sizes.Add(classes);
+            Network network = Network.CreateMlp(sizes.ToArray(), options.Seed, -1, false);
+            network.SetAllTrainable(true);
+            var train = new TrainOptions
+            {
+                Epochs = options.Epochs, BatchSize = options.BatchSize,
+                LearningRateNumerator = options.LearningRateNumerator, LearningRateDenominator = options.LearningRateDenominator,
+                ShuffleSeed = (int)options.Seed,
+            };
+            double loss = Trainer.TrainInteger(network, q, train);
+            double accuracy = Trainer.Accuracy(network, q);
+            network.SetAllTrainable(false);
+            var model = new Model(network, normalizer);
+            byte[] bytes = ModelFile.Save(model);
+            log?.WriteLine($"prepare: {Path.GetFileName(path)} {raw.Length} rows, features {string.Join(",", names)}, " +
+                $"MLP {string.Join("-", sizes)}, last-epoch loss {loss.ToString("F3", CultureInfo.InvariantCulture)}, " +
+                $"training accuracy {(accuracy * 100).ToString("F1", CultureInfo.InvariantCulture)} %, {bytes.Length} bytes");
+            return new PreparedModel
+            {
+                Bytes = bytes, FeatureIds = (int[])options.FeatureIds.Clone(), WindowSamples = options.WindowSamples,
+                ModelName = options.ModelName, TrainingRows = raw.Length,
+                TrainingAccuracyPerMille = (int)Math.Round(accuracy * 1000), Source = Path.GetFileName(path),
+            };
+        }
+
+        /// <summary>
+        /// offset = mean, scale = 2^(−inputExponent) / std, as TinTin.Reference.NormalizerFit does, but
+        /// with the ratio passed to ShiftSum.FromRatio as small integers (2^(−e)·1024 / (std·1024)):
+        /// NormalizerFit passes scale·2^20 as the numerator, which overflows FromRatio's 64-bit
+        /// shift for features with a small spread (one-step deltas) and throws.
+        /// </summary>
+        public static InputNormalizer FitNormalizer(int[][] raw, int inputExponent)
+        {
+            if (raw.Length == 0) throw new ArgumentException("no rows to fit a normaliser on");
+            int features = raw[0].Length;
+            var scales = new FeatureScale[features];
+            for (int f = 0; f < features; f++)
+            {
+                double mean = 0;
+                foreach (int[] row in raw) mean += row[f];
+                mean /= raw.Length;
+                double variance = 0;
+                foreach (int[] row in raw) variance += (row[f] - mean) * (row[f] - mean);
+                double std = Math.Max(1.0, Math.Sqrt(variance / raw.Length));
+                int numerator = (1 << -inputExponent) * 1024;
+                long denominator = (long)Math.Round(std * 1024);
+                while (denominator > int.MaxValue) { denominator >>= 1; numerator >>= 1; }
+                scales[f] = new FeatureScale((int)Math.Round(mean), ShiftSum.FromRatio(Math.Max(1, numerator), (int)Math.Max(1, denominator), NormalizerFit.ScaleTerms));
+            }
+            return new InputNormalizer(scales, inputExponent);
+        }
+
+        /// <summary>Raw features of every row once the pipeline is warm, with the row labels.</summary>
+        public static (int[][] Raw, int[] Labels) Features(string path, ReplayColumns columns, int[] featureIds, int windowSamples)
+        {
+            var source = ReplaySource.Open(path, columns);
+            var pipeline = new FeaturePipeline(featureIds, windowSamples);
+            var sample = new EnvironmentSample();
+            var rawRows = new List<int[]>();
+            var labels = new List<int>();
+            var features = new int[featureIds.Length];
+            int status;
+            while ((status = source.Read(sample)) != SampleStatus.EndOfData)
+            {
+                if (status != SampleStatus.Ok) continue;
+                if (!pipeline.Push(sample, features)) continue;
+                if (sample.Label < 0) throw new InvalidDataException($"{path}: a row has no label; preparing needs labelled data");
+                rawRows.Add((int[])features.Clone());
+                labels.Add(sample.Label);
+            }
+            if (rawRows.Count == 0) throw new InvalidDataException($"{path}: no usable rows");
+            return (rawRows.ToArray(), labels.ToArray());
+        }
+
+        /// <summary>The C# source of the embedded default model (nano subset: a byte[] and an int[]).</summary>
+        public static string ToCSharp(PreparedModel model)
+        {
+            var sb = new StringBuilder();
+            sb.Append("// <auto-generated>\n");
+            sb.Append("// Generated by the host prepare step (tools/TinTin.VirtualBoard ModelPreparation; `tintin prepare`).\n");
+            sb.Append($"// Trained on {model.Source} ({model.TrainingRows} rows), training accuracy {model.TrainingAccuracyPerMille / 10}.{model.TrainingAccuracyPerMille % 10} %.\n");
+            sb.Append("// Do not edit: regenerate.\n");
+            sb.Append("// </auto-generated>\n");
+            sb.Append("namespace TinTin.Firmware\n{\n");
+            sb.Append("    /// <summary>The embedded default model (TinTin.Core.ModelFile bytes) and the features it takes.</summary>\n");
+            sb.Append("    public static class DefaultModel\n    {\n");
+            sb.Append($"        public const string Name = \"{model.ModelName}\";\n");
+            sb.Append($"        public const int WindowSamples = {model.WindowSamples};\n\n");
+            sb.Append("        /// <summary>TinTin.Sensors.FeatureSet ids in model input order.</summary>\n");
+            sb.Append("        public static int[] FeatureIds()\n        {\n            return new int[] { ");
+            sb.Append(string.Join(", ", model.FeatureIds));
+            sb.Append(" };\n        }\n\n");
+            sb.Append($"        /// <summary>{model.Bytes.Length} bytes.</summary>\n");
+            sb.Append("        public static byte[] Bytes()\n        {\n            return new byte[]\n            {\n");
+            for (int i = 0; i < model.Bytes.Length; i += 16)
+            {
+                sb.Append("                ");
+                for (int j = i; j < Math.Min(i + 16, model.Bytes.Length); j++)
+                    sb.Append("0x").Append(model.Bytes[j].ToString("X2")).Append(j + 1 < model.Bytes.Length ? ", " : "");
+                sb.Append('\n');
+            }
+            sb.Append("            };\n        }\n    }\n}\n");
+            return sb.ToString();
+        }
+
+        /// <summary>Writes <see cref="ToCSharp"/> to path (default: firmware/TinTin.Firmware/DefaultModel.g.cs).</summary>
+        public static string WriteCSharp(PreparedModel model, string path = null)
+        {
+            path ??= RepositoryPaths.Find("firmware", "TinTin.Firmware", "DefaultModel.g.cs");
+            File.WriteAllText(path, ToCSharp(model));
+            return path;
+        }
+    }
+
+    /// <summary>Finds files of the repository from wherever a tool or test runs.</summary>
+    public static class RepositoryPaths
+    {
+        public static string Root()
+        {
+            foreach (string start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+            {
+                var dir = new DirectoryInfo(start);
+                while (dir != null)
+                {
+                    if (File.Exists(Path.Combine(dir.FullName, "TinTinNano.sln"))) return dir.FullName;
+                    dir = dir.Parent;
+                }
+            }
+            throw new DirectoryNotFoundException("cannot find the repository root (a folder with TinTinNano.sln) above " + AppContext.BaseDirectory);
+        }
+
+        public static string Find(params string[] parts) => Path.Combine(Root(), Path.Combine(parts));
+
+        public static string Data(params string[] parts)
+        {
+            string path = Path.Combine(Root(), "data", Path.Combine(parts));
+            if (!File.Exists(path)) throw new FileNotFoundException("data file not found: " + path, path);
+            return path;
+        }
+    }
+}
