@@ -151,9 +151,10 @@ namespace TinTin.Core
             return macs;
         }
 
-        /// <summary>MACs of one update of `batch` samples under a selection (forwards, backwards, SGD step).</summary>
+        /// <summary>MACs of one update of `batch` samples under a selection (forwards, backwards, SGD step); 0 when nothing is trainable (no update runs).</summary>
         public long UpdateMacsFor(int[] trainableCounts, int batch)
         {
+            if (TrainingIntsFor(trainableCounts) == 0) return 0;
             return batch * (forwardMacs + BackwardMacsFor(trainableCounts)) + TrainingIntsFor(trainableCounts);
         }
 

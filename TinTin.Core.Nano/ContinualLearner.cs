@@ -241,12 +241,13 @@ namespace TinTin.Core
             int cap = config.MaxUpdatesPerMinute;
             if (cap > 0 && updateTimesCount >= cap && nowMs - updateTimes[updateTimesHead] < 60000L) return false;
             if (reselectRequested) { reselectRequested = false; Reselect(); }
+            bool biasOnly = config.Policy == UpdatePolicy.BiasOnly;
+            if (!biasOnly && Selector.SelectedChannels == 0) return false; // the budget allows nothing
             BuildBatch();
             if (batchCount == 0) return false;
 
             network.Counters.BeginStep();
             long lossSum = 0;
-            bool biasOnly = config.Policy == UpdatePolicy.BiasOnly;
             for (int i = 0; i < batchCount; i++)
             {
                 LoadBatchSample(i);
@@ -323,6 +324,13 @@ namespace TinTin.Core
         public int StaticBytes { get { return staticBytes; } }
         /// <summary>Backward bytes of the current selection (bias-only: its own).</summary>
         public int SelectedBytes { get { return config.Policy == UpdatePolicy.BiasOnly ? biasOnlyBytes : Selector.SelectedBytes; } }
+        /// <summary>Samples of a class in the last update's batch.</summary>
+        public int LastBatchCountOf(int label) { return classInBatch[label]; }
+        /// <summary>Replay samples in the last update's batch.</summary>
+        public int LastBatchReplayCount
+        {
+            get { int n = 0; for (int i = 0; i < batchCount; i++) if (batchFromReplay[i]) n++; return n; }
+        }
         /// <summary>Samples in the last update's batch.</summary>
         public int LastBatchSize { get { return lastBatch; } }
         public int LastPrediction { get { return lastPrediction; } }

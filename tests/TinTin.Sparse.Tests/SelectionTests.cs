@@ -1,0 +1,127 @@
+using System;
+using TinTin.Core;
+using Xunit;
+
+namespace TinTin.Sparse.Tests
+{
+    public class SelectionTests
+    {
+        private static readonly ShiftSum Lr = ShiftSum.FromRatio(1, 64, 3);
+
+        [Fact]
+        public void CostFormulaEqualsTheNetworksOwnAccountingForRandomMasks()
+        {
+            var rng = new Random(11);
+            for (int trial = 0; trial < 300; trial++)
+            {
+                Network net = TestNets.RandomMlp(rng);
+                var scorer = new FisherScorer(net);
+                var selector = new ChannelSelector(net, scorer, rng.Next(1, 9));
+                double density = rng.NextDouble();
+                foreach (ParameterLayer p in TestNets.ParameterLayers(net))
+                    for (int c = 0; c < p.Channels; c++) p.ChannelTrainable[c] = rng.NextDouble() < density;
+                net.ApplySelection();
+                var counts = new int[net.Layers.Length];
+                selector.CountsOfNetwork(counts);
+                Assert.Equal(net.BackwardBytes(), selector.BytesFor(counts));
+                Assert.Equal(net.BackwardMacs(), selector.BackwardMacsFor(counts));
+                Assert.Equal(net.RequiredTrainingInts(), selector.TrainingIntsFor(counts));
+            }
+        }
+
+        [Fact]
+        public void SelectionNeverExceedsTheBudgetAndTheCountersAgree()
+        {
+            var rng = new Random(5);
+            int limited = 0;
+            for (int trial = 0; trial < 250; trial++)
+            {
+                Network net = TestNets.RandomMlp(rng);
+                int batch = rng.Next(1, 9);
+                var scorer = new FisherScorer(net);
+                var selector = new ChannelSelector(net, scorer, batch);
+                int k = rng.Next(0, 12);
+                sbyte[][] x = TestNets.RandomInputs(rng, Math.Max(k, batch), net.InputLength);
+                int[] y = TestNets.RandomLabels(rng, x.Length, net.ClassCount);
+                if (k > 0) TestNets.Score(scorer, x[..k], y[..k]);
+                selector.SelectAll();
+                int fullBytes = selector.SelectedBytes;
+                long fullMacs = selector.SelectedUpdateMacs;
+                selector.BudgetBytes = rng.Next(4) == 0 ? 0 : rng.Next(1, fullBytes + fullBytes / 4 + 2);
+                selector.BudgetMacs = rng.Next(4) == 0 ? 0 : rng.Next(1, (int)(fullMacs + fullMacs / 4 + 2));
+                selector.SelectSparse();
+
+                if (selector.BudgetBytes > 0) Assert.True(selector.SelectedBytes <= selector.BudgetBytes, $"trial {trial}: {selector.SelectedBytes} B > {selector.BudgetBytes} B");
+                if (selector.BudgetMacs > 0) Assert.True(selector.SelectedUpdateMacs <= selector.BudgetMacs, $"trial {trial}: {selector.SelectedUpdateMacs} MACs > {selector.BudgetMacs}");
+                if (selector.SelectedChannels < scorer.TotalChannels) limited++;
+                // The committed plan is what the network reports and what an update really costs.
+                Assert.Equal(net.BackwardBytes(), selector.SelectedBytes);
+                Assert.Equal(net.BackwardMacs(), selector.SelectedBackwardMacs);
+                long counted = TestNets.Update(net, x[..batch], y[..batch], Lr);
+                if (selector.SelectedChannels > 0) Assert.Equal(selector.SelectedUpdateMacs, counted);
+                // A budget that covers the full update selects everything.
+                if ((selector.BudgetBytes == 0 || selector.BudgetBytes >= fullBytes) && (selector.BudgetMacs == 0 || selector.BudgetMacs >= fullMacs))
+                    Assert.Equal(scorer.TotalChannels, selector.SelectedChannels);
+            }
+            Assert.True(limited > 100, "the budgets should bind in most trials");
+        }
+
+        [Fact]
+        public void UnlimitedBudgetSelectsEverythingAndEqualsTheFullUpdateBitForBit()
+        {
+            var rng = new Random(23);
+            for (int trial = 0; trial < 40; trial++)
+            {
+                uint seed = (uint)rng.Next(1, int.MaxValue);
+                int[] sizes = { rng.Next(2, 8), rng.Next(2, 20), rng.Next(2, 20), rng.Next(2, 5) };
+                bool momentum = trial % 2 == 0;
+                Network sparse = Network.CreateMlp(sizes, seed, -1, momentum);
+                Network full = Network.CreateMlp(sizes, seed, -1, momentum);
+                var scorer = new FisherScorer(sparse);
+                var selector = new ChannelSelector(sparse, scorer, 8);
+                full.SetAllTrainable(true);
+                ShiftSum beta = momentum ? ShiftSum.FromRatio(9, 10, 3) : null;
+                for (int round = 0; round < 5; round++)
+                {
+                    sbyte[][] x = TestNets.RandomInputs(rng, 8, sizes[0]);
+                    int[] y = TestNets.RandomLabels(rng, 8, sizes[3]);
+                    TestNets.Score(scorer, x, y);      // scoring must not change anything
+                    if (round == 0) Assert.Equal(scorer.TotalChannels, selector.SelectSparse());
+                    for (int i = 0; i < 8; i++)
+                    {
+                        TestNets.Load(sparse, x[i]); sparse.TrainSample(y[i]);
+                        TestNets.Load(full, x[i]); full.TrainSample(y[i]);
+                    }
+                    sparse.Step(Lr, beta);
+                    full.Step(Lr, beta);
+                    Assert.Equal(TestNets.Fingerprint(full), TestNets.Fingerprint(sparse));
+                }
+            }
+        }
+
+        [Fact]
+        public void WithoutScoresTheSelectionGrowsFromTheTopLayerDown()
+        {
+            Network net = Network.CreateMlp(new[] { 4, 16, 16, 3 }, 7, -1, false);
+            var selector = new ChannelSelector(net, new FisherScorer(net), 8);
+            var counts = new int[net.Layers.Length];
+            selector.SelectLastLayer();
+            selector.CountsOfNetwork(counts);
+            selector.BudgetBytes = selector.SelectedBytes;
+            selector.SelectSparse();
+            Assert.Equal(3, selector.SelectedChannels);
+            Assert.True(((ParameterLayer)net.Layers[4]).HasTrainableChannels);
+            Assert.Equal(4, net.LowestTrainableLayer);
+        }
+
+        [Fact]
+        public void TheGradientArenaIsAHardLimit()
+        {
+            Network net = Network.CreateMlp(new[] { 4, 16, 16, 3 }, 7, 40, false);
+            var selector = new ChannelSelector(net, new FisherScorer(net), 8);
+            selector.SelectSparse();
+            Assert.True(net.RequiredTrainingInts() <= 40);
+            Assert.True(selector.SelectedChannels > 0);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using System;
+using TinTin.Core;
+
+namespace TinTin.Sparse.Tests
+{
+    /// <summary>Random networks and samples for property-style tests (System.Random: host only).</summary>
+    internal static class TestNets
+    {
+        public static Network RandomMlp(Random rng, bool? momentum = null)
+        {
+            int hidden = rng.Next(1, 4);
+            var sizes = new int[hidden + 2];
+            sizes[0] = rng.Next(2, 9);
+            for (int h = 1; h <= hidden; h++) sizes[h] = rng.Next(2, 25);
+            sizes[hidden + 1] = rng.Next(2, 6);
+            return Network.CreateMlp(sizes, (uint)rng.Next(1, int.MaxValue), -1, momentum ?? rng.Next(2) == 0);
+        }
+
+        public static sbyte[][] RandomInputs(Random rng, int count, int length)
+        {
+            var x = new sbyte[count][];
+            for (int i = 0; i < count; i++)
+            {
+                x[i] = new sbyte[length];
+                for (int j = 0; j < length; j++) x[i][j] = (sbyte)rng.Next(-127, 128);
+            }
+            return x;
+        }
+
+        public static int[] RandomLabels(Random rng, int count, int classes)
+        {
+            var y = new int[count];
+            for (int i = 0; i < count; i++) y[i] = rng.Next(classes);
+            return y;
+        }
+
+        public static void Load(Network net, sbyte[] x, int exponent = -5)
+        {
+            Array.Copy(x, net.Input.Data, x.Length);
+            net.Input.Exponent = exponent;
+        }
+
+        /// <summary>Scores the samples with the scorer (one ScoringMode backward each).</summary>
+        public static void Score(FisherScorer scorer, sbyte[][] x, int[] y)
+        {
+            scorer.Begin();
+            for (int i = 0; i < x.Length; i++) scorer.AddSample(x[i], 0, -5, y[i]);
+            scorer.Finish();
+        }
+
+        /// <summary>One update of the samples: TrainSample each, then Step; returns the counted MACs.</summary>
+        public static long Update(Network net, sbyte[][] x, int[] y, ShiftSum lr)
+        {
+            net.Counters.BeginStep();
+            for (int i = 0; i < x.Length; i++) { Load(net, x[i]); net.TrainSample(y[i]); }
+            net.Step(lr, null);
+            return net.Counters.StepMacs;
+        }
+
+        public static ParameterLayer[] ParameterLayers(Network net)
+        {
+            int n = 0;
+            foreach (Layer l in net.Layers) if (l is ParameterLayer) n++;
+            var result = new ParameterLayer[n];
+            n = 0;
+            foreach (Layer l in net.Layers) if (l is ParameterLayer p) result[n++] = p;
+            return result;
+        }
+
+        /// <summary>Trained state of every parameter layer, for bit-for-bit comparisons.</summary>
+        public static string Fingerprint(Network net)
+        {
+            var sb = new System.Text.StringBuilder();
+            foreach (ParameterLayer p in ParameterLayers(net))
+            {
+                sb.Append(p.WeightExponent).Append('/').Append(p.MasterExponent).Append('/').Append(p.BiasExponent).Append(':');
+                sb.Append(Convert.ToBase64String((byte[])(Array)p.Weights));
+                var master = new byte[p.MasterWeights.Length * 2];
+                Buffer.BlockCopy(p.MasterWeights, 0, master, 0, master.Length);
+                sb.Append(Convert.ToBase64String(master));
+                var bias = new byte[p.Bias.Length * 4];
+                Buffer.BlockCopy(p.Bias, 0, bias, 0, bias.Length);
+                sb.Append(Convert.ToBase64String(bias)).Append('|');
+            }
+            return sb.ToString();
+        }
+    }
+}
