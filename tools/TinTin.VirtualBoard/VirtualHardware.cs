@@ -223,7 +223,7 @@ namespace TinTin.VirtualBoard
         public void Dispose()
         {
             closing = true;
-            try { output?.Flush(); } catch (IOException) { }
+            try { output?.Flush(); } catch (IOException) { } catch (ObjectDisposedException) { }
         }
     }
 

@@ -1,0 +1,161 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using TinTin.Firmware;
+using TinTin.VirtualBoard;
+using Xunit;
+
+namespace TinTin.Firmware.Tests
+{
+    public class ProtocolTests
+    {
+        private static (ProtocolWriter Writer, VirtualSerialPort Port) NewWriter()
+        {
+            var port = new VirtualSerialPort(null, true);
+            return (new ProtocolWriter(port), port);
+        }
+
+        [Fact]
+        public void Integers_and_tokens_round_trip_through_writer_and_parser()
+        {
+            var (w, port) = NewWriter();
+            long[] values = { 0, 1, -1, 42, -123456789, int.MaxValue, int.MinValue, 99999999999L, -99999999999L };
+            w.Begin("stat");
+            for (int i = 0; i < values.Length; i++) w.Int("k" + i, values[i]);
+            w.Token("board", "esp32-devkit");
+            w.End();
+            ProtocolMessage m = ProtocolParser.Parse(port.Lines.Single());
+            Assert.Equal(1, m.Version);
+            Assert.Equal("stat", m.Kind);
+            for (int i = 0; i < values.Length; i++) Assert.Equal(values[i], m.GetLong("k" + i, 7777));
+            Assert.Equal("esp32-devkit", m.Get("board"));
+        }
+
+        [Fact]
+        public void Random_lines_round_trip_with_fixed_seeds()
+        {
+            for (int seed = 1; seed <= 20; seed++)
+            {
+                var random = new Random(seed);
+                var (w, port) = NewWriter();
+                var expected = new List<(string Key, string Value)>();
+                w.Begin("upd");
+                int keys = random.Next(1, 12);
+                for (int k = 0; k < keys; k++)
+                {
+                    string key = "key" + k;
+                    if (random.Next(2) == 0)
+                    {
+                        long v = random.NextInt64(-1_000_000_000_000L, 1_000_000_000_000L);
+                        w.Int(key, v);
+                        expected.Add((key, v.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                    }
+                    else
+                    {
+                        string text = new string(Enumerable.Range(0, random.Next(1, 12)).Select(_ => (char)random.Next(32, 127)).ToArray());
+                        w.Text(key, text);
+                        string sanitized = new string(text.Select(c => Protocol.IsValueChar(c) ? c : '_').ToArray());
+                        expected.Add((key, sanitized));
+                    }
+                }
+                w.End();
+                string line = port.Lines.Single();
+                Assert.True(line.Length <= Protocol.MaxLineChars, line);
+                ProtocolMessage m = ProtocolParser.Parse(line);
+                // keys that did not fit were dropped whole, never cut
+                Assert.True(m.Count <= expected.Count);
+                for (int i = 0; i < m.Count; i++)
+                {
+                    Assert.Equal(expected[i].Key, m.Keys[i]);
+                    Assert.Equal(expected[i].Value, m.Values[i]);
+                }
+            }
+        }
+
+        [Fact]
+        public void A_full_line_drops_whole_keys_and_stays_within_200_characters()
+        {
+            var (w, port) = NewWriter();
+            w.Begin("stat");
+            for (int i = 0; i < 40; i++) w.Int("counter" + i, 1234567890123L);
+            w.End();
+            string line = port.Lines.Single();
+            Assert.True(line.Length <= 200);
+            ProtocolMessage m = ProtocolParser.Parse(line);
+            Assert.True(m.Count > 3);
+            for (int i = 0; i < m.Count; i++) Assert.Equal(1234567890123L, m.GetLong("counter" + i, 0));
+            Assert.True(w.KeysDropped > 0);
+        }
+
+        [Fact]
+        public void Parser_ignores_noise_and_rejects_unknown_versions_and_malformed_pairs()
+        {
+            Assert.Null(ProtocolParser.Parse("ets Jun  8 2016 00:22:57 rst:0x1 (POWERON_RESET)"));
+            Assert.Null(ProtocolParser.Parse(""));
+            Assert.Null(ProtocolParser.Parse("TTfoo bar"));
+            var e = Assert.Throws<ProtocolException>(() => ProtocolParser.Parse("TT2 stat a=1"));
+            Assert.Contains("TT2", e.Message);
+            Assert.Throws<ProtocolException>(() => ProtocolParser.Parse("TT1 stat novalue"));
+            Assert.Throws<ProtocolException>(() => ProtocolParser.Parse("TT1 stat Key=1"));
+            Assert.Throws<ProtocolException>(() => ProtocolParser.Parse("TT1 Stat a=1"));
+            Assert.Throws<ProtocolException>(() => ProtocolParser.Parse("TT1 stat a="));
+            Assert.Throws<ProtocolException>(() => ProtocolParser.Parse("TT1 stat a=" + new string('1', 300)));
+            ProtocolMessage m = ProtocolParser.Parse("TT1 newkind z=9 unknown_key=tok.en a=-5\r");
+            Assert.Equal("newkind", m.Kind);
+            Assert.Equal(-5, m.GetLong("a", 0));
+            Assert.Equal(-1, m.GetLong("missing", -1));
+            Assert.False(m.TryGetLong("unknown_key", out _));
+        }
+
+        [Fact]
+        public void Every_line_a_running_board_writes_parses_with_the_documented_keys()
+        {
+            using var board = new TestBoard(predLines: true);
+            board.App.Start();
+            board.Steps(120);
+            foreach (string command in new[] { "help", "status", "label 1 600", "budget 2048", "save", "pred off", "reset" })
+                board.App.HandleLine(command);
+            board.Steps(10);
+            var messages = board.Messages();
+            Assert.All(messages, Assert.NotNull);
+            Assert.All(board.Lines, l => Assert.True(l.Length <= Protocol.MaxLineChars, l));
+            var kinds = messages.Select(m => m.Kind).ToHashSet();
+            foreach (string kind in new[] { "hello", "stat", "pred", "ok", "help", "ckpt", "sel" }) Assert.Contains(kind, kinds);
+
+            ProtocolMessage hello = messages.First(m => m.Kind == "hello");
+            foreach (string key in new[] { "board", "fw", "model", "source", "classes", "features", "engine_bytes", "heap" }) Assert.True(hello.Has(key), key);
+            Assert.Equal("default", hello.Get("source"));
+            var statKeys = messages.Where(m => m.Kind == "stat").SelectMany(m => m.Keys.Take(m.Count)).ToHashSet();
+            foreach (string key in new[] { "t_ms", "heap", "engine_bytes", "samples", "labelled", "correct", "acc_pm", "updates", "ckpts", "faults",
+                "predict_us", "update_us", "macs_total", "macs_update", "uj_update", "uj_total", "budget_bytes", "budget_macs", "selected" })
+                Assert.Contains(key, statKeys);
+            ProtocolMessage pred = messages.First(m => m.Kind == "pred");
+            Assert.True(pred.Has("cls") && pred.Has("f0") && pred.Has("t_ms"));
+            ProtocolMessage sel = messages.First(m => m.Kind == "sel");
+            Assert.Equal("budget", sel.Get("reason"));
+            Assert.Equal(2048, messages.Single(m => m.Kind == "ok" && m.Get("cmd") == "budget").GetLong("bytes", -1));
+        }
+
+        [Fact]
+        public void Label_command_scores_late_labels_and_triggers_an_update()
+        {
+            using var board = new TestBoard();
+            board.App.Start();
+            board.Steps(60);
+            int before = board.Lines.Count;
+            board.App.HandleLine("LABEL 1 300");
+            var replies = board.Messages(before);
+            ProtocolMessage ok = replies.First();
+            Assert.Equal("ok", ok.Kind);
+            Assert.Equal("label", ok.Get("cmd"));
+            Assert.Equal(1, ok.GetLong("cls", -1));
+            long n = ok.GetLong("n", -1);
+            Assert.Equal(6, n); // one sample a minute, the last 300 s with both ends included
+            ProtocolMessage upd = replies.Single(m => m.Kind == "upd");
+            Assert.True(upd.GetLong("macs", 0) > 0);
+            Assert.True(upd.GetLong("uj", -1) >= 0);
+            Assert.Equal(n, board.App.Counters.Labelled);
+            Assert.Equal(1, board.App.Counters.Updates);
+        }
+    }
+}
