@@ -189,6 +189,14 @@ namespace TinTin.Firmware
             return true;
         }
 
+        /// <summary>Serial commands and the button only, no sample: a board calls this between sampling periods.</summary>
+        public void PollInput()
+        {
+            if (!started) throw new InvalidOperationException("call Start first");
+            PollSerial();
+            PollButton();
+        }
+
         /// <summary>Handles one command line as if it came over serial (the loop calls this for every received line).</summary>
         public void HandleLine(string line)
         {

@@ -1,0 +1,164 @@
+using System;
+using System.Device.Gpio;
+using System.IO;
+using System.IO.Ports;
+using TinTin.Firmware;
+
+namespace TinTin.Firmware.Board
+{
+    /// <summary>The user button on a GPIO (active low with pull-up: ESP32 GPIO0 "BOOT"; active high: Nucleo B1 on PC13). Classifies presses by how long they were held.</summary>
+    public sealed class GpioButton : IButton
+    {
+        private readonly GpioPin pin;
+        private readonly bool activeLow;
+        private readonly IClock clock;
+        private bool down;
+        private long downSinceMs;
+
+        public GpioButton(GpioController gpio, int pinNumber, bool activeLow, IClock clock)
+        {
+            this.activeLow = activeLow;
+            this.clock = clock;
+            pin = gpio.OpenPin(pinNumber, activeLow ? PinMode.InputPullUp : PinMode.InputPullDown);
+        }
+
+        public int PollPress()
+        {
+            bool pressed = (pin.Read() == PinValue.High) != activeLow;
+            long now = clock.NowMs;
+            if (pressed && !down) { down = true; downSinceMs = now; return ButtonPress.None; }
+            if (!pressed && down)
+            {
+                down = false;
+                long held = now - downSinceMs;
+                if (held < 30) return ButtonPress.None; // bounce
+                return held >= ButtonPress.LongPressMs ? ButtonPress.Long : ButtonPress.Short;
+            }
+            return ButtonPress.None;
+        }
+    }
+
+    /// <summary>The status LED on a GPIO output (ESP32 DevKit GPIO2, Nucleo LD1 PB0).</summary>
+    public sealed class GpioLed : ILed
+    {
+        private readonly GpioPin pin;
+        private bool on;
+        public GpioLed(GpioController gpio, int pinNumber)
+        {
+            pin = gpio.OpenPin(pinNumber, PinMode.Output);
+            pin.Write(PinValue.Low);
+        }
+
+        public void Set(bool value)
+        {
+            if (value == on) return;
+            on = value;
+            pin.Write(value ? PinValue.High : PinValue.Low);
+        }
+    }
+
+    /// <summary>
+    /// Checkpoint slots as two files on the internal file system (ESP32: drive "I:\\", SPIFFS/littlefs).
+    /// A write replaces the file; a power cut leaves a short or partial file that the checkpoint's
+    /// length and CRC checks reject.
+    /// </summary>
+    public sealed class FileSystemFlash : IFlashStore
+    {
+        private readonly string prefix;
+        private readonly int capacity;
+
+        /// <param name="prefix">e.g. "I:\\tintin_ckpt" → I:\tintin_ckpt0.bin and I:\tintin_ckpt1.bin</param>
+        public FileSystemFlash(string prefix, int capacity)
+        {
+            this.prefix = prefix;
+            this.capacity = capacity;
+        }
+
+        public int SlotCount { get { return 2; } }
+        public int SlotCapacity { get { return capacity; } }
+
+        private string PathOf(int slot) { return prefix + slot.ToString() + ".bin"; }
+
+        public int Read(int slot, byte[] buffer)
+        {
+            string path = PathOf(slot);
+            if (!File.Exists(path)) return 0;
+            using (FileStream stream = new FileStream(path, FileMode.Open, FileAccess.Read))
+            {
+                int total = 0;
+                while (total < buffer.Length)
+                {
+                    int n = stream.Read(buffer, total, buffer.Length - total);
+                    if (n <= 0) break;
+                    total += n;
+                }
+                return total;
+            }
+        }
+
+        public void Write(int slot, byte[] data, int length)
+        {
+            using (FileStream stream = new FileStream(PathOf(slot), FileMode.Create, FileAccess.Write))
+            {
+                stream.Write(data, 0, length);
+                stream.Flush();
+            }
+        }
+    }
+
+    /// <summary>The serial line on a UART (System.IO.Ports): bytes in through a LineAssembler, protocol lines out.</summary>
+    public sealed class UartSerial : ISerialPort
+    {
+        private readonly SerialPort port;
+        private readonly LineAssembler assembler = new LineAssembler();
+        private readonly byte[] buffer = new byte[64];
+        private string pending;
+
+        public UartSerial(string portName, int baudRate)
+        {
+            port = new SerialPort(portName, baudRate);
+            port.Open();
+        }
+
+        public string ReadLine()
+        {
+            while (pending == null && port.BytesToRead > 0)
+            {
+                int n = port.Read(buffer, 0, buffer.Length);
+                for (int i = 0; i < n; i++)
+                {
+                    string line = assembler.Feed(buffer[i]);
+                    if (line != null && pending == null) pending = line;
+                }
+                if (n <= 0) break;
+            }
+            string result = pending;
+            pending = null;
+            return result;
+        }
+
+        public void Write(byte[] data, int offset, int count) { port.Write(data, offset, count); }
+    }
+
+    /// <summary>Milliseconds and microseconds since start-up from DateTime ticks (100 ns).</summary>
+    public sealed class BoardClock : IClock
+    {
+        private readonly long start = DateTime.UtcNow.Ticks;
+        public long NowMs { get { return (DateTime.UtcNow.Ticks - start) / 10000; } }
+        public long NowUs { get { return (DateTime.UtcNow.Ticks - start) / 10; } }
+    }
+
+    /// <summary>Free managed heap: nanoFramework.Runtime.Native.GC.Run(false) returns the free bytes (and collects).</summary>
+    public sealed class NativeHeap : IHeapMonitor
+    {
+        public int FreeBytes() { return (int)nanoFramework.Runtime.Native.GC.Run(false); }
+    }
+
+    /// <summary>TinTin.Sensors' clock interface for the BME280 source, over the board clock.</summary>
+    public sealed class SensorClock : TinTin.Sensors.IMillisecondClock
+    {
+        private readonly IClock clock;
+        public SensorClock(IClock clock) { this.clock = clock; }
+        public long NowMs { get { return clock.NowMs; } }
+    }
+}
