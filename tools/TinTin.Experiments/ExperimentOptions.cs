@@ -58,7 +58,7 @@ namespace TinTin.Experiments
         /// that baseline used), "half-full" (half of full's), "profile" (the device profile's default),
         /// or "BYTES:MACS" (0 = unlimited).
         /// </summary>
-        public string[] SparseBudgets { get; set; } = { "last-layer", "half-full", "full" };
+        public string[] SparseBudgets { get; set; } = { "last-layer", "bias-only", "half-full", "full" };
 
         /// <summary>Time segments for accuracy over time.</summary>
         public int Chunks { get; set; } = 8;
@@ -109,7 +109,7 @@ namespace TinTin.Experiments
   --hidden 16,16  --epochs 8  --pretrain-lr 1/8  --seed 1
   --label-fraction 0.1  --label-span 10  --label-delay 2
   --batch 8  --lr 1/64  --rate 6  --replay 64  --history 128  --reselect 50  --profile esp32
-  --policies none,last-layer,bias-only,full   --budgets last-layer,half-full,full|BYTES:MACS
+  --policies none,last-layer,bias-only,full   --budgets last-layer,bias-only,half-full,full|profile|BYTES:MACS
   --chunks 8  --max-rows N  --csv FILE";
 
         /// <summary>Parses command-line arguments (see <see cref="Usage"/>).</summary>
