@@ -48,7 +48,9 @@ namespace TinTin.Core
             if (numerator == 0) return new ShiftSum(0, 0, 0);
             // Choose the fraction bits so the target mantissa lies just under 2^29 (room for one
             // rounding step up to 2^30 while staying clear of the sign bit).
-            int fractionBits = 40;
+            // Start as fine as 40 fraction bits allow without overflowing numerator · 2^F in 64 bits.
+            int fractionBits = 62 - QMath.BitLength(numerator);
+            if (fractionBits > 40) fractionBits = 40;
             long target = ((long)numerator << fractionBits) / denominator;
             while (target >= (1L << 29) && fractionBits > 0)
             {

@@ -64,6 +64,18 @@ namespace TinTin.Core.Tests
             Assert.Equal(375000, s.PartsPerMillion);
         }
 
+        [Theory]
+        [InlineData(int.MaxValue, 1 << 20)]      // large numerators must not overflow the 64-bit target
+        [InlineData(1 << 30, 3)]
+        [InlineData(int.MaxValue, int.MaxValue)]
+        [InlineData(1, int.MaxValue)]
+        public void FromRatio_handles_the_whole_int_range(int numerator, int denominator)
+        {
+            ShiftSum s = ShiftSum.FromRatio(numerator, denominator, 4);
+            double exact = (double)numerator / denominator;
+            Assert.InRange(Math.Abs(Value(s) - exact) / exact, 0, 0.01);
+        }
+
         [Fact]
         public void Invalid_ratios_are_rejected_with_a_reason()
         {

@@ -64,7 +64,7 @@ namespace TinTin.VirtualBoard
             (int[][] raw, int[] labels) = Features(path, options.Columns, options.FeatureIds, options.WindowSamples);
             int classes = 2;
             foreach (int l in labels) if (l + 1 > classes) classes = l + 1;
-            InputNormalizer normalizer = FitNormalizer(raw, NormalizerFit.DefaultInputExponent);
+            InputNormalizer normalizer = NormalizerFit.Fit(raw);
             var names = new string[options.FeatureIds.Length];
             for (int i = 0; i < names.Length; i++) names[i] = FeatureSet.Name(options.FeatureIds[i]);
             var times = new long[labels.Length];
@@ -96,33 +96,6 @@ namespace TinTin.VirtualBoard
                 ModelName = options.ModelName, TrainingRows = raw.Length,
                 TrainingAccuracyPerMille = (int)Math.Round(accuracy * 1000), Source = Path.GetFileName(path),
             };
-        }
-
-        /// <summary>
-        /// offset = mean, scale = 2^(−inputExponent) / std, as TinTin.Reference.NormalizerFit does, but
-        /// with the ratio passed to ShiftSum.FromRatio as small integers (2^(−e)·1024 / (std·1024)):
-        /// NormalizerFit passes scale·2^20 as the numerator, which overflows FromRatio's 64-bit
-        /// shift for features with a small spread (one-step deltas) and throws.
-        /// </summary>
-        public static InputNormalizer FitNormalizer(int[][] raw, int inputExponent)
-        {
-            if (raw.Length == 0) throw new ArgumentException("no rows to fit a normaliser on");
-            int features = raw[0].Length;
-            var scales = new FeatureScale[features];
-            for (int f = 0; f < features; f++)
-            {
-                double mean = 0;
-                foreach (int[] row in raw) mean += row[f];
-                mean /= raw.Length;
-                double variance = 0;
-                foreach (int[] row in raw) variance += (row[f] - mean) * (row[f] - mean);
-                double std = Math.Max(1.0, Math.Sqrt(variance / raw.Length));
-                int numerator = (1 << -inputExponent) * 1024;
-                long denominator = (long)Math.Round(std * 1024);
-                while (denominator > int.MaxValue) { denominator >>= 1; numerator >>= 1; }
-                scales[f] = new FeatureScale((int)Math.Round(mean), ShiftSum.FromRatio(Math.Max(1, numerator), (int)Math.Max(1, denominator), NormalizerFit.ScaleTerms));
-            }
-            return new InputNormalizer(scales, inputExponent);
         }
 
         /// <summary>Raw features of every row once the pipeline is warm, with the row labels.</summary>
