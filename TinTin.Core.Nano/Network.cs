@@ -8,7 +8,7 @@ namespace TinTin.Core
     /// allocates nothing.
     ///
     /// Training selection: each parameter layer's ChannelTrainable mask says what the update may
-    /// change. <see cref="ApplySelection"/> plans the backward pass from it: gradient rows in the
+    /// change. A new network is fully trainable when its arena holds every channel, else frozen. <see cref="ApplySelection"/> plans the backward pass from it: gradient rows in the
     /// arena for trainable channels only, error propagation only through layers that have a
     /// trainable layer below them, and no backward at all below the lowest trainable layer.
     /// </summary>
@@ -69,6 +69,9 @@ namespace TinTin.Core
             velocityArena = withMomentum ? new int[gradientArena.Length] : null;
             propagatesError = new bool[count];
             lowestTrainableLayer = count;
+            // A new network trains everything when its arena allows it (what a user expects of
+            // "train this model"); a smaller arena starts frozen until a selection is applied.
+            SetAllTrainable(TrainingCapacityInts >= fullTraining);
         }
 
         /// <summary>A multilayer perceptron: Dense → ReLU → … → Dense, He-uniform initialised from seed.</summary>

@@ -40,6 +40,8 @@ namespace TinTin.Reference
         /// <summary>Integer training; progress(samplesDone, total) after every batch. Returns the mean loss of the last epoch (nats).</summary>
         public static double TrainInteger(Network network, QDataset data, TrainOptions options, Action<long, long> progress = null)
         {
+            if (network.LowestTrainableLayer >= network.Layers.Length)
+                throw new InvalidOperationException("nothing in this network is trainable: call SetAllTrainable(true) or apply a selection first");
             ShiftSum lr = options.SumLearningRate(), momentum = options.Momentum();
             long total = (long)options.Epochs * data.Count, done = 0;
             double lastEpochLoss = 0;
