@@ -120,6 +120,9 @@ namespace TinTin.NanoBuild.Tests
         [MemberData(nameof(Projects))]
         public void HasANanoCheckProjectAndBothAreInTheSolution(string nfproj)
         {
+            var sln0 = SolutionProjects();
+            Assert.True(sln0.Contains(nfproj), nfproj + " is not listed in TinTinNano.sln");
+            if (Repo.Unchecked.TryGetValue(nfproj, out string why)) { Assert.False(string.IsNullOrEmpty(why)); return; } // see Repo.Unchecked
             string full = Repo.Path_(nfproj);
             string check = Path.Combine(Path.GetDirectoryName(full), "NanoCheck", Path.GetFileNameWithoutExtension(full) + ".NanoCheck.csproj");
             Assert.True(File.Exists(check), nfproj + " has no nano check project; add " + Repo.Relative(check) +
@@ -163,7 +166,11 @@ namespace TinTin.NanoBuild.Tests
                 string id = pkg.Groups[1].Value, version = pkg.Groups[2].Value;
                 Assert.True(packages.TryGetValue(id, out string v) && v == version,
                     nfproj + ": reference " + r.name + " comes from " + id + " " + version + ", which packages.config does not name at that version");
-                Assert.True(listingVersions.ContainsKey(r.name), nfproj + ": " + r.name + " has no API listing in build/nano-api");
+                if (!listingVersions.ContainsKey(r.name))
+                {
+                    Assert.True(Repo.Unchecked.ContainsKey(nfproj), nfproj + ": " + r.name + " has no API listing in build/nano-api");
+                    continue;
+                }
                 if (r.version != null)
                     Assert.True(listingVersions[r.name].Contains(r.version),
                         nfproj + ": " + r.name + " Version=" + r.version + " but build/nano-api lists " + string.Join("/", listingVersions[r.name]));

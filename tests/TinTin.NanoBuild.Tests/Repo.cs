@@ -35,6 +35,16 @@ namespace TinTin.NanoBuild.Tests
 
         public static IEnumerable<string> NanoProjects() => Files(Root, "*.nfproj").OrderBy(p => p, StringComparer.Ordinal);
 
+        /// <summary>
+        /// Board projects the nano check cannot compile yet, with the reason. Listed in the solution but
+        /// without a nano check in CI. NanoCheckCoverageTests fails as soon as a reason no longer holds.
+        /// </summary>
+        public static readonly Dictionary<string, string> Unchecked = new Dictionary<string, string>
+        {
+            ["firmware/TinTin.Firmware.Board/TinTin.Firmware.Board.nfproj"] =
+                "references System.IO.FileSystem, System.IO.Streams and System.IO.Ports, which have no API listing in build/nano-api",
+        };
+
         public static string Relative(string path) => Path.GetRelativePath(Root, path).Replace('\\', '/');
     }
 }
