@@ -79,43 +79,43 @@ namespace TinTin.Core
             int size = SizeOf(model);
             if (buffer.Length < size) throw new ArgumentException("buffer holds " + buffer.Length + " bytes, the model needs " + size);
             int at = 0;
-            at = PutU32(buffer, at, Magic);
-            at = PutU16(buffer, at, FormatVersion);
-            at = PutU16(buffer, at, 0);
-            at = PutU32(buffer, at, (uint)(size - HeaderBytes - 4));
+            at = LittleEndian.PutU32(buffer, at, Magic);
+            at = LittleEndian.PutU16(buffer, at, FormatVersion);
+            at = LittleEndian.PutU16(buffer, at, 0);
+            at = LittleEndian.PutU32(buffer, at, (uint)(size - HeaderBytes - 4));
             Layer[] layers = model.Network.Layers;
-            at = PutU16(buffer, at, layers.Length);
+            at = LittleEndian.PutU16(buffer, at, layers.Length);
             for (int l = 0; l < layers.Length; l++)
             {
                 Layer layer = layers[l];
                 buffer[at++] = (byte)layer.Kind;
-                at = PutU16(buffer, at, layer.InputLength);
-                at = PutU16(buffer, at, layer.OutputLength);
+                at = LittleEndian.PutU16(buffer, at, layer.InputLength);
+                at = LittleEndian.PutU16(buffer, at, layer.OutputLength);
                 DenseLayer dense = layer as DenseLayer;
                 if (dense == null) continue;
                 buffer[at++] = (byte)(sbyte)dense.MasterExponent;
                 buffer[at++] = (byte)(sbyte)dense.WeightExponent;
                 buffer[at++] = (byte)(sbyte)dense.BiasExponent;
                 short[] master = dense.MasterWeights;
-                for (int i = 0; i < master.Length; i++) at = PutU16(buffer, at, (ushort)master[i]);
+                for (int i = 0; i < master.Length; i++) at = LittleEndian.PutU16(buffer, at, (ushort)master[i]);
                 int[] bias = dense.Bias;
-                for (int i = 0; i < bias.Length; i++) at = PutU32(buffer, at, (uint)bias[i]);
+                for (int i = 0; i < bias.Length; i++) at = LittleEndian.PutU32(buffer, at, (uint)bias[i]);
             }
             InputNormalizer normalizer = model.Normalizer;
-            at = PutU16(buffer, at, normalizer == null ? 0 : normalizer.FeatureCount);
+            at = LittleEndian.PutU16(buffer, at, normalizer == null ? 0 : normalizer.FeatureCount);
             if (normalizer != null)
             {
                 buffer[at++] = (byte)(sbyte)normalizer.InputExponent;
                 for (int i = 0; i < normalizer.FeatureCount; i++)
                 {
                     FeatureScale f = normalizer.Features[i];
-                    at = PutU32(buffer, at, (uint)f.Offset);
-                    at = PutU32(buffer, at, (uint)f.Scale.PlusMask);
-                    at = PutU32(buffer, at, (uint)f.Scale.MinusMask);
+                    at = LittleEndian.PutU32(buffer, at, (uint)f.Offset);
+                    at = LittleEndian.PutU32(buffer, at, (uint)f.Scale.PlusMask);
+                    at = LittleEndian.PutU32(buffer, at, (uint)f.Scale.MinusMask);
                     buffer[at++] = (byte)f.Scale.FractionBits;
                 }
             }
-            at = PutU32(buffer, at, Crc32.Compute(buffer, 0, at));
+            at = LittleEndian.PutU32(buffer, at, Crc32.Compute(buffer, 0, at));
             return at;
         }
 
@@ -125,29 +125,29 @@ namespace TinTin.Core
             if (data == null) throw new ModelFormatException("no model data");
             if (length > data.Length) length = data.Length;
             if (length < HeaderBytes + 4) throw new ModelFormatException("model truncated: " + length + " bytes is shorter than the " + (HeaderBytes + 4) + "-byte header and checksum");
-            if (GetU32(data, 0) != Magic) throw new ModelFormatException("not a TinTin model: the file does not start with \"TTNM\"");
-            int version = GetU16(data, 4);
+            if (LittleEndian.GetU32(data, 0) != Magic) throw new ModelFormatException("not a TinTin model: the file does not start with \"TTNM\"");
+            int version = LittleEndian.GetU16(data, 4);
             if (version != FormatVersion) throw new ModelFormatException("unsupported model format version " + version + "; this engine reads version " + FormatVersion);
-            if (GetU16(data, 6) != 0) throw new ModelFormatException("unknown model flags " + GetU16(data, 6));
-            uint payload = GetU32(data, 8);
+            if (LittleEndian.GetU16(data, 6) != 0) throw new ModelFormatException("unknown model flags " + LittleEndian.GetU16(data, 6));
+            uint payload = LittleEndian.GetU32(data, 8);
             if (payload > 0x7FFFFFF0u || HeaderBytes + (long)payload + 4 > length)
                 throw new ModelFormatException("model truncated: header promises " + (HeaderBytes + (long)payload + 4) + " bytes, only " + length + " present");
             int end = HeaderBytes + (int)payload;
-            uint stored = GetU32(data, end);
+            uint stored = LittleEndian.GetU32(data, end);
             uint actual = Crc32.Compute(data, 0, end);
             if (stored != actual) throw new ModelFormatException("model corrupted: CRC-32 mismatch (stored " + stored + ", computed " + actual + ")");
 
             int at = HeaderBytes;
             at = Need(data, at, 2, end);
-            int count = GetU16(data, at - 2);
+            int count = LittleEndian.GetU16(data, at - 2);
             if (count < 1 || count > 64) throw new ModelFormatException("model has " + count + " layers; 1 to 64 are allowed");
             Layer[] layers = new Layer[count];
             for (int l = 0; l < count; l++)
             {
                 at = Need(data, at, 5, end);
                 int kind = data[at - 5];
-                int inLength = GetU16(data, at - 4);
-                int outLength = GetU16(data, at - 2);
+                int inLength = LittleEndian.GetU16(data, at - 4);
+                int outLength = LittleEndian.GetU16(data, at - 2);
                 if (inLength == 0 || outLength == 0) throw new ModelFormatException("layer " + l + " has a zero size");
                 if (l > 0 && inLength != layers[l - 1].OutputLength)
                     throw new ModelFormatException("layer " + l + " takes " + inLength + " values but layer " + (l - 1) + " gives " + layers[l - 1].OutputLength);
@@ -168,18 +168,18 @@ namespace TinTin.Core
                     if (shift < 0 || shift > 15) throw new ModelFormatException("layer " + l + " has an invalid weight exponent");
                     for (int i = 0; i < dense.MasterWeights.Length; i++, p += 2)
                     {
-                        short w = (short)GetU16(data, p);
+                        short w = (short)LittleEndian.GetU16(data, p);
                         if (w == short.MinValue) throw new ModelFormatException("layer " + l + " master weight " + i + " is out of range");
                         dense.MasterWeights[i] = w;
                     }
-                    for (int i = 0; i < dense.Bias.Length; i++, p += 4) dense.Bias[i] = (int)GetU32(data, p);
+                    for (int i = 0; i < dense.Bias.Length; i++, p += 4) dense.Bias[i] = (int)LittleEndian.GetU32(data, p);
                     dense.DeriveInt8Weights(shift);
                     layers[l] = dense;
                 }
                 else throw new ModelFormatException("layer " + l + " has unknown kind " + kind);
             }
             at = Need(data, at, 2, end);
-            int features = GetU16(data, at - 2);
+            int features = LittleEndian.GetU16(data, at - 2);
             InputNormalizer normalizer = null;
             if (features > 0)
             {
@@ -189,9 +189,9 @@ namespace TinTin.Core
                 FeatureScale[] scales = new FeatureScale[features];
                 for (int i = 0; i < features; i++)
                 {
-                    int offset = (int)GetU32(data, p);
-                    int plus = (int)GetU32(data, p + 4);
-                    int minus = (int)GetU32(data, p + 8);
+                    int offset = (int)LittleEndian.GetU32(data, p);
+                    int plus = (int)LittleEndian.GetU32(data, p + 4);
+                    int minus = (int)LittleEndian.GetU32(data, p + 8);
                     int fraction = data[p + 12];
                     p += 13;
                     try { scales[i] = new FeatureScale(offset, new ShiftSum(plus, minus, fraction)); }
@@ -215,25 +215,6 @@ namespace TinTin.Core
         {
             if (bytes < 0 || at + bytes > end) throw new ModelFormatException("model content ends early at byte " + at);
             return at + bytes;
-        }
-
-        private static int PutU16(byte[] b, int at, int v)
-        {
-            b[at] = (byte)v; b[at + 1] = (byte)(v >> 8);
-            return at + 2;
-        }
-
-        private static int PutU32(byte[] b, int at, uint v)
-        {
-            b[at] = (byte)v; b[at + 1] = (byte)(v >> 8); b[at + 2] = (byte)(v >> 16); b[at + 3] = (byte)(v >> 24);
-            return at + 4;
-        }
-
-        public static int GetU16(byte[] b, int at) { return b[at] | (b[at + 1] << 8); }
-
-        public static uint GetU32(byte[] b, int at)
-        {
-            return (uint)(b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24));
         }
     }
 }

@@ -88,15 +88,15 @@ namespace TinTin.Firmware
             int bytes = ReadSlot(bestSlot);
             uint check;
             if (Validate(bytes, out check) != null) return null;
-            int modelBytes = (int)ModelFile.GetU32(image, 12);
-            int counterCount = ModelFile.GetU16(image, 16);
+            int modelBytes = (int)LittleEndian.GetU32(image, 12);
+            int counterCount = LittleEndian.GetU16(image, 16);
             Array.Copy(image, HeaderBytes, modelBuffer, 0, modelBytes);
             Model model;
             try { model = ModelFile.Load(modelBuffer, modelBytes, trainingCapacityInts, withMomentum); }
             catch (ModelFormatException e) { LastRejection = "slot " + bestSlot + ": " + e.Message; InvalidSlotsSeen++; return null; }
             int at = HeaderBytes + modelBytes;
             int n = counterCount < FirmwareCounters.Count ? counterCount : FirmwareCounters.Count;
-            for (int i = 0; i < n; i++) counterValues[i] = GetI64(image, at + 8 * i);
+            for (int i = 0; i < n; i++) counterValues[i] = LittleEndian.GetI64(image, at + 8 * i);
             counters.CopyFrom(counterValues, n);
             lastSequence = bestSequence;
             lastSlot = bestSlot;
@@ -117,18 +117,18 @@ namespace TinTin.Firmware
             uint sequence = lastSequence + 1;
             if (sequence == 0) sequence = 1;
             int at = 0;
-            at = PutU32(image, at, Magic);
-            at = PutU16(image, at, FormatVersion);
-            at = PutU16(image, at, 0);
-            at = PutU32(image, at, sequence);
-            at = PutU32(image, at, (uint)modelBytes);
-            at = PutU16(image, at, FirmwareCounters.Count);
-            at = PutU16(image, at, 0);
+            at = LittleEndian.PutU32(image, at, Magic);
+            at = LittleEndian.PutU16(image, at, FormatVersion);
+            at = LittleEndian.PutU16(image, at, 0);
+            at = LittleEndian.PutU32(image, at, sequence);
+            at = LittleEndian.PutU32(image, at, (uint)modelBytes);
+            at = LittleEndian.PutU16(image, at, FirmwareCounters.Count);
+            at = LittleEndian.PutU16(image, at, 0);
             Array.Copy(modelBuffer, 0, image, at, modelBytes);
             at += modelBytes;
             counters.CopyTo(counterValues);
-            for (int i = 0; i < FirmwareCounters.Count; i++) at = PutI64(image, at, counterValues[i]);
-            at = PutU32(image, at, Crc32.Compute(image, 0, at));
+            for (int i = 0; i < FirmwareCounters.Count; i++) at = LittleEndian.PutI64(image, at, counterValues[i]);
+            at = LittleEndian.PutU32(image, at, Crc32.Compute(image, 0, at));
             int slot = lastSlot < 0 ? 0 : 1 - lastSlot;
             flash.Write(slot, image, at);
             lastSequence = sequence;
@@ -150,41 +150,19 @@ namespace TinTin.Firmware
         {
             sequence = 0;
             if (length < HeaderBytes + 4) return "truncated header (" + length + " bytes)";
-            if (ModelFile.GetU32(image, 0) != Magic) return "no TTCK magic";
-            int version = ModelFile.GetU16(image, 4);
+            if (LittleEndian.GetU32(image, 0) != Magic) return "no TTCK magic";
+            int version = LittleEndian.GetU16(image, 4);
             if (version != FormatVersion) return "unsupported checkpoint version " + version;
-            uint modelBytes = ModelFile.GetU32(image, 12);
-            int counterCount = ModelFile.GetU16(image, 16);
+            uint modelBytes = LittleEndian.GetU32(image, 12);
+            int counterCount = LittleEndian.GetU16(image, 16);
             if (modelBytes != (uint)modelBuffer.Length) return "model is " + modelBytes + " bytes, this firmware's model is " + modelBuffer.Length;
             long total = HeaderBytes + (long)modelBytes + 8L * counterCount + 4;
             if (total > length) return "truncated: needs " + total + " bytes, has " + length;
             int end = (int)total - 4;
-            if (ModelFile.GetU32(image, end) != Crc32.Compute(image, 0, end)) return "CRC-32 mismatch";
-            sequence = ModelFile.GetU32(image, 8);
+            if (LittleEndian.GetU32(image, end) != Crc32.Compute(image, 0, end)) return "CRC-32 mismatch";
+            sequence = LittleEndian.GetU32(image, 8);
             return null;
         }
 
-        private static int PutU16(byte[] b, int at, int v)
-        {
-            b[at] = (byte)v; b[at + 1] = (byte)(v >> 8);
-            return at + 2;
-        }
-
-        private static int PutU32(byte[] b, int at, uint v)
-        {
-            b[at] = (byte)v; b[at + 1] = (byte)(v >> 8); b[at + 2] = (byte)(v >> 16); b[at + 3] = (byte)(v >> 24);
-            return at + 4;
-        }
-
-        private static int PutI64(byte[] b, int at, long v)
-        {
-            PutU32(b, at, (uint)v);
-            return PutU32(b, at + 4, (uint)(v >> 32));
-        }
-
-        private static long GetI64(byte[] b, int at)
-        {
-            return (long)ModelFile.GetU32(b, at) | ((long)ModelFile.GetU32(b, at + 4) << 32);
-        }
     }
 }
