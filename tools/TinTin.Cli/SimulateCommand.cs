@@ -1,19 +1,99 @@
+using System;
 using System.CommandLine;
+using System.Globalization;
+using System.IO;
+using TinTin.VirtualBoard;
 
 namespace TinTin.Cli
 {
-    /// <summary>`tintin simulate`: the virtual board (tools/TinTin.VirtualBoard), once it is part of the build.</summary>
+    /// <summary>`tintin simulate`: the firmware on the virtual board (tools/TinTin.VirtualBoard's VirtualBoardRunner).</summary>
     public static class SimulateCommand
     {
         public static Command Create(CliContext context)
         {
+            var data = new Option<string>("--data") { Description = "Recorded CSV to replay (default: data/occupancy/datatest2.txt, a week with drift)." };
+            var board = new Option<string>("--board") { Description = "esp32-devkit or nucleo-f429zi.", DefaultValueFactory = _ => "esp32-devkit" };
+            var serial = new Option<string>("--serial") { Description = "Where the protocol lines go: '-' for this terminal, or a path (e.g. one end of a socat pty pair, so `tintin monitor` can attach to the other)." };
+            var log = new Option<string>("--log", "-l") { Description = "Write every protocol line to this CSV, in the `tintin monitor --log` format (input for `tintin report`)." };
+            var pred = new Option<bool>("--pred") { Description = "Also emit a `pred` line per sample." };
+            var speed = new Option<double>("--speed") { Description = "Samples per second of wall time (0: as fast as possible)." };
+            var labelFraction = new Option<double>("--label-fraction") { Description = "Chance per sample that the virtual person labels (0–1).", DefaultValueFactory = _ => 0.05 };
+            var labelDelay = new Option<double>("--label-delay-s") { Description = "How late the person's press comes, in seconds.", DefaultValueFactory = _ => 120 };
+            var serialLabels = new Option<bool>("--serial-labels") { Description = "Label with `label c s` commands instead of the button." };
+            var flash = new Option<string>("--flash") { Description = "Folder of the file-backed flash (default: a fresh temp folder)." };
+            var keepFlash = new Option<bool>("--keep-flash") { Description = "Boot from what --flash holds (resume) instead of erasing it." };
+            var seed = new Option<int>("--seed") { Description = "The virtual person's seed.", DefaultValueFactory = _ => 1 };
+            var maxSamples = new Option<int>("--max-samples", "-n") { Description = "Stop after this many rows (0: all)." };
+            var commands = new Option<string[]>("--command", "-c") { Description = "A command the host sends before the first sample (repeatable), e.g. --command \"budget 4096\"." };
+            var prepare = new Option<bool>("--prepare") { Description = "Train the default model afresh (data/occupancy/datatraining.txt) instead of the embedded one." };
             var command = new Command("simulate",
-                "Run the firmware on the virtual board (simulated BME280, serial protocol on the terminal).\n" +
-                "Not available in this build yet: the virtual board (tools/TinTin.VirtualBoard) has not landed. Exit code 4.");
+                "Run the firmware on the virtual board: the same firmware code as the board, a replayed sensor stream,\n" +
+                "a virtual person pressing the label button late, a simulated clock and file-backed flash. Prints what the\n" +
+                "board learned (frozen vs adapting accuracy, updates, memory, MACs, energy).\n" +
+                "Examples:\n" +
+                "  tintin simulate --max-samples 2000 --log sim.csv && tintin report sim.csv\n" +
+                "  socat -d -d pty,raw,echo=0,link=/tmp/tt/board pty,raw,echo=0,link=/tmp/tt/host &\n" +
+                "  tintin simulate --serial /tmp/tt/board --speed 20 &  tintin monitor /tmp/tt/host\n" +
+                "Exit codes: 0 ok, 1 usage, 2 data or flash folder missing/malformed.");
+            foreach (Option o in new Option[] { data, board, serial, log, pred, speed, labelFraction, labelDelay, serialLabels, flash, keepFlash, seed, maxSamples, commands, prepare })
+                command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
-                throw new CliException(ExitCodes.NotAvailable,
-                    "simulate is not available in this build: the virtual board (tools/TinTin.VirtualBoard) is not part of it yet")));
+            {
+                var options = new VirtualBoardOptions
+                {
+                    DataPath = parse.GetValue(data), Board = parse.GetValue(board), SerialPath = parse.GetValue(serial),
+                    PredLines = parse.GetValue(pred), Speed = parse.GetValue(speed), LabelFraction = parse.GetValue(labelFraction),
+                    LabelDelayMs = (long)(parse.GetValue(labelDelay) * 1000), UseSerialLabels = parse.GetValue(serialLabels),
+                    FlashFolder = parse.GetValue(flash), KeepFlash = parse.GetValue(keepFlash), Seed = parse.GetValue(seed),
+                    MaxSamples = parse.GetValue(maxSamples), Commands = parse.GetValue(commands) ?? Array.Empty<string>(),
+                };
+                return Run(context, options, parse.GetValue(log), parse.GetValue(prepare));
+            }));
             return command;
+        }
+
+        public static int Run(CliContext context, VirtualBoardOptions options, string logPath, bool prepare)
+        {
+            if (options.LabelFraction < 0 || options.LabelFraction > 1) throw CliException.Usage("--label-fraction must be in 0..1");
+            if (options.Speed < 0) throw CliException.Usage("--speed must not be negative");
+            if (options.MaxSamples < 0) throw CliException.Usage("--max-samples must not be negative");
+            try { VirtualBoardRunner.BoardByName(options.Board); }
+            catch (ArgumentException e) { throw CliException.Usage("--board: " + e.Message); }
+            if (options.DataPath != null && !File.Exists(options.DataPath)) throw CliException.Input("data file not found: " + options.DataPath);
+            if (options.KeepFlash && options.FlashFolder != null && !Directory.Exists(options.FlashFolder))
+                throw CliException.Input("flash folder not found: " + options.FlashFolder + " (--keep-flash resumes from it)");
+            bool serialHere = options.SerialPath == "-" || options.SerialPath == "stdout";
+            TextWriter progress = serialHere ? context.Error : context.Out;
+            options.CaptureSerial = logPath != null || serialHere;
+            if (serialHere) options.SerialPath = null; // lines are captured and printed below, through our writer
+            using MonitorLog log = logPath == null ? null : MonitorLog.Create(logPath);
+            VirtualBoardSummary summary;
+            try
+            {
+                if (prepare) options.Model = ModelPreparation.Prepare(new PrepareOptions(), progress);
+                progress.WriteLine("virtual board: replaying " + (options.DataPath ?? "data/occupancy/datatest2.txt") + " on " + options.Board
+                    + (options.SerialPath != null ? ", serial on " + options.SerialPath : ""));
+                summary = VirtualBoardRunner.Run(options, progress);
+            }
+            catch (ArgumentException e) { throw CliException.Input(e.Message); }
+            catch (FormatException e) { throw CliException.Input(e.Message); }
+            if (summary.SerialCapture != null)
+            {
+                long index = 0;
+                foreach (string line in summary.SerialCapture)
+                {
+                    if (serialHere) context.Out.WriteLine(line);
+                    if (log == null) continue;
+                    ProtocolLine parsed;
+                    try { parsed = ProtocolParser.Parse(line); }
+                    catch (ProtocolException) { log.Other(index++, "rx", "bad", line); continue; }
+                    if (parsed == null) log.Other(index++, "rx", "noise", line);
+                    else log.Received(index++, parsed);
+                }
+            }
+            progress.Write(summary.Format());
+            if (logPath != null) progress.WriteLine("log: " + logPath + " (" + log.Rows + " lines; host_ms is the line's index: the board's own time is t_ms)");
+            return ExitCodes.Ok;
         }
     }
 }

@@ -21,6 +21,7 @@ namespace TinTin.Cli
             root.Subcommands.Add(MonitorCommand.Create(context));
             root.Subcommands.Add(ReportCommand.Create(context));
             root.Subcommands.Add(BenchCommand.Create(context));
+            root.Subcommands.Add(TrainCommand.Create(context));
             root.Subcommands.Add(ExperimentCommand.Create(context));
             return root;
         }

@@ -1,0 +1,147 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using TinTin.Cli;
+using TinTin.Core;
+using Xunit;
+
+namespace TinTin.Cli.Tests
+{
+    /// <summary>Happy paths and errors of simulate, prepare, train, bench and experiment.</summary>
+    public class CommandTests
+    {
+        private static string Occupancy(string file) => RepoPaths.Data("occupancy", file);
+
+        [Fact]
+        public void Simulate_adapts_and_logs_what_report_reads()
+        {
+            using var temp = new TempFolder();
+            string log = temp.File("sim.csv");
+            CliResult result = CliRunner.Run("simulate", "--max-samples", "3000", "--log", log);
+            Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
+            Assert.Contains("accuracy, frozen default model", result.Out);
+            Assert.Contains("accuracy, adapting firmware", result.Out);
+            string[] rows = File.ReadAllLines(log);
+            Assert.Equal(MonitorLog.Columns, rows[0].Split(','));
+            Assert.Contains(rows, r => r.Contains(",hello,"));
+            Assert.Contains(rows, r => r.Contains(",upd,"));
+            CliResult report = CliRunner.Run("report", log, "--out", temp.File("charts"));
+            Assert.True(report.ExitCode == ExitCodes.Ok, report.ToString());
+            Assert.NotEmpty(Directory.GetFiles(temp.File("charts"), "*.svg"));
+        }
+
+        [Fact]
+        public void Simulate_errors_name_what_is_wrong()
+        {
+            CliResult missing = CliRunner.Run("simulate", "--data", "/nonexistent/stream.csv");
+            Assert.Equal(ExitCodes.InputError, missing.ExitCode);
+            Assert.Contains("/nonexistent/stream.csv", missing.Error);
+            CliResult board = CliRunner.Run("simulate", "--board", "arduino-uno");
+            Assert.Equal(ExitCodes.Usage, board.ExitCode);
+            Assert.Contains("arduino-uno", board.Error);
+            Assert.Equal(ExitCodes.Usage, CliRunner.Run("simulate", "--label-fraction", "2").ExitCode);
+        }
+
+        [SocatFact]
+        public void Monitor_attaches_to_the_virtual_board_through_a_pty_pair()
+        {
+            using var pty = new PtyPair();
+            Task<CliResult> board = Task.Run(() => CliRunner.Run("simulate", "--serial", pty.BoardEnd, "--speed", "200", "--max-samples", "1500"));
+            CliResult monitor = CliRunner.Run("monitor", pty.HostEnd, "--plain", "--send", "status", "--lines", "12", "--duration", "30");
+            Assert.True(monitor.ExitCode == ExitCodes.Ok, monitor.ToString());
+            string[] lines = monitor.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Contains(lines, l => l.StartsWith("hello board=esp32-devkit"));
+            Assert.Contains(lines, l => l.StartsWith("upd ") || l.StartsWith("stat "));
+            Assert.True(board.Wait(TimeSpan.FromSeconds(60)), "the virtual board did not finish");
+            Assert.True(board.Result.ExitCode == ExitCodes.Ok, board.Result.ToString());
+        }
+
+        [Fact]
+        public void Prepare_a_sensor_csv_writes_a_loadable_model_and_a_memory_plan()
+        {
+            using var temp = new TempFolder();
+            string model = temp.File("occ.ttm");
+            CliResult result = CliRunner.Run("prepare", "--csv", Occupancy("datatraining.txt"), "--features", "Temperature,Humidity",
+                "--test-csv", Occupancy("datatest2.txt"), "--out", model);
+            Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
+            byte[] bytes = File.ReadAllBytes(model);
+            Model loaded = ModelFile.Load(bytes, bytes.Length, -1, false);
+            Assert.Equal(2, loaded.Network.InputLength);
+            Assert.NotNull(loaded.Normalizer);
+            Assert.Contains("esp32", result.Out);
+            Assert.Contains("fits", result.Out);
+        }
+
+        [Fact]
+        public void Prepare_mnist_that_cannot_fit_a_board_exits_5_with_require_fit()
+        {
+            using var temp = new TempFolder();
+            CliResult result = CliRunner.Run("prepare", "--mnist", RepoPaths.Data("mnist"), "--train-limit", "500", "--test-limit", "200",
+                "--hidden", "128", "--epochs", "1", "--out", temp.File("m.ttm"), "--require-fit");
+            Assert.Equal(ExitCodes.DoesNotFit, result.ExitCode);
+            Assert.Contains("does not fit", result.Out + result.Error);
+        }
+
+        [Fact]
+        public void Prepare_errors_name_the_file_or_column()
+        {
+            CliResult missing = CliRunner.Run("prepare", "--csv", "/nonexistent/data.csv", "--features", "Temperature");
+            Assert.Equal(ExitCodes.InputError, missing.ExitCode);
+            Assert.Contains("/nonexistent/data.csv", missing.Error);
+            CliResult column = CliRunner.Run("prepare", "--csv", Occupancy("datatraining.txt"), "--features", "Temperature,Radon");
+            Assert.Equal(ExitCodes.InputError, column.ExitCode);
+            Assert.Contains("Radon", column.Error);
+        }
+
+        [Fact]
+        public void Train_prints_integer_beside_float()
+        {
+            CliResult result = CliRunner.Run("train", "occupancy", "--epochs", "1");
+            Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
+            Assert.Contains("integer (int8/int16/int32)", result.Out);
+            Assert.Contains("float32 reference", result.Out);
+            Assert.Contains("MACs/sample", result.Out);
+        }
+
+        [Fact]
+        public void Train_errors_are_usage_or_input_errors()
+        {
+            Assert.Equal(ExitCodes.Usage, CliRunner.Run("train", "cifar").ExitCode);
+            Assert.Equal(ExitCodes.Usage, CliRunner.Run("train", "--lr", "0.01").ExitCode);
+            CliResult folder = CliRunner.Run("train", "occupancy", "--data", "/nonexistent/folder");
+            Assert.Equal(ExitCodes.InputError, folder.ExitCode);
+            Assert.Contains("/nonexistent/folder", folder.Error);
+            CliResult column = CliRunner.Run("train", "occupancy", "--features", "Radon", "--epochs", "1");
+            Assert.Equal(ExitCodes.InputError, column.ExitCode);
+            Assert.Contains("Radon", column.Error);
+        }
+
+        [Fact]
+        public void Bench_measures_a_model_file_and_rejects_a_bad_one()
+        {
+            using var temp = new TempFolder();
+            CliResult ok = CliRunner.Run("bench", "--sizes", "6,16,2", "--seconds", "0.05");
+            Assert.True(ok.ExitCode == ExitCodes.Ok, ok.ToString());
+            Assert.Contains("float32 reference", ok.Out);
+            string bad = temp.File("bad.ttm");
+            File.WriteAllBytes(bad, new byte[] { (byte)'T', (byte)'T', (byte)'N', (byte)'M', 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 });
+            CliResult rejected = CliRunner.Run("bench", "--model", bad);
+            Assert.Equal(ExitCodes.InputError, rejected.ExitCode);
+            Assert.Contains("version", rejected.Error);
+        }
+
+        [Fact]
+        public void Experiment_runs_on_a_short_stream_and_reports_a_missing_file()
+        {
+            using var temp = new TempFolder();
+            string csv = temp.File("exp.csv");
+            CliResult ok = CliRunner.Run("experiment", "--max-rows", "1500", "--epochs", "2", "--policies", "none,full", "--budgets", "half-full", "--csv", csv);
+            Assert.True(ok.ExitCode == ExitCodes.Ok, ok.ToString());
+            Assert.True(File.Exists(csv));
+            Assert.Contains("none", File.ReadAllText(csv));
+            CliResult missing = CliRunner.Run("experiment", "--train", "/nonexistent/a.csv", "--stream", "/nonexistent/b.csv");
+            Assert.Equal(ExitCodes.InputError, missing.ExitCode);
+        }
+    }
+}
