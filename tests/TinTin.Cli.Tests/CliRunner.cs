@@ -36,21 +36,4 @@ namespace TinTin.Cli.Tests
         public string File(string name) => System.IO.Path.Combine(Path, name);
         public void Dispose() { try { Directory.Delete(Path, true); } catch (IOException) { } }
     }
-
-    public static class RepoPaths
-    {
-        /// <summary>The repository root (the folder with TinTinNano.sln), found from the test binaries upwards.</summary>
-        public static string Root
-        {
-            get
-            {
-                string dir = AppContext.BaseDirectory;
-                while (dir != null && !System.IO.File.Exists(System.IO.Path.Combine(dir, "TinTinNano.sln"))) dir = System.IO.Path.GetDirectoryName(dir);
-                if (dir == null) throw new InvalidOperationException("TinTinNano.sln not found above " + AppContext.BaseDirectory);
-                return dir;
-            }
-        }
-
-        public static string Data(params string[] parts) => System.IO.Path.Combine(Root, "data", System.IO.Path.Combine(parts));
-    }
 }

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading.Tasks;
 using TinTin.Cli;
 using TinTin.Core;
+using TinTin.Reference;
 using Xunit;
 
 namespace TinTin.Cli.Tests
@@ -11,7 +12,7 @@ namespace TinTin.Cli.Tests
     /// <summary>Happy paths and errors of simulate, prepare, train, bench and experiment.</summary>
     public class CommandTests
     {
-        private static string Occupancy(string file) => RepoPaths.Data("occupancy", file);
+        private static string Occupancy(string file) => RepositoryPaths.Find("data", "occupancy", file);
 
         [Fact]
         public void Simulate_adapts_and_logs_what_report_reads()
@@ -77,7 +78,7 @@ namespace TinTin.Cli.Tests
         public void Prepare_mnist_that_cannot_fit_a_board_exits_5_with_require_fit()
         {
             using var temp = new TempFolder();
-            CliResult result = CliRunner.Run("prepare", "--mnist", RepoPaths.Data("mnist"), "--train-limit", "500", "--test-limit", "200",
+            CliResult result = CliRunner.Run("prepare", "--mnist", RepositoryPaths.Find("data", "mnist"), "--train-limit", "500", "--test-limit", "200",
                 "--hidden", "128", "--epochs", "1", "--out", temp.File("m.ttm"), "--require-fit");
             Assert.Equal(ExitCodes.DoesNotFit, result.ExitCode);
             Assert.Contains("does not fit", result.Out + result.Error);

@@ -7,20 +7,6 @@ using Xunit.Abstractions;
 
 namespace TinTin.Core.Tests
 {
-    internal static class RepoPaths
-    {
-        public static string Root
-        {
-            get
-            {
-                string dir = AppContext.BaseDirectory;
-                while (dir != null && !File.Exists(Path.Combine(dir, "TinTinNano.sln"))) dir = Path.GetDirectoryName(dir);
-                return dir ?? throw new DirectoryNotFoundException("TinTinNano.sln not found above " + AppContext.BaseDirectory);
-            }
-        }
-        public static string Data(params string[] parts) => Path.Combine(Root, "data", Path.Combine(parts));
-    }
-
     /// <summary>Integer-only training learns real data as well as float32 does.</summary>
     public class RealDataTests
     {
@@ -35,8 +21,8 @@ namespace TinTin.Core.Tests
         {
             // What a BME280 measures: temperature and humidity (the data has no pressure).
             string[] features = { "Temperature", "Humidity" };
-            SensorDataset train = SensorDataset.FromTable(SensorTable.Load(RepoPaths.Data("occupancy", "datatraining.txt")), features, "Occupancy");
-            SensorDataset test = SensorDataset.FromTable(SensorTable.Load(RepoPaths.Data("occupancy", "datatest2.txt")), features, "Occupancy");
+            SensorDataset train = SensorDataset.FromTable(SensorTable.Load(RepositoryPaths.Find("data", "occupancy", "datatraining.txt")), features, "Occupancy");
+            SensorDataset test = SensorDataset.FromTable(SensorTable.Load(RepositoryPaths.Find("data", "occupancy", "datatest2.txt")), features, "Occupancy");
             InputNormalizer normalizer = NormalizerFit.Fit(train.Raw);
             QDataset qTrain = QDataset.FromSensorRows(train, normalizer), qTest = QDataset.FromSensorRows(test, normalizer);
 
@@ -55,7 +41,7 @@ namespace TinTin.Core.Tests
         [Fact]
         public void Mnist_784_128_10_reaches_96_percent_in_3_epochs()
         {
-            var (train, test) = ImageSet.LoadFolder(RepoPaths.Data("mnist"));
+            var (train, test) = ImageSet.LoadFolder(RepositoryPaths.Find("data", "mnist"));
             QDataset qTrain = QDataset.FromImages(train), qTest = QDataset.FromImages(test);
             Network net = Network.CreateMlp(new[] { 784, 128, 10 }, 1, -1, false);
             net.SetAllTrainable(true);

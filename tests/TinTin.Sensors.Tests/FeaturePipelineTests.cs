@@ -61,7 +61,7 @@ namespace TinTin.Sensors.Tests
         [Fact]
         public void Humidity_ratio_statistics_agree_with_the_instant_values_on_real_data()
         {
-            var replay = ReplaySource.Open(Repo.Occupancy("datatraining.txt"), ReplayColumns.Occupancy());
+            var replay = ReplaySource.Open(RepositoryPaths.Find("data", "occupancy", "datatraining.txt"), ReplayColumns.Occupancy());
             int[] ids = { FeatureSet.HumidityRatio, FeatureSet.HumidityRatioMean, FeatureSet.HumidityRatioTrend, FeatureSet.HumidityRatioDelta };
             const int w = 10;
             var p = new FeaturePipeline(ids, w);

@@ -43,7 +43,7 @@ namespace TinTin.Sensors.Tests
         [InlineData("datatest2.txt")]
         public void Humidity_ratio_matches_the_dataset_column(string file)
         {
-            SensorTable table = SensorTable.Load(Repo.Occupancy(file), "date");
+            SensorTable table = SensorTable.Load(RepositoryPaths.Find("data", "occupancy", file), "date");
             double[] t = table.Column("Temperature"), rh = table.Column("Humidity"), w = table.Column("HumidityRatio");
             double sum = 0, worst = 0, worstAbs = 0;
             for (int i = 0; i < table.RowCount; i++)

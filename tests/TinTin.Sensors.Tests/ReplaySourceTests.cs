@@ -10,7 +10,7 @@ namespace TinTin.Sensors.Tests
         [Fact]
         public void Plays_the_occupancy_file_row_by_row_then_ends()
         {
-            var replay = ReplaySource.Open(Repo.Occupancy("datatraining.txt"), ReplayColumns.Occupancy());
+            var replay = ReplaySource.Open(RepositoryPaths.Find("data", "occupancy", "datatraining.txt"), ReplayColumns.Occupancy());
             Assert.Equal(8143, replay.RowCount);
             Assert.False(replay.HasPressure);
             Assert.True(replay.HasLabels);
@@ -35,7 +35,7 @@ namespace TinTin.Sensors.Tests
         public void As_fast_as_possible_never_waits()
         {
             var clock = new SimulatedClock();
-            var replay = ReplaySource.Open(Repo.Occupancy("datatraining.txt"), ReplayColumns.Occupancy(), 0, clock);
+            var replay = ReplaySource.Open(RepositoryPaths.Find("data", "occupancy", "datatraining.txt"), ReplayColumns.Occupancy(), 0, clock);
             var s = new EnvironmentSample();
             while (replay.Read(s) == SampleStatus.Ok) { }
             Assert.Equal(0, clock.NowMs);
@@ -46,7 +46,7 @@ namespace TinTin.Sensors.Tests
         public void Paced_replay_releases_rows_at_data_time_divided_by_speed()
         {
             var clock = new SimulatedClock(5_000);
-            var table = SensorTable.Load(Repo.Occupancy("datatraining.txt"), "date");
+            var table = SensorTable.Load(RepositoryPaths.Find("data", "occupancy", "datatraining.txt"), "date");
             var replay = new ReplaySource(table, ReplayColumns.Occupancy(), 60, clock);
             var s = new EnvironmentSample();
             long first = 0;
@@ -99,7 +99,7 @@ namespace TinTin.Sensors.Tests
         [Fact]
         public void A_missing_mapped_column_is_named_in_the_error()
         {
-            string path = Repo.Occupancy("datatest2.txt");
+            string path = RepositoryPaths.Find("data", "occupancy", "datatest2.txt");
             var e = Assert.Throws<ArgumentException>(() => ReplaySource.Open(path, new ReplayColumns { Humidity = "RelHum" }));
             Assert.Contains("humidity column 'RelHum'", e.Message);
             Assert.Contains("datatest2.txt", e.Message);
@@ -121,7 +121,7 @@ namespace TinTin.Sensors.Tests
         [Fact]
         public void A_negative_speed_is_refused()
         {
-            var e = Assert.Throws<ArgumentException>(() => ReplaySource.Open(Repo.Occupancy("datatest2.txt"), ReplayColumns.Occupancy(), -1));
+            var e = Assert.Throws<ArgumentException>(() => ReplaySource.Open(RepositoryPaths.Find("data", "occupancy", "datatest2.txt"), ReplayColumns.Occupancy(), -1));
             Assert.Contains("speed", e.Message);
         }
 
@@ -139,7 +139,7 @@ namespace TinTin.Sensors.Tests
         [Fact]
         public void Faults_are_counted_and_skipped_and_the_loop_reaches_the_end_of_the_data()
         {
-            var replay = ReplaySource.Open(Repo.Occupancy("datatest2.txt"), ReplayColumns.Occupancy());
+            var replay = ReplaySource.Open(RepositoryPaths.Find("data", "occupancy", "datatest2.txt"), ReplayColumns.Occupancy());
             var source = new FaultInjectingSource(replay, 97, 41);
             var pipeline = new FeaturePipeline(FeatureSet.OccupancyDefault(), 8);
             var faults = new SensorFaults();

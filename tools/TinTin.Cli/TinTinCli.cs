@@ -64,17 +64,8 @@ namespace TinTin.Cli
                 case ModelFormatException model:
                     context.Error.WriteLine("tintin: error: bad model file: " + model.Message);
                     return ExitCodes.InputError;
-                case FileNotFoundException missing:
-                    context.Error.WriteLine("tintin: error: " + missing.Message);
-                    return ExitCodes.InputError;
-                case DirectoryNotFoundException folder:
-                    context.Error.WriteLine("tintin: error: " + folder.Message);
-                    return ExitCodes.InputError;
-                case InvalidDataException data:
-                    context.Error.WriteLine("tintin: error: " + data.Message);
-                    return ExitCodes.InputError;
-                case UnauthorizedAccessException denied:
-                    context.Error.WriteLine("tintin: error: " + denied.Message);
+                case FileNotFoundException or DirectoryNotFoundException or InvalidDataException or UnauthorizedAccessException:
+                    context.Error.WriteLine("tintin: error: " + e.Message);
                     return ExitCodes.InputError;
                 case OperationCanceledException:
                     context.Error.WriteLine("tintin: interrupted");

@@ -37,18 +37,7 @@ namespace TinTin.Experiments
             }
         }
 
-        /// <summary>data/occupancy above the working directory or the executable.</summary>
-        public static string FindOccupancyFolder()
-        {
-            foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-            {
-                for (DirectoryInfo d = new DirectoryInfo(start); d != null; d = d.Parent)
-                {
-                    string candidate = Path.Combine(d.FullName, "data", "occupancy");
-                    if (File.Exists(Path.Combine(candidate, "datatraining.txt"))) return candidate;
-                }
-            }
-            throw new IOException("data/occupancy not found above the working directory; give --train and --stream");
-        }
+        /// <summary>data/occupancy of this repository.</summary>
+        public static string FindOccupancyFolder() => TinTin.Reference.RepositoryPaths.Find("data", "occupancy");
     }
 }

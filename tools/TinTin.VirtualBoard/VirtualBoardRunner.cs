@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Threading;
+using TinTin.Reference;
 using TinTin.Core;
 using TinTin.Firmware;
 using TinTin.Sensors;
