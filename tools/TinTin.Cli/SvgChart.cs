@@ -94,7 +94,7 @@ namespace TinTin.Cli
                 svg.Append("    <line x1=\"").Append(Left).Append("\" y1=\"").Append(y).Append("\" x2=\"").Append(Left + plotW).Append("\" y2=\"").Append(y)
                    .Append("\" stroke=\"#e6e6e6\"/>\n");
                 svg.Append("    <line x1=\"").Append(Left - 5).Append("\" y1=\"").Append(y).Append("\" x2=\"").Append(Left).Append("\" y2=\"").Append(y).Append("\" stroke=\"#444\"/>\n");
-                svg.Append("    <text x=\"").Append(Left - 8).Append("\" y=\"").Append(F(Y(t) + 4)).Append("\" text-anchor=\"end\">").Append(Escape(TickLabel(t, yStep))).Append("</text>\n");
+                svg.Append("    <text x=\"").Append(Left - 8).Append("\" y=\"").Append(F(Y(t) + 4)).Append("\" text-anchor=\"end\">").Append(Escape(TickLabel(t, yStep, yTicks.Max(Math.Abs)))).Append("</text>\n");
             }
             double xStep = xTicks.Length > 1 ? xTicks[1] - xTicks[0] : 1;
             foreach (double t in xTicks)
@@ -104,7 +104,7 @@ namespace TinTin.Cli
                 svg.Append("    <line x1=\"").Append(x).Append("\" y1=\"").Append(Top).Append("\" x2=\"").Append(x).Append("\" y2=\"").Append(Top + plotH)
                    .Append("\" stroke=\"#f0f0f0\"/>\n");
                 svg.Append("    <line x1=\"").Append(x).Append("\" y1=\"").Append(Top + plotH).Append("\" x2=\"").Append(x).Append("\" y2=\"").Append(Top + plotH + 5).Append("\" stroke=\"#444\"/>\n");
-                svg.Append("    <text x=\"").Append(x).Append("\" y=\"").Append(Top + plotH + 20).Append("\" text-anchor=\"middle\">").Append(Escape(TickLabel(t, xStep))).Append("</text>\n");
+                svg.Append("    <text x=\"").Append(x).Append("\" y=\"").Append(Top + plotH + 20).Append("\" text-anchor=\"middle\">").Append(Escape(TickLabel(t, xStep, xTicks.Max(Math.Abs)))).Append("</text>\n");
             }
             svg.Append("  </g>\n");
             // axes
@@ -177,9 +177,13 @@ namespace TinTin.Cli
         }
 
         /// <summary>Short labels: 1500 → 1.5k, 2000000 → 2M, 0.25 → 0.25.</summary>
-        public static string TickLabel(double value, double step)
+        public static string TickLabel(double value, double step) => TickLabel(value, step, Math.Abs(value));
+
+        /// <summary>As above, with the unit (k, M) chosen from the axis's largest tick so every label on an axis uses the same one.</summary>
+        public static string TickLabel(double value, double step, double axisMax)
         {
-            double a = Math.Abs(value);
+            if (value == 0) return "0";
+            double a = Math.Abs(axisMax);
             if (a >= 1e6 && step >= 1e5) return Trim(value / 1e6, step / 1e6) + "M";
             if (a >= 1e4 && step >= 1e3) return Trim(value / 1e3, step / 1e3) + "k";
             return Trim(value, step);

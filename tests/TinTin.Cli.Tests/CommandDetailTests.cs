@@ -1,0 +1,209 @@
+using System;
+using System.IO;
+using System.Linq;
+using TinTin.Cli;
+using TinTin.Core;
+using TinTin.Reference;
+using Xunit;
+
+namespace TinTin.Cli.Tests
+{
+    // More happy paths and errors, beside CommandTests.cs.
+    public class PrepareTests
+    {
+        [Fact]
+        public void Prepare_on_an_mnist_subset_trains_exports_and_prints_the_memory_plan()
+        {
+            using var temp = new TempFolder();
+            string model = temp.File("out/mnist.ttm");
+            CliResult result = CliRunner.Run("prepare", "--mnist", RepositoryPaths.Find("data", "mnist"), "--train-limit", "600", "--test-limit", "200",
+                "--hidden", "16", "--epochs", "1", "--out", model);
+            Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
+            byte[] bytes = File.ReadAllBytes(model);
+            Model loaded = ModelFile.Load(bytes, bytes.Length, 0, false);
+            Assert.Equal(784, loaded.Network.InputLength);
+            Assert.Equal(10, loaded.Network.ClassCount);
+            Assert.Null(loaded.Normalizer);
+            Assert.Contains("600 training, 200 test", result.Out);
+            Assert.Contains("MLP 784-16-10", result.Out);
+            // memory plan buffer by buffer, and the three board profiles with verdicts
+            Assert.Contains("layer0.master(int16)", result.Out);
+            Assert.Contains("gradient-arena(int32)", result.Out);
+            Assert.Contains("25,088", result.Out); // 784·16 int16 master weights
+            foreach (string board in new[] { "esp32 ", "esp32c3", "stm32f429" }) Assert.Contains(board, result.Out);
+            Assert.Contains("fits, margin", result.Out);
+        }
+
+        [Fact]
+        public void Prepare_on_a_sensor_csv_with_named_columns_and_a_split()
+        {
+            using var temp = new TempFolder();
+            string model = temp.File("occ.ttm");
+            CliResult result = CliRunner.Run("prepare", "--csv", RepositoryPaths.Data("occupancy", "datatest.txt"), "--features", "Temperature,Humidity,Light,CO2",
+                "--label", "Occupancy", "--split", "0.7", "--epochs", "2", "--boards", "esp32c3", "--out", model);
+            Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
+            byte[] bytes = File.ReadAllBytes(model);
+            Model loaded = ModelFile.Load(bytes, bytes.Length, 0, false);
+            Assert.Equal(4, loaded.Normalizer.FeatureCount);
+            Assert.Equal(2, loaded.Network.ClassCount);
+            Assert.Contains("time-ordered split at 0.7", result.Out);
+            Assert.Contains("esp32c3", result.Out);
+            Assert.DoesNotContain("stm32f429", result.Out);
+        }
+
+        [Fact]
+        public void Prepare_with_board_features_writes_the_embedded_default_with_the_firmware_generator()
+        {
+            using var temp = new TempFolder();
+            string model = temp.File("board.ttm");
+            string cs = temp.File("DefaultModel.g.cs");
+            CliResult result = CliRunner.Run("prepare", "--csv", RepositoryPaths.Data("occupancy", "datatest.txt"), "--board-features", "Temperature,Humidity,HumidityRatio",
+                "--epochs", "1", "--name", "test-model", "--embed", cs, "--out", model);
+            Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
+            string source = File.ReadAllText(cs);
+            Assert.Contains("public static class DefaultModel", source);
+            Assert.Contains("\"test-model\"", source);
+            Assert.Contains("return new int[] { 0, 1, 5 };", source);
+            byte[] bytes = File.ReadAllBytes(model);
+            Assert.Equal(3, ModelFile.Load(bytes, bytes.Length, 0, false).Normalizer.FeatureCount);
+            Assert.Contains("0x" + bytes[0].ToString("X2"), source);
+        }
+
+        [Theory]
+        [InlineData(new[] { "prepare" }, ExitCodes.Usage, "--mnist FOLDER or --csv FILE")]
+        [InlineData(new[] { "prepare", "--mnist", "/no/such/folder" }, ExitCodes.InputError, "MNIST folder not found")]
+        [InlineData(new[] { "prepare", "--csv", "/no/such.csv", "--features", "a" }, ExitCodes.InputError, "data file not found: /no/such.csv")]
+        [InlineData(new[] { "prepare", "--csv", "x.csv" }, ExitCodes.Usage, "--features COLUMNS")]
+        [InlineData(new[] { "prepare", "--mnist", "m", "--embed", "x.cs" }, ExitCodes.Usage, "--board-features")]
+        [InlineData(new[] { "prepare", "--mnist", "m", "--lr", "fast" }, ExitCodes.Usage, "'fast' is not a ratio")]
+        [InlineData(new[] { "prepare", "--mnist", "m", "--boards", "arduino" }, ExitCodes.Usage, "unknown board 'arduino'")]
+        [InlineData(new[] { "prepare", "--mnist", "m", "--hidden", "x" }, ExitCodes.Usage, "is not a layer size")]
+        [InlineData(new[] { "prepare", "--csv", "DATA", "--features", "Temperature,Nope" }, ExitCodes.InputError, "no column named 'Nope'")]
+        [InlineData(new[] { "prepare", "--csv", "DATA", "--board-features", "Warmth" }, ExitCodes.Usage, "unknown feature 'Warmth'")]
+        public void Prepare_errors_are_clear(string[] args, int code, string message)
+        {
+            args = args.Select(a => a == "DATA" ? RepositoryPaths.Data("occupancy", "datatest.txt") : a).ToArray();
+            CliResult result = CliRunner.Run(args);
+            Assert.True(code == result.ExitCode, result.ToString());
+            Assert.Contains(message, result.Error);
+        }
+
+        [Fact]
+        public void Prepare_on_a_malformed_csv_names_the_line()
+        {
+            using var temp = new TempFolder();
+            string csv = temp.File("bad.csv");
+            File.WriteAllText(csv, "date,Temperature,Occupancy\n2015-02-04 17:51:00,23.1,1\n2015-02-04 17:52:00,warm,0\n");
+            CliResult result = CliRunner.Run("prepare", "--csv", csv, "--features", "Temperature", "--out", temp.File("m.ttm"));
+            Assert.Equal(ExitCodes.InputError, result.ExitCode);
+            Assert.Contains(":3: 'warm' in column 'Temperature' is not a number", result.Error);
+            Assert.False(File.Exists(temp.File("m.ttm")));
+        }
+    }
+
+    public class BenchTests
+    {
+        [Fact]
+        public void Bench_prints_integer_beside_float_figures()
+        {
+            CliResult result = CliRunner.Run("bench", "--sizes", "6,16,2", "--seconds", "0.05");
+            Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
+            Assert.Contains("MLP 6-16-2", result.Out);
+            Assert.Contains("integer (int8/int16/int32)", result.Out);
+            Assert.Contains("float32 reference", result.Out);
+            Assert.Contains("│            128 │", result.Out); // MACs per predict: 6·16 + 16·2
+        }
+
+        [Fact]
+        public void Bench_a_model_file_and_reject_a_bad_one()
+        {
+            using var temp = new TempFolder();
+            string model = temp.File("m.ttm");
+            Network network = Network.CreateMlp(new[] { 3, 4, 2 }, 1, -1, false);
+            File.WriteAllBytes(model, ModelFile.Save(new Model(network, null)));
+            CliResult ok = CliRunner.Run("bench", "--model", model, "--seconds", "0.05", "--integer-only");
+            Assert.True(ok.ExitCode == ExitCodes.Ok, ok.ToString());
+            Assert.Contains("m.ttm (3-4-2)", ok.Out);
+            Assert.Contains("float32 reference skipped", ok.Out);
+
+            byte[] bytes = File.ReadAllBytes(model);
+            bytes[20] ^= 0x5A;
+            File.WriteAllBytes(model, bytes);
+            CliResult bad = CliRunner.Run("bench", "--model", model);
+            Assert.Equal(ExitCodes.InputError, bad.ExitCode);
+            Assert.Contains("bad model file: model corrupted: CRC-32 mismatch", bad.Error);
+
+            File.WriteAllText(model, "not a model at all");
+            bad = CliRunner.Run("bench", "--model", model);
+            Assert.Equal(ExitCodes.InputError, bad.ExitCode);
+            Assert.Contains("not a TinTin model", bad.Error);
+
+            Assert.Equal(ExitCodes.InputError, CliRunner.Run("bench", "--model", temp.File("missing.ttm")).ExitCode);
+            Assert.Equal(ExitCodes.Usage, CliRunner.Run("bench", "--sizes", "7").ExitCode);
+        }
+    }
+
+    public class SimulateTests
+    {
+        [Fact]
+        public void Simulate_prints_protocol_lines_with_serial_dash()
+        {
+            CliResult result = CliRunner.Run("simulate", "--max-samples", "50", "--serial", "-");
+            Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
+            Assert.StartsWith("TT1 hello board=esp32-devkit", result.Out);
+            Assert.Contains("virtual board esp32-devkit", result.Error);
+        }
+
+        [Theory]
+        [InlineData(new[] { "simulate", "--data", "/no/such.csv" }, ExitCodes.InputError, "data file not found")]
+        [InlineData(new[] { "simulate", "--board", "toaster" }, ExitCodes.Usage, "unknown board 'toaster'")]
+        [InlineData(new[] { "simulate", "--label-fraction", "2" }, ExitCodes.Usage, "--label-fraction")]
+        [InlineData(new[] { "simulate", "--keep-flash", "--flash", "/no/such/flash" }, ExitCodes.InputError, "flash folder not found")]
+        public void Simulate_errors_are_clear(string[] args, int code, string message)
+        {
+            CliResult result = CliRunner.Run(args);
+            Assert.True(code == result.ExitCode, result.ToString());
+            Assert.Contains(message, result.Error);
+        }
+    }
+
+    public class ExperimentTests
+    {
+        [Fact]
+        public void Experiment_errors_are_clear()
+        {
+            CliResult bad = CliRunner.Run("experiment", "--bogus");
+            Assert.Equal(ExitCodes.Usage, bad.ExitCode);
+            Assert.Contains("unknown option '--bogus'", bad.Error);
+            CliResult missing = CliRunner.Run("experiment", "--train", "/no/a.csv", "--stream", "/no/b.csv");
+            Assert.Equal(ExitCodes.InputError, missing.ExitCode);
+            Assert.Contains("data file not found", missing.Error);
+        }
+    }
+
+    public class RootTests
+    {
+        [Theory]
+        [InlineData("prepare", "--board-features")]
+        [InlineData("simulate", "--serial")]
+        [InlineData("monitor", "--baud")]
+        [InlineData("report", "accuracy.svg")]
+        [InlineData("bench", "float32")]
+        [InlineData("experiment", "--policies")]
+        public void Every_command_has_help_with_exit_codes(string command, string mentions)
+        {
+            CliResult result = CliRunner.Run(command, "--help");
+            Assert.Equal(ExitCodes.Ok, result.ExitCode);
+            Assert.Contains(mentions, result.Out);
+            Assert.Contains("Exit codes", result.Out);
+        }
+
+        [Fact]
+        public void Unknown_commands_and_options_are_usage_errors()
+        {
+            Assert.Equal(ExitCodes.Usage, CliRunner.Run("frobnicate").ExitCode);
+            Assert.Equal(ExitCodes.Usage, CliRunner.Run("report", "x.csv", "--no-such-option").ExitCode);
+            Assert.Equal(ExitCodes.Usage, CliRunner.Run().ExitCode);
+        }
+    }
+}
