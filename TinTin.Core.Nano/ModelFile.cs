@@ -132,7 +132,7 @@ namespace TinTin.Core
             uint payload = LittleEndian.GetU32(data, 8);
             if (payload > 0x7FFFFFF0u || HeaderBytes + (long)payload + 4 > length)
                 throw new ModelFormatException("model truncated: header promises " + (HeaderBytes + (long)payload + 4) + " bytes, only " + length + " present");
-            int end = HeaderBytes + (int)payload;
+            int end = HeaderBytes + (int)(long)payload;
             uint stored = LittleEndian.GetU32(data, end);
             uint actual = Crc32.Compute(data, 0, end);
             if (stored != actual) throw new ModelFormatException("model corrupted: CRC-32 mismatch (stored " + stored + ", computed " + actual + ")");
@@ -172,7 +172,7 @@ namespace TinTin.Core
                         if (w == short.MinValue) throw new ModelFormatException("layer " + l + " master weight " + i + " is out of range");
                         dense.MasterWeights[i] = w;
                     }
-                    for (int i = 0; i < dense.Bias.Length; i++, p += 4) dense.Bias[i] = (int)LittleEndian.GetU32(data, p);
+                    for (int i = 0; i < dense.Bias.Length; i++, p += 4) dense.Bias[i] = (int)(long)LittleEndian.GetU32(data, p);
                     dense.DeriveInt8Weights(shift);
                     layers[l] = dense;
                 }
@@ -189,9 +189,9 @@ namespace TinTin.Core
                 FeatureScale[] scales = new FeatureScale[features];
                 for (int i = 0; i < features; i++)
                 {
-                    int offset = (int)LittleEndian.GetU32(data, p);
-                    int plus = (int)LittleEndian.GetU32(data, p + 4);
-                    int minus = (int)LittleEndian.GetU32(data, p + 8);
+                    int offset = (int)(long)LittleEndian.GetU32(data, p);
+                    int plus = (int)(long)LittleEndian.GetU32(data, p + 4);
+                    int minus = (int)(long)LittleEndian.GetU32(data, p + 8);
                     int fraction = data[p + 12];
                     p += 13;
                     try { scales[i] = new FeatureScale(offset, new ShiftSum(plus, minus, fraction)); }

@@ -147,7 +147,7 @@ namespace TinTin.Core
             for (int i = 0; i < MasterWeights.Length; i++)
             {
                 state ^= state << 13; state ^= state >> 17; state ^= state << 5;
-                MasterWeights[i] = (short)((int)(state % span) - (int)bound);
+                MasterWeights[i] = (short)((int)(long)(state % span) - (int)bound);
             }
             MasterExponent = exponent;
             Array.Clear(Bias, 0, Bias.Length);

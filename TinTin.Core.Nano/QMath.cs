@@ -24,10 +24,10 @@ namespace TinTin.Core
             if (shift <= 0) return value;
             if (shift > 30) return 0;
             int half = 1 << (shift - 1);
-            if (value >= 0) return (int)(((uint)value + (uint)half) >> shift);
+            if (value >= 0) return (int)(long)(((uint)value + (uint)half) >> shift);
             // Negative: round the magnitude, then negate. -(int.MinValue) wraps, so go through uint.
             uint magnitude = (uint)(-(long)value);
-            return -(int)((magnitude + (uint)half) >> shift);
+            return -(int)(long)((magnitude + (uint)half) >> shift);
         }
 
         /// <summary>
@@ -71,7 +71,7 @@ namespace TinTin.Core
             uint fraction = discarded >> (shift - half);          // top `half` bits
             uint pseudoRandom = discarded & ((1u << half) - 1u);  // bottom `half` bits
             if (fraction > pseudoRandom) kept++;
-            return negative ? -(int)kept : (int)kept;
+            return negative ? -(int)(long)kept : (int)(long)kept;
         }
 
         /// <summary>Pseudo-stochastic for right shifts, saturating for left shifts (negative shift).</summary>

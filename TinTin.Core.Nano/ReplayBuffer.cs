@@ -62,7 +62,7 @@ namespace TinTin.Core
                 uint bound = seen > 0xFFFFFFFFL ? 0xFFFFFFFFu : (uint)seen;
                 uint j = Next() % bound;
                 if (j >= (uint)PerClass) return false;
-                slot = (int)j;
+                slot = (int)(long)j;
             }
             Array.Copy(source, offset, Data, OffsetOf(label, slot), FeatureCount);
             return true;
@@ -73,7 +73,7 @@ namespace TinTin.Core
         {
             int n = classCount[label];
             if (n == 0) throw new InvalidOperationException("class " + label + " has no replay samples");
-            return (int)(Next() % (uint)n);
+            return (int)(long)(Next() % (uint)n);
         }
 
         public void Clear()

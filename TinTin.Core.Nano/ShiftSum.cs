@@ -149,7 +149,7 @@ namespace TinTin.Core
         private static int CountBits(int mask)
         {
             int count = 0;
-            while (mask != 0) { count += mask & 1; mask = (int)((uint)mask >> 1); }
+            while (mask != 0) { count += mask & 1; mask = (int)(long)((uint)mask >> 1); }
             return count;
         }
     }

@@ -151,7 +151,7 @@ namespace TinTin.Firmware.Board
     /// <summary>Free managed heap: nanoFramework.Runtime.Native.GC.Run(false) returns the free bytes (and collects).</summary>
     public sealed class NativeHeap : IHeapMonitor
     {
-        public int FreeBytes() { return (int)nanoFramework.Runtime.Native.GC.Run(false); }
+        public int FreeBytes() { return (int)(long)nanoFramework.Runtime.Native.GC.Run(false); }
     }
 
     /// <summary>TinTin.Sensors' clock interface for the BME280 source, over the board clock.</summary>

@@ -82,13 +82,13 @@ namespace TinTin.Firmware
                 uint sequence;
                 string why = Validate(length, out sequence);
                 if (why != null) { InvalidSlotsSeen++; LastRejection = "slot " + slot + ": " + why; continue; }
-                if (bestSlot < 0 || (int)(sequence - bestSequence) > 0) { bestSlot = slot; bestSequence = sequence; }
+                if (bestSlot < 0 || (int)(long)(sequence - bestSequence) > 0) { bestSlot = slot; bestSequence = sequence; }
             }
             if (bestSlot < 0) return null;
             int bytes = ReadSlot(bestSlot);
             uint check;
             if (Validate(bytes, out check) != null) return null;
-            int modelBytes = (int)LittleEndian.GetU32(image, 12);
+            int modelBytes = (int)(long)LittleEndian.GetU32(image, 12);
             int counterCount = LittleEndian.GetU16(image, 16);
             Array.Copy(image, HeaderBytes, modelBuffer, 0, modelBytes);
             Model model;

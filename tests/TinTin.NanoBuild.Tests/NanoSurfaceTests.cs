@@ -34,6 +34,9 @@ namespace TinTin.NanoBuild.Tests
             yield return new object[] { "generic method", Wrap("", "public T Id<T>(T x) { return x; }"), "", "NANO002", "Id" };
             yield return new object[] { "tuple", Wrap("", "public (int, int) F() { return (1, 2); }"), "", "CS8179", "System.ValueTuple`2" };
             yield return new object[] { "async/Task", Wrap("", "public async System.Threading.Tasks.Task F() { }"), "", "CS0234", "'Tasks'" };
+            yield return new object[] { "unchecked (int) of a uint", Wrap("", "public long F(uint u) { return -(int)u; }"), "", "NANO005", "(int)(long)value" };
+            yield return new object[] { "unchecked (int) of a uint expression", Wrap("", "public int F(uint a, int s) { return (int)((a + 1u) >> s); }"), "", "NANO005", "Unchecked (int) of a uint" };
+            yield return new object[] { "unchecked (long) of a ulong", Wrap("", "public long F(ulong u) { return (long)u; }"), "", "NANO005", "Unchecked (long) of a ulong" };
             yield return new object[] { "iterator", Wrap("", "public System.Collections.IEnumerable F() { yield return 1; }"), "", "NANO004", "yield" };
             yield return new object[] { "StringBuilder without nanoFramework.System.Text", Wrap("", "public object F() { return new System.Text.StringBuilder(); }"), "", "CS0234", "'Text' does not exist in the namespace 'System'" };
         }
@@ -69,6 +72,7 @@ namespace TinTin.NanoBuild.Tests
         public void Each(Action<int> f, EventHandler h) { foreach (int v in Flat) f(v); h(this, EventArgs.Empty); }
         public IEnumerator Items() { return List.GetEnumerator(); }
         public object Locked() { lock (Table) { using (IDisposable d = null) { } return Table[""k""]; } }
+        public long Widen(uint u) { return -(int)(long)u + (int)(long)(u >> 3) + (int)0xFFFFu + (long)(u & 7u); }
         public string Switch(string s) { switch (s) { case ""a"": return ""A""; case ""b"": return ""B""; default: return s ?? """"; } }");
             var errors = NanoCompiler.CompileSnippet(source, "nanoFramework.System.Collections", "nanoFramework.System.Text", "System.Math");
             Assert.True(errors.IsEmpty, NanoCompiler.Format(errors));

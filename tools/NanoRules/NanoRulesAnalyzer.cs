@@ -3,6 +3,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace TinTin.NanoRules
 {
@@ -36,8 +37,13 @@ namespace TinTin.NanoRules
             "Iterator ('yield') in '{0}': the compiler turns it into a class implementing the generic IEnumerator<T>, which nanoFramework 1.x cannot load; return an array or write an IEnumerator class",
             Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+        public static readonly DiagnosticDescriptor UnsignedReinterpretation = new DiagnosticDescriptor(
+            "NANO005", "Unchecked unsigned-to-signed reinterpretation",
+            "Unchecked ({0}) of a {1} value: C# emits no IL conversion, so nanoCLR keeps the value tagged unsigned and later widens it as unsigned (-(int)u for u = 6 becomes 4294967290 as a long); write {2}",
+            Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics =>
-            ImmutableArray.Create(MultiDimensionalArray, GenericDeclaration, InterpolatedString, Iterator);
+            ImmutableArray.Create(MultiDimensionalArray, GenericDeclaration, InterpolatedString, Iterator, UnsignedReinterpretation);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -48,6 +54,25 @@ namespace TinTin.NanoRules
             context.RegisterSyntaxNodeAction(c => c.ReportDiagnostic(Diagnostic.Create(InterpolatedString, c.Node.GetLocation())),
                 SyntaxKind.InterpolatedStringExpression);
             context.RegisterSyntaxNodeAction(AnalyzeYield, SyntaxKind.YieldReturnStatement, SyntaxKind.YieldBreakStatement);
+            context.RegisterOperationAction(AnalyzeConversion, OperationKind.Conversion);
+        }
+
+        /// <summary>
+        /// uint→int and ulong→long (same width, sign changes) compile to no IL instruction when
+        /// unchecked; nanoCLR then widens the result as unsigned. The safe forms insert a real
+        /// conversion: (int)(long)u emits conv.u8 then conv.i4; for ulong, compare or mask first.
+        /// Constants are folded by the compiler and are safe.
+        /// </summary>
+        static void AnalyzeConversion(OperationAnalysisContext c)
+        {
+            var conversion = (IConversionOperation)c.Operation;
+            if (conversion.IsChecked || conversion.ConstantValue.HasValue) return;
+            SpecialType from = conversion.Operand.Type?.SpecialType ?? SpecialType.None;
+            SpecialType to = conversion.Type?.SpecialType ?? SpecialType.None;
+            if (from == SpecialType.System_UInt32 && to == SpecialType.System_Int32)
+                c.ReportDiagnostic(Diagnostic.Create(UnsignedReinterpretation, conversion.Syntax.GetLocation(), "int", "uint", "(int)(long)value"));
+            else if (from == SpecialType.System_UInt64 && to == SpecialType.System_Int64)
+                c.ReportDiagnostic(Diagnostic.Create(UnsignedReinterpretation, conversion.Syntax.GetLocation(), "long", "ulong", "a value kept in long, or (long)(value & 0x7FFFFFFFFFFFFFFF) with the sign handled explicitly"));
         }
 
         static void AnalyzeRank(SyntaxNodeAnalysisContext c)
