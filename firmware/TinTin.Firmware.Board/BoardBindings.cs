@@ -106,36 +106,27 @@ namespace TinTin.Firmware.Board
         }
     }
 
-    /// <summary>The serial line on a UART (System.IO.Ports): bytes in through a LineAssembler, protocol lines out.</summary>
-    public sealed class UartSerial : ISerialPort
+    /// <summary>
+    /// The serial line on a UART (System.IO.Ports): bytes in through the shared SerialLineReader
+    /// (every line of a read is delivered, see firmware/README.md), protocol lines out.
+    /// </summary>
+    public sealed class UartSerial : ISerialPort, ISerialBytes
     {
         private readonly SerialPort port;
-        private readonly LineAssembler assembler = new LineAssembler();
-        private readonly byte[] buffer = new byte[64];
-        private string pending;
+        private readonly SerialLineReader reader;
 
         public UartSerial(string portName, int baudRate)
         {
             port = new SerialPort(portName, baudRate);
             port.Open();
+            reader = new SerialLineReader(this, 64);
         }
 
-        public string ReadLine()
-        {
-            while (pending == null && port.BytesToRead > 0)
-            {
-                int n = port.Read(buffer, 0, buffer.Length);
-                for (int i = 0; i < n; i++)
-                {
-                    string line = assembler.Feed(buffer[i]);
-                    if (line != null && pending == null) pending = line;
-                }
-                if (n <= 0) break;
-            }
-            string result = pending;
-            pending = null;
-            return result;
-        }
+        public string ReadLine() { return reader.ReadLine(); }
+
+        public int BytesToRead { get { return port.BytesToRead; } }
+
+        public int Read(byte[] buffer, int offset, int count) { return port.Read(buffer, offset, count); }
 
         public void Write(byte[] data, int offset, int count) { port.Write(data, offset, count); }
     }
