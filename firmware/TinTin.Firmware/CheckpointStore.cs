@@ -10,7 +10,7 @@ namespace TinTin.Firmware
     /// <code>
     ///  0  u32  magic "TTCK"
     ///  4  u16  format version (1)
-    ///  6  u16  flags (0)
+    ///  6  u16  flags (bit 0 FlagKeepsOther: the other slot holds the model from before a reset)
     ///  8  u32  sequence number (1, 2, 3, …; compared with wrap-around)
     /// 12  u32  model bytes M
     /// 16  u16  counter count K
@@ -21,24 +21,36 @@ namespace TinTin.Firmware
     /// </code>
     /// A save writes the whole image to the slot that does NOT hold the newest valid checkpoint,
     /// so the last good one is never touched; a cut write leaves a slot whose length, magic or
-    /// CRC is wrong, and <see cref="LoadLatest"/> skips it. Buffers are allocated once, here.
+    /// CRC is wrong, and <see cref="LoadLatest"/> skips it. Every write is read back and checked
+    /// before it counts (<see cref="FlashVerifyException"/>: the older slot stays the newest
+    /// good one). A slot whose CRC is valid but whose model is rejected is skipped too, and the
+    /// older slot loads. After a reset (<see cref="SaveReset"/>) the slot holding the learned
+    /// model is kept until a newly learned checkpoint replaces it (<see cref="ReleaseKept"/>);
+    /// <see cref="Restore"/> brings it back. Buffers are allocated once, here.
     /// </summary>
     public sealed class CheckpointStore
     {
         public const uint Magic = 0x4B435454; // 'T','T','C','K'
         public const int FormatVersion = 1;
         public const int HeaderBytes = 20;
+        /// <summary>Header flag: the other slot holds the model from before a reset; keep it (see <see cref="SaveReset"/>).</summary>
+        public const int FlagKeepsOther = 1;
+        private const int Slots = 2;
 
         private readonly IFlashStore flash;
-        private readonly byte[] image;
-        private readonly byte[] modelBuffer;
+        private readonly byte[] image;                       // [ImageSize(model bytes)] one slot image
+        private readonly byte[] modelBuffer;                 // [model bytes]
         private readonly long[] counterValues = new long[FirmwareCounters.Count];
+        private readonly string[] rejections = new string[Slots]; // why each rejected slot was skipped (last LoadLatest)
+        private readonly uint[] slotSequence = new uint[Slots];
+        private readonly bool[] slotValid = new bool[Slots];
         private uint lastSequence;
         private int lastSlot = -1;
+        private int keptSlot = -1;
 
         /// <summary>Bytes of the last image written or loaded.</summary>
         public int LastBytes;
-        /// <summary>Slots found invalid by the last LoadLatest (cut writes, corruption).</summary>
+        /// <summary>Slots rejected by the last LoadLatest (cut writes, corruption, a model the loader refused).</summary>
         public int InvalidSlotsSeen;
         /// <summary>Why the last slot was rejected (for the log), or null.</summary>
         public string LastRejection;
@@ -48,6 +60,7 @@ namespace TinTin.Firmware
         {
             if (flash == null) throw new ArgumentException("a checkpoint store needs a flash store");
             if (flash.SlotCount < 2) throw new ArgumentException("checkpoints need two flash slots");
+            if (modelBytes < 0) throw new ArgumentException("modelBytes must not be negative");
             int size = ImageSize(modelBytes);
             if (size > flash.SlotCapacity) throw new ArgumentException("a checkpoint needs " + size + " bytes but a flash slot holds " + flash.SlotCapacity);
             this.flash = flash;
@@ -63,53 +76,141 @@ namespace TinTin.Firmware
         /// <summary>Slot of the newest valid checkpoint (-1: none).</summary>
         public int LastSlot { get { return lastSlot; } }
 
-        /// <summary>
-        /// Finds the newest valid checkpoint, restores the counters from it and returns its model
-        /// (a new Model with the given training arena), or null when no slot holds a valid one.
-        /// </summary>
+        /// <summary>The slot kept since a reset (the learned model <see cref="Restore"/> brings back), or -1.</summary>
+        public int KeptSlot { get { return keptSlot; } }
+
+        /// <summary>How many slots the last LoadLatest rejected; <see cref="Rejection"/> says why for each.</summary>
+        public int RejectionCount { get { return InvalidSlotsSeen; } }
+
+        /// <summary>Why the i-th rejected slot (0 .. RejectionCount-1) was skipped: "slot N: reason".</summary>
+        public string Rejection(int i) { return rejections[i]; }
+
+        /// <summary>LoadLatest for any model shape.</summary>
         public Model LoadLatest(FirmwareCounters counters, int trainingCapacityInts, bool withMomentum)
+        {
+            return LoadLatest(counters, trainingCapacityInts, withMomentum, -1, -1);
+        }
+
+        /// <summary>
+        /// Finds the newest checkpoint that is valid and whose model loads (and has the given input
+        /// and class counts, -1: any), restores the counters from it and returns its model (a new
+        /// Model with the given training arena), or null when no slot holds one. A newer slot that
+        /// fails is recorded in <see cref="Rejection"/> and the older slot is tried.
+        /// </summary>
+        public Model LoadLatest(FirmwareCounters counters, int trainingCapacityInts, bool withMomentum, int inputLength, int classCount)
         {
             InvalidSlotsSeen = 0;
             LastRejection = null;
             lastSequence = 0;
             lastSlot = -1;
-            int bestSlot = -1;
-            uint bestSequence = 0;
-            for (int slot = 0; slot < flash.SlotCount && slot < 2; slot++)
+            keptSlot = -1;
+            for (int slot = 0; slot < Slots; slot++)
             {
+                slotValid[slot] = false;
                 int length = ReadSlot(slot);
                 if (length == 0) continue;
                 uint sequence;
                 string why = Validate(length, out sequence);
-                if (why != null) { InvalidSlotsSeen++; LastRejection = "slot " + slot + ": " + why; continue; }
-                if (bestSlot < 0 || (int)(long)(sequence - bestSequence) > 0) { bestSlot = slot; bestSequence = sequence; }
+                if (why != null) { Reject(slot, why); continue; }
+                slotValid[slot] = true;
+                slotSequence[slot] = sequence;
+                if (lastSequence == 0 || (int)(long)(sequence - lastSequence) > 0) lastSequence = sequence;
             }
-            if (bestSlot < 0) return null;
-            int bytes = ReadSlot(bestSlot);
-            uint check;
-            if (Validate(bytes, out check) != null) return null;
+            int first = -1, second = -1;
+            if (slotValid[0] && slotValid[1])
+            {
+                bool zeroNewer = (int)(long)(slotSequence[0] - slotSequence[1]) > 0;
+                first = zeroNewer ? 0 : 1;
+                second = 1 - first;
+            }
+            else if (slotValid[0]) first = 0;
+            else if (slotValid[1]) first = 1;
+            Model model = TryLoad(first, counters, trainingCapacityInts, withMomentum, inputLength, classCount);
+            if (model == null && second >= 0) model = TryLoad(second, counters, trainingCapacityInts, withMomentum, inputLength, classCount);
+            return model;
+        }
+
+        /// <summary>Loads one validated slot; null (and a rejection) when the slot's model is refused.</summary>
+        private Model TryLoad(int slot, FirmwareCounters counters, int trainingCapacityInts, bool withMomentum, int inputLength, int classCount)
+        {
+            if (slot < 0) return null;
+            int bytes = ReadSlot(slot);
+            uint sequence;
+            string why = Validate(bytes, out sequence);
+            if (why != null) { Reject(slot, why); return null; }
+            int flags = LittleEndian.GetU16(image, 6);
             int modelBytes = (int)(long)LittleEndian.GetU32(image, 12);
             int counterCount = LittleEndian.GetU16(image, 16);
             Array.Copy(image, HeaderBytes, modelBuffer, 0, modelBytes);
             Model model;
             try { model = ModelFile.Load(modelBuffer, modelBytes, trainingCapacityInts, withMomentum); }
-            catch (ModelFormatException e) { LastRejection = "slot " + bestSlot + ": " + e.Message; InvalidSlotsSeen++; return null; }
+            catch (Exception e) { Reject(slot, "model rejected: " + e.Message); return null; }
+            if ((inputLength >= 0 && model.Network.InputLength != inputLength) || (classCount >= 0 && model.Network.ClassCount != classCount))
+            {
+                Reject(slot, "model takes " + model.Network.InputLength + " features and " + model.Network.ClassCount + " classes, this firmware " + inputLength + " and " + classCount);
+                return null;
+            }
             int at = HeaderBytes + modelBytes;
             int n = counterCount < FirmwareCounters.Count ? counterCount : FirmwareCounters.Count;
             for (int i = 0; i < n; i++) counterValues[i] = LittleEndian.GetI64(image, at + 8 * i);
             counters.CopyFrom(counterValues, n);
-            lastSequence = bestSequence;
-            lastSlot = bestSlot;
+            lastSlot = slot;
+            if ((flags & FlagKeepsOther) != 0 && slotValid[1 - slot]) keptSlot = 1 - slot;
             LastBytes = bytes;
             return model;
         }
 
+        private void Reject(int slot, string why)
+        {
+            string line = "slot " + slot + ": " + why;
+            if (InvalidSlotsSeen < rejections.Length) rejections[InvalidSlotsSeen] = line;
+            InvalidSlotsSeen++;
+            LastRejection = line;
+        }
+
         /// <summary>
         /// Writes a new checkpoint (sequence = last + 1) to the slot not holding the newest valid
-        /// one. Returns the slot written. Throws what the flash throws; the previous checkpoint
-        /// stays loadable either way.
+        /// one (and never to the slot kept since a reset), reads it back and checks it. Returns the
+        /// slot written. Throws <see cref="FlashVerifyException"/> when the read-back differs, and
+        /// whatever the flash throws; the previous checkpoint stays the newest good one either way.
         /// </summary>
         public int Save(Model model, FirmwareCounters counters)
+        {
+            int slot = keptSlot >= 0 ? 1 - keptSlot : (lastSlot < 0 ? 0 : 1 - lastSlot);
+            return SaveTo(slot, model, counters, keptSlot >= 0 ? FlagKeepsOther : 0);
+        }
+
+        /// <summary>
+        /// Checkpoints the model a reset went back to, keeping the newest learned checkpoint's slot
+        /// untouched until <see cref="ReleaseKept"/> (a newly learned checkpoint) or <see cref="Restore"/>.
+        /// </summary>
+        public int SaveReset(Model defaultModel, FirmwareCounters counters)
+        {
+            if (keptSlot < 0) keptSlot = lastSlot;
+            return Save(defaultModel, counters);
+        }
+
+        /// <summary>The model in use has learned since the reset: the kept slot may now be replaced.</summary>
+        public void ReleaseKept() { keptSlot = -1; }
+
+        /// <summary>
+        /// Brings back the model kept since a reset (and its counters): returns it, or null when no
+        /// slot is kept. The kept slot becomes the newest good one; the caller then saves (which
+        /// writes the other slot) so a reboot also comes back with it.
+        /// </summary>
+        public Model Restore(FirmwareCounters counters, int trainingCapacityInts, bool withMomentum)
+        {
+            if (keptSlot < 0) return null;
+            int slot = keptSlot;
+            int rejectedBefore = InvalidSlotsSeen;
+            Model model = TryLoad(slot, counters, trainingCapacityInts, withMomentum, -1, -1);
+            if (model == null) { InvalidSlotsSeen = rejectedBefore; return null; }
+            keptSlot = -1;
+            lastSlot = slot;
+            return model;
+        }
+
+        private int SaveTo(int slot, Model model, FirmwareCounters counters, int flags)
         {
             int modelBytes = ModelFile.SizeOf(model);
             if (modelBytes != modelBuffer.Length) throw new ArgumentException("the model is " + modelBytes + " bytes, the store was sized for " + modelBuffer.Length);
@@ -119,7 +220,7 @@ namespace TinTin.Firmware
             int at = 0;
             at = LittleEndian.PutU32(image, at, Magic);
             at = LittleEndian.PutU16(image, at, FormatVersion);
-            at = LittleEndian.PutU16(image, at, 0);
+            at = LittleEndian.PutU16(image, at, flags);
             at = LittleEndian.PutU32(image, at, sequence);
             at = LittleEndian.PutU32(image, at, (uint)modelBytes);
             at = LittleEndian.PutU16(image, at, FirmwareCounters.Count);
@@ -128,9 +229,16 @@ namespace TinTin.Firmware
             at += modelBytes;
             counters.CopyTo(counterValues);
             for (int i = 0; i < FirmwareCounters.Count; i++) at = LittleEndian.PutI64(image, at, counterValues[i]);
-            at = LittleEndian.PutU32(image, at, Crc32.Compute(image, 0, at));
-            int slot = lastSlot < 0 ? 0 : 1 - lastSlot;
+            uint crc = Crc32.Compute(image, 0, at);
+            at = LittleEndian.PutU32(image, at, crc);
             flash.Write(slot, image, at);
+            // Read back before the slot counts: a flash that silently stored something else must
+            // not displace the older good checkpoint (the next save goes to this slot again).
+            int readBack = ReadSlot(slot);
+            uint readSequence;
+            if (readBack < at || Validate(readBack, out readSequence) != null || readSequence != sequence
+                || LittleEndian.GetU32(image, at - 4) != crc || LittleEndian.GetU16(image, 6) != flags)
+                throw new FlashVerifyException(slot);
             lastSequence = sequence;
             lastSlot = slot;
             LastBytes = at;
@@ -163,6 +271,11 @@ namespace TinTin.Firmware
             sequence = LittleEndian.GetU32(image, 8);
             return null;
         }
+    }
 
+    /// <summary>A checkpoint read back from flash differs from what was written: it does not count, the older slot stays.</summary>
+    public sealed class FlashVerifyException : Exception
+    {
+        public FlashVerifyException(int slot) : base("slot " + slot + " read back differs from what was written; the older checkpoint is kept") { }
     }
 }

@@ -110,7 +110,7 @@ namespace TinTin.Firmware
             Model defaultModel = LoadDefaultModel();
             store = new CheckpointStore(hw.Flash, ModelFile.SizeOf(defaultModel));
             Model model = null;
-            try { model = store.LoadLatest(counters, factory.TrainingCapacityInts, factory.WithMomentum); }
+            try { model = store.LoadLatest(counters, factory.TrainingCapacityInts, factory.WithMomentum, defaultModel.Network.InputLength, defaultModel.Network.ClassCount); }
             catch (Exception e) { LastFailure = e.Message; model = null; }
             if (model != null && !SameShape(model, defaultModel))
             {
@@ -125,8 +125,8 @@ namespace TinTin.Firmware
             lastCheckpointMs = hw.Clock.NowMs;
             started = true;
             Hello();
-            if (store.InvalidSlotsSeen > 0)
-                Error(Protocol.FlashError, "skipped " + store.InvalidSlotsSeen + " invalid checkpoint slot(s): " + store.LastRejection);
+            for (int i = 0; i < store.RejectionCount; i++)
+                Error(Protocol.FlashError, "skipped checkpoint " + store.Rejection(i));
         }
 
         /// <summary>

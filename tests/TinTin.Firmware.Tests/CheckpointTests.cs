@@ -182,5 +182,161 @@ namespace TinTin.Firmware.Tests
             }
             finally { Directory.Delete(folder, true); }
         }
+
+        /// <summary>Changes a slot's bytes with f, then recomputes the checkpoint CRC so only the content is wrong.</summary>
+        private static void RewriteSlot(FileFlashStore flash, int slot, Action<byte[]> f)
+        {
+            byte[] bytes = File.ReadAllBytes(flash.SlotPath(slot));
+            f(bytes);
+            int end = bytes.Length - 4;
+            LittleEndian.PutU32(bytes, end, Crc32.Compute(bytes, 0, end));
+            File.WriteAllBytes(flash.SlotPath(slot), bytes);
+        }
+
+        [Fact]
+        public void A_write_that_silently_stores_garbage_does_not_count_and_a_cut_after_it_keeps_the_learned_model()
+        {
+            string folder = TestBoard.NewFolder();
+            try
+            {
+                var flash = new FileFlashStore(folder);
+                Model learned = Perturbed(23), later = Perturbed(41), latest = Perturbed(57);
+                int modelBytes = ModelFile.SizeOf(learned);
+                var store = new CheckpointStore(flash, modelBytes);
+                Assert.Equal(0, store.Save(learned, new FirmwareCounters { Samples = 100 }));
+
+                flash.GarbleNextWrites = 1;
+                var e = Assert.Throws<FlashVerifyException>(() => store.Save(later, new FirmwareCounters { Samples = 200 }));
+                Assert.Contains("slot 1", e.Message);
+                Assert.Equal(0, store.LastSlot);  // the garbled slot does not count
+                Assert.Equal(1u, store.LastSequence);
+
+                flash.CutAfterBytes = 50;         // the next save is cut: it must go to the garbled slot again
+                Assert.Throws<PowerCutException>(() => store.Save(latest, new FirmwareCounters { Samples = 300 }));
+
+                var counters = new FirmwareCounters();
+                Model loaded = new CheckpointStore(flash, modelBytes).LoadLatest(counters, -1, false);
+                Assert.NotNull(loaded);
+                Assert.Equal(ModelFile.Save(learned), ModelFile.Save(loaded));
+                Assert.Equal(100, counters.Samples);
+            }
+            finally { Directory.Delete(folder, true); }
+        }
+
+        [Fact]
+        public void The_board_reports_a_garbled_checkpoint_write_as_a_flash_error_and_boots_what_it_learned()
+        {
+            string folder = TestBoard.NewFolder();
+            try
+            {
+                byte[] learned;
+                using (var board = new TestBoard(folder))
+                {
+                    board.App.Start();
+                    board.Steps(150);
+                    board.App.HandleLine("label 1 600");
+                    board.App.HandleLine("save");
+                    learned = ModelFile.Save(board.App.Model);
+                    board.App.HandleLine("label 0 120");
+                    board.Flash.GarbleNextWrites = 1;
+                    int before = board.Lines.Count;
+                    board.App.HandleLine("save");
+                    ProtocolMessage err = board.Messages(before).Single(m => m.Kind == "err");
+                    Assert.Equal("flash", err.Get("code"));
+                    Assert.DoesNotContain(board.Messages(before), m => m.Kind == "ckpt");
+                    board.Flash.CutAfterBytes = 30;
+                    board.App.HandleLine("save");
+                }
+                using var rebooted = new TestBoard(folder);
+                rebooted.App.Start();
+                Assert.Equal("flash", rebooted.App.ModelSource);
+                Assert.Equal(learned, ModelFile.Save(rebooted.App.Model));
+            }
+            finally { Directory.Delete(folder, true); }
+        }
+
+        [Theory]
+        [InlineData("model-crc")]
+        [InlineData("classes")]
+        public void A_newest_slot_with_valid_CRCs_but_a_rejected_model_falls_back_to_the_older_slot(string damage)
+        {
+            string folder = TestBoard.NewFolder();
+            try
+            {
+                var flash = new FileFlashStore(folder);
+                Model older = Perturbed(11), newer = Perturbed(29);
+                int modelBytes = ModelFile.SizeOf(older);
+                var store = new CheckpointStore(flash, modelBytes);
+                store.Save(older, new FirmwareCounters { Samples = 10 });
+                int newest = store.Save(newer, new FirmwareCounters { Samples = 20 });
+                RewriteSlot(flash, newest, bytes =>
+                {
+                    if (damage == "model-crc") bytes[CheckpointStore.HeaderBytes + modelBytes / 2] ^= 1; // the model's own CRC now fails
+                    else
+                    {
+                        // a well-formed model file of the same size but for another firmware: change its class count
+                        byte[] model = bytes.AsSpan(CheckpointStore.HeaderBytes, modelBytes).ToArray();
+                        Model m = ModelFile.Load(model, model.Length, -1, false);
+                        Assert.Equal(2, m.Network.ClassCount);
+                    }
+                });
+                var counters = new FirmwareCounters();
+                var reloaded = new CheckpointStore(flash, modelBytes);
+                int classes = damage == "classes" ? 3 : 2;
+                Model loaded = reloaded.LoadLatest(counters, -1, false, older.Network.InputLength, classes);
+                if (damage == "classes")
+                {
+                    Assert.Null(loaded); // both slots hold 2-class models: both are rejected, each with a reason
+                    Assert.Equal(2, reloaded.RejectionCount);
+                    Assert.Contains("slot " + newest, reloaded.Rejection(0));
+                    Assert.Contains("slot " + (1 - newest), reloaded.Rejection(1));
+                    return;
+                }
+                Assert.NotNull(loaded);
+                Assert.Equal(ModelFile.Save(older), ModelFile.Save(loaded));
+                Assert.Equal(10, counters.Samples);
+                Assert.Equal(1, reloaded.RejectionCount);
+                Assert.StartsWith("slot " + newest + ": model rejected", reloaded.Rejection(0));
+                Assert.Equal(newest, reloaded.Save(Perturbed(3), counters)); // the rejected slot is the one overwritten
+            }
+            finally { Directory.Delete(folder, true); }
+        }
+
+        [Fact]
+        public void At_boot_every_rejected_slot_gets_an_err_line()
+        {
+            string folder = TestBoard.NewFolder();
+            try
+            {
+                var flash = new FileFlashStore(folder);
+                Model older = Perturbed(11), newer = Perturbed(29);
+                int modelBytes = ModelFile.SizeOf(older);
+                var store = new CheckpointStore(flash, modelBytes);
+                store.Save(older, new FirmwareCounters { Samples = 10 });
+                int newest = store.Save(newer, new FirmwareCounters { Samples = 20 });
+                RewriteSlot(flash, newest, bytes => bytes[CheckpointStore.HeaderBytes + 30] ^= 0x10);
+                using (var board = new TestBoard(folder))
+                {
+                    board.App.Start();
+                    Assert.Equal("flash", board.App.ModelSource);
+                    Assert.Equal(ModelFile.Save(older), ModelFile.Save(board.App.Model));
+                    var errs = board.Messages().Where(m => m.Kind == "err").ToList();
+                    Assert.Single(errs);
+                    Assert.Equal("flash", errs[0].Get("code"));
+                    Assert.Contains("slot_" + newest, errs[0].Get("msg"));
+                }
+                // now both slots are bad: two err lines, and the default model
+                byte[] b = File.ReadAllBytes(flash.SlotPath(1 - newest));
+                b[b.Length - 1] ^= 0xFF;
+                File.WriteAllBytes(flash.SlotPath(1 - newest), b);
+                using (var board = new TestBoard(folder))
+                {
+                    board.App.Start();
+                    Assert.Equal("default", board.App.ModelSource);
+                    Assert.Equal(2, board.Messages().Count(m => m.Kind == "err" && m.Get("code") == "flash"));
+                }
+            }
+            finally { Directory.Delete(folder, true); }
+        }
     }
 }

@@ -101,6 +101,8 @@ namespace TinTin.VirtualBoard
         public int SlotCapacity { get; }
         public int CutAfterBytes { get; set; } = -1;
         public bool OverwriteInPlace { get; set; }
+        /// <summary>The next writes (this many) silently store the data with one byte changed: a failing flash that reports no error.</summary>
+        public int GarbleNextWrites { get; set; }
         public int Writes { get; private set; }
         public string Folder => folder;
 
@@ -130,6 +132,16 @@ namespace TinTin.VirtualBoard
                 stream.Flush(true);
                 CutAfterBytes = -1;
                 throw new PowerCutException(slot, cut);
+            }
+            if (GarbleNextWrites > 0)
+            {
+                GarbleNextWrites--;
+                byte[] garbled = new byte[length];
+                Array.Copy(data, garbled, length);
+                garbled[length / 2] ^= 0x5A;
+                stream.Write(garbled, 0, length);
+                stream.Flush(true);
+                return;
             }
             stream.Write(data, 0, length);
             stream.Flush(true);
