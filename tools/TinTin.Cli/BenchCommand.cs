@@ -28,6 +28,7 @@ namespace TinTin.Cli
             var seconds = new Option<double>("--seconds") { Description = "Time per measurement.", DefaultValueFactory = _ => 0.5 };
             var noFloat = new Option<bool>("--integer-only") { Description = "Skip the float32 reference." };
             var command = new Command("bench",
+                "Benchmark the integer engine beside the float32 reference on this PC.\n" +
                 "Benchmark the integer engine on this PC beside the float32 reference (TinTin.Reference.FloatMlp): samples/s for\n" +
                 "prediction and for training (forward + backward + step every 16 samples), state bytes, MACs per sample.\n" +
                 "Host figures: a board's interpreter is orders of magnitude slower; MACs and bytes carry over exactly.\n" +

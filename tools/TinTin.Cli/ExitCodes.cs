@@ -19,6 +19,8 @@ namespace TinTin.Cli
         public const int DoesNotFit = 5;
         /// <summary>A bug: an unexpected exception (the message and stack trace are printed).</summary>
         public const int InternalError = 10;
+        /// <summary>Stopped by Ctrl-C (SIGINT) after finishing cleanly: 128 + 2, as shells report it.</summary>
+        public const int Interrupted = 130;
     }
 
     /// <summary>An error the user can act on: printed as "tintin: error: message", exits with Code.</summary>

@@ -12,6 +12,7 @@ namespace TinTin.Cli
         public static Command Create(CliContext context)
         {
             var command = new Command("experiment",
+                "Compare sparse-update policies and budgets on a sensor stream (prequential).\n" +
                 "Run the sparse-update (TinyTrain-style) prequential experiment: pre-train, then stream the data predicting each\n" +
                 "sample before its (late, sparse) label arrives, comparing update policies and budgets. Without --train/--data it\n" +
                 "uses data/occupancy (datatraining.txt to pre-train, datatest2.txt to stream). The options are the experiment's own:\n"

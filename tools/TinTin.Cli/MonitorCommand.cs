@@ -64,6 +64,7 @@ namespace TinTin.Cli
             var stdin = new Option<bool>("--stdin") { Description = "In --plain mode, forward lines read from standard input to the board as commands." };
 
             var command = new Command("monitor",
+                "Watch a board over its serial port: live dashboard, commands, CSV log.\n" +
                 "Attach to a board's serial port (termios, 8N1, raw), parse the TinTin protocol (docs/PROTOCOL.md),\n" +
                 "show a live dashboard of its counters, send commands and log everything to CSV.\n" +
                 "In the dashboard type a command (status, label 1, save, budget 4096, reset, help) and press Enter; Ctrl-C quits.\n" +
@@ -260,7 +261,7 @@ namespace TinTin.Cli
                 + string.Join(", ", state.KindCounts.OrderBy(k => k.Key).Select(k => k.Value + " " + k.Key)) + "), "
                 + state.NoiseLines + " other, " + state.BadLines + " rejected, " + state.Sent + " commands sent"
                 + (options.Log != null ? "; log: " + options.Log : ""));
-            return ExitCodes.Ok;
+            return context.Cancel.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Ok;
         }
 
         private static void ReadKeys(MonitorState state, ConcurrentQueue<string> outgoing, CancellationToken stop)

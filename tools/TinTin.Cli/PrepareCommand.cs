@@ -67,6 +67,7 @@ namespace TinTin.Cli
             var requireFit = new Option<bool>("--require-fit") { Description = "Exit with code 5 when full training does not fit one of the boards." };
 
             var command = new Command("prepare",
+                "Train a model on the PC, evaluate it, write the model file and print its memory plan against the boards.\n" +
                 "Train a model on the PC (integer engine, progress bar), evaluate it, write the model file and optionally\n" +
                 "the firmware's embedded default (C#), and print its memory plan buffer by buffer against the board profiles.\n" +
                 "Data: --mnist DIR (images), or --csv FILE with --features COLS --label COL (any sensor CSV), or\n" +

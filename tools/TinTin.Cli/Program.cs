@@ -18,7 +18,9 @@ namespace TinTin.Cli
             bool interactive = !Console.IsOutputRedirected && !Console.IsInputRedirected
                 && Environment.GetEnvironmentVariable("TERM") != "dumb";
             var context = new CliContext(Console.Out, Console.Error, Console.In, interactive, cancel.Token);
-            return TinTinCli.Run(args, context);
+            int code = TinTinCli.Run(args, context);
+            // A command that finished its work in spite of Ctrl-C still reports the interruption.
+            return cancel.IsCancellationRequested && code == ExitCodes.Ok ? ExitCodes.Interrupted : code;
         }
     }
 }

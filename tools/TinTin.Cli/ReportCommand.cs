@@ -21,6 +21,7 @@ namespace TinTin.Cli
             var png = new Option<bool>("--png") { Description = "Also convert each chart to PNG with rsvg-convert (Debian: apt-get install librsvg2-bin); exit code 4 when it is missing." };
             var title = new Option<string>("--title") { Description = "Name of the session in chart titles (default: the log's file name)." };
             var command = new Command("report",
+                "Turn a board's log into charts (SVG and PNG) and a summary table.\n" +
                 "Turn a board's log into the pictures a person wants instead of numbers:\n" +
                 "  accuracy.svg (prequential accuracy over board time), heap.svg (free heap and engine bytes),\n" +
                 "  energy.svg (µJ per update), macs.svg (MACs per update),\n" +

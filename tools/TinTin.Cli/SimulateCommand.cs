@@ -27,6 +27,7 @@ namespace TinTin.Cli
             var commands = new Option<string[]>("--command", "-c") { Description = "A command the host sends before the first sample (repeatable), e.g. --command \"budget 4096\"." };
             var prepare = new Option<bool>("--prepare") { Description = "Train the default model afresh (data/occupancy/datatraining.txt) instead of the embedded one." };
             var command = new Command("simulate",
+                "Run the firmware on the virtual board over a replayed real sensor stream.\n" +
                 "Run the firmware on the virtual board: the same firmware code as the board, a replayed sensor stream,\n" +
                 "a virtual person pressing the label button late, a simulated clock and file-backed flash. Prints what the\n" +
                 "board learned (frozen vs adapting accuracy, updates, memory, MACs, energy).\n" +
@@ -46,6 +47,7 @@ namespace TinTin.Cli
                     LabelDelayMs = (long)(parse.GetValue(labelDelay) * 1000), UseSerialLabels = parse.GetValue(serialLabels),
                     FlashFolder = parse.GetValue(flash), KeepFlash = parse.GetValue(keepFlash), Seed = parse.GetValue(seed),
                     MaxSamples = parse.GetValue(maxSamples), Commands = parse.GetValue(commands) ?? Array.Empty<string>(),
+                    Cancel = context.Cancel,
                 };
                 return Run(context, options, parse.GetValue(log), parse.GetValue(prepare));
             }));

@@ -28,6 +28,7 @@ namespace TinTin.Cli
             var seed = new Option<uint>("--seed") { Description = "Initialisation and shuffle seed.", DefaultValueFactory = _ => 1u };
             var limit = new Option<int>("--limit") { Description = "Use at most this many training samples (0: all)." };
             var command = new Command("train",
+                "Train one model integer-only and in float32 and compare them side by side.\n" +
                 "Train one model integer-only and in float32 from the same initial weights, with the same sample order and\n" +
                 "learning rate, and print them side by side: test accuracy, samples/s, bytes of training state, MACs per sample.\n" +
                 "Examples: tintin train;  tintin train mnist;  tintin train occupancy --features Temperature,Humidity,CO2\n" +

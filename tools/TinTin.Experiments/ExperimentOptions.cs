@@ -102,7 +102,7 @@ namespace TinTin.Experiments
         }
 
         public static string Usage =>
-@"TinTin.Experiments — prequential comparison of update policies on a sensor stream (issue 4).
+@"TinTin.Experiments — prequential comparison of update policies on a sensor stream.
   --train FILE --stream FILE     pre-train on one file, stream the other (time-ordered rows)
   --data FILE --split N          or one file: rows before N pre-train (N in (0,1): a fraction)
   --features A,B  --label COL  --time COL|none      (default Temperature,Humidity / Occupancy / date)

@@ -47,6 +47,8 @@ namespace TinTin.VirtualBoard
         public bool CaptureSerial { get; set; }
         /// <summary>Lines the host sends before the first sample (e.g. "budget 4096").</summary>
         public string[] Commands { get; set; } = Array.Empty<string>();
+        /// <summary>Stops the replay between samples (Ctrl-C in `tintin simulate`): Run throws OperationCanceledException.</summary>
+        public System.Threading.CancellationToken Cancel { get; set; }
     }
 
     /// <summary>What a virtual board run measured.</summary>
@@ -176,6 +178,7 @@ namespace TinTin.VirtualBoard
             int serialLabelsSent = 0;
             while (options.MaxSamples <= 0 || source.Reads < options.MaxSamples)
             {
+                options.Cancel.ThrowIfCancellationRequested();
                 if (!app.Step()) break;
                 if (!app.LastStepPredicted) continue;
                 int truth = source.LastLabel;
