@@ -1,0 +1,201 @@
+using System;
+using TinTin.Core;
+
+namespace TinTin.Fleet
+{
+    /// <summary>What a labelled outcome did to a merge on trial.</summary>
+    public static class FleetTrial
+    {
+        public const int None = 0;
+        /// <summary>The trial ended and the merged model stays.</summary>
+        public const int Kept = 1;
+        /// <summary>The trial ended with lower accuracy: the board went back to its checkpoint.</summary>
+        public const int RolledBack = 2;
+    }
+
+    /// <summary>
+    /// The board's side of the fleet, independent of the transport:
+    /// - the update: int8 rows of the channels the board trained since its baseline (the model it
+    ///   last took from the fleet, or its default), with its labelled and correct counters;
+    /// - a received merged model is verified (size, shape, HMAC with the fleet key, version above
+    ///   every version seen: no replay) and staged, nothing else;
+    /// - at a safe point (between loop steps, no update half done) the board checkpoints its own
+    ///   parameters and takes the staged model; its prequential accuracy on the next
+    ///   <see cref="TrialSamples"/> labelled samples is compared with the accuracy on the labelled
+    ///   samples before the merge, and a drop of more than <see cref="TolerancePerMille"/> rolls
+    ///   back to the checkpoint (and to the previous baseline, so later updates stay consistent).
+    /// Every buffer is allocated here; messages and merges allocate nothing.
+    /// </summary>
+    public sealed class FleetMember
+    {
+        /// <summary>Labelled samples a merged model is judged on.</summary>
+        public int TrialSamples = 32;
+        /// <summary>Accuracy drop (‰) tolerated before rolling back: labels arrive in correlated bursts.</summary>
+        public int TolerancePerMille = 30;
+        /// <summary>Fewer labelled outcomes than this before a merge: nothing to compare, the merge is kept.</summary>
+        public int MinimumHistory = 8;
+
+        private readonly Network network;
+        private readonly ParameterSet baseline;          // what the update is a difference to
+        private readonly ParameterSet previousBaseline;  // baseline before the merge on trial
+        private readonly ParameterSet checkpoint;        // the board's own parameters before the merge on trial
+        private readonly ParameterSet staged;            // verified merged model waiting for a safe point
+        private readonly ParameterSet incoming;          // a merged model being read (a failed read leaves staged intact)
+        private readonly HmacSha256 boardKey;
+        private readonly HmacSha256 fleetKey;
+        private readonly FleetMessageReader reader;
+        private readonly byte[] updateBuffer;            // [MaxUpdateBytes]
+        private readonly bool[] recent;                  // [RecentWindow] ring of labelled outcomes
+        private int recentCount, recentNext, recentCorrect;
+
+        private uint baseVersion, previousBaseVersion, highestVersion, stagedVersion;
+        private bool hasStaged, inTrial;
+        private int trialTotal, trialCorrect, accuracyBeforePerMille;
+        private uint sequence;
+
+        public int Published, Accepted, Kept, RolledBack, Rejected;
+        public long BytesSent, BytesReceived;
+        public string LastError;
+
+        public FleetMember(Network network, byte[] boardKey, byte[] fleetKey, int maxMessageBytes, int recentWindow)
+        {
+            if (network == null) throw new ArgumentException("a fleet member needs the board's network");
+            if (recentWindow < 1) throw new ArgumentException("the accuracy window needs at least one sample");
+            this.network = network;
+            baseline = new ParameterSet(network);
+            previousBaseline = new ParameterSet(network);
+            checkpoint = new ParameterSet(network);
+            staged = new ParameterSet(network);
+            incoming = new ParameterSet(network);
+            this.boardKey = new HmacSha256(boardKey);
+            this.fleetKey = new HmacSha256(fleetKey);
+            int updateBytes = FleetMessage.MaxUpdateBytes(baseline);
+            if (updateBytes > maxMessageBytes || FleetMessage.MergedBytes(baseline) > maxMessageBytes)
+                throw new ArgumentException("this model's fleet messages need up to " + updateBytes + " bytes, over the " + maxMessageBytes + "-byte limit");
+            reader = new FleetMessageReader(maxMessageBytes);
+            updateBuffer = new byte[updateBytes];
+            recent = new bool[recentWindow];
+            baseline.CopyFrom(network);
+        }
+
+        /// <summary>Version of the merged model the board's parameters started from (0: its own default).</summary>
+        public uint BaseVersion { get { return baseVersion; } }
+        /// <summary>Highest merged version verified (older or equal ones are refused as replays).</summary>
+        public uint HighestVersion { get { return highestVersion; } }
+        public bool HasStaged { get { return hasStaged; } }
+        public uint StagedVersion { get { return stagedVersion; } }
+        public bool InTrial { get { return inTrial; } }
+        public int TrialSamplesSeen { get { return trialTotal; } }
+        public byte[] UpdateBuffer { get { return updateBuffer; } }
+        public ParameterSet Shape { get { return baseline; } }
+
+        /// <summary>Makes the network's current parameters the baseline (after a boot restored a checkpoint).</summary>
+        public void ResetBaseline(uint version)
+        {
+            baseline.CopyFrom(network);
+            baseVersion = version;
+            if (version > highestVersion) highestVersion = version;
+        }
+
+        /// <summary>Writes the board's update into UpdateBuffer and returns its length.</summary>
+        public int WriteUpdate(uint labelled, uint correct)
+        {
+            sequence++;
+            int length = FleetMessage.WriteUpdate(updateBuffer, network, baseline, baseVersion, sequence, labelled, correct, boardKey);
+            Published++;
+            BytesSent += length;
+            return length;
+        }
+
+        /// <summary>Verifies a merged model and stages it for the next safe point. False (LastError says why) leaves everything as it was.</summary>
+        public bool Receive(byte[] message, int length)
+        {
+            BytesReceived += length > 0 ? length : 0;
+            if (!reader.CheckFrame(message, length, FleetMessage.KindMerged, fleetKey)) return Refuse(reader.Error);
+            if (reader.Version <= highestVersion)
+                return Refuse("merged model version " + reader.Version + " is not newer than version " + highestVersion + " (replayed or stale)");
+            if (!reader.ReadMerged(message, length, fleetKey, incoming)) return Refuse(reader.Error);
+            staged.CopyFrom(incoming);
+            stagedVersion = reader.Version;
+            highestVersion = reader.Version;
+            hasStaged = true;
+            return true;
+        }
+
+        /// <summary>
+        /// At a safe point: checkpoint the board's own parameters and take the staged model. Does
+        /// nothing (false) when nothing is staged or a previous merge is still on trial.
+        /// </summary>
+        public bool ApplyStaged()
+        {
+            if (!hasStaged || inTrial) return false;
+            checkpoint.CopyFrom(network);
+            previousBaseline.CopyFrom(baseline);
+            previousBaseVersion = baseVersion;
+            staged.CopyTo(network);
+            baseline.CopyFrom(staged);
+            baseVersion = stagedVersion;
+            hasStaged = false;
+            Accepted++;
+            if (recentCount >= MinimumHistory)
+            {
+                inTrial = true;
+                trialTotal = 0;
+                trialCorrect = 0;
+                accuracyBeforePerMille = recentCorrect * 1000 / recentCount;
+            }
+            return true;
+        }
+
+        /// <summary>
+        /// The board's labelled outcomes since the last call (labels that arrived, and how many of
+        /// them the board had predicted right). Ends a trial when enough arrived; returns a FleetTrial code.
+        /// </summary>
+        public int RecordLabelled(int labelled, int correct)
+        {
+            int result = FleetTrial.None;
+            for (int k = 0; k < labelled; k++)
+            {
+                bool right = k < correct;
+                if (inTrial)
+                {
+                    trialTotal++;
+                    if (right) trialCorrect++;
+                    if (trialTotal >= TrialSamples) result = EndTrial();
+                }
+                if (recentCount == recent.Length) { if (recent[recentNext]) recentCorrect--; }
+                else recentCount++;
+                recent[recentNext] = right;
+                if (right) recentCorrect++;
+                recentNext = (recentNext + 1) % recent.Length;
+            }
+            return result;
+        }
+
+        /// <summary>Accuracy (‰) over the recent labelled outcomes, -1 when there are none.</summary>
+        public int RecentAccuracyPerMille { get { return recentCount == 0 ? -1 : recentCorrect * 1000 / recentCount; } }
+
+        private int EndTrial()
+        {
+            inTrial = false;
+            int after = trialCorrect * 1000 / trialTotal;
+            if (after + TolerancePerMille >= accuracyBeforePerMille)
+            {
+                Kept++;
+                return FleetTrial.Kept;
+            }
+            checkpoint.CopyTo(network);
+            baseline.CopyFrom(previousBaseline);
+            baseVersion = previousBaseVersion;
+            RolledBack++;
+            return FleetTrial.RolledBack;
+        }
+
+        private bool Refuse(string why)
+        {
+            LastError = why;
+            Rejected++;
+            return false;
+        }
+    }
+}

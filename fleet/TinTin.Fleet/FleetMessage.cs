@@ -1,0 +1,144 @@
+using System;
+using TinTin.Core;
+
+namespace TinTin.Fleet
+{
+    /// <summary>
+    /// The fleet's two messages, little-endian, each ending in an HMAC-SHA256 tag:
+    /// <code>
+    ///  0  u32  magic "TTFL"
+    ///  4  u8   format version (1)
+    ///  5  u8   kind: 1 update (board → aggregator), 2 merged model (aggregator → boards)
+    ///  6  u16  flags (0)
+    ///  8  u32  model version: update = the merged version the board's model started from
+    ///          (0 = its default model); merged = this model's version, above every earlier one
+    /// 12  u32  shape fingerprint (ParameterSet.Fingerprint): a board takes no model of another shape
+    /// 16  u32  update: the board's message sequence number; merged: contributing boards
+    /// 20  u32  labelled samples (update: the board's; merged: the contributors' total)
+    /// 24  u32  update: labelled samples predicted right before their label arrived; merged: 0
+    /// 28  u32  total payload bytes, header and tag included (must equal the message length)
+    /// 32  u16  parameter layer count, then per parameter layer: u16 channels, u16 row length,
+    ///     update: i8 int8-weight exponent, i8 bias exponent, u16 channels sent, then per channel
+    ///             u16 index, i8 weights[row], i32 bias   (only the channels the board trained)
+    ///     merged: i8 master exponent, i8 bias exponent, i16 masters[channels·row], i32 biases[channels]
+    ///  .. 32 B HMAC-SHA256 of every byte before it: update with the board's own key,
+    ///     merged with the fleet key.
+    /// </code>
+    /// Every length is checked before a byte is read, and the tag before any content is trusted.
+    /// </summary>
+    public static class FleetMessage
+    {
+        public const uint Magic = 0x4C465454; // bytes 'T','T','F','L'
+        public const int FormatVersion = 1;
+        public const int KindUpdate = 1;
+        public const int KindMerged = 2;
+        public const int HeaderBytes = 32;
+        /// <summary>Default limit for either message; boards and the aggregator refuse larger ones.</summary>
+        public const int DefaultMaxBytes = 16384;
+
+        /// <summary>Largest update a board with this shape can send (every channel trained).</summary>
+        public static int MaxUpdateBytes(ParameterSet shape)
+        {
+            int size = HeaderBytes + 2;
+            for (int l = 0; l < shape.LayerCount; l++) size += 8 + shape.Channels[l] * (2 + shape.RowLength[l] + 4);
+            return size + HmacSha256.TagBytes;
+        }
+
+        public static int MergedBytes(ParameterSet shape)
+        {
+            int size = HeaderBytes + 2;
+            for (int l = 0; l < shape.LayerCount; l++) size += 6 + 2 * shape.Master[l].Length + 4 * shape.Channels[l];
+            return size + HmacSha256.TagBytes;
+        }
+
+        /// <summary>
+        /// Writes a board's update: the int8 weights and biases of every channel whose parameters
+        /// differ from baseline (the model it last took from the fleet, or its default). Returns the
+        /// message length.
+        /// </summary>
+        public static int WriteUpdate(byte[] buffer, Network network, ParameterSet baseline, uint baseVersion, uint sequence,
+            uint labelled, uint correct, HmacSha256 boardKey)
+        {
+            int need = MaxUpdateBytes(baseline);
+            if (buffer == null || buffer.Length < need) throw new ArgumentException("an update buffer needs " + need + " bytes");
+            int at = WriteHeader(buffer, KindUpdate, baseVersion, baseline.Fingerprint(), sequence, labelled, correct);
+            at = LittleEndian.PutU16(buffer, at, baseline.LayerCount);
+            int index = 0;
+            for (int l = 0; l < network.Layers.Length; l++)
+            {
+                ParameterLayer p = network.Layers[l] as ParameterLayer;
+                if (p == null) continue;
+                int row = p.RowLength;
+                at = LittleEndian.PutU16(buffer, at, p.Channels);
+                at = LittleEndian.PutU16(buffer, at, row);
+                buffer[at++] = (byte)(sbyte)p.WeightExponent;
+                buffer[at++] = (byte)(sbyte)p.BiasExponent;
+                int countAt = at;
+                at += 2;
+                int sent = 0;
+                bool layerRescaled = p.MasterExponent != baseline.MasterExponent[index] || p.BiasExponent != baseline.BiasExponent[index];
+                short[] master = p.MasterWeights;
+                short[] old = baseline.Master[index];
+                int[] oldBias = baseline.Bias[index];
+                for (int c = 0; c < p.Channels; c++)
+                {
+                    bool changed = layerRescaled || p.Bias[c] != oldBias[c];
+                    int start = c * row;
+                    for (int i = start; i < start + row && !changed; i++) changed = master[i] != old[i];
+                    if (!changed) continue;
+                    at = LittleEndian.PutU16(buffer, at, c);
+                    sbyte[] w = p.Weights;
+                    for (int i = start; i < start + row; i++) buffer[at++] = (byte)w[i];
+                    at = LittleEndian.PutU32(buffer, at, (uint)p.Bias[c]);
+                    sent++;
+                }
+                LittleEndian.PutU16(buffer, countAt, sent);
+                index++;
+            }
+            return Seal(buffer, at, boardKey);
+        }
+
+        /// <summary>Writes a merged model; returns the message length.</summary>
+        public static int WriteMerged(byte[] buffer, ParameterSet merged, uint version, uint boards, uint labelled, HmacSha256 fleetKey)
+        {
+            int need = MergedBytes(merged);
+            if (buffer == null || buffer.Length < need) throw new ArgumentException("a merged-model buffer needs " + need + " bytes");
+            int at = WriteHeader(buffer, KindMerged, version, merged.Fingerprint(), boards, labelled, 0);
+            at = LittleEndian.PutU16(buffer, at, merged.LayerCount);
+            for (int l = 0; l < merged.LayerCount; l++)
+            {
+                at = LittleEndian.PutU16(buffer, at, merged.Channels[l]);
+                at = LittleEndian.PutU16(buffer, at, merged.RowLength[l]);
+                buffer[at++] = (byte)(sbyte)merged.MasterExponent[l];
+                buffer[at++] = (byte)(sbyte)merged.BiasExponent[l];
+                short[] master = merged.Master[l];
+                for (int i = 0; i < master.Length; i++) at = LittleEndian.PutU16(buffer, at, (ushort)master[i]);
+                int[] bias = merged.Bias[l];
+                for (int c = 0; c < bias.Length; c++) at = LittleEndian.PutU32(buffer, at, (uint)bias[c]);
+            }
+            return Seal(buffer, at, fleetKey);
+        }
+
+        private static int WriteHeader(byte[] buffer, int kind, uint version, uint fingerprint, uint sequence, uint labelled, uint correct)
+        {
+            int at = LittleEndian.PutU32(buffer, 0, Magic);
+            buffer[at++] = FormatVersion;
+            buffer[at++] = (byte)kind;
+            at = LittleEndian.PutU16(buffer, at, 0);
+            at = LittleEndian.PutU32(buffer, at, version);
+            at = LittleEndian.PutU32(buffer, at, fingerprint);
+            at = LittleEndian.PutU32(buffer, at, sequence);
+            at = LittleEndian.PutU32(buffer, at, labelled);
+            at = LittleEndian.PutU32(buffer, at, correct);
+            return at + 4; // total length, filled in by Seal
+        }
+
+        private static int Seal(byte[] buffer, int at, HmacSha256 key)
+        {
+            int total = at + HmacSha256.TagBytes;
+            LittleEndian.PutU32(buffer, 28, (uint)total);
+            key.Compute(buffer, 0, at, buffer, at);
+            return total;
+        }
+    }
+}

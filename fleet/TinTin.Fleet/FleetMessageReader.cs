@@ -1,0 +1,158 @@
+using System;
+using TinTin.Core;
+
+namespace TinTin.Fleet
+{
+    /// <summary>
+    /// Checks and reads fleet messages (<see cref="FleetMessage"/>): size limit, header, length,
+    /// HMAC tag, shape, then content. A failed read returns false with <see cref="Error"/> saying
+    /// what is wrong and leaves the destination untouched (content is read only after every check).
+    /// </summary>
+    public sealed class FleetMessageReader
+    {
+        private readonly int maxBytes;
+
+        public string Error;
+        public int Kind;
+        public uint Version;
+        public uint Fingerprint;
+        public uint Sequence;
+        public uint Labelled;
+        public uint Correct;
+
+        public FleetMessageReader(int maxBytes)
+        {
+            if (maxBytes < FleetMessage.HeaderBytes + HmacSha256.TagBytes) throw new ArgumentException("a fleet message limit below the header and tag size");
+            this.maxBytes = maxBytes;
+        }
+
+        /// <summary>Header, length, limit and tag. True when the message is authentic and of the expected kind.</summary>
+        public bool CheckFrame(byte[] data, int length, int expectedKind, HmacSha256 key)
+        {
+            Error = null;
+            if (data == null || length <= 0) return Fail("empty fleet message");
+            if (length > data.Length) length = data.Length;
+            if (length > maxBytes) return Fail("fleet message of " + length + " bytes is over the " + maxBytes + "-byte limit");
+            if (length < FleetMessage.HeaderBytes + 2 + HmacSha256.TagBytes) return Fail("fleet message truncated: " + length + " bytes is shorter than header and tag");
+            if (LittleEndian.GetU32(data, 0) != FleetMessage.Magic) return Fail("not a fleet message (no \"TTFL\" magic)");
+            if (data[4] != FleetMessage.FormatVersion) return Fail("unsupported fleet message format " + data[4] + "; this build reads " + FleetMessage.FormatVersion);
+            Kind = data[5];
+            if (Kind != expectedKind) return Fail("fleet message kind " + Kind + " where " + expectedKind + " was expected");
+            if (LittleEndian.GetU16(data, 6) != 0) return Fail("unknown fleet message flags");
+            uint total = LittleEndian.GetU32(data, 28);
+            if (total != (uint)length) return Fail("fleet message truncated or padded: header says " + total + " bytes, " + length + " arrived");
+            int signed = length - HmacSha256.TagBytes;
+            if (!key.Verify(data, 0, signed, data, signed)) return Fail("fleet message fails its HMAC check (wrong key, forged or corrupted)");
+            Version = LittleEndian.GetU32(data, 8);
+            Fingerprint = LittleEndian.GetU32(data, 12);
+            Sequence = LittleEndian.GetU32(data, 16);
+            Labelled = LittleEndian.GetU32(data, 20);
+            Correct = LittleEndian.GetU32(data, 24);
+            return true;
+        }
+
+        /// <summary>Reads an authentic merged model into destination when its shape matches.</summary>
+        public bool ReadMerged(byte[] data, int length, HmacSha256 fleetKey, ParameterSet destination)
+        {
+            if (!CheckFrame(data, length, FleetMessage.KindMerged, fleetKey)) return false;
+            if (length > data.Length) length = data.Length;
+            if (Fingerprint != destination.Fingerprint()) return Fail("merged model has another shape (fingerprint " + Fingerprint + ", this model " + destination.Fingerprint() + ")");
+            if (length != FleetMessage.MergedBytes(destination)) return Fail("merged model is " + length + " bytes, this shape needs " + FleetMessage.MergedBytes(destination));
+            int at = FleetMessage.HeaderBytes;
+            if (LittleEndian.GetU16(data, at) != destination.LayerCount) return Fail("merged model layer count differs");
+            at += 2;
+            // Check everything before writing anything.
+            int scan = at;
+            for (int l = 0; l < destination.LayerCount; l++)
+            {
+                if (LittleEndian.GetU16(data, scan) != destination.Channels[l] || LittleEndian.GetU16(data, scan + 2) != destination.RowLength[l])
+                    return Fail("merged model layer " + l + " has another shape");
+                scan += 6;
+                int n = destination.Master[l].Length;
+                for (int i = 0; i < n; i++, scan += 2)
+                    if (LittleEndian.GetU16(data, scan) == 0x8000) return Fail("merged model layer " + l + " weight " + i + " is out of range");
+                scan += 4 * destination.Channels[l];
+            }
+            for (int l = 0; l < destination.LayerCount; l++)
+            {
+                at += 4;
+                destination.MasterExponent[l] = (sbyte)data[at++];
+                destination.BiasExponent[l] = (sbyte)data[at++];
+                short[] master = destination.Master[l];
+                for (int i = 0; i < master.Length; i++, at += 2) master[i] = (short)LittleEndian.GetU16(data, at);
+                int[] bias = destination.Bias[l];
+                for (int c = 0; c < bias.Length; c++, at += 4) bias[c] = (int)(long)LittleEndian.GetU32(data, at);
+            }
+            destination.DeriveInt8Shifts();
+            return true;
+        }
+
+        /// <summary>Reads an authentic board update into destination when its shape matches.</summary>
+        public bool ReadUpdate(byte[] data, int length, HmacSha256 boardKey, FleetUpdate destination)
+        {
+            if (!CheckFrame(data, length, FleetMessage.KindUpdate, boardKey)) return false;
+            if (length > data.Length) length = data.Length;
+            ParameterSet shape = destination.Shape;
+            if (Fingerprint != shape.Fingerprint()) return Fail("update has another shape (fingerprint " + Fingerprint + ", fleet model " + shape.Fingerprint() + ")");
+            int end = length - HmacSha256.TagBytes;
+            int at = FleetMessage.HeaderBytes;
+            if (LittleEndian.GetU16(data, at) != shape.LayerCount) return Fail("update layer count differs");
+            at += 2;
+            // Pass 1 checks the layout, pass 2 copies.
+            int scan = at;
+            for (int l = 0; l < shape.LayerCount; l++)
+            {
+                if (scan + 8 > end) return Fail("update ends early in layer " + l);
+                if (LittleEndian.GetU16(data, scan) != shape.Channels[l] || LittleEndian.GetU16(data, scan + 2) != shape.RowLength[l])
+                    return Fail("update layer " + l + " has another shape");
+                int sent = LittleEndian.GetU16(data, scan + 6);
+                if (sent > shape.Channels[l]) return Fail("update layer " + l + " sends " + sent + " channels of " + shape.Channels[l]);
+                scan += 8;
+                int rowBytes = 2 + shape.RowLength[l] + 4;
+                if (scan + sent * rowBytes > end) return Fail("update ends early in layer " + l);
+                int previous = -1;
+                for (int k = 0; k < sent; k++)
+                {
+                    int channel = LittleEndian.GetU16(data, scan + k * rowBytes);
+                    if (channel <= previous || channel >= shape.Channels[l]) return Fail("update layer " + l + " channel indices are not increasing and in range");
+                    previous = channel;
+                    for (int i = 0; i < shape.RowLength[l]; i++)
+                        if (data[scan + k * rowBytes + 2 + i] == 0x80) return Fail("update layer " + l + " has an int8 weight of -128");
+                }
+                scan += sent * rowBytes;
+            }
+            if (scan != end) return Fail("update has " + (end - scan) + " unexpected bytes");
+            for (int l = 0; l < shape.LayerCount; l++)
+            {
+                int row = shape.RowLength[l];
+                destination.WeightExponent[l] = (sbyte)data[at + 4];
+                destination.BiasExponent[l] = (sbyte)data[at + 5];
+                int sent = LittleEndian.GetU16(data, at + 6);
+                at += 8;
+                bool[] flags = destination.Sent[l];
+                for (int c = 0; c < flags.Length; c++) flags[c] = false;
+                for (int k = 0; k < sent; k++)
+                {
+                    int channel = LittleEndian.GetU16(data, at);
+                    at += 2;
+                    flags[channel] = true;
+                    sbyte[] w = destination.Weights[l];
+                    for (int i = 0; i < row; i++) w[channel * row + i] = (sbyte)data[at++];
+                    destination.Bias[l][channel] = (int)(long)LittleEndian.GetU32(data, at);
+                    at += 4;
+                }
+            }
+            destination.BaseVersion = Version;
+            destination.Sequence = Sequence;
+            destination.Labelled = Labelled;
+            destination.Correct = Correct;
+            return true;
+        }
+
+        private bool Fail(string message)
+        {
+            Error = message;
+            return false;
+        }
+    }
+}

@@ -1,0 +1,24 @@
+namespace TinTin.Fleet
+{
+    /// <summary>
+    /// How a board talks to the fleet: publish its update, receive merged models. The board uses
+    /// the nanoFramework MQTT client behind it; tests use an in-memory fake or the in-process broker.
+    /// Implementations must not call back into the board from another thread: received messages
+    /// wait in <see cref="TryReceive"/> until the board's loop asks at a safe point.
+    /// </summary>
+    public interface IFleetTransport
+    {
+        /// <summary>Connects with the board's own credentials; false when the broker is unreachable.</summary>
+        bool Connect();
+
+        void Disconnect();
+
+        bool IsConnected { get; }
+
+        /// <summary>Publishes message[0..length) on the board's update topic; false when not sent.</summary>
+        bool PublishUpdate(byte[] message, int length);
+
+        /// <summary>Copies the oldest received merged-model message into buffer and returns its length, 0 when none, -1 when it did not fit (dropped).</summary>
+        int TryReceive(byte[] buffer);
+    }
+}

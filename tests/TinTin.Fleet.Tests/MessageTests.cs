@@ -1,0 +1,208 @@
+using System;
+using System.Linq;
+using TinTin.Core;
+using Xunit;
+
+namespace TinTin.Fleet.Tests
+{
+    public class MessageTests
+    {
+        private static (byte[] Message, int Length, ParameterSet Merged) MergedModel(uint version, byte[] key = null, uint seed = 21)
+        {
+            Network source = FleetNets.Create(seed);
+            FleetNets.Train(source, (int)seed, 5);
+            var merged = new ParameterSet(source);
+            merged.CopyFrom(source);
+            var buffer = new byte[FleetMessage.MergedBytes(merged)];
+            int length = FleetMessage.WriteMerged(buffer, merged, version, 3, 120, new HmacSha256(key ?? FleetNets.FleetKey));
+            return (buffer, length, merged);
+        }
+
+        private static FleetMember Member(Network network) =>
+            new FleetMember(network, FleetNets.BoardKey, FleetNets.FleetKey, FleetMessage.DefaultMaxBytes, 64);
+
+        private static ParameterSet Snapshot(Network n) { var s = new ParameterSet(n); s.CopyFrom(n); return s; }
+
+        private static void AssertSame(ParameterSet expected, ParameterSet actual)
+        {
+            for (int l = 0; l < expected.LayerCount; l++)
+            {
+                Assert.Equal(expected.Master[l], actual.Master[l]);
+                Assert.Equal(expected.Bias[l], actual.Bias[l]);
+                Assert.Equal(expected.MasterExponent[l], actual.MasterExponent[l]);
+                Assert.Equal(expected.BiasExponent[l], actual.BiasExponent[l]);
+                Assert.Equal(expected.Int8Shift[l], actual.Int8Shift[l]);
+            }
+        }
+
+        [Fact]
+        public void AMergedModelRoundTripsBitForBit()
+        {
+            var (message, length, merged) = MergedModel(4);
+            Assert.Equal(FleetMessage.MergedBytes(merged), length);
+            var read = new ParameterSet(merged.Channels, merged.RowLength);
+            var reader = new FleetMessageReader(FleetMessage.DefaultMaxBytes);
+            Assert.True(reader.ReadMerged(message, length, new HmacSha256(FleetNets.FleetKey), read), reader.Error);
+            Assert.Equal(4u, reader.Version);
+            Assert.Equal(3u, reader.Sequence);
+            Assert.Equal(120u, reader.Labelled);
+            merged.DeriveInt8Shifts();
+            AssertSame(merged, read);
+        }
+
+        [Fact]
+        public void AnUpdateCarriesOnlyTheTrainedChannelsAsInt8()
+        {
+            Network board = FleetNets.Create();
+            ParameterSet baseline = Snapshot(board);
+            var dense = (DenseLayer)board.Layers[0];
+            board.SetAllTrainable(false);
+            dense.ChannelTrainable[3] = true;
+            dense.ChannelTrainable[9] = true;
+            board.ApplySelection();
+            FleetNets.Train(board, 4, 10);
+            var key = new HmacSha256(FleetNets.BoardKey);
+            var buffer = new byte[FleetMessage.MaxUpdateBytes(baseline)];
+            int length = FleetMessage.WriteUpdate(buffer, board, baseline, 7, 12, 55, 44, key);
+            var update = new FleetUpdate(baseline);
+            var reader = new FleetMessageReader(FleetMessage.DefaultMaxBytes);
+            Assert.True(reader.ReadUpdate(buffer, length, key, update), reader.Error);
+            Assert.Equal(new[] { 3, 9 }, System.Linq.Enumerable.Range(0, 16).Where(c => update.Sent[0][c]).ToArray());
+            Assert.Equal(0, System.Linq.Enumerable.Count(update.Sent[1], s => s));
+            Assert.Equal((7u, 12u, 55u, 44u), (update.BaseVersion, update.Sequence, update.Labelled, update.Correct));
+            Assert.Equal(dense.WeightExponent, update.WeightExponent[0]);
+            for (int i = 0; i < 6; i++) Assert.Equal(dense.Weights[3 * 6 + i], update.Weights[0][3 * 6 + i]);
+            Assert.Equal(dense.Bias[9], update.Bias[0][9]);
+            Assert.True(length == FleetMessage.HeaderBytes + 2 + 2 * 8 + 2 * (2 + 6 + 4) + HmacSha256.TagBytes, "sparse update of " + length + " bytes");
+        }
+
+        [Fact]
+        public void ABoardTakesAVerifiedModelOnlyAtTheSafePoint()
+        {
+            Network board = FleetNets.Create(1);
+            FleetMember member = Member(board);
+            var (message, length, merged) = MergedModel(1);
+            ParameterSet before = Snapshot(board);
+            Assert.True(member.Receive(message, length), member.LastError);
+            AssertSame(before, Snapshot(board)); // staged, not applied
+            Assert.True(member.ApplyStaged());
+            merged.DeriveInt8Shifts();
+            AssertSame(merged, Snapshot(board));
+            Assert.Equal(1u, member.BaseVersion);
+        }
+
+        [Fact]
+        public void ForgedTruncatedReplayedOversizedAndForeignModelsAreRefusedAndChangeNothing()
+        {
+            Network board = FleetNets.Create(1);
+            FleetMember member = Member(board);
+            var (good, length, _) = MergedModel(5);
+            Assert.True(member.Receive(good, length));
+            Assert.True(member.ApplyStaged());
+            ParameterSet accepted = Snapshot(board);
+
+            // Forged: any flipped bit, content or tag.
+            for (int i = 0; i < length; i += 7)
+            {
+                var forged = (byte[])MergedModel(6).Message.Clone();
+                forged[i] ^= 0x10;
+                Assert.False(member.Receive(forged, forged.Length));
+            }
+            // Signed with another key.
+            var other = MergedModel(6, System.Text.Encoding.ASCII.GetBytes("not-the-fleet-key"));
+            Assert.False(member.Receive(other.Message, other.Length));
+            Assert.Contains("HMAC", member.LastError);
+            // Truncated at every length.
+            var next = MergedModel(6);
+            for (int cut = 0; cut < next.Length; cut++)
+                Assert.False(member.Receive(next.Message[..cut], cut));
+            // Replayed: the same version again, and an older one, both properly signed.
+            Assert.False(member.Receive(good, length));
+            Assert.Contains("not newer", member.LastError);
+            var old = MergedModel(3);
+            Assert.False(member.Receive(old.Message, old.Length));
+            // Oversized.
+            var big = new byte[FleetMessage.DefaultMaxBytes + 1];
+            Array.Copy(next.Message, big, next.Length);
+            Assert.False(member.Receive(big, big.Length));
+            Assert.Contains("limit", member.LastError);
+            // Another shape, properly signed.
+            Network wide = Network.CreateMlp(new[] { 6, 8, 2 }, 3, -1, false);
+            var wideSet = new ParameterSet(wide); wideSet.CopyFrom(wide);
+            var wideMessage = new byte[FleetMessage.MergedBytes(wideSet)];
+            int wideLength = FleetMessage.WriteMerged(wideMessage, wideSet, 9, 1, 1, new HmacSha256(FleetNets.FleetKey));
+            Assert.False(member.Receive(wideMessage, wideLength));
+            Assert.Contains("shape", member.LastError);
+
+            Assert.False(member.HasStaged);
+            Assert.False(member.ApplyStaged());
+            AssertSame(accepted, Snapshot(board));
+            Assert.Equal(5u, member.HighestVersion);
+            // The genuine next version is still taken.
+            Assert.True(member.Receive(next.Message, next.Length), member.LastError);
+        }
+
+        [Fact]
+        public void RandomBytesAndMutatedMessagesNeverThrow()
+        {
+            Network board = FleetNets.Create(1);
+            FleetMember member = Member(board);
+            var random = new Random(17);
+            var (good, length, _) = MergedModel(8);
+            var reader = new FleetMessageReader(FleetMessage.DefaultMaxBytes);
+            var update = new FleetUpdate(new ParameterSet(board));
+            var key = new HmacSha256(FleetNets.BoardKey);
+            for (int trial = 0; trial < 2000; trial++)
+            {
+                byte[] data = (byte[])good.Clone();
+                int n = random.Next(1, 6);
+                for (int k = 0; k < n; k++) data[random.Next(length)] = (byte)random.Next(256);
+                int len = random.Next(3) == 0 ? random.Next(length + 1) : length;
+                member.Receive(data, len);
+                reader.ReadUpdate(data, len, key, update);
+                byte[] noise = new byte[random.Next(0, 400)];
+                random.NextBytes(noise);
+                member.Receive(noise, noise.Length);
+            }
+        }
+
+        [Fact]
+        public void AMergeThatLowersAccuracyIsRolledBackBitForBitAndAGoodOneIsKept()
+        {
+            Network board = FleetNets.Create(1);
+            FleetNets.Train(board, 1, 10);
+            FleetMember member = Member(board);
+            member.TrialSamples = 20;
+            member.RecordLabelled(40, 36); // 90 % before the merge
+            ParameterSet own = Snapshot(board);
+
+            var first = MergedModel(1);
+            Assert.True(member.Receive(first.Message, first.Length));
+            Assert.True(member.ApplyStaged());
+            Assert.True(member.InTrial);
+            var second = MergedModel(2);
+            Assert.True(member.Receive(second.Message, second.Length));
+            Assert.False(member.ApplyStaged()); // one trial at a time
+            Assert.Equal(FleetTrial.None, member.RecordLabelled(10, 5));
+            Assert.Equal(FleetTrial.RolledBack, member.RecordLabelled(10, 5)); // 50 %
+            AssertSame(own, Snapshot(board));
+            Assert.Equal(0u, member.BaseVersion); // its updates are again relative to its own default
+
+            Assert.True(member.ApplyStaged()); // version 2 waited for the trial to end
+            Assert.Equal(FleetTrial.Kept, member.RecordLabelled(20, 19));
+            Assert.Equal(2u, member.BaseVersion);
+            Assert.Equal((2, 1, 1), (member.Accepted, member.Kept, member.RolledBack));
+        }
+
+        [Fact]
+        public void ANewBoardWithoutLabelledHistoryKeepsTheMergeWithoutATrial()
+        {
+            Network board = FleetNets.Create(1);
+            FleetMember member = Member(board);
+            var m = MergedModel(1);
+            Assert.True(member.Receive(m.Message, m.Length));
+            Assert.True(member.ApplyStaged());
+            Assert.False(member.InTrial);
+        }
+    }
+}
