@@ -13,7 +13,7 @@ namespace TinTin.Cli.Tests
     /// </summary>
     public sealed class FakeBoard : IDisposable
     {
-        private readonly SerialPort port;
+        private readonly BoardPort port;
         private readonly Thread thread;
         private volatile bool stop;
         public List<string> Received { get; } = new List<string>();
@@ -22,7 +22,7 @@ namespace TinTin.Cli.Tests
 
         public FakeBoard(string path)
         {
-            port = SerialPort.Open(path, 115200);
+            port = BoardPort.Open(path, 115200);
             thread = new Thread(Run) { IsBackground = true, Name = "fake-board" };
             thread.Start();
         }

@@ -87,6 +87,19 @@ namespace TinTin.Cli.Tests
             Assert.Contains("0 protocol lines", result.Error);
         }
 
+        [SocatFact]
+        public void Monitor_on_a_port_that_goes_away_is_a_device_error()
+        {
+            using var pty = new PtyPair();
+            using var board = new FakeBoard(pty.BoardEnd);
+            var unplug = new System.Threading.Timer(_ => pty.Unplug(), null, 1500, System.Threading.Timeout.Infinite);
+            CliResult result = CliRunner.Run("monitor", pty.HostEnd, "--plain", "--send", "status", "--duration", "30");
+            unplug.Dispose();
+            Assert.True(result.ExitCode == ExitCodes.DeviceError, result.ToString());
+            Assert.Contains("went away", result.Error);
+            Assert.Contains("hello board=fake", result.Out); // what came before the loss was shown
+        }
+
         [Fact]
         public void Monitor_on_a_missing_port_is_a_device_error()
         {

@@ -65,6 +65,12 @@ namespace TinTin.Cli.Tests
             Thread.Sleep(100); // socat is ready to shovel once both links exist; give it a moment to enter its loop
         }
 
+        /// <summary>Ends socat, as when a board is unplugged: both pseudo-terminals go away.</summary>
+        public void Unplug()
+        {
+            if (!socat.HasExited) { socat.Kill(); socat.WaitForExit(5000); }
+        }
+
         public void Dispose()
         {
             try { if (!socat.HasExited) { socat.Kill(); socat.WaitForExit(5000); } }

@@ -65,7 +65,7 @@ namespace TinTin.Cli
 
             var command = new Command("monitor",
                 "Watch a board over its serial port: live dashboard, commands, CSV log.\n" +
-                "Attach to a board's serial port (termios, 8N1, raw), parse the TinTin protocol (docs/PROTOCOL.md),\n" +
+                "Attach to a board's serial port (System.IO.Ports, 8N1), parse the TinTin protocol (docs/PROTOCOL.md),\n" +
                 "show a live dashboard of its counters, send commands and log everything to CSV.\n" +
                 "In the dashboard type a command (status, label 1, save, budget 4096, reset, help) and press Enter; Ctrl-C quits.\n" +
                 "Examples:\n" +
@@ -135,7 +135,7 @@ namespace TinTin.Cli
             if (options.Script != null) script.AddRange(LoadScript(options.Script));
             bool dashboard = !options.Plain && context.Interactive;
 
-            using SerialPort serial = SerialPort.Open(options.Port, options.Baud);
+            using BoardPort serial = BoardPort.Open(options.Port, options.Baud);
             using MonitorLog log = options.Log == null ? null : MonitorLog.Create(options.Log);
             if (!options.Plain && !context.Interactive)
                 context.Error.WriteLine("tintin: not a terminal, printing lines instead of the dashboard (use --plain to silence this)");
