@@ -70,6 +70,14 @@ namespace TinTin.Cli.Tests
                     Send("TT1 upd t_ms=" + (1000 * updates) + " n=5 label=" + words[1] + " loss_q16=45000 macs=2200 us=1800 uj=95 bytes=1536");
                     SendStat();
                     break;
+                case "evil":
+                    // what a compromised or broken board could print: OSC 52 (writes the clipboard), a window
+                    // title change, a CSI colour, a C1 CSI byte, and a spreadsheet formula
+                    Send("\u001b]52;c;cm0gLXJmIH4K\u0007clipboard");
+                    Send("\u001b]0;pwned\u0007title \u001b[31mred\u009b2J");
+                    Send("=HYPERLINK(\"http://evil.example\",\"click\")");
+                    Send("TT1 ok cmd=evil");
+                    break;
                 default:
                     Send("TT1 err code=bad_command msg=unknown_command_" + (words.Length == 0 ? "" : words[0]));
                     break;

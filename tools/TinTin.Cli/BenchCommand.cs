@@ -49,8 +49,7 @@ namespace TinTin.Cli
             var networks = new List<(string Name, Func<Network> Make)>();
             if (modelPath != null)
             {
-                if (!File.Exists(modelPath)) throw CliException.Input("model file not found: " + modelPath);
-                byte[] bytes = File.ReadAllBytes(modelPath);
+                byte[] bytes = TinTin.Reference.InputFiles.ReadAllBytes(modelPath, TinTin.Reference.InputFiles.MaxModelBytes, "model file");
                 Model loaded = ModelFile.Load(bytes, bytes.Length, -1, false); // ModelFormatException → exit 2 with its message
                 string name = Path.GetFileName(modelPath) + " (" + Architecture(loaded.Network) + ")";
                 networks.Add((name, () => ModelFile.Load(bytes, bytes.Length, -1, false).Network));

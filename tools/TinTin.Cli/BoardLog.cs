@@ -37,13 +37,9 @@ namespace TinTin.Cli
 
         public static BoardLog Load(string path)
         {
-            if (!File.Exists(path))
-            {
-                if (Directory.Exists(path)) throw CliException.Input(path + " is a folder, not a log file");
-                throw CliException.Input("log not found: " + path);
-            }
+            if (Directory.Exists(path)) throw CliException.Input(path + " is a folder, not a log file");
             var log = new BoardLog(path);
-            using var reader = new StreamReader(path);
+            using var reader = new StreamReader(TinTin.Reference.InputFiles.OpenInput(path, TinTin.Reference.InputFiles.MaxLogBytes, "log"));
             string[] header = null;
             int kindColumn = -1, dirColumn = -1, hostColumn = -1, rawColumn = -1;
             var keyColumns = new List<(int Index, string Name)>();
@@ -74,14 +70,16 @@ namespace TinTin.Cli
                     Dir = dirColumn >= 0 ? fields[dirColumn] : "rx",
                     Raw = rawColumn >= 0 ? fields[rawColumn] : "",
                 };
-                if (!long.TryParse(fields[hostColumn], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out row.HostMs))
-                    throw CliException.Input(path + ":" + line + ": '" + fields[hostColumn] + "' in column 'host_ms' is not an integer");
+                if (!long.TryParse(fields[hostColumn], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out row.HostMs) || row.HostMs > MaxValue || row.HostMs < -MaxValue)
+                    throw CliException.Input(path + ":" + line + ": '" + Shorten(fields[hostColumn]) + "' in column 'host_ms' is not an integer within ±2^53");
                 foreach (var (index, name) in keyColumns)
                 {
                     string cell = fields[index].Trim();
                     if (cell.Length == 0) continue;
                     if (!long.TryParse(cell, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long value))
                         throw CliException.Input(path + ":" + line + ": '" + Shorten(cell) + "' in column '" + name + "' is not an integer");
+                    if (value > MaxValue || value < -MaxValue)
+                        throw CliException.Input(path + ":" + line + ": " + value + " in column '" + name + "' is outside ±2^53 (no board counter gets there)");
                     row.Values[name] = value;
                 }
                 log.Rows.Add(row);
@@ -89,6 +87,9 @@ namespace TinTin.Cli
             if (header == null) throw CliException.Input(path + ": the log is empty (no header line)");
             return log;
         }
+
+        /// <summary>Largest counter magnitude accepted: 2^53, so time arithmetic and charts (double) stay exact and cannot overflow.</summary>
+        public const long MaxValue = 1L << 53;
 
         private static string Shorten(string text) => text.Length <= 60 ? text : text.Substring(0, 57) + "...";
     }

@@ -8,12 +8,22 @@ namespace TinTin.Cli
     /// <summary>Minimal RFC 4180 CSV: quote fields with comma, quote or newline; read them back.</summary>
     public static class Csv
     {
+        /// <summary>
+        /// One field, quoted when needed. A cell a spreadsheet would run as a formula (starting with
+        /// = + - @, tab or CR, and not a plain number) gets a leading apostrophe, as the OWASP CSV
+        /// injection guidance advises; negative numbers stay numbers.
+        /// </summary>
         public static string Field(string value)
         {
             if (value == null) return "";
+            if (value.Length > 0 && "=+-@\t\r".IndexOf(value[0]) >= 0 && !IsPlainNumber(value)) value = "'" + value;
             if (value.IndexOfAny(new[] { ',', '"', '\n', '\r' }) < 0) return value;
             return "\"" + value.Replace("\"", "\"\"") + "\"";
         }
+
+        private static bool IsPlainNumber(string value) =>
+            double.TryParse(value, System.Globalization.NumberStyles.AllowLeadingSign | System.Globalization.NumberStyles.AllowDecimalPoint,
+                System.Globalization.CultureInfo.InvariantCulture, out _);
 
         public static string Line(IEnumerable<string> fields)
         {

@@ -36,7 +36,8 @@ namespace TinTin.Cli
                 }
                 catch (ArgumentException e) { throw CliException.Usage(e.Message); }
                 foreach (string path in new[] { options.TrainPath, options.StreamPath, options.DataPath })
-                    if (path != null && !File.Exists(path)) throw CliException.Input("data file not found: " + path);
+                    if (path != null) TinTin.Reference.InputFiles.CheckInput(path, TinTin.Reference.InputFiles.MaxDataBytes, "data file");
+                if (options.CsvPath != null) TinTin.Reference.InputFiles.CheckOutput(options.CsvPath, "--csv");
                 try { PrequentialExperiment.Run(options, context.Out); }
                 catch (ArgumentException e) { throw CliException.Input(e.Message); }
                 return ExitCodes.Ok;

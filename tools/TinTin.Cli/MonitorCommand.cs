@@ -102,37 +102,14 @@ namespace TinTin.Cli
             public bool ForwardStdin;
         }
 
-        /// <summary>Script lines: commands, or `wait ms` (negative number: a pause).</summary>
-        private static List<string> LoadScript(string path)
-        {
-            if (!File.Exists(path)) throw CliException.Input("script not found: " + path);
-            var items = new List<string>();
-            int number = 0;
-            foreach (string raw in File.ReadAllLines(path))
-            {
-                number++;
-                string line = raw.Trim();
-                if (line.Length == 0 || line.StartsWith("#")) continue;
-                if (line.StartsWith("wait ", StringComparison.OrdinalIgnoreCase) || line == "wait")
-                {
-                    string[] parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                    if (parts.Length != 2 || !int.TryParse(parts[1], out int ms) || ms < 0)
-                        throw CliException.Input(path + ":" + number + ": `wait` needs a number of milliseconds");
-                }
-                else if (line.Length > ProtocolParser.MaxLineLength)
-                    throw CliException.Input(path + ":" + number + ": command longer than " + ProtocolParser.MaxLineLength + " characters");
-                items.Add(line);
-            }
-            return items;
-        }
-
         public static int Run(CliContext context, MonitorOptions options)
         {
             if (options.DurationSeconds < 0) throw CliException.Usage("--duration must not be negative");
             if (options.MaxLines < 0) throw CliException.Usage("--lines must not be negative");
             var outgoing = new ConcurrentQueue<string>();
-            var script = new List<string>(options.Send);
-            if (options.Script != null) script.AddRange(LoadScript(options.Script));
+            List<ScriptItem> script = MonitorScript.FromSend(options.Send);
+            if (options.Script != null) script.AddRange(MonitorScript.Load(options.Script));
+            if (options.Log != null) TinTin.Reference.InputFiles.CheckOutput(options.Log, "--log");
             bool dashboard = !options.Plain && context.Interactive;
 
             using BoardPort serial = BoardPort.Open(options.Port, options.Baud);
@@ -169,6 +146,7 @@ namespace TinTin.Cli
 
             void Handle(string text, Action refresh)
             {
+                text = TerminalText.Visible(text); // escape sequences from the board are shown, never executed (screen and log alike)
                 long now = clock.ElapsedMilliseconds;
                 ProtocolLine parsed;
                 try { parsed = ProtocolParser.Parse(text); }
@@ -198,6 +176,7 @@ namespace TinTin.Cli
             {
                 command = command.Trim();
                 if (command.Length == 0) return;
+                if (command.IndexOf('\n') >= 0 || command.IndexOf('\r') >= 0) return; // one line is one command
                 serial.WriteLine(command);
                 state.Sent++;
                 state.AddEvent("> " + command);
@@ -212,13 +191,13 @@ namespace TinTin.Cli
                     long now = clock.ElapsedMilliseconds;
                     while (scriptIndex < script.Count && now >= nextScriptMs)
                     {
-                        string item = script[scriptIndex++];
-                        if (item.StartsWith("wait", StringComparison.OrdinalIgnoreCase))
+                        ScriptItem item = script[scriptIndex++];
+                        if (item.IsWait)
                         {
-                            nextScriptMs = now + int.Parse(item.Substring(4).Trim());
+                            nextScriptMs = now + item.WaitMs;
                             break;
                         }
-                        SendNow(item);
+                        SendNow(item.Command);
                         nextScriptMs = now + 50;
                     }
                     while (outgoing.TryDequeue(out string typed)) SendNow(typed);

@@ -129,6 +129,7 @@ namespace TinTin.Cli
             if (s.Embed != null && s.BoardFeatures == null)
                 throw CliException.Usage("--embed writes the firmware's default model, which takes the firmware's features: use --csv with --board-features");
             if (s.Epochs < 1 || s.Epochs > 1000) throw CliException.Usage("--epochs must be 1 to 1000");
+            if (s.Out != null) TinTin.Reference.InputFiles.CheckOutput(s.Out, "--out");
             if (s.Batch < 1 || s.Batch > ParameterLayer.MaxAccumulatedSamples) throw CliException.Usage("--batch must be 1 to " + ParameterLayer.MaxAccumulatedSamples);
             if (s.Split <= 0 || s.Split >= 1) throw CliException.Usage("--split must be between 0 and 1 (e.g. 0.8)");
             var (lrNum, lrDen) = Ratio(s.LearningRate, "--lr", false);
@@ -229,7 +230,7 @@ namespace TinTin.Cli
         /// <summary>The firmware's path: features through TinTin.Sensors' pipeline, trained by the virtual board's ModelPreparation (which also writes DefaultModel.g.cs).</summary>
         private static byte[] PrepareBoardModel(CliContext context, PrepareSettings s, TrainOptions train)
         {
-            if (!File.Exists(s.Csv)) throw CliException.Input("data file not found: " + s.Csv);
+            TinTin.Reference.InputFiles.CheckInput(s.Csv, TinTin.Reference.InputFiles.MaxDataBytes, "data file");
             int[] ids;
             try
             {
@@ -255,7 +256,7 @@ namespace TinTin.Cli
                     prepared = ModelPreparation.Prepare(options, context.Out));
                 if (s.TestCsv != null)
                 {
-                    if (!File.Exists(s.TestCsv)) throw CliException.Input("data file not found: " + s.TestCsv);
+                    TinTin.Reference.InputFiles.CheckInput(s.TestCsv, TinTin.Reference.InputFiles.MaxDataBytes, "data file");
                     (int[][] raw, int[] labels) = ModelPreparation.Features(s.TestCsv, columns, ids, s.Window);
                     Model model = ModelFile.Load(prepared.Bytes, prepared.Bytes.Length, 0, false);
                     int correct = 0;
@@ -281,6 +282,7 @@ namespace TinTin.Cli
         {
             try
             {
+                TinTin.Reference.InputFiles.CheckOutput(path, "output");
                 string folder = Path.GetDirectoryName(Path.GetFullPath(path));
                 if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
                 File.WriteAllBytes(path, bytes);

@@ -61,7 +61,9 @@ namespace TinTin.Cli
             if (options.MaxSamples < 0) throw CliException.Usage("--max-samples must not be negative");
             try { VirtualBoardRunner.BoardByName(options.Board); }
             catch (ArgumentException e) { throw CliException.Usage("--board: " + e.Message); }
-            if (options.DataPath != null && !File.Exists(options.DataPath)) throw CliException.Input("data file not found: " + options.DataPath);
+            if (options.DataPath != null) TinTin.Reference.InputFiles.CheckInput(options.DataPath, TinTin.Reference.InputFiles.MaxDataBytes, "data file");
+            if (options.FlashFolder != null) TinTin.Reference.InputFiles.CheckFolder(options.FlashFolder, "--flash");
+            if (logPath != null) TinTin.Reference.InputFiles.CheckOutput(logPath, "--log");
             if (options.KeepFlash && options.FlashFolder != null && !Directory.Exists(options.FlashFolder))
                 throw CliException.Input("flash folder not found: " + options.FlashFolder + " (--keep-flash resumes from it)");
             bool serialHere = options.SerialPath == "-" || options.SerialPath == "stdout";

@@ -80,7 +80,18 @@ namespace TinTin.Experiments
             if (LabelFraction < 0 || LabelFraction > 1) throw new ArgumentException("--label-fraction must be in [0, 1]");
             if (LabelSpan < 1) throw new ArgumentException("--label-span must be at least 1");
             if (LabelDelay < 0) throw new ArgumentException("--label-delay must not be negative");
-            if (Chunks < 1) throw new ArgumentException("--chunks must be at least 1");
+            if (Chunks < 1 || Chunks > 1000) throw new ArgumentException("--chunks must be in 1..1000");
+            if (BatchSize < 1 || BatchSize > ParameterLayer.MaxAccumulatedSamples) throw new ArgumentException("--batch must be in 1.." + ParameterLayer.MaxAccumulatedSamples);
+            if (MaxUpdatesPerMinute < 0) throw new ArgumentException("--rate must not be negative");
+            if (ReplayCapacity < 0 || ReplayCapacity > 100_000) throw new ArgumentException("--replay must be in 0..100000");
+            if (HistorySamples < 1 || HistorySamples > 100_000) throw new ArgumentException("--history must be in 1..100000");
+            if (ReselectEveryUpdates < 0) throw new ArgumentException("--reselect must not be negative");
+            if (PretrainEpochs < 0 || PretrainEpochs > 1000) throw new ArgumentException("--epochs must be in 0..1000");
+            if (PretrainBatch < 1 || PretrainBatch > ParameterLayer.MaxAccumulatedSamples) throw new ArgumentException("the pre-training batch must be in 1.." + ParameterLayer.MaxAccumulatedSamples);
+            if (MaxStreamRows < 0) throw new ArgumentException("--max-rows must not be negative");
+            if (LrNumerator > 1_000_000 || LrDenominator > 1_000_000 || PretrainLrNumerator > 1_000_000 || PretrainLrDenominator > 1_000_000)
+                throw new ArgumentException("--lr / --pretrain-lr: numerator and denominator must be at most 1000000");
+            if (HiddenSizes.Any(h => h > 4096)) throw new ArgumentException("--hidden: sizes must be at most 4096");
             if (HiddenSizes.Any(h => h < 1)) throw new ArgumentException("hidden sizes must be positive");
             if (DeviceProfile.ByName(Profile) == null) throw new ArgumentException($"unknown profile '{Profile}' (esp32, esp32c3, stm32f429)");
             foreach (string p in Policies)

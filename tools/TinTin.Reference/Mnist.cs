@@ -67,15 +67,20 @@ namespace TinTin.Reference
 
         private static byte[] ReadAll(string path)
         {
-            if (!File.Exists(path)) throw new FileNotFoundException($"file not found: {path}", path);
-            using var file = File.OpenRead(path);
+            using var file = InputFiles.OpenInput(path, InputFiles.MaxDataBytes, "MNIST file");
             using var memory = new MemoryStream();
-            if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+            Stream source = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
+            using (source)
             {
-                using var gzip = new GZipStream(file, CompressionMode.Decompress);
-                gzip.CopyTo(memory);
+                var chunk = new byte[81920];
+                int n;
+                while ((n = source.Read(chunk, 0, chunk.Length)) > 0)
+                {
+                    if (memory.Length + n > InputFiles.MaxDecompressedBytes)
+                        throw new InvalidDataException($"{path}: more than {InputFiles.MaxDecompressedBytes} bytes once decompressed");
+                    memory.Write(chunk, 0, n);
+                }
             }
-            else file.CopyTo(memory);
             return memory.ToArray();
         }
 

@@ -69,8 +69,7 @@ namespace TinTin.Reference
         /// </summary>
         public static SensorTable Load(string path, string timeColumn = "date")
         {
-            if (!File.Exists(path)) throw new FileNotFoundException($"data file not found: {path}", path);
-            using var reader = new StreamReader(path);
+            using var reader = new StreamReader(InputFiles.OpenInput(path, InputFiles.MaxDataBytes, "data file"));
             using var csv = CsvReader.Create(reader, new CsvReaderOptions { HasHeader = false, SkipEmptyLines = true, TrackLineNumbers = true }, false);
             if (!csv.Read()) throw new InvalidDataException($"{path}: the file is empty (no header line)");
             string[] header = Fields(csv);
