@@ -28,7 +28,7 @@ namespace TinTin.Core.Tests
                 this.inChannels = inChannels; this.kernel = kernel; positions = length - kernel + 1;
             }
 
-            public override int Kind => 100;
+            public override LayerKind Kind => (LayerKind)100;
             public override long ForwardMacs => (long)positions * Channels * RowLength;
             public override int ScratchInts => Math.Max(OutputLength, InputLength);
             public override void BindScratch(int[] shared) { scratch = shared; }
@@ -82,7 +82,7 @@ namespace TinTin.Core.Tests
         {
             private readonly int channels;
             public GlobalMaxPoolLayer(int positions, int channels) : base(positions * channels, channels) { this.channels = channels; }
-            public override int Kind => 101;
+            public override LayerKind Kind => (LayerKind)101;
             public override bool KeepsInputForBackward(bool propagatesError) => propagatesError;
 
             public override void Forward(QTensor input, QTensor output)

@@ -20,7 +20,7 @@ namespace TinTin.Sparse.Tests
         [InlineData(UpdatePolicy.Full)]
         [InlineData(UpdatePolicy.LastLayer)]
         [InlineData(UpdatePolicy.BiasOnly)]
-        public void ObserveLabelAndUpdateAllocateNothingAfterConstruction(int policy)
+        public void ObserveLabelAndUpdateAllocateNothingAfterConstruction(UpdatePolicy policy)
         {
             var learner = new ContinualLearner(NewModel(), new ContinualConfig
             {

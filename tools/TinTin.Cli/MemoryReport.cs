@@ -53,7 +53,7 @@ namespace TinTin.Cli
             for (int i = 0; i < plan.Count; i++)
             {
                 MemoryEntry e = plan[i];
-                table.AddRow(Markup.Escape(e.Name), MemoryCategory.Name(e.Category), N(e.Bytes), N(e.UsedBytes));
+                table.AddRow(Markup.Escape(e.Name), MemoryCategoryNames.Name(e.Category), N(e.Bytes), N(e.UsedBytes));
             }
             table.AddRow("[bold]total[/]", "", "[bold]" + N(plan.TotalBytes) + "[/]", "[bold]" + N(plan.TotalUsedBytes) + "[/]");
             console.Write(table);

@@ -51,7 +51,7 @@ namespace TinTin.Experiments
         public int ReselectEveryUpdates { get; set; } = 50;
         public string Profile { get; set; } = "esp32";
 
-        /// <summary>Policies to compare (names as UpdatePolicy.Name prints them).</summary>
+        /// <summary>Policies to compare (names as UpdatePolicyNames.Name prints them).</summary>
         public string[] Policies { get; set; } = { "none", "last-layer", "bias-only", "full" };
         /// <summary>
         /// Budgets of the sparse runs: "last-layer", "bias-only", "full" (the bytes and MACs per update
@@ -95,7 +95,7 @@ namespace TinTin.Experiments
             if (HiddenSizes.Any(h => h < 1)) throw new ArgumentException("hidden sizes must be positive");
             if (DeviceProfile.ByName(Profile) == null) throw new ArgumentException($"unknown profile '{Profile}' (esp32, esp32c3, stm32f429)");
             foreach (string p in Policies)
-                if (UpdatePolicy.Parse(p) < 0 || p == "sparse") throw new ArgumentException($"unknown baseline policy '{p}' (none, last-layer, bias-only, full; sparse runs come from --budgets)");
+                if (!UpdatePolicyNames.TryParse(p, out _) || p == "sparse") throw new ArgumentException($"unknown baseline policy '{p}' (none, last-layer, bias-only, full; sparse runs come from --budgets)");
             foreach (string b in SparseBudgets) ParseBudget(b, out _, out _);
         }
 

@@ -13,7 +13,7 @@ namespace TinTin.Experiments
     public sealed class StrategyResult
     {
         public string Name { get; init; }
-        public int Policy { get; init; }
+        public UpdatePolicy Policy { get; init; }
         public int BudgetBytes { get; init; }
         public long BudgetMacs { get; init; }
         /// <summary>Largest backward bytes an update used (the selection's, by the network's accounting).</summary>
@@ -102,7 +102,7 @@ namespace TinTin.Experiments
             }
             foreach (string name in needed)
             {
-                int policy = UpdatePolicy.Parse(name);
+                UpdatePolicyNames.TryParse(name, out UpdatePolicy policy);
                 result.Strategies.Add(RunStream(name, policy, 0, 0, pretrained, stream, events, options, result.ChunkStarts));
             }
             foreach (string b in options.SparseBudgets)
@@ -177,7 +177,7 @@ namespace TinTin.Experiments
 
         // ---- one policy over the stream ---------------------------------------------------------------
 
-        private static StrategyResult RunStream(string name, int policy, int budgetBytes, long budgetMacs, byte[] pretrained,
+        private static StrategyResult RunStream(string name, UpdatePolicy policy, int budgetBytes, long budgetMacs, byte[] pretrained,
             SensorDataset stream, List<LabelEvent> events, ExperimentOptions o, int[] chunkStarts)
         {
             Model model = ModelFile.Load(pretrained, pretrained.Length, -1, false);

@@ -2,41 +2,6 @@ using System;
 
 namespace TinTin.Core
 {
-    /// <summary>What an update may change.</summary>
-    public static class UpdatePolicy
-    {
-        /// <summary>Never update (the baseline).</summary>
-        public const int None = 0;
-        /// <summary>TinyTrain: layers by Fisher score, channels by Fisher potential, within the budget.</summary>
-        public const int Sparse = 1;
-        /// <summary>Every channel of every layer (ignores the budget).</summary>
-        public const int Full = 2;
-        /// <summary>Every channel of the last parameter layer (ignores the budget).</summary>
-        public const int LastLayer = 3;
-        /// <summary>Only the biases of every layer (TinyTL-style; ignores the budget).</summary>
-        public const int BiasOnly = 4;
-
-        public static string Name(int policy)
-        {
-            switch (policy)
-            {
-                case None: return "none";
-                case Sparse: return "sparse";
-                case Full: return "full";
-                case LastLayer: return "last-layer";
-                case BiasOnly: return "bias-only";
-                default: return "unknown";
-            }
-        }
-
-        /// <summary>The policy for a name (as <see cref="Name"/> prints it), or -1.</summary>
-        public static int Parse(string name)
-        {
-            for (int p = None; p <= BiasOnly; p++) if (Name(p) == name) return p;
-            return -1;
-        }
-    }
-
     /// <summary>
     /// Chooses the trainable channels (TinyTrain's task-adaptive sparse update) within a budget,
     /// and knows the exact cost of any selection without committing it.
@@ -251,7 +216,7 @@ namespace TinTin.Core
         }
 
         /// <summary>The selection of a policy (BiasOnly and None freeze every weight row).</summary>
-        public int SelectFor(int policy)
+        public int SelectFor(UpdatePolicy policy)
         {
             switch (policy)
             {

@@ -11,7 +11,7 @@ namespace TinTin.Core
         public DenseLayer(int inputLength, int outputLength)
             : base(inputLength, outputLength, outputLength, inputLength) { }
 
-        public override int Kind { get { return LayerKind.Dense; } }
+        public override LayerKind Kind { get { return LayerKind.Dense; } }
 
         public override long ForwardMacs { get { return (long)InputLength * OutputLength; } }
 

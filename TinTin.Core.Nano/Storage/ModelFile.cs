@@ -2,29 +2,6 @@ using System;
 
 namespace TinTin.Core
 {
-    /// <summary>Why a model blob was rejected.</summary>
-    public sealed class ModelFormatException : Exception
-    {
-        public ModelFormatException(string message) : base(message) { }
-    }
-
-    /// <summary>A network with the input normaliser it was prepared with.</summary>
-    public sealed class Model
-    {
-        public readonly Network Network;
-        /// <summary>Null when the model takes ready int8 inputs (e.g. images).</summary>
-        public readonly InputNormalizer Normalizer;
-
-        public Model(Network network, InputNormalizer normalizer)
-        {
-            if (network == null) throw new ArgumentException("a model needs a network");
-            if (normalizer != null && normalizer.FeatureCount != network.InputLength)
-                throw new ArgumentException("normaliser has " + normalizer.FeatureCount + " features but the network takes " + network.InputLength);
-            Network = network;
-            Normalizer = normalizer;
-        }
-    }
-
     /// <summary>
     /// The compact binary model format, little-endian:
     /// <code>
@@ -145,7 +122,7 @@ namespace TinTin.Core
             for (int l = 0; l < count; l++)
             {
                 at = Need(data, at, 5, end);
-                int kind = data[at - 5];
+                LayerKind kind = (LayerKind)data[at - 5];
                 int inLength = LittleEndian.GetU16(data, at - 4);
                 int outLength = LittleEndian.GetU16(data, at - 2);
                 if (inLength == 0 || outLength == 0) throw new ModelFormatException("layer " + l + " has a zero size");
@@ -176,7 +153,7 @@ namespace TinTin.Core
                     dense.DeriveInt8Weights(shift);
                     layers[l] = dense;
                 }
-                else throw new ModelFormatException("layer " + l + " has unknown kind " + kind);
+                else throw new ModelFormatException("layer " + l + " has unknown kind " + (int)kind);
             }
             at = Need(data, at, 2, end);
             int features = LittleEndian.GetU16(data, at - 2);

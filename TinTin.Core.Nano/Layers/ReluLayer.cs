@@ -5,7 +5,7 @@ namespace TinTin.Core
     {
         public ReluLayer(int length) : base(length, length) { }
 
-        public override int Kind { get { return LayerKind.Relu; } }
+        public override LayerKind Kind { get { return LayerKind.Relu; } }
 
         public override void Forward(QTensor input, QTensor output)
         {

@@ -1,12 +1,5 @@
 namespace TinTin.Core
 {
-    /// <summary>Layer type codes, as stored in model files.</summary>
-    public static class LayerKind
-    {
-        public const int Dense = 1;
-        public const int Relu = 2;
-    }
-
     /// <summary>
     /// A layer is a Forward/Backward pair over flat int8 tensors, sources first and destination
     /// last (llm.c / CMSIS-NN order):
@@ -32,7 +25,7 @@ namespace TinTin.Core
         }
 
         /// <summary>A <see cref="LayerKind"/> code.</summary>
-        public abstract int Kind { get; }
+        public abstract LayerKind Kind { get; }
 
         public abstract void Forward(QTensor input, QTensor output);
 

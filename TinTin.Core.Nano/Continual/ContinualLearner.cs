@@ -2,43 +2,6 @@ using System;
 
 namespace TinTin.Core
 {
-    /// <summary>Settings of the continual-learning loop (see <see cref="ContinualLearner"/>).</summary>
-    public sealed class ContinualConfig
-    {
-        /// <summary>Recent normalised samples kept for late labels (int8 ring).</summary>
-        public int HistorySamples = 128;
-        /// <summary>int8 replay buffer, class-balanced reservoir sampling.</summary>
-        public int ReplayCapacity = 64;
-        /// <summary>Samples per update (new labelled + replay), class-balanced; at most 128.</summary>
-        public int BatchSize = 8;
-        /// <summary>Rate cap (0 = none).</summary>
-        public int MaxUpdatesPerMinute = 6;
-        /// <summary>Step size for the gradient SUMMED over the batch (the engine sums): the per-sample rate is this / BatchSize.</summary>
-        public ShiftSum LearningRate = ShiftSum.FromRatio(1, 64, 3);
-        /// <summary>Backward-pass bytes budget (0 = from the profile).</summary>
-        public int BudgetBytes;
-        /// <summary>MACs per update budget (0 = unlimited).</summary>
-        public long BudgetMacs;
-        /// <summary>Periodic re-selection every so many updates (0 = off).</summary>
-        public int ReselectEveryUpdates = 50;
-        /// <summary>Integer PRNG seed for reservoir and replay picks (never for rounding).</summary>
-        public uint Seed = 1;
-
-        // ---- additions ----
-        /// <summary>What updates may change (<see cref="UpdatePolicy"/>); Sparse is TinyTrain.</summary>
-        public int Policy = UpdatePolicy.Sparse;
-        /// <summary>Board the learner runs on: default budget and energy estimates.</summary>
-        public DeviceProfile Profile = DeviceProfile.Esp32;
-        /// <summary>Labelled samples scored per re-selection (recent first, then replay); at least 1.</summary>
-        public int ScoringSamples = 64;
-        /// <summary>Re-select when the drift detector fires (before the next update).</summary>
-        public bool ReselectOnDrift = true;
-        /// <summary>Page–Hinkley parameters of the drift signal (see <see cref="DriftDetector"/>).</summary>
-        public int DriftDeltaQ8 = 13;
-        public int DriftLambdaQ8 = 2048;
-        public int DriftMinSamples = 16;
-    }
-
     /// <summary>
     /// The on-device continual-learning loop: observe → predict → remember; late labels for spans
     /// of remembered samples; rate-capped, class-balanced updates of new labelled samples mixed
@@ -128,7 +91,7 @@ namespace TinTin.Core
             if (config.ReselectEveryUpdates < 0) throw new ArgumentException("ReselectEveryUpdates must not be negative");
             if (config.ScoringSamples < 1) throw new ArgumentException("ScoringSamples must be at least 1");
             if (config.Profile == null) throw new ArgumentException("Profile is missing");
-            if (config.Policy < UpdatePolicy.None || config.Policy > UpdatePolicy.BiasOnly) throw new ArgumentException("unknown update policy " + config.Policy);
+            if (config.Policy < UpdatePolicy.None || config.Policy > UpdatePolicy.BiasOnly) throw new ArgumentException("unknown update policy " + (int)config.Policy);
             this.model = model;
             this.config = config;
             network = model.Network;

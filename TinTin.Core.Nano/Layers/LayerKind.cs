@@ -1,0 +1,9 @@
+namespace TinTin.Core
+{
+    /// <summary>Layer type codes, as stored in model files (one byte; never renumber a stored code).</summary>
+    public enum LayerKind : byte
+    {
+        Dense = 1,
+        Relu = 2,
+    }
+}
