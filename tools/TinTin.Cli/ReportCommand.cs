@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -11,33 +10,32 @@ using Spectre.Console;
 
 namespace TinTin.Cli
 {
-    /// <summary>`tintin report LOG.csv`: charts (SVG, PNG when rsvg-convert is there) and a summary table of a board session.</summary>
+    /// <summary>`tintin report LOG.csv`: charts (SVG and PNG, drawn by ScottPlot) and a summary table of a board session.</summary>
     public static class ReportCommand
     {
         public static Command Create(CliContext context)
         {
             var log = new Argument<string>("log") { Description = "The CSV log written by `tintin monitor --log` or `tintin simulate --log`." };
             var output = new Option<string>("--out", "-o") { Description = "Folder for the charts and summaries (default: next to the log, <log>-report)." };
-            var png = new Option<bool>("--png") { Description = "Also convert each chart to PNG with rsvg-convert (Debian: apt-get install librsvg2-bin); exit code 4 when it is missing." };
             var title = new Option<string>("--title") { Description = "Name of the session in chart titles (default: the log's file name)." };
             var command = new Command("report",
                 "Turn a board's log into charts (SVG and PNG) and a summary table.\n" +
                 "Turn a board's log into the pictures a person wants instead of numbers:\n" +
                 "  accuracy.svg (prequential accuracy over board time), heap.svg (free heap and engine bytes),\n" +
                 "  energy.svg (µJ per update), macs.svg (MACs per update),\n" +
+                "each as SVG and as PNG (drawn by ScottPlot, no external program),\n" +
                 "plus a summary table on the terminal, in summary.md and in summary.html (charts inline).\n" +
-                "Example: tintin report run.csv --out run-report --png\n" +
-                "Exit codes: 0 ok, 1 usage, 2 log missing/malformed/empty, 4 --png without rsvg-convert (SVGs are written).");
+                "Example: tintin report run.csv --out run-report\n" +
+                "Exit codes: 0 ok, 1 usage, 2 log missing/malformed/empty.");
             command.Arguments.Add(log);
             command.Options.Add(output);
-            command.Options.Add(png);
             command.Options.Add(title);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
-                Run(context, parse.GetValue(log), parse.GetValue(output), parse.GetValue(png), parse.GetValue(title))));
+                Run(context, parse.GetValue(log), parse.GetValue(output), parse.GetValue(title))));
             return command;
         }
 
-        public static int Run(CliContext context, string logPath, string outDir, bool png, string title)
+        public static int Run(CliContext context, string logPath, string outDir, string title)
         {
             BoardLog log = BoardLog.Load(logPath);
             var stats = log.Received("stat").ToList();
@@ -56,32 +54,38 @@ namespace TinTin.Cli
             double T(LogRow r) => time[r] / divisor;
             string xTime = "board time (" + unit + ")";
 
-            var charts = new List<(string File, string Caption, SvgChart Chart)>();
-            var accuracy = new SvgChart { Title = "Accuracy over time — " + title, Subtitle = "prequential: each labelled sample is predicted before it is learned", XLabel = xTime, YLabel = "accuracy (%)", YMin = 0, YMax = 100 };
-            accuracy.Series.Add(new ChartSeries("accuracy", stats.Where(r => r.Has("acc_pm")).Select(r => (T(r), r.Get("acc_pm") / 10.0)).ToList(), SvgChart.Palette[0]));
+            var charts = new List<(string File, string Caption, ReportChart Chart)>();
+            var accuracy = new ReportChart { Title = "Accuracy over time — " + title, Subtitle = "prequential: each labelled sample is predicted before it is learned", XLabel = xTime, YLabel = "accuracy (%)", YMin = 0, YMax = 100 };
+            accuracy.Series.Add(new ChartSeries("accuracy", stats.Where(r => r.Has("acc_pm")).Select(r => (T(r), r.Get("acc_pm") / 10.0)).ToList(), ReportChart.Palette[0]));
             charts.Add(("accuracy.svg", "Accuracy over time", accuracy));
 
-            var heap = new SvgChart { Title = "Free heap — " + title, Subtitle = "managed heap left on the board, and the bytes the engine holds", XLabel = xTime, YLabel = "KiB" };
-            heap.Series.Add(new ChartSeries("free heap", stats.Where(r => r.Has("heap") && r.Get("heap") >= 0).Select(r => (T(r), r.Get("heap") / 1024.0)).ToList(), SvgChart.Palette[0]));
+            var heap = new ReportChart { Title = "Free heap — " + title, Subtitle = "managed heap left on the board, and the bytes the engine holds", XLabel = xTime, YLabel = "KiB" };
+            heap.Series.Add(new ChartSeries("free heap", stats.Where(r => r.Has("heap") && r.Get("heap") >= 0).Select(r => (T(r), r.Get("heap") / 1024.0)).ToList(), ReportChart.Palette[0]));
             var engine = stats.Where(r => r.Has("engine_bytes")).Select(r => (T(r), r.Get("engine_bytes") / 1024.0)).ToList();
-            if (engine.Count > 0) heap.Series.Add(new ChartSeries("engine", engine, SvgChart.Palette[1]) { Dashed = true });
+            if (engine.Count > 0) heap.Series.Add(new ChartSeries("engine", engine, ReportChart.Palette[1]) { Dashed = true });
             charts.Add(("heap.svg", "Free heap", heap));
 
             var updateRows = updates.Count > 0 ? updates : new List<LogRow>();
-            var energy = new SvgChart { Title = "Energy per update — " + title, Subtitle = "µJ of each integer update (estimated from the board profile unless measured)", XLabel = "update #", YLabel = "energy (µJ)" };
-            energy.Series.Add(new ChartSeries("µJ per update", Indexed(updateRows, "uj", stats, "uj_update"), SvgChart.Palette[2]));
+            var energy = new ReportChart { Title = "Energy per update — " + title, Subtitle = "µJ of each integer update (estimated from the board profile unless measured)", XLabel = "update #", YLabel = "energy (µJ)" };
+            energy.Series.Add(new ChartSeries("µJ per update", Indexed(updateRows, "uj", stats, "uj_update"), ReportChart.Palette[2]));
             charts.Add(("energy.svg", "Energy per update", energy));
 
-            var macs = new SvgChart { Title = "MACs per update — " + title, Subtitle = "multiply-accumulates of each update's backward pass and step", XLabel = "update #", YLabel = "MACs" };
-            macs.Series.Add(new ChartSeries("MACs per update", Indexed(updateRows, "macs", stats, "macs_update"), SvgChart.Palette[3]));
+            var macs = new ReportChart { Title = "MACs per update — " + title, Subtitle = "multiply-accumulates of each update's backward pass and step", XLabel = "update #", YLabel = "MACs" };
+            macs.Series.Add(new ChartSeries("MACs per update", Indexed(updateRows, "macs", stats, "macs_update"), ReportChart.Palette[3]));
             charts.Add(("macs.svg", "MACs per update", macs));
 
+            // Each chart twice, drawn by ScottPlot: SVG for pages, PNG for anything that shows pictures.
             var written = new List<string>();
+            var svgText = new Dictionary<string, string>();
             foreach (var (file, _, chart) in charts)
             {
                 string path = Path.Combine(outDir, file);
-                File.WriteAllText(path, chart.Render());
+                svgText[file] = chart.RenderSvg();
+                File.WriteAllText(path, svgText[file]);
+                string pngPath = Path.ChangeExtension(path, ".png");
+                File.WriteAllBytes(pngPath, chart.RenderPng());
                 written.Add(path);
+                written.Add(pngPath);
             }
 
             List<(string Metric, string Value)> summary = Summarize(log, stats, updates, time);
@@ -108,37 +112,21 @@ namespace TinTin.Cli
             page.Append("<h1>").Append(WebUtility.HtmlEncode(title)).Append("</h1>\n<table><tr><th>metric</th><th>value</th></tr>\n");
             foreach (var (metric, value) in summary) page.Append("<tr><td>").Append(WebUtility.HtmlEncode(metric)).Append("</td><td>").Append(WebUtility.HtmlEncode(value)).Append("</td></tr>\n");
             page.Append("</table>\n");
-            foreach (var (_, caption, chart) in charts)
-                page.Append("<figure>").Append(chart.Render()).Append("<figcaption>").Append(WebUtility.HtmlEncode(caption)).Append("</figcaption></figure>\n");
+            foreach (var (file, caption, _) in charts)
+                page.Append("<figure>").Append(InlineSvg(svgText[file])).Append("<figcaption>").Append(WebUtility.HtmlEncode(caption)).Append("</figcaption></figure>\n");
             page.Append("</body></html>\n");
             File.WriteAllText(html, page.ToString());
             written.Add(html);
 
-            int code = ExitCodes.Ok;
-            if (png)
-            {
-                string converter = FindOnPath("rsvg-convert");
-                if (converter == null)
-                {
-                    context.Error.WriteLine("tintin: error: --png needs rsvg-convert (apt-get install librsvg2-bin); the SVG charts are written");
-                    code = ExitCodes.NotAvailable;
-                }
-                else
-                    foreach (var (file, _, _) in charts)
-                    {
-                        string svgPath = Path.Combine(outDir, file);
-                        string pngPath = Path.ChangeExtension(svgPath, ".png");
-                        var start = new ProcessStartInfo(converter) { RedirectStandardError = true, UseShellExecute = false };
-                        foreach (string a in new[] { "-o", pngPath, svgPath }) start.ArgumentList.Add(a);
-                        using Process process = Process.Start(start);
-                        string error = process.StandardError.ReadToEnd();
-                        process.WaitForExit();
-                        if (process.ExitCode != 0) throw new CliException(ExitCodes.InternalError, "rsvg-convert failed on " + svgPath + ": " + error.Trim());
-                        written.Add(pngPath);
-                    }
-            }
             context.Out.WriteLine("wrote " + string.Join(", ", written.Select(Path.GetFileName)) + " to " + outDir);
-            return code;
+            return ExitCodes.Ok;
+        }
+
+        /// <summary>An SVG document without its XML declaration, to sit inside HTML.</summary>
+        private static string InlineSvg(string svg)
+        {
+            int start = svg.IndexOf("<svg", StringComparison.Ordinal);
+            return start > 0 ? svg.Substring(start) : svg;
         }
 
         /// <summary>Points (update number, value) from upd rows; from the stat rows' per-update counter when the log has no upd lines.</summary>
@@ -222,16 +210,5 @@ namespace TinTin.Cli
         }
 
         private static string Pct(long perMille) => (perMille / 10.0).ToString("0.0", CultureInfo.InvariantCulture) + " %";
-
-        internal static string FindOnPath(string tool)
-        {
-            foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
-            {
-                if (dir.Length == 0) continue;
-                string candidate = Path.Combine(dir, tool);
-                if (File.Exists(candidate)) return candidate;
-            }
-            return null;
-        }
     }
 }
