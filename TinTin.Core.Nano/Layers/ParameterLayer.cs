@@ -27,6 +27,15 @@ namespace TinTin.Core
         public const int MasterLow = 1 << 13;
         /// <summary>Biases are rescaled down when they grow past this (room for the forward sum).</summary>
         public const int BiasHigh = 1 << 28;
+        /// <summary>
+        /// Exponents of weights, biases and master copies stay in [MinExponent, MaxExponent] (what a
+        /// model file can hold as i8, with room for sums of two): training never moves one outside.
+        /// The master exponent stays at most MaxMasterExponent so the int8 weights derived from it
+        /// (up to 15 bits coarser) are still in range.
+        /// </summary>
+        public const int MinExponent = -100;
+        public const int MaxExponent = 100;
+        public const int MaxMasterExponent = MaxExponent - 15;
 
         public readonly int Channels;
         public readonly int RowLength;
@@ -211,6 +220,11 @@ namespace TinTin.Core
             int shift = 0;
             if (max > MasterHigh) { while ((max >> shift) > MasterHigh) shift++; }
             else { while ((max << -shift) < MasterLow) shift--; }
+            // Keep the exponent representable: at the edge the master copy keeps its scale (it
+            // saturates at int16 going up, loses low bits going down) instead of wrapping.
+            if (MasterExponent + shift > MaxMasterExponent) shift = MaxMasterExponent - MasterExponent;
+            if (MasterExponent + shift < MinExponent) shift = MinExponent - MasterExponent;
+            if (shift < 0 && max << -shift > short.MaxValue) shift = 0;
             if (shift != 0)
             {
                 for (int i = 0; i < n; i++) master[i] = QMath.SaturateToInt16(QMath.ShiftRounded(master[i], shift));
@@ -219,7 +233,7 @@ namespace TinTin.Core
             }
             int biasMax = QMath.MaxAbs(Bias, 0, Bias.Length);
             int biasShift = 0;
-            while ((biasMax >> biasShift) > BiasHigh) biasShift++;
+            while ((biasMax >> biasShift) > BiasHigh && BiasExponent + biasShift < MaxExponent) biasShift++;
             if (biasShift > 0)
             {
                 for (int c = 0; c < Channels; c++) Bias[c] = QMath.RoundingShiftRight(Bias[c], biasShift);

@@ -96,101 +96,208 @@ namespace TinTin.Core
             return at;
         }
 
-        /// <summary>Reads a model from data[0..length); the network gets a training arena as given (see Network).</summary>
+        /// <summary>Heap a loaded model may take when the caller gives no limit (host tools): 16 MiB.</summary>
+        public const int DefaultMaxBytes = 16 * 1024 * 1024;
+        /// <summary>Exponents a model may hold (weights, biases, master copies): 2^±100 is far beyond any real scale, and sums of two stay far inside int.</summary>
+        public const int MinExponent = ParameterLayer.MinExponent;
+        public const int MaxExponent = ParameterLayer.MaxExponent;
+        /// <summary>Largest master exponent: the int8 weights derived from it (up to 15 bits coarser) must stay at or below MaxExponent.</summary>
+        public const int MaxMasterExponent = ParameterLayer.MaxMasterExponent;
+        /// <summary>Input exponents the normaliser accepts (InputNormalizer).</summary>
+        public const int MinInputExponent = -30;
+        public const int MaxInputExponent = 30;
+        public const int MaxLayers = 64;
+
+        /// <summary>Load with the host default limit <see cref="DefaultMaxBytes"/>.</summary>
         public static Model Load(byte[] data, int length, int trainingCapacityInts, bool withMomentum)
         {
+            return Load(data, length, trainingCapacityInts, withMomentum, DefaultMaxBytes);
+        }
+
+        /// <summary>
+        /// Reads a model from data[0..length); the network gets a training arena as given (see
+        /// Network). Every field is checked before anything is allocated: sizes with 64-bit
+        /// arithmetic, the heap the model will take against maxBytes (a board passes its profile's
+        /// heap), every exponent and scale against its range. Any failure is a
+        /// <see cref="ModelFormatException"/> naming the field; no other exception leaves here.
+        /// </summary>
+        public static Model Load(byte[] data, int length, int trainingCapacityInts, bool withMomentum, int maxBytes)
+        {
             if (data == null) throw new ModelFormatException("no model data");
+            if (length < 0) length = 0;
             if (length > data.Length) length = data.Length;
             if (length < HeaderBytes + 4) throw new ModelFormatException("model truncated: " + length + " bytes is shorter than the " + (HeaderBytes + 4) + "-byte header and checksum");
             if (LittleEndian.GetU32(data, 0) != Magic) throw new ModelFormatException("not a TinTin model: the file does not start with \"TTNM\"");
             int version = LittleEndian.GetU16(data, 4);
-            if (version != FormatVersion) throw new ModelFormatException("unsupported model format version " + version + "; this engine reads version " + FormatVersion);
-            if (LittleEndian.GetU16(data, 6) != 0) throw new ModelFormatException("unknown model flags " + LittleEndian.GetU16(data, 6));
+            if (version != FormatVersion) throw new ModelFormatException("format version: model format version " + version + " is unsupported; this engine reads version " + FormatVersion);
+            if (LittleEndian.GetU16(data, 6) != 0) throw new ModelFormatException("flags: unknown model flags " + LittleEndian.GetU16(data, 6));
             uint payload = LittleEndian.GetU32(data, 8);
             if (payload > 0x7FFFFFF0u || HeaderBytes + (long)payload + 4 > length)
-                throw new ModelFormatException("model truncated: header promises " + (HeaderBytes + (long)payload + 4) + " bytes, only " + length + " present");
+                throw new ModelFormatException("payload bytes: model truncated: the header promises " + (HeaderBytes + (long)payload + 4) + " bytes, only " + length + " present");
             int end = HeaderBytes + (int)(long)payload;
             uint stored = LittleEndian.GetU32(data, end);
             uint actual = Crc32.Compute(data, 0, end);
             if (stored != actual) throw new ModelFormatException("model corrupted: CRC-32 mismatch (stored " + stored + ", computed " + actual + ")");
 
+            try
+            {
+                long heap = Check(data, end, trainingCapacityInts, withMomentum);
+                if (heap > maxBytes)
+                    throw new ModelFormatException("model size: loading it takes about " + heap + " bytes of heap, the limit is " + maxBytes);
+                return Build(data, end, trainingCapacityInts, withMomentum);
+            }
+            catch (ModelFormatException) { throw; }
+            catch (Exception e)
+            {
+                // Check proves every field first, so this is a defence in depth: whatever a
+                // constructor still refuses is a bad model, never another exception type.
+                throw new ModelFormatException("model rejected: " + e.Message);
+            }
+        }
+
+        /// <summary>Pass 1, allocation-free: checks every field and returns the heap bytes the model will take.</summary>
+        private static long Check(byte[] data, int end, int trainingCapacityInts, bool withMomentum)
+        {
             int at = HeaderBytes;
-            at = Need(data, at, 2, end);
+            at = Need(data, at, 2, end, "layer count");
             int count = LittleEndian.GetU16(data, at - 2);
-            if (count < 1 || count > 64) throw new ModelFormatException("model has " + count + " layers; 1 to 64 are allowed");
-            Layer[] layers = new Layer[count];
+            if (count < 1 || count > MaxLayers) throw new ModelFormatException("layer count: " + count + " is outside 1.." + MaxLayers);
+            long heap = 0;
+            long fullTraining = 0;
+            long scratch = 1;
+            int previousOut = -1;
+            int lastKind = -1;
             for (int l = 0; l < count; l++)
             {
-                at = Need(data, at, 5, end);
-                LayerKind kind = (LayerKind)data[at - 5];
+                at = Need(data, at, 5, end, "layer " + l + " header");
+                int kind = data[at - 5];
                 int inLength = LittleEndian.GetU16(data, at - 4);
                 int outLength = LittleEndian.GetU16(data, at - 2);
-                if (inLength == 0 || outLength == 0) throw new ModelFormatException("layer " + l + " has a zero size");
-                if (l > 0 && inLength != layers[l - 1].OutputLength)
-                    throw new ModelFormatException("layer " + l + " takes " + inLength + " values but layer " + (l - 1) + " gives " + layers[l - 1].OutputLength);
-                if (kind == LayerKind.Relu)
+                if (inLength == 0) throw new ModelFormatException("layer " + l + " input length: 0");
+                if (outLength == 0) throw new ModelFormatException("layer " + l + " output length: 0");
+                if (previousOut >= 0 && inLength != previousOut)
+                    throw new ModelFormatException("layer " + l + " input length: " + inLength + " but layer " + (l - 1) + " gives " + previousOut);
+                heap += 2L * (16 + 5L * outLength); // activation and gradient tensors (sbyte data + header)
+                if (l == 0) heap += 16 + 5L * inLength;
+                if (kind == (int)LayerKind.Relu)
                 {
-                    if (inLength != outLength) throw new ModelFormatException("ReLU layer " + l + " changes size");
-                    layers[l] = new ReluLayer(inLength);
+                    if (inLength != outLength) throw new ModelFormatException("layer " + l + " (ReLU) output length: " + outLength + " differs from its input length " + inLength);
                 }
-                else if (kind == LayerKind.Dense)
+                else if (kind == (int)LayerKind.Dense)
                 {
-                    at = Need(data, at, 3 + 2 * inLength * outLength + 4 * outLength, end);
-                    int p = at - (3 + 2 * inLength * outLength + 4 * outLength);
-                    DenseLayer dense = new DenseLayer(inLength, outLength);
-                    dense.MasterExponent = (sbyte)data[p++];
-                    int weightExponent = (sbyte)data[p++];
-                    dense.BiasExponent = (sbyte)data[p++];
-                    int shift = weightExponent - dense.MasterExponent;
-                    if (shift < 0 || shift > 15) throw new ModelFormatException("layer " + l + " has an invalid weight exponent");
-                    for (int i = 0; i < dense.MasterWeights.Length; i++, p += 2)
-                    {
-                        short w = (short)LittleEndian.GetU16(data, p);
-                        if (w == short.MinValue) throw new ModelFormatException("layer " + l + " master weight " + i + " is out of range");
-                        dense.MasterWeights[i] = w;
-                    }
-                    for (int i = 0; i < dense.Bias.Length; i++, p += 4) dense.Bias[i] = (int)(long)LittleEndian.GetU32(data, p);
-                    dense.DeriveInt8Weights(shift);
-                    layers[l] = dense;
+                    long weights = (long)inLength * outLength;
+                    long bytes = 3 + 2 * weights + 4L * outLength;
+                    if (bytes > end - at) throw new ModelFormatException("layer " + l + " weights: " + inLength + "x" + outLength + " need " + bytes + " bytes, the file has " + (end - at) + " left");
+                    int masterExponent = (sbyte)data[at];
+                    int weightExponent = (sbyte)data[at + 1];
+                    int biasExponent = (sbyte)data[at + 2];
+                    CheckExponent(masterExponent, MinExponent, MaxMasterExponent, "layer " + l + " master exponent");
+                    CheckExponent(weightExponent, MinExponent, MaxExponent, "layer " + l + " weight exponent");
+                    CheckExponent(biasExponent, MinExponent, MaxExponent, "layer " + l + " bias exponent");
+                    int shift = weightExponent - masterExponent;
+                    if (shift < 0 || shift > 15)
+                        throw new ModelFormatException("layer " + l + " weight exponent: " + weightExponent + " must be 0..15 above the master exponent " + masterExponent);
+                    int p = at + 3;
+                    for (long i = 0; i < weights; i++, p += 2)
+                        if ((short)LittleEndian.GetU16(data, p) == short.MinValue)
+                            throw new ModelFormatException("layer " + l + " master weight " + i + ": -32768 is outside the symmetric int16 range");
+                    at += (int)bytes;
+                    // int8 weights + int16 master + int32 bias + trainable mask + gradient offsets
+                    heap += 3 * weights + 9L * outLength + 64;
+                    fullTraining += (long)outLength * (inLength + 1);
+                    if (inLength + (long)outLength > scratch) scratch = inLength + (long)outLength;
                 }
-                else throw new ModelFormatException("layer " + l + " has unknown kind " + (int)kind);
+                else throw new ModelFormatException("layer " + l + " kind: " + kind + " is unknown (1 dense, 2 ReLU)");
+                previousOut = outLength;
+                lastKind = kind;
             }
-            at = Need(data, at, 2, end);
+            if (lastKind == (int)LayerKind.Relu) throw new ModelFormatException("layer " + (count - 1) + " kind: the last layer gives the logits; it cannot be a ReLU");
+            long arena = trainingCapacityInts < 0 ? fullTraining : trainingCapacityInts;
+            if (arena < 1) arena = 1;
+            heap += 4 * arena * (withMomentum ? 2 : 1) + 4 * scratch + 8L * previousOut;
+
+            at = Need(data, at, 2, end, "normaliser feature count");
             int features = LittleEndian.GetU16(data, at - 2);
-            InputNormalizer normalizer = null;
+            int inputs = LittleEndian.GetU16(data, HeaderBytes + 2 + 1);
             if (features > 0)
             {
-                at = Need(data, at, 1 + 13 * features, end);
+                if (features != inputs) throw new ModelFormatException("normaliser feature count: " + features + " but the network takes " + inputs + " inputs");
+                at = Need(data, at, 1 + 13 * features, end, "normaliser");
                 int p = at - (1 + 13 * features);
                 int inputExponent = (sbyte)data[p++];
-                FeatureScale[] scales = new FeatureScale[features];
-                for (int i = 0; i < features; i++)
+                CheckExponent(inputExponent, MinInputExponent, MaxInputExponent, "normaliser input exponent");
+                for (int i = 0; i < features; i++, p += 13)
                 {
-                    int offset = (int)(long)LittleEndian.GetU32(data, p);
                     int plus = (int)(long)LittleEndian.GetU32(data, p + 4);
                     int minus = (int)(long)LittleEndian.GetU32(data, p + 8);
                     int fraction = data[p + 12];
-                    p += 13;
-                    try { scales[i] = new FeatureScale(offset, new ShiftSum(plus, minus, fraction)); }
-                    catch (ArgumentException e) { throw new ModelFormatException("feature " + i + " scale is invalid: " + e.Message); }
+                    if (plus < 0) throw new ModelFormatException("feature " + i + " scale plus mask: bit 31 is set (terms must be below 2^31)");
+                    if (minus < 0) throw new ModelFormatException("feature " + i + " scale minus mask: bit 31 is set (terms must be below 2^31)");
+                    if ((plus & minus) != 0) throw new ModelFormatException("feature " + i + " scale masks: a bit is both a plus and a minus term");
+                    if (fraction > 40) throw new ModelFormatException("feature " + i + " scale fraction bits: " + fraction + " is outside 0..40");
+                }
+                heap += 16 + 24L * features;
+            }
+            if (at != end) throw new ModelFormatException("payload bytes: " + (end - at) + " unexpected bytes after the model's content");
+            return heap;
+        }
+
+        /// <summary>Pass 2: builds the model from fields Check has proved valid.</summary>
+        private static Model Build(byte[] data, int end, int trainingCapacityInts, bool withMomentum)
+        {
+            int at = HeaderBytes;
+            int count = LittleEndian.GetU16(data, at);
+            at += 2;
+            Layer[] layers = new Layer[count];
+            for (int l = 0; l < count; l++)
+            {
+                int kind = data[at];
+                int inLength = LittleEndian.GetU16(data, at + 1);
+                int outLength = LittleEndian.GetU16(data, at + 3);
+                at += 5;
+                if (kind == (int)LayerKind.Relu)
+                {
+                    layers[l] = new ReluLayer(inLength);
+                    continue;
+                }
+                DenseLayer dense = new DenseLayer(inLength, outLength);
+                dense.MasterExponent = (sbyte)data[at++];
+                int weightExponent = (sbyte)data[at++];
+                dense.BiasExponent = (sbyte)data[at++];
+                short[] master = dense.MasterWeights;
+                for (int i = 0; i < master.Length; i++, at += 2) master[i] = (short)LittleEndian.GetU16(data, at);
+                int[] bias = dense.Bias;
+                for (int i = 0; i < bias.Length; i++, at += 4) bias[i] = (int)(long)LittleEndian.GetU32(data, at);
+                dense.DeriveInt8Weights(weightExponent - dense.MasterExponent);
+                layers[l] = dense;
+            }
+            int features = LittleEndian.GetU16(data, at);
+            at += 2;
+            InputNormalizer normalizer = null;
+            if (features > 0)
+            {
+                int inputExponent = (sbyte)data[at++];
+                FeatureScale[] scales = new FeatureScale[features];
+                for (int i = 0; i < features; i++, at += 13)
+                {
+                    int offset = (int)(long)LittleEndian.GetU32(data, at);
+                    int plus = (int)(long)LittleEndian.GetU32(data, at + 4);
+                    int minus = (int)(long)LittleEndian.GetU32(data, at + 8);
+                    scales[i] = new FeatureScale(offset, new ShiftSum(plus, minus, data[at + 12]));
                 }
                 normalizer = new InputNormalizer(scales, inputExponent);
             }
-            if (at != end) throw new ModelFormatException("model has " + (end - at) + " unexpected bytes after its content");
-            Network network;
-            Model model;
-            try
-            {
-                network = new Network(layers, trainingCapacityInts, withMomentum);
-                model = new Model(network, normalizer);
-            }
-            catch (ArgumentException e) { throw new ModelFormatException("model architecture is invalid: " + e.Message); }
-            return model;
+            return new Model(new Network(layers, trainingCapacityInts, withMomentum), normalizer);
         }
 
-        private static int Need(byte[] data, int at, int bytes, int end)
+        private static void CheckExponent(int value, int min, int max, string field)
         {
-            if (bytes < 0 || at + bytes > end) throw new ModelFormatException("model content ends early at byte " + at);
+            if (value < min || value > max) throw new ModelFormatException(field + ": " + value + " is outside " + min + ".." + max);
+        }
+
+        private static int Need(byte[] data, int at, int bytes, int end, string field)
+        {
+            if (bytes < 0 || (long)at + bytes > end) throw new ModelFormatException(field + ": the model content ends early at byte " + at);
             return at + bytes;
         }
     }

@@ -54,6 +54,8 @@ namespace TinTin.Firmware
         public int InvalidSlotsSeen;
         /// <summary>Why the last slot was rejected (for the log), or null.</summary>
         public string LastRejection;
+        /// <summary>Heap a checkpoint's model may take (ModelFile.Load's limit): the firmware sets its board's heap.</summary>
+        public int ModelHeapLimit = ModelFile.DefaultMaxBytes;
 
         /// <param name="modelBytes">ModelFile.SizeOf the model the firmware runs (fixed architecture).</param>
         public CheckpointStore(IFlashStore flash, int modelBytes)
@@ -143,7 +145,7 @@ namespace TinTin.Firmware
             int counterCount = LittleEndian.GetU16(image, 16);
             Array.Copy(image, HeaderBytes, modelBuffer, 0, modelBytes);
             Model model;
-            try { model = ModelFile.Load(modelBuffer, modelBytes, trainingCapacityInts, withMomentum); }
+            try { model = ModelFile.Load(modelBuffer, modelBytes, trainingCapacityInts, withMomentum, ModelHeapLimit); }
             catch (Exception e) { Reject(slot, "model rejected: " + e.Message); return null; }
             if ((inputLength >= 0 && model.Network.InputLength != inputLength) || (classCount >= 0 && model.Network.ClassCount != classCount))
             {

@@ -109,6 +109,7 @@ namespace TinTin.Firmware
 
             Model defaultModel = LoadDefaultModel();
             store = new CheckpointStore(hw.Flash, ModelFile.SizeOf(defaultModel));
+            store.ModelHeapLimit = hw.Board.Device.HeapBytes;
             Model model = null;
             try { model = store.LoadLatest(counters, factory.TrainingCapacityInts, factory.WithMomentum, defaultModel.Network.InputLength, defaultModel.Network.ClassCount); }
             catch (Exception e) { LastFailure = e.Message; model = null; }
