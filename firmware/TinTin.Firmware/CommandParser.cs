@@ -12,6 +12,7 @@ namespace TinTin.Firmware
         public const int Status = 6;
         public const int Help = 7;
         public const int Pred = 8;      // extension: pred on|off
+        public const int Restore = 9;   // bring back the model kept since a reset
 
         public static string Name(int code)
         {
@@ -24,6 +25,7 @@ namespace TinTin.Firmware
                 case Status: return "status";
                 case Help: return "help";
                 case Pred: return "pred";
+                case Restore: return "restore";
                 default: return "none";
             }
         }
@@ -90,6 +92,7 @@ namespace TinTin.Firmware
                 case CommandCode.Label: required = 1; optional = 1; break;
                 case CommandCode.Budget: required = 1; optional = 1; break;
                 case CommandCode.Pred: required = 1; optional = 0; break;
+                case CommandCode.Reset: required = 0; optional = 1; break;
             }
             int args = words - 1;
             if (args < required) { Fail(command, Protocol.BadArgument, CommandCode.Name(code) + " needs " + (required == 1 ? "an argument" : "arguments") + "; try help"); return; }
@@ -100,6 +103,15 @@ namespace TinTin.Firmware
                 else if (WordIs(line, wordStart[1], wordEnd[1], "off") || WordIs(line, wordStart[1], wordEnd[1], "0")) command.Arg1 = 0;
                 else { Fail(command, Protocol.BadArgument, "pred takes on or off"); return; }
                 command.HasArg1 = true;
+                command.Code = code;
+                return;
+            }
+            if (code == CommandCode.Reset)
+            {
+                // `reset` alone only asks; `reset confirm` forgets (Arg1 = 1)
+                if (args == 1 && !WordIs(line, wordStart[1], wordEnd[1], "confirm")) { Fail(command, Protocol.BadArgument, "reset takes only the word confirm"); return; }
+                command.Arg1 = args;
+                command.HasArg1 = args == 1;
                 command.Code = code;
                 return;
             }
@@ -132,6 +144,7 @@ namespace TinTin.Firmware
             if (WordIs(line, start, end, "status")) return CommandCode.Status;
             if (WordIs(line, start, end, "help")) return CommandCode.Help;
             if (WordIs(line, start, end, "pred")) return CommandCode.Pred;
+            if (WordIs(line, start, end, "restore")) return CommandCode.Restore;
             return CommandCode.Error;
         }
 

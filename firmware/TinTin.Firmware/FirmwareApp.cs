@@ -210,7 +210,8 @@ namespace TinTin.Firmware
                     case CommandCode.Error: Error(command.ErrorCode, command.ErrorMessage); return;
                     case CommandCode.Label: LabelCommand(); return;
                     case CommandCode.Save: SaveCommand(); return;
-                    case CommandCode.Reset: ResetCommand(); return;
+                    case CommandCode.Reset: ResetCommand(command.Arg1 == 1); return;
+                    case CommandCode.Restore: RestoreCommand(); return;
                     case CommandCode.Budget: BudgetCommand(); return;
                     case CommandCode.Status: Stat(); return;
                     case CommandCode.Help: HelpCommand(); return;
@@ -258,8 +259,15 @@ namespace TinTin.Firmware
             Checkpoint();
         }
 
-        private void ResetCommand()
+        private void ResetCommand(bool confirmed)
         {
+            if (!confirmed)
+            {
+                // Forgetting must be deliberate: nothing changes until `reset confirm`.
+                writer.Begin(Protocol.Ok); writer.Token("cmd", "reset"); writer.Int("confirmed", 0);
+                writer.Text("msg", "nothing forgotten: send reset confirm"); writer.End();
+                return;
+            }
             Model model = LoadDefaultModel();
             long boots = counters.Boots, checkpoints = counters.Checkpoints;
             counters.Clear();
@@ -270,10 +278,32 @@ namespace TinTin.Firmware
             pipeline.Reset();
             modelSource = "default";
             UseModel(model);
-            writer.Begin(Protocol.Ok); writer.Token("cmd", "reset"); writer.End();
+            writer.Begin(Protocol.Ok); writer.Token("cmd", "reset"); writer.Int("confirmed", 1); writer.End();
             Hello();
-            // Persist the reset, or the next boot would bring the forgotten model back.
-            Checkpoint();
+            // Persist the reset (or the next boot would bring the forgotten model back) without
+            // touching the learned checkpoint: `restore` can bring it back until new learning replaces it.
+            Checkpoint(true);
+        }
+
+        private void RestoreCommand()
+        {
+            long boots = counters.Boots, checkpoints = counters.Checkpoints;
+            Model model = store.Restore(counters, factory.TrainingCapacityInts, factory.WithMomentum);
+            if (model == null)
+            {
+                Error(Protocol.NothingKept, store.KeptSlot < 0 ? "no model kept from before a reset" : "the kept checkpoint does not load");
+                return;
+            }
+            counters.Boots = boots;
+            counters.Checkpoints = checkpoints;
+            historyCount = 0;
+            historyNext = 0;
+            pipeline.Reset();
+            modelSource = "flash";
+            UseModel(model);
+            writer.Begin(Protocol.Ok); writer.Token("cmd", "restore"); writer.End();
+            Hello();
+            Checkpoint(); // written to the other slot: a reboot comes back with the restored model
         }
 
         private void BudgetCommand()
@@ -292,7 +322,8 @@ namespace TinTin.Firmware
         {
             HelpLine("label", "class_[seconds]", "label the recent samples (default the last " + config.DefaultLabelSeconds + " s) and update");
             HelpLine("save", "-", "write a checkpoint now");
-            HelpLine("reset", "-", "forget what was learned: back to the embedded default model");
+            HelpLine("reset", "confirm", "forget what was learned (only with confirm): back to the embedded default model");
+            HelpLine("restore", "-", "bring back the model from before the last reset (until new learning replaces it)");
             HelpLine("budget", "bytes_[macs]", "set the update budget and re-select channels");
             HelpLine("status", "-", "print stat lines now");
             HelpLine("pred", "on|off", "switch the per-sample pred lines");
@@ -371,13 +402,17 @@ namespace TinTin.Firmware
             }
         }
 
-        private void Checkpoint()
+        private void Checkpoint() { Checkpoint(false); }
+
+        private void Checkpoint(bool afterReset)
         {
             long now = hw.Clock.NowMs;
             try
             {
                 counters.Checkpoints++;
-                int slot = store.Save(learner.Model, counters);
+                // Since a reset the learned model's slot is kept; new learning may replace it.
+                if (!afterReset && store.KeptSlot >= 0 && learner.Updates > 0) store.ReleaseKept();
+                int slot = afterReset ? store.SaveReset(learner.Model, counters) : store.Save(learner.Model, counters);
                 lastCheckpointMs = now;
                 updatesAtLastCheckpoint = learner.Updates;
                 writer.Begin(Protocol.Ckpt);

@@ -24,6 +24,8 @@ namespace TinTin.Firmware
         public const string SensorError = "sensor";
         public const string FlashError = "flash";
         public const string UpdateError = "update";
+        /// <summary>`restore` with no model kept from before a reset.</summary>
+        public const string NothingKept = "nothing_kept";
 
         /// <summary>Characters a value may hold: the token set [A-Za-z0-9._:/+-] plus '_' (free text).</summary>
         public static bool IsValueChar(char c)

@@ -171,7 +171,7 @@ namespace TinTin.Firmware.Tests
                     Assert.Equal(learned, ModelFile.Save(rebooted.App.Model));
                     Assert.Equal(updates, rebooted.App.Counters.Updates);
                     Assert.Equal(2, rebooted.App.Counters.Boots);
-                    rebooted.App.HandleLine("reset");
+                    rebooted.App.HandleLine("reset confirm");
                     Assert.Equal(DefaultModel.Bytes(), ModelFile.Save(rebooted.App.Model));
                 }
                 using (var third = new TestBoard(folder))

@@ -10,7 +10,7 @@ namespace TinTin.Firmware.Tests
     {
         private static readonly string[] Words =
         {
-            "label", "LABEL", "save", "reset", "budget", "status", "help", "pred", "on", "off", "0", "1", "2", "-1", "60",
+            "label", "LABEL", "save", "reset", "confirm", "restore", "budget", "status", "help", "pred", "on", "off", "0", "1", "2", "-1", "60",
             "99999999999999999999", "4096", "1e3", "0x10", "+5", "labelx", "", " ", "\t", "=", "TT1", "stat", "ok", "ü", "\u0000", "\u007f",
         };
 
@@ -31,7 +31,7 @@ namespace TinTin.Firmware.Tests
                     return string.Join(random.Next(3) == 0 ? "  " : " ", Enumerable.Range(0, random.Next(0, 6)).Select(_ => Words[random.Next(Words.Length)]));
                 case 2: // a real command with random numbers
                     {
-                        string[] commands = { "label", "budget", "pred", "save", "status", "help", "reset" };
+                        string[] commands = { "label", "budget", "pred", "save", "status", "help", "reset", "restore" };
                         string c = commands[random.Next(commands.Length)];
                         int args = random.Next(0, 4);
                         return c + string.Concat(Enumerable.Range(0, args).Select(_ => " " + random.NextInt64(-100000, 100000)));

@@ -113,7 +113,7 @@ namespace TinTin.Firmware.Tests
             using var board = new TestBoard(predLines: true);
             board.App.Start();
             board.Steps(120);
-            foreach (string command in new[] { "help", "status", "label 1 600", "budget 2048", "save", "pred off", "reset" })
+            foreach (string command in new[] { "help", "status", "label 1 600", "budget 2048", "save", "pred off", "reset", "reset confirm", "restore" })
                 board.App.HandleLine(command);
             board.Steps(10);
             var messages = board.Messages();
