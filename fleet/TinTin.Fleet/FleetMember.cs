@@ -40,7 +40,7 @@ namespace TinTin.Fleet
         private readonly ParameterSet previousBaseline;  // baseline before the merge on trial
         private readonly ParameterSet checkpoint;        // the board's own parameters before the merge on trial
         private readonly ParameterSet staged;            // verified merged model waiting for a safe point
-        private readonly ParameterSet incoming;          // a merged model being read (a failed read leaves staged intact)
+        private readonly ParameterSet incoming;          // scratch: a merged model being read (a failed read leaves staged intact), or the blend
         private readonly HmacSha256 boardKey;
         private readonly HmacSha256 fleetKey;
         private readonly FleetMessageReader reader;
@@ -48,12 +48,16 @@ namespace TinTin.Fleet
         private readonly bool[] recent;                  // [RecentWindow] ring of labelled outcomes
         private int recentCount, recentNext, recentCorrect;
 
-        private uint baseVersion, previousBaseVersion, highestVersion, stagedVersion;
+        private readonly ModelMerger blender;             // the board's own model with the fleet's
+        private uint baseVersion, previousBaseVersion, highestVersion, stagedVersion, stagedLabelled;
         private bool hasStaged, inTrial;
         private int trialTotal, trialCorrect, accuracyBeforePerMille;
         private uint sequence;
 
-        public int Published, Accepted, Kept, RolledBack, Rejected;
+        /// <summary>Stored samples the blend may predict worse than the board's own model before it is declined.</summary>
+        public int ReplayTolerance = 1;
+
+        public int Published, Accepted, Declined, Kept, RolledBack, Rejected;
         public long BytesSent, BytesReceived;
         public string LastError;
 
@@ -67,6 +71,7 @@ namespace TinTin.Fleet
             checkpoint = new ParameterSet(network);
             staged = new ParameterSet(network);
             incoming = new ParameterSet(network);
+            blender = new ModelMerger(baseline);
             this.boardKey = new HmacSha256(boardKey);
             this.fleetKey = new HmacSha256(fleetKey);
             int updateBytes = FleetMessage.MaxUpdateBytes(baseline);
@@ -117,25 +122,65 @@ namespace TinTin.Fleet
             if (!reader.ReadMerged(message, length, fleetKey, incoming)) return Refuse(reader.Error);
             staged.CopyFrom(incoming);
             stagedVersion = reader.Version;
+            stagedLabelled = reader.Labelled;
             highestVersion = reader.Version;
             hasStaged = true;
             return true;
         }
 
+        /// <summary>At a safe point: checkpoint the board's own parameters and take the staged model as it is.</summary>
+        public bool ApplyStaged() { return ApplyStaged(0, null, 0); }
+
         /// <summary>
-        /// At a safe point: checkpoint the board's own parameters and take the staged model. Does
-        /// nothing (false) when nothing is staged or a previous merge is still on trial.
+        /// At a safe point: checkpoint the board's own parameters, then take the staged fleet model
+        /// blended with the board's own (ModelMerger on the board: own weight ownLabelled, fleet
+        /// weight the other boards' labels, so a board with few labels takes nearly all of the
+        /// fleet and a board with many keeps its own room in it). With a replay buffer, the blend
+        /// must predict the board's own stored labelled samples at least as well as its current
+        /// model (within ReplayTolerance samples), or the board declines it and stays as it was.
+        /// Does nothing (false) when nothing is staged or a previous merge is still on trial.
         /// </summary>
-        public bool ApplyStaged()
+        public bool ApplyStaged(uint ownLabelled, ReplayBuffer replay, int inputExponent)
         {
             if (!hasStaged || inTrial) return false;
+            hasStaged = false;
             checkpoint.CopyFrom(network);
+            int ownCorrect = replay != null ? CountCorrect(replay, inputExponent) : 0;
+            uint others = stagedLabelled > ownLabelled ? stagedLabelled - ownLabelled : 1;
+            if (ownLabelled == 0) staged.CopyTo(network);
+            else
+            {
+                int own = ownLabelled > ModelMerger.MaxWeight ? ModelMerger.MaxWeight : (int)(long)ownLabelled;
+                int fleet = others > ModelMerger.MaxWeight ? ModelMerger.MaxWeight : (int)(long)others;
+                blender.Begin();
+                for (int l = 0; l < checkpoint.LayerCount; l++)
+                {
+                    blender.Declare(l, checkpoint.MasterExponent[l], checkpoint.BiasExponent[l]);
+                    blender.Declare(l, staged.MasterExponent[l], staged.BiasExponent[l]);
+                }
+                blender.Fix();
+                for (int l = 0; l < checkpoint.LayerCount; l++)
+                {
+                    int row = checkpoint.RowLength[l];
+                    for (int c = 0; c < checkpoint.Channels[l]; c++)
+                    {
+                        blender.AddRow(l, c, checkpoint.Master[l], c * row, checkpoint.MasterExponent[l], checkpoint.Bias[l][c], checkpoint.BiasExponent[l], own);
+                        blender.AddRow(l, c, staged.Master[l], c * row, staged.MasterExponent[l], staged.Bias[l][c], staged.BiasExponent[l], fleet);
+                    }
+                }
+                blender.Finish(incoming);
+                incoming.CopyTo(network);
+            }
+            if (replay != null && CountCorrect(replay, inputExponent) + ReplayTolerance < ownCorrect)
+            {
+                checkpoint.CopyTo(network);
+                Declined++;
+                return false;
+            }
             previousBaseline.CopyFrom(baseline);
             previousBaseVersion = baseVersion;
-            staged.CopyTo(network);
             baseline.CopyFrom(staged);
             baseVersion = stagedVersion;
-            hasStaged = false;
             Accepted++;
             if (recentCount >= MinimumHistory)
             {
@@ -145,6 +190,25 @@ namespace TinTin.Fleet
                 accuracyBeforePerMille = recentCorrect * 1000 / recentCount;
             }
             return true;
+        }
+
+        /// <summary>Stored labelled samples the network predicts right.</summary>
+        private int CountCorrect(ReplayBuffer replay, int inputExponent)
+        {
+            QTensor input = network.Input;
+            int features = replay.FeatureCount;
+            int correct = 0;
+            for (int c = 0; c < replay.Classes; c++)
+            {
+                int held = replay.CountOf(c);
+                for (int slot = 0; slot < held; slot++)
+                {
+                    Array.Copy(replay.Data, replay.OffsetOf(c, slot), input.Data, 0, features);
+                    input.Exponent = inputExponent;
+                    if (network.Predict() == c) correct++;
+                }
+            }
+            return correct;
         }
 
         /// <summary>

@@ -62,5 +62,7 @@ namespace TinTin.Fleet.Tests
             }
             throw new ArgumentException("no such parameter layer");
         }
+
+        public static Network Also(this Network network, Action<Network> action) { action(network); return network; }
     }
 }

@@ -204,5 +204,43 @@ namespace TinTin.Fleet.Tests
             Assert.True(member.ApplyStaged());
             Assert.False(member.InTrial);
         }
+
+        [Fact]
+        public void ABoardDeclinesAMergedModelThatPredictsItsOwnStoredLabelsWorseAndBlendsAGoodOne()
+        {
+            Network board = FleetNets.Create(1);
+            FleetNets.Train(board, 1, 60);
+            FleetMember member = Member(board);
+            var replay = new ReplayBuffer(64, 6, 2, 3);
+            var random = new Random(4);
+            var sample = FleetNets.Create(9);
+            for (int k = 0; k < 200; k++)
+            {
+                int label = FleetNets.Fill(sample, random, 0);
+                replay.Add(sample.Input.Data, 0, label);
+            }
+            ParameterSet own = Snapshot(board);
+            // A model that says the opposite: the last layer negated.
+            var opposite = new ParameterSet(board);
+            opposite.CopyFrom(own);
+            for (int i = 0; i < opposite.Master[1].Length; i++) opposite.Master[1][i] = (short)-opposite.Master[1][i];
+            for (int c = 0; c < 2; c++) opposite.Bias[1][c] = -opposite.Bias[1][c];
+            var bad = new byte[FleetMessage.MergedBytes(opposite)];
+            int badLength = FleetMessage.WriteMerged(bad, opposite, 1, 3, 1000, new HmacSha256(FleetNets.FleetKey));
+            Assert.True(member.Receive(bad, badLength));
+            Assert.False(member.ApplyStaged(10, replay, -7));
+            Assert.Equal(1, member.Declined);
+            AssertSame(own, Snapshot(board));
+            Assert.Equal(0u, member.BaseVersion);
+
+            // The board's own model, signed by the fleet: the blend equals it and is taken.
+            var same = new byte[FleetMessage.MergedBytes(own)];
+            int length = FleetMessage.WriteMerged(same, own, 2, 1, 300, new HmacSha256(FleetNets.FleetKey));
+            Assert.True(member.Receive(same, length));
+            Assert.True(member.ApplyStaged(100, replay, -7));
+            Assert.Equal(2u, member.BaseVersion);
+            for (int l = 0; l < own.LayerCount; l++)
+                Assert.Equal(FleetNets.RealWeights(FleetNets.Create(1).Also(n => own.CopyTo(n)), l), FleetNets.RealWeights(board, l));
+        }
     }
 }

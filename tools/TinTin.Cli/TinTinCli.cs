@@ -26,6 +26,7 @@ namespace TinTin.Cli
             root.Subcommands.Add(BenchCommand.Create(context));
             root.Subcommands.Add(TrainCommand.Create(context));
             root.Subcommands.Add(ExperimentCommand.Create(context));
+            root.Subcommands.Add(FleetCommand.Create(context));
             ShortenCommandRows(root);
             return root;
         }

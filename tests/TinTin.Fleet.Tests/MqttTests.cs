@@ -1,0 +1,126 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using TinTin.Core;
+using TinTin.FleetHost;
+using Xunit;
+
+namespace TinTin.Fleet.Tests
+{
+    /// <summary>The fleet over MQTT: the embedded broker in-process on 127.0.0.1, MQTTnet clients for the aggregator and boards.</summary>
+    public class MqttTests
+    {
+        internal static bool WaitFor(Func<bool> condition, int timeoutMs = 10_000)
+        {
+            var watch = Stopwatch.StartNew();
+            while (!condition()) { if (watch.ElapsedMilliseconds > timeoutMs) return false; Thread.Sleep(5); }
+            return true;
+        }
+
+        /// <summary>Two boards publish over MQTT, the aggregator merges, both boards receive and verify the merged model.</summary>
+        internal static void RoundTrip(string brokerUri, FleetConfig config)
+        {
+            var aggregator = new FleetAggregator(config, AggregatorTests.Version0(FleetNets.Create()), 2);
+            var service = AggregatorService.StartAsync(brokerUri, config, aggregator).GetAwaiter().GetResult();
+            try
+            {
+                var a = AggregatorTests.Board(config, 0, 1);
+                var b = AggregatorTests.Board(config, 1, 2);
+                using var ta = new MqttBoardTransport(brokerUri, config, "board1");
+                using var tb = new MqttBoardTransport(brokerUri, config, "board2");
+                Assert.True(ta.Connect(), ta.LastError);
+                Assert.True(tb.Connect(), tb.LastError);
+                Assert.True(ta.PublishUpdate(a.Member.UpdateBuffer, a.Member.WriteUpdate(20, 15)));
+                Assert.True(tb.PublishUpdate(b.Member.UpdateBuffer, b.Member.WriteUpdate(10, 6)));
+                Assert.True(WaitFor(() => ta.Pending > 0 && tb.Pending > 0), "merged model not delivered");
+                var inbox = new byte[config.MaxMessageBytes];
+                int length = ta.TryReceive(inbox);
+                Assert.True(a.Member.Receive(inbox, length), a.Member.LastError);
+                length = tb.TryReceive(inbox);
+                Assert.True(b.Member.Receive(inbox, length), b.Member.LastError);
+                Assert.Equal(1u, a.Member.StagedVersion);
+                Assert.Equal(1u, aggregator.Version);
+                // A board joining later gets the retained latest model at once.
+                using var late = new MqttBoardTransport(brokerUri, config, "board1");
+                ta.Disconnect();
+                Assert.True(late.Connect(), late.LastError);
+                Assert.True(WaitFor(() => late.Pending > 0), "retained model not delivered to a late joiner");
+            }
+            finally { service.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
+        }
+
+        [Fact]
+        public async Task BoardsAndAggregatorExchangeModelsThroughTheEmbeddedBroker()
+        {
+            FleetConfig config = FleetConfig.Demo(2);
+            await using EmbeddedBroker broker = await EmbeddedBroker.StartAsync(config);
+            RoundTrip(broker.Uri, config);
+        }
+
+        [Fact]
+        public async Task TheEmbeddedBrokerEnforcesPerBoardCredentialsAndTopics()
+        {
+            FleetConfig config = FleetConfig.Demo(2);
+            await using EmbeddedBroker broker = await EmbeddedBroker.StartAsync(config);
+            var aggregator = new FleetAggregator(config, AggregatorTests.Version0(FleetNets.Create()), 0);
+            await using var service = await AggregatorService.StartAsync(broker.Uri, config, aggregator);
+
+            var wrong = FleetConfig.Demo(2);
+            wrong.Boards[0].Password = "guess";
+            using (var intruder = new MqttBoardTransport(broker.Uri, wrong, "board1"))
+                Assert.False(intruder.Connect());
+            Assert.Equal(1, broker.RefusedConnections);
+
+            var a = AggregatorTests.Board(config, 0, 1);
+            using var ta = new MqttBoardTransport(broker.Uri, config, "board1");
+            Assert.True(ta.Connect(), ta.LastError);
+            // board1 tries to speak for board2 and to publish a model: the broker drops both.
+            ta.PublishRaw(config.UpdateTopic("board2"), a.Member.UpdateBuffer.AsSpan(0, a.Member.WriteUpdate(5, 5)).ToArray());
+            ta.PublishRaw(config.ModelTopic, new byte[] { 1, 2, 3 });
+            // An oversized update on its own topic is dropped too.
+            ta.PublishRaw(config.UpdateTopic("board1"), new byte[config.MaxMessageBytes + 1]);
+            Assert.True(WaitFor(() => broker.RefusedPublishes == 3), "refused publishes: " + broker.RefusedPublishes);
+            // Its genuine update gets through.
+            Assert.True(ta.PublishUpdate(a.Member.UpdateBuffer, a.Member.WriteUpdate(6, 6)));
+            Assert.True(WaitFor(() => aggregator.Processed == 1));
+            Assert.Equal(1, aggregator.Boards["board1"].Updates);
+            Assert.Equal(0, aggregator.Boards["board2"].Updates + aggregator.Boards["board2"].Rejected);
+        }
+
+        [Fact]
+        public void TheVirtualFleetGivesTheSameResultsOverTheEmbeddedBrokerAsInMemory()
+        {
+            var options = new VirtualFleetOptions { Boards = 3, MaxSamples = 900, RoundSamples = 150 };
+            FleetSimulationResult memory = VirtualFleet.Run(options, null);
+            FleetConfig used = null;
+            EmbeddedBroker broker = null;
+            AggregatorService service = null;
+            var viaMqtt = new VirtualFleetOptions
+            {
+                Boards = 3, MaxSamples = 900, RoundSamples = 150,
+                AggregatorFactory = (config, version0) =>
+                {
+                    used = config;
+                    broker = EmbeddedBroker.StartAsync(config).GetAwaiter().GetResult();
+                    var aggregator = new FleetAggregator(config, version0, 0);
+                    service = AggregatorService.StartAsync(broker.Uri, config, aggregator).GetAwaiter().GetResult();
+                    return aggregator;
+                },
+                Transport = (config, board) => new MqttBoardTransport(broker.Uri, config, board),
+                PublishMerged = merged => service.PublishMerged(merged),
+            };
+            FleetSimulationResult mqtt;
+            try { mqtt = VirtualFleet.Run(viaMqtt, null); }
+            finally
+            {
+                service?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                broker?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+            Assert.NotNull(used);
+            Assert.True(memory.MergedVersions > 0);
+            Assert.Equal(memory.ToJson(), mqtt.ToJson());
+        }
+    }
+}

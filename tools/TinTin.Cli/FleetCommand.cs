@@ -1,0 +1,183 @@
+using System;
+using System.CommandLine;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using TinTin.Core;
+using TinTin.Fleet;
+using TinTin.FleetHost;
+using TinTin.VirtualBoard;
+
+namespace TinTin.Cli
+{
+    /// <summary>`tintin fleet serve|simulate`: the aggregator that merges boards' models over MQTT, and the virtual fleet.</summary>
+    public static class FleetCommand
+    {
+        public static Command Create(CliContext context)
+        {
+            var command = new Command("fleet", "Boards that learn together: the MQTT aggregator (serve) and a virtual fleet (simulate). See docs/FLEET.md.");
+            command.Subcommands.Add(Serve(context));
+            command.Subcommands.Add(Simulate(context));
+            return command;
+        }
+
+        private static Command Serve(CliContext context)
+        {
+            var broker = new Option<string>("--broker") { Description = "An MQTT broker to use, mqtt://HOST:PORT (mosquitto, EMQX). Without it an embedded broker runs in this process." };
+            var port = new Option<int>("--port") { Description = "Port of the embedded broker on 127.0.0.1.", DefaultValueFactory = _ => 1883 };
+            var config = new Option<string>("--config") { Description = "Fleet config JSON (fleet name, fleet key, aggregator and per-board credentials and keys). Default: a demo fleet (see --boards)." };
+            var writeConfig = new Option<string>("--write-config") { Description = "Write the demo fleet's config to this path and exit (edit its secrets before deploying)." };
+            var boards = new Option<int>("--boards") { Description = "Boards in the demo fleet.", DefaultValueFactory = _ => 4 };
+            var mergeEvery = new Option<int>("--merge-every") { Description = "Merge after this many accepted updates (default: one per board).", DefaultValueFactory = _ => 0 };
+            var duration = new Option<double>("--duration-s") { Description = "Stop after this many seconds (0: until Ctrl-C)." };
+            var command = new Command("serve",
+                "Run the fleet aggregator: verify each board's update (its own HMAC key, growing sequence numbers), merge the\n" +
+                "boards' integer models (federated averaging weighted by labelled samples, no float) and publish each merged\n" +
+                "model, signed with the fleet key and versioned, retained on tintin/FLEET/model.\n" +
+                "Examples:\n" +
+                "  tintin fleet serve                          (embedded broker on 127.0.0.1:1883, demo fleet of 4)\n" +
+                "  tintin fleet serve --write-config fleet.json && tintin fleet serve --config fleet.json --broker mqtt://127.0.0.1:1883\n" +
+                "Exit codes: 0 ok, 1 usage, 2 config missing/malformed, 3 broker unreachable.");
+            foreach (Option o in new Option[] { broker, port, config, writeConfig, boards, mergeEvery, duration }) command.Options.Add(o);
+            command.SetAction(parse => TinTinCli.Guard(context, () =>
+            {
+                int count = parse.GetValue(boards);
+                if (count < 1 || count > 1000) throw CliException.Usage("--boards must be in 1..1000");
+                FleetConfig fleet;
+                if (parse.GetValue(config) is string path)
+                {
+                    if (!File.Exists(path)) throw CliException.Input("fleet config not found: " + path);
+                    fleet = FleetConfig.Load(path);
+                }
+                else fleet = FleetConfig.Demo(count);
+                if (parse.GetValue(writeConfig) is string target)
+                {
+                    fleet.Save(target);
+                    context.Out.WriteLine($"wrote {target}: fleet '{fleet.Fleet}', {fleet.Boards.Count} boards (demo secrets: replace them before deploying)");
+                    return ExitCodes.Ok;
+                }
+                int every = parse.GetValue(mergeEvery);
+                if (every < 0) throw CliException.Usage("--merge-every must not be negative");
+                double seconds = parse.GetValue(duration);
+                if (seconds < 0) throw CliException.Usage("--duration-s must not be negative");
+                string brokerUri = parse.GetValue(broker);
+                if (brokerUri != null)
+                {
+                    try { BrokerUri.Parse(brokerUri); }
+                    catch (ArgumentException e) { throw CliException.Usage(e.Message); }
+                }
+                return RunServe(context, fleet, brokerUri, parse.GetValue(port), every == 0 ? fleet.Boards.Count : every, seconds).GetAwaiter().GetResult();
+            }));
+            return command;
+        }
+
+        private static async Task<int> RunServe(CliContext context, FleetConfig fleet, string brokerUri, int port, int mergeEvery, double seconds)
+        {
+            PreparedModel prepared = VirtualBoardRunner.EmbeddedModel();
+            Model model = ModelFile.Load(prepared.Bytes, prepared.Bytes.Length, 0, false);
+            var version0 = new ParameterSet(model.Network);
+            version0.CopyFrom(model.Network);
+            var aggregator = new FleetAggregator(fleet, version0, mergeEvery, context.Out);
+            EmbeddedBroker embedded = null;
+            try
+            {
+                if (brokerUri == null)
+                {
+                    try { embedded = await EmbeddedBroker.StartAsync(fleet, port, context.Out); }
+                    catch (Exception e) when (e is System.Net.Sockets.SocketException || e is IOException)
+                    { throw CliException.Device($"cannot start the embedded broker on 127.0.0.1:{port}: {e.Message}"); }
+                    brokerUri = embedded.Uri;
+                    context.Out.WriteLine($"embedded MQTT broker on {brokerUri}");
+                }
+                AggregatorService service;
+                try { service = await AggregatorService.StartAsync(brokerUri, fleet, aggregator, context.Out); }
+                catch (Exception e) when (e is IOException || e is MQTTnet.Exceptions.MqttCommunicationException || e is OperationCanceledException)
+                { throw CliException.Device($"cannot reach the broker at {brokerUri}: {e.Message}"); }
+                await using (service)
+                {
+                    context.Out.WriteLine($"aggregator: fleet '{fleet.Fleet}', {fleet.Boards.Count} boards, merging every {mergeEvery} updates; updates on {fleet.UpdateTopicFilter}, models on {fleet.ModelTopic}");
+                    try { await Task.Delay(seconds > 0 ? TimeSpan.FromSeconds(seconds) : Timeout.InfiniteTimeSpan, context.Cancel); }
+                    catch (OperationCanceledException) { }
+                }
+                context.Out.WriteLine($"aggregator stopped: {aggregator.Merges} merges, latest version {aggregator.Version}");
+                foreach (BoardRecord r in aggregator.Boards.Values)
+                    context.Out.WriteLine($"  {r.Id}: {r.Updates} updates, {r.Rejected} refused, {r.BytesReceived} B received" + (r.LastError != null ? ", last error: " + r.LastError : ""));
+                return ExitCodes.Ok;
+            }
+            finally
+            {
+                if (embedded != null) await embedded.DisposeAsync();
+            }
+        }
+
+        private static Command Simulate(CliContext context)
+        {
+            var boards = new Option<int>("--boards", "-b") { Description = "Virtual boards (2–16).", DefaultValueFactory = _ => 4 };
+            var round = new Option<int>("--round-samples") { Description = "Samples between fleet rounds (publish, merge, deliver).", DefaultValueFactory = _ => 480 };
+            var maxSamples = new Option<int>("--max-samples", "-n") { Description = "Stop each board after this many samples (0: all)." };
+            var trial = new Option<int>("--trial-samples") { Description = "Labelled samples a merged model is judged on before it stays.", DefaultValueFactory = _ => 32 };
+            var json = new Option<bool>("--json") { Description = "Print the result as JSON: boards: [{name, labelled, isolated_accuracy, fleet_accuracy, bytes_sent, ...}]." };
+            var noBlend = new Option<bool>("--no-blend") { Description = "Boards take the fleet's model as it is instead of blending it with their own by labelled samples (ablation)." };
+            var noCheck = new Option<bool>("--no-replay-check") { Description = "Boards take merged models without checking them on their own stored labelled samples first (ablation)." };
+            var replayTolerance = new Option<int>("--replay-tolerance") { Description = "Stored labelled samples a merged model may get wrong beyond the board's own model before the board declines it.", DefaultValueFactory = _ => 1 };
+            var trialTolerance = new Option<int>("--trial-tolerance") { Description = "Accuracy drop (per mille) on the trial's labelled samples that rolls a merge back.", DefaultValueFactory = _ => 30 };
+            var layout = new Option<string>("--layout") { Description = "rotated: every board replays the drift week from its own starting point (rooms out of phase); disjoint: board 1 another recording, the others disjoint stretches of the week.", DefaultValueFactory = _ => "rotated" };
+            layout.AcceptOnlyFromAmong("rotated", "disjoint");
+            var mqtt = new Option<bool>("--mqtt") { Description = "Carry the fleet's messages over MQTT through an embedded broker on 127.0.0.1 (default: in memory; same results)." };
+            var command = new Command("simulate",
+                "Run N virtual boards (the firmware on replayed recordings, different stretches and label rates) twice: each alone,\n" +
+                "and as a fleet that merges models every --round-samples samples. Prints each board's prequential accuracy alone and\n" +
+                "with the fleet, balanced accuracy, the frozen default model and majority class beside them, and bytes sent.\n" +
+                "Examples:\n  tintin fleet simulate --boards 4\n  tintin fleet simulate --boards 4 --json --mqtt\n" +
+                "Exit codes: 0 ok, 1 usage, 2 data missing, 3 broker error.");
+            foreach (Option o in new Option[] { boards, layout, round, maxSamples, trial, noBlend, noCheck, replayTolerance, trialTolerance, json, mqtt }) command.Options.Add(o);
+            command.SetAction(parse => TinTinCli.Guard(context, () =>
+            {
+                var options = new VirtualFleetOptions
+                {
+                    Boards = parse.GetValue(boards), Layout = parse.GetValue(layout), RoundSamples = parse.GetValue(round), MaxSamples = parse.GetValue(maxSamples),
+                    TrialSamples = parse.GetValue(trial), Blend = !parse.GetValue(noBlend), ReplayCheck = !parse.GetValue(noCheck),
+                    ReplayTolerance = parse.GetValue(replayTolerance), TolerancePerMille = parse.GetValue(trialTolerance),
+                };
+                if (options.Boards < 2 || options.Boards > 16) throw CliException.Usage("--boards must be in 2..16");
+                if (options.RoundSamples < 1) throw CliException.Usage("--round-samples must be at least 1");
+                if (options.MaxSamples < 0) throw CliException.Usage("--max-samples must not be negative");
+                if (options.TrialSamples < 1) throw CliException.Usage("--trial-samples must be at least 1");
+                bool asJson = parse.GetValue(json);
+                TextWriter progress = asJson ? TextWriter.Null : context.Out;
+                FleetSimulationResult result = parse.GetValue(mqtt) ? SimulateOverMqtt(options, progress) : VirtualFleet.Run(options, progress);
+                context.Out.Write(asJson ? result.ToJson() + Environment.NewLine : result.Format());
+                return ExitCodes.Ok;
+            }));
+            return command;
+        }
+
+        private static FleetSimulationResult SimulateOverMqtt(VirtualFleetOptions options, TextWriter progress)
+        {
+            EmbeddedBroker broker = null;
+            AggregatorService service = null;
+            try
+            {
+                options.AggregatorFactory = (config, version0) =>
+                {
+                    // One broker and aggregator per run (isolated runs make none).
+                    if (service != null) { service.DisposeAsync().AsTask().GetAwaiter().GetResult(); broker.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
+                    broker = EmbeddedBroker.StartAsync(config).GetAwaiter().GetResult();
+                    var aggregator = new FleetAggregator(config, version0, 0);
+                    service = AggregatorService.StartAsync(broker.Uri, config, aggregator).GetAwaiter().GetResult();
+                    progress.WriteLine("  fleet messages over MQTT via the embedded broker at " + broker.Uri);
+                    return aggregator;
+                };
+                options.Transport = (config, board) => new MqttBoardTransport(broker.Uri, config, board);
+                options.PublishMerged = merged => service.PublishMerged(merged);
+                return VirtualFleet.Run(options, progress);
+            }
+            catch (IOException e) { throw CliException.Device(e.Message); }
+            finally
+            {
+                service?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                broker?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+        }
+    }
+}

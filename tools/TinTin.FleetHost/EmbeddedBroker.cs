@@ -1,0 +1,127 @@
+using System;
+using System.IO;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Tasks;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace TinTin.FleetHost
+{
+    /// <summary>
+    /// The in-process MQTT broker (MQTTnet.Server) `tintin fleet serve` starts when no --broker is
+    /// given, bound to 127.0.0.1. It enforces the fleet's trust rules: every client logs in with
+    /// its own credentials and a client id equal to its user; a board may publish only to its own
+    /// update topic and subscribe only to the model topic; only the aggregator may publish models;
+    /// messages above the size limit are dropped. (On mosquitto or EMQX the same rules belong in
+    /// their ACL files: docs/FLEET.md.)
+    /// </summary>
+    public sealed class EmbeddedBroker : IAsyncDisposable
+    {
+        private readonly FleetConfig config;
+        private readonly MqttServer server;
+        private readonly TextWriter log;
+
+        public int Port { get; }
+        public int RefusedConnections { get; private set; }
+        public int RefusedPublishes { get; private set; }
+        public int RefusedSubscriptions { get; private set; }
+
+        private EmbeddedBroker(FleetConfig config, int port, TextWriter log)
+        {
+            this.config = config;
+            this.log = log ?? TextWriter.Null;
+            Port = port;
+            var options = new MqttServerFactory().CreateServerOptionsBuilder()
+                .WithDefaultEndpoint()
+                .WithDefaultEndpointBoundIPAddress(IPAddress.Loopback)
+                .WithDefaultEndpointPort(port)
+                .Build();
+            server = new MqttServerFactory().CreateMqttServer(options);
+            server.ValidatingConnectionAsync += ValidateConnection;
+            server.InterceptingPublishAsync += InterceptPublish;
+            server.InterceptingSubscriptionAsync += InterceptSubscription;
+        }
+
+        /// <summary>Starts a broker on 127.0.0.1:port (0: a free port).</summary>
+        public static async Task<EmbeddedBroker> StartAsync(FleetConfig config, int port = 0, TextWriter log = null)
+        {
+            config.Validate();
+            if (port == 0) port = FreeLoopbackPort();
+            var broker = new EmbeddedBroker(config, port, log);
+            await broker.server.StartAsync();
+            return broker;
+        }
+
+        public string Uri => "mqtt://127.0.0.1:" + Port;
+
+        public static int FreeLoopbackPort()
+        {
+            var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            return port;
+        }
+
+        private Task ValidateConnection(ValidatingConnectionEventArgs e)
+        {
+            string user = e.UserName;
+            string expected = user == FleetConfig.AggregatorUser ? config.AggregatorPassword : config.Board(user ?? "")?.Password;
+            if (expected == null || e.Password != expected)
+            {
+                e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+                RefusedConnections++;
+                log.WriteLine($"broker: refused connection of '{user}' (unknown user or wrong password)");
+            }
+            else if (e.ClientId != user)
+            {
+                e.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
+                RefusedConnections++;
+                log.WriteLine($"broker: refused client id '{e.ClientId}' for user '{user}' (must equal the user)");
+            }
+            return Task.CompletedTask;
+        }
+
+        private Task InterceptPublish(InterceptingPublishEventArgs e)
+        {
+            string topic = e.ApplicationMessage.Topic;
+            long size = e.ApplicationMessage.Payload.Length;
+            bool allowed = e.ClientId == FleetConfig.AggregatorUser
+                ? topic == config.ModelTopic
+                : topic == config.UpdateTopic(e.ClientId);
+            // The broker itself (InjectApplicationMessage) has no client id.
+            if (string.IsNullOrEmpty(e.ClientId)) allowed = true;
+            if (allowed && size > config.MaxMessageBytes) allowed = false;
+            if (!allowed)
+            {
+                e.ProcessPublish = false;
+                RefusedPublishes++;
+                log.WriteLine($"broker: dropped a {size}-byte publish of '{e.ClientId}' to '{topic}'");
+            }
+            return Task.CompletedTask;
+        }
+
+        private Task InterceptSubscription(InterceptingSubscriptionEventArgs e)
+        {
+            string filter = e.TopicFilter.Topic;
+            bool allowed = e.ClientId == FleetConfig.AggregatorUser
+                ? filter == config.UpdateTopicFilter
+                : filter == config.ModelTopic;
+            if (!allowed)
+            {
+                e.ProcessSubscription = false;
+                e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+                RefusedSubscriptions++;
+                log.WriteLine($"broker: refused subscription of '{e.ClientId}' to '{filter}'");
+            }
+            return Task.CompletedTask;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await server.StopAsync(new MqttServerStopOptions());
+            server.Dispose();
+        }
+    }
+}

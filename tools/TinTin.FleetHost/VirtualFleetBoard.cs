@@ -1,0 +1,186 @@
+using System;
+using System.IO;
+using TinTin.Core;
+using TinTin.Firmware;
+using TinTin.Fleet;
+using TinTin.Reference;
+using TinTin.Sensors;
+using TinTin.VirtualBoard;
+
+namespace TinTin.FleetHost
+{
+    /// <summary>One virtual board of a fleet: its stream (a recording, or a stretch of one) and its person's label rate.</summary>
+    public sealed class BoardSpec
+    {
+        public string Name { get; init; }
+        public string DataPath { get; init; }
+        /// <summary>First row of the stretch.</summary>
+        public int Start { get; init; }
+        /// <summary>Rows in the stretch (0: to the end).</summary>
+        public int Count { get; init; }
+        /// <summary>Chance per sample that the person labels (as `tintin simulate --label-fraction`).</summary>
+        public double LabelFraction { get; init; }
+        public int Seed { get; init; } = 1;
+        /// <summary>After the last row go on from the first (time keeps increasing): a whole recording seen from another starting point.</summary>
+        public bool Wrap { get; init; }
+
+        public string StreamText => Wrap
+            ? $"{Path.GetFileName(DataPath)} from row {Start}, wrapping round, {Count} rows"
+            : $"{Path.GetFileName(DataPath)} rows {Start}..{(Count > 0 ? (Start + Count).ToString() : "end")}";
+
+        public override string ToString() => $"{Name}: {StreamText}, label fraction {LabelFraction:0.####}";
+    }
+
+    /// <summary>Reads rows [start, start+count) of a replay source as if they were the whole recording.</summary>
+    public sealed class StretchSource : ISampleSource
+    {
+        private readonly ISampleSource inner;
+        private readonly int start, count;
+        private int skipped, read;
+
+        public StretchSource(ISampleSource inner, int start, int count) { this.inner = inner; this.start = start; this.count = count; }
+        public string Name => inner.Name;
+        public bool HasPressure => inner.HasPressure;
+
+        public int Read(EnvironmentSample sample)
+        {
+            while (skipped < start)
+            {
+                if (inner.Read(sample) == SampleStatus.EndOfData) return SampleStatus.EndOfData;
+                skipped++;
+            }
+            if (count > 0 && read >= count) return SampleStatus.EndOfData;
+            read++;
+            return inner.Read(sample);
+        }
+    }
+
+    /// <summary>
+    /// The firmware (FirmwareApp, the board's code) on virtual hardware, one sample per Step, with
+    /// a virtual person labelling late with the button, and optionally a FleetMember that takes
+    /// merged models at the safe point between steps. Measures prequential accuracy on every
+    /// sample whose truth is known (predicted before any label), balanced accuracy beside it, and
+    /// the frozen default model on the same features.
+    /// </summary>
+    public sealed class VirtualFleetBoard : IDisposable
+    {
+        private readonly BoardSpec spec;
+        private readonly FirmwareApp app;
+        private readonly ClockedSource source;
+        private readonly VirtualButton button;
+        private readonly SimulatedBoardClock clock;
+        private readonly VirtualSerialPort serial;
+        private readonly string flashFolder;
+        private readonly Model frozen;
+        private readonly Random person;
+        private long seenLabelled, seenCorrect;
+
+        public readonly long[] TruthCounts = new long[2];
+        public readonly long[] CorrectCounts = new long[2];
+        public readonly long[] FrozenCorrectCounts = new long[2];
+        public bool Ended { get; private set; }
+        public FleetMember Member { get; private set; }
+        public int RolledBack, Kept;
+        /// <summary>Blend the fleet's model with the board's own by labelled samples (else take it as it is).</summary>
+        public bool Blend = true;
+        /// <summary>Decline a merged model that predicts the board's stored labelled samples worse.</summary>
+        public bool ReplayCheck = true;
+
+        public VirtualFleetBoard(BoardSpec spec, PreparedModel model, string board = "esp32-devkit")
+        {
+            this.spec = spec;
+            BoardProfile profile = VirtualBoardRunner.BoardByName(board);
+            clock = new SimulatedBoardClock();
+            var replay = ReplaySource.Open(spec.DataPath, ReplayColumns.Occupancy());
+            replay.Loop = spec.Wrap;
+            source = new ClockedSource(new StretchSource(replay, spec.Start, spec.Count), clock);
+            button = new VirtualButton(clock);
+            flashFolder = Path.Combine(Path.GetTempPath(), "tintin-fleet-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..8]);
+            var flash = new FileFlashStore(flashFolder);
+            flash.Erase();
+            serial = new VirtualSerialPort(null, false);
+            var learnerConfig = new ContinualConfig { Profile = profile.Device, Seed = (uint)spec.Seed };
+            var hardware = new FirmwareHardware
+            {
+                Source = source, Button = button, Led = new VirtualLed(), Flash = flash, Serial = serial, Clock = clock, Board = profile,
+                Heap = new EmulatedHeap(profile.Device.HeapBytes, () => profile.Device.ReservedBytes),
+            };
+            var config = new FirmwareConfig
+            {
+                DefaultModel = model.Bytes, ModelName = model.ModelName, FeatureIds = model.FeatureIds,
+                WindowSamples = model.WindowSamples, PredLines = false, StatEverySamples = 0,
+            };
+            app = new FirmwareApp(hardware, config, new ContinualLearnerFactory(learnerConfig, -1, false));
+            app.Start();
+            frozen = ModelFile.Load(model.Bytes, model.Bytes.Length, 0, false);
+            person = new Random(spec.Seed);
+        }
+
+        public string Name => spec.Name;
+        public BoardSpec Spec => spec;
+        public Network Network => app.Model.Network;
+        public FirmwareCounters Counters => app.Counters;
+
+        /// <summary>Joins the fleet: from now on merged models are taken at safe points.</summary>
+        public FleetMember Join(byte[] boardKey, byte[] fleetKey, int maxMessageBytes)
+        {
+            Member = new FleetMember(app.Model.Network, boardKey, fleetKey, maxMessageBytes, 64);
+            return Member;
+        }
+
+        /// <summary>One sample: the safe point first (take a staged merged model), then the firmware's step. False at the end of the data.</summary>
+        public bool Step()
+        {
+            if (Ended) return false;
+            if (Member != null && Member.HasStaged)
+            {
+                ContinualLearner learner = ((ContinualLearnerAdapter)app.Learner).Inner;
+                Member.ApplyStaged(Blend ? (uint)app.Counters.Labelled : 0, ReplayCheck ? learner.Replay : null,
+                    app.Model.Normalizer != null ? app.Model.Normalizer.InputExponent : 0);
+            }
+            if (!app.Step()) { Ended = true; return false; }
+            if (Member != null)
+            {
+                long labelled = app.Counters.Labelled - seenLabelled, correct = app.Counters.Correct - seenCorrect;
+                seenLabelled = app.Counters.Labelled;
+                seenCorrect = app.Counters.Correct;
+                int trial = Member.RecordLabelled((int)labelled, (int)correct);
+                if (trial == FleetTrial.RolledBack) RolledBack++;
+                else if (trial == FleetTrial.Kept) Kept++;
+            }
+            if (!app.LastStepPredicted) return true;
+            int truth = source.LastLabel;
+            if (truth < 0 || truth > 1) return true;
+            frozen.Normalizer.Normalize(app.LastFeatures, frozen.Network.Input);
+            int frozenPrediction = frozen.Network.Predict();
+            TruthCounts[truth]++;
+            if (app.LastPrediction == truth) CorrectCounts[truth]++;
+            if (frozenPrediction == truth) FrozenCorrectCounts[truth]++;
+            if (person.NextDouble() < spec.LabelFraction)
+                button.PressAt(clock.NowMs + 2 * 60_000, truth == 1 ? ButtonPress.Long : ButtonPress.Short);
+            return true;
+        }
+
+        public long Samples => TruthCounts[0] + TruthCounts[1];
+        public double Accuracy => Ratio(CorrectCounts[0] + CorrectCounts[1], Samples);
+        public double BalancedAccuracy => Balanced(CorrectCounts);
+        public double FrozenAccuracy => Ratio(FrozenCorrectCounts[0] + FrozenCorrectCounts[1], Samples);
+        public double FrozenBalancedAccuracy => Balanced(FrozenCorrectCounts);
+        public double MajorityAccuracy => Ratio(Math.Max(TruthCounts[0], TruthCounts[1]), Samples);
+
+        private double Balanced(long[] correct)
+        {
+            double sum = 0; int classes = 0;
+            for (int c = 0; c < 2; c++) if (TruthCounts[c] > 0) { sum += (double)correct[c] / TruthCounts[c]; classes++; }
+            return classes == 0 ? 0 : sum / classes;
+        }
+
+        private static double Ratio(long a, long b) => b == 0 ? 0 : (double)a / b;
+
+        public void Dispose()
+        {
+            serial.Dispose();
+            try { Directory.Delete(flashFolder, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+}
