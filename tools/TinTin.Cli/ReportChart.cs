@@ -12,7 +12,6 @@ namespace TinTin.Cli
         public string Name { get; }
         public IReadOnlyList<(double X, double Y)> Points { get; }
         public string Color { get; }
-        public bool Dashed { get; init; }
 
         public ChartSeries(string name, IReadOnlyList<(double X, double Y)> points, string color)
         {
@@ -22,7 +21,7 @@ namespace TinTin.Cli
 
     /// <summary>
     /// A line chart of `tintin report`, drawn by ScottPlot 5 (SkiaSharp): title and subtitle, axis labels,
-    /// lines with markers, a legend when there are several, "no data" when empty, one k/M unit per axis.
+    /// lines with markers (solid only: Skia's SVG writer cannot dash), a legend when there are several, "no data" when empty, one k/M unit per axis.
     /// The same plot is written as SVG and as PNG; no external program is involved.
     /// </summary>
     public sealed class ReportChart
@@ -62,7 +61,6 @@ namespace TinTin.Cli
                 line.LineWidth = 2;
                 line.MarkerSize = series.Points.Count <= 60 ? 5 : 0;
                 line.LegendText = series.Name;
-                if (series.Dashed) line.LinePattern = LinePattern.Dashed;
             }
             if (drawn.Count > 1) { plot.ShowLegend(Alignment.UpperRight); }
             else plot.HideLegend();

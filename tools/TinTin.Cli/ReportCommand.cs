@@ -62,7 +62,7 @@ namespace TinTin.Cli
             var heap = new ReportChart { Title = "Free heap — " + title, Subtitle = "managed heap left on the board, and the bytes the engine holds", XLabel = xTime, YLabel = "KiB" };
             heap.Series.Add(new ChartSeries("free heap", stats.Where(r => r.Has("heap") && r.Get("heap") >= 0).Select(r => (T(r), r.Get("heap") / 1024.0)).ToList(), ReportChart.Palette[0]));
             var engine = stats.Where(r => r.Has("engine_bytes")).Select(r => (T(r), r.Get("engine_bytes") / 1024.0)).ToList();
-            if (engine.Count > 0) heap.Series.Add(new ChartSeries("engine", engine, ReportChart.Palette[1]) { Dashed = true });
+            if (engine.Count > 0) heap.Series.Add(new ChartSeries("engine", engine, ReportChart.Palette[1]));
             charts.Add(("heap.svg", "Free heap", heap));
 
             var updateRows = updates.Count > 0 ? updates : new List<LogRow>();

@@ -43,7 +43,7 @@ namespace TinTin.Cli
                 var options = new ComparisonOptions
                 {
                     Dataset = name,
-                    DataFolder = parse.GetValue(data) ?? RepositoryPaths.Find("data", name),
+                    DataFolder = parse.GetValue(data) ?? RepositoryPaths.DataFolder(name),
                     HiddenSizes = ParseSizes(parse.GetValue(hidden) ?? (mnist ? "128" : "16,16")),
                     Epochs = parse.GetValue(epochs) > 0 ? parse.GetValue(epochs) : (mnist ? 3 : 5),
                     BatchSize = parse.GetValue(batch),

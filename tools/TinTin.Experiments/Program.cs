@@ -38,6 +38,6 @@ namespace TinTin.Experiments
         }
 
         /// <summary>data/occupancy of this repository.</summary>
-        public static string FindOccupancyFolder() => TinTin.Reference.RepositoryPaths.Find("data", "occupancy");
+        public static string FindOccupancyFolder() => TinTin.Reference.RepositoryPaths.DataFolder("occupancy");
     }
 }
