@@ -31,6 +31,10 @@ namespace TinTin.NFUnitTest
         public const string ActivationGradient = "activation-gradient";
         public const string WeightGradient = "weight-gradient";
         public const string AfterStep = "after-step";
+        /// <summary>QMath rounding of large negative magnitudes, and the results widened to long.</summary>
+        public const string Rounding = "rounding";
+        /// <summary>The default firmware model under ContinualLearner: several LabelRecent + UpdateIfDue.</summary>
+        public const string Continual = "continual";
 
         /// <summary>Layer sizes of the MLP (Dense 4→6, ReLU, Dense 6→3).</summary>
         public static readonly int[] Sizes = new int[] { 4, 6, 3 };
@@ -100,6 +104,168 @@ namespace TinTin.NFUnitTest
                 }
             }
             return trace;
+        }
+
+        /// <summary>
+        /// Values for <see cref="RunRounding"/>: int.MinValue, the large negative magnitudes around -2^30
+        /// and -2^31 where rounding a magnitude goes through uint, a few small ones, and positives for contrast.
+        /// </summary>
+        public static readonly int[] RoundingInputs = new int[]
+        {
+            int.MinValue, int.MinValue + 1, int.MinValue + 2, -2147483000, -1610612736, -1073741825, -1073741824,
+            -1073741823, -805306368, -123456789, -65537, -294912, -6, -1, 0, 1, 6, 1073741824, int.MaxValue - 1, int.MaxValue,
+        };
+        public const int MaxShift = 31;
+
+        /// <summary>
+        /// For every value of <see cref="RoundingInputs"/> and every shift 1..31: the rounding result r
+        /// of RoundingShiftRight and PseudoStochasticShiftRight, r widened to long (its high word) and
+        /// SaturatingAdd(r, 1). nanoCLR zero-extends an int that came from an unconverted uint when it is
+        /// widened, so a wrong cast in QMath shows here as a high word of 0 for a negative r. Then the
+        /// int8 requantisation of all values together.
+        /// </summary>
+        public static ArrayList RunRounding()
+        {
+            ArrayList trace = new ArrayList();
+            for (int v = 0; v < RoundingInputs.Length; v++)
+            {
+                int value = RoundingInputs[v];
+                int[] nearest = new int[MaxShift * 3];
+                int[] stochastic = new int[MaxShift * 3];
+                for (int shift = 1; shift <= MaxShift; shift++)
+                {
+                    int at = (shift - 1) * 3;
+                    // Each result goes straight into the call that widens it, as in the engine's own
+                    // expressions (stored in a local first, nanoCLR loses the unsigned tag and hides the fault).
+                    nearest[at] = QMath.RoundingShiftRight(value, shift);
+                    nearest[at + 1] = (int)(Widen(QMath.RoundingShiftRight(value, shift)) >> 32);
+                    nearest[at + 2] = QMath.SaturatingAdd(QMath.RoundingShiftRight(value, shift), 1);
+                    stochastic[at] = QMath.PseudoStochasticShiftRight(value, shift);
+                    stochastic[at + 1] = (int)(Widen(QMath.PseudoStochasticShiftRight(value, shift)) >> 32);
+                    stochastic[at + 2] = QMath.SaturatingAdd(QMath.PseudoStochasticShiftRight(value, shift), 1);
+                }
+                trace.Add(new GoldenSection(Rounding, "value" + v + ".nearest", nearest));
+                trace.Add(new GoldenSection(Rounding, "value" + v + ".stochastic", stochastic));
+            }
+            sbyte[] int8 = new sbyte[RoundingInputs.Length];
+            int requantShift = QMath.RequantizeToInt8(RoundingInputs, RoundingInputs.Length, int8);
+            int[] requant = new int[int8.Length + 1];
+            requant[0] = requantShift;
+            for (int i = 0; i < int8.Length; i++) requant[i + 1] = int8[i];
+            trace.Add(new GoldenSection(Rounding, "requantize", requant));
+            return trace;
+        }
+
+        /// <summary>An int argument widened to long (sign-extended on .NET; see <see cref="RunRounding"/>).</summary>
+        static long Widen(int value)
+        {
+            return value;
+        }
+
+        /// <summary>Updates <see cref="RunContinual"/> asks for, each after 8 new samples.</summary>
+        public const int ContinualUpdates = 12;
+        public const int SamplesPerUpdate = 8;
+        /// <summary>Samples each label covers, counted back from the newest (overlapping, so some are relabelled).</summary>
+        public const int LabelSpan = 12;
+        public const long SamplePeriodMs = 10000;
+
+        /// <summary>
+        /// The firmware's training loop on the default model: ModelFile.Load of modelBytes (no
+        /// momentum, as the firmware loads it), the default ContinualConfig, the history filled with
+        /// HistorySamples samples, then ContinualUpdates rounds of SamplesPerUpdate new samples,
+        /// LabelRecent over the newest LabelSpan and UpdateIfDue. Records every prediction, the
+        /// learner's state after each update (with the model file's CRC-32), and every parameter layer
+        /// after the first, second and last update. (Every parameter after every update would push
+        /// NFUnitTest's constant data past what one nanoFramework assembly can hold: nanoCLR then
+        /// crashes while resolving it.)
+        /// Raw features are offset ± a few standard deviations from an integer xorshift32 stream.
+        /// </summary>
+        public static ArrayList RunContinual(uint seed, byte[] modelBytes)
+        {
+            ArrayList trace = new ArrayList();
+            Model model = ModelFile.Load(modelBytes, modelBytes.Length, -1, false);
+            ContinualConfig config = new ContinualConfig();
+            ContinualLearner learner = new ContinualLearner(model, config);
+            Network net = model.Network;
+            int features = net.InputLength;
+            int classes = net.ClassCount;
+
+            // Per feature, the raw distance (a power of two) that moves the normalised input by at least 32 units.
+            int[] unit = new int[features];
+            for (int i = 0; i < features; i++)
+            {
+                FeatureScale f = model.Normalizer.Features[i];
+                int d = 1;
+                while (d < (1 << 24) && f.Scale.ApplyRounded(d, 0) < 32) d <<= 1;
+                unit[i] = d;
+            }
+
+            uint state = seed * 2654435761u + 0x9E3779B9u;
+            if (state == 0) state = 1;
+            int[] raw = new int[features];
+            long time = 0;
+
+            int[] fill = new int[config.HistorySamples];
+            for (int n = 0; n < fill.Length; n++)
+            {
+                state = NextRaw(state, model.Normalizer, unit, raw);
+                fill[n] = learner.Observe(raw, time);
+                time += SamplePeriodMs;
+            }
+            trace.Add(new GoldenSection(Continual, "fill.predictions", fill));
+
+            for (int u = 0; u < ContinualUpdates; u++)
+            {
+                string at = "update" + u;
+                int[] predictions = new int[SamplesPerUpdate];
+                for (int n = 0; n < SamplesPerUpdate; n++)
+                {
+                    state = NextRaw(state, model.Normalizer, unit, raw);
+                    predictions[n] = learner.Observe(raw, time);
+                    time += SamplePeriodMs;
+                }
+                trace.Add(new GoldenSection(Continual, at + ".predictions", predictions));
+                state ^= state << 13; state ^= state >> 17; state ^= state << 5;
+                int label = (int)(long)(state % (uint)classes);
+                long newest = time - SamplePeriodMs;
+                int labelled = learner.LabelRecent(label, newest - (LabelSpan - 1) * SamplePeriodMs, newest);
+                bool updated = learner.UpdateIfDue(newest);
+                // The CRC-32 the model file stores (over everything before it): any parameter that differs changes it.
+                uint crc = Crc32.Compute(ModelFile.Save(model), 0, ModelFile.SizeOf(model) - 4);
+                trace.Add(new GoldenSection(Continual, at + ".learner", new int[]
+                {
+                    label, labelled, updated ? 1 : 0, learner.Updates, learner.PendingLabels, learner.LastLossQ16,
+                    learner.SelectedChannels, learner.LastBatchSize, learner.Reselections, learner.DriftSignals,
+                    (int)learner.LastUpdateMacs, (int)(long)crc,
+                }));
+                if (u > 1 && u < ContinualUpdates - 1) continue; // the CRC stands for the parameters in between
+                for (int l = 0; l < net.Layers.Length; l++)
+                {
+                    ParameterLayer p = net.Layers[l] as ParameterLayer;
+                    if (p == null) continue;
+                    string layer = at + ".layer" + l;
+                    int[] master = new int[p.MasterWeights.Length];
+                    for (int i = 0; i < master.Length; i++) master[i] = p.MasterWeights[i];
+                    trace.Add(new GoldenSection(Continual, layer + ".master", Prefixed(p.MasterExponent, master)));
+                    int[] weights = new int[p.Weights.Length];
+                    for (int i = 0; i < weights.Length; i++) weights[i] = p.Weights[i];
+                    trace.Add(new GoldenSection(Continual, layer + ".weights", Prefixed(p.WeightExponent, weights)));
+                    trace.Add(new GoldenSection(Continual, layer + ".bias", Prefixed(p.BiasExponent, p.Bias)));
+                }
+            }
+            return trace;
+        }
+
+        /// <summary>One sample of raw features: offset + (-100..100)/32 · unit per feature. Returns the new xorshift32 state.</summary>
+        static uint NextRaw(uint state, InputNormalizer normalizer, int[] unit, int[] raw)
+        {
+            for (int i = 0; i < raw.Length; i++)
+            {
+                state ^= state << 13; state ^= state >> 17; state ^= state << 5;
+                int step = (int)(long)(state % 201u) - 100;
+                raw[i] = normalizer.Features[i].Offset + step * unit[i] / 32;
+            }
+            return state;
         }
 
         /// <summary>[exponent, data...] of a tensor.</summary>

@@ -41,8 +41,64 @@ namespace TinTin.NFUnitTest
             Check(GoldenScenario.AfterStep);
         }
 
-        /// <summary>Runs every case and compares the sections of one kind, value by value.</summary>
+        [TestMethod]
+        public void NegativeRoundingOfLargeMagnitudesMatchesTheHost()
+        {
+            Check(GoldenScenario.Rounding);
+        }
+
+        [TestMethod]
+        public void DefaultModelContinualTrainingMatchesTheHost()
+        {
+            Check(GoldenScenario.Continual);
+        }
+
+        /// <summary>Runs the scenario that records sections of this kind, every case, and compares them value by value.</summary>
         public static void Check(string kind)
+        {
+            if (kind == GoldenScenario.Rounding)
+            {
+                int compared = Compare(GoldenScenario.RunRounding(), 0, 0, GoldenVectors.RoundingSectionNames, GoldenVectors.RoundingSectionValues, kind);
+                Assert.AreEqual(GoldenVectors.RoundingSectionNames.Length, compared, "the golden file holds rounding sections the engine did not record");
+                return;
+            }
+            if (kind == GoldenScenario.Continual)
+            {
+                byte[] model = TinTin.Firmware.DefaultModel.Bytes();
+                int next = 0;
+                for (int c = 0; c < GoldenVectors.ContinualSeeds.Length; c++)
+                {
+                    ArrayList actual = GoldenScenario.RunContinual(GoldenVectors.ContinualSeeds[c], model);
+                    for (int s = 0; s < actual.Count; s++)
+                        Assert.AreEqual(GoldenVectors.ContinualSectionCases[next + s], c, "case " + c + " " + ((GoldenSection)actual[s]).Name + ": golden file out of step");
+                    next += Compare(actual, c, next, GoldenVectors.ContinualSectionNames, GoldenVectors.ContinualSectionValues, kind);
+                }
+                Assert.AreEqual(GoldenVectors.ContinualSectionNames.Length, next, "the golden file holds continual sections the engine did not record");
+                return;
+            }
+            CheckTrainingSteps(kind);
+        }
+
+        /// <summary>Compares every section of actual with names/values from index first on; returns how many it compared.</summary>
+        static int Compare(ArrayList actual, int c, int first, string[] names, int[][] values, string kind)
+        {
+            for (int s = 0; s < actual.Count; s++)
+            {
+                GoldenSection section = (GoldenSection)actual[s];
+                int at = first + s;
+                Assert.IsTrue(at < names.Length, "case " + c + ": the engine recorded more " + kind + " sections than the golden file holds");
+                Assert.AreEqual(names[at], section.Name, "case " + c + ": " + kind + " section order differs from the golden file");
+                string name = "case " + c + " " + section.Name;
+                int[] expected = values[at];
+                Assert.AreEqual(expected.Length, section.Values.Length, name + ": length");
+                for (int i = 0; i < expected.Length; i++)
+                    Assert.AreEqual(expected[i], section.Values[i], name + "[" + i + "]");
+            }
+            return actual.Count;
+        }
+
+        /// <summary>Runs every case of the training-step scenario and compares the sections of one kind, value by value.</summary>
+        static void CheckTrainingSteps(string kind)
         {
             int compared = 0;
             int next = 0; // index into the expected sections, which are stored case after case

@@ -23,7 +23,7 @@ namespace TinTin.NanoBuild.Tests
         public void EveryOnDeviceTestPassesOnTheHost()
         {
             MethodInfo[] tests = TestMethods();
-            XAssert.Equal(5, tests.Length);
+            XAssert.Equal(7, tests.Length);
             XAssert.NotNull(typeof(GoldenVectorTests).GetCustomAttribute<TestClassAttribute>());
             foreach (MethodInfo m in tests)
             {
@@ -38,18 +38,25 @@ namespace TinTin.NanoBuild.Tests
         [InlineData(GoldenScenario.ActivationGradient)]
         [InlineData(GoldenScenario.WeightGradient)]
         [InlineData(GoldenScenario.AfterStep)]
+        [InlineData(GoldenScenario.Rounding)]
+        [InlineData(GoldenScenario.Continual)]
         public void AGoldenValueOffByOneFailsItsTest(string kind)
         {
             // The last section of this kind (of the last case): late in training, so everything before it must agree too.
-            int index = Array.LastIndexOf(GoldenVectors.SectionKinds, kind);
+            string[] names;
+            int[][] all;
+            if (kind == GoldenScenario.Rounding) { names = GoldenVectors.RoundingSectionNames; all = GoldenVectors.RoundingSectionValues; }
+            else if (kind == GoldenScenario.Continual) { names = GoldenVectors.ContinualSectionNames; all = GoldenVectors.ContinualSectionValues; }
+            else { names = GoldenVectors.SectionNames; all = GoldenVectors.SectionValues; }
+            int index = kind == GoldenScenario.Rounding || kind == GoldenScenario.Continual ? names.Length - 1 : Array.LastIndexOf(GoldenVectors.SectionKinds, kind);
             XAssert.True(index >= 0, "no section of kind " + kind);
-            int[] values = GoldenVectors.SectionValues[index];
+            int[] values = all[index];
             int at = values.Length - 1;
             values[at]++;
             try
             {
                 var e = XAssert.Throws<HostAssertFailedException>(() => GoldenVectorTests.Check(kind));
-                XAssert.Contains(GoldenVectors.SectionNames[index], e.Message);
+                XAssert.Contains(names[index], e.Message);
             }
             finally { values[at]--; }
             GoldenVectorTests.Check(kind); // restored
@@ -68,6 +75,38 @@ namespace TinTin.NanoBuild.Tests
             XAssert.Equal(GoldenScenario.SampleCount, losses.Count);
             XAssert.True(losses.Distinct().Count() > 1, "every sample has the same loss");
             XAssert.All(losses, l => XAssert.True(l > 0));
+        }
+    
+        [Fact]
+        public void TheContinualScenarioUpdatesTheDefaultModelRepeatedly()
+        {
+            ArrayList trace = GoldenScenario.RunContinual(GoldenGenerator.ContinualSeeds[0], TinTin.Firmware.DefaultModel.Bytes());
+            var learner = trace.Cast<GoldenSection>().Where(s => s.Name.EndsWith(".learner")).Select(s => s.Values).ToList();
+            XAssert.Equal(GoldenScenario.ContinualUpdates, learner.Count);
+            // [label, labelled, updated, Updates, ..., crc]: most rounds update, the model changes with them.
+            int updates = learner[learner.Count - 1][3];
+            XAssert.True(updates >= GoldenScenario.ContinualUpdates / 2, "only " + updates + " updates in " + learner.Count + " rounds");
+            XAssert.True(learner.Select(v => v[v.Length - 1]).Distinct().Count() >= updates, "the model CRC does not change with each update");
+            XAssert.True(learner.Select(v => v[0]).Distinct().Count() > 1, "every round has the same label");
+            var predictions = trace.Cast<GoldenSection>().Where(s => s.Name.EndsWith(".predictions")).SelectMany(s => s.Values).ToList();
+            XAssert.True(predictions.Distinct().Count() > 1, "the default model predicts one class for every generated sample");
+            // Biases after the last update carry negative values: the negative rounding branch is exercised.
+            XAssert.Contains(trace.Cast<GoldenSection>(), s => s.Name.EndsWith(".bias") && s.Values.Skip(1).Any(v => v < 0));
+        }
+
+        [Fact]
+        public void TheRoundingScenarioCoversLargeNegativeMagnitudesAndEveryShift()
+        {
+            XAssert.Contains(int.MinValue, GoldenScenario.RoundingInputs);
+            XAssert.Contains(GoldenScenario.RoundingInputs, v => v < -(1 << 30));
+            XAssert.Equal(31, GoldenScenario.MaxShift);
+            ArrayList trace = GoldenScenario.RunRounding();
+            var nearest = trace.Cast<GoldenSection>().Single(s => s.Name == "value" + Array.IndexOf(GoldenScenario.RoundingInputs, -6) + ".nearest").Values;
+            // shift 1: -6 / 2 = -3, widened: high word -1, SaturatingAdd(-3, 1) = -2 (nanoCLR with an unconverted uint gave 0 and int.MaxValue).
+            XAssert.Equal(new[] { -3, -1, -2 }, nearest.Take(3).ToArray());
+            var minNearest = trace.Cast<GoldenSection>().Single(s => s.Name == "value0.nearest").Values;
+            XAssert.Equal(-(1 << 30), minNearest[0]);
+            XAssert.Equal(-1, minNearest[1]);
         }
     }
 }
