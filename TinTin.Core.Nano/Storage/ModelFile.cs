@@ -6,7 +6,7 @@ namespace TinTin.Core
     /// The compact binary model format, little-endian:
     /// <code>
     ///  0  u32  magic "TTNM"
-    ///  4  u16  format version (1)
+    ///  4  u16  format version (2; version 1, without the decimals byte, is still read as decimals 2)
     ///  6  u16  flags (0)
     ///  8  u32  payload bytes
     /// 12  payload:
@@ -14,7 +14,8 @@ namespace TinTin.Core
     ///         Dense adds: i8 master exponent, i8 weight exponent, i8 bias exponent,
     ///                     int16 master weights [out][in], int32 biases [out]
     ///       u16 normaliser feature count (0: none); if any: i8 input exponent, then per feature
-    ///         i32 offset, i32 plus mask, i32 minus mask, u8 fraction bits
+    ///         i32 offset, i32 plus mask, i32 minus mask, u8 fraction bits,
+    ///         i8 decimals (the raw fixed point: raw = value · 10^decimals; version 2 only)
     ///  .. u32  CRC-32 of every byte before it
     /// </code>
     /// The int8 weights are re-derived from the master copy and the stored weight exponent, so
@@ -24,7 +25,8 @@ namespace TinTin.Core
     public static class ModelFile
     {
         public const uint Magic = 0x4D4E5454; // bytes 'T','T','N','M'
-        public const int FormatVersion = 1;
+        public const int FormatVersion = 2;
+        private const int FeatureBytes = 14, FeatureBytesVersion1 = 13;
         public const int HeaderBytes = 12;
 
         /// <summary>Exact size of the saved model.</summary>
@@ -39,7 +41,7 @@ namespace TinTin.Core
                 if (dense != null) size += 3 + 2 * dense.MasterWeights.Length + 4 * dense.Bias.Length;
             }
             size += 2;
-            if (model.Normalizer != null) size += 1 + 13 * model.Normalizer.FeatureCount;
+            if (model.Normalizer != null) size += 1 + FeatureBytes * model.Normalizer.FeatureCount;
             return size + 4;
         }
 
@@ -90,6 +92,7 @@ namespace TinTin.Core
                     at = LittleEndian.PutU32(buffer, at, (uint)f.Scale.PlusMask);
                     at = LittleEndian.PutU32(buffer, at, (uint)f.Scale.MinusMask);
                     buffer[at++] = (byte)f.Scale.FractionBits;
+                    buffer[at++] = (byte)(sbyte)f.Decimals;
                 }
             }
             at = LittleEndian.PutU32(buffer, at, Crc32.Compute(buffer, 0, at));
@@ -129,7 +132,7 @@ namespace TinTin.Core
             if (length < HeaderBytes + 4) throw new ModelFormatException("model truncated: " + length + " bytes is shorter than the " + (HeaderBytes + 4) + "-byte header and checksum");
             if (LittleEndian.GetU32(data, 0) != Magic) throw new ModelFormatException("not a TinTin model: the file does not start with \"TTNM\"");
             int version = LittleEndian.GetU16(data, 4);
-            if (version != FormatVersion) throw new ModelFormatException("format version: model format version " + version + " is unsupported; this engine reads version " + FormatVersion);
+            if (version != FormatVersion && version != 1) throw new ModelFormatException("format version: model format version " + version + " is unsupported; this engine reads versions 1 and " + FormatVersion);
             if (LittleEndian.GetU16(data, 6) != 0) throw new ModelFormatException("flags: unknown model flags " + LittleEndian.GetU16(data, 6));
             uint payload = LittleEndian.GetU32(data, 8);
             if (payload > 0x7FFFFFF0u || HeaderBytes + (long)payload + 4 > length)
@@ -222,12 +225,15 @@ namespace TinTin.Core
             if (features > 0)
             {
                 if (features != inputs) throw new ModelFormatException("normaliser feature count: " + features + " but the network takes " + inputs + " inputs");
-                at = Need(data, at, 1 + 13 * features, end, "normaliser");
-                int p = at - (1 + 13 * features);
+                int featureBytes = LittleEndian.GetU16(data, 4) == 1 ? FeatureBytesVersion1 : FeatureBytes;
+                at = Need(data, at, 1 + featureBytes * features, end, "normaliser");
+                int p = at - (1 + featureBytes * features);
                 int inputExponent = (sbyte)data[p++];
                 CheckExponent(inputExponent, MinInputExponent, MaxInputExponent, "normaliser input exponent");
-                for (int i = 0; i < features; i++, p += 13)
+                for (int i = 0; i < features; i++, p += featureBytes)
                 {
+                    if (featureBytes == FeatureBytes && ((sbyte)data[p + 13] < FeatureScale.MinDecimals || (sbyte)data[p + 13] > FeatureScale.MaxDecimals))
+                        throw new ModelFormatException("feature " + i + " decimals: " + (sbyte)data[p + 13] + " is outside " + FeatureScale.MinDecimals + ".." + FeatureScale.MaxDecimals);
                     int plus = (int)(long)LittleEndian.GetU32(data, p + 4);
                     int minus = (int)(long)LittleEndian.GetU32(data, p + 8);
                     int fraction = data[p + 12];
@@ -274,16 +280,18 @@ namespace TinTin.Core
             int features = LittleEndian.GetU16(data, at);
             at += 2;
             InputNormalizer normalizer = null;
+            bool version1 = LittleEndian.GetU16(data, 4) == 1;
             if (features > 0)
             {
                 int inputExponent = (sbyte)data[at++];
                 FeatureScale[] scales = new FeatureScale[features];
-                for (int i = 0; i < features; i++, at += 13)
+                for (int i = 0; i < features; i++, at += version1 ? FeatureBytesVersion1 : FeatureBytes)
                 {
                     int offset = (int)(long)LittleEndian.GetU32(data, at);
                     int plus = (int)(long)LittleEndian.GetU32(data, at + 4);
                     int minus = (int)(long)LittleEndian.GetU32(data, at + 8);
-                    scales[i] = new FeatureScale(offset, new ShiftSum(plus, minus, data[at + 12]));
+                    int decimals = version1 ? FeatureScale.DefaultDecimals : (sbyte)data[at + 13];
+                    scales[i] = new FeatureScale(offset, new ShiftSum(plus, minus, data[at + 12]), decimals);
                 }
                 normalizer = new InputNormalizer(scales, inputExponent);
             }

@@ -17,6 +17,10 @@ namespace TinTin.Sensors
         public double PressureToPa { get; init; } = 1.0;
         /// <summary>Ground-truth column (non-negative integers), or null.</summary>
         public string Label { get; init; }
+        /// <summary>Raw label → class (see TinTin.Reference.LabelSpec.ParseMap); null: the values are the classes.</summary>
+        public System.Collections.Generic.Dictionary<string, int> LabelMap { get; init; }
+        /// <summary>How the file is read (header, time format, group, missing cells); null: a header and Time in iso form.</summary>
+        public TinTin.Reference.CsvOptions Csv { get; init; }
         /// <summary>Spacing of the samples when there is no time column.</summary>
         public long IntervalMs { get; init; } = 60_000;
 

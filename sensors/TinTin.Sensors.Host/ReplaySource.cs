@@ -35,9 +35,11 @@ namespace TinTin.Sensors
             ArgumentNullException.ThrowIfNull(columns);
             if (double.IsNaN(speed) || speed < 0)
                 throw new ArgumentException($"replay speed must be ≥ 0 (0 = as fast as possible), not {speed}");
-            if (columns.Time != null && table.TimestampsMs == null)
+            if (columns.Time != null && columns.Csv == null && table.TimestampsMs == null)
                 throw new ArgumentException($"replay of {table.Path}: the time column '{columns.Time}' was not loaded as timestamps; load the table with SensorTable.Load(path, \"{columns.Time}\") or set Time = null");
             if (table.RowCount == 0) throw new ArgumentException($"replay of {table.Path}: no rows");
+            table = table.Using(columns.Temperature, columns.Humidity, columns.Pressure, columns.Label);
+            Table = table;
             this.speed = double.IsPositiveInfinity(speed) ? 0 : speed;
             this.clock = clock ?? new SystemClock();
             Columns = columns;
@@ -51,7 +53,9 @@ namespace TinTin.Sensors
                 if (!(columns.PressureToPa > 0)) throw new ArgumentException($"replay: PressureToPa must be > 0, not {columns.PressureToPa}");
                 pressure = Convert(table, columns.Pressure, "pressure", columns.PressureToPa);
             }
-            if (columns.Label != null)
+            if (columns.Label != null && columns.LabelMap != null)
+                label = LabelSpec.ClassesOf(table, new LabelSpec { Column = columns.Label, Map = columns.LabelMap }, false).Labels;
+            else if (columns.Label != null)
             {
                 double[] raw = Column(table, columns.Label, "label");
                 label = new int[n];
@@ -64,7 +68,7 @@ namespace TinTin.Sensors
                 }
             }
             times = new long[n];
-            if (columns.Time != null) Array.Copy(table.TimestampsMs, times, n);
+            if (table.TimestampsMs != null) Array.Copy(table.TimestampsMs, times, n);
             else for (int i = 0; i < n; i++) times[i] = i * columns.IntervalMs;
         }
 
@@ -72,8 +76,11 @@ namespace TinTin.Sensors
         public static ReplaySource Open(string path, ReplayColumns columns, double speed = 0, IReplayClock clock = null)
         {
             ArgumentNullException.ThrowIfNull(columns);
-            return new ReplaySource(SensorTable.Load(path, columns.Time), columns, speed, clock);
+            return new ReplaySource(SensorTable.Load(path, columns.Csv ?? CsvOptions.WithTime(columns.Time)), columns, speed, clock);
         }
+
+        /// <summary>The rows replayed (after the missing-cell rule): row i is the i-th Read.</summary>
+        public SensorTable Table { get; }
 
         public string Name { get; }
         public string Source { get; }

@@ -63,7 +63,7 @@ namespace TinTin.Core.Tests
         {
             // reproducer 3's normaliser (input exponent 0x6d = 109) behind a valid network
             byte[] blob = ModelFile.Save(SmallModel(3));
-            int exponentAt = blob.Length - 4 - 13 * 3 - 1;
+            int exponentAt = blob.Length - 4 - 14 * 3 - 1; // 14 bytes per feature since format version 2
             blob[exponentAt] = 0x6d;
             Reseal(blob);
             var e = Assert.Throws<ModelFormatException>(() => ModelFile.Load(blob, blob.Length, -1, false));
@@ -263,15 +263,16 @@ namespace TinTin.Core.Tests
                                     int features = LittleEndian.GetU16(seed, normaliser);
                                     if (features == 0) { blob[normaliser] = 3; break; }
                                     int p = normaliser + 2;
-                                    int field = random.Next(5);
+                                    int field = random.Next(6);
                                     if (field == 0) blob[p] = (byte)(sbyte)random.Next(-128, 128);
                                     else
                                     {
-                                        int f = p + 1 + 13 * random.Next(features);
+                                        int f = p + 1 + 14 * random.Next(features);
                                         if (field == 1) LittleEndian.PutU32(blob, f, (uint)random.Next(int.MinValue, int.MaxValue));
                                         else if (field == 2) LittleEndian.PutU32(blob, f + 4, (uint)random.Next(int.MinValue, int.MaxValue));
                                         else if (field == 3) LittleEndian.PutU32(blob, f + 8, LittleEndian.GetU32(blob, f + 4));
-                                        else blob[f + 12] = (byte)random.Next(256);
+                                        else if (field == 4) blob[f + 12] = (byte)random.Next(256);
+                                        else blob[f + 13] = (byte)random.Next(256);
                                     }
                                     break;
                                 }

@@ -80,6 +80,31 @@ namespace TinTin.Core.Tests
         }
 
         [Fact]
+        public void A_version_1_file_without_feature_decimals_still_loads_as_centi_units()
+        {
+            var scales = new[] { new FeatureScale(2100, ShiftSum.FromRatio(1, 8, 3), 4), new FeatureScale(-5, ShiftSum.FromRatio(3, 4, 3), 2) };
+            var model = new Model(Network.CreateMlp(new[] { 2, 3 }, 5, -1, false), new InputNormalizer(scales, -5));
+            byte[] v2 = ModelFile.Save(model);
+            Assert.Equal(2, v2[4]);
+            // Rebuild it as version 1: drop each feature's decimals byte (the last 14·2 bytes before the CRC end with them).
+            var v1 = new System.Collections.Generic.List<byte>(v2[..^4]);
+            int features = v1.Count - 2 * 14;
+            v1.RemoveAt(features + 14 + 13);
+            v1.RemoveAt(features + 13);
+            v1[4] = 1;
+            byte[] payload = System.BitConverter.GetBytes((uint)(v1.Count - ModelFile.HeaderBytes));
+            for (int i = 0; i < 4; i++) v1[8 + i] = payload[i];
+            byte[] bytes = new byte[v1.Count + 4];
+            v1.CopyTo(bytes);
+            byte[] crc = System.BitConverter.GetBytes(Crc32.Compute(bytes, 0, v1.Count));
+            for (int i = 0; i < 4; i++) bytes[v1.Count + i] = crc[i];
+            Model old = ModelFile.Load(bytes, bytes.Length, 0, false);
+            Assert.Equal(2100, old.Normalizer.Features[0].Offset);
+            Assert.Equal(FeatureScale.DefaultDecimals, old.Normalizer.Features[0].Decimals);
+            Assert.Equal(4, ModelFile.Load(v2, v2.Length, 0, false).Normalizer.Features[0].Decimals);
+        }
+
+        [Fact]
         public void Truncation_version_and_magic_errors_say_what_is_wrong()
         {
             byte[] saved = ModelFile.Save(TrainedModel());
@@ -87,8 +112,8 @@ namespace TinTin.Core.Tests
                 Assert.Contains("truncated", Assert.Throws<ModelFormatException>(() => ModelFile.Load(saved, length, -1, false)).Message);
 
             byte[] future = (byte[])saved.Clone();
-            future[4] = 2;
-            Assert.Contains("version 2", Assert.Throws<ModelFormatException>(() => ModelFile.Load(future, future.Length, -1, false)).Message);
+            future[4] = 3;
+            Assert.Contains("version 3", Assert.Throws<ModelFormatException>(() => ModelFile.Load(future, future.Length, -1, false)).Message);
 
             byte[] notModel = (byte[])saved.Clone();
             notModel[0] = (byte)'X';

@@ -200,29 +200,12 @@ namespace TinTin.Cli
 
         private static (QDataset, QDataset, InputNormalizer, string) LoadCsv(PrepareSettings s)
         {
-            string timeColumn = s.TimeColumn == "none" ? null : s.TimeColumn;
             SensorDataset trainData, testData;
-            try
-            {
-                SensorTable table = SensorTable.Load(s.Csv, timeColumn);
-                SensorDataset all = SensorDataset.FromTable(table, s.Features, s.Label);
-                if (s.TestCsv != null)
-                {
-                    trainData = all;
-                    testData = SensorDataset.FromTable(SensorTable.Load(s.TestCsv, timeColumn), s.Features, s.Label, all.ClassCount);
-                }
-                else
-                {
-                    int cut = (int)Math.Round(all.Count * s.Split);
-                    if (cut < 1 || cut >= all.Count) throw CliException.Input(s.Csv + ": " + all.Count + " rows are too few to split at " + s.Split);
-                    trainData = all.Slice(0, cut);
-                    testData = all.Slice(cut, all.Count - cut);
-                }
-            }
+            try { (trainData, testData) = SensorDataset.LoadSplit(s.Csv, s.TestCsv, s.Split, CsvOptions.WithTime(s.TimeColumn), s.Features, LabelSpec.For(s.Label)); }
             catch (ArgumentException e) { throw CliException.Input(e.Message); }
-            InputNormalizer normalizer = NormalizerFit.Fit(trainData.Raw);
+            InputNormalizer normalizer = NormalizerFit.Fit(trainData.Raw, decimals: trainData.Decimals);
             return (QDataset.FromSensorRows(trainData, normalizer), QDataset.FromSensorRows(testData, normalizer), normalizer,
-                "sensor CSV " + s.Csv + ": features " + string.Join(",", s.Features) + " (fixed point ×" + SensorDataset.FixedPointScale + "), label " + s.Label
+                "sensor CSV " + s.Csv + ": features " + string.Join(",", s.Features) + " (fixed point ×10^" + string.Join(",", trainData.Decimals) + "), label " + s.Label
                 + ", " + trainData.ClassCount + " classes, " + trainData.Count + " training rows, " + testData.Count + " test rows"
                 + (s.TestCsv != null ? " from " + s.TestCsv : " (time-ordered split at " + s.Split.ToString(CultureInfo.InvariantCulture) + ")"));
         }

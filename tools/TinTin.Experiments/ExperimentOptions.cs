@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using TinTin.Core;
+using TinTin.Reference;
 
 namespace TinTin.Experiments
 {
@@ -23,6 +24,27 @@ namespace TinTin.Experiments
         /// <summary>Default: what a BME280 measures and the data has (no pressure in the occupancy files).</summary>
         public string[] FeatureColumns { get; set; } = { "Temperature", "Humidity" };
         public string LabelColumn { get; set; } = "Occupancy";
+        /// <summary>Raw label → class ("0=0,1=1,2=1"); null: the values are the classes.</summary>
+        public Dictionary<string, int> LabelMap { get; set; }
+        /// <summary>Fixed class count (0: from the training rows).</summary>
+        public int Classes { get; set; }
+        /// <summary>Reading options beyond the time column (header, time format, group, missing cells).</summary>
+        public bool NoHeader { get; set; }
+        public string TimeFormat { get; set; } = "iso";
+        public string Group { get; set; }
+        public string Missing { get; set; } = "error";
+
+        public CsvOptions CsvOptions()
+        {
+            CsvOptions csv = TinTin.Reference.CsvOptions.WithTime(TimeColumn);
+            csv.HasHeader = !NoHeader;
+            csv.TimeFormat = TimeFormat;
+            csv.Group = Group;
+            csv.Missing = Missing;
+            return csv;
+        }
+
+        public LabelSpec Labels() => new LabelSpec { Column = LabelColumn, Map = LabelMap, Classes = Classes };
         public int[] HiddenSizes { get; set; } = { 16, 16 };
         public int Seed { get; set; } = 1;
 
@@ -77,6 +99,8 @@ namespace TinTin.Experiments
             if (!twoFiles && DataPath == null) throw new ArgumentException("no data: give --train FILE --stream FILE, or --data FILE --split ROW");
             if (DataPath != null && SplitRow <= 0) throw new ArgumentException("--data needs --split (a row number, or a fraction in (0, 1))");
             if (FeatureColumns == null || FeatureColumns.Length == 0) throw new ArgumentException("name at least one feature column");
+            CsvOptions().Validate();
+            if (Classes < 0) throw new ArgumentException("--classes must not be negative");
             if (LabelFraction < 0 || LabelFraction > 1) throw new ArgumentException("--label-fraction must be in [0, 1]");
             if (LabelSpan < 1) throw new ArgumentException("--label-span must be at least 1");
             if (LabelDelay < 0) throw new ArgumentException("--label-delay must not be negative");
@@ -116,7 +140,9 @@ namespace TinTin.Experiments
 @"TinTin.Experiments — prequential comparison of update policies on a sensor stream.
   --train FILE --stream FILE     pre-train on one file, stream the other (time-ordered rows)
   --data FILE --split N          or one file: rows before N pre-train (N in (0,1): a fraction)
-  --features A,B  --label COL  --time COL|none      (default Temperature,Humidity / Occupancy / date)
+  --features A,B  --label COL  --time-column COL[,COL]|none   (default Temperature,Humidity / Occupancy / date)
+  --time-format iso|epoch-ms|epoch-s|FORMAT  --no-header  --group COL  --missing error|skip|previous
+  --label-map 0=0,1=1,2=1  --classes N
   --hidden 16,16  --epochs 8  --pretrain-lr 1/8  --seed 1
   --label-fraction 0.1  --label-span 10  --label-delay 2
   --batch 8  --lr 1/64  --rate 6  --replay 64  --history 128  --reselect 50  --profile esp32
@@ -142,7 +168,14 @@ namespace TinTin.Experiments
                     case "--split": o.SplitRow = NextDouble(); break;
                     case "--features": o.FeatureColumns = NextList(); break;
                     case "--label": o.LabelColumn = Next(); break;
-                    case "--time": { string t = Next(); o.TimeColumn = t == "none" ? null : t; break; }
+                    case "--time":
+                    case "--time-column": { string t = Next(); o.TimeColumn = t == "none" ? null : t; break; }
+                    case "--time-format": o.TimeFormat = Next(); break;
+                    case "--no-header": o.NoHeader = true; break;
+                    case "--group": o.Group = Next(); break;
+                    case "--missing": o.Missing = Next(); break;
+                    case "--label-map": o.LabelMap = LabelSpec.ParseMap(Next()); break;
+                    case "--classes": o.Classes = NextInt(); break;
                     case "--hidden": o.HiddenSizes = NextList().Select(s => int.TryParse(s, out int h) ? h : throw new ArgumentException($"--hidden: '{s}' is not a size")).ToArray(); break;
                     case "--epochs": o.PretrainEpochs = NextInt(); break;
                     case "--seed": o.Seed = NextInt(); break;

@@ -61,7 +61,7 @@ namespace TinTin.Experiments
             (SensorDataset train, SensorDataset stream) = LoadData(options);
             if (options.MaxStreamRows > 0 && stream.Count > options.MaxStreamRows) stream = stream.Slice(0, options.MaxStreamRows);
 
-            InputNormalizer normalizer = NormalizerFit.Fit(train.Raw);
+            InputNormalizer normalizer = NormalizerFit.Fit(train.Raw, decimals: train.Decimals);
             int classes = Math.Max(train.ClassCount, stream.ClassCount);
             var sizes = new List<int> { train.FeatureCount };
             sizes.AddRange(options.HiddenSizes);
@@ -129,26 +129,8 @@ namespace TinTin.Experiments
 
         // ---- data ----------------------------------------------------------------------------------
 
-        private static (SensorDataset, SensorDataset) LoadData(ExperimentOptions o)
-        {
-            if (o.DataPath != null)
-            {
-                SensorTable table = SensorTable.Load(o.DataPath, o.TimeColumn);
-                int split = o.SplitRow < 1 ? (int)Math.Round(o.SplitRow * table.RowCount) : (int)o.SplitRow;
-                if (split < 1 || split >= table.RowCount)
-                    throw new ArgumentException($"{o.DataPath}: split row {split} leaves no rows to pre-train on or to stream ({table.RowCount} rows)");
-                SensorDataset all = SensorDataset.FromTable(table, o.FeatureColumns, o.LabelColumn);
-                return (all.Slice(0, split), all.Slice(split, all.Count - split));
-            }
-            SensorTable trainTable = SensorTable.Load(o.TrainPath, o.TimeColumn);
-            SensorTable streamTable = SensorTable.Load(o.StreamPath, o.TimeColumn);
-            SensorDataset a = SensorDataset.FromTable(trainTable, o.FeatureColumns, o.LabelColumn);
-            SensorDataset b = SensorDataset.FromTable(streamTable, o.FeatureColumns, o.LabelColumn);
-            int classes = Math.Max(a.ClassCount, b.ClassCount);
-            if (a.ClassCount != classes) a = SensorDataset.FromTable(trainTable, o.FeatureColumns, o.LabelColumn, classes);
-            if (b.ClassCount != classes) b = SensorDataset.FromTable(streamTable, o.FeatureColumns, o.LabelColumn, classes);
-            return (a, b);
-        }
+        private static (SensorDataset, SensorDataset) LoadData(ExperimentOptions o) =>
+            SensorDataset.LoadSplit(o.DataPath ?? o.TrainPath, o.DataPath != null ? null : o.StreamPath, o.SplitRow, o.CsvOptions(), o.FeatureColumns, o.Labels());
 
         /// <summary>A button press at row At labels rows From..To (one true class) with Label.</summary>
         public readonly record struct LabelEvent(int At, int From, int To, int Label);

@@ -9,10 +9,12 @@ namespace TinTin.Reference
         public const int DefaultInputExponent = -5; // one int8 unit = 1/32 standard deviation; ±127 covers ±4σ
         public const int ScaleTerms = 4;
 
-        public static InputNormalizer Fit(int[][] raw, int inputExponent = DefaultInputExponent)
+        /// <summary>decimals: each feature's raw fixed point (raw = value · 10^d), stored in the model file; null: all 2 (centi-units).</summary>
+        public static InputNormalizer Fit(int[][] raw, int inputExponent = DefaultInputExponent, int[] decimals = null)
         {
             if (raw.Length == 0) throw new ArgumentException("no rows to fit a normaliser on");
             int features = raw[0].Length;
+            if (decimals != null && decimals.Length != features) throw new ArgumentException($"{decimals.Length} feature decimals for {features} features");
             var scales = new FeatureScale[features];
             for (int f = 0; f < features; f++)
             {
@@ -29,7 +31,8 @@ namespace TinTin.Reference
                 long numerator = (long)Math.Round(scale * denominator);
                 while (numerator > int.MaxValue) { numerator >>= 1; denominator >>= 1; }
                 if (numerator < 1) numerator = 1;
-                scales[f] = new FeatureScale((int)Math.Round(mean), ShiftSum.FromRatio((int)numerator, denominator, ScaleTerms));
+                scales[f] = new FeatureScale((int)Math.Round(mean), ShiftSum.FromRatio((int)numerator, denominator, ScaleTerms),
+                    decimals?[f] ?? FeatureScale.DefaultDecimals);
             }
             return new InputNormalizer(scales, inputExponent);
         }

@@ -64,7 +64,7 @@ namespace TinTin.VirtualBoard
             (int[][] raw, int[] labels) = Features(path, options.Columns, options.FeatureIds, options.WindowSamples);
             int classes = 2;
             foreach (int l in labels) if (l + 1 > classes) classes = l + 1;
-            InputNormalizer normalizer = NormalizerFit.Fit(raw);
+            InputNormalizer normalizer = NormalizerFit.Fit(raw, decimals: Decimals(options.FeatureIds));
             var names = new string[options.FeatureIds.Length];
             for (int i = 0; i < names.Length; i++) names[i] = FeatureSet.Name(options.FeatureIds[i]);
             var times = new long[labels.Length];
@@ -98,11 +98,26 @@ namespace TinTin.VirtualBoard
             };
         }
 
-        /// <summary>Raw features of every row once the pipeline is warm, with the row labels.</summary>
+        /// <summary>The firmware features' fixed points as decimals of their natural unit (0.01 °C → 2, Pa → 0, mg/kg of kg/kg → 6).</summary>
+        public static int[] Decimals(int[] featureIds)
+        {
+            var decimals = new int[featureIds.Length];
+            for (int i = 0; i < decimals.Length; i++)
+                decimals[i] = FeatureSet.Unit(featureIds[i]) switch { "Pa" => 0, "mg/kg" => 6, _ => 2 };
+            return decimals;
+        }
+
+        /// <summary>
+        /// Raw features of every row once the pipeline is warm, with the row labels. With a group
+        /// column (columns.Csv.Group) each sensor node has its own pipeline, so windows and
+        /// differences never mix nodes; rows keep their file order.
+        /// </summary>
         public static (int[][] Raw, int[] Labels) Features(string path, ReplayColumns columns, int[] featureIds, int windowSamples)
         {
             var source = ReplaySource.Open(path, columns);
-            var pipeline = new FeaturePipeline(featureIds, windowSamples);
+            int[] groups = source.Table.GroupIds;
+            var pipelines = new FeaturePipeline[source.Table.GroupCount];
+            for (int g = 0; g < pipelines.Length; g++) pipelines[g] = new FeaturePipeline(featureIds, windowSamples);
             var sample = new EnvironmentSample();
             var rawRows = new List<int[]>();
             var labels = new List<int>();
@@ -111,6 +126,7 @@ namespace TinTin.VirtualBoard
             while ((status = source.Read(sample)) != SampleStatus.EndOfData)
             {
                 if (status != SampleStatus.Ok) continue;
+                FeaturePipeline pipeline = pipelines[groups == null ? 0 : groups[source.Position - 1]];
                 if (!pipeline.Push(sample, features)) continue;
                 if (sample.Label < 0) throw new InvalidDataException($"{path}: a row has no label; preparing needs labelled data");
                 rawRows.Add((int[])features.Clone());
