@@ -250,9 +250,38 @@ namespace TinTin.Core
         /// <summary>Bytes the backward pass needs under the current selection: activations kept, gradients, optimiser state.</summary>
         public int BackwardBytes()
         {
-            MemoryPlan plan = DescribeMemory();
-            return plan.UsedBytesIn(MemoryCategory.Activations) + plan.UsedBytesIn(MemoryCategory.ActivationGradients)
-                + plan.UsedBytesIn(MemoryCategory.Gradients) + plan.UsedBytesIn(MemoryCategory.OptimizerState);
+            // The used bytes of DescribeMemory's activation, activation-gradient, gradient and
+            // optimizer entries, summed without building the plan (allocation-free: the firmware
+            // reports it after every re-selection). NetworkMemoryTests hold the two equal.
+            int bytes = 0;
+            for (int a = lowestTrainableLayer; a < Layers.Length; a++)
+                if (Layers[a].KeepsInputForBackward(a > 0 && propagatesError[a])) bytes += Activations[a].Bytes;
+            for (int a = 1; a <= Layers.Length; a++)
+                if (a - 1 >= lowestTrainableLayer) bytes += Gradients[a].Bytes;
+            bytes += 4 * arenaIntsInUse;
+            if (velocityArena != null) bytes += 4 * arenaIntsInUse;
+            return bytes;
+        }
+
+        /// <summary>
+        /// DescribeMemory().TotalBytes without building the plan (no allocation: the firmware
+        /// refreshes its engine_bytes after every re-selection).
+        /// </summary>
+        public int TotalMemoryBytes()
+        {
+            int total = 0;
+            for (int l = 0; l < Layers.Length; l++)
+            {
+                ParameterLayer p = Layers[l] as ParameterLayer;
+                if (p == null) continue;
+                total += p.Weights.Length + 2 * p.MasterWeights.Length + 4 * p.Bias.Length;
+            }
+            for (int a = 0; a <= Layers.Length; a++) total += Activations[a].Bytes;
+            for (int a = 1; a <= Layers.Length; a++) total += Gradients[a].Bytes;
+            total += 4 * gradientArena.Length;
+            if (velocityArena != null) total += 4 * velocityArena.Length;
+            total += 4 * scratch.Length + 12 * Loss.Classes;
+            return total;
         }
 
         /// <summary>Every buffer with its exact bytes and what the current selection uses of it.</summary>

@@ -527,7 +527,7 @@ namespace TinTin.Firmware
 
         private void RefreshEngineBytes()
         {
-            engineBytes = learner.Model.Network.DescribeMemory().TotalBytes;
+            engineBytes = learner.Model.Network.TotalMemoryBytes(); // allocation-free (DescribeMemory builds a plan)
         }
 
         private void Remember(long timeMs, int cls)

@@ -24,6 +24,11 @@ namespace TinTin.Sparse.Tests
                 var counts = new int[net.Layers.Length];
                 selector.CountsOfNetwork(counts);
                 Assert.Equal(net.BackwardBytes(), selector.BytesFor(counts));
+                // the allocation-free sums equal the memory plan's
+                MemoryPlan plan = net.DescribeMemory();
+                Assert.Equal(plan.UsedBytesIn(MemoryCategory.Activations) + plan.UsedBytesIn(MemoryCategory.ActivationGradients)
+                    + plan.UsedBytesIn(MemoryCategory.Gradients) + plan.UsedBytesIn(MemoryCategory.OptimizerState), net.BackwardBytes());
+                Assert.Equal(plan.TotalBytes, net.TotalMemoryBytes());
                 Assert.Equal(net.BackwardMacs(), selector.BackwardMacsFor(counts));
                 Assert.Equal(net.RequiredTrainingInts(), selector.TrainingIntsFor(counts));
             }
