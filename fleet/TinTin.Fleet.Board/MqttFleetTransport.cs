@@ -1,0 +1,119 @@
+using System;
+using nanoFramework.M2Mqtt;
+using nanoFramework.M2Mqtt.Messages;
+using TinTin.Fleet;
+
+namespace TinTin.Fleet.Board
+{
+    /// <summary>
+    /// The board's fleet transport over the nanoFramework MQTT client (nanoFramework.M2Mqtt):
+    /// logs in with the board's own user and password (client id = user), publishes updates on
+    /// tintin/FLEET/boards/ID/update, subscribes to the retained tintin/FLEET/model. The client's
+    /// receive thread only copies the newest model into a buffer allocated here (an older one would
+    /// be refused as a replay anyway); the board's loop takes it with TryReceive at its safe point.
+    /// Oversized messages are dropped and counted, never buffered. Port 1883 (the client's
+    /// default): the other constructor needs X509 types this build has no listing for.
+    /// </summary>
+    public sealed class MqttFleetTransport : IFleetTransport
+    {
+        private readonly string brokerHost;
+        private readonly string boardId;
+        private readonly string password;
+        private readonly string updateTopic;
+        private readonly string modelTopic;
+        private readonly byte[] newest;          // [maxMessageBytes] the newest model received
+        private readonly object gate = new object();
+        private int newestLength;
+        private MqttClient client;
+
+        /// <summary>Messages dropped for being over the size limit.</summary>
+        public int Oversized;
+        public string LastError;
+
+        public MqttFleetTransport(string brokerHost, string fleet, string boardId, string password, int maxMessageBytes)
+        {
+            if (brokerHost == null || brokerHost.Length == 0) throw new ArgumentException("no broker host");
+            if (boardId == null || boardId.Length == 0) throw new ArgumentException("no board id");
+            this.brokerHost = brokerHost;
+            this.boardId = boardId;
+            this.password = password;
+            updateTopic = "tintin/" + fleet + "/boards/" + boardId + "/update";
+            modelTopic = "tintin/" + fleet + "/model";
+            newest = new byte[maxMessageBytes];
+        }
+
+        public bool IsConnected { get { return client != null && client.IsConnected; } }
+
+        public bool Connect()
+        {
+            try
+            {
+                if (client == null)
+                {
+                    client = new MqttClient(brokerHost);
+                    client.MqttMsgPublishReceived += OnMessage;
+                }
+                MqttReasonCode code = client.Connect(boardId, boardId, password, true, 60);
+                if (code != MqttReasonCode.Success)
+                {
+                    LastError = "broker refused the connection: " + (int)code;
+                    return false;
+                }
+                client.Subscribe(new string[] { modelTopic }, new MqttQoSLevel[] { MqttQoSLevel.AtLeastOnce });
+                return true;
+            }
+            catch (Exception e)
+            {
+                LastError = e.Message;
+                return false;
+            }
+        }
+
+        public void Disconnect()
+        {
+            try { if (client != null && client.IsConnected) client.Disconnect(); }
+            catch (Exception e) { LastError = e.Message; }
+        }
+
+        public bool PublishUpdate(byte[] message, int length)
+        {
+            if (!IsConnected) return false;
+            byte[] payload = new byte[length]; // the client sends whole arrays; an update goes out every few hours
+            Array.Copy(message, payload, length);
+            try
+            {
+                client.Publish(updateTopic, payload, null, null, MqttQoSLevel.AtLeastOnce, false);
+                return true;
+            }
+            catch (Exception e)
+            {
+                LastError = e.Message;
+                return false;
+            }
+        }
+
+        public int TryReceive(byte[] buffer)
+        {
+            lock (gate)
+            {
+                int length = newestLength;
+                if (length == 0) return 0;
+                newestLength = 0;
+                if (length > buffer.Length) return -1;
+                Array.Copy(newest, buffer, length);
+                return length;
+            }
+        }
+
+        private void OnMessage(object sender, MqttMsgPublishEventArgs e)
+        {
+            if (e.Topic != modelTopic || e.Message == null) return;
+            lock (gate)
+            {
+                if (e.Message.Length > newest.Length) { Oversized++; return; }
+                Array.Copy(e.Message, newest, e.Message.Length);
+                newestLength = e.Message.Length;
+            }
+        }
+    }
+}
