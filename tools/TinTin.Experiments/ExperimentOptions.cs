@@ -56,9 +56,12 @@ namespace TinTin.Experiments
 
         // the user giving labels
         /// <summary>Target fraction of stream samples that get a label.</summary>
-        public double LabelFraction { get; set; } = 0.1;
+        public double LabelFraction { get; set; } = 0.05; // about 9 presses a day on the occupancy week
+
         /// <summary>Samples one button press labels (the trailing run of one true class, at most this many).</summary>
         public int LabelSpan { get; set; } = 10;
+        /// <summary>Give the network what a board knows as inputs: the latest press (one-hot) and its age.</summary>
+        public bool LabelInputs { get; set; }
         /// <summary>Samples between the end of the span and the button press.</summary>
         public int LabelDelay { get; set; } = 2;
 
@@ -144,7 +147,7 @@ namespace TinTin.Experiments
   --time-format iso|epoch-ms|epoch-s|FORMAT  --no-header  --group COL  --missing error|skip|previous
   --label-map 0=0,1=1,2=1  --classes N
   --hidden 16,16  --epochs 8  --pretrain-lr 1/8  --seed 1
-  --label-fraction 0.1  --label-span 10  --label-delay 2
+  --label-fraction 0.05  --label-span 10  --label-delay 2  --label-inputs (the latest press and its age as inputs)
   --batch 8  --lr 1/64  --rate 6  --replay 64  --history 128  --reselect 50  --profile esp32
   --policies none,last-layer,bias-only,full   --budgets last-layer,bias-only,half-full,full|profile|BYTES:MACS
   --chunks 8  --max-rows N  --csv FILE";
@@ -172,6 +175,7 @@ namespace TinTin.Experiments
                     case "--time-column": { string t = Next(); o.TimeColumn = t == "none" ? null : t; break; }
                     case "--time-format": o.TimeFormat = Next(); break;
                     case "--no-header": o.NoHeader = true; break;
+                    case "--label-inputs": o.LabelInputs = true; break;
                     case "--group": o.Group = Next(); break;
                     case "--missing": o.Missing = Next(); break;
                     case "--label-map": o.LabelMap = LabelSpec.ParseMap(Next()); break;

@@ -28,6 +28,11 @@ namespace TinTin.Experiments
         public int SelectedChannels { get; set; }
         public int TotalChannels { get; set; }
         public double Accuracy { get; set; }
+        /// <summary>A baseline that learns nothing: last-label or majority-so-far.</summary>
+        public bool IsBaseline { get; init; }
+        /// <summary>Prequential confusion, balanced accuracy, per-class recall.</summary>
+        public ClassMetrics Metrics { get; set; }
+        public double BalancedAccuracy => Metrics?.BalancedAccuracy ?? 0;
         public double[] ChunkAccuracy { get; set; }
         public double FinalChunkAccuracy => ChunkAccuracy[^1];
     }
@@ -41,6 +46,12 @@ namespace TinTin.Experiments
         public int LabelledRows { get; set; }
         public int LabelEvents { get; set; }
         public int[] ChunkStarts { get; set; }
+        /// <summary>Labelled rows / stream rows, as the schedule produced it.</summary>
+        public double MeasuredLabelFraction => StreamRows == 0 ? 0 : (double)LabelledRows / StreamRows;
+        /// <summary>What always answering the stream's commonest class scores.</summary>
+        public double MajorityRate { get; set; }
+        /// <summary>The names of the baselines every run prints beside the learners.</summary>
+        public static readonly string[] BaselineNames = { "last-label", "majority-so-far" };
         public StrategyResult Find(string name) => Strategies.FirstOrDefault(s => s.Name == name);
     }
 
@@ -60,6 +71,14 @@ namespace TinTin.Experiments
             output ??= TextWriter.Null;
             (SensorDataset train, SensorDataset stream) = LoadData(options);
             if (options.MaxStreamRows > 0 && stream.Count > options.MaxStreamRows) stream = stream.Slice(0, options.MaxStreamRows);
+            List<LabelEvent> events = UserLabels(stream, options);
+            if (options.LabelInputs)
+            {
+                // What a board knows: its latest press and how old it is. The pre-training rows get
+                // the same kind of presses (same label fraction) so the network learns to weigh them.
+                train = WithLabelState(train, UserLabels(train, options));
+                stream = WithLabelState(stream, events);
+            }
 
             InputNormalizer normalizer = NormalizerFit.Fit(train.Raw, decimals: train.Decimals);
             int classes = Math.Max(train.ClassCount, stream.ClassCount);
@@ -83,7 +102,6 @@ namespace TinTin.Experiments
             };
             byte[] pretrained = ModelFile.Save(new Model(network, normalizer));
 
-            List<LabelEvent> events = UserLabels(stream, options);
             var labelled = new bool[stream.Count];
             foreach (LabelEvent e in events) for (int i = e.From; i <= e.To; i++) labelled[i] = true;
             result.LabelledRows = labelled.Count(b => b);
@@ -91,7 +109,10 @@ namespace TinTin.Experiments
             result.ChunkStarts = Enumerable.Range(0, options.Chunks).Select(c => (int)((long)c * stream.Count / options.Chunks)).ToArray();
 
             output.WriteLine($"pre-trained on {train.Count} rows ({string.Join(",", train.FeatureNames)} → {options.LabelColumn}, MLP {string.Join("-", sizes)}): train accuracy {result.PretrainAccuracy:P1}");
-            output.WriteLine($"stream: {stream.Count} rows, {events.Count} button presses labelling {result.LabelledRows} rows ({(double)result.LabelledRows / stream.Count:P1}), span ≤ {options.LabelSpan}, delay {options.LabelDelay}");
+            output.WriteLine($"stream: {stream.Count} rows, {events.Count} button presses labelling {result.LabelledRows} rows (label fraction {result.MeasuredLabelFraction:P2} measured, {options.LabelFraction:P2} asked; {PressesPerDay(events.Count, stream):0.#} presses a day), span ≤ {options.LabelSpan}, delay {options.LabelDelay}");
+            foreach (string name in ExperimentResult.BaselineNames)
+                result.Strategies.Add(RunBaseline(name, pretrained, stream, events, result.ChunkStarts));
+            result.MajorityRate = result.Strategies[0].Metrics.MajorityRate;
 
             // Baselines first: the sparse budgets refer to their costs.
             var needed = new List<string>(options.Policies);
@@ -136,25 +157,136 @@ namespace TinTin.Experiments
         public readonly record struct LabelEvent(int At, int From, int To, int Label);
 
         /// <summary>
-        /// The simulated user: at each row, with probability LabelFraction / LabelSpan, labels the
-        /// trailing run of one true class that ends LabelDelay rows earlier (at most LabelSpan rows).
+        /// The simulated user, labelling the fraction of rows asked for (as measured): whenever the
+        /// labelled rows fall behind LabelFraction × rows seen by a random margin (half to one
+        /// LabelSpan, less on a stream too short for that), the person presses: the trailing run of
+        /// one true class ending LabelDelay rows earlier is labelled, at most LabelSpan rows and no
+        /// more than the shortfall. A short stream gets a press too.
         /// </summary>
         public static List<LabelEvent> UserLabels(SensorDataset stream, ExperimentOptions o)
         {
             var events = new List<LabelEvent>();
+            if (o.LabelFraction <= 0 || stream.Count <= o.LabelDelay) return events;
             var random = new Random(o.Seed * 31 + 7);
-            double p = o.LabelFraction / o.LabelSpan;
-            for (int t = 0; t < stream.Count; t++)
+            double most = Math.Max(1, Math.Min(o.LabelSpan, o.LabelFraction * (stream.Count - o.LabelDelay)));
+            double margin = most * (0.5 + 0.5 * random.NextDouble());
+            int labelled = 0, lastLabelled = -1;
+            for (int t = o.LabelDelay; t < stream.Count; t++)
             {
-                if (random.NextDouble() >= p) continue;
+                double shortfall = o.LabelFraction * (t + 1) - labelled;
+                if (shortfall < margin) continue;
                 int end = t - o.LabelDelay;
-                if (end < 0) continue;
+                if (end <= lastLabelled) continue;
+                int span = Math.Min(o.LabelSpan, Math.Max(1, (int)Math.Ceiling(shortfall)));
                 int label = stream.Labels[end];
                 int start = end;
-                while (start > 0 && end - start + 1 < o.LabelSpan && stream.Labels[start - 1] == label) start--;
+                while (start > lastLabelled + 1 && end - start + 1 < span && stream.Labels[start - 1] == label) start--;
                 events.Add(new LabelEvent(t, start, end, label));
+                labelled += end - start + 1;
+                lastLabelled = end;
+                margin = most * (0.5 + 0.5 * random.NextDouble());
             }
             return events;
+        }
+
+        /// <summary>Caps the label-age input: older than a week is "long ago".</summary>
+        public const int MaxLabelAgeMinutes = 7 * 24 * 60;
+
+        /// <summary>
+        /// The rows with the board's label state appended: one 0/1 input per class for the latest
+        /// press known before the row is predicted (all 0 before the first), and its age in minutes
+        /// (capped at a week).
+        /// </summary>
+        public static SensorDataset WithLabelState(SensorDataset d, List<LabelEvent> events)
+        {
+            int k = d.ClassCount;
+            var raw = new int[d.Count][];
+            int next = 0, last = -1;
+            long lastAt = 0;
+            for (int t = 0; t < d.Count; t++)
+            {
+                var row = new int[d.FeatureCount + k + 1];
+                Array.Copy(d.Raw[t], row, d.FeatureCount);
+                if (last >= 0) row[d.FeatureCount + last] = 1;
+                row[^1] = last < 0 ? MaxLabelAgeMinutes : (int)Math.Min(MaxLabelAgeMinutes, (d.TimesMs[t] - lastAt) / 60_000);
+                raw[t] = row;
+                while (next < events.Count && events[next].At == t) { last = events[next].Label; lastAt = d.TimesMs[t]; next++; }
+            }
+            string[] names = d.FeatureNames.Concat(Enumerable.Range(0, k).Select(c => "LastLabelIs" + c)).Append("LastLabelAgeMinutes").ToArray();
+            int[] decimals = d.Decimals.Concat(Enumerable.Repeat(0, k + 1)).ToArray();
+            return new SensorDataset(names, raw, d.Labels, d.TimesMs, k, decimals, d.Groups);
+        }
+
+        /// <summary>Presses per day of stream time (rows one minute apart without a time column).</summary>
+        public static double PressesPerDay(int presses, SensorDataset stream)
+        {
+            double days = stream.Count < 2 ? 0 : (stream.TimesMs[^1] - stream.TimesMs[0]) / 86_400_000.0;
+            return days <= 0 ? presses : presses / days;
+        }
+
+        // ---- the honest baselines ---------------------------------------------------------------------
+
+        /// <summary>
+        /// last-label answers the class of the most recent press; majority-so-far the class with
+        /// the most labelled rows so far. They get each press when the learner does (after the
+        /// press's row is predicted); before the first press they answer as the pre-trained model.
+        /// </summary>
+        private static StrategyResult RunBaseline(string name, byte[] pretrained, SensorDataset stream, List<LabelEvent> events, int[] chunkStarts)
+        {
+            Model model = ModelFile.Load(pretrained, pretrained.Length, 0, false);
+            int classes = model.Network.ClassCount;
+            var counts = new long[classes];
+            var tally = new Tally(classes, chunkStarts);
+            int last = -1, next = 0;
+            for (int t = 0; t < stream.Count; t++)
+            {
+                int predicted;
+                if (last < 0)
+                {
+                    model.Normalizer.Normalize(stream.Raw[t], model.Network.Input);
+                    predicted = model.Network.Predict();
+                }
+                else if (name == "last-label") predicted = last;
+                else
+                {
+                    predicted = 0;
+                    for (int c = 1; c < classes; c++) if (counts[c] > counts[predicted]) predicted = c;
+                }
+                tally.Add(t, stream.Labels[t], predicted);
+                while (next < events.Count && events[next].At == t)
+                {
+                    LabelEvent e = events[next++];
+                    last = e.Label;
+                    counts[e.Label] += e.To - e.From + 1;
+                }
+            }
+            return new StrategyResult { Name = name, Policy = UpdatePolicy.None, IsBaseline = true, Accuracy = tally.Metrics.Accuracy, Metrics = tally.Metrics, ChunkAccuracy = tally.ChunkAccuracy() };
+        }
+
+        /// <summary>Prequential bookkeeping: the confusion matrix and accuracy per time segment.</summary>
+        private sealed class Tally
+        {
+            public readonly ClassMetrics Metrics;
+            private readonly int[] chunkStarts, chunkCorrect, chunkCount;
+            private int chunk;
+
+            public Tally(int classes, int[] chunkStarts)
+            {
+                Metrics = new ClassMetrics(classes);
+                this.chunkStarts = chunkStarts;
+                chunkCorrect = new int[chunkStarts.Length];
+                chunkCount = new int[chunkStarts.Length];
+            }
+
+            public void Add(int t, int truth, int predicted)
+            {
+                while (chunk + 1 < chunkStarts.Length && t >= chunkStarts[chunk + 1]) chunk++;
+                Metrics.Add(truth, predicted);
+                if (truth == predicted) chunkCorrect[chunk]++;
+                chunkCount[chunk]++;
+            }
+
+            public double[] ChunkAccuracy() => Enumerable.Range(0, chunkCount.Length).Select(c => chunkCount[c] == 0 ? 0 : (double)chunkCorrect[c] / chunkCount[c]).ToArray();
         }
 
         // ---- one policy over the stream ---------------------------------------------------------------
@@ -178,19 +310,13 @@ namespace TinTin.Experiments
                 Profile = DeviceProfile.ByName(o.Profile),
             };
             var learner = new ContinualLearner(model, config);
-            int chunks = chunkStarts.Length;
-            var chunkCorrect = new int[chunks];
-            var chunkCount = new int[chunks];
-            int correct = 0, next = 0, chunk = 0, maxBytes = 0;
+            var tally = new Tally(model.Network.ClassCount, chunkStarts);
+            int next = 0, maxBytes = 0;
             long macsSum = 0, macsMax = 0;
             for (int t = 0; t < stream.Count; t++)
             {
-                while (chunk + 1 < chunks && t >= chunkStarts[chunk + 1]) chunk++;
                 long now = stream.TimesMs[t];
-                int predicted = learner.Observe(stream.Raw[t], now);
-                bool ok = predicted == stream.Labels[t];
-                if (ok) { correct++; chunkCorrect[chunk]++; }
-                chunkCount[chunk]++;
+                tally.Add(t, stream.Labels[t], learner.Observe(stream.Raw[t], now));
                 while (next < events.Count && events[next].At == t)
                 {
                     LabelEvent e = events[next++];
@@ -219,8 +345,9 @@ namespace TinTin.Experiments
                 DriftSignals = learner.DriftSignals,
                 SelectedChannels = policy == UpdatePolicy.BiasOnly ? totalChannels : learner.SelectedChannels,
                 TotalChannels = totalChannels,
-                Accuracy = (double)correct / stream.Count,
-                ChunkAccuracy = Enumerable.Range(0, chunks).Select(c => chunkCount[c] == 0 ? 0 : (double)chunkCorrect[c] / chunkCount[c]).ToArray(),
+                Accuracy = tally.Metrics.Accuracy,
+                Metrics = tally.Metrics,
+                ChunkAccuracy = tally.ChunkAccuracy(),
             };
         }
 
@@ -229,7 +356,7 @@ namespace TinTin.Experiments
         public static void PrintTable(ExperimentResult r, ExperimentOptions o, TextWriter w)
         {
             var header = new StringBuilder();
-            header.Append($"{"policy",-22}{"budget B",10}{"budget MACs",12}{"bytes/upd",10}{"MACs/upd",10}{"uJ/upd",9}{"chan",7}{"upd",6}{"resel",6}{"drift",6}{"acc",7}");
+            header.Append($"{"policy",-22}{"budget B",10}{"budget MACs",12}{"bytes/upd",10}{"MACs/upd",10}{"uJ/upd",9}{"chan",7}{"upd",6}{"resel",6}{"drift",6}{"acc",7}{"bal",7}");
             for (int c = 0; c < r.ChunkStarts.Length; c++) header.Append($"{"t" + (c + 1),6}");
             w.WriteLine(header.ToString());
             foreach (StrategyResult s in r.Strategies)
@@ -237,12 +364,22 @@ namespace TinTin.Experiments
                 var line = new StringBuilder();
                 string budgetBytes = s.Policy == UpdatePolicy.Sparse ? s.BudgetBytes.ToString(CultureInfo.InvariantCulture) : "-";
                 string budgetMacs = s.Policy == UpdatePolicy.Sparse ? (s.BudgetMacs == 0 ? "unlim" : s.BudgetMacs.ToString(CultureInfo.InvariantCulture)) : "-";
-                line.Append($"{s.Name,-22}{budgetBytes,10}{budgetMacs,12}{s.BytesPerUpdate,10}{s.MacsPerUpdate,10}{s.MicrojoulesPerUpdate,9}{s.SelectedChannels + "/" + s.TotalChannels,7}{s.Updates,6}{s.Reselections,6}{s.DriftSignals,6}{Pct(s.Accuracy),7}");
+                if (s.IsBaseline) line.Append($"{s.Name,-22}{"-",10}{"-",12}{"-",10}{"-",10}{"-",9}{"-",7}{"-",6}{"-",6}{"-",6}{Pct(s.Accuracy),7}{Pct(s.BalancedAccuracy),7}");
+                else line.Append($"{s.Name,-22}{budgetBytes,10}{budgetMacs,12}{s.BytesPerUpdate,10}{s.MacsPerUpdate,10}{s.MicrojoulesPerUpdate,9}{s.SelectedChannels + "/" + s.TotalChannels,7}{s.Updates,6}{s.Reselections,6}{s.DriftSignals,6}{Pct(s.Accuracy),7}{Pct(s.BalancedAccuracy),7}");
                 foreach (double a in s.ChunkAccuracy) line.Append($"{Pct(a),6}");
                 w.WriteLine(line.ToString());
             }
             w.WriteLine($"accuracy is prequential (predicted before learning), in %; t1..t{r.ChunkStarts.Length} are equal time segments of the stream; " +
                 $"bytes = backward-pass bytes (activations kept, activation grads, weight grads, optimiser); MACs and µJ ({o.Profile} profile) per update of ≤ {o.BatchSize} samples.");
+            w.WriteLine($"bal = balanced accuracy (mean recall over the classes); always answering the commonest class scores {Pct(r.MajorityRate)} %. " +
+                "last-label repeats the latest press, majority-so-far the commonest labelled class; both learn nothing.");
+            StrategyResult lastLabel = r.Find("last-label");
+            StrategyResult best = r.Strategies.Where(x => !x.IsBaseline && x.Policy != UpdatePolicy.None).OrderByDescending(x => x.Accuracy).FirstOrDefault();
+            if (lastLabel != null && best != null)
+                w.WriteLine($"best learner {best.Name} {Pct(best.Accuracy)} % (balanced {Pct(best.BalancedAccuracy)} %) vs last-label {Pct(lastLabel.Accuracy)} % (balanced {Pct(lastLabel.BalancedAccuracy)} %): "
+                    + (best.Accuracy > lastLabel.Accuracy ? "the learner wins" : "last-label wins — the learner does not beat repeating the latest press"));
+            foreach (StrategyResult x in r.Strategies.Where(x => x.Metrics != null && x.Metrics.PredictsOneClass))
+                w.WriteLine($"{x.Name}: {x.Metrics.Warning()}");
         }
 
         private static string Pct(double v) => (100 * v).ToString("0.0", CultureInfo.InvariantCulture);
@@ -251,10 +388,10 @@ namespace TinTin.Experiments
         {
             string F(double v) => v.ToString("0.0000", CultureInfo.InvariantCulture);
             var summary = new StringBuilder();
-            summary.AppendLine("policy,budget_bytes,budget_macs,bytes_per_update,macs_per_update,max_macs_per_update,uj_per_update,selected_channels,total_channels,updates,reselections,drift_signals,accuracy,final_segment_accuracy,stream_rows,labelled_rows");
+            summary.AppendLine("policy,budget_bytes,budget_macs,bytes_per_update,macs_per_update,max_macs_per_update,uj_per_update,selected_channels,total_channels,updates,reselections,drift_signals,accuracy,final_segment_accuracy,stream_rows,labelled_rows,balanced_accuracy");
             foreach (StrategyResult s in r.Strategies)
                 summary.AppendLine(string.Join(",", s.Name, s.BudgetBytes, s.BudgetMacs, s.BytesPerUpdate, s.MacsPerUpdate, s.MaxMacsPerUpdate, s.MicrojoulesPerUpdate,
-                    s.SelectedChannels, s.TotalChannels, s.Updates, s.Reselections, s.DriftSignals, F(s.Accuracy), F(s.FinalChunkAccuracy), r.StreamRows, r.LabelledRows));
+                    s.SelectedChannels, s.TotalChannels, s.Updates, s.Reselections, s.DriftSignals, F(s.Accuracy), F(s.FinalChunkAccuracy), r.StreamRows, r.LabelledRows, F(s.BalancedAccuracy)));
             string directory = Path.GetDirectoryName(Path.GetFullPath(path));
             Directory.CreateDirectory(directory);
             File.WriteAllText(path, summary.ToString());
