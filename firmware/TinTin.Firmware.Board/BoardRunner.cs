@@ -1,0 +1,87 @@
+using System.Device.Gpio;
+using System.Device.I2c;
+using System.Threading;
+using TinTin.Core;
+using TinTin.Firmware;
+using TinTin.Sensors;
+using TinTin.Sensors.Board;
+
+namespace TinTin.Firmware.Board
+{
+    /// <summary>What differs between boards: the profile, pins, serial port and checkpoint drive. Each board app fills one in.</summary>
+    public sealed class BoardPins
+    {
+        public BoardProfile Board;
+        /// <summary>nanoFramework GPIO number of the label button (STM32: port · 16 + pin).</summary>
+        public int ButtonPin;
+        public bool ButtonActiveLow;
+        public int LedPin;
+        /// <summary>The UART the protocol runs on ("COM2" …).</summary>
+        public string SerialPortName;
+        /// <summary>Where checkpoints are written, e.g. "I:\\tintin_ckpt".</summary>
+        public string CheckpointPrefix;
+        /// <summary>I2C bus of the BME280 (its pins are set by the board app or fixed by the target).</summary>
+        public int I2cBus = 1;
+        /// <summary>0x76 with SDO to GND, 0x77 with SDO to VDDIO.</summary>
+        public int Bme280Address = 0x76;
+    }
+
+    /// <summary>
+    /// The firmware main loop every board app runs (ESP32: firmware/TinTin.Firmware.Esp32, STM32:
+    /// firmware/TinTin.Firmware.Stm32): binds the hardware, starts the firmware logic (../TinTin.Firmware)
+    /// and samples on a fixed period. Pins, serial port and checkpoint location are in firmware/README.md.
+    /// </summary>
+    public static class BoardRunner
+    {
+        /// <summary>Milliseconds between samples (the occupancy data: one a minute).</summary>
+        private const int SamplePeriodMs = 60000;
+        /// <summary>Loop tick: commands and the button are polled this often between samples.</summary>
+        private const int TickMs = 50;
+
+        public static void Run(BoardPins pins)
+        {
+            BoardClock clock = new BoardClock();
+            GpioController gpio = new GpioController();
+            I2cDevice i2c = I2cDevice.Create(new I2cConnectionSettings(pins.I2cBus, pins.Bme280Address));
+            FirmwareHardware hardware = new FirmwareHardware();
+            hardware.Source = new Bme280Source(i2c, new SensorClock(clock));
+            hardware.Button = new GpioButton(gpio, pins.ButtonPin, pins.ButtonActiveLow, clock);
+            hardware.Led = new GpioLed(gpio, pins.LedPin);
+            hardware.Flash = new FileSystemFlash(pins.CheckpointPrefix, 16 * 1024);
+            hardware.Serial = new UartSerial(pins.SerialPortName, 115200);
+            hardware.Clock = clock;
+            hardware.Heap = new NativeHeap();
+            hardware.Board = pins.Board;
+
+            FirmwareConfig config = new FirmwareConfig();
+            config.DefaultModel = DefaultModel.Bytes();
+            config.ModelName = DefaultModel.Name;
+            config.FeatureIds = DefaultModel.FeatureIds();
+            config.WindowSamples = DefaultModel.WindowSamples;
+            config.PredLines = true;
+            config.StatEverySamples = 10;
+
+            ContinualConfig learning = new ContinualConfig();
+            learning.Profile = pins.Board.Device;
+            FirmwareApp app = new FirmwareApp(hardware, config, new ContinualLearnerFactory(learning, -1, false));
+            app.Start();
+
+            // Sample on a fixed period; poll commands and the button in between (Step reads a
+            // sample each call, so the loop calls it once per period and handles input in ticks).
+            long nextSample = clock.NowMs;
+            while (true)
+            {
+                if (clock.NowMs >= nextSample)
+                {
+                    app.Step();
+                    nextSample += SamplePeriodMs;
+                }
+                else
+                {
+                    app.PollInput();
+                    Thread.Sleep(TickMs);
+                }
+            }
+        }
+    }
+}
