@@ -25,6 +25,8 @@ namespace TinTin.Core
         // ---- additions ----
         /// <summary>What updates may change (<see cref="UpdatePolicy"/>); Sparse is TinyTrain.</summary>
         public UpdatePolicy Policy = UpdatePolicy.Sparse;
+        /// <summary>How a Sparse update ranks channels (Fisher is TinyTrain; the rest are baselines).</summary>
+        public SelectionCriterion Criterion = SelectionCriterion.Fisher;
         /// <summary>Board the learner runs on: default budget and energy estimates.</summary>
         public DeviceProfile Profile = DeviceProfile.Esp32;
         /// <summary>Labelled samples scored per re-selection (recent first, then replay); at least 1.</summary>

@@ -76,6 +76,7 @@ namespace TinTin.Core
         private int budgetBytes;
         private long budgetMacs;
         private readonly int staticBytes;
+        private uint randomState;               // xorshift32 of the Random criterion
 
         public ContinualLearner(Model model, ContinualConfig config)
         {
@@ -92,6 +93,7 @@ namespace TinTin.Core
             if (config.ScoringSamples < 1) throw new ArgumentException("ScoringSamples must be at least 1");
             if (config.Profile == null) throw new ArgumentException("Profile is missing");
             if (config.Policy < UpdatePolicy.None || config.Policy > UpdatePolicy.BiasOnly) throw new ArgumentException("unknown update policy " + (int)config.Policy);
+            if (config.Criterion < SelectionCriterion.Fisher || config.Criterion > SelectionCriterion.LastLayer) throw new ArgumentException("unknown selection criterion " + (int)config.Criterion);
             this.model = model;
             this.config = config;
             network = model.Network;
@@ -115,6 +117,7 @@ namespace TinTin.Core
             classCursor = new int[classes];
             updateTimes = new long[config.MaxUpdatesPerMinute > 0 ? config.MaxUpdatesPerMinute : 1];
 
+            randomState = config.Seed * 2654435761u + 12345u;
             Replay = new ReplayBuffer(config.ReplayCapacity, features, classes, config.Seed);
             Scorer = new FisherScorer(network);
             Selector = new ChannelSelector(network, Scorer, b);
@@ -316,12 +319,16 @@ namespace TinTin.Core
 
         private void Select()
         {
-            if (config.Policy == UpdatePolicy.Sparse)
+            if (config.Policy != UpdatePolicy.Sparse) { Selector.SelectFor(config.Policy); return; }
+            switch (config.Criterion)
             {
-                ScoreLabelledSamples();
-                Selector.SelectSparse();
+                case SelectionCriterion.FirstLayer: Selector.SelectLayerWithinBudget(0); return;
+                case SelectionCriterion.LastLayer: Selector.SelectLayerWithinBudget(Scorer.ParameterLayerCount - 1); return;
+                case SelectionCriterion.TopDown: Scorer.Begin(); Scorer.Finish(); break; // no scores: fallback order
+                case SelectionCriterion.Random: randomState = Scorer.FillRandom(randomState); break;
+                default: Scorer.Criterion = config.Criterion; ScoreLabelledSamples(); break;
             }
-            else Selector.SelectFor(config.Policy);
+            Selector.SelectSparse();
         }
 
         /// <summary>One ScoringMode backward per labelled sample: the newest labelled history first, then replay.</summary>

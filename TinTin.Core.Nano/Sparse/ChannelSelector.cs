@@ -193,6 +193,26 @@ namespace TinTin.Core
             return Commit();
         }
 
+        /// <summary>
+        /// Only parameter layer k (ordinal, bottom to top), channels in index order, as many as fit the
+        /// budgets (the first-layer / last-layer baselines at an equal budget). Returns the channels selected.
+        /// </summary>
+        public int SelectLayerWithinBudget(int k)
+        {
+            if (k < 0 || k >= scorer.ParameterLayerCount) throw new ArgumentException("no parameter layer " + k);
+            Array.Clear(counts, 0, counts.Length);
+            for (int j = 0; j < scorer.ParameterLayerCount; j++) ClearMask(Layer(j));
+            ParameterLayer p = Layer(k);
+            int l = scorer.LayerIndex[k];
+            for (int c = 0; c < p.Channels; c++)
+            {
+                counts[l]++;
+                if (!Fits(counts)) { counts[l]--; break; }
+                p.ChannelTrainable[c] = true;
+            }
+            return Commit();
+        }
+
         /// <summary>Every channel trainable (ignores the budgets, not the arena).</summary>
         public int SelectAll()
         {

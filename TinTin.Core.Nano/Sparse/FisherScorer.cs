@@ -62,6 +62,14 @@ namespace TinTin.Core
         private bool savedScoringMode;
         private long lossSum;
 
+        /// <summary>
+        /// What <see cref="Accumulate"/> adds per channel: Fisher's (Σ a·g)², or with GradMag the
+        /// weight-gradient energy (Σ_positions g²) · (Σ_inputs x²) — exact ‖∂L/∂W_c‖² for a Dense
+        /// channel (bias term left out), the same product for layers with positions. The other
+        /// criteria do not accumulate (TopDown scores nothing, Random uses <see cref="FillRandom"/>).
+        /// </summary>
+        public SelectionCriterion Criterion = SelectionCriterion.Fisher;
+
         public FisherScorer(Network network)
         {
             if (network == null) throw new ArgumentException("a scorer needs a network");
@@ -159,6 +167,19 @@ namespace TinTin.Core
                 // stays below 2^28 (Dense: one position, reduce = 0, exact).
                 int reduce = QMath.BitLength(positions - 1);
                 int e = 2 * (a.Exponent + g.Exponent + reduce);
+                long inputEnergy = 0;
+                if (Criterion == SelectionCriterion.GradMag)
+                {
+                    // (Σ g² >> reduce) < 2^14 and (Σ x² >> inputReduce) < 2^14: the product < 2^28 as above.
+                    // Σx² keeps its top 14 bits (inputs ≤ 2^12 long: Σx² < 2^26 fits an int).
+                    QTensor x = network.Activations[l];
+                    sbyte[] xd = x.Data;
+                    for (int i = 0; i < x.Length; i++) inputEnergy += xd[i] * xd[i];
+                    int inputReduce = QMath.BitLength((int)inputEnergy) - 14;
+                    if (inputReduce < 0) inputReduce = 0;
+                    inputEnergy = RoundShift64(inputEnergy, inputReduce);
+                    e = 2 * g.Exponent + reduce + 2 * x.Exponent + inputReduce;
+                }
                 if (empty[k])
                 {
                     empty[k] = false;
@@ -177,6 +198,11 @@ namespace TinTin.Core
                 int begin = ChannelStart[k];
                 sbyte[] ad = a.Data;
                 sbyte[] gd = g.Data;
+                if (Criterion == SelectionCriterion.GradMag)
+                {
+                    AccumulateGradientEnergy(k, positions, begin, shift, gd, inputEnergy);
+                    continue;
+                }
                 for (int c = 0; c < p.Channels; c++)
                 {
                     long dot = 0;
@@ -190,6 +216,52 @@ namespace TinTin.Core
                 }
             }
             samples++;
+        }
+
+        private void AccumulateGradientEnergy(int k, int positions, int begin, int shift, sbyte[] gd, long inputEnergy)
+        {
+            int reduce = QMath.BitLength(positions - 1);
+            int channels = ((ParameterLayer)network.Layers[LayerIndex[k]]).Channels;
+            if (inputEnergy == 0) return;
+            for (int c = 0; c < channels; c++)
+            {
+                long energy = 0;
+                int from = c * positions;
+                int to = from + positions;
+                for (int i = from; i < to; i++) energy += gd[i] * gd[i];
+                if (energy == 0) continue;
+                if (reduce > 0) energy = RoundShift64(energy, reduce);
+                long product = energy * inputEnergy;                  // < 2^28, exact
+                sums[begin + c] += shift >= 0 ? product << shift : RoundShift64(product, -shift);
+            }
+        }
+
+        /// <summary>
+        /// Random scores instead of measured ones (the Random baseline): every channel a potential in
+        /// 1..2^16 and every layer a random score, from an xorshift32 state the caller keeps (so each
+        /// re-selection draws afresh). Leaves HasScores true; ScoringMode untouched.
+        /// </summary>
+        public uint FillRandom(uint state)
+        {
+            if (state == 0) state = 0x9E3779B9;
+            for (int k = 0; k < LayerIndex.Length; k++)
+            {
+                int start = ChannelStart[k];
+                int count = ((ParameterLayer)network.Layers[LayerIndex[k]]).Channels;
+                for (int c = 0; c < count; c++)
+                {
+                    state ^= state << 13; state ^= state >> 17; state ^= state << 5;
+                    sums[start + c] = 1 + (long)(state & 0xFFFF);
+                    channelLog2[start + c] = Log2Q16(sums[start + c], 0);
+                }
+                state ^= state << 13; state ^= state >> 17; state ^= state << 5;
+                accumulatorExponent[k] = 0;
+                layerLog2[k] = (int)(long)(state & 0xFFFFF);
+                layerScore[k] = layerLog2[k];
+            }
+            samples = 1;
+            finished = true;
+            return state;
         }
 
         /// <summary>Divides by the sample count, computes the log2 potentials and layer scores, and restores ScoringMode.</summary>

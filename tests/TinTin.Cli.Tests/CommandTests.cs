@@ -144,5 +144,24 @@ namespace TinTin.Cli.Tests
             CliResult missing = CliRunner.Run("experiment", "--train", "/nonexistent/a.csv", "--stream", "/nonexistent/b.csv");
             Assert.Equal(ExitCodes.InputError, missing.ExitCode);
         }
+
+        [Fact]
+        public void Experiment_selection_study_writes_json_and_a_chart_of_accuracy_against_budget()
+        {
+            using var temp = new TempFolder();
+            string json = temp.File("study.json"), chart = temp.File("budget");
+            CliResult ok = CliRunner.Run("experiment", "--max-rows", "1200", "--epochs", "2", "--selections", "fisher,topdown", "--seeds", "2",
+                "--fractions", "25,100", "--json", json, "--chart", chart);
+            Assert.True(ok.ExitCode == ExitCodes.Ok, ok.ToString());
+            Assert.Contains("25       vs topdown", ok.Out);
+            Assert.Contains("\"Comparisons\"", File.ReadAllText(json));
+            Assert.Contains("topdown", File.ReadAllText(chart + ".svg"));
+            Assert.True(new FileInfo(chart + ".png").Length > 1000);
+            CliResult badSelection = CliRunner.Run("experiment", "--selections", "fisher,oracle");
+            Assert.Equal(ExitCodes.Usage, badSelection.ExitCode);
+            Assert.Contains("oracle", badSelection.Error);
+            CliResult chartWithoutStudy = CliRunner.Run("experiment", "--chart", chart);
+            Assert.Equal(ExitCodes.Usage, chartWithoutStudy.ExitCode);
+        }
     }
 }

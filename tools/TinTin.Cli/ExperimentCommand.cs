@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System;
 using System.CommandLine;
 using System.IO;
@@ -38,11 +39,52 @@ namespace TinTin.Cli
                 foreach (string path in new[] { options.TrainPath, options.StreamPath, options.DataPath })
                     if (path != null) TinTin.Reference.InputFiles.CheckInput(path, TinTin.Reference.InputFiles.MaxDataBytes, "data file");
                 if (options.CsvPath != null) TinTin.Reference.InputFiles.CheckOutput(options.CsvPath, "--csv");
-                try { PrequentialExperiment.Run(options, context.Out); }
+                if (options.JsonPath != null) TinTin.Reference.InputFiles.CheckOutput(options.JsonPath, "--json");
+                if (options.ChartPath != null) TinTin.Reference.InputFiles.CheckOutput(options.ChartPath + ".svg", "--chart");
+                try
+                {
+                    if (options.Selections == null) PrequentialExperiment.Run(options, context.Out);
+                    else
+                    {
+                        SelectionStudyResult study = SelectionStudy.Run(options, context.Out);
+                        if (options.ChartPath != null) WriteChart(study, options.ChartPath, context.Out);
+                    }
+                }
                 catch (ArgumentException e) { throw CliException.Input(e.Message); }
                 return ExitCodes.Ok;
             }));
             return command;
+        }
+
+        /// <summary>Accuracy against budget: one line per selection, frozen and full update dashed; PATH.svg and PATH.png.</summary>
+        public static void WriteChart(SelectionStudyResult study, string path, TextWriter output)
+        {
+            var budgets = study.Budgets.Where(b => b.Fraction > 0).OrderBy(b => b.Fraction).ToList();
+            var chart = new ReportChart
+            {
+                Title = $"Accuracy against update budget ({study.Model}, {study.Stream})",
+                Subtitle = $"mean of {study.Seeds.Length} seeds; budget = % of the full update's backward bytes and training MACs",
+                XLabel = "budget (% of the full update)",
+                YLabel = "prequential accuracy (%)",
+                YFromZero = false,
+            };
+            string[] colors = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf" };
+            for (int i = 0; i < study.Selections.Length; i++)
+            {
+                string s = study.Selections[i];
+                chart.Series.Add(new ChartSeries(s, budgets.Select(b => (100 * b.Fraction, study.Cell(s, b.Label).MeanAccuracy)).ToList(), colors[i % colors.Length]));
+            }
+            if (budgets.Count > 0)
+            {
+                double lo = 100 * budgets[0].Fraction, hi = 100 * budgets[^1].Fraction;
+                chart.Series.Add(new ChartSeries("frozen", new[] { (lo, study.FrozenAccuracy.Average()), (hi, study.FrozenAccuracy.Average()) }, "#7f7f7f") { Dashed = true });
+                chart.Series.Add(new ChartSeries("full update", new[] { (lo, study.FullAccuracy.Average()), (hi, study.FullAccuracy.Average()) }, "#000000") { Dashed = true });
+            }
+            string directory = Path.GetDirectoryName(Path.GetFullPath(path));
+            Directory.CreateDirectory(directory);
+            File.WriteAllText(path + ".svg", chart.RenderSvg());
+            File.WriteAllBytes(path + ".png", chart.RenderPng());
+            output.WriteLine($"wrote {path}.svg and {path}.png");
         }
     }
 }

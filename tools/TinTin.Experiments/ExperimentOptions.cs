@@ -85,6 +85,32 @@ namespace TinTin.Experiments
         /// </summary>
         public string[] SparseBudgets { get; set; } = { "last-layer", "bias-only", "half-full", "full" };
 
+        // ---- the selection study (runs instead of the policy table when Selections is set) ----
+        /// <summary>Selection criteria to compare at equal budgets (SelectionCriterionNames); null: no study.</summary>
+        public string[] Selections { get; set; }
+        /// <summary>The criterion every other one is compared with (paired, per seed).</summary>
+        public string Reference { get; set; } = "fisher";
+        /// <summary>Seeds 1..Seeds (pre-training, button presses, learner): one paired sample each.</summary>
+        public int Seeds { get; set; } = 5;
+        /// <summary>Budgets as % of the full update's backward bytes and training MACs ("profile": the board profile's default).</summary>
+        public string[] Fractions { get; set; } = { "12.5", "25", "50", "100" };
+        /// <summary>Write the study (per-seed accuracies, paired differences) as JSON here; null: no JSON.</summary>
+        public string JsonPath { get; set; }
+        /// <summary>Chart of accuracy against budget, written by `tintin experiment` as FILE.svg and FILE.png (the library only carries it).</summary>
+        public string ChartPath { get; set; }
+        /// <summary>Time an update may take on the board (ms) for the "profile" MAC budget: 1 % of the 10 s between updates at the default rate cap.</summary>
+        public int UpdateAllowanceMs { get; set; } = 100;
+
+        public static readonly string[] AllSelections = { "fisher", "gradmag", "topdown", "random", "first-layer", "last-layer" };
+
+        /// <summary>A copy with another seed.</summary>
+        public ExperimentOptions WithSeed(int seed)
+        {
+            var copy = (ExperimentOptions)MemberwiseClone();
+            copy.Seed = seed;
+            return copy;
+        }
+
         /// <summary>Time segments for accuracy over time.</summary>
         public int Chunks { get; set; } = 8;
         /// <summary>Stop the stream after so many rows (0 = all).</summary>
@@ -124,6 +150,18 @@ namespace TinTin.Experiments
             foreach (string p in Policies)
                 if (!UpdatePolicyNames.TryParse(p, out _) || p == "sparse") throw new ArgumentException($"unknown baseline policy '{p}' (none, last-layer, bias-only, full; sparse runs come from --budgets)");
             foreach (string b in SparseBudgets) ParseBudget(b, out _, out _);
+            if (Selections != null)
+            {
+                if (Selections.Length == 0) throw new ArgumentException("--selections: name at least one (" + string.Join(", ", AllSelections) + ")");
+                foreach (string c in Selections)
+                    if (!SelectionCriterionNames.TryParse(c, out _)) throw new ArgumentException($"--selections: unknown selection '{c}' ({string.Join(", ", AllSelections)})");
+                if (!SelectionCriterionNames.TryParse(Reference, out _)) throw new ArgumentException($"--reference: unknown selection '{Reference}'");
+            }
+            if (UpdateAllowanceMs < 1 || UpdateAllowanceMs > 600_000) throw new ArgumentException("--allowance-ms must be in 1..600000");
+            if (ChartPath != null && Selections == null) throw new ArgumentException("--chart draws the selection study: give --selections too");
+            if (Seeds < 1 || Seeds > 1000) throw new ArgumentException("--seeds must be in 1..1000");
+            if (Fractions == null || Fractions.Length == 0) throw new ArgumentException("--fractions: give at least one budget");
+            foreach (string f in Fractions) ParseFraction(f);
         }
 
         /// <summary>A fixed "BYTES:MACS" budget, or false for a named one.</summary>
@@ -139,6 +177,16 @@ namespace TinTin.Experiments
             return true;
         }
 
+        /// <summary>A budget fraction in (0, 1] from a percentage ("12.5"), or 0 for "profile".</summary>
+        public static double ParseFraction(string spec)
+        {
+            if (spec == "profile") return 0;
+            string text = spec.EndsWith("%") ? spec[..^1] : spec;
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double percent) || !(percent > 0) || percent > 100)
+                throw new ArgumentException($"--fractions: '{spec}' is neither a percentage in (0, 100] nor 'profile'");
+            return percent / 100;
+        }
+
         public static string Usage =>
 @"TinTin.Experiments — prequential comparison of update policies on a sensor stream.
   --train FILE --stream FILE     pre-train on one file, stream the other (time-ordered rows)
@@ -150,7 +198,10 @@ namespace TinTin.Experiments
   --label-fraction 0.05  --label-span 10  --label-delay 2  --label-inputs (the latest press and its age as inputs)
   --batch 8  --lr 1/64  --rate 6  --replay 64  --history 128  --reselect 50  --profile esp32
   --policies none,last-layer,bias-only,full   --budgets last-layer,bias-only,half-full,full|profile|BYTES:MACS
-  --chunks 8  --max-rows N  --csv FILE";
+  --chunks 8  --max-rows N  --csv FILE
+selection study (instead of the policy table): every selection at equal byte and MAC budgets, seeds 1..N, paired
+  --selections all|fisher,gradmag,topdown,random,first-layer,last-layer   --reference fisher
+  --seeds 5  --fractions 12.5,25,50,100[,profile]  --allowance-ms 100  --json FILE  --chart FILE (tintin only: FILE.svg, FILE.png)";
 
         /// <summary>Parses command-line arguments (see <see cref="Usage"/>).</summary>
         public static ExperimentOptions Parse(string[] args)
@@ -213,6 +264,13 @@ namespace TinTin.Experiments
                     case "--chunks": o.Chunks = NextInt(); break;
                     case "--max-rows": o.MaxStreamRows = NextInt(); break;
                     case "--csv": o.CsvPath = Next(); break;
+                    case "--selections": { string[] list = NextList(); o.Selections = list.Length == 1 && list[0] == "all" ? AllSelections : list; break; }
+                    case "--reference": o.Reference = Next(); break;
+                    case "--seeds": o.Seeds = NextInt(); break;
+                    case "--fractions": o.Fractions = NextList(); break;
+                    case "--json": o.JsonPath = Next(); break;
+                    case "--chart": o.ChartPath = Next(); break;
+                    case "--allowance-ms": o.UpdateAllowanceMs = NextInt(); break;
                     default: throw new ArgumentException($"unknown option '{key}'");
                 }
             }

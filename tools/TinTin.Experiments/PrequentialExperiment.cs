@@ -33,6 +33,9 @@ namespace TinTin.Experiments
         /// <summary>Prequential confusion, balanced accuracy, per-class recall.</summary>
         public ClassMetrics Metrics { get; set; }
         public double BalancedAccuracy => Metrics?.BalancedAccuracy ?? 0;
+        /// <summary>Bytes and update MACs of the selection in force at the end of the stream.</summary>
+        public int SelectedBytes { get; set; }
+        public long SelectedUpdateMacs { get; set; }
         public double[] ChunkAccuracy { get; set; }
         public double FinalChunkAccuracy => ChunkAccuracy[^1];
     }
@@ -69,44 +72,12 @@ namespace TinTin.Experiments
         {
             options.Validate();
             output ??= TextWriter.Null;
-            (SensorDataset train, SensorDataset stream) = LoadData(options);
-            if (options.MaxStreamRows > 0 && stream.Count > options.MaxStreamRows) stream = stream.Slice(0, options.MaxStreamRows);
-            List<LabelEvent> events = UserLabels(stream, options);
-            if (options.LabelInputs)
-            {
-                // What a board knows: its latest press and how old it is. The pre-training rows get
-                // the same kind of presses (same label fraction) so the network learns to weigh them.
-                train = WithLabelState(train, UserLabels(train, options));
-                stream = WithLabelState(stream, events);
-            }
-
-            InputNormalizer normalizer = NormalizerFit.Fit(train.Raw, decimals: train.Decimals);
-            int classes = Math.Max(train.ClassCount, stream.ClassCount);
-            var sizes = new List<int> { train.FeatureCount };
-            sizes.AddRange(options.HiddenSizes);
-            sizes.Add(classes);
-            Network network = Network.CreateMlp(sizes.ToArray(), (uint)options.Seed, -1, false);
-            QDataset trainQ = QDataset.FromSensorRows(train, normalizer);
-            var trainOptions = new TrainOptions
-            {
-                Epochs = options.PretrainEpochs, BatchSize = options.PretrainBatch, ShuffleSeed = options.Seed,
-                LearningRateNumerator = options.PretrainLrNumerator, LearningRateDenominator = options.PretrainLrDenominator,
-            };
-            network.SetAllTrainable(true); // a new network starts with every channel frozen
-            Trainer.TrainInteger(network, trainQ, trainOptions);
-            var result = new ExperimentResult
-            {
-                PretrainAccuracy = Trainer.Accuracy(network, trainQ),
-                TrainRows = train.Count,
-                StreamRows = stream.Count,
-            };
-            byte[] pretrained = ModelFile.Save(new Model(network, normalizer));
-
-            var labelled = new bool[stream.Count];
-            foreach (LabelEvent e in events) for (int i = e.From; i <= e.To; i++) labelled[i] = true;
-            result.LabelledRows = labelled.Count(b => b);
-            result.LabelEvents = events.Count;
-            result.ChunkStarts = Enumerable.Range(0, options.Chunks).Select(c => (int)((long)c * stream.Count / options.Chunks)).ToArray();
+            PreparedSeed prepared = Prepare(options);
+            ExperimentResult result = prepared.Result;
+            SensorDataset train = prepared.Train, stream = prepared.Stream;
+            List<LabelEvent> events = prepared.Events;
+            byte[] pretrained = prepared.Pretrained;
+            List<int> sizes = prepared.Sizes;
 
             output.WriteLine($"pre-trained on {train.Count} rows ({string.Join(",", train.FeatureNames)} → {options.LabelColumn}, MLP {string.Join("-", sizes)}): train accuracy {result.PretrainAccuracy:P1}");
             output.WriteLine($"stream: {stream.Count} rows, {events.Count} button presses labelling {result.LabelledRows} rows (label fraction {result.MeasuredLabelFraction:P2} measured, {options.LabelFraction:P2} asked; {PressesPerDay(events.Count, stream):0.#} presses a day), span ≤ {options.LabelSpan}, delay {options.LabelDelay}");
@@ -146,6 +117,63 @@ namespace TinTin.Experiments
             PrintTable(result, options, output);
             if (options.CsvPath != null) WriteCsv(result, options.CsvPath, output);
             return result;
+        }
+
+        /// <summary>One seed's pre-trained model, stream and button presses (everything a run needs).</summary>
+        public sealed class PreparedSeed
+        {
+            public SensorDataset Train { get; init; }
+            public SensorDataset Stream { get; init; }
+            public List<LabelEvent> Events { get; init; }
+            /// <summary>The pre-trained model as a model file.</summary>
+            public byte[] Pretrained { get; init; }
+            /// <summary>Layer widths, input to classes.</summary>
+            public List<int> Sizes { get; init; }
+            public ExperimentResult Result { get; init; }
+        }
+
+        /// <summary>Loads the data, pre-trains the integer network with options.Seed and draws the button presses.</summary>
+        public static PreparedSeed Prepare(ExperimentOptions options)
+        {
+            (SensorDataset train, SensorDataset stream) = LoadData(options);
+            if (options.MaxStreamRows > 0 && stream.Count > options.MaxStreamRows) stream = stream.Slice(0, options.MaxStreamRows);
+            List<LabelEvent> events = UserLabels(stream, options);
+            if (options.LabelInputs)
+            {
+                // What a board knows: its latest press and how old it is. The pre-training rows get
+                // the same kind of presses (same label fraction) so the network learns to weigh them.
+                train = WithLabelState(train, UserLabels(train, options));
+                stream = WithLabelState(stream, events);
+            }
+
+            InputNormalizer normalizer = NormalizerFit.Fit(train.Raw, decimals: train.Decimals);
+            int classes = Math.Max(train.ClassCount, stream.ClassCount);
+            var sizes = new List<int> { train.FeatureCount };
+            sizes.AddRange(options.HiddenSizes);
+            sizes.Add(classes);
+            Network network = Network.CreateMlp(sizes.ToArray(), (uint)options.Seed, -1, false);
+            QDataset trainQ = QDataset.FromSensorRows(train, normalizer);
+            var trainOptions = new TrainOptions
+            {
+                Epochs = options.PretrainEpochs, BatchSize = options.PretrainBatch, ShuffleSeed = options.Seed,
+                LearningRateNumerator = options.PretrainLrNumerator, LearningRateDenominator = options.PretrainLrDenominator,
+            };
+            network.SetAllTrainable(true); // a new network starts with every channel frozen
+            Trainer.TrainInteger(network, trainQ, trainOptions);
+            var result = new ExperimentResult
+            {
+                PretrainAccuracy = Trainer.Accuracy(network, trainQ),
+                TrainRows = train.Count,
+                StreamRows = stream.Count,
+            };
+            byte[] pretrained = ModelFile.Save(new Model(network, normalizer));
+
+            var labelled = new bool[stream.Count];
+            foreach (LabelEvent e in events) for (int i = e.From; i <= e.To; i++) labelled[i] = true;
+            result.LabelledRows = labelled.Count(b => b);
+            result.LabelEvents = events.Count;
+            result.ChunkStarts = Enumerable.Range(0, options.Chunks).Select(c => (int)((long)c * stream.Count / options.Chunks)).ToArray();
+            return new PreparedSeed { Train = train, Stream = stream, Events = events, Pretrained = pretrained, Sizes = sizes, Result = result };
         }
 
         // ---- data ----------------------------------------------------------------------------------
@@ -231,7 +259,7 @@ namespace TinTin.Experiments
         /// the most labelled rows so far. They get each press when the learner does (after the
         /// press's row is predicted); before the first press they answer as the pre-trained model.
         /// </summary>
-        private static StrategyResult RunBaseline(string name, byte[] pretrained, SensorDataset stream, List<LabelEvent> events, int[] chunkStarts)
+        public static StrategyResult RunBaseline(string name, byte[] pretrained, SensorDataset stream, List<LabelEvent> events, int[] chunkStarts)
         {
             Model model = ModelFile.Load(pretrained, pretrained.Length, 0, false);
             int classes = model.Network.ClassCount;
@@ -293,6 +321,11 @@ namespace TinTin.Experiments
 
         private static StrategyResult RunStream(string name, UpdatePolicy policy, int budgetBytes, long budgetMacs, byte[] pretrained,
             SensorDataset stream, List<LabelEvent> events, ExperimentOptions o, int[] chunkStarts)
+            => RunStream(name, policy, SelectionCriterion.Fisher, budgetBytes, budgetMacs, pretrained, stream, events, o, chunkStarts);
+
+        /// <summary>One policy (and, for Sparse, one selection criterion) over the whole stream, test-then-train.</summary>
+        public static StrategyResult RunStream(string name, UpdatePolicy policy, SelectionCriterion criterion, int budgetBytes, long budgetMacs, byte[] pretrained,
+            SensorDataset stream, List<LabelEvent> events, ExperimentOptions o, int[] chunkStarts)
         {
             Model model = ModelFile.Load(pretrained, pretrained.Length, -1, false);
             var config = new ContinualConfig
@@ -307,6 +340,7 @@ namespace TinTin.Experiments
                 ReselectEveryUpdates = o.ReselectEveryUpdates,
                 Seed = (uint)o.Seed,
                 Policy = policy,
+                Criterion = criterion,
                 Profile = DeviceProfile.ByName(o.Profile),
             };
             var learner = new ContinualLearner(model, config);
@@ -348,6 +382,8 @@ namespace TinTin.Experiments
                 Accuracy = tally.Metrics.Accuracy,
                 Metrics = tally.Metrics,
                 ChunkAccuracy = tally.ChunkAccuracy(),
+                SelectedBytes = learner.SelectedBytes,
+                SelectedUpdateMacs = learner.Selector.SelectedUpdateMacs,
             };
         }
 

@@ -26,7 +26,8 @@ namespace TinTin.Experiments
                     options = ExperimentOptions.Parse(withData);
                 }
                 else options = ExperimentOptions.Parse(args);
-                PrequentialExperiment.Run(options, Console.Out);
+                if (options.Selections != null) SelectionStudy.Run(options, Console.Out);
+                else PrequentialExperiment.Run(options, Console.Out);
                 return 0;
             }
             catch (Exception e) when (e is ArgumentException || e is IOException || e is InvalidDataException)

@@ -1,0 +1,195 @@
+using System;
+using System.IO;
+using System.Linq;
+using TinTin.Core;
+using TinTin.Experiments;
+using Xunit;
+
+namespace TinTin.Sparse.Tests
+{
+    /// <summary>The selection baselines (gradmag, topdown, random, first-layer, last-layer) and the paired statistics that judge them.</summary>
+    public class CriterionTests
+    {
+        [Fact]
+        public void GradMagPotentialIsTheWeightGradientEnergyInDoubles()
+        {
+            var rng = new Random(21);
+            for (int trial = 0; trial < 40; trial++)
+            {
+                Network net = TestNets.RandomMlp(rng, false);
+                var scorer = new FisherScorer(net) { Criterion = SelectionCriterion.GradMag };
+                int k = rng.Next(1, 30);
+                sbyte[][] x = TestNets.RandomInputs(rng, k, net.InputLength);
+                int[] y = TestNets.RandomLabels(rng, k, net.ClassCount);
+                var expected = new double[scorer.TotalChannels];
+                scorer.Begin();
+                for (int s = 0; s < k; s++)
+                {
+                    scorer.AddSample(x[s], 0, -5, y[s]);
+                    for (int q = 0; q < scorer.ParameterLayerCount; q++)
+                    {
+                        int l = scorer.LayerIndex[q];
+                        QTensor input = net.Activations[l], g = net.Gradients[l + 1];
+                        double energy = input.Data.Take(input.Length).Sum(v => (double)v * v) * Math.Pow(2, 2 * input.Exponent);
+                        for (int c = 0; c < g.Length; c++)
+                        {
+                            double gc = g.Data[c] * Math.Pow(2, g.Exponent);
+                            expected[scorer.ChannelStart[q] + c] += gc * gc * energy / k; // ‖∂L/∂W_c‖² of a Dense row
+                        }
+                    }
+                }
+                scorer.Finish();
+                for (int q = 0; q < scorer.ParameterLayerCount; q++)
+                {
+                    int channels = ((ParameterLayer)net.Layers[scorer.LayerIndex[q]]).Channels;
+                    double max = Enumerable.Range(0, channels).Max(c => expected[scorer.ChannelStart[q] + c]);
+                    for (int c = 0; c < channels; c++)
+                    {
+                        double got = scorer.Potential(q, c) * Math.Pow(2, scorer.PotentialExponent(q));
+                        // Σx² is rounded to 14 significant bits, the sums to 16 guard bits below the top sample.
+                        Assert.True(Math.Abs(got - expected[scorer.ChannelStart[q] + c]) <= max * Math.Pow(2, -10) + 1e-300,
+                            $"trial {trial} layer {q} channel {c}: {got} vs {expected[scorer.ChannelStart[q] + c]}");
+                    }
+                }
+            }
+        }
+
+        [Fact]
+        public void LayerOnlyBaselinesStayInTheirLayerAndWithinTheBudget()
+        {
+            var rng = new Random(8);
+            for (int trial = 0; trial < 120; trial++)
+            {
+                Network net = TestNets.RandomMlp(rng);
+                var scorer = new FisherScorer(net);
+                var selector = new ChannelSelector(net, scorer, rng.Next(1, 9));
+                selector.SelectAll();
+                int fullBytes = selector.SelectedBytes;
+                selector.BudgetBytes = rng.Next(1, fullBytes + 2);
+                ParameterLayer[] layers = TestNets.ParameterLayers(net);
+                int k = rng.Next(layers.Length);
+                selector.SelectLayerWithinBudget(k);
+                Assert.True(selector.SelectedBytes <= selector.BudgetBytes || selector.SelectedChannels == 0);
+                for (int j = 0; j < layers.Length; j++)
+                    for (int c = 0; c < layers[j].Channels; c++)
+                        if (j != k) Assert.False(layers[j].ChannelTrainable[c], $"trial {trial}: layer {j} channel {c} selected by the layer-{k} baseline");
+                // channels in index order: a prefix, and one more would not fit
+                int n = layers[k].ChannelTrainable.Count(t => t);
+                for (int c = 0; c < layers[k].Channels; c++) Assert.Equal(c < n, layers[k].ChannelTrainable[c]);
+                if (n < layers[k].Channels)
+                {
+                    var counts = new int[net.Layers.Length];
+                    selector.CountsOfNetwork(counts);
+                    counts[scorer.LayerIndex[k]]++;
+                    Assert.False(selector.Fits(counts));
+                }
+            }
+        }
+
+        [Fact]
+        public void RandomScoresAreRedrawnAndTopDownIsTheUnscoredOrder()
+        {
+            var net = Network.CreateMlp(new[] { 4, 12, 12, 3 }, 5, -1, false);
+            var scorer = new FisherScorer(net);
+            var selector = new ChannelSelector(net, scorer, 4);
+            selector.SelectAll();
+            selector.BudgetBytes = selector.SelectedBytes / 3;
+            uint state = 99;
+            var drawn = new System.Collections.Generic.HashSet<string>();
+            for (int i = 0; i < 8; i++)
+            {
+                state = scorer.FillRandom(state);
+                Assert.True(scorer.HasScores);
+                selector.SelectSparse();
+                Assert.True(selector.SelectedBytes <= selector.BudgetBytes);
+                drawn.Add(Mask(net));
+            }
+            Assert.True(drawn.Count >= 3, $"8 random draws gave only {drawn.Count} different selections");
+            // the same state draws the same selection (seeded)
+            scorer.FillRandom(1234); selector.SelectSparse(); string a = Mask(net);
+            scorer.FillRandom(1234); selector.SelectSparse();
+            Assert.Equal(a, Mask(net));
+            // top-down: no scores → top layer first, channels by index
+            scorer.Begin(); scorer.Finish();
+            selector.SelectSparse();
+            ParameterLayer[] layers = TestNets.ParameterLayers(net);
+            Assert.All(layers[^1].ChannelTrainable, Assert.True);
+            Assert.False(layers[0].ChannelTrainable[0]);
+        }
+
+        private static string Mask(Network net) =>
+            string.Concat(TestNets.ParameterLayers(net).SelectMany(p => p.ChannelTrainable).Select(t => t ? '1' : '0'));
+
+        [Fact]
+        public void TheLearnerUsesTheConfiguredCriterion()
+        {
+            var net = Network.CreateMlp(new[] { 2, 8, 8, 2 }, 3, -1, false);
+            var model = new Model(net, null);
+            var first = new ContinualLearner(model, new ContinualConfig { Criterion = SelectionCriterion.FirstLayer, BudgetBytes = 100000 });
+            ParameterLayer[] layers = TestNets.ParameterLayers(net);
+            Assert.True(layers[0].ChannelTrainable.All(t => t));
+            Assert.True(layers[1].ChannelTrainable.Concat(layers[2].ChannelTrainable).All(t => !t));
+            var last = new ContinualLearner(model, new ContinualConfig { Criterion = SelectionCriterion.LastLayer, BudgetBytes = 100000 });
+            Assert.Equal(layers[2].Channels, last.SelectedChannels);
+            Assert.True(layers[2].ChannelTrainable.All(t => t));
+            Assert.Throws<ArgumentException>(() => new ContinualLearner(model, new ContinualConfig { Criterion = (SelectionCriterion)17 }));
+            foreach (string name in ExperimentOptions.AllSelections)
+            {
+                Assert.True(SelectionCriterionNames.TryParse(name, out SelectionCriterion c));
+                Assert.Equal(name, SelectionCriterionNames.Name(c));
+            }
+        }
+
+        [Fact]
+        public void PairedComparisonMatchesHandComputedStatistics()
+        {
+            // d = 1, 2, 3, 4, 5: mean 3, sd √2.5, se √0.5, t = 3/√0.5 = 4.2426 with 4 df: two-sided p = 0.01324
+            var c = PairedComparison.Of("a", "b", new[] { 11.0, 12, 13, 14, 15 }, new[] { 10.0, 10, 10, 10, 10 });
+            Assert.Equal(3, c.Mean, 9);
+            Assert.Equal(Math.Sqrt(2.5), c.StandardDeviation, 9);
+            Assert.Equal(0.01324, c.TTestP, 4);
+            Assert.Equal(3 - 2.776445 * Math.Sqrt(0.5), c.CiLow, 4);
+            Assert.Equal(5, c.Wins);
+            Assert.Equal(0, c.Losses);
+            // all five positive: only the all-plus and all-minus patterns are as extreme: 2/32
+            Assert.Equal(2.0 / 32, c.PermutationP, 12);
+            var mixed = PairedComparison.Of("a", "b", new[] { 1.0, -1, 0 }, new[] { 0.0, 0, 0 });
+            Assert.Equal(1, mixed.Wins); Assert.Equal(1, mixed.Losses); Assert.Equal(1, mixed.Ties);
+            Assert.Equal(1.0, mixed.PermutationP, 12);
+            Assert.Throws<ArgumentException>(() => PairedComparison.Of("a", "b", new[] { 1.0 }, new[] { 1.0, 2 }));
+        }
+
+        [Fact]
+        public void TheStudyComparesEverySelectionAtEqualBudgetsAndWritesJson()
+        {
+            ExperimentOptions options = ExperimentOptions.Occupancy(Path.Combine(TinTin.Reference.RepositoryPaths.Find("data", "occupancy")));
+            options.Selections = new[] { "fisher", "random", "last-layer" };
+            options.Seeds = 2;
+            options.Fractions = new[] { "25", "100", "profile" };
+            options.MaxStreamRows = 1500;
+            options.PretrainEpochs = 2;
+            options.JsonPath = Path.Combine(Path.GetTempPath(), "tintin-study-" + Guid.NewGuid().ToString("N") + ".json");
+            var log = new StringWriter();
+            SelectionStudyResult r = SelectionStudy.Run(options, log);
+            string text = log.ToString();
+            Assert.Equal(3 * 3, r.Cells.Count);
+            StudyBudget quarter = r.Budgets[0], whole = r.Budgets[1], profile = r.Budgets[2];
+            Assert.Equal(r.FullBytes / 4, quarter.Bytes);
+            Assert.True(quarter.Macs < r.FullUpdateMacs && quarter.Macs > r.ForwardMacsPerUpdate);
+            Assert.Equal(r.FullUpdateMacs, whole.Macs);
+            Assert.Equal(r.ProfileBudgetBytes, profile.Bytes);
+            // every selection stays within its budget
+            foreach (StudyCell c in r.Cells.Where(c => c.Budget == "25")) Assert.All(c.BytesFraction, f => Assert.True(f <= 0.25));
+            // at 100 % fisher and random both select everything: identical runs, zero differences
+            PairedComparison same = r.Comparisons["100"].First(c => c.Baseline == "random");
+            Assert.All(same.Differences, d => Assert.Equal(0, d));
+            Assert.Contains("the full update fits: not sparse", text);
+            Assert.Contains("fisher − selection", text);
+            string json = File.ReadAllText(options.JsonPath);
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            Assert.Equal(2, doc.RootElement.GetProperty("Comparisons").GetProperty("25").GetArrayLength());
+            Assert.Equal(2, doc.RootElement.GetProperty("Cells")[0].GetProperty("Accuracy").GetArrayLength());
+            File.Delete(options.JsonPath);
+        }
+    }
+}
