@@ -98,8 +98,8 @@ namespace TinTin.Experiments
         public string JsonPath { get; set; }
         /// <summary>Chart of accuracy against budget, written by `tintin experiment` as FILE.svg and FILE.png (the library only carries it).</summary>
         public string ChartPath { get; set; }
-        /// <summary>Time an update may take on the board (ms) for the "profile" MAC budget: 1 % of the 10 s between updates at the default rate cap.</summary>
-        public int UpdateAllowanceMs { get; set; } = 100;
+        /// <summary>Time an update may take on the board (ms) for the "profile" MAC budget: 5 % of the 10 s between updates at the default rate cap (6/min).</summary>
+        public int UpdateAllowanceMs { get; set; } = 500;
 
         public static readonly string[] AllSelections = { "fisher", "gradmag", "topdown", "random", "first-layer", "last-layer" };
 
@@ -201,7 +201,7 @@ namespace TinTin.Experiments
   --chunks 8  --max-rows N  --csv FILE
 selection study (instead of the policy table): every selection at equal byte and MAC budgets, seeds 1..N, paired
   --selections all|fisher,gradmag,topdown,random,first-layer,last-layer   --reference fisher
-  --seeds 5  --fractions 12.5,25,50,100[,profile]  --allowance-ms 100  --json FILE  --chart FILE (tintin only: FILE.svg, FILE.png)";
+  --seeds 5  --fractions 12.5,25,50,100[,profile]  --allowance-ms 500  --json FILE  --chart FILE (tintin only: FILE.svg, FILE.png)";
 
         /// <summary>Parses command-line arguments (see <see cref="Usage"/>).</summary>
         public static ExperimentOptions Parse(string[] args)

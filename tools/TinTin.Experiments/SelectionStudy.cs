@@ -186,7 +186,12 @@ namespace TinTin.Experiments
         {
             w.WriteLine($"budgets (fraction of the full update: backward bytes; MACs beyond the batch's forwards), profile = {r.Profile} heap left and {r.UpdateAllowanceMs} ms per update:");
             foreach (StudyBudget b in r.Budgets)
-                w.WriteLine($"  {b.Label,-8} {b.Bytes,8} B {b.Macs,10} MACs/update{(b.Bytes >= r.FullBytes && b.Macs >= r.FullUpdateMacs ? "   (the full update fits: not sparse)" : "")}");
+            {
+                string note = b.Bytes >= r.FullBytes && b.Macs >= r.FullUpdateMacs ? "   (the full update fits: not sparse)"
+                    : b.Macs > 0 && b.Macs <= r.ForwardMacsPerUpdate ? "   (the batch's forwards alone exceed it: nothing can train)"
+                    : $"   ({Math.Min(100.0 * b.Bytes / r.FullBytes, 100.0 * (b.Macs - r.ForwardMacsPerUpdate) / (r.FullUpdateMacs - r.ForwardMacsPerUpdate)):0.#} % of the full update; binds on {(100.0 * b.Bytes / r.FullBytes <= 100.0 * (b.Macs - r.ForwardMacsPerUpdate) / (r.FullUpdateMacs - r.ForwardMacsPerUpdate) ? "bytes" : "MACs")})";
+                w.WriteLine($"  {b.Label,-8} {b.Bytes,8} B {b.Macs,10} MACs/update{note}");
+            }
             w.WriteLine($"no update (frozen): {F1(r.FrozenAccuracy.Average())} % (balanced {F1(r.FrozenBalancedAccuracy.Average())});  full update: {F1(r.FullAccuracy.Average())} % (balanced {F1(r.FullBalancedAccuracy.Average())});  last-label: {F1(r.LastLabelAccuracy.Average())} % (balanced {F1(r.LastLabelBalancedAccuracy.Average())})");
             w.WriteLine();
             w.WriteLine("prequential accuracy %, mean ± sd over seeds [balanced accuracy] {bytes used / full}");
