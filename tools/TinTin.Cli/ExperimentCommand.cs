@@ -56,7 +56,7 @@ namespace TinTin.Cli
             return command;
         }
 
-        /// <summary>Accuracy against budget: one line per selection, frozen and full update dashed; PATH.svg and PATH.png.</summary>
+        /// <summary>Accuracy against budget: one line per selection, frozen and full update as flat reference lines; PATH.svg and PATH.png.</summary>
         public static void WriteChart(SelectionStudyResult study, string path, TextWriter output)
         {
             var budgets = study.Budgets.Where(b => b.Fraction > 0).OrderBy(b => b.Fraction).ToList();
@@ -77,8 +77,8 @@ namespace TinTin.Cli
             if (budgets.Count > 0)
             {
                 double lo = 100 * budgets[0].Fraction, hi = 100 * budgets[^1].Fraction;
-                chart.Series.Add(new ChartSeries("frozen", new[] { (lo, study.FrozenAccuracy.Average()), (hi, study.FrozenAccuracy.Average()) }, "#7f7f7f") { Dashed = true });
-                chart.Series.Add(new ChartSeries("full update", new[] { (lo, study.FullAccuracy.Average()), (hi, study.FullAccuracy.Average()) }, "#000000") { Dashed = true });
+                chart.Series.Add(new ChartSeries("frozen", new[] { (lo, study.FrozenAccuracy.Average()), (hi, study.FrozenAccuracy.Average()) }, "#7f7f7f"));
+                chart.Series.Add(new ChartSeries("full update", new[] { (lo, study.FullAccuracy.Average()), (hi, study.FullAccuracy.Average()) }, "#000000"));
             }
             string directory = Path.GetDirectoryName(Path.GetFullPath(path));
             Directory.CreateDirectory(directory);
