@@ -26,6 +26,31 @@ namespace TinTin.Firmware.Tests
             // the serial stream is the protocol, parseable end to end
             Assert.All(s.SerialCapture, line => Assert.NotNull(ProtocolParser.Parse(line)));
             Assert.Contains(s.SerialCapture, l => l.StartsWith("TT1 upd "));
+            // the demo says how much of the full update its selection uses (the default budget: all of it)
+            Assert.Contains("  selection: ", s.Format());
+            Assert.True(s.FullBackwardBytes > 0 && s.FullUpdateMacs > 0 && s.TotalChannels > 0);
+            if (s.BudgetBytes >= s.FullBackwardBytes && s.BudgetMacs == 0) Assert.Contains("nothing is sparse", s.SelectionLine());
+        }
+
+        [Fact]
+        public void The_selection_line_gives_the_fraction_of_the_full_update_or_says_it_is_not_sparse()
+        {
+            var sparse = new VirtualBoardSummary
+            {
+                BackwardBytes = 500, FullBackwardBytes = 2000, SelectedUpdateMacs = 3000, FullUpdateMacs = 12000,
+                BudgetBytes = 600, BudgetMacs = 0, SelectedChannels = 5, TotalChannels = 34,
+            };
+            Assert.Equal("selection: sparse, 5/34 channels, 25.0 % of the full update's 2000 B backward, 25.0 % of its 12000 MACs/update (budget 600 B, no MAC limit)",
+                sparse.SelectionLine());
+            var full = new VirtualBoardSummary
+            {
+                BackwardBytes = 2000, FullBackwardBytes = 2000, SelectedUpdateMacs = 12000, FullUpdateMacs = 12000,
+                BudgetBytes = 60000, BudgetMacs = 20000, SelectedChannels = 34, TotalChannels = 34,
+            };
+            Assert.Equal("selection: the full update (2000 B backward, 12000 MACs/update) fits the budget 60000 B, 20000 MACs: every channel trains, nothing is sparse",
+                full.SelectionLine());
+            full.BudgetMacs = 10000; // a MAC limit below the full update: not "fits", even if every channel were selected
+            Assert.StartsWith("selection: sparse", full.SelectionLine());
         }
 
         [Fact]

@@ -74,6 +74,12 @@ namespace TinTin.VirtualBoard
         public int BackwardBytes { get; set; }
         public int BudgetBytes { get; set; }
         public int SelectedChannels { get; set; }
+        public int TotalChannels { get; set; }
+        /// <summary>What the full update (every channel) would need: backward bytes and MACs per update.</summary>
+        public int FullBackwardBytes { get; set; }
+        public long FullUpdateMacs { get; set; }
+        public long SelectedUpdateMacs { get; set; }
+        public long BudgetMacs { get; set; }
         public int HeapFreeBytes { get; set; }
         public long MacsPerPredict { get; set; }
         public long MacsUpdatesTotal { get; set; }
@@ -91,6 +97,19 @@ namespace TinTin.VirtualBoard
         public long MacsPerUpdate => Updates == 0 ? 0 : MacsUpdatesTotal / Updates;
         public long UjPerUpdate => Updates == 0 ? 0 : EnergyUpdatesUj / Updates;
 
+        /// <summary>How much of the full update the selection uses — or that the full update fits the budget, so nothing is sparse.</summary>
+        public string SelectionLine()
+        {
+            string budget = $"budget {BudgetBytes} B, {(BudgetMacs > 0 ? BudgetMacs + " MACs" : "no MAC limit")}";
+            bool fits = BudgetBytes >= FullBackwardBytes && (BudgetMacs == 0 || BudgetMacs >= FullUpdateMacs);
+            if (fits && SelectedChannels == TotalChannels)
+                return $"selection: the full update ({FullBackwardBytes} B backward, {FullUpdateMacs} MACs/update) fits the {budget}: every channel trains, nothing is sparse";
+            double bytes = FullBackwardBytes == 0 ? 0 : 100.0 * BackwardBytes / FullBackwardBytes;
+            double macs = FullUpdateMacs == 0 ? 0 : 100.0 * SelectedUpdateMacs / FullUpdateMacs;
+            return $"selection: sparse, {SelectedChannels}/{TotalChannels} channels, {bytes.ToString("F1", CultureInfo.InvariantCulture)} % of the full update's {FullBackwardBytes} B backward, "
+                + $"{macs.ToString("F1", CultureInfo.InvariantCulture)} % of its {FullUpdateMacs} MACs/update ({budget})";
+        }
+
         public string Format()
         {
             static string P(double v) => (v * 100).ToString("F1", CultureInfo.InvariantCulture) + " %";
@@ -101,6 +120,7 @@ namespace TinTin.VirtualBoard
             w.WriteLine($"  labels: {Presses} presses, {LabelledSamples} samples labelled; board's own accuracy on them {BoardAccuracyPerMille / 10}.{BoardAccuracyPerMille % 10} %");
             w.WriteLine($"  updates {Updates}, checkpoints {Checkpoints}, sensor faults {Faults}");
             w.WriteLine($"  memory: engine {EngineBytes} B, learner buffers {LearnerBytes} B, backward {BackwardBytes} B of budget {BudgetBytes} B ({SelectedChannels} channels), free heap (emulated) {HeapFreeBytes} B");
+            w.WriteLine("  " + SelectionLine());
             w.WriteLine($"  work: {MacsPerPredict} MACs/predict, {MacsPerUpdate} MACs/update; estimated {PredictUs} µs/predict");
             w.WriteLine($"  energy (estimated): {UjPerUpdate} µJ/update, {EnergyUpdatesUj / 1000.0:F1} mJ in updates, {EnergyTotalUj / 1000.0:F1} mJ total compute");
             w.WriteLine($"  serial: {SerialLines} lines; wall time {WallMs} ms");
@@ -230,6 +250,13 @@ namespace TinTin.VirtualBoard
             summary.BackwardBytes = app.Model.Network.BackwardBytes();
             summary.BudgetBytes = inner.BudgetBytes;
             summary.SelectedChannels = inner.SelectedChannels;
+            summary.TotalChannels = inner.Scorer.TotalChannels;
+            var fullCounts = new int[app.Model.Network.Layers.Length];
+            for (int l = 0; l < fullCounts.Length; l++) if (app.Model.Network.Layers[l] is ParameterLayer p) fullCounts[l] = p.Channels;
+            summary.FullBackwardBytes = inner.Selector.BytesFor(fullCounts);
+            summary.FullUpdateMacs = inner.Selector.UpdateMacsFor(fullCounts, inner.Config.BatchSize);
+            summary.SelectedUpdateMacs = inner.Selector.SelectedUpdateMacs;
+            summary.BudgetMacs = inner.BudgetMacs;
             summary.HeapFreeBytes = hardware.Heap.FreeBytes();
             summary.MacsPerPredict = macsPerPredict;
             summary.MacsUpdatesTotal = c.MacsUpdates;
