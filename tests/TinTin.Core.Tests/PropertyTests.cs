@@ -1,0 +1,75 @@
+using System;
+using FsCheck;
+using FsCheck.Xunit;
+using TinTin.Core;
+
+namespace TinTin.Core.Tests
+{
+    /// <summary>
+    /// Properties checked with FsCheck (random inputs, and on failure the smallest failing input after
+    /// shrinking): the engine's rounding helpers against exact arithmetic, ShiftSum against its mantissa,
+    /// and the board's CRC-32 against System.IO.Hashing's.
+    /// </summary>
+    public class PropertyTests
+    {
+        // DoNotSize<int>: the whole int range (FsCheck's plain int stays within ±size, about ±100).
+        private static int Shift(byte seed) => seed % 31; // 0..30, as the engine uses them
+
+        [Property(MaxTest = 5000)]
+        public bool RoundingShiftRight_is_exact_division_rounded_half_away_from_zero(DoNotSize<int> full, byte shiftSeed)
+        {
+            int value = full.Item;
+            int shift = Shift(shiftSeed);
+            long expected = (long)Math.Round(value / Math.Pow(2, shift), MidpointRounding.AwayFromZero);
+            return QMath.RoundingShiftRight(value, shift) == expected;
+        }
+
+        [Property(MaxTest = 5000)]
+        public bool The_64_bit_shifts_agree_with_the_32_bit_ones(DoNotSize<int> full, byte shiftSeed)
+        {
+            int value = full.Item;
+            if (value == int.MinValue) value = -int.MaxValue; // the engine's values are symmetric (saturated to ±int.MaxValue)
+            int shift = Shift(shiftSeed);
+            return QMath.PseudoStochasticShiftRight(value, shift) == QMath.ShiftStochastic64(value, shift)
+                && QMath.RoundingShiftRight(value, shift) == QMath.ShiftRounded64(value, shift);
+        }
+
+        [Property(MaxTest = 2000)]
+        public bool ShiftSum_terms_sum_to_the_mantissa_product(DoNotSize<int> numerator, DoNotSize<int> denominator, byte termsSeed, DoNotSize<int> full)
+        {
+            int value = full.Item;
+            if (value == int.MinValue) value = -int.MaxValue;
+            ShiftSum s = ShiftSum.FromRatio((int)((uint)numerator.Item % 100000) + 1, (int)((uint)denominator.Item % 100000) + 1, termsSeed % 4 + 1);
+            return (long)value * s.Mantissa == s.SumOfTerms(value);
+        }
+
+        [Property(MaxTest = 500)]
+        public bool More_ShiftSum_terms_never_worsen_the_approximation(DoNotSize<int> numerator, DoNotSize<int> denominator)
+        {
+            int n = (int)((uint)numerator.Item % 9999) + 1, d = (int)((uint)denominator.Item % 9999) + 1;
+            double exact = (double)n / d, previous = double.MaxValue;
+            for (int terms = 1; terms <= 6; terms++)
+            {
+                double error = Math.Abs(ValueOf(ShiftSum.FromRatio(n, d, terms)) - exact) / exact;
+                if (error > previous + 1e-12) return false;
+                previous = error;
+            }
+            return previous < 1.0 / 32; // each greedy term at least halves the residual
+        }
+
+        private static double ValueOf(ShiftSum s) => s.Mantissa * Math.Pow(2, -s.FractionBits);
+
+        [Property(MaxTest = 2000)]
+        public bool Crc32_equals_System_IO_Hashing_on_any_bytes_and_any_split(byte[] data, int split)
+        {
+            data ??= Array.Empty<byte>();
+            uint oracle = System.IO.Hashing.Crc32.HashToUInt32(data);
+            if (Crc32.Compute(data, 0, data.Length) != oracle) return false;
+            // The running form, split anywhere (how the model file and checkpoints feed it), gives the same.
+            int cut = data.Length == 0 ? 0 : (int)((uint)split % (uint)(data.Length + 1));
+            uint running = Crc32.Update(0xFFFFFFFFu, data, 0, cut);
+            running = Crc32.Update(running, data, cut, data.Length - cut) ^ 0xFFFFFFFFu;
+            return running == oracle;
+        }
+    }
+}
