@@ -13,6 +13,7 @@ namespace TinTin.Firmware
         public const int Help = 7;
         public const int Pred = 8;      // extension: pred on|off
         public const int Restore = 9;   // bring back the model kept since a reset
+        public const int Fleet = 10;    // fleet [join|leave|status]: Arg1 0 status, 1 join, 2 leave
 
         public static string Name(int code)
         {
@@ -26,6 +27,7 @@ namespace TinTin.Firmware
                 case Help: return "help";
                 case Pred: return "pred";
                 case Restore: return "restore";
+                case Fleet: return "fleet";
                 default: return "none";
             }
         }
@@ -93,6 +95,7 @@ namespace TinTin.Firmware
                 case CommandCode.Budget: required = 1; optional = 1; break;
                 case CommandCode.Pred: required = 1; optional = 0; break;
                 case CommandCode.Reset: required = 0; optional = 1; break;
+                case CommandCode.Fleet: required = 0; optional = 1; break;
             }
             int args = words - 1;
             if (args < required) { Fail(command, Protocol.BadArgument, CommandCode.Name(code) + " needs " + (required == 1 ? "an argument" : "arguments") + "; try help"); return; }
@@ -103,6 +106,16 @@ namespace TinTin.Firmware
                 else if (WordIs(line, wordStart[1], wordEnd[1], "off") || WordIs(line, wordStart[1], wordEnd[1], "0")) command.Arg1 = 0;
                 else { Fail(command, Protocol.BadArgument, "pred takes on or off"); return; }
                 command.HasArg1 = true;
+                command.Code = code;
+                return;
+            }
+            if (code == CommandCode.Fleet)
+            {
+                if (args == 0 || WordIs(line, wordStart[1], wordEnd[1], "status")) command.Arg1 = 0;
+                else if (WordIs(line, wordStart[1], wordEnd[1], "join")) command.Arg1 = 1;
+                else if (WordIs(line, wordStart[1], wordEnd[1], "leave")) command.Arg1 = 2;
+                else { Fail(command, Protocol.BadArgument, "fleet takes join, leave or status"); return; }
+                command.HasArg1 = args == 1;
                 command.Code = code;
                 return;
             }
@@ -145,6 +158,7 @@ namespace TinTin.Firmware
             if (WordIs(line, start, end, "help")) return CommandCode.Help;
             if (WordIs(line, start, end, "pred")) return CommandCode.Pred;
             if (WordIs(line, start, end, "restore")) return CommandCode.Restore;
+            if (WordIs(line, start, end, "fleet")) return CommandCode.Fleet;
             return CommandCode.Error;
         }
 

@@ -22,6 +22,7 @@ namespace TinTin.Firmware
         private readonly FirmwareConfig config;
         private readonly ILearnerFactory factory;
         private readonly ProtocolWriter writer;
+        private readonly FleetLink fleet; // null without a fleet transport
         private readonly CommandParser parser = new CommandParser();
         private readonly Command command = new Command();
         private readonly FirmwareCounters counters = new FirmwareCounters();
@@ -74,6 +75,7 @@ namespace TinTin.Firmware
             this.config = config;
             factory = learnerFactory;
             writer = new ProtocolWriter(hardware.Serial);
+            if (hardware.Fleet != null && config.Fleet != null) fleet = new FleetLink(hardware.Fleet, config.Fleet, writer);
         }
 
         public FirmwareCounters Counters { get { return counters; } }
@@ -128,6 +130,7 @@ namespace TinTin.Firmware
             Hello();
             for (int i = 0; i < store.RejectionCount; i++)
                 Error(Protocol.FlashError, "skipped checkpoint " + store.Rejection(i));
+            if (fleet != null && config.Fleet.JoinAtStart) fleet.Join(hw.Clock.NowMs);
         }
 
         /// <summary>
@@ -140,6 +143,7 @@ namespace TinTin.Firmware
             lastStepPredicted = false;
             PollSerial();
             PollButton();
+            FleetSafePoint();
             int status = hw.Source.Read(sample);
             if (status == SampleStatus.EndOfData) return false;
             if (status != SampleStatus.Ok)
@@ -215,6 +219,7 @@ namespace TinTin.Firmware
                     case CommandCode.Budget: BudgetCommand(); return;
                     case CommandCode.Status: Stat(); return;
                     case CommandCode.Help: HelpCommand(); return;
+                    case CommandCode.Fleet: FleetCommand((int)command.Arg1); return;
                     case CommandCode.Pred:
                         predLines = command.Arg1 != 0;
                         writer.Begin(Protocol.Ok); writer.Token("cmd", "pred"); writer.Int("on", predLines ? 1 : 0); writer.End();
@@ -318,8 +323,28 @@ namespace TinTin.Firmware
             Selection("budget");
         }
 
+        /// <summary>The fleet at the loop's safe point: before a sample is read, no update half done.</summary>
+        private void FleetSafePoint()
+        {
+            if (fleet == null) return;
+            if (fleet.SafePoint(hw.Clock.NowMs, counters.Labelled, counters.Correct, learner, Checkpoint)) RefreshEngineBytes();
+        }
+
+        private void FleetCommand(int action)
+        {
+            if (fleet == null) { Error(Protocol.FleetError, "this board has no fleet transport"); return; }
+            long now = hw.Clock.NowMs;
+            if (action == 1) fleet.Join(now);
+            else if (action == 2) fleet.Leave(now);
+            else fleet.Status(now);
+        }
+
+        /// <summary>The fleet link (null when the board has no fleet transport).</summary>
+        public FleetLink Fleet { get { return fleet; } }
+
         private void HelpCommand()
         {
+            HelpLine("fleet", "[join|leave|status]", "join or leave the fleet (MQTT), or print a fleet line");
             HelpLine("label", "class_[seconds]", "label the recent samples (default the last " + config.DefaultLabelSeconds + " s) and update");
             HelpLine("save", "-", "write a checkpoint now");
             HelpLine("reset", "confirm", "forget what was learned (only with confirm): back to the embedded default model");
@@ -523,6 +548,7 @@ namespace TinTin.Firmware
             lastDriftSignals = learner.DriftSignals;
             updatesAtLastCheckpoint = learner.Updates;
             RefreshEngineBytes();
+            if (fleet != null) fleet.Bind(model.Network, counters.Labelled, counters.Correct);
         }
 
         private void RefreshEngineBytes()

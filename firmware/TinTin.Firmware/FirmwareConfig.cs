@@ -11,12 +11,16 @@ namespace TinTin.Firmware
         public IClock Clock;
         public IHeapMonitor Heap;
         public BoardProfile Board;
+        /// <summary>The fleet transport (MQTT on the board); null: no fleet.</summary>
+        public TinTin.Fleet.IFleetTransport Fleet;
     }
 
     /// <summary>Settings of the firmware loop (defaults suit the occupancy demo: one sample a minute).</summary>
     public sealed class FirmwareConfig
     {
         public string FirmwareVersion = "0.1.0";
+        /// <summary>Keys and reporting of the fleet (used when the hardware has a fleet transport).</summary>
+        public FleetSettings Fleet;
         /// <summary>ModelFile bytes of the embedded default model (DefaultModel.Bytes).</summary>
         public byte[] DefaultModel;
         /// <summary>Token naming the default model, e.g. "occupancy-th".</summary>

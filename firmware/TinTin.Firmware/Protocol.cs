@@ -17,6 +17,7 @@ namespace TinTin.Firmware
         public const string Ok = "ok";
         public const string Err = "err";
         public const string Help = "help";
+        public const string FleetLine = "fleet";
 
         // error codes
         public const string BadCommand = "bad_command";
@@ -24,6 +25,7 @@ namespace TinTin.Firmware
         public const string SensorError = "sensor";
         public const string FlashError = "flash";
         public const string UpdateError = "update";
+        public const string FleetError = "fleet";
         /// <summary>`restore` with no model kept from before a reset.</summary>
         public const string NothingKept = "nothing_kept";
 

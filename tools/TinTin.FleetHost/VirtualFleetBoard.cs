@@ -86,7 +86,7 @@ namespace TinTin.FleetHost
         /// <summary>Decline a merged model that predicts the board's stored labelled samples worse.</summary>
         public bool ReplayCheck = true;
 
-        public VirtualFleetBoard(BoardSpec spec, PreparedModel model, string board = "esp32-devkit")
+        public VirtualFleetBoard(BoardSpec spec, PreparedModel model, string board = "esp32-devkit", Action<FirmwareHardware, FirmwareConfig> customize = null, bool captureSerial = false)
         {
             this.spec = spec;
             BoardProfile profile = VirtualBoardRunner.BoardByName(board);
@@ -98,7 +98,7 @@ namespace TinTin.FleetHost
             flashFolder = Path.Combine(Path.GetTempPath(), "tintin-fleet-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..8]);
             var flash = new FileFlashStore(flashFolder);
             flash.Erase();
-            serial = new VirtualSerialPort(null, false);
+            serial = new VirtualSerialPort(null, captureSerial);
             var learnerConfig = new ContinualConfig { Profile = profile.Device, Seed = (uint)spec.Seed };
             var hardware = new FirmwareHardware
             {
@@ -110,6 +110,7 @@ namespace TinTin.FleetHost
                 DefaultModel = model.Bytes, ModelName = model.ModelName, FeatureIds = model.FeatureIds,
                 WindowSamples = model.WindowSamples, PredLines = false, StatEverySamples = 0,
             };
+            customize?.Invoke(hardware, config);
             app = new FirmwareApp(hardware, config, new ContinualLearnerFactory(learnerConfig, -1, false));
             app.Start();
             frozen = ModelFile.Load(model.Bytes, model.Bytes.Length, 0, false);
@@ -117,6 +118,9 @@ namespace TinTin.FleetHost
         }
 
         public string Name => spec.Name;
+        public FirmwareApp App => app;
+        /// <summary>The serial lines the firmware wrote (with captureSerial).</summary>
+        public System.Collections.Generic.IReadOnlyList<string> SerialLines => serial.Lines;
         public BoardSpec Spec => spec;
         public Network Network => app.Model.Network;
         public FirmwareCounters Counters => app.Counters;

@@ -1,0 +1,182 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using TinTin.Core;
+using TinTin.Firmware;
+using TinTin.FleetHost;
+using TinTin.Reference;
+using TinTin.VirtualBoard;
+using Xunit;
+
+namespace TinTin.Fleet.Tests
+{
+    /// <summary>An in-memory fleet transport: what the board published, what it will receive.</summary>
+    public sealed class FakeTransport : IFleetTransport
+    {
+        public readonly List<byte[]> Published = new();
+        public readonly Queue<byte[]> Incoming = new();
+        public bool Reachable = true;
+        public bool IsConnected { get; private set; }
+        public bool Connect() { IsConnected = Reachable; return IsConnected; }
+        public void Disconnect() => IsConnected = false;
+        public bool PublishUpdate(byte[] message, int length) { if (!IsConnected) return false; Published.Add(message.AsSpan(0, length).ToArray()); return true; }
+        public int TryReceive(byte[] buffer)
+        {
+            if (Incoming.Count == 0) return 0;
+            byte[] m = Incoming.Dequeue();
+            if (m.Length > buffer.Length) return -1;
+            m.CopyTo(buffer, 0);
+            return m.Length;
+        }
+    }
+
+    /// <summary>The fleet inside the firmware: `fleet` commands and lines, models taken only at the safe point.</summary>
+    public class FirmwareFleetTests
+    {
+        private static readonly FleetConfig Config = FleetConfig.Demo(2);
+
+        private static VirtualFleetBoard Board(IFleetTransport transport, int publishEvery = 32)
+        {
+            var spec = new BoardSpec { Name = "board1", DataPath = RepositoryPaths.Data("occupancy", "datatest2.txt"), LabelFraction = 0, Seed = 3 };
+            return new VirtualFleetBoard(spec, VirtualBoardRunner.EmbeddedModel(), "esp32-devkit", (hw, cfg) =>
+            {
+                hw.Fleet = transport;
+                if (transport != null) cfg.Fleet = new FleetSettings { BoardKey = Config.Boards[0].Key, FleetKey = Config.FleetKey, PublishEveryLabels = publishEvery };
+            }, captureSerial: true);
+        }
+
+        private static List<ProtocolMessage> Lines(VirtualFleetBoard b, string kind) =>
+            b.SerialLines.Select(l => { try { return ProtocolParser.Parse(l); } catch (ProtocolException) { return null; } })
+                .Where(m => m != null && m.Kind == kind).ToList();
+
+        private static byte[] Merged(Network shapeOf, uint version, Action<ParameterSet> change, byte[] key = null)
+        {
+            var set = new ParameterSet(shapeOf);
+            set.CopyFrom(shapeOf);
+            change(set);
+            var message = new byte[FleetMessage.MergedBytes(set)];
+            FleetMessage.WriteMerged(message, set, version, 2, 100, new HmacSha256(key ?? Config.FleetKey));
+            return message;
+        }
+
+        private static ParameterSet Snapshot(Network n) { var s = new ParameterSet(n); s.CopyFrom(n); return s; }
+
+        [Fact]
+        public void WithoutATransportTheFleetCommandSaysSo()
+        {
+            using var b = Board(null);
+            b.App.HandleLine("fleet join");
+            Assert.Contains(Lines(b, "err"), m => m.Get("code") == "fleet");
+        }
+
+        [Fact]
+        public void JoinStatusLeaveAndBadArgumentsAnswerWithLines()
+        {
+            var t = new FakeTransport();
+            using var b = Board(t);
+            b.App.HandleLine("fleet join");
+            b.App.HandleLine("fleet");
+            b.App.HandleLine("fleet leave");
+            b.App.HandleLine("fleet dance");
+            List<ProtocolMessage> fleet = Lines(b, "fleet");
+            Assert.Equal(new[] { "joined", "status", "left" }, fleet.Select(m => m.Get("event")).ToArray());
+            Assert.Equal("1", fleet[0].Get("joined"));
+            Assert.Equal("0", fleet[2].Get("connected"));
+            Assert.Contains(Lines(b, "err"), m => m.Get("code") == "bad_argument");
+            t.Reachable = false;
+            b.App.HandleLine("fleet join");
+            Assert.Equal("join_failed", Lines(b, "fleet").Last().Get("event"));
+        }
+
+        [Fact]
+        public void ARefusedModelGivesAnErrLineAndAGoodOneIsTakenAfterACheckpointAtTheSafePoint()
+        {
+            var t = new FakeTransport();
+            using var b = Board(t);
+            b.App.HandleLine("fleet join");
+            Network network = b.Network;
+            ParameterSet before = Snapshot(network);
+            byte[] good = Merged(network, 1, s => { s.Bias[1][0] += 1 << 20; s.Bias[1][1] -= 1 << 20; });
+            byte[] forged = (byte[])good.Clone();
+            forged[40] ^= 1;
+            t.Incoming.Enqueue(forged);
+            t.Incoming.Enqueue(good[..(good.Length - 3)]);
+            b.Step();
+            Assert.Equal(2, Lines(b, "err").Count(m => m.Get("code") == "fleet"));
+            Assert.Equal(before.Bias[1], Snapshot(network).Bias[1]);
+
+            int linesBefore = b.SerialLines.Count;
+            t.Incoming.Enqueue(good);
+            b.Step();
+            var after = b.SerialLines.Skip(linesBefore).Select(l => ProtocolParser.Parse(l)).Where(m => m != null).ToList();
+            int ckpt = after.FindIndex(m => m.Kind == "ckpt");
+            int taken = after.FindIndex(m => m.Kind == "fleet" && m.Get("event") == "taken");
+            Assert.True(ckpt >= 0 && taken > ckpt, string.Join("\n", b.SerialLines.Skip(linesBefore)));
+            Assert.Equal(before.Bias[1][0] + (1 << 20), Snapshot(network).Bias[1][0]);
+            Assert.Equal("1", after[taken].Get("base"));
+            // The same version again (a replay) is refused.
+            t.Incoming.Enqueue(good);
+            b.Step();
+            Assert.Contains("not_newer", b.SerialLines.Last(l => l.Contains("err")));
+        }
+
+        [Fact]
+        public void TheBoardPublishesAnUpdateAfterEnoughLabelsThatTheAggregatorAccepts()
+        {
+            var t = new FakeTransport();
+            using var b = Board(t, publishEvery: 8);
+            b.App.HandleLine("fleet join");
+            for (int i = 0; i < 30; i++) b.Step();
+            b.App.HandleLine("label 0 1200");
+            for (int i = 0; i < 3; i++) b.Step();
+            Assert.True(b.Counters.Labelled >= 8, "labelled " + b.Counters.Labelled);
+            Assert.Single(t.Published);
+            Assert.Contains(Lines(b, "fleet"), m => m.Get("event") == "published");
+            var version0 = new ParameterSet(b.Network);
+            Model model = ModelFile.Load(VirtualBoardRunner.EmbeddedModel().Bytes, VirtualBoardRunner.EmbeddedModel().Bytes.Length, 0, false);
+            version0.CopyFrom(model.Network);
+            var aggregator = new FleetAggregator(Config, version0, 0);
+            AggregatorResult r = aggregator.HandleUpdate("board1", t.Published[0]);
+            Assert.True(r.Accepted, r.Error);
+            Assert.Equal((uint)b.Counters.Labelled, aggregator.Boards["board1"].Latest.Labelled);
+        }
+
+        [Fact]
+        public void TheFirmwareTakesAMergedModelOverTheEmbeddedBroker()
+        {
+            FleetConfig config = Config;
+            using var broker = EmbeddedBroker.StartAsync(config).GetAwaiter().GetResult().AsDisposable();
+            var transport = new MqttBoardTransport(broker.Value.Uri, config, "board1");
+            using var b = Board(transport);
+            var aggregator = new FleetAggregator(config, Snapshot(b.Network), 0);
+            var service = AggregatorService.StartAsync(broker.Value.Uri, config, aggregator).GetAwaiter().GetResult();
+            try
+            {
+                b.App.HandleLine("fleet join");
+                Assert.Equal("1", Lines(b, "fleet").Last().Get("connected"));
+                byte[] merged = Merged(b.Network, 1, s => s.Bias[1][1] += 1 << 18);
+                service.PublishMerged(merged);
+                Assert.True(MqttTests.WaitFor(() => transport.Pending > 0));
+                b.Step();
+                Assert.Contains(Lines(b, "fleet"), m => m.Get("event") == "taken");
+            }
+            finally
+            {
+                service.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                transport.Dispose();
+            }
+        }
+    }
+
+    internal sealed class AsyncDisposableHolder<T> : IDisposable where T : IAsyncDisposable
+    {
+        public T Value { get; }
+        public AsyncDisposableHolder(T value) { Value = value; }
+        public void Dispose() => Value.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+
+    internal static class AsyncDisposableExtensions
+    {
+        public static AsyncDisposableHolder<T> AsDisposable<T>(this T value) where T : IAsyncDisposable => new(value);
+    }
+}
