@@ -30,6 +30,28 @@ namespace TinTin.Firmware.Tests
             Assert.Contains("  selection: ", s.Format());
             Assert.True(s.FullBackwardBytes > 0 && s.FullUpdateMacs > 0 && s.TotalChannels > 0);
             if (s.BudgetBytes >= s.FullBackwardBytes && s.BudgetMacs == 0) Assert.Contains("nothing is sparse", s.SelectionLine());
+            Assert.InRange(s.MeasuredLabelFraction, 0.025, 0.035); // the default: 3 % of samples labelled, as measured
+            Assert.Contains("baseline last-label", s.Format());
+        }
+
+        /// <summary>Issue 13: at 1 % of samples labelled (a couple of presses a day) the adapting board beats repeating the latest press.</summary>
+        [Fact]
+        public void At_one_percent_labelled_the_adapting_board_beats_last_label()
+        {
+            VirtualBoardSummary s = VirtualBoardRunner.Run(new VirtualBoardOptions { LabelFraction = 0.01 }, null);
+            output.WriteLine(s.Format());
+            Assert.InRange(s.MeasuredLabelFraction, 0.008, 0.012);
+            Assert.True(s.Presses >= 10, s.Presses + " presses");
+            Assert.True(s.AdaptiveAccuracy > s.LastLabelMetrics.Accuracy, $"adapting {s.AdaptiveAccuracy:P1} vs last-label {s.LastLabelMetrics.Accuracy:P1}");
+            Assert.Equal(s.Samples, s.LastLabelMetrics.Count);
+            Assert.Equal(s.Samples, s.MajoritySoFarMetrics.Count);
+        }
+
+        [Fact]
+        public void A_short_stream_gets_presses_too()
+        {
+            VirtualBoardSummary s = VirtualBoardRunner.Run(new VirtualBoardOptions { LabelFraction = 0.01, MaxSamples = 200 }, null);
+            Assert.True(s.Presses >= 1, "no press in 200 samples at 1 %");
         }
 
         [Fact]

@@ -17,7 +17,7 @@ namespace TinTin.Cli
             var log = new Option<string>("--log", "-l") { Description = "Write every protocol line to this CSV, in the `tintin monitor --log` format (input for `tintin report`)." };
             var pred = new Option<bool>("--pred") { Description = "Also emit a `pred` line per sample." };
             var speed = new Option<double>("--speed") { Description = "Samples per second of wall time (0: as fast as possible)." };
-            var labelFraction = new Option<double>("--label-fraction") { Description = "Chance per sample that the virtual person labels (0–1).", DefaultValueFactory = _ => 0.05 };
+            var labelFraction = new Option<double>("--label-fraction") { Description = "Fraction of samples the virtual person labels, as measured and printed (0–1; 0.03 with 5-minute presses is about 8 presses a day).", DefaultValueFactory = _ => 0.03 };
             var labelDelay = new Option<double>("--label-delay-s") { Description = "How late the person's press comes, in seconds.", DefaultValueFactory = _ => 120 };
             var serialLabels = new Option<bool>("--serial-labels") { Description = "Label with `label c s` commands instead of the button." };
             var flash = new Option<string>("--flash") { Description = "Folder of the file-backed flash (default: a fresh temp folder)." };

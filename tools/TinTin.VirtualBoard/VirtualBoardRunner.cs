@@ -20,8 +20,13 @@ namespace TinTin.VirtualBoard
         public PreparedModel Model { get; set; }
         /// <summary>esp32-devkit or nucleo-f429zi.</summary>
         public string Board { get; set; } = "esp32-devkit";
-        /// <summary>Chance per sample that the person decides to label the current state.</summary>
-        public double LabelFraction { get; set; } = 0.05;
+        /// <summary>
+        /// Fraction of samples the person labels, as measured: the person presses whenever the
+        /// samples their presses cover fall behind this fraction of the samples seen (by a random
+        /// margin of half to one press). 0.03 with 5-minute presses of one-minute samples is about
+        /// 8 presses a day (it was a 5 % chance per sample: 516 presses, 74 a day, in the demo week).
+        /// </summary>
+        public double LabelFraction { get; set; } = 0.03;
         /// <summary>How late the press comes after the person decided (as a person would).</summary>
         public long LabelDelayMs { get; set; } = 2 * 60_000;
         /// <summary>Label over serial (`label c s`) instead of the button.</summary>
@@ -62,6 +67,17 @@ namespace TinTin.VirtualBoard
         public int AdaptiveCorrect { get; set; }
         public int SecondHalfSamples { get; set; }
         public int FrozenCorrectSecondHalf { get; set; }
+        /// <summary>Prequential confusion of the frozen model, the adapting firmware and the two baselines.</summary>
+        public ClassMetrics FrozenMetrics { get; set; }
+        public ClassMetrics AdaptiveMetrics { get; set; }
+        /// <summary>Repeats the latest press the board has received (before the first: the frozen model's answer).</summary>
+        public ClassMetrics LastLabelMetrics { get; set; }
+        /// <summary>The class pressed most often so far (before the first press: the frozen model's answer).</summary>
+        public ClassMetrics MajoritySoFarMetrics { get; set; }
+        public double LabelFractionAsked { get; set; }
+        /// <summary>Days of data time the run covered.</summary>
+        public double Days { get; set; }
+        public double MeasuredLabelFraction => Samples == 0 ? 0 : (double)LabelledSamples / Samples;
         public int AdaptiveCorrectSecondHalf { get; set; }
         public int Presses { get; set; }
         public long LabelledSamples { get; set; }
@@ -118,6 +134,15 @@ namespace TinTin.VirtualBoard
             w.WriteLine($"  accuracy, frozen default model     {P(FrozenAccuracy)}   (second half {P(FrozenAccuracySecondHalf)})");
             w.WriteLine($"  accuracy, adapting firmware        {P(AdaptiveAccuracy)}   (second half {P(AdaptiveAccuracySecondHalf)})");
             w.WriteLine($"  labels: {Presses} presses, {LabelledSamples} samples labelled; board's own accuracy on them {BoardAccuracyPerMille / 10}.{BoardAccuracyPerMille % 10} %");
+            if (AdaptiveMetrics != null)
+            {
+                w.WriteLine($"  label fraction {P(MeasuredLabelFraction)} of samples (asked {P(LabelFractionAsked)}), {(Days > 0 ? Presses / Days : Presses):F1} presses a day");
+                w.WriteLine($"  balanced accuracy: frozen {P(FrozenMetrics.BalancedAccuracy)}, adapting {P(AdaptiveMetrics.BalancedAccuracy)}; the commonest class is {P(AdaptiveMetrics.MajorityRate)} of samples");
+                w.WriteLine($"  baseline last-label (repeats the latest press)    {P(LastLabelMetrics.Accuracy)}   (balanced {P(LastLabelMetrics.BalancedAccuracy)})");
+                w.WriteLine($"  baseline majority-so-far (commonest press)        {P(MajoritySoFarMetrics.Accuracy)}   (balanced {P(MajoritySoFarMetrics.BalancedAccuracy)})");
+                w.WriteLine("  " + (AdaptiveAccuracy > LastLabelMetrics.Accuracy ? "the adapting firmware beats last-label" : "last-label beats the adapting firmware: repeating the latest press would serve better"));
+                if (AdaptiveMetrics.PredictsOneClass) w.WriteLine("  adapting firmware: " + AdaptiveMetrics.Warning());
+            }
             w.WriteLine($"  updates {Updates}, checkpoints {Checkpoints}, sensor faults {Faults}");
             w.WriteLine($"  memory: engine {EngineBytes} B, learner buffers {LearnerBytes} B, backward {BackwardBytes} B of budget {BudgetBytes} B ({SelectedChannels} channels), free heap (emulated) {HeapFreeBytes} B");
             w.WriteLine("  " + SelectionLine());
@@ -188,6 +213,19 @@ namespace TinTin.VirtualBoard
             Model frozen = ModelFile.Load(prepared.Bytes, prepared.Bytes.Length, 0, false);
             var random = new Random(options.Seed);
             int rows = replay.RowCount;
+            int classes = frozen.Network.ClassCount;
+            var frozenMetrics = new ClassMetrics(classes);
+            var adaptiveMetrics = new ClassMetrics(classes);
+            var lastLabelMetrics = new ClassMetrics(classes);
+            var majorityMetrics = new ClassMetrics(classes);
+            // The person: presses whenever the samples their presses cover fall behind the asked fraction.
+            var recentTimes = new System.Collections.Generic.Queue<long>();
+            var delivered = new System.Collections.Generic.Queue<(long At, int Label)>();
+            var pressCounts = new long[classes];
+            int lastPress = -1;
+            double covered = 0, margin = -1;
+            int planned = options.MaxSamples > 0 ? Math.Min(rows, options.MaxSamples) : rows; // a short run gets presses too
+            long firstMs = -1;
             var summary = new VirtualBoardSummary
             {
                 Board = board.Name, Data = Path.GetFileName(dataPath), ModelSource = app.ModelSource,
@@ -207,6 +245,22 @@ namespace TinTin.VirtualBoard
                 long macs0 = frozen.Network.Counters.TotalMacs;
                 int frozenPrediction = frozen.Network.Predict();
                 macsPerPredict = frozen.Network.Counters.TotalMacs - macs0;
+                long now = clock.NowMs;
+                if (firstMs < 0) firstMs = now;
+                while (delivered.Count > 0 && delivered.Peek().At < now)
+                {
+                    lastPress = delivered.Dequeue().Label;
+                    pressCounts[lastPress]++;
+                }
+                int majoritySoFar = 0;
+                for (int k = 1; k < classes; k++) if (pressCounts[k] > pressCounts[majoritySoFar]) majoritySoFar = k;
+                if (truth < classes)
+                {
+                    frozenMetrics.Add(truth, frozenPrediction);
+                    if (app.LastPrediction >= 0 && app.LastPrediction < classes) adaptiveMetrics.Add(truth, app.LastPrediction);
+                    lastLabelMetrics.Add(truth, lastPress < 0 ? frozenPrediction : lastPress);
+                    majorityMetrics.Add(truth, lastPress < 0 ? frozenPrediction : majoritySoFar);
+                }
                 bool secondHalf = source.Reads > rows / 2;
                 summary.Samples++;
                 if (frozenPrediction == truth) summary.FrozenCorrect++;
@@ -217,10 +271,17 @@ namespace TinTin.VirtualBoard
                     if (frozenPrediction == truth) summary.FrozenCorrectSecondHalf++;
                     if (app.LastPrediction == truth) summary.AdaptiveCorrectSecondHalf++;
                 }
-                // The virtual person: now and then notices the room's state and says so, a bit later.
-                if (random.NextDouble() < options.LabelFraction)
+                // The virtual person: notices the room's state and says so, a bit later, as often as asked.
+                recentTimes.Enqueue(now);
+                while (recentTimes.Peek() < now - options.ButtonWindowMs) recentTimes.Dequeue();
+                int perPress = recentTimes.Count; // samples one press covers at the current rate
+                if (margin < 0) margin = Math.Max(1, Math.Min(perPress, options.LabelFraction * planned)) * (0.5 + 0.5 * random.NextDouble());
+                if (options.LabelFraction > 0 && options.LabelFraction * summary.Samples - covered >= margin)
                 {
+                    covered += perPress;
+                    margin = Math.Max(1, Math.Min(perPress, options.LabelFraction * planned)) * (0.5 + 0.5 * random.NextDouble());
                     long at = clock.NowMs + options.LabelDelayMs;
+                    delivered.Enqueue((at, truth));
                     if (options.UseSerialLabels)
                         serialLabels.Enqueue((at, "label " + truth + " " + Math.Max(1, options.ButtonWindowMs / 1000)));
                     else
@@ -240,6 +301,12 @@ namespace TinTin.VirtualBoard
             FirmwareCounters c = app.Counters;
             ContinualLearner inner = ((ContinualLearnerAdapter)app.Learner).Inner;
             summary.Presses = button.Presses + serialLabelsSent;
+            summary.FrozenMetrics = frozenMetrics;
+            summary.AdaptiveMetrics = adaptiveMetrics;
+            summary.LastLabelMetrics = lastLabelMetrics;
+            summary.MajoritySoFarMetrics = majorityMetrics;
+            summary.LabelFractionAsked = options.LabelFraction;
+            summary.Days = firstMs < 0 ? 0 : (clock.NowMs - firstMs) / 86_400_000.0;
             summary.LabelledSamples = c.Labelled;
             summary.BoardAccuracyPerMille = c.AccuracyPerMille;
             summary.Updates = c.Updates;
