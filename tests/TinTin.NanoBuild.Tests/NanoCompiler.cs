@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.IO;
 using System.Linq;
+using System.Reflection;
 using System.Xml.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -47,30 +48,63 @@ namespace TinTin.NanoBuild.Tests
         }
     }
 
-    /// <summary>Roslyn compilation as the nano check does it: no standard library, only build/nano-ref, C# 9, NanoRules.</summary>
+    /// <summary>
+    /// The references the board build compiles against (build/NanoCheck.targets): mscorlib.dll from the
+    /// restored NuGet package nanoFramework.CoreLibrary, every other assembly from the runtime's ref/,
+    /// and only an assembly the runtime has no build of from its API listing (build/nano-ref/).
+    /// </summary>
+    public static class NanoReferences
+    {
+        /// <summary>mscorlib.dll of the restored nanoFramework.CoreLibrary package (path baked in at build time).</summary>
+        public static string CoreLibrary
+        {
+            get
+            {
+                string path = typeof(NanoReferences).Assembly.GetCustomAttributes<System.Reflection.AssemblyMetadataAttribute>()
+                    .Where(a => a.Key == "NanoCoreLibrary").Select(a => a.Value).Single();
+                if (!File.Exists(path)) throw new FileNotFoundException("nanoFramework.CoreLibrary is not restored (dotnet restore): " + path, path);
+                return path;
+            }
+        }
+
+        public static string Runtime => TinTin.Reference.NanoRuntime.Require();
+
+        /// <summary>Where the board build takes assembly NAME from; throws naming what is missing.</summary>
+        public static string Resolve(string assemblyName)
+        {
+            if (assemblyName == "mscorlib") return CoreLibrary;
+            string real = Path.Combine(Runtime, "ref", assemblyName + ".dll");
+            if (File.Exists(real)) return real;
+            string listed = Path.Combine(Repo.NanoRef, assemblyName + ".dll");
+            if (File.Exists(listed)) return listed;
+            throw new FileNotFoundException(assemblyName + " is neither in the runtime's ref/ nor generated from a listing in build/nano-api (build tools/NanoRefGen)", real);
+        }
+
+        /// <summary>True when the runtime has a real build of the assembly (ref/NAME.dll), mscorlib included.</summary>
+        public static bool IsReal(string assemblyName) =>
+            assemblyName == "mscorlib" || File.Exists(Path.Combine(Runtime, "ref", assemblyName + ".dll"));
+    }
+
+    /// <summary>Roslyn compilation as the board build does it: no standard library, the real references, C# 9, optimised, NanoRules.</summary>
     public static class NanoCompiler
     {
         public static readonly string[] IgnoredReferences = { "nanoFramework.UnitTestLauncher" };
 
-        public static MetadataReference Ref(string assemblyName)
-        {
-            string path = Path.Combine(Repo.NanoRef, assemblyName + ".dll");
-            if (!File.Exists(path)) throw new FileNotFoundException("no generated reference assembly (build tools/NanoRefGen): " + path);
-            return MetadataReference.CreateFromFile(path);
-        }
+        public static MetadataReference Ref(string assemblyName) => MetadataReference.CreateFromFile(NanoReferences.Resolve(assemblyName));
 
         public static CSharpParseOptions ParseOptions(string langVersion = null)
         {
             LanguageVersion v = LanguageVersion.CSharp9;
             if (langVersion != null && !LanguageVersionFacts.TryParse(langVersion, out v)) throw new ArgumentException("bad LangVersion " + langVersion);
-            return new CSharpParseOptions(v, preprocessorSymbols: new[] { "NANOFRAMEWORK_1_0" });
+            return new CSharpParseOptions(v, preprocessorSymbols: new[] { "TRACE", "NANOFRAMEWORK_1_0" });
         }
 
         /// <summary>Compiles the sources; returns compiler and NanoRules diagnostics of error severity, and the image when clean.</summary>
         public static (ImmutableArray<Diagnostic> errors, byte[] image) Compile(string assemblyName, IEnumerable<SyntaxTree> trees, IEnumerable<MetadataReference> references)
         {
             var compilation = CSharpCompilation.Create(assemblyName, trees, references,
-                new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary).WithNullableContextOptions(NullableContextOptions.Disable).WithDeterministic(true));
+                new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary).WithNullableContextOptions(NullableContextOptions.Disable)
+                    .WithOptimizationLevel(OptimizationLevel.Release).WithDeterministic(true));
             var withAnalyzers = compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new NanoRulesAnalyzer()));
             ImmutableArray<Diagnostic> all = withAnalyzers.GetAllDiagnosticsAsync().GetAwaiter().GetResult();
             ImmutableArray<Diagnostic> errors = all.Where(d => d.Severity == DiagnosticSeverity.Error).ToImmutableArray();

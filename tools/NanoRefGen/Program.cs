@@ -13,17 +13,21 @@ using Microsoft.CodeAnalysis.Emit;
 namespace TinTin.NanoRefGen
 {
     /// <summary>
-    /// nanorefgen --listings build/nano-api --additions build/nano-ref-additions --out build/nano-ref
-    /// Reads every `*.txt` listing (files with "preview" in the name are skipped: not a stable package
+    /// nanorefgen --listings build/nano-api --additions build/nano-ref-additions --out build/nano-ref [--reference REAL.dll ...]
+    /// For assemblies with no real build to compile against (the runtime's ref/ has the others):
+    /// reads every `*.txt` listing (files with "preview" in the name are skipped: not a stable package
     /// the board projects may use), emits C# stubs (out/src/NAME.cs) and compiles them with Roslyn into
-    /// reference assemblies (out/NAME.dll). Files are replaced atomically and only when their bytes
-    /// change, so concurrent builds and incremental builds both behave.
+    /// reference assemblies (out/NAME.dll), against the other listings and the real assemblies given
+    /// with --reference (mscorlib from nanoFramework.CoreLibrary, the runtime's ref/*.dll). Files are
+    /// replaced atomically and only when their bytes change, so concurrent builds and incremental
+    /// builds both behave.
     /// </summary>
     public static class Program
     {
         public static int Main(string[] args)
         {
             string listings = null, additions = null, output = null;
+            var references = new List<string>();
             for (int i = 0; i < args.Length; i++)
             {
                 string a = args[i];
@@ -31,13 +35,14 @@ namespace TinTin.NanoRefGen
                 if (a == "--listings") listings = next();
                 else if (a == "--additions") additions = next();
                 else if (a == "--out") output = next();
+                else if (a == "--reference") references.Add(next());
                 else { Console.Error.WriteLine("nanorefgen: unknown argument " + a); return Usage(); }
             }
             if (listings == null || output == null) return Usage();
             try
             {
                 var sw = Stopwatch.StartNew();
-                var result = Generator.Run(listings, additions, output);
+                var result = Generator.Run(listings, additions, output, references);
                 Console.WriteLine("nanorefgen: " + result.Count + " reference assemblies in " + output + " (" + sw.ElapsedMilliseconds + " ms)");
                 return 0;
             }
@@ -50,7 +55,7 @@ namespace TinTin.NanoRefGen
 
         static int Usage()
         {
-            Console.Error.WriteLine("usage: nanorefgen --listings <dir of *.txt> [--additions <dir>] --out <dir>");
+            Console.Error.WriteLine("usage: nanorefgen --listings <dir of *.txt> [--additions <dir>] --out <dir> [--reference <real .dll>]...");
             return 2;
         }
     }
@@ -179,8 +184,14 @@ namespace TinTin.NanoRefGen
             public string SourcePath;
         }
 
-        public static List<Output> Run(string listingsDir, string additionsDir, string outDir)
+        public static List<Output> Run(string listingsDir, string additionsDir, string outDir, IEnumerable<string> realReferences = null)
         {
+            var real = new List<MetadataReference>();
+            foreach (string path in realReferences ?? Enumerable.Empty<string>())
+            {
+                if (!File.Exists(path)) throw new GenerationException("reference assembly not found: " + path);
+                real.Add(MetadataReference.CreateFromFile(path));
+            }
             List<ApiAssembly> assemblies = Load(listingsDir, additionsDir);
             Dictionary<string, ApiType> all = Index(assemblies);
             var deps = assemblies.ToDictionary(a => a, a => Dependencies(a, all));
@@ -205,7 +216,8 @@ namespace TinTin.NanoRefGen
             Directory.CreateDirectory(outDir);
             string srcDir = Path.Combine(outDir, "src");
             Directory.CreateDirectory(srcDir);
-            var writer = new StubWriter(all);
+            CSharpCompilation realLookup = CSharpCompilation.Create("RealLookup", references: real);
+            var writer = new StubWriter(all, name => realLookup.GetTypeByMetadataName(Names.Key(name)));
             var images = new Dictionary<ApiAssembly, MetadataReference>();
             var outputs = new List<Output>();
             var parseOptions = new CSharpParseOptions(LanguageVersion.Latest);
@@ -220,7 +232,7 @@ namespace TinTin.NanoRefGen
                 var compilation = CSharpCompilation.Create(
                     asm.Name,
                     new[] { CSharpSyntaxTree.ParseText(source, parseOptions, path: srcPath, encoding: Encoding.UTF8) },
-                    closure.Select(d => images[d]),
+                    closure.Select(d => images[d]).Concat(real.Where(r => !IsNamed(r, asm.Name))),
                     new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary)
                         .WithDeterministic(true)
                         .WithOptimizationLevel(OptimizationLevel.Release)
@@ -246,6 +258,9 @@ namespace TinTin.NanoRefGen
                 if (!names.Contains(Path.GetFileName(dll))) File.Delete(dll);
             return outputs;
         }
+
+        static bool IsNamed(MetadataReference reference, string assemblyName) =>
+            reference is PortableExecutableReference pe && string.Equals(Path.GetFileNameWithoutExtension(pe.FilePath), assemblyName, StringComparison.OrdinalIgnoreCase);
 
         /// <summary>Atomic replace (write a temp file, rename over) and only when the content differs.</summary>
         public static void WriteIfChanged(string path, byte[] bytes)

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
 
 namespace TinTin.NanoRefGen
 {
@@ -19,7 +20,14 @@ namespace TinTin.NanoRefGen
         readonly StringBuilder sb = new StringBuilder();
         int indent;
 
-        public StubWriter(Dictionary<string, ApiType> allTypes) { this.allTypes = allTypes; }
+        readonly Func<string, INamedTypeSymbol> realType;   // a type of the real assemblies by listed name, or null
+        readonly List<INamedTypeSymbol> realInterfaces = new List<INamedTypeSymbol>();
+
+        public StubWriter(Dictionary<string, ApiType> allTypes, Func<string, INamedTypeSymbol> realType = null)
+        {
+            this.allTypes = allTypes;
+            this.realType = realType ?? (_ => null);
+        }
 
         public string Write(ApiAssembly asm)
         {
@@ -200,10 +208,19 @@ namespace TinTin.NanoRefGen
             var result = new List<(string, ApiType)>();
             var seen = new HashSet<string>();
             var queue = new Queue<(string reference, Dictionary<string, string> subst)>();
+            realInterfaces.Clear();
             foreach (string b in t.Decl.Bases)
             {
                 ApiType bt = Find(b);
-                if (bt == null) throw new InvalidOperationException(t.FullName + ": base type " + b + " is in no listing");
+                if (bt == null)
+                {
+                    // A type of a real assembly (mscorlib, the runtime's ref/): its interfaces are implemented from its metadata.
+                    INamedTypeSymbol real = realType(b) ?? throw new InvalidOperationException(t.FullName + ": base type " + b + " is in no listing and no real reference assembly");
+                    if (real.TypeKind == TypeKind.Interface)
+                        foreach (INamedTypeSymbol i in new[] { real }.Concat(real.AllInterfaces))
+                            if (!realInterfaces.Contains(i, SymbolEqualityComparer.Default)) realInterfaces.Add(i);
+                    continue;
+                }
                 if (bt.IsInterface) queue.Enqueue((b, null));
             }
             while (queue.Count > 0)
@@ -212,6 +229,14 @@ namespace TinTin.NanoRefGen
                 string text = subst == null ? reference : Substitute(reference, subst);
                 if (!seen.Add(text)) continue;
                 ApiType it = Find(text);
+                if (it == null)
+                {
+                    // A listed interface extends one of a real assembly.
+                    INamedTypeSymbol real = realType(text) ?? throw new InvalidOperationException(t.FullName + ": interface " + text + " is in no listing and no real reference assembly");
+                    foreach (INamedTypeSymbol i in new[] { real }.Concat(real.AllInterfaces))
+                        if (!realInterfaces.Contains(i, SymbolEqualityComparer.Default)) realInterfaces.Add(i);
+                    continue;
+                }
                 result.Add((text, it));
                 Dictionary<string, string> map = TypeArgumentMap(it, text);
                 foreach (string b in it.Decl.Bases) queue.Enqueue((b, map));
@@ -266,6 +291,34 @@ namespace TinTin.NanoRefGen
                         default:
                             throw new InvalidOperationException("unexpected interface member in " + it.FullName + ": " + m.Source);
                     }
+                }
+            }
+            foreach (INamedTypeSymbol it in realInterfaces) WriteExplicitImplementations(it);
+        }
+
+        static readonly SymbolDisplayFormat Qualified = SymbolDisplayFormat.FullyQualifiedFormat;
+
+        /// <summary>Explicit implementations of every member of an interface of a real assembly, from its metadata.</summary>
+        void WriteExplicitImplementations(INamedTypeSymbol it)
+        {
+            string iname = it.ToDisplayString(Qualified);
+            string Params(System.Collections.Immutable.ImmutableArray<IParameterSymbol> ps) => string.Join(", ", ps.Select(p =>
+                (p.RefKind == RefKind.Ref ? "ref " : p.RefKind == RefKind.Out ? "out " : p.RefKind == RefKind.In ? "in " : "") + p.Type.ToDisplayString(Qualified) + " " + p.Name));
+            foreach (ISymbol member in it.GetMembers())
+            {
+                if (member.IsStatic) continue;
+                switch (member)
+                {
+                    case IMethodSymbol m when m.MethodKind == MethodKind.Ordinary:
+                        Line(m.ReturnType.ToDisplayString(Qualified) + " " + iname + "." + m.Name + "(" + Params(m.Parameters) + ") { throw null; }");
+                        break;
+                    case IPropertySymbol p:
+                        string accessors = "{ " + (p.GetMethod != null ? "get { throw null; } " : "") + (p.SetMethod != null ? "set { } " : "") + "}";
+                        Line(p.Type.ToDisplayString(Qualified) + " " + iname + "." + (p.IsIndexer ? "this[" + Params(p.Parameters) + "]" : p.Name) + " " + accessors);
+                        break;
+                    case IEventSymbol e:
+                        Line("event " + e.Type.ToDisplayString(Qualified) + " " + iname + "." + e.Name + " { add { } remove { } }");
+                        break;
                 }
             }
         }
