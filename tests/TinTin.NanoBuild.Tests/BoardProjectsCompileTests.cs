@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using Xunit;
@@ -14,6 +15,16 @@ namespace TinTin.NanoBuild.Tests
             Assert.True(errors.IsEmpty, NanoCompiler.Format(errors));
             Assert.NotNull(image);
             Assert.True(NfProject.Load(Repo.Path_("TinTin.Core.Nano", "TinTin.Core.Nano.nfproj")).Compile.Count >= 10, "the engine's Compile list looks truncated");
+        }
+
+        [TinTin.TestSupport.NanoRuntimeFact]
+        public void TheRestoredMscorlibIsTheOneTheRuntimeLoads()
+        {
+            // Board code compiles against the NuGet package's mscorlib.dll; nanoCLR loads the runtime's pe/mscorlib.pe,
+            // built from the runtime's ref/mscorlib.dll. They must be the same assembly, byte for byte.
+            byte[] nuget = System.IO.File.ReadAllBytes(NanoReferences.CoreLibrary);
+            byte[] runtime = System.IO.File.ReadAllBytes(System.IO.Path.Combine(NanoReferences.Runtime, "ref", "mscorlib.dll"));
+            Assert.True(nuget.AsSpan().SequenceEqual(runtime), NanoReferences.CoreLibrary + " differs from the runtime's ref/mscorlib.dll");
         }
 
         public static IEnumerable<object[]> Projects() => Repo.NanoProjects().Select(Repo.Relative).Where(p => !Repo.Unchecked.ContainsKey(p)).Select(p => new object[] { p });

@@ -1,7 +1,7 @@
 using System;
 
 // A host stand-in for the few nanoFramework.TestFramework members the on-device tests use, so the
-// same test sources run under xunit. The real API (build/nano-api/nanoFramework.TestFramework.txt)
+// same test sources run under xunit. The real API (the runtime's ref/nanoFramework.TestFramework.dll)
 // is enforced separately: tests/NFUnitTest is nano-checked against its reference assembly.
 namespace nanoFramework.TestFramework
 {

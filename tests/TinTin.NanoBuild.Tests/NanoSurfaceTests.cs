@@ -6,8 +6,8 @@ using Xunit;
 namespace TinTin.NanoBuild.Tests
 {
     /// <summary>
-    /// (a) Code that uses what nanoFramework lacks fails to compile against the generated reference
-    /// surface, with the error naming the missing API; the same code shape using what it has compiles.
+    /// (a) Code that uses what nanoFramework lacks fails to compile against the real nanoFramework references
+    /// (NuGet mscorlib, the runtime's ref/), with the error naming the missing API; the same code shape using what it has compiles.
     /// </summary>
     public class NanoSurfaceTests
     {
