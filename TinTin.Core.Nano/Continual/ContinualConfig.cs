@@ -7,6 +7,13 @@ namespace TinTin.Core
         public int HistorySamples = 128;
         /// <summary>int8 replay buffer, class-balanced reservoir sampling.</summary>
         public int ReplayCapacity = 64;
+        /// <summary>
+        /// Replay memory horizon, in multiples of the per-class capacity (0: classic reservoir, every
+        /// sample ever seen equally likely to be kept). With R &gt; 0 a new sample of a class replaces
+        /// a random slot with probability at least 1/R, so old samples — wrong labels from a burst
+        /// among them — fade out at a steady rate instead of staying for good.
+        /// </summary>
+        public int ReplayRecency = 4;
         /// <summary>Samples per update (new labelled + replay), class-balanced; at most 128.</summary>
         public int BatchSize = 8;
         /// <summary>Rate cap (0 = none).</summary>

@@ -84,6 +84,7 @@ namespace TinTin.Core
             if (config == null) throw new ArgumentException("the learner needs a config");
             if (config.HistorySamples < 1) throw new ArgumentException("HistorySamples must be at least 1");
             if (config.ReplayCapacity < 0) throw new ArgumentException("ReplayCapacity must not be negative");
+            if (config.ReplayRecency < 0) throw new ArgumentException("ReplayRecency must not be negative");
             if (config.BatchSize < 1 || config.BatchSize > ParameterLayer.MaxAccumulatedSamples)
                 throw new ArgumentException("BatchSize must be in 1.." + ParameterLayer.MaxAccumulatedSamples);
             if (config.MaxUpdatesPerMinute < 0) throw new ArgumentException("MaxUpdatesPerMinute must not be negative");
@@ -119,6 +120,7 @@ namespace TinTin.Core
 
             randomState = config.Seed * 2654435761u + 12345u;
             Replay = new ReplayBuffer(config.ReplayCapacity, features, classes, config.Seed);
+            Replay.Recency = config.ReplayRecency;
             Scorer = new FisherScorer(network);
             Selector = new ChannelSelector(network, Scorer, b);
             Drift = new DriftDetector(config.DriftDeltaQ8, config.DriftLambdaQ8, config.DriftMinSamples);

@@ -20,6 +20,8 @@ namespace TinTin.Core
         private readonly int[] classCount;   // [Classes] slots filled
         private readonly long[] classSeen;   // [Classes] samples offered
         private uint state;
+        /// <summary>Memory horizon in multiples of PerClass (0: classic reservoir). See ContinualConfig.ReplayRecency.</summary>
+        public int Recency;
 
         public ReplayBuffer(int capacity, int featureCount, int classes, uint seed)
         {
@@ -59,6 +61,7 @@ namespace TinTin.Core
             else
             {
                 long seen = classSeen[label];
+                if (Recency > 0 && seen > (long)Recency * PerClass) seen = (long)Recency * PerClass;
                 uint bound = seen > 0xFFFFFFFFL ? 0xFFFFFFFFu : (uint)seen;
                 uint j = Next() % bound;
                 if (j >= (uint)PerClass) return false;

@@ -72,6 +72,8 @@ namespace TinTin.Experiments
         public int LrDenominator { get; set; } = 64;
         public int MaxUpdatesPerMinute { get; set; } = 6;
         public int ReplayCapacity { get; set; } = 64;
+        /// <summary>ContinualConfig.ReplayRecency (0: classic reservoir).</summary>
+        public int ReplayRecency { get; set; } = new ContinualConfig().ReplayRecency;
         public int HistorySamples { get; set; } = 128;
         public int ReselectEveryUpdates { get; set; } = 50;
         public string Profile { get; set; } = "esp32";
@@ -111,6 +113,15 @@ namespace TinTin.Experiments
             return copy;
         }
 
+        /// <summary>
+        /// A burst of wrong labels: between these fractions of the stream every button press gives
+        /// the wrong class, and the user presses LabelSpan times as often (0, 0: no burst). The run
+        /// then reports recovery: accuracy before, right after and at the end, beside a clean run.
+        /// </summary>
+        public double NoiseBurstStart { get; set; }
+        public double NoiseBurstEnd { get; set; }
+        public bool HasNoiseBurst => NoiseBurstEnd > NoiseBurstStart;
+
         /// <summary>Time segments for accuracy over time.</summary>
         public int Chunks { get; set; } = 8;
         /// <summary>Stop the stream after so many rows (0 = all).</summary>
@@ -139,6 +150,7 @@ namespace TinTin.Experiments
             if (ReplayCapacity < 0 || ReplayCapacity > 100_000) throw new ArgumentException("--replay must be in 0..100000");
             if (HistorySamples < 1 || HistorySamples > 100_000) throw new ArgumentException("--history must be in 1..100000");
             if (ReselectEveryUpdates < 0) throw new ArgumentException("--reselect must not be negative");
+            if (ReplayRecency < 0 || ReplayRecency > 1000) throw new ArgumentException("--replay-recency must be in 0..1000");
             if (PretrainEpochs < 0 || PretrainEpochs > 1000) throw new ArgumentException("--epochs must be in 0..1000");
             if (PretrainBatch < 1 || PretrainBatch > ParameterLayer.MaxAccumulatedSamples) throw new ArgumentException("the pre-training batch must be in 1.." + ParameterLayer.MaxAccumulatedSamples);
             if (MaxStreamRows < 0) throw new ArgumentException("--max-rows must not be negative");
@@ -196,9 +208,10 @@ namespace TinTin.Experiments
   --label-map 0=0,1=1,2=1  --classes N
   --hidden 16,16  --epochs 8  --pretrain-lr 1/8  --seed 1
   --label-fraction 0.05  --label-span 10  --label-delay 2  --label-inputs (the latest press and its age as inputs)
-  --batch 8  --lr 1/64  --rate 6  --replay 64  --history 128  --reselect 50  --profile esp32
+  --batch 8  --lr 1/64  --rate 6  --replay 64  --replay-recency 4  --history 128  --reselect 50  --profile esp32
   --policies none,last-layer,bias-only,full   --budgets last-layer,bias-only,half-full,full|profile|BYTES:MACS
   --chunks 8  --max-rows N  --csv FILE
+  --noise-burst 0.3,0.4          wrong labels between these fractions of the stream; reports recovery
 selection study (instead of the policy table): every selection at equal byte and MAC budgets, seeds 1..N, paired
   --selections all|fisher,gradmag,topdown,random,first-layer,last-layer   --reference fisher
   --seeds 5  --fractions 12.5,25,50,100[,profile]  --allowance-ms 500  --json FILE  --chart FILE (tintin only: FILE.svg, FILE.png)";
@@ -256,12 +269,22 @@ selection study (instead of the policy table): every selection at equal byte and
                         }
                     case "--rate": o.MaxUpdatesPerMinute = NextInt(); break;
                     case "--replay": o.ReplayCapacity = NextInt(); break;
+                    case "--replay-recency": o.ReplayRecency = NextInt(); break;
                     case "--history": o.HistorySamples = NextInt(); break;
                     case "--reselect": o.ReselectEveryUpdates = NextInt(); break;
                     case "--profile": o.Profile = Next(); break;
                     case "--policies": o.Policies = NextList(); break;
                     case "--budgets": o.SparseBudgets = NextList(); break;
                     case "--chunks": o.Chunks = NextInt(); break;
+                    case "--noise-burst":
+                        {
+                            string v = Next();
+                            string[] p = v.Split(',');
+                            if (p.Length != 2 || !double.TryParse(p[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double a)
+                                || !double.TryParse(p[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double b) || a < 0 || b > 1 || a >= b)
+                                throw new ArgumentException($"--noise-burst: '{v}' is not START,END with 0 <= START < END <= 1 (fractions of the stream)");
+                            o.NoiseBurstStart = a; o.NoiseBurstEnd = b; break;
+                        }
                     case "--max-rows": o.MaxStreamRows = NextInt(); break;
                     case "--csv": o.CsvPath = Next(); break;
                     case "--selections": { string[] list = NextList(); o.Selections = list.Length == 1 && list[0] == "all" ? AllSelections : list; break; }

@@ -38,6 +38,18 @@ namespace TinTin.Experiments
         public long SelectedUpdateMacs { get; set; }
         public double[] ChunkAccuracy { get; set; }
         public double FinalChunkAccuracy => ChunkAccuracy[^1];
+        /// <summary>Whether each stream row was predicted right (prequential).</summary>
+        public bool[] Correct { get; set; }
+        /// <summary>With a noise burst: the same policy on the clean labels (the control).</summary>
+        public StrategyResult CleanControl { get; set; }
+        public double AccuracyIn(int from, int to)
+        {
+            from = Math.Max(0, from); to = Math.Min(Correct.Length, to);
+            if (to <= from) return 0;
+            int n = 0;
+            for (int i = from; i < to; i++) if (Correct[i]) n++;
+            return (double)n / (to - from);
+        }
     }
 
     public sealed class ExperimentResult
@@ -49,6 +61,10 @@ namespace TinTin.Experiments
         public int LabelledRows { get; set; }
         public int LabelEvents { get; set; }
         public int[] ChunkStarts { get; set; }
+        /// <summary>Rows [BurstFrom, BurstTo) got wrong labels (0, 0: no burst); WrongLabels rows were mislabelled.</summary>
+        public int BurstFrom { get; set; }
+        public int BurstTo { get; set; }
+        public int WrongLabels { get; set; }
         /// <summary>Labelled rows / stream rows, as the schedule produced it.</summary>
         public double MeasuredLabelFraction => StreamRows == 0 ? 0 : (double)LabelledRows / StreamRows;
         /// <summary>What always answering the stream's commonest class scores.</summary>
@@ -78,6 +94,15 @@ namespace TinTin.Experiments
             List<LabelEvent> events = prepared.Events;
             byte[] pretrained = prepared.Pretrained;
             List<int> sizes = prepared.Sizes;
+            List<LabelEvent> cleanEvents = null;
+            if (options.HasNoiseBurst)
+            {
+                cleanEvents = events;
+                result.BurstFrom = (int)(options.NoiseBurstStart * stream.Count);
+                result.BurstTo = (int)(options.NoiseBurstEnd * stream.Count);
+                events = WithWrongLabelBurst(stream, cleanEvents, options, result.BurstFrom, result.BurstTo, sizes[^1], out int wrong);
+                result.WrongLabels = wrong;
+            }
 
             output.WriteLine($"pre-trained on {train.Count} rows ({string.Join(",", train.FeatureNames)} → {options.LabelColumn}, MLP {string.Join("-", sizes)}): train accuracy {result.PretrainAccuracy:P1}");
             output.WriteLine($"stream: {stream.Count} rows, {events.Count} button presses labelling {result.LabelledRows} rows (label fraction {result.MeasuredLabelFraction:P2} measured, {options.LabelFraction:P2} asked; {PressesPerDay(events.Count, stream):0.#} presses a day), span ≤ {options.LabelSpan}, delay {options.LabelDelay}");
@@ -96,6 +121,7 @@ namespace TinTin.Experiments
             {
                 UpdatePolicyNames.TryParse(name, out UpdatePolicy policy);
                 result.Strategies.Add(RunStream(name, policy, 0, 0, pretrained, stream, events, options, result.ChunkStarts));
+                if (cleanEvents != null) result.Strategies[^1].CleanControl = RunStream(name, policy, 0, 0, pretrained, stream, cleanEvents, options, result.ChunkStarts);
             }
             foreach (string b in options.SparseBudgets)
             {
@@ -113,8 +139,10 @@ namespace TinTin.Experiments
                 }
                 string name = "sparse@" + b;
                 result.Strategies.Add(RunStream(name, UpdatePolicy.Sparse, bytes, macs, pretrained, stream, events, options, result.ChunkStarts));
+                if (cleanEvents != null) result.Strategies[^1].CleanControl = RunStream(name, UpdatePolicy.Sparse, bytes, macs, pretrained, stream, cleanEvents, options, result.ChunkStarts);
             }
             PrintTable(result, options, output);
+            if (options.HasNoiseBurst) PrintRecovery(result, output);
             if (options.CsvPath != null) WriteCsv(result, options.CsvPath, output);
             return result;
         }
@@ -332,6 +360,7 @@ namespace TinTin.Experiments
             {
                 HistorySamples = o.HistorySamples,
                 ReplayCapacity = o.ReplayCapacity,
+                ReplayRecency = o.ReplayRecency,
                 BatchSize = o.BatchSize,
                 MaxUpdatesPerMinute = o.MaxUpdatesPerMinute,
                 LearningRate = o.LearningRate(),
@@ -345,12 +374,15 @@ namespace TinTin.Experiments
             };
             var learner = new ContinualLearner(model, config);
             var tally = new Tally(model.Network.ClassCount, chunkStarts);
+            var correctRows = new bool[stream.Count];
             int next = 0, maxBytes = 0;
             long macsSum = 0, macsMax = 0;
             for (int t = 0; t < stream.Count; t++)
             {
                 long now = stream.TimesMs[t];
-                tally.Add(t, stream.Labels[t], learner.Observe(stream.Raw[t], now));
+                int predicted = learner.Observe(stream.Raw[t], now);
+                tally.Add(t, stream.Labels[t], predicted);
+                correctRows[t] = predicted == stream.Labels[t];
                 while (next < events.Count && events[next].At == t)
                 {
                     LabelEvent e = events[next++];
@@ -382,9 +414,66 @@ namespace TinTin.Experiments
                 Accuracy = tally.Metrics.Accuracy,
                 Metrics = tally.Metrics,
                 ChunkAccuracy = tally.ChunkAccuracy(),
+                Correct = correctRows,
                 SelectedBytes = learner.SelectedBytes,
                 SelectedUpdateMacs = learner.Selector.SelectedUpdateMacs,
             };
+        }
+
+        /// <summary>
+        /// The burst: every press in [from, to) gives a wrong class, and the user presses every
+        /// LabelSpan rows (the trailing span of one true class, labelled wrong).
+        /// </summary>
+        public static List<LabelEvent> WithWrongLabelBurst(SensorDataset stream, List<LabelEvent> clean, ExperimentOptions o, int from, int to, int classes, out int wrongRows)
+        {
+            var events = new List<LabelEvent>();
+            foreach (LabelEvent e in clean) if (e.At < from || e.At >= to) events.Add(e);
+            wrongRows = 0;
+            for (int t = Math.Max(from, o.LabelDelay); t < to; t += o.LabelSpan)
+            {
+                int end = t - o.LabelDelay;
+                int label = stream.Labels[end];
+                int start = end;
+                while (start > 0 && end - start + 1 < o.LabelSpan && stream.Labels[start - 1] == label) start--;
+                events.Add(new LabelEvent(t, start, end, (label + 1) % classes));
+                wrongRows += end - start + 1;
+            }
+            events.Sort((a, b) => a.At.CompareTo(b.At));
+            return events;
+        }
+
+        /// <summary>Recovery after the burst: accuracy before it, right after it, and at the end, each beside the clean control.</summary>
+        public static void PrintRecovery(ExperimentResult r, TextWriter w)
+        {
+            int window = Math.Max(1, Math.Min(r.BurstTo - r.BurstFrom, (r.StreamRows - r.BurstTo) / 2));
+            w.WriteLine();
+            w.WriteLine($"noise burst: rows {r.BurstFrom}..{r.BurstTo - 1} labelled wrong ({r.WrongLabels} wrong row labels); windows of {window} rows; noisy run / clean control, %");
+            w.WriteLine($"{"policy",-22}{"before",14}{"just after",14}{"final",14}{"recovered",11}{"rows to recover",17}");
+            foreach (StrategyResult s in r.Strategies)
+            {
+                StrategyResult c = s.CleanControl;
+                double before = s.AccuracyIn(r.BurstFrom - window, r.BurstFrom), after = s.AccuracyIn(r.BurstTo, r.BurstTo + window);
+                double final = s.AccuracyIn(r.StreamRows - window, r.StreamRows), cleanFinal = c.AccuracyIn(r.StreamRows - window, r.StreamRows);
+                string Pair(double a, double b) => Pct(a) + "/" + Pct(b);
+                w.WriteLine($"{s.Name,-22}{Pair(before, c.AccuracyIn(r.BurstFrom - window, r.BurstFrom)),14}{Pair(after, c.AccuracyIn(r.BurstTo, r.BurstTo + window)),14}{Pair(final, cleanFinal),14}{(final >= cleanFinal - 0.02 ? "yes" : "no") + " (" + (final - cleanFinal >= 0 ? "+" : "") + Pct(final - cleanFinal) + ")",11}{(RowsToRecover(s, r) is int rows && rows >= 0 ? rows.ToString(CultureInfo.InvariantCulture) : "never"),17}");
+            }
+            w.WriteLine("recovered: final-window accuracy within 2 points of the same policy on clean labels; rows to recover: rows after the burst until the");
+            w.WriteLine($"accuracy over the last {RecoveryWindow} rows is back within 5 points of the clean control's (and stays there for {RecoveryWindow} rows); 'never' if it does not.");
+        }
+
+        public const int RecoveryWindow = 500;
+
+        /// <summary>Rows after the burst until the rolling accuracy is within 5 points of the clean control's and stays there for a window; -1: never.</summary>
+        public static int RowsToRecover(StrategyResult s, ExperimentResult r)
+        {
+            int w = RecoveryWindow, hold = 0;
+            for (int t = r.BurstTo; t + w <= r.StreamRows; t++)
+            {
+                bool close = s.AccuracyIn(t, t + w) >= s.CleanControl.AccuracyIn(t, t + w) - 0.05;
+                hold = close ? hold + 1 : 0;
+                if (hold >= w) return t - w + 1 - r.BurstTo;
+            }
+            return -1;
         }
 
         // ---- output --------------------------------------------------------------------------------
