@@ -452,6 +452,7 @@ namespace TinTin.Experiments
             foreach (StrategyResult s in r.Strategies)
             {
                 StrategyResult c = s.CleanControl;
+                if (c == null || s.Correct == null) continue; // the baselines get no clean control
                 double before = s.AccuracyIn(r.BurstFrom - window, r.BurstFrom), after = s.AccuracyIn(r.BurstTo, r.BurstTo + window);
                 double final = s.AccuracyIn(r.StreamRows - window, r.StreamRows), cleanFinal = c.AccuracyIn(r.StreamRows - window, r.StreamRows);
                 string Pair(double a, double b) => Pct(a) + "/" + Pct(b);
