@@ -36,6 +36,23 @@ namespace TinTin.Cli
             public string Out = "model.ttm";
             public string[] Boards;
             public bool RequireFit;
+            // reading any recording (issue 13)
+            public bool NoHeader;
+            public string TimeFormat = "iso", Group, Missing = "error", LabelMap;
+            public int Classes;
+            public bool Json;
+
+            public CsvOptions CsvOptions()
+            {
+                CsvOptions csv = TinTin.Reference.CsvOptions.WithTime(TimeColumn);
+                csv.HasHeader = !NoHeader;
+                csv.TimeFormat = TimeFormat;
+                csv.Group = Group;
+                csv.Missing = Missing;
+                return csv;
+            }
+
+            public LabelSpec Labels() => new LabelSpec { Column = Label, Map = LabelSpec.ParseMap(LabelMap), Classes = Classes };
         }
 
         public static Command Create(CliContext context)
@@ -65,6 +82,16 @@ namespace TinTin.Cli
             var output = new Option<string>("--out", "-o") { Description = "Model file to write (TinTin.Core.ModelFile format).", DefaultValueFactory = _ => "model.ttm" };
             var boards = new Option<string>("--boards") { Description = "Board profiles to check the memory plan against: esp32, esp32c3, stm32f429 (comma separated; default all)." };
             var requireFit = new Option<bool>("--require-fit") { Description = "Exit with code 5 when full training does not fit one of the boards." };
+            var noHeader = new Option<bool>("--no-header") { Description = "The CSV has no header line: columns are c1..cN." };
+            var timeFormat = new Option<string>("--time-format") { Description = "iso (default), epoch-ms, epoch-s, or a .NET format such as dd-MM-yyyy HH:mm:ss. --time-column DATE,TIME joins two columns.", DefaultValueFactory = _ => "iso" };
+            var group = new Option<string>("--group") { Description = "Column naming the sensor node of each row: windows and differences are per node." };
+            var missing = new Option<string>("--missing") { Description = "Empty/NA cells in a used column: error (default), skip the row, or previous (the node's last value).", DefaultValueFactory = _ => "error" };
+            var labelMap = new Option<string>("--label-map") { Description = "Raw label → class, e.g. 0=0,1=1,2=1 (occupants → occupied) or empty=0,busy=1." };
+            var classes = new Option<int>("--classes") { Description = "Number of classes (default: from the training labels; needed above 64 or for a test class the training rows lack)." };
+            var json = new Option<bool>("--json") { Description = "Print one JSON object (test_accuracy, balanced_accuracy, majority, per_class_recall, confusion, …) on standard output; the rest goes to standard error." };
+            tempColumn.Aliases.Add("--temperature");
+            humColumn.Aliases.Add("--humidity");
+            pressColumn.Aliases.Add("--pressure");
 
             var command = new Command("prepare",
                 "Train a model on the PC, evaluate it, write the model file and print its memory plan against the boards.\n" +
@@ -77,7 +104,7 @@ namespace TinTin.Cli
                 "  tintin prepare --csv data/occupancy/datatraining.txt --features Temperature,Humidity,Light,CO2 --label Occupancy --test-csv data/occupancy/datatest.txt\n" +
                 "  tintin prepare --csv data/occupancy/datatraining.txt --board-features default --embed default --out occupancy.ttm\n" +
                 "Exit codes: 0 ok, 1 usage, 2 data missing or malformed, 5 does not fit (--require-fit).");
-            foreach (Option o in new Option[] { mnist, trainLimit, testLimit, csv, testCsv, split, features, label, time, boardFeatures, window, tempColumn, humColumn, pressColumn, embed, name, hidden, epochs, batch, lr, momentum, seed, output, boards, requireFit })
+            foreach (Option o in new Option[] { mnist, trainLimit, testLimit, csv, testCsv, split, features, label, time, boardFeatures, window, tempColumn, humColumn, pressColumn, embed, name, hidden, epochs, batch, lr, momentum, seed, output, boards, requireFit, noHeader, timeFormat, group, missing, labelMap, classes, json })
                 command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
@@ -92,6 +119,8 @@ namespace TinTin.Cli
                     Hidden = Sizes(parse.GetValue(hidden)), Epochs = parse.GetValue(epochs), Batch = parse.GetValue(batch),
                     LearningRate = parse.GetValue(lr), Momentum = parse.GetValue(momentum), Seed = parse.GetValue(seed),
                     Out = parse.GetValue(output), Boards = List(parse.GetValue(boards)), RequireFit = parse.GetValue(requireFit),
+                    NoHeader = parse.GetValue(noHeader), TimeFormat = parse.GetValue(timeFormat), Group = parse.GetValue(group), Missing = parse.GetValue(missing),
+                    LabelMap = parse.GetValue(labelMap), Classes = parse.GetValue(classes), Json = parse.GetValue(json),
                 };
                 return Run(context, s);
             }));
@@ -122,6 +151,11 @@ namespace TinTin.Cli
 
         public static int Run(CliContext context, PrepareSettings s)
         {
+            CliContext output = context;
+            if (s.Json) context = new CliContext(context.Error, context.Error, context.In, false, context.Cancel); // human text to stderr
+            try { s.CsvOptions().Validate(); LabelSpec.ParseMap(s.LabelMap); }
+            catch (ArgumentException e) { throw CliException.Usage(e.Message); }
+            if (s.Classes < 0 || s.Classes > 4096) throw CliException.Usage("--classes must be 1 to 4096");
             int sources = (s.Mnist != null ? 1 : 0) + (s.Csv != null ? 1 : 0);
             if (sources != 1) throw CliException.Usage("give the training data: --mnist FOLDER or --csv FILE (one of them)");
             if (s.Csv != null && (s.Features == null) == (s.BoardFeatures == null))
@@ -144,7 +178,8 @@ namespace TinTin.Cli
 
             byte[] bytes;
             bool momentum = momNum != 0;
-            if (s.BoardFeatures != null) bytes = PrepareBoardModel(context, s, train);
+            ClassMetrics metrics = null;
+            if (s.BoardFeatures != null) (bytes, metrics) = PrepareBoardModel(context, s, train);
             else
             {
                 (QDataset trainSet, QDataset testSet, InputNormalizer normalizer, string description) = s.Mnist != null ? LoadMnist(s) : LoadCsv(s);
@@ -154,9 +189,11 @@ namespace TinTin.Cli
                 network.SetAllTrainable(true);
                 double loss = Train(context, network, trainSet, train, "training MLP " + string.Join("-", sizes));
                 double trainAccuracy = Trainer.Accuracy(network, trainSet);
-                double testAccuracy = Trainer.Accuracy(network, testSet);
+                metrics = Evaluate(network, testSet);
+                double testAccuracy = metrics.Accuracy;
                 context.Out.WriteLine("MLP " + string.Join("-", sizes) + ": last-epoch loss " + F(loss, 3) + " nats, accuracy train " + Pct(trainAccuracy)
                     + " (" + trainSet.Count + "), test " + Pct(testAccuracy) + " (" + testSet.Count + ")");
+                context.Out.Write("test set:\n" + metrics.Format());
                 network.SetAllTrainable(false);
                 bytes = ModelFile.Save(new Model(network, normalizer));
             }
@@ -164,6 +201,14 @@ namespace TinTin.Cli
             WriteFile(s.Out, bytes);
             context.Out.WriteLine("wrote " + s.Out + " (" + bytes.Length + " bytes)");
             List<MemoryReport.Fit> fits = MemoryReport.Print(context.Console, bytes, momentum, boards);
+            if (s.Json)
+            {
+                Dictionary<string, object> json = metrics?.ToJson() ?? new Dictionary<string, object>();
+                json["command"] = "prepare";
+                json["model"] = s.Out;
+                json["model_bytes"] = bytes.Length;
+                output.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(json));
+            }
             if (s.RequireFit && fits.Any(f => !f.TrainingFits))
             {
                 context.Error.WriteLine("tintin: full training does not fit on " + string.Join(", ", fits.Where(f => !f.TrainingFits).Select(f => f.Board.Name)));
@@ -201,7 +246,7 @@ namespace TinTin.Cli
         private static (QDataset, QDataset, InputNormalizer, string) LoadCsv(PrepareSettings s)
         {
             SensorDataset trainData, testData;
-            try { (trainData, testData) = SensorDataset.LoadSplit(s.Csv, s.TestCsv, s.Split, CsvOptions.WithTime(s.TimeColumn), s.Features, LabelSpec.For(s.Label)); }
+            try { (trainData, testData) = SensorDataset.LoadSplit(s.Csv, s.TestCsv, s.Split, s.CsvOptions(), s.Features, s.Labels()); }
             catch (ArgumentException e) { throw CliException.Input(e.Message); }
             InputNormalizer normalizer = NormalizerFit.Fit(trainData.Raw, decimals: trainData.Decimals);
             return (QDataset.FromSensorRows(trainData, normalizer), QDataset.FromSensorRows(testData, normalizer), normalizer,
@@ -211,7 +256,19 @@ namespace TinTin.Cli
         }
 
         /// <summary>The firmware's path: features through TinTin.Sensors' pipeline, trained by the virtual board's ModelPreparation (which also writes DefaultModel.g.cs).</summary>
-        private static byte[] PrepareBoardModel(CliContext context, PrepareSettings s, TrainOptions train)
+        /// <summary>The network's predictions on a labelled set, as metrics.</summary>
+        internal static ClassMetrics Evaluate(Network network, QDataset data)
+        {
+            var metrics = new ClassMetrics(Math.Max(data.ClassCount, network.ClassCount));
+            for (int i = 0; i < data.Count; i++)
+            {
+                data.Load(i, network.Input);
+                metrics.Add(data.Labels[i], network.Predict());
+            }
+            return metrics;
+        }
+
+        private static (byte[], ClassMetrics) PrepareBoardModel(CliContext context, PrepareSettings s, TrainOptions train)
         {
             TinTin.Reference.InputFiles.CheckInput(s.Csv, TinTin.Reference.InputFiles.MaxDataBytes, "data file");
             int[] ids;
@@ -224,7 +281,7 @@ namespace TinTin.Cli
             var columns = new ReplayColumns
             {
                 Time = s.TimeColumn == "none" ? null : s.TimeColumn, Temperature = s.TemperatureColumn, Humidity = s.HumidityColumn,
-                Pressure = s.PressureColumn, Label = s.Label,
+                Pressure = s.PressureColumn, Label = s.Label, LabelMap = LabelSpec.ParseMap(s.LabelMap), Csv = s.CsvOptions(),
             };
             var options = new PrepareOptions
             {
@@ -233,6 +290,7 @@ namespace TinTin.Cli
                 LearningRateDenominator = train.LearningRateDenominator, Seed = s.Seed, ModelName = s.Name ?? "occupancy-th",
             };
             PreparedModel prepared = null;
+            ClassMetrics metrics = null;
             try
             {
                 context.Console.Status().Start("training on the firmware's features (" + string.Join(",", ids.Select(FeatureSet.Name)) + ") …", _ =>
@@ -242,13 +300,16 @@ namespace TinTin.Cli
                     TinTin.Reference.InputFiles.CheckInput(s.TestCsv, TinTin.Reference.InputFiles.MaxDataBytes, "data file");
                     (int[][] raw, int[] labels) = ModelPreparation.Features(s.TestCsv, columns, ids, s.Window);
                     Model model = ModelFile.Load(prepared.Bytes, prepared.Bytes.Length, 0, false);
-                    int correct = 0;
+                    metrics = new ClassMetrics(model.Network.ClassCount);
                     for (int i = 0; i < raw.Length; i++)
                     {
+                        if (labels[i] >= model.Network.ClassCount)
+                            throw new ArgumentException(s.TestCsv + ": label " + labels[i] + " but the training data has only " + model.Network.ClassCount + " classes (map it with --label-map)");
                         model.Normalizer.Normalize(raw[i], model.Network.Input);
-                        if (model.Network.Predict() == labels[i]) correct++;
+                        metrics.Add(labels[i], model.Network.Predict());
                     }
-                    context.Out.WriteLine("test accuracy on " + s.TestCsv + ": " + Pct((double)correct / raw.Length) + " (" + raw.Length + " rows)");
+                    context.Out.WriteLine("test accuracy on " + s.TestCsv + ": " + Pct(metrics.Accuracy) + " (" + raw.Length + " rows)");
+                    context.Out.Write(metrics.Format());
                 }
             }
             catch (ArgumentException e) { throw CliException.Input(e.Message); }
@@ -258,7 +319,7 @@ namespace TinTin.Cli
                 try { context.Out.WriteLine("wrote " + ModelPreparation.WriteCSharp(prepared, path) + " (the firmware's embedded default model)"); }
                 catch (Exception e) when (e is IOException || e is UnauthorizedAccessException) { throw CliException.Input("cannot write " + (path ?? "DefaultModel.g.cs") + ": " + e.Message); }
             }
-            return prepared.Bytes;
+            return (prepared.Bytes, metrics);
         }
 
         private static void WriteFile(string path, byte[] bytes)
