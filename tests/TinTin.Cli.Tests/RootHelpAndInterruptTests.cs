@@ -12,7 +12,7 @@ namespace TinTin.Cli.Tests
     /// <summary>The root help (one line per command), Ctrl-C (exit 130), and the help texts' wording.</summary>
     public class RootHelpAndInterruptTests
     {
-        private static readonly string[] Commands = { "prepare", "simulate", "monitor", "report", "bench", "train", "experiment", "fleet" };
+        private static readonly string[] Commands = { "prepare", "simulate", "monitor", "report", "bench", "train", "experiment", "fleet", "soak" };
 
         [Fact]
         public void Root_help_lists_each_command_on_one_line()

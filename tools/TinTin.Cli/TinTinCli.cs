@@ -27,6 +27,7 @@ namespace TinTin.Cli
             root.Subcommands.Add(TrainCommand.Create(context));
             root.Subcommands.Add(ExperimentCommand.Create(context));
             root.Subcommands.Add(FleetCommand.Create(context));
+            root.Subcommands.Add(SoakCommand.Create(context));
             ShortenCommandRows(root);
             return root;
         }
