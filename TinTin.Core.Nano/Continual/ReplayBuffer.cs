@@ -7,7 +7,7 @@ namespace TinTin.Core
     /// PerClass = capacity / classes slots (at least one), so a rare class keeps its share instead
     /// of being crowded out, and within a class every sample seen so far is equally likely to be
     /// kept. Samples are stored as int8 model inputs at one exponent. The pseudo-random picks come
-    /// from a xorshift32 generator seeded by the caller (never used for rounding).
+    /// from the engine's <see cref="XorShift32"/> seeded by the caller (never used for rounding).
     /// Allocates only in the constructor.
     /// </summary>
     public sealed class ReplayBuffer
@@ -19,7 +19,7 @@ namespace TinTin.Core
         public readonly sbyte[] Data;
         private readonly int[] classCount;   // [Classes] slots filled
         private readonly long[] classSeen;   // [Classes] samples offered
-        private uint state;
+        private readonly XorShift32 random;
         /// <summary>Memory horizon in multiples of PerClass (0: classic reservoir). See ContinualConfig.ReplayRecency.</summary>
         public int Recency;
 
@@ -34,7 +34,7 @@ namespace TinTin.Core
             Data = new sbyte[(PerClass > 0 ? PerClass : 1) * classes * featureCount];
             classCount = new int[classes];
             classSeen = new long[classes];
-            state = seed == 0 ? 0x9E3779B9u : seed;
+            random = new XorShift32(seed);
         }
 
         /// <summary>Samples held, all classes.</summary>
@@ -63,7 +63,7 @@ namespace TinTin.Core
                 long seen = classSeen[label];
                 if (Recency > 0 && seen > (long)Recency * PerClass) seen = (long)Recency * PerClass;
                 uint bound = seen > 0xFFFFFFFFL ? 0xFFFFFFFFu : (uint)seen;
-                uint j = Next() % bound;
+                uint j = random.Next() % bound;
                 if (j >= (uint)PerClass) return false;
                 slot = (int)(long)j;
             }
@@ -76,22 +76,13 @@ namespace TinTin.Core
         {
             int n = classCount[label];
             if (n == 0) throw new InvalidOperationException("class " + label + " has no replay samples");
-            return (int)(long)(Next() % (uint)n);
+            return (int)(long)(random.Next() % (uint)n);
         }
 
         public void Clear()
         {
             Array.Clear(classCount, 0, Classes);
             Array.Clear(classSeen, 0, Classes);
-        }
-
-        /// <summary>xorshift32.</summary>
-        public uint Next()
-        {
-            uint x = state;
-            x ^= x << 13; x ^= x >> 17; x ^= x << 5;
-            state = x;
-            return x;
         }
     }
 }

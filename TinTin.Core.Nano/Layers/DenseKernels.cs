@@ -1,7 +1,7 @@
 namespace TinTin.Core
 {
     /// <summary>
-    /// Fully connected kernels, fast variant: hoisted offsets, rounding inlined, zero inputs and
+    /// Fully connected kernels, fast variant: hoisted offsets, rounding in whole-buffer QMath loops, zero inputs and
     /// zero errors skipped (after ReLU about half of them). Integer sums are exact, so skipping
     /// changes nothing: <see cref="DenseKernelsReference"/> must agree bit for bit.
     /// Layout: weights [outSize][inSize] row-major, one row per output channel.
@@ -39,7 +39,7 @@ namespace TinTin.Core
                 if (a > maxAbs) maxAbs = a;
             }
             int shift = QMath.Int8ShiftFor(maxAbs);
-            WriteInt8(scratch, outSize, shift, output.Data);
+            QMath.RoundingShiftToInt8(scratch, 0, outSize, shift, output.Data, 0);
             output.Exponent = accExponent + shift;
         }
 
@@ -59,41 +59,37 @@ namespace TinTin.Core
                 if (e == 0) continue;
                 for (int i = 0; i < inSize; i++) scratch[i] += weights[row + i] * e;
             }
-            int maxAbs = 0;
-            for (int i = 0; i < inSize; i++)
-            {
-                int a = scratch[i] < 0 ? -scratch[i] : scratch[i];
-                if (a > maxAbs) maxAbs = a;
-            }
-            int shift = QMath.Int8ShiftFor(maxAbs);
-            WriteInt8(scratch, inSize, shift, inputGrad.Data);
+            int shift = QMath.Int8ShiftFor(QMath.MaxAbs(scratch, 0, inSize));
+            QMath.RoundingShiftToInt8(scratch, 0, inSize, shift, inputGrad.Data, 0);
             inputGrad.Exponent = weightExponent + outputGrad.Exponent + shift;
         }
 
         /// <summary>
-        /// Adds outputGrad ⊗ input into the gradient rows of the trainable channels:
+        /// Adds outputGrad ⊗ input into the weight-gradient rows of the trainable channels:
         /// gradients[rowOffsets[o] + i] += dy[o]·x[i]·2^shift (shift &lt; 0: pseudo-stochastic
-        /// division), and the bias gradient dy[o] at the same exponent. No scratch.
+        /// division), and dy[o]·2^biasShift into gradients[biasOffsets[o]] (saturating). Both
+        /// shifts bring their term to the layer's gradient exponent (they differ by the input's
+        /// exponent: the bias is a weight on a constant input 1). rowOffsets[o] &lt; 0 skips the
+        /// weights (bias-only channel), biasOffsets[o] &lt; 0 the channel. No scratch.
         /// </summary>
-        public static void BackwardWeights(QTensor input, QTensor outputGrad, int[] rowOffsets,
-            int inSize, int outSize, int shift, int[] gradients)
+        public static void BackwardWeights(QTensor input, QTensor outputGrad, int[] rowOffsets, int[] biasOffsets,
+            int inSize, int outSize, int shift, int biasShift, int[] gradients)
         {
             sbyte[] x = input.Data;           // [inSize]
             sbyte[] dy = outputGrad.Data;     // [outSize]
-            // The bias acts as a weight on a constant input 1 = 2^(-input.Exponent) units.
-            int biasShift = shift - input.Exponent;
             for (int o = 0; o < outSize; o++)
             {
-                int offset = rowOffsets[o];
-                if (offset < 0) continue;
+                int biasAt = biasOffsets[o];
+                if (biasAt < 0) continue;
                 int e = dy[o];
                 if (e == 0) continue;
-                if (shift >= 0)
+                int offset = rowOffsets[o];
+                if (offset >= 0 && shift >= 0)
                 {
                     int scaled = e << shift;  // |e| ≤ 127 and shift ≤ GradientGuardBits: no overflow
                     for (int i = 0; i < inSize; i++) gradients[offset + i] += scaled * x[i];
                 }
-                else
+                else if (offset >= 0)
                 {
                     int right = -shift;
                     for (int i = 0; i < inSize; i++)
@@ -102,7 +98,7 @@ namespace TinTin.Core
                         if (p != 0) gradients[offset + i] += QMath.ShiftStochastic(p, right);
                     }
                 }
-                gradients[offset + inSize] = QMath.SaturatingAdd(gradients[offset + inSize], QMath.ShiftStochastic(e, -biasShift));
+                gradients[biasAt] = QMath.SaturatingAdd(gradients[biasAt], QMath.ShiftStochastic(e, -biasShift));
             }
         }
 
@@ -113,22 +109,6 @@ namespace TinTin.Core
             if (b > (1 << 30)) return 1 << 30;
             if (b < -(1 << 30)) return -(1 << 30);
             return b;
-        }
-
-        private static void WriteInt8(int[] source, int count, int shift, sbyte[] destination)
-        {
-            if (shift == 0)
-            {
-                for (int i = 0; i < count; i++) destination[i] = (sbyte)source[i];
-                return;
-            }
-            int half = 1 << (shift - 1);
-            for (int i = 0; i < count; i++)
-            {
-                int v = source[i];
-                int r = v >= 0 ? (v + half) >> shift : -((-v + half) >> shift); // QMath.RoundingShiftRight
-                destination[i] = (sbyte)(r > 127 ? 127 : (r < -127 ? -127 : r));
-            }
         }
     }
 }

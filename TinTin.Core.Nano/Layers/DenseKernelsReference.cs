@@ -33,18 +33,18 @@ namespace TinTin.Core
             inputGrad.Exponent = weightExponent + outputGrad.Exponent + shift;
         }
 
-        public static void BackwardWeights(QTensor input, QTensor outputGrad, int[] rowOffsets,
-            int inSize, int outSize, int shift, int[] gradients)
+        public static void BackwardWeights(QTensor input, QTensor outputGrad, int[] rowOffsets, int[] biasOffsets,
+            int inSize, int outSize, int shift, int biasShift, int[] gradients)
         {
             for (int o = 0; o < outSize; o++)
             {
-                int offset = rowOffsets[o];
-                if (offset < 0) continue;
+                if (biasOffsets[o] < 0) continue;
                 int e = outputGrad.Data[o];
-                for (int i = 0; i < inSize; i++)
-                    gradients[offset + i] += QMath.ShiftStochastic(e * input.Data[i], -shift);
-                gradients[offset + inSize] = QMath.SaturatingAdd(gradients[offset + inSize],
-                    QMath.ShiftStochastic(e, input.Exponent - shift));
+                int offset = rowOffsets[o];
+                if (offset >= 0)
+                    for (int i = 0; i < inSize; i++)
+                        gradients[offset + i] += QMath.ShiftStochastic(e * input.Data[i], -shift);
+                gradients[biasOffsets[o]] = QMath.SaturatingAdd(gradients[biasOffsets[o]], QMath.ShiftStochastic(e, -biasShift));
             }
         }
     }

@@ -28,11 +28,13 @@ namespace TinTin.Core
 
         public override void Backward(QTensor input, QTensor output, QTensor outputGrad, QTensor inputGrad)
         {
-            if (FormsWeightGradients)
+            if (FormsGradients)
             {
-                int shift = AlignGradientContribution(outputGrad.Exponent + input.Exponent);
-                DenseKernels.BackwardWeights(input, outputGrad, RowOffsets, InputLength, OutputLength, shift, GradientPool);
-                long macs = (long)TrainableChannelCount * InputLength;
+                int weightExponent = outputGrad.Exponent + input.Exponent;
+                AlignGradientContribution(WeightTrainableChannelCount > 0 ? weightExponent : outputGrad.Exponent);
+                DenseKernels.BackwardWeights(input, outputGrad, WeightRowOffsets, BiasOffsets, InputLength, OutputLength,
+                    weightExponent - GradientExponent, outputGrad.Exponent - GradientExponent, GradientPool);
+                long macs = (long)WeightTrainableChannelCount * InputLength;
                 Counters.Add(macs, TrainableChannelCount, macs * 5 + InputLength + OutputLength, macs * 4);
             }
             if (inputGrad != null)

@@ -2,13 +2,13 @@ namespace TinTin.Core
 {
     /// <summary>
     /// A layer is a Forward/Backward pair over flat int8 tensors, sources first and destination
-    /// last (llm.c / CMSIS-NN order):
+    /// last (CMSIS-NN's order; llm.c puts the destination first):
     ///   Forward(input, output)
     ///   Backward(input, output, outputGrad, inputGrad)
     /// Backward adds into the layer's own parameter gradients and overwrites inputGrad; inputGrad
     /// is null when nothing below needs it, and then no error is propagated at all. Layers lay
-    /// out channels and positions in the flat buffers as they document, so a 1-D convolution or a
-    /// pooling layer over a window of sensor samples is one more subclass, not an engine change.
+    /// out channels and positions in the flat buffers as they document (Conv1D and the global
+    /// pooling layers: position-major, [positions][channels]).
     /// </summary>
     public abstract class Layer
     {
@@ -24,7 +24,7 @@ namespace TinTin.Core
             OutputLength = outputLength;
         }
 
-        /// <summary>A <see cref="LayerKind"/> code.</summary>
+        /// <summary>The code stored for this layer in model files.</summary>
         public abstract LayerKind Kind { get; }
 
         public abstract void Forward(QTensor input, QTensor output);
@@ -34,13 +34,17 @@ namespace TinTin.Core
         /// <summary>Multiply-accumulates of one forward pass.</summary>
         public virtual long ForwardMacs { get { return 0; } }
 
-        /// <summary>Bytes of int32 scratch the layer's kernels need (shared, sized by the network).</summary>
+        /// <summary>Ints (int32 elements, not bytes) of scratch the layer's kernels need (shared, sized by the network).</summary>
         public virtual int ScratchInts { get { return 0; } }
 
         /// <summary>The shared scratch buffer; the network hands every layer the same one.</summary>
         public virtual void BindScratch(int[] scratch) { }
 
-        /// <summary>Whether Backward needs this layer's input activation (to form weight gradients or masks).</summary>
-        public virtual bool KeepsInputForBackward(bool propagatesError) { return false; }
+        /// <summary>
+        /// Whether Backward needs this layer's input activation kept, when it propagates the error
+        /// (or not) and trains so many channels' weights and so many channels' biases only. The
+        /// network's cost model asks this for the committed selection and for hypothetical ones.
+        /// </summary>
+        public virtual bool KeepsInputForBackward(bool propagatesError, int weightChannels, int biasOnlyChannels) { return false; }
     }
 }

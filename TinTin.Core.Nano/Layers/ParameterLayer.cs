@@ -4,10 +4,14 @@ namespace TinTin.Core
 {
     /// <summary>
     /// A layer whose parameters are organised as output channels, each a row of RowLength int8
-    /// weights plus one int32 bias. Dense is one; a 1-D convolution (RowLength = inChannels·kernel)
-    /// would be another. This class owns what all of them share: the int16 master copy, the
-    /// exponent rules, the per-channel trainable mask, gradient rows in the training arena and
-    /// the integer SGD update.
+    /// weights plus one int32 bias. Dense is one, Conv1D another (RowLength = kernel·inChannels).
+    /// This class owns what all of them share: the int16 master copy, the exponent rules, the
+    /// per-channel training masks, gradient rows in the training arena and the integer SGD update.
+    ///
+    /// Training masks, per output channel: ChannelTrainable (the update may change it) and
+    /// ChannelBiasOnly (of a trainable channel, only the bias: TinyTL-style). A trainable channel
+    /// owns RowLength + 1 arena ints (weight gradients, then the bias gradient); a bias-only one
+    /// owns 1. Both go through the same Backward and <see cref="ApplyUpdate"/>.
     ///
     /// Precision and memory per parameter (the documented choice):
     ///   int8 Weights        1 B  used by forward and backward (int8×int8→int32 MACs)
@@ -52,18 +56,21 @@ namespace TinTin.Core
 
         /// <summary>[Channels] which output channels the update may change. Set through the network.</summary>
         public readonly bool[] ChannelTrainable;
+        /// <summary>[Channels] of the trainable channels, those whose weights stay frozen: only the bias trains.</summary>
+        public readonly bool[] ChannelBiasOnly;
 
-        // Training arena views. Row for channel c starts at gradientOffset[c] (RowLength weights, then
-        // the bias); -1 for a frozen channel. Derived from ChannelTrainable in AssignTrainingRows only.
+        // Training arena views, derived from the masks in AssignTrainingRows only. Channel c's weight
+        // gradients start at weightRowOffset[c] (-1: frozen or bias-only), its bias gradient is at
+        // biasOffset[c] (-1: frozen). The layer's rows are contiguous: [arenaStart, arenaEnd).
         private int[] gradientPool;
         private int[] velocityPool;
-        private readonly int[] gradientOffset; // [Channels]
+        private readonly int[] weightRowOffset; // [Channels]
+        private readonly int[] biasOffset;      // [Channels]
+        private int arenaStart, arenaEnd;
         private int trainableChannels;
+        private int weightTrainableChannels;
 
-        /// <summary>Exponent of the gradient rows: real gradient = pool value · 2^GradientExponent.</summary>
-        public int GradientExponent;
-        private int gradientTopExponent;
-        private bool gradientEmpty = true;
+        private readonly AlignedExponent gradientAlignment = new AlignedExponent(GradientGuardBits);
         private int accumulatedSamples;
         public int VelocityExponent;
         private bool velocityEmpty = true;
@@ -79,29 +86,47 @@ namespace TinTin.Core
             MasterWeights = new short[channels * rowLength];
             Bias = new int[channels];
             ChannelTrainable = new bool[channels];
-            gradientOffset = new int[channels];
-            for (int c = 0; c < channels; c++) gradientOffset[c] = -1;
+            ChannelBiasOnly = new bool[channels];
+            weightRowOffset = new int[channels];
+            biasOffset = new int[channels];
+            for (int c = 0; c < channels; c++) { weightRowOffset[c] = -1; biasOffset[c] = -1; }
         }
 
         public int ParameterCount { get { return Channels * (RowLength + 1); } }
 
-        /// <summary>Ints of training arena one trainable channel occupies (weights and bias).</summary>
+        /// <summary>Ints of training arena one trainable channel occupies (weights and bias); a bias-only one takes 1.</summary>
         public int TrainingRowInts { get { return RowLength + 1; } }
 
+        /// <summary>Arena ints of a selection of this layer: so many fully trainable and so many bias-only channels.</summary>
+        public int TrainingIntsFor(int weightChannels, int biasOnlyChannels) { return weightChannels * TrainingRowInts + biasOnlyChannels; }
+
+        /// <summary>Channels the update changes (weights and bias, or bias only).</summary>
         public int TrainableChannelCount { get { return trainableChannels; } }
+
+        /// <summary>Channels whose weights the update changes.</summary>
+        public int WeightTrainableChannelCount { get { return weightTrainableChannels; } }
 
         public bool HasTrainableChannels { get { return trainableChannels > 0; } }
 
-        /// <summary>Set by the network while it only scores channels: Backward then propagates the error but forms no weight gradients.</summary>
+        /// <summary>Set by the network while it only scores channels: Backward then propagates the error but forms no gradients.</summary>
         public bool WeightGradientsSuspended;
 
-        /// <summary>Whether Backward forms weight gradients now.</summary>
-        protected bool FormsWeightGradients { get { return trainableChannels > 0 && !WeightGradientsSuspended; } }
+        /// <summary>Whether Backward forms gradients now (weight rows and/or biases).</summary>
+        protected bool FormsGradients { get { return trainableChannels > 0 && !WeightGradientsSuspended; } }
 
-        public override bool KeepsInputForBackward(bool propagatesError) { return propagatesError || trainableChannels > 0; }
+        /// <summary>
+        /// A parameter layer keeps its input to form weight gradients. A layer that only passes the
+        /// error down is counted as keeping it too (the conservative accounting the selector has
+        /// always budgeted with; Dense's input gradient does not read it), unless it trains biases:
+        /// a bias gradient needs only the output gradient.
+        /// </summary>
+        public override bool KeepsInputForBackward(bool propagatesError, int weightChannels, int biasOnlyChannels)
+        {
+            return weightChannels > 0 || (propagatesError && biasOnlyChannels == 0);
+        }
 
-        /// <summary>Arena offset of a channel's gradient row, or -1 when it is frozen.</summary>
-        public int GradientOffset(int channel) { return gradientOffset[channel]; }
+        /// <summary>Arena offset of a channel's gradient row (a bias-only channel's row is its bias), or -1 when it is frozen.</summary>
+        public int GradientOffset(int channel) { return weightRowOffset[channel] >= 0 ? weightRowOffset[channel] : biasOffset[channel]; }
 
         /// <summary>
         /// Lays the trainable channels' rows out in the arena from offset on and returns the next
@@ -112,28 +137,45 @@ namespace TinTin.Core
             gradientPool = gradients;
             velocityPool = velocities;
             trainableChannels = 0;
+            weightTrainableChannels = 0;
+            arenaStart = offset;
             for (int c = 0; c < Channels; c++)
             {
-                if (ChannelTrainable[c])
+                weightRowOffset[c] = -1;
+                biasOffset[c] = -1;
+                if (!ChannelTrainable[c]) continue;
+                trainableChannels++;
+                if (ChannelBiasOnly[c])
                 {
-                    gradientOffset[c] = offset;
-                    offset += TrainingRowInts;
-                    trainableChannels++;
+                    biasOffset[c] = offset;
+                    offset += 1;
                 }
-                else gradientOffset[c] = -1;
+                else
+                {
+                    weightRowOffset[c] = offset;
+                    biasOffset[c] = offset + RowLength;
+                    offset += TrainingRowInts;
+                    weightTrainableChannels++;
+                }
             }
-            gradientEmpty = true;
+            arenaEnd = offset;
+            gradientAlignment.Reset();
             velocityEmpty = true;
             accumulatedSamples = 0;
             return offset;
         }
 
-        /// <summary>Int32 slots this layer's current selection needs in the arena.</summary>
+        /// <summary>Int32 slots this layer's current masks need in the arena.</summary>
         public int RequiredTrainingInts()
         {
-            int count = 0;
-            for (int c = 0; c < Channels; c++) if (ChannelTrainable[c]) count++;
-            return count * TrainingRowInts;
+            int weights = 0, biases = 0;
+            for (int c = 0; c < Channels; c++)
+            {
+                if (!ChannelTrainable[c]) continue;
+                if (ChannelBiasOnly[c]) biases++;
+                else weights++;
+            }
+            return TrainingIntsFor(weights, biases);
         }
 
         // ---- initialisation and exponent rules -------------------------------------------------
@@ -151,13 +193,10 @@ namespace TinTin.Core
             long bound = boundQ16;
             while (bound >= MasterHigh) { bound >>= 1; exponent++; }
             while (bound < MasterLow) { bound <<= 1; exponent--; }
-            uint state = seed == 0 ? 0x9E3779B9u : seed;
+            XorShift32 random = new XorShift32(seed);
             uint span = (uint)(2 * bound + 1);
             for (int i = 0; i < MasterWeights.Length; i++)
-            {
-                state ^= state << 13; state ^= state >> 17; state ^= state << 5;
-                MasterWeights[i] = (short)((int)(long)(state % span) - (int)bound);
-            }
+                MasterWeights[i] = (short)((int)(long)(random.Next() % span) - (int)bound);
             MasterExponent = exponent;
             Array.Clear(Bias, 0, Bias.Length);
             BiasExponent = exponent - 8;
@@ -170,32 +209,15 @@ namespace TinTin.Core
         /// </summary>
         public void RefreshInt8Weights()
         {
-            int max = 0;
-            short[] master = MasterWeights;
-            int n = master.Length;
-            for (int i = 0; i < n; i++)
-            {
-                int v = master[i];
-                if (v < 0) v = -v;
-                if (v > max) max = v;
-            }
-            DeriveInt8Weights(QMath.Int8ShiftFor(max));
+            DeriveInt8Weights(QMath.Int8ShiftFor(QMath.MaxAbs(MasterWeights, 0, MasterWeights.Length)));
         }
 
         /// <summary>int8 weights = master / 2^shift rounded to nearest and saturated; WeightExponent = MasterExponent + shift.</summary>
         public void DeriveInt8Weights(int shift)
         {
             if (shift < 0 || shift > 15) throw new ArgumentException("int8 weight shift must be in [0, 15]");
-            short[] master = MasterWeights;
-            sbyte[] w = Weights;
-            int n = master.Length;
-            int half = shift > 0 ? 1 << (shift - 1) : 0;
-            for (int i = 0; i < n; i++)
-            {
-                int v = master[i];
-                int r = v >= 0 ? (v + half) >> shift : -((-v + half) >> shift); // QMath.RoundingShiftRight
-                w[i] = (sbyte)(r > 127 ? 127 : (r < -127 ? -127 : r));
-            }
+            int n = MasterWeights.Length;
+            QMath.RoundingShiftToInt8(MasterWeights, 0, n, shift, Weights, 0);
             WeightExponent = MasterExponent + shift;
             Counters.Add(0, 2L * n, 2L * n, n);
         }
@@ -209,13 +231,7 @@ namespace TinTin.Core
         {
             short[] master = MasterWeights;
             int n = master.Length;
-            int max = 0;
-            for (int i = 0; i < n; i++)
-            {
-                int v = master[i];
-                if (v < 0) v = -v;
-                if (v > max) max = v;
-            }
+            int max = QMath.MaxAbs(master, 0, n);
             if (max == 0) return;
             int shift = 0;
             if (max > MasterHigh) { while ((max >> shift) > MasterHigh) shift++; }
@@ -244,68 +260,62 @@ namespace TinTin.Core
 
         // ---- gradients ---------------------------------------------------------------------------
 
+        /// <summary>Exponent of the gradient rows: real gradient = pool value · 2^GradientExponent.</summary>
+        public int GradientExponent { get { return gradientAlignment.Exponent; } }
+
         /// <summary>
-        /// Aligns the gradient rows for a new contribution at contributionExponent and returns the
-        /// shift that brings the contribution to GradientExponent: ≥ 0 means multiply by 2^shift,
-        /// &lt; 0 means divide (pseudo-stochastic rounding). The first contribution after an update
-        /// sets GradientExponent = contributionExponent − GradientGuardBits; a later, larger one
-        /// shifts the existing rows right so the sum never overflows.
+        /// Aligns the gradient rows for a new contribution at contributionExponent (see
+        /// <see cref="AlignedExponent"/>, GradientGuardBits) and returns the shift that brings the
+        /// contribution to GradientExponent: ≥ 0 means multiply by 2^shift, &lt; 0 means divide
+        /// (pseudo-stochastic rounding). A layer with weight rows aligns on the weight gradient's
+        /// exponent (output gradient + input); a layer training biases only, on the output gradient's.
         /// </summary>
         protected int AlignGradientContribution(int contributionExponent)
         {
             if (accumulatedSamples >= MaxAccumulatedSamples)
                 throw new InvalidOperationException("more than 128 samples accumulated without an update");
             accumulatedSamples++;
-            if (gradientEmpty)
+            int rescale = gradientAlignment.Admit(contributionExponent);
+            if (rescale > 0)
             {
-                gradientEmpty = false;
-                gradientTopExponent = contributionExponent;
-                GradientExponent = contributionExponent - GradientGuardBits;
+                for (int k = arenaStart; k < arenaEnd; k++)
+                    gradientPool[k] = QMath.PseudoStochasticShiftRight(gradientPool[k], rescale);
+                long ints = arenaEnd - arenaStart;
+                Counters.Add(0, ints, ints * 4, ints * 4);
             }
-            else if (contributionExponent > gradientTopExponent)
-            {
-                int rescale = contributionExponent - gradientTopExponent;
-                for (int c = 0; c < Channels; c++)
-                {
-                    int offset = gradientOffset[c];
-                    if (offset < 0) continue;
-                    int end = offset + TrainingRowInts;
-                    for (int k = offset; k < end; k++)
-                        gradientPool[k] = QMath.PseudoStochasticShiftRight(gradientPool[k], rescale);
-                }
-                GradientExponent += rescale;
-                gradientTopExponent = contributionExponent;
-                Counters.Add(0, (long)trainableChannels * TrainingRowInts, (long)trainableChannels * TrainingRowInts * 4, (long)trainableChannels * TrainingRowInts * 4);
-            }
-            return contributionExponent - GradientExponent;
+            return contributionExponent - gradientAlignment.Exponent;
         }
 
         protected int[] GradientPool { get { return gradientPool; } }
 
-        /// <summary>[Channels] arena offsets of the gradient rows, -1 for frozen channels (read-only use).</summary>
-        protected int[] RowOffsets { get { return gradientOffset; } }
+        /// <summary>[Channels] arena offsets of the weight-gradient rows, -1 for frozen and bias-only channels (read-only use).</summary>
+        protected int[] WeightRowOffsets { get { return weightRowOffset; } }
+
+        /// <summary>[Channels] arena offsets of the bias gradients, -1 for frozen channels (read-only use).</summary>
+        protected int[] BiasOffsets { get { return biasOffset; } }
 
         /// <summary>Clears the gradient rows (after an update, or to discard accumulated gradients).</summary>
         public void ZeroGradients()
         {
-            for (int c = 0; c < Channels; c++)
-            {
-                int offset = gradientOffset[c];
-                if (offset >= 0) Array.Clear(gradientPool, offset, TrainingRowInts);
-            }
-            gradientEmpty = true;
+            if (arenaEnd > arenaStart) Array.Clear(gradientPool, arenaStart, arenaEnd - arenaStart);
+            gradientAlignment.Reset();
             accumulatedSamples = 0;
         }
 
         /// <summary>Samples accumulated since the last update.</summary>
         public int AccumulatedSamples { get { return accumulatedSamples; } }
 
-        /// <summary>Copies a trainable channel's gradient row (weights then bias) for inspection; false when frozen.</summary>
+        /// <summary>
+        /// Copies a trainable channel's gradient row into destination[0 .. RowLength] (weights, then
+        /// the bias; a bias-only channel's weight part reads 0); false when the channel is frozen.
+        /// </summary>
         public bool CopyGradientRow(int channel, int[] destination)
         {
-            int offset = gradientOffset[channel];
-            if (offset < 0) return false;
-            Array.Copy(gradientPool, offset, destination, 0, TrainingRowInts);
+            if (biasOffset[channel] < 0) return false;
+            int offset = weightRowOffset[channel];
+            if (offset >= 0) Array.Copy(gradientPool, offset, destination, 0, RowLength);
+            else Array.Clear(destination, 0, RowLength);
+            destination[RowLength] = gradientPool[biasOffset[channel]];
             return true;
         }
 
@@ -313,67 +323,53 @@ namespace TinTin.Core
 
         /// <summary>
         /// Integer SGD on the trainable channels: master −= lr · g (or lr · v with momentum,
-        /// v = β·v + g), with pseudo-stochastic rounding and int16 saturation.
-        /// A fully trainable layer then re-chooses its exponents from the largest magnitudes
-        /// (RenormalizeMaster, RefreshInt8Weights). A partly frozen layer keeps its exponents and
-        /// refreshes only the trained rows, saturating: the frozen channels' int8 weights, master
-        /// weights and biases stay bit-for-bit unchanged, as the sparse update promises.
+        /// v = β·v + g), with pseudo-stochastic rounding and int16 saturation; bias −= lr · g_bias.
+        /// A layer whose every channel trains its weights then re-chooses its exponents from the
+        /// largest magnitudes (RenormalizeMaster, RefreshInt8Weights). Otherwise it keeps its
+        /// exponents and refreshes only the trained weight rows, saturating: frozen channels' int8
+        /// weights, master weights and biases, and bias-only channels' weights, stay bit-for-bit
+        /// unchanged, as the sparse update promises.
         /// </summary>
         public void ApplyUpdate(ShiftSum learningRate, ShiftSum momentum)
         {
-            if (gradientEmpty || trainableChannels == 0) { ZeroGradients(); return; }
+            if (gradientAlignment.IsEmpty || trainableChannels == 0) { ZeroGradients(); return; }
             bool useMomentum = momentum != null && !momentum.IsZero;
+            int ints = arenaEnd - arenaStart;
             if (useMomentum)
             {
                 if (velocityEmpty) { VelocityExponent = GradientExponent; velocityEmpty = false; }
-                UpdateKernels.AccumulateVelocity(gradientPool, GradientExponent, momentum, gradientOffset, Channels, TrainingRowInts, VelocityExponent, velocityPool);
+                UpdateKernels.AccumulateVelocity(gradientPool, GradientExponent, momentum, arenaStart, ints, VelocityExponent, velocityPool);
             }
             int[] source = useMomentum ? velocityPool : gradientPool;
             int sourceExponent = useMomentum ? VelocityExponent : GradientExponent;
-            UpdateKernels.SgdMasterRows(source, sourceExponent, learningRate, gradientOffset, Channels, RowLength, MasterExponent, MasterWeights);
-            UpdateKernels.SgdBias(source, sourceExponent, learningRate, gradientOffset, Channels, RowLength, BiasExponent, Bias);
-            long touched = (long)trainableChannels * TrainingRowInts;
+            if (weightTrainableChannels > 0)
+                UpdateKernels.SgdMasterRows(source, sourceExponent, learningRate, weightRowOffset, Channels, RowLength, MasterExponent, MasterWeights);
+            UpdateKernels.SgdBias(source, sourceExponent, learningRate, biasOffset, Channels, BiasExponent, Bias);
+            long touched = ints;
             Counters.Add(touched, touched * (useMomentum ? 4 : 2), touched * (useMomentum ? 10 : 6), touched * (useMomentum ? 6 : 2));
             ZeroGradients();
-            if (trainableChannels == Channels)
+            if (weightTrainableChannels == Channels)
             {
                 RenormalizeMaster();
                 RefreshInt8Weights();
             }
-            else RefreshTrainableRows();
+            else if (weightTrainableChannels > 0) RefreshTrainableRows();
         }
 
-        /// <summary>Re-derives the int8 weights of the trainable rows only, with the layer's current shift.</summary>
+        /// <summary>Re-derives the int8 weights of the trained weight rows only, with the layer's current shift.</summary>
         private void RefreshTrainableRows()
         {
             int shift = WeightExponent - MasterExponent;
-            int half = shift > 0 ? 1 << (shift - 1) : 0;
-            short[] master = MasterWeights;
-            sbyte[] w = Weights;
             for (int c = 0; c < Channels; c++)
-            {
-                if (gradientOffset[c] < 0) continue;
-                int start = c * RowLength;
-                int end = start + RowLength;
-                for (int i = start; i < end; i++)
-                {
-                    int v = master[i];
-                    int r = v >= 0 ? (v + half) >> shift : -((-v + half) >> shift); // QMath.RoundingShiftRight
-                    w[i] = (sbyte)(r > 127 ? 127 : (r < -127 ? -127 : r));
-                }
-            }
-            Counters.Add(0, 2L * trainableChannels * RowLength, 2L * trainableChannels * RowLength, (long)trainableChannels * RowLength);
+                if (weightRowOffset[c] >= 0) QMath.RoundingShiftToInt8(MasterWeights, c * RowLength, RowLength, shift, Weights, c * RowLength);
+            long n = (long)weightTrainableChannels * RowLength;
+            Counters.Add(0, 2L * n, 2L * n, n);
         }
 
         /// <summary>Forgets momentum (after a re-selection or a reset).</summary>
         public void ResetVelocity()
         {
-            if (velocityPool != null)
-                for (int c = 0; c < Channels; c++)
-                {
-                    int offset = gradientOffset[c];
-                    if (offset >= 0) Array.Clear(velocityPool, offset, TrainingRowInts);
-                }
+            if (velocityPool != null && arenaEnd > arenaStart) Array.Clear(velocityPool, arenaStart, arenaEnd - arenaStart);
             velocityEmpty = true;
         }
 

@@ -33,6 +33,6 @@ namespace TinTin.Core
             Counters.Add(0, n, 2 * n, n);
         }
 
-        public override bool KeepsInputForBackward(bool propagatesError) { return propagatesError; }
+        public override bool KeepsInputForBackward(bool propagatesError, int weightChannels, int biasOnlyChannels) { return propagatesError; }
     }
 }

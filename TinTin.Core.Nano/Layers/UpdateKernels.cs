@@ -2,8 +2,8 @@ namespace TinTin.Core
 {
     /// <summary>
     /// Integer SGD kernels over the trainable rows of a parameter layer. rowOffsets[c] is the
-    /// arena offset of channel c's row (RowLength weight gradients, then the bias gradient), or
-    /// -1 for a frozen channel, which is skipped. No scratch needed.
+    /// arena offset of channel c's RowLength weight gradients, biasOffsets[c] of its bias
+    /// gradient; -1 skips the channel (frozen, or for weights: bias-only). No scratch needed.
     /// The learning-rate product uses the ShiftSum's mantissa in one 64-bit multiply, which
     /// equals its sum of shifted terms exactly; <see cref="UpdateKernelsReference"/> evaluates the
     /// terms one by one through QMath and the tests hold the two bit-identical.
@@ -53,38 +53,34 @@ namespace TinTin.Core
             }
         }
 
-        /// <summary>bias[c] −= lr · source[row c][rowLength] · 2^(sourceExponent − biasExponent), saturating.</summary>
+        /// <summary>bias[c] −= lr · source[biasOffsets[c]] · 2^(sourceExponent − biasExponent), saturating.</summary>
         public static void SgdBias(int[] source, int sourceExponent, ShiftSum learningRate,
-            int[] rowOffsets, int channels, int rowLength, int biasExponent, int[] bias)
+            int[] biasOffsets, int channels, int biasExponent, int[] bias)
         {
             int shift = biasExponent - sourceExponent;
             for (int c = 0; c < channels; c++)
             {
-                int offset = rowOffsets[c];
+                int offset = biasOffsets[c];
                 if (offset < 0) continue;
-                int delta = learningRate.ApplyStochastic(source[offset + rowLength], shift);
+                int delta = learningRate.ApplyStochastic(source[offset], shift);
                 bias[c] = QMath.SaturatingAdd(bias[c], -delta);
             }
         }
 
         /// <summary>
-        /// velocity = momentum · velocity + gradient, both rows at velocityExponent (the gradient is
-        /// moved there with pseudo-stochastic rounding), saturating. Optional path: plain helpers.
+        /// velocity = momentum · velocity + gradient over the layer's arena range [from, from+count)
+        /// (its rows are contiguous), both at velocityExponent (the gradient is moved there with
+        /// pseudo-stochastic rounding), saturating. Optional path: plain helpers.
         /// </summary>
         public static void AccumulateVelocity(int[] gradients, int gradientExponent, ShiftSum momentum,
-            int[] rowOffsets, int channels, int rowInts, int velocityExponent, int[] velocities)
+            int from, int count, int velocityExponent, int[] velocities)
         {
             int alignShift = velocityExponent - gradientExponent;
-            for (int c = 0; c < channels; c++)
+            int end = from + count;
+            for (int k = from; k < end; k++)
             {
-                int offset = rowOffsets[c];
-                if (offset < 0) continue;
-                int end = offset + rowInts;
-                for (int k = offset; k < end; k++)
-                {
-                    int decayed = momentum.ApplyRounded(velocities[k], 0);
-                    velocities[k] = QMath.SaturatingAdd(decayed, QMath.ShiftStochastic(gradients[k], alignShift));
-                }
+                int decayed = momentum.ApplyRounded(velocities[k], 0);
+                velocities[k] = QMath.SaturatingAdd(decayed, QMath.ShiftStochastic(gradients[k], alignShift));
             }
         }
     }

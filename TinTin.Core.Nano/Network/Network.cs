@@ -7,10 +7,14 @@ namespace TinTin.Core
     /// training arena, all allocated here once. The per-sample path (Forward, Backward, Step)
     /// allocates nothing.
     ///
-    /// Training selection: each parameter layer's ChannelTrainable mask says what the update may
-    /// change. A new network is fully trainable when its arena holds every channel, else frozen. <see cref="ApplySelection"/> plans the backward pass from it: gradient rows in the
-    /// arena for trainable channels only, error propagation only through layers that have a
-    /// trainable layer below them, and no backward at all below the lowest trainable layer.
+    /// Training selection: each parameter layer's ChannelTrainable and ChannelBiasOnly masks say
+    /// what the update may change (a channel's weights and bias, or its bias only). A new network
+    /// is fully trainable when its arena holds every channel, else frozen. <see cref="ApplySelection"/>
+    /// plans the backward pass from the masks: gradient rows in the arena for trainable channels
+    /// only, error propagation only through layers that have a trainable layer below them, and no
+    /// backward at all below the lowest trainable layer. The cost model (bytes and MACs of any
+    /// selection, committed or hypothetical) lives here too, so selector, learner and reports agree
+    /// by construction.
     /// </summary>
     public sealed class Network
     {
@@ -26,6 +30,8 @@ namespace TinTin.Core
         private readonly int[] gradientArena;   // [TrainingCapacityInts]
         private readonly int[] velocityArena;   // [TrainingCapacityInts] or null without momentum
         private readonly bool[] propagatesError; // [Layers.Length], derived in ApplySelection
+        private readonly int[] weightChannels;   // [Layers.Length] committed: channels training weights and bias
+        private readonly int[] biasOnlyChannels; // [Layers.Length] committed: channels training the bias only
         private int lowestTrainableLayer;        // Layers.Length when nothing is trainable
         private int arenaIntsInUse;
 
@@ -68,6 +74,8 @@ namespace TinTin.Core
             gradientArena = new int[TrainingCapacityInts > 0 ? TrainingCapacityInts : 1];
             velocityArena = withMomentum ? new int[gradientArena.Length] : null;
             propagatesError = new bool[count];
+            weightChannels = new int[count];
+            biasOnlyChannels = new int[count];
             lowestTrainableLayer = count;
             // A new network trains everything when its arena allows it (what a user expects of
             // "train this model"); a smaller arena starts frozen until a selection is applied.
@@ -169,22 +177,26 @@ namespace TinTin.Core
 
         // ---- selection -----------------------------------------------------------------------------
 
-        /// <summary>Marks every channel of every parameter layer trainable (or frozen) and plans the backward pass.</summary>
+        /// <summary>Marks every channel of every parameter layer fully trainable (or frozen) and plans the backward pass.</summary>
         public void SetAllTrainable(bool trainable)
         {
             for (int l = 0; l < Layers.Length; l++)
             {
                 ParameterLayer p = Layers[l] as ParameterLayer;
                 if (p == null) continue;
-                for (int c = 0; c < p.Channels; c++) p.ChannelTrainable[c] = trainable;
+                for (int c = 0; c < p.Channels; c++)
+                {
+                    p.ChannelTrainable[c] = trainable;
+                    p.ChannelBiasOnly[c] = false;
+                }
             }
             ApplySelection();
         }
 
         /// <summary>
-        /// Plans the backward pass from the ChannelTrainable masks: assigns gradient rows in the
-        /// arena (throws, changing nothing, when they do not fit), and decides which layers
-        /// propagate the error. Clears gradients and momentum.
+        /// Plans the backward pass from the masks (ChannelTrainable, ChannelBiasOnly): assigns
+        /// gradient rows in the arena (throws, changing nothing, when they do not fit), and decides
+        /// which layers propagate the error. Clears gradients and momentum.
         /// </summary>
         public void ApplySelection()
         {
@@ -195,10 +207,14 @@ namespace TinTin.Core
             lowestTrainableLayer = Layers.Length;
             for (int l = 0; l < Layers.Length; l++)
             {
+                weightChannels[l] = 0;
+                biasOnlyChannels[l] = 0;
                 ParameterLayer p = Layers[l] as ParameterLayer;
                 if (p == null) continue;
                 offset = p.AssignTrainingRows(gradientArena, velocityArena, offset);
                 if (p.HasTrainableChannels && l < lowestTrainableLayer) lowestTrainableLayer = l;
+                weightChannels[l] = p.WeightTrainableChannelCount;
+                biasOnlyChannels[l] = p.TrainableChannelCount - p.WeightTrainableChannelCount;
                 p.ResetVelocity();
             }
             arenaIntsInUse = offset;
@@ -219,25 +235,89 @@ namespace TinTin.Core
             return required;
         }
 
-        /// <summary>Whether layer l hands an error to the layer below under the current selection.</summary>
-        public bool PropagatesError(int layer) { return propagatesError[layer]; }
-
         /// <summary>Index of the lowest layer with trainable channels; Layers.Length when all are frozen.</summary>
         public int LowestTrainableLayer { get { return lowestTrainableLayer; } }
 
-        /// <summary>MACs of one backward pass under the current selection (weight gradients and error propagation).</summary>
-        public long BackwardMacs()
+        // ---- cost model ------------------------------------------------------------------------------
+        // The one home of what an update costs. A selection is given as two arrays indexed like Layers:
+        // channels training weights and bias, and channels training the bias only (null: none). The
+        // committed selection's cost (BackwardBytes, BackwardMacs) is the same function of the counts
+        // ApplySelection recorded; the selector prices hypothetical selections with it, the learner
+        // reports it.
+
+        /// <summary>Index of the lowest parameter layer with trainable channels under a selection; Layers.Length when none.</summary>
+        public int LowestTrainableFor(int[] weightChannels, int[] biasOnlyChannels)
         {
+            for (int l = 0; l < Layers.Length; l++)
+                if (Layers[l] is ParameterLayer && weightChannels[l] + CountAt(biasOnlyChannels, l) > 0) return l;
+            return Layers.Length;
+        }
+
+        /// <summary>Gradient-arena ints of a selection.</summary>
+        public int TrainingIntsFor(int[] weightChannels, int[] biasOnlyChannels)
+        {
+            int ints = 0;
+            for (int l = 0; l < Layers.Length; l++)
+            {
+                ParameterLayer p = Layers[l] as ParameterLayer;
+                if (p != null) ints += p.TrainingIntsFor(weightChannels[l], CountAt(biasOnlyChannels, l));
+            }
+            return ints;
+        }
+
+        /// <summary>
+        /// Bytes the backward pass needs under a selection: the activations it keeps (layer a's
+        /// input, when a is at or above the lowest trainable layer and KeepsInputForBackward says
+        /// so), the activation gradients it writes (outputs of layers from the lowest trainable up),
+        /// the int32 gradient rows and, with momentum, as many velocity ints.
+        /// </summary>
+        public int BackwardBytesFor(int[] weightChannels, int[] biasOnlyChannels)
+        {
+            int lowest = LowestTrainableFor(weightChannels, biasOnlyChannels);
+            int bytes = 0;
+            for (int a = lowest; a < Layers.Length; a++)
+            {
+                if (Layers[a].KeepsInputForBackward(a > lowest, weightChannels[a], CountAt(biasOnlyChannels, a))) bytes += Activations[a].Bytes;
+                bytes += Gradients[a + 1].Bytes;
+            }
+            int ints = TrainingIntsFor(weightChannels, biasOnlyChannels);
+            bytes += 4 * ints;
+            if (velocityArena != null) bytes += 4 * ints;
+            return bytes;
+        }
+
+        /// <summary>MACs of one sample's backward pass under a selection: weight gradients of the trained rows, error propagation above the lowest trainable layer.</summary>
+        public long BackwardMacsFor(int[] weightChannels, int[] biasOnlyChannels)
+        {
+            int lowest = LowestTrainableFor(weightChannels, biasOnlyChannels);
             long macs = 0;
-            for (int l = lowestTrainableLayer; l < Layers.Length; l++)
+            for (int l = lowest; l < Layers.Length; l++)
             {
                 ParameterLayer p = Layers[l] as ParameterLayer;
                 if (p == null) continue;
-                macs += (long)p.TrainableChannelCount * p.RowLength;
-                if (propagatesError[l]) macs += p.ForwardMacs;
+                macs += (long)weightChannels[l] * p.RowLength;
+                if (l > lowest) macs += p.ForwardMacs;
             }
             return macs;
         }
+
+        /// <summary>
+        /// MACs of one update of `batch` samples under a selection: batch · (forward + backward)
+        /// plus the SGD step's one MAC per trained weight and bias — what the OpCounters record for
+        /// such an update. 0 when nothing is trainable (no update runs).
+        /// </summary>
+        public long UpdateMacsFor(int[] weightChannels, int[] biasOnlyChannels, int batch)
+        {
+            int ints = TrainingIntsFor(weightChannels, biasOnlyChannels);
+            if (ints == 0) return 0;
+            return batch * (ForwardMacs() + BackwardMacsFor(weightChannels, biasOnlyChannels)) + ints;
+        }
+
+        /// <summary>MACs of one update of `batch` samples under the committed selection (see <see cref="UpdateMacsFor"/>).</summary>
+        public long UpdateMacs(int batch) { return UpdateMacsFor(weightChannels, biasOnlyChannels, batch); }
+
+        /// <summary>MACs of one backward pass under the committed selection.</summary>
+        public long BackwardMacs() { return BackwardMacsFor(weightChannels, biasOnlyChannels); }
 
         /// <summary>MACs of one forward pass.</summary>
         public long ForwardMacs()
@@ -247,21 +327,10 @@ namespace TinTin.Core
             return macs;
         }
 
-        /// <summary>Bytes the backward pass needs under the current selection: activations kept, gradients, optimiser state.</summary>
-        public int BackwardBytes()
-        {
-            // The used bytes of DescribeMemory's activation, activation-gradient, gradient and
-            // optimizer entries, summed without building the plan (allocation-free: the firmware
-            // reports it after every re-selection). NetworkMemoryTests hold the two equal.
-            int bytes = 0;
-            for (int a = lowestTrainableLayer; a < Layers.Length; a++)
-                if (Layers[a].KeepsInputForBackward(a > 0 && propagatesError[a])) bytes += Activations[a].Bytes;
-            for (int a = 1; a <= Layers.Length; a++)
-                if (a - 1 >= lowestTrainableLayer) bytes += Gradients[a].Bytes;
-            bytes += 4 * arenaIntsInUse;
-            if (velocityArena != null) bytes += 4 * arenaIntsInUse;
-            return bytes;
-        }
+        /// <summary>Bytes the backward pass needs under the committed selection (see <see cref="BackwardBytesFor"/>; allocation-free).</summary>
+        public int BackwardBytes() { return BackwardBytesFor(weightChannels, biasOnlyChannels); }
+
+        private static int CountAt(int[] counts, int layer) { return counts == null ? 0 : counts[layer]; }
 
         /// <summary>
         /// DescribeMemory().TotalBytes without building the plan (no allocation: the firmware
@@ -294,14 +363,14 @@ namespace TinTin.Core
                 if (p == null) continue;
                 string name = "layer" + l;
                 plan.Add(name + ".weights(int8)", MemoryCategory.Weights, p.Weights.Length, p.Weights.Length);
-                plan.Add(name + ".master(int16)", MemoryCategory.MasterWeights, 2 * p.MasterWeights.Length, p.HasTrainableChannels ? 2 * p.TrainableChannelCount * p.RowLength : 0);
+                plan.Add(name + ".master(int16)", MemoryCategory.MasterWeights, 2 * p.MasterWeights.Length, 2 * p.WeightTrainableChannelCount * p.RowLength);
                 plan.Add(name + ".bias(int32)", MemoryCategory.MasterWeights, 4 * p.Bias.Length, 4 * p.Bias.Length);
             }
             for (int a = 0; a <= Layers.Length; a++)
             {
                 // Activation a is layer a's input: kept for backward when that layer needs it.
                 bool kept = a < Layers.Length && a >= lowestTrainableLayer
-                    && Layers[a].KeepsInputForBackward(a > 0 && propagatesError[a]);
+                    && Layers[a].KeepsInputForBackward(propagatesError[a], weightChannels[a], biasOnlyChannels[a]);
                 plan.Add("activation" + a + "(int8)", MemoryCategory.Activations, Activations[a].Bytes, kept ? Activations[a].Bytes : 0);
             }
             for (int a = 1; a <= Layers.Length; a++)

@@ -2,13 +2,17 @@ namespace TinTin.Core
 {
     /// <summary>
     /// The one requantisation helper of the engine (CMSIS-NN style): every shift, rounding and
-    /// saturation goes through these rules. Fast kernels inline the same arithmetic in their inner
-    /// loops (a call costs thousands of cycles in the nanoFramework interpreter); the reference
-    /// kernels call these functions, and tests prove both agree bit for bit.
+    /// saturation goes through these rules. A call costs thousands of cycles in the nanoFramework
+    /// interpreter, so fast kernels call the whole-buffer loops here (<see cref="RoundingShiftToInt8(int[], int, int, int, sbyte[], int)"/>,
+    /// <see cref="MaxAbs(int[], int, int)"/>) once per tensor or row, and inline only the
+    /// per-element arithmetic of their fused loops; the reference kernels call the scalar functions,
+    /// and tests prove both agree bit for bit.
     ///
     /// Ranges: int8 values are kept in [-127, 127] (symmetric, so negation never overflows);
     /// int16 master weights in [-32767, 32767]; int32 accumulators saturate at int.MinValue+1 /
-    /// int.MaxValue. Shifts are clamped to [0, 31] on the right and saturate on the left.
+    /// int.MaxValue. Shift ranges differ per helper and each one's summary says its own:
+    /// RoundingShiftRight and PseudoStochasticShiftRight return 0 above 30 (the latter rounds to
+    /// nearest below 2), ShiftLeftSaturating saturates from 31 on, the 64-bit forms return 0 above 62.
     /// nanoFramework ignores `checked`, so nothing here relies on it.
     /// </summary>
     public static class QMath
@@ -18,7 +22,7 @@ namespace TinTin.Core
         public const int Int32Max = 2147483647;
         public const int Int32Min = -2147483647; // symmetric: -Int32Max
 
-        /// <summary>value / 2^shift rounded to nearest, ties away from zero. shift in [0, 31]; larger shifts give 0.</summary>
+        /// <summary>value / 2^shift rounded to nearest, ties away from zero. shift ≤ 0 returns value unchanged; shifts above 30 give 0.</summary>
         public static int RoundingShiftRight(int value, int shift)
         {
             if (shift <= 0) return value;
@@ -57,7 +61,7 @@ namespace TinTin.Core
         /// the bottom half stands in for a uniform random number; round the magnitude up when the
         /// fraction exceeds it. In expectation the result equals value / 2^shift, so gradients
         /// smaller than one unit are not all lost. For shift &lt; 2 there are too few bits: round
-        /// to nearest.
+        /// to nearest. Shifts above 30 give 0.
         /// </summary>
         public static int PseudoStochasticShiftRight(int value, int shift)
         {
@@ -112,11 +116,11 @@ namespace TinTin.Core
             return -value;
         }
 
-        /// <summary>Number of bits needed for a non-negative value: 0 → 0, 1 → 1, 127 → 7, 128 → 8.</summary>
-        public static int BitLength(int nonNegative)
+        /// <summary>Number of bits needed for a non-negative value: 0 → 0, 1 → 1, 127 → 7, 128 → 8 (a negative value counts 64).</summary>
+        public static int BitLength(long nonNegative)
         {
             int bits = 0;
-            uint v = (uint)nonNegative;
+            ulong v = (ulong)nonNegative;
             while (v != 0) { bits++; v >>= 1; }
             return bits;
         }
@@ -148,6 +152,20 @@ namespace TinTin.Core
             return max;
         }
 
+        /// <summary>Largest |value| over values[offset .. offset+count) of an int16 buffer.</summary>
+        public static int MaxAbs(short[] values, int offset, int count)
+        {
+            int max = 0;
+            int end = offset + count;
+            for (int i = offset; i < end; i++)
+            {
+                int v = values[i];
+                if (v < 0) v = -v;
+                if (v > max) max = v;
+            }
+            return max;
+        }
+
         /// <summary>Largest |value| over an int8 buffer's first count values.</summary>
         public static int MaxAbs(sbyte[] values, int count)
         {
@@ -173,6 +191,37 @@ namespace TinTin.Core
             return shift;
         }
 
+        /// <summary>
+        /// source[from .. from+count) / 2^shift rounded to nearest (ties away from zero, as
+        /// <see cref="RoundingShiftRight"/>), saturated to ±127, into destination from destinationFrom.
+        /// shift in [0, 30]; |source| + 2^(shift−1) must stay below 2^31 (int32 accumulators of
+        /// int8 products do). The loop fast kernels call once per tensor or row instead of inlining it.
+        /// </summary>
+        public static void RoundingShiftToInt8(int[] source, int from, int count, int shift, sbyte[] destination, int destinationFrom)
+        {
+            int half = shift > 0 ? 1 << (shift - 1) : 0;
+            int end = from + count;
+            for (int i = from, o = destinationFrom; i < end; i++, o++)
+            {
+                int v = source[i];
+                int r = v >= 0 ? (v + half) >> shift : -((-v + half) >> shift);
+                destination[o] = (sbyte)(r > Int8Max ? Int8Max : (r < -Int8Max ? -Int8Max : r));
+            }
+        }
+
+        /// <summary>The int16 form of <see cref="RoundingShiftToInt8(int[], int, int, int, sbyte[], int)"/> (master weights to int8); shift in [0, 15].</summary>
+        public static void RoundingShiftToInt8(short[] source, int from, int count, int shift, sbyte[] destination, int destinationFrom)
+        {
+            int half = shift > 0 ? 1 << (shift - 1) : 0;
+            int end = from + count;
+            for (int i = from, o = destinationFrom; i < end; i++, o++)
+            {
+                int v = source[i];
+                int r = v >= 0 ? (v + half) >> shift : -((-v + half) >> shift);
+                destination[o] = (sbyte)(r > Int8Max ? Int8Max : (r < -Int8Max ? -Int8Max : r));
+            }
+        }
+
         /// <summary>Saturate a 64-bit value to the symmetric int32 range.</summary>
         public static int SaturateToInt32(long value)
         {
@@ -192,10 +241,19 @@ namespace TinTin.Core
                 if (shift < -32) shift = -32;
                 return SaturateToInt32(value << -shift);
             }
+            return SaturateToInt32(RoundingShiftRight64(value, shift));
+        }
+
+        /// <summary>
+        /// value · 2^(-shift) in 64 bits, no saturation: rounds to nearest (ties away from zero) for
+        /// shift in (0, 62], 0 above 62; shifts left for shift ≤ 0 (the caller keeps the headroom).
+        /// </summary>
+        public static long RoundingShiftRight64(long value, int shift)
+        {
+            if (shift <= 0) return value << -shift;
             if (shift > 62) return 0;
             long half = 1L << (shift - 1);
-            long result = value >= 0 ? (value + half) >> shift : -((-value + half) >> shift);
-            return SaturateToInt32(result);
+            return value >= 0 ? (value + half) >> shift : -((-value + half) >> shift);
         }
 
         /// <summary>The 64-bit form of <see cref="PseudoStochasticShiftRight"/>, saturated to int32; left shift for shift &lt; 0.</summary>

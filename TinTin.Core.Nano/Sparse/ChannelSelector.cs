@@ -3,16 +3,10 @@ using System;
 namespace TinTin.Core
 {
     /// <summary>
-    /// Chooses the trainable channels (TinyTrain's task-adaptive sparse update) within a budget,
-    /// and knows the exact cost of any selection without committing it.
-    ///
-    /// Cost model (exactly the network's own accounting; tests hold them equal):
-    ///  * bytes = <see cref="Network.BackwardBytes"/> after ApplySelection: the activations the
-    ///    backward keeps, the activation gradients it writes, the int32 gradient rows of the
-    ///    trainable channels and, with momentum, as many velocity ints;
-    ///  * MACs per update = batch · (forward MACs + <see cref="Network.BackwardMacs"/>) + the SGD
-    ///    step's MACs (one per trainable weight and bias), which is what the OpCounters record for
-    ///    one update of `batch` samples.
+    /// Chooses the trainable channels (TinyTrain's task-adaptive sparse update) within a budget.
+    /// What a selection costs it asks the network's cost model (<see cref="Network.BackwardBytesFor"/>,
+    /// <see cref="Network.UpdateMacsFor"/>, <see cref="Network.TrainingIntsFor"/>), for tentative
+    /// selections while it selects and for the committed one after.
     /// A zero budget means unlimited. The gradient arena's capacity is always a hard limit.
     ///
     /// Selection: parameter layers in order of Fisher layer score (ties: the higher layer first, as
@@ -30,7 +24,6 @@ namespace TinTin.Core
         private readonly int[] counts;        // [Layers.Length] trainable channels per layer (tentative)
         private readonly int[] layerOrder;    // [parameter layers] ordinals sorted by score
         private readonly int[] channelOrder;  // [max channels]
-        private readonly long forwardMacs;
 
         /// <summary>Samples per update (for the MACs budget).</summary>
         public int BatchSize;
@@ -61,85 +54,23 @@ namespace TinTin.Core
                 if (p.Channels > maxChannels) maxChannels = p.Channels;
             }
             channelOrder = new int[maxChannels];
-            forwardMacs = network.ForwardMacs();
             ReadCommitted();
         }
 
         private ParameterLayer Layer(int k) { return (ParameterLayer)network.Layers[scorer.LayerIndex[k]]; }
 
-        // ---- cost model ------------------------------------------------------------------------------
-
-        /// <summary>Backward bytes of a selection given as trainable-channel counts per layer index (0 for other layers).</summary>
-        public int BytesFor(int[] trainableCounts)
-        {
-            Layer[] layers = network.Layers;
-            int lowest = LowestOf(trainableCounts);
-            int bytes = 0;
-            for (int a = lowest; a < layers.Length; a++)
-            {
-                bool propagates = a > 0 && a > lowest;
-                ParameterLayer p = layers[a] as ParameterLayer;
-                bool kept = p != null ? (propagates || trainableCounts[a] > 0) : layers[a].KeepsInputForBackward(propagates);
-                if (kept) bytes += network.Activations[a].Bytes;
-                bytes += network.Gradients[a + 1].Bytes; // activation gradient a+1 is used when a ≥ lowest
-            }
-            int ints = TrainingIntsFor(trainableCounts);
-            bytes += 4 * ints;
-            if (network.HasMomentum) bytes += 4 * ints;
-            return bytes;
-        }
-
-        /// <summary>Gradient-arena ints of a selection.</summary>
-        public int TrainingIntsFor(int[] trainableCounts)
-        {
-            int ints = 0;
-            for (int l = 0; l < network.Layers.Length; l++)
-            {
-                ParameterLayer p = network.Layers[l] as ParameterLayer;
-                if (p != null) ints += trainableCounts[l] * p.TrainingRowInts;
-            }
-            return ints;
-        }
-
-        /// <summary>Backward MACs of one sample under a selection (as <see cref="Network.BackwardMacs"/>).</summary>
-        public long BackwardMacsFor(int[] trainableCounts)
-        {
-            int lowest = LowestOf(trainableCounts);
-            long macs = 0;
-            for (int l = lowest; l < network.Layers.Length; l++)
-            {
-                ParameterLayer p = network.Layers[l] as ParameterLayer;
-                if (p == null) continue;
-                macs += (long)trainableCounts[l] * p.RowLength;
-                if (l > lowest) macs += p.ForwardMacs;
-            }
-            return macs;
-        }
-
-        /// <summary>MACs of one update of `batch` samples under a selection (forwards, backwards, SGD step); 0 when nothing is trainable (no update runs).</summary>
-        public long UpdateMacsFor(int[] trainableCounts, int batch)
-        {
-            if (TrainingIntsFor(trainableCounts) == 0) return 0;
-            return batch * (forwardMacs + BackwardMacsFor(trainableCounts)) + TrainingIntsFor(trainableCounts);
-        }
-
-        private int LowestOf(int[] trainableCounts)
-        {
-            for (int l = 0; l < network.Layers.Length; l++)
-                if (trainableCounts[l] > 0 && network.Layers[l] is ParameterLayer) return l;
-            return network.Layers.Length;
-        }
+        // ---- cost: asks the network's cost model --------------------------------------------------
 
         /// <summary>Whether a selection fits the arena and the budgets.</summary>
         public bool Fits(int[] trainableCounts)
         {
-            if (TrainingIntsFor(trainableCounts) > network.TrainingCapacityInts) return false;
-            if (BudgetBytes > 0 && BytesFor(trainableCounts) > BudgetBytes) return false;
-            if (BudgetMacs > 0 && UpdateMacsFor(trainableCounts, BatchSize) > BudgetMacs) return false;
+            if (network.TrainingIntsFor(trainableCounts, null) > network.TrainingCapacityInts) return false;
+            if (BudgetBytes > 0 && network.BackwardBytesFor(trainableCounts, null) > BudgetBytes) return false;
+            if (BudgetMacs > 0 && network.UpdateMacsFor(trainableCounts, null, BatchSize) > BudgetMacs) return false;
             return true;
         }
 
-        /// <summary>Current trainable-channel counts per layer index, written into destination [Layers.Length].</summary>
+        /// <summary>Current trainable-channel counts per layer index (bias-only channels included), written into destination [Layers.Length].</summary>
         public void CountsOfNetwork(int[] destination)
         {
             for (int l = 0; l < network.Layers.Length; l++)
@@ -235,7 +166,22 @@ namespace TinTin.Core
             return Commit();
         }
 
-        /// <summary>The selection of a policy (BiasOnly and None freeze every weight row).</summary>
+        /// <summary>Every channel's bias trainable, every weight frozen (TinyTL-style; ignores the budgets, not the arena).</summary>
+        public int SelectBiasOnly()
+        {
+            for (int k = 0; k < scorer.ParameterLayerCount; k++)
+            {
+                ParameterLayer p = Layer(k);
+                for (int c = 0; c < p.Channels; c++)
+                {
+                    p.ChannelTrainable[c] = true;
+                    p.ChannelBiasOnly[c] = true;
+                }
+            }
+            return Commit();
+        }
+
+        /// <summary>The selection of a policy (None freezes everything).</summary>
         public int SelectFor(UpdatePolicy policy)
         {
             switch (policy)
@@ -243,6 +189,7 @@ namespace TinTin.Core
                 case UpdatePolicy.Sparse: return SelectSparse();
                 case UpdatePolicy.Full: return SelectAll();
                 case UpdatePolicy.LastLayer: return SelectLastLayer();
+                case UpdatePolicy.BiasOnly: return SelectBiasOnly();
                 default: return SelectNone();
             }
         }
@@ -260,9 +207,9 @@ namespace TinTin.Core
             CountsOfNetwork(counts);
             SelectedChannels = 0;
             for (int l = 0; l < counts.Length; l++) SelectedChannels += counts[l];
-            SelectedBytes = BytesFor(counts);
-            SelectedBackwardMacs = BackwardMacsFor(counts);
-            SelectedUpdateMacs = UpdateMacsFor(counts, BatchSize);
+            SelectedBytes = network.BackwardBytes();
+            SelectedBackwardMacs = network.BackwardMacs();
+            SelectedUpdateMacs = network.UpdateMacs(BatchSize);
         }
 
         private bool LayerBefore(int a, int b)
@@ -289,7 +236,11 @@ namespace TinTin.Core
 
         private static void SetMask(ParameterLayer p, bool value)
         {
-            for (int c = 0; c < p.Channels; c++) p.ChannelTrainable[c] = value;
+            for (int c = 0; c < p.Channels; c++)
+            {
+                p.ChannelTrainable[c] = value;
+                p.ChannelBiasOnly[c] = false;
+            }
         }
     }
 }

@@ -49,10 +49,8 @@ namespace TinTin.Core
         public readonly int[] ChannelStart;
         public readonly int TotalChannels;
 
-        private readonly long[] sums;             // [TotalChannels] Σ p² at accumulatorExponent[k], then the mean
-        private readonly int[] accumulatorExponent; // [layers]
-        private readonly int[] topExponent;         // [layers] largest E_s seen
-        private readonly bool[] empty;              // [layers]
+        private readonly long[] sums;             // [TotalChannels] Σ p² at alignment[k].Exponent, then the mean
+        private readonly AlignedExponent[] alignment; // [layers] accumulator exponent A_l (GuardBits below the largest E_s)
         private readonly int[] channelLog2;         // [TotalChannels] log2(potential) Q16
         private readonly int[] layerLog2;           // [layers] log2(Σ potential) Q16
         private readonly int[] layerScore;          // [layers] log2 score Q16
@@ -95,9 +93,8 @@ namespace TinTin.Core
             TotalChannels = channels;
             sums = new long[channels];
             channelLog2 = new int[channels];
-            accumulatorExponent = new int[count];
-            topExponent = new int[count];
-            empty = new bool[count];
+            alignment = new AlignedExponent[count];
+            for (k = 0; k < count; k++) alignment[k] = new AlignedExponent(GuardBits);
             layerLog2 = new int[count];
             layerScore = new int[count];
             sizeTermLog2 = new int[count];
@@ -123,7 +120,7 @@ namespace TinTin.Core
         public void Begin()
         {
             Array.Clear(sums, 0, sums.Length);
-            for (int k = 0; k < empty.Length; k++) { empty[k] = true; accumulatorExponent[k] = 0; topExponent[k] = 0; }
+            for (int k = 0; k < alignment.Length; k++) alignment[k].Reset();
             samples = 0;
             lossSum = 0;
             finished = false;
@@ -177,24 +174,16 @@ namespace TinTin.Core
                     for (int i = 0; i < x.Length; i++) inputEnergy += xd[i] * xd[i];
                     int inputReduce = QMath.BitLength((int)inputEnergy) - 14;
                     if (inputReduce < 0) inputReduce = 0;
-                    inputEnergy = RoundShift64(inputEnergy, inputReduce);
+                    inputEnergy = QMath.RoundingShiftRight64(inputEnergy, inputReduce);
                     e = 2 * g.Exponent + reduce + 2 * x.Exponent + inputReduce;
                 }
-                if (empty[k])
+                int rescale = alignment[k].Admit(e);
+                if (rescale > 0)
                 {
-                    empty[k] = false;
-                    topExponent[k] = e;
-                    accumulatorExponent[k] = e - GuardBits;
-                }
-                else if (e > topExponent[k])
-                {
-                    int rescale = e - topExponent[k];
                     int start = ChannelStart[k];
-                    for (int c = 0; c < p.Channels; c++) sums[start + c] = RoundShift64(sums[start + c], rescale);
-                    accumulatorExponent[k] += rescale;
-                    topExponent[k] = e;
+                    for (int c = 0; c < p.Channels; c++) sums[start + c] = QMath.RoundingShiftRight64(sums[start + c], rescale);
                 }
-                int shift = e - accumulatorExponent[k]; // ≤ GuardBits
+                int shift = e - alignment[k].Exponent; // ≤ GuardBits
                 int begin = ChannelStart[k];
                 sbyte[] ad = a.Data;
                 sbyte[] gd = g.Data;
@@ -210,9 +199,9 @@ namespace TinTin.Core
                     int to = from + positions;
                     for (int i = from; i < to; i++) dot += ad[i] * gd[i];
                     if (dot == 0) continue;
-                    if (reduce > 0) dot = RoundShift64(dot, reduce);
+                    if (reduce > 0) dot = QMath.RoundingShiftRight64(dot, reduce);
                     long square = dot * dot;                          // < 2^28 (+ rounding), exact
-                    sums[begin + c] += shift >= 0 ? square << shift : RoundShift64(square, -shift);
+                    sums[begin + c] += shift >= 0 ? square << shift : QMath.RoundingShiftRight64(square, -shift);
                 }
             }
             samples++;
@@ -230,9 +219,9 @@ namespace TinTin.Core
                 int to = from + positions;
                 for (int i = from; i < to; i++) energy += gd[i] * gd[i];
                 if (energy == 0) continue;
-                if (reduce > 0) energy = RoundShift64(energy, reduce);
+                if (reduce > 0) energy = QMath.RoundingShiftRight64(energy, reduce);
                 long product = energy * inputEnergy;                  // < 2^28, exact
-                sums[begin + c] += shift >= 0 ? product << shift : RoundShift64(product, -shift);
+                sums[begin + c] += shift >= 0 ? product << shift : QMath.RoundingShiftRight64(product, -shift);
             }
         }
 
@@ -255,7 +244,7 @@ namespace TinTin.Core
                     channelLog2[start + c] = Log2Q16(sums[start + c], 0);
                 }
                 state ^= state << 13; state ^= state >> 17; state ^= state << 5;
-                accumulatorExponent[k] = 0;
+                alignment[k].Reset();
                 layerLog2[k] = (int)(long)(state & 0xFFFFF);
                 layerScore[k] = layerLog2[k];
             }
@@ -280,8 +269,8 @@ namespace TinTin.Core
                     layerSum += sums[start + c];
                 }
                 for (int c = 0; c < count; c++)
-                    channelLog2[start + c] = sums[start + c] > 0 ? Log2Q16(sums[start + c], accumulatorExponent[k]) : NoPotential;
-                layerLog2[k] = layerSum > 0 ? Log2Q16(layerSum, accumulatorExponent[k]) : NoPotential;
+                    channelLog2[start + c] = sums[start + c] > 0 ? Log2Q16(sums[start + c], alignment[k].Exponent) : NoPotential;
+                layerLog2[k] = layerSum > 0 ? Log2Q16(layerSum, alignment[k].Exponent) : NoPotential;
                 layerScore[k] = layerSum > 0 ? layerLog2[k] + sizeTermLog2[k] : NoPotential;
             }
         }
@@ -289,7 +278,7 @@ namespace TinTin.Core
         /// <summary>Mean potential mantissa of a channel (k = parameter-layer ordinal): potential = value · 2^PotentialExponent(k).</summary>
         public long Potential(int k, int channel) { return sums[ChannelStart[k] + channel]; }
 
-        public int PotentialExponent(int k) { return accumulatorExponent[k]; }
+        public int PotentialExponent(int k) { return alignment[k].Exponent; }
 
         /// <summary>log2(potential) in Q16, or <see cref="NoPotential"/>.</summary>
         public int PotentialLog2Q16(int k, int channel) { return channelLog2[ChannelStart[k] + channel]; }
@@ -309,24 +298,13 @@ namespace TinTin.Core
         /// <summary>log2(mantissa · 2^exponent) · 2^16 for mantissa ≥ 1.</summary>
         public static int Log2Q16(long mantissa, int exponent)
         {
-            int bits = 0;
-            long v = mantissa;
-            while (v != 0) { bits++; v >>= 1; }
+            int bits = QMath.BitLength(mantissa);
             if (bits > 31)
             {
                 mantissa >>= bits - 31;
                 exponent += bits - 31;
             }
             return SoftmaxCrossEntropy.Log2Q16((int)mantissa) + (exponent << 16);
-        }
-
-        /// <summary>value · 2^(-shift) rounded to nearest for shift &gt; 0; left shift for shift &lt; 0.</summary>
-        private static long RoundShift64(long value, int shift)
-        {
-            if (shift <= 0) return value << -shift;
-            if (shift > 62) return 0;
-            long half = 1L << (shift - 1);
-            return value >= 0 ? (value + half) >> shift : -((-value + half) >> shift);
         }
     }
 }

@@ -16,6 +16,8 @@ namespace TinTin.Firmware
         public Model Model { get { return learner.Model; } }
         public int Observe(int[] rawFeatures, long timeMs) { return learner.Observe(rawFeatures, timeMs); }
         public int LabelRecent(int label, long fromMs, long toMs) { return learner.LabelRecent(label, fromMs, toMs); }
+        public int LastNewlyLabelled { get { return learner.LastNewlyLabelled; } }
+        public int LastNewlyLabelledCorrect { get { return learner.LastNewlyLabelledCorrect; } }
         public bool UpdateIfDue(long nowMs) { return learner.UpdateIfDue(nowMs); }
 
         public void SetBudget(int bytes, long macs) { learner.SetBudget(bytes, macs); }

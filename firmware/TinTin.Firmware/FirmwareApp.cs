@@ -13,8 +13,8 @@ namespace TinTin.Firmware
     /// LED → pred line → integer update when due → stat line → checkpoint when due. Everything is
     /// allocated in <see cref="Start"/>; the per-sample path allocates nothing in this class
     /// (reset and checkpoint loading rebuild the model, which only happens on command or at boot).
-    /// A bad command gets an err line; an exception in a command is caught and reported as err,
-    /// never allowed to stop the loop.
+    /// Commands: <see cref="FirmwareCommands"/> (err lines, never stopping the loop); report lines:
+    /// <see cref="StatusLines"/>; late labels are scored from the learner's history.
     /// </summary>
     public sealed class FirmwareApp
     {
@@ -23,8 +23,8 @@ namespace TinTin.Firmware
         private readonly ILearnerFactory factory;
         private readonly ProtocolWriter writer;
         private readonly FleetLink fleet; // null without a fleet transport
-        private readonly CommandParser parser = new CommandParser();
-        private readonly Command command = new Command();
+        private readonly FirmwareCommands commands;
+        private readonly StatusLines lines;
         private readonly FirmwareCounters counters = new FirmwareCounters();
         private readonly SensorFaults faults = new SensorFaults();
         private readonly EnvironmentSample sample = new EnvironmentSample();
@@ -36,13 +36,6 @@ namespace TinTin.Firmware
         private string modelSource = "default";
         private int engineBytes;
         private int classCount;
-
-        // predictions remembered for scoring late labels
-        private long[] historyTime;
-        private byte[] historyClass;
-        private bool[] historyLabelled;
-        private int historyNext;
-        private int historyCount;
 
         private bool started;
         private bool predLines;
@@ -75,6 +68,8 @@ namespace TinTin.Firmware
             this.config = config;
             factory = learnerFactory;
             writer = new ProtocolWriter(hardware.Serial);
+            commands = new FirmwareCommands(this, writer, config);
+            lines = new StatusLines(this, hardware, config, writer);
             if (hardware.Fleet != null && config.Fleet != null) fleet = new FleetLink(hardware.Fleet, config.Fleet, writer);
         }
 
@@ -104,9 +99,6 @@ namespace TinTin.Firmware
         {
             pipeline = new FeaturePipeline(config.FeatureIds, config.WindowSamples);
             raw = new int[config.FeatureIds.Length];
-            historyTime = new long[config.HistorySamples];
-            historyClass = new byte[config.HistorySamples];
-            historyLabelled = new bool[config.HistorySamples];
             predLines = config.PredLines;
 
             Model defaultModel = LoadDefaultModel();
@@ -179,14 +171,9 @@ namespace TinTin.Firmware
             lastPrediction = predicted;
             lastStepPredicted = true;
             if (hw.Led != null) hw.Led.Set(predicted == 1);
-            Remember(now, predicted);
             if (predLines)
             {
-                writer.Begin(Protocol.Pred);
-                writer.Int("t_ms", now);
-                writer.Int("cls", predicted);
-                for (int i = 0; i < raw.Length; i++) writer.Int(FeatureKey(i), raw[i]);
-                writer.End();
+                lines.Prediction(now, predicted, raw);
             }
             TryUpdate(now);
             if (config.StatEverySamples > 0 && counters.Samples % config.StatEverySamples == 0) Stat();
@@ -202,125 +189,61 @@ namespace TinTin.Firmware
             PollButton();
         }
 
-        /// <summary>Handles one command line as if it came over serial (the loop calls this for every received line).</summary>
-        public void HandleLine(string line)
-        {
-            try
-            {
-                parser.Parse(line, command);
-                switch (command.Code)
-                {
-                    case CommandCode.None: return;
-                    case CommandCode.Error: Error(command.ErrorCode, command.ErrorMessage); return;
-                    case CommandCode.Label: LabelCommand(); return;
-                    case CommandCode.Save: SaveCommand(); return;
-                    case CommandCode.Reset: ResetCommand(command.Arg1 == 1); return;
-                    case CommandCode.Restore: RestoreCommand(); return;
-                    case CommandCode.Budget: BudgetCommand(); return;
-                    case CommandCode.Status: Stat(); return;
-                    case CommandCode.Help: HelpCommand(); return;
-                    case CommandCode.Fleet: FleetCommand((int)command.Arg1); return;
-                    case CommandCode.Pred:
-                        predLines = command.Arg1 != 0;
-                        writer.Begin(Protocol.Ok); writer.Token("cmd", "pred"); writer.Int("on", predLines ? 1 : 0); writer.End();
-                        return;
-                }
-            }
-            catch (Exception e)
-            {
-                CommandFailures++;
-                LastFailure = e.Message;
-                Error("failed", e.Message);
-            }
-        }
+        /// <summary>Handles one command line as if it came over serial (the loop calls this for every received line; see <see cref="FirmwareCommands"/>).</summary>
+        public void HandleLine(string line) { commands.Handle(line); }
 
-        /// <summary>Labels the last `seconds` of samples with a class (the `label` command and the button both come here).</summary>
+        /// <summary>
+        /// Labels the last `seconds` of samples with a class (the `label` command and the button both
+        /// come here). The samples labelled for the first time score the predictions made when they
+        /// were observed (prequential accuracy), from the learner's history.
+        /// </summary>
         public int Label(int cls, long seconds)
         {
             long now = hw.Clock.NowMs;
             long from = now - seconds * 1000;
             int n = learner.LabelRecent(cls, from, now);
-            Score(cls, from, now);
+            counters.Labelled += learner.LastNewlyLabelled;
+            counters.Correct += learner.LastNewlyLabelledCorrect;
             lastLabel = cls;
             return n;
         }
 
-        // ---- commands ---------------------------------------------------------------------------
+        /// <summary>Whether a pred line goes out per sample (the `pred` command switches it).</summary>
+        public bool PredLines { get { return predLines; } set { predLines = value; } }
+        /// <summary>The clock's time (ms).</summary>
+        public long NowMs { get { return hw.Clock.NowMs; } }
 
-        private void LabelCommand()
-        {
-            if (command.Arg1 < 0 || command.Arg1 >= classCount) { Error(Protocol.BadArgument, "class must be 0.." + (classCount - 1)); return; }
-            long seconds = command.HasArg2 ? command.Arg2 : config.DefaultLabelSeconds;
-            if (seconds < 1 || seconds > 7 * 24 * 3600) { Error(Protocol.BadArgument, "seconds must be 1..604800"); return; }
-            counters.LabelCommands++;
-            int n = Label((int)command.Arg1, seconds);
-            writer.Begin(Protocol.Ok); writer.Token("cmd", "label"); writer.Int("cls", command.Arg1); writer.Int("n", n); writer.End();
-            TryUpdate(hw.Clock.NowMs);
-        }
+        // ---- state changes the commands ask for ----------------------------------------------------
 
-        private void SaveCommand()
+        /// <summary>Back to the embedded default model: counters cleared except boots and checkpoints, feature window restarted, a new learner.</summary>
+        internal void ForgetLearning()
         {
-            writer.Begin(Protocol.Ok); writer.Token("cmd", "save"); writer.End();
-            Checkpoint();
-        }
-
-        private void ResetCommand(bool confirmed)
-        {
-            if (!confirmed)
-            {
-                // Forgetting must be deliberate: nothing changes until `reset confirm`.
-                writer.Begin(Protocol.Ok); writer.Token("cmd", "reset"); writer.Int("confirmed", 0);
-                writer.Text("msg", "nothing forgotten: send reset confirm"); writer.End();
-                return;
-            }
             Model model = LoadDefaultModel();
             long boots = counters.Boots, checkpoints = counters.Checkpoints;
             counters.Clear();
             counters.Boots = boots;
             counters.Checkpoints = checkpoints;
-            historyCount = 0;
-            historyNext = 0;
             pipeline.Reset();
             modelSource = "default";
             UseModel(model);
-            writer.Begin(Protocol.Ok); writer.Token("cmd", "reset"); writer.Int("confirmed", 1); writer.End();
-            Hello();
-            // Persist the reset (or the next boot would bring the forgotten model back) without
-            // touching the learned checkpoint: `restore` can bring it back until new learning replaces it.
-            Checkpoint(true);
         }
 
-        private void RestoreCommand()
+        /// <summary>Brings back the model (and counters) kept from before the last reset; false, with an err line, when there is none.</summary>
+        internal bool RestoreKept()
         {
             long boots = counters.Boots, checkpoints = counters.Checkpoints;
             Model model = store.Restore(counters, factory.TrainingCapacityInts, factory.WithMomentum);
             if (model == null)
             {
                 Error(Protocol.NothingKept, store.KeptSlot < 0 ? "no model kept from before a reset" : "the kept checkpoint does not load");
-                return;
+                return false;
             }
             counters.Boots = boots;
             counters.Checkpoints = checkpoints;
-            historyCount = 0;
-            historyNext = 0;
             pipeline.Reset();
             modelSource = "flash";
             UseModel(model);
-            writer.Begin(Protocol.Ok); writer.Token("cmd", "restore"); writer.End();
-            Hello();
-            Checkpoint(); // written to the other slot: a reboot comes back with the restored model
-        }
-
-        private void BudgetCommand()
-        {
-            if (command.Arg1 < 0 || command.Arg1 > int.MaxValue) { Error(Protocol.BadArgument, "bytes must be 0..2147483647"); return; }
-            long macs = command.HasArg2 ? command.Arg2 : learner.BudgetMacs;
-            if (macs < 0) { Error(Protocol.BadArgument, "macs must not be negative"); return; }
-            learner.SetBudget((int)command.Arg1, macs);
-            lastReselections = learner.Reselections;
-            RefreshEngineBytes();
-            writer.Begin(Protocol.Ok); writer.Token("cmd", "budget"); writer.Int("bytes", command.Arg1); writer.Int("macs", macs); writer.End();
-            Selection("budget");
+            return true;
         }
 
         /// <summary>The fleet at the loop's safe point: before a sample is read, no update half done.</summary>
@@ -330,34 +253,15 @@ namespace TinTin.Firmware
             if (fleet.SafePoint(hw.Clock.NowMs, counters.Labelled, counters.Correct, learner, Checkpoint)) RefreshEngineBytes();
         }
 
-        private void FleetCommand(int action)
-        {
-            if (fleet == null) { Error(Protocol.FleetError, "this board has no fleet transport"); return; }
-            long now = hw.Clock.NowMs;
-            if (action == 1) fleet.Join(now);
-            else if (action == 2) fleet.Leave(now);
-            else fleet.Status(now);
-        }
-
         /// <summary>The fleet link (null when the board has no fleet transport).</summary>
         public FleetLink Fleet { get { return fleet; } }
 
-        private void HelpCommand()
+        /// <summary>Sets the learner's budgets (it re-selects) and takes the new selection's bytes.</summary>
+        internal void SetBudget(int bytes, long macs)
         {
-            HelpLine("fleet", "[join|leave|status]", "join or leave the fleet (MQTT), or print a fleet line");
-            HelpLine("label", "class_[seconds]", "label the recent samples (default the last " + config.DefaultLabelSeconds + " s) and update");
-            HelpLine("save", "-", "write a checkpoint now");
-            HelpLine("reset", "confirm", "forget what was learned (only with confirm): back to the embedded default model");
-            HelpLine("restore", "-", "bring back the model from before the last reset (until new learning replaces it)");
-            HelpLine("budget", "bytes_[macs]", "set the update budget and re-select channels");
-            HelpLine("status", "-", "print stat lines now");
-            HelpLine("pred", "on|off", "switch the per-sample pred lines");
-            HelpLine("help", "-", "this list");
-        }
-
-        private void HelpLine(string cmd, string args, string msg)
-        {
-            writer.Begin(Protocol.Help); writer.Token("cmd", cmd); writer.Token("args", args); writer.Text("msg", msg); writer.End();
+            learner.SetBudget(bytes, macs);
+            lastReselections = learner.Reselections;
+            RefreshEngineBytes();
         }
 
         // ---- loop pieces ------------------------------------------------------------------------
@@ -387,7 +291,7 @@ namespace TinTin.Firmware
             TryUpdate(hw.Clock.NowMs);
         }
 
-        private void TryUpdate(long now)
+        internal void TryUpdate(long now)
         {
             OpCounters ops = learner.Model.Network.Counters;
             long macs0 = ops.TotalMacs, t0 = hw.Clock.NowUs;
@@ -407,16 +311,7 @@ namespace TinTin.Firmware
             counters.MacsUpdates += macs;
             counters.EnergyTotalUj += uj;
             counters.EnergyUpdatesUj += uj;
-            writer.Begin(Protocol.Upd);
-            writer.Int("t_ms", now);
-            writer.Int("n", learner.LastUpdateSamples);
-            writer.Int("label", lastLabel);
-            writer.Int("loss_q16", learner.LastLossQ16);
-            writer.Int("macs", macs);
-            writer.Int("us", us);
-            writer.Int("uj", uj);
-            writer.Int("bytes", learner.LastUpdateBytes);
-            writer.End();
+            lines.Update(now, lastLabel, macs, us, uj);
             if (learner.Reselections != lastReselections)
             {
                 bool drift = learner.DriftSignals != lastDriftSignals;
@@ -427,9 +322,9 @@ namespace TinTin.Firmware
             }
         }
 
-        private void Checkpoint() { Checkpoint(false); }
+        internal void Checkpoint() { Checkpoint(false); }
 
-        private void Checkpoint(bool afterReset)
+        internal void Checkpoint(bool afterReset)
         {
             long now = hw.Clock.NowMs;
             try
@@ -440,12 +335,7 @@ namespace TinTin.Firmware
                 int slot = afterReset ? store.SaveReset(learner.Model, counters) : store.Save(learner.Model, counters);
                 lastCheckpointMs = now;
                 updatesAtLastCheckpoint = learner.Updates;
-                writer.Begin(Protocol.Ckpt);
-                writer.Int("t_ms", now);
-                writer.Int("seq", store.LastSequence);
-                writer.Int("slot", slot);
-                writer.Int("bytes", store.LastBytes);
-                writer.End();
+                lines.Checkpoint(now, store.LastSequence, slot, store.LastBytes);
             }
             catch (Exception e)
             {
@@ -456,73 +346,14 @@ namespace TinTin.Firmware
             }
         }
 
-        /// <summary>Writes the stat lines now (two lines: together they exceed 200 characters).</summary>
-        public void Stat()
-        {
-            long now = hw.Clock.NowMs;
-            int heap = hw.Heap != null ? hw.Heap.FreeBytes() : -1;
-            writer.Begin(Protocol.Stat);
-            writer.Int("part", 1);
-            writer.Int("t_ms", now);
-            writer.Int("heap", heap);
-            writer.Int("engine_bytes", engineBytes);
-            writer.Int("samples", counters.Samples);
-            writer.Int("labelled", counters.Labelled);
-            writer.Int("correct", counters.Correct);
-            writer.Int("acc_pm", counters.AccuracyPerMille);
-            writer.Int("updates", counters.Updates);
-            writer.Int("ckpts", counters.Checkpoints);
-            writer.Int("faults", counters.Faults);
-            writer.Int("selected", learner.SelectedChannels);
-            writer.End();
-            writer.Begin(Protocol.Stat);
-            writer.Int("part", 2);
-            writer.Int("t_ms", now);
-            writer.Int("predict_us", lastPredictUs);
-            writer.Int("update_us", lastUpdateUs);
-            writer.Int("macs_total", counters.MacsTotal);
-            writer.Int("macs_update", lastUpdateMacs);
-            writer.Int("uj_update", lastUpdateUj);
-            writer.Int("uj_total", counters.EnergyTotalUj);
-            writer.Int("budget_bytes", learner.BudgetBytes);
-            writer.Int("budget_macs", learner.BudgetMacs);
-            writer.End();
-        }
+        /// <summary>Writes the stat lines now (see <see cref="StatusLines"/>).</summary>
+        public void Stat() { lines.Stat(); }
+        internal void Hello() { lines.Hello(); }
+        internal void Selection(string reason) { lines.Selection(reason); }
 
-        private void Hello()
+        internal void Error(string code, string message)
         {
-            writer.Begin(Protocol.Hello);
-            writer.Token("board", hw.Board.Name);
-            writer.Token("fw", config.FirmwareVersion);
-            writer.Token("model", config.ModelName);
-            writer.Token("source", modelSource);
-            writer.Int("classes", classCount);
-            writer.Int("features", raw.Length);
-            writer.Int("engine_bytes", engineBytes);
-            writer.Int("heap", hw.Heap != null ? hw.Heap.FreeBytes() : -1);
-            writer.Token("sensor", hw.Source.Name);
-            writer.Int("boots", counters.Boots);
-            writer.End();
-        }
-
-        private void Selection(string reason)
-        {
-            Network network = learner.Model.Network;
-            writer.Begin(Protocol.Sel);
-            writer.Int("t_ms", hw.Clock.NowMs);
-            writer.Token("reason", reason);
-            writer.Int("channels", learner.SelectedChannels);
-            writer.Int("bytes", network.BackwardBytes());
-            writer.Int("macs", network.BackwardMacs());
-            writer.End();
-        }
-
-        private void Error(string code, string message)
-        {
-            writer.Begin(Protocol.Err);
-            writer.Token("code", code);
-            writer.Text("msg", message);
-            writer.End();
+            lines.Error(code, message);
         }
 
         // ---- helpers ----------------------------------------------------------------------------
@@ -555,36 +386,5 @@ namespace TinTin.Firmware
         {
             engineBytes = learner.Model.Network.TotalMemoryBytes(); // allocation-free (DescribeMemory builds a plan)
         }
-
-        private void Remember(long timeMs, int cls)
-        {
-            historyTime[historyNext] = timeMs;
-            historyClass[historyNext] = (byte)cls;
-            historyLabelled[historyNext] = false;
-            historyNext++;
-            if (historyNext == historyTime.Length) historyNext = 0;
-            if (historyCount < historyTime.Length) historyCount++;
-        }
-
-        /// <summary>Scores the remembered predictions in [from, to] against a late label: accuracy so far (prequential).</summary>
-        private void Score(int cls, long from, long to)
-        {
-            int index = historyNext;
-            for (int k = 0; k < historyCount; k++)
-            {
-                index--;
-                if (index < 0) index = historyTime.Length - 1;
-                long t = historyTime[index];
-                if (t < from) break;
-                if (t > to || historyLabelled[index]) continue;
-                historyLabelled[index] = true;
-                counters.Labelled++;
-                if (historyClass[index] == cls) counters.Correct++;
-            }
-        }
-
-        private static readonly string[] FeatureKeys = new string[] { "f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10", "f11", "f12", "f13", "f14", "f15" };
-
-        private static string FeatureKey(int i) { return i < FeatureKeys.Length ? FeatureKeys[i] : "fx"; }
     }
 }

@@ -38,8 +38,6 @@ namespace TinTin.Firmware
         public long ButtonWindowMs = 5 * 60 * 1000;
         /// <summary>`label c` without seconds labels the last DefaultLabelSeconds.</summary>
         public int DefaultLabelSeconds = 60;
-        /// <summary>Predictions remembered to score labels that arrive late (accuracy so far).</summary>
-        public int HistorySamples = 256;
         /// <summary>Most command lines handled per loop iteration (a flood cannot starve the sensor).</summary>
         public int MaxCommandsPerStep = 16;
     }

@@ -14,6 +14,10 @@ namespace TinTin.Firmware
         int Observe(int[] rawFeatures, long timeMs);
         /// <summary>Labels the remembered samples with timeMs in [fromMs, toMs]; returns how many.</summary>
         int LabelRecent(int label, long fromMs, long toMs);
+        /// <summary>Samples the last LabelRecent labelled for the first time (the prequential score's count).</summary>
+        int LastNewlyLabelled { get; }
+        /// <summary>Of those, the ones predicted right when they were observed.</summary>
+        int LastNewlyLabelledCorrect { get; }
         /// <summary>Runs one integer update when enough labels wait and the rate limit allows; true when it did.</summary>
         bool UpdateIfDue(long nowMs);
         void SetBudget(int bytes, long macs);

@@ -49,7 +49,7 @@ namespace TinTin.Core.Tests
 
             public override void Backward(QTensor input, QTensor output, QTensor outputGrad, QTensor inputGrad)
             {
-                if (FormsWeightGradients)
+                if (FormsGradients)
                 {
                     int shift = AlignGradientContribution(outputGrad.Exponent + input.Exponent);
                     for (int o = 0; o < Channels; o++)
@@ -83,7 +83,7 @@ namespace TinTin.Core.Tests
             private readonly int channels;
             public GlobalMaxPoolLayer(int positions, int channels) : base(positions * channels, channels) { this.channels = channels; }
             public override LayerKind Kind => (LayerKind)101;
-            public override bool KeepsInputForBackward(bool propagatesError) => propagatesError;
+            public override bool KeepsInputForBackward(bool propagatesError, int weightChannels, int biasOnlyChannels) => propagatesError;
 
             public override void Forward(QTensor input, QTensor output)
             {

@@ -60,9 +60,16 @@ namespace TinTin.Core.Tests
         {
             var random = new Random(100 + shift);
             int inSize = 37, outSize = 9;
+            // Channel o: frozen (o % 3 == 1), bias-only (o % 3 == 2: one int), else weights and bias.
             var offsets = new int[outSize];
+            var biasOffsets = new int[outSize];
             int next = 0;
-            for (int o = 0; o < outSize; o++) offsets[o] = o % 3 == 1 ? -1 : (next += inSize + 1) - (inSize + 1);
+            for (int o = 0; o < outSize; o++)
+            {
+                offsets[o] = o % 3 == 0 ? next : -1;
+                biasOffsets[o] = o % 3 == 1 ? -1 : (o % 3 == 0 ? next + inSize : next);
+                next += o % 3 == 0 ? inSize + 1 : (o % 3 == 2 ? 1 : 0);
+            }
             for (int trial = 0; trial < 30; trial++)
             {
                 QTensor input = TestData.RandomTensor(random, inSize, random.Next(-9, 2), 0.3);
@@ -70,8 +77,9 @@ namespace TinTin.Core.Tests
                 var fast = new int[next];
                 var reference = new int[next];
                 for (int i = 0; i < next; i++) fast[i] = reference[i] = random.Next(-1000000, 1000000);
-                DenseKernels.BackwardWeights(input, grad, offsets, inSize, outSize, shift, fast);
-                DenseKernelsReference.BackwardWeights(input, grad, offsets, inSize, outSize, shift, reference);
+                int biasShift = shift - input.Exponent; // the bias is a weight on the constant input 1
+                DenseKernels.BackwardWeights(input, grad, offsets, biasOffsets, inSize, outSize, shift, biasShift, fast);
+                DenseKernelsReference.BackwardWeights(input, grad, offsets, biasOffsets, inSize, outSize, shift, biasShift, reference);
                 Assert.Equal(reference, fast);
             }
         }

@@ -9,28 +9,46 @@ namespace TinTin.Sparse.Tests
         private static readonly ShiftSum Lr = ShiftSum.FromRatio(1, 64, 3);
 
         [Fact]
-        public void CostFormulaEqualsTheNetworksOwnAccountingForRandomMasks()
+        public void TheCostModelPricesAnyMasksAsTheMemoryPlanAndTheCountersFindThem()
         {
             var rng = new Random(11);
             for (int trial = 0; trial < 300; trial++)
             {
                 Network net = TestNets.RandomMlp(rng);
-                var scorer = new FisherScorer(net);
-                var selector = new ChannelSelector(net, scorer, rng.Next(1, 9));
-                double density = rng.NextDouble();
-                foreach (ParameterLayer p in TestNets.ParameterLayers(net))
-                    for (int c = 0; c < p.Channels; c++) p.ChannelTrainable[c] = rng.NextDouble() < density;
+                double density = rng.NextDouble(), biasOnly = trial % 3 == 0 ? 0 : rng.NextDouble();
+                var weights = new int[net.Layers.Length];
+                var biases = new int[net.Layers.Length];
+                for (int l = 0; l < net.Layers.Length; l++)
+                {
+                    if (net.Layers[l] is not ParameterLayer p) continue;
+                    for (int c = 0; c < p.Channels; c++)
+                    {
+                        p.ChannelTrainable[c] = rng.NextDouble() < density;
+                        p.ChannelBiasOnly[c] = rng.NextDouble() < biasOnly;
+                        if (p.ChannelTrainable[c] && p.ChannelBiasOnly[c]) biases[l]++;
+                        else if (p.ChannelTrainable[c]) weights[l]++;
+                    }
+                }
+                // Priced before the masks are committed ...
+                int bytes = net.BackwardBytesFor(weights, biases);
+                long backwardMacs = net.BackwardMacsFor(weights, biases);
+                int ints = net.TrainingIntsFor(weights, biases);
+                Assert.Equal(net.RequiredTrainingInts(), ints);
                 net.ApplySelection();
-                var counts = new int[net.Layers.Length];
-                selector.CountsOfNetwork(counts);
-                Assert.Equal(net.BackwardBytes(), selector.BytesFor(counts));
-                // the allocation-free sums equal the memory plan's
+                // ... as the memory plan finds them after ...
                 MemoryPlan plan = net.DescribeMemory();
                 Assert.Equal(plan.UsedBytesIn(MemoryCategory.Activations) + plan.UsedBytesIn(MemoryCategory.ActivationGradients)
-                    + plan.UsedBytesIn(MemoryCategory.Gradients) + plan.UsedBytesIn(MemoryCategory.OptimizerState), net.BackwardBytes());
+                    + plan.UsedBytesIn(MemoryCategory.Gradients) + plan.UsedBytesIn(MemoryCategory.OptimizerState), bytes);
+                Assert.Equal(4 * ints, plan.UsedBytesIn(MemoryCategory.Gradients));
+                Assert.Equal(bytes, net.BackwardBytes());
                 Assert.Equal(plan.TotalBytes, net.TotalMemoryBytes());
-                Assert.Equal(net.BackwardMacs(), selector.BackwardMacsFor(counts));
-                Assert.Equal(net.RequiredTrainingInts(), selector.TrainingIntsFor(counts));
+                // ... and as the counters count one sample's backward.
+                for (int i = 0; i < net.InputLength; i++) net.Input.Data[i] = (sbyte)rng.Next(-127, 128);
+                net.Input.Exponent = -6;
+                net.Counters.BeginStep();
+                net.TrainSample(rng.Next(net.ClassCount));
+                Assert.Equal(net.ForwardMacs() + backwardMacs, net.Counters.StepMacs);
+                net.ZeroGradients();
             }
         }
 

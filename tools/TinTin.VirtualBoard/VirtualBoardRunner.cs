@@ -320,8 +320,8 @@ namespace TinTin.VirtualBoard
             summary.TotalChannels = inner.Scorer.TotalChannels;
             var fullCounts = new int[app.Model.Network.Layers.Length];
             for (int l = 0; l < fullCounts.Length; l++) if (app.Model.Network.Layers[l] is ParameterLayer p) fullCounts[l] = p.Channels;
-            summary.FullBackwardBytes = inner.Selector.BytesFor(fullCounts);
-            summary.FullUpdateMacs = inner.Selector.UpdateMacsFor(fullCounts, inner.Config.BatchSize);
+            summary.FullBackwardBytes = app.Model.Network.BackwardBytesFor(fullCounts, null);
+            summary.FullUpdateMacs = app.Model.Network.UpdateMacsFor(fullCounts, null, inner.Config.BatchSize);
             summary.SelectedUpdateMacs = inner.Selector.SelectedUpdateMacs;
             summary.BudgetMacs = inner.BudgetMacs;
             summary.HeapFreeBytes = hardware.Heap.FreeBytes();

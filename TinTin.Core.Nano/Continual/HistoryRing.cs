@@ -1,0 +1,91 @@
+using System;
+
+namespace TinTin.Core
+{
+    /// <summary>
+    /// The recent samples a late label can still reach: a ring of Capacity int8 model inputs with
+    /// the time each was observed, the class predicted then, its label (-1: none) and its
+    /// <see cref="LabelState"/>. The newest sample overwrites the oldest. Slots are indices into
+    /// the parallel arrays; walk them with OldestSlot/NextSlot (age order) or NewestSlot/PreviousSlot.
+    /// Allocates only in the constructor.
+    /// </summary>
+    public sealed class HistoryRing
+    {
+        public readonly int Capacity;
+        public readonly int FeatureCount;
+        /// <summary>[Capacity · FeatureCount] int8 model inputs; slot s starts at OffsetOf(s).</summary>
+        public readonly sbyte[] Data;
+        private readonly long[] time;        // [Capacity] ms
+        private readonly sbyte[] prediction; // [Capacity]
+        private readonly sbyte[] label;      // [Capacity], -1 unlabelled
+        private readonly byte[] state;       // [Capacity] LabelState
+        private int head;                    // next slot to write
+        private int count;
+
+        public HistoryRing(int capacity, int featureCount)
+        {
+            if (capacity < 1) throw new ArgumentException("HistorySamples must be at least 1");
+            Capacity = capacity;
+            FeatureCount = featureCount;
+            Data = new sbyte[capacity * featureCount];
+            time = new long[capacity];
+            prediction = new sbyte[capacity];
+            label = new sbyte[capacity];
+            state = new byte[capacity];
+            for (int i = 0; i < capacity; i++) label[i] = -1;
+        }
+
+        /// <summary>Samples held (at most Capacity).</summary>
+        public int Count { get { return count; } }
+
+        /// <summary>Bytes of the ring's buffers.</summary>
+        public int Bytes { get { return Data.Length + 8 * Capacity + 3 * Capacity; } }
+
+        /// <summary>
+        /// Remembers a sample (FeatureCount int8 values of input) as unlabelled, overwriting the
+        /// oldest when full; returns the state the overwritten slot had (Unlabelled when it was free).
+        /// </summary>
+        public LabelState Add(sbyte[] input, long timeMs, int predicted)
+        {
+            int slot = head;
+            LabelState overwritten = (LabelState)state[slot];
+            Array.Copy(input, 0, Data, slot * FeatureCount, FeatureCount);
+            time[slot] = timeMs;
+            prediction[slot] = (sbyte)predicted;
+            label[slot] = -1;
+            state[slot] = (byte)LabelState.Unlabelled;
+            head = slot + 1 == Capacity ? 0 : slot + 1;
+            if (count < Capacity) count++;
+            return overwritten;
+        }
+
+        public int OldestSlot()
+        {
+            int slot = head - count;
+            return slot < 0 ? slot + Capacity : slot;
+        }
+
+        /// <summary>The slot written last (meaningful when Count &gt; 0).</summary>
+        public int NewestSlot() { return head == 0 ? Capacity - 1 : head - 1; }
+
+        public int NextSlot(int slot) { return slot + 1 == Capacity ? 0 : slot + 1; }
+
+        public int PreviousSlot(int slot) { return slot == 0 ? Capacity - 1 : slot - 1; }
+
+        /// <summary>The slot `age` samples after the oldest (age in 0..Count-1).</summary>
+        public int SlotAtAge(int age)
+        {
+            int slot = OldestSlot() + age;
+            return slot >= Capacity ? slot - Capacity : slot;
+        }
+
+        public int OffsetOf(int slot) { return slot * FeatureCount; }
+        public long TimeAt(int slot) { return time[slot]; }
+        public int PredictionAt(int slot) { return prediction[slot]; }
+        public int LabelAt(int slot) { return label[slot]; }
+        public LabelState StateAt(int slot) { return (LabelState)state[slot]; }
+
+        public void SetLabel(int slot, int value) { label[slot] = (sbyte)value; }
+        public void SetState(int slot, LabelState value) { state[slot] = (byte)value; }
+    }
+}
