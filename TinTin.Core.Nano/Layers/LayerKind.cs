@@ -5,5 +5,7 @@ namespace TinTin.Core
     {
         Dense = 1,
         Relu = 2,
+        Conv1D = 3,
+        GlobalMaxPool = 4,
     }
 }

@@ -10,7 +10,8 @@ namespace TinTin.Core
     /// Per sample s and channel c of parameter layer l:
     ///   Δ_s,c = ( Σ_positions a · g )²
     /// where a is the layer's output (Activations[l+1]) and g its loss gradient (Gradients[l+1]).
-    /// A Dense channel has one position. The potential is the mean over the K samples.
+    /// A Dense channel has one position; a Conv1D channel one per output position (layout
+    /// [positions][Channels]). The potential is the mean over the K samples.
     ///
     /// Which side of a following ReLU: the layer's own output (pre-ReLU). It makes no difference:
     /// the pre-ReLU gradient is the post-ReLU gradient masked by (a &gt; 0), so where a &gt; 0 both
@@ -159,7 +160,8 @@ namespace TinTin.Core
                 QTensor a = network.Activations[l + 1];
                 QTensor g = network.Gradients[l + 1];
                 ParameterLayer p = (ParameterLayer)network.Layers[l];
-                int positions = a.Length / p.Channels; // channel-major layout: [Channels][positions]
+                int channels = p.Channels;
+                int positions = a.Length / channels; // position-major layout: [positions][Channels] (Dense: one position)
                 // Several positions per channel: the dot is reduced by 2^reduce first so its square
                 // stays below 2^28 (Dense: one position, reduce = 0, exact).
                 int reduce = QMath.BitLength(positions - 1);
@@ -195,9 +197,7 @@ namespace TinTin.Core
                 for (int c = 0; c < p.Channels; c++)
                 {
                     long dot = 0;
-                    int from = c * positions;
-                    int to = from + positions;
-                    for (int i = from; i < to; i++) dot += ad[i] * gd[i];
+                    for (int i = c; i < a.Length; i += channels) dot += ad[i] * gd[i];
                     if (dot == 0) continue;
                     if (reduce > 0) dot = QMath.RoundingShiftRight64(dot, reduce);
                     long square = dot * dot;                          // < 2^28 (+ rounding), exact
@@ -215,9 +215,7 @@ namespace TinTin.Core
             for (int c = 0; c < channels; c++)
             {
                 long energy = 0;
-                int from = c * positions;
-                int to = from + positions;
-                for (int i = from; i < to; i++) energy += gd[i] * gd[i];
+                for (int i = c; i < gd.Length; i += channels) energy += gd[i] * gd[i]; // [positions][channels]
                 if (energy == 0) continue;
                 if (reduce > 0) energy = QMath.RoundingShiftRight64(energy, reduce);
                 long product = energy * inputEnergy;                  // < 2^28, exact

@@ -11,8 +11,14 @@ namespace TinTin.Core
     ///  8  u32  payload bytes
     /// 12  payload:
     ///       u16 layer count, then per layer: u8 kind, u16 input length, u16 output length;
-    ///         Dense adds: i8 master exponent, i8 weight exponent, i8 bias exponent,
-    ///                     int16 master weights [out][in], int32 biases [out]
+    ///         Dense (1) adds the parameters: i8 master exponent, i8 weight exponent, i8 bias
+    ///                     exponent, int16 master weights [channels][row], int32 biases [channels]
+    ///                     (channels = output length, row = input length)
+    ///         ReLU (2) adds nothing
+    ///         Conv1D (3) adds u16 input channels, u16 kernel, then the parameters (channels =
+    ///                     filters = output length / (input length / input channels − kernel + 1),
+    ///                     row = kernel · input channels)
+    ///         GlobalMaxPool (4) adds u16 channels (= output length; positions = input length / channels)
     ///       u16 normaliser feature count (0: none); if any: i8 input exponent, then per feature
     ///         i32 offset, i32 plus mask, i32 minus mask, u8 fraction bits,
     ///         i8 decimals (the raw fixed point: raw = value · 10^decimals; version 2 only)
@@ -37,8 +43,10 @@ namespace TinTin.Core
             for (int l = 0; l < layers.Length; l++)
             {
                 size += 5;
-                DenseLayer dense = layers[l] as DenseLayer;
-                if (dense != null) size += 3 + 2 * dense.MasterWeights.Length + 4 * dense.Bias.Length;
+                if (layers[l] is Conv1DLayer) size += 4;
+                if (layers[l] is GlobalMaxPoolLayer) size += 2;
+                ParameterLayer p = layers[l] as ParameterLayer;
+                if (p != null) size += 3 + 2 * p.MasterWeights.Length + 4 * p.Bias.Length;
             }
             size += 2;
             if (model.Normalizer != null) size += 1 + FeatureBytes * model.Normalizer.FeatureCount;
@@ -70,7 +78,15 @@ namespace TinTin.Core
                 buffer[at++] = (byte)layer.Kind;
                 at = LittleEndian.PutU16(buffer, at, layer.InputLength);
                 at = LittleEndian.PutU16(buffer, at, layer.OutputLength);
-                DenseLayer dense = layer as DenseLayer;
+                Conv1DLayer conv = layer as Conv1DLayer;
+                if (conv != null)
+                {
+                    at = LittleEndian.PutU16(buffer, at, conv.InChannels);
+                    at = LittleEndian.PutU16(buffer, at, conv.Kernel);
+                }
+                GlobalMaxPoolLayer pool = layer as GlobalMaxPoolLayer;
+                if (pool != null) at = LittleEndian.PutU16(buffer, at, pool.Channels);
+                ParameterLayer dense = layer as ParameterLayer;
                 if (dense == null) continue;
                 buffer[at++] = (byte)(sbyte)dense.MasterExponent;
                 buffer[at++] = (byte)(sbyte)dense.WeightExponent;
@@ -188,29 +204,42 @@ namespace TinTin.Core
                 }
                 else if (kind == (int)LayerKind.Dense)
                 {
-                    long weights = (long)inLength * outLength;
-                    long bytes = 3 + 2 * weights + 4L * outLength;
-                    if (bytes > end - at) throw new ModelFormatException("layer " + l + " weights: " + inLength + "x" + outLength + " need " + bytes + " bytes, the file has " + (end - at) + " left");
-                    int masterExponent = (sbyte)data[at];
-                    int weightExponent = (sbyte)data[at + 1];
-                    int biasExponent = (sbyte)data[at + 2];
-                    CheckExponent(masterExponent, MinExponent, MaxMasterExponent, "layer " + l + " master exponent");
-                    CheckExponent(weightExponent, MinExponent, MaxExponent, "layer " + l + " weight exponent");
-                    CheckExponent(biasExponent, MinExponent, MaxExponent, "layer " + l + " bias exponent");
-                    int shift = weightExponent - masterExponent;
-                    if (shift < 0 || shift > 15)
-                        throw new ModelFormatException("layer " + l + " weight exponent: " + weightExponent + " must be 0..15 above the master exponent " + masterExponent);
-                    int p = at + 3;
-                    for (long i = 0; i < weights; i++, p += 2)
-                        if ((short)LittleEndian.GetU16(data, p) == short.MinValue)
-                            throw new ModelFormatException("layer " + l + " master weight " + i + ": -32768 is outside the symmetric int16 range");
-                    at += (int)bytes;
-                    // int8 weights + int16 master + int32 bias + trainable mask + gradient offsets
-                    heap += 3 * weights + 9L * outLength + 64;
+                    at = CheckParameters(data, at, end, l, outLength, inLength);
+                    // int8 weights + int16 master + int32 bias, two training masks, weight and bias gradient offsets
+                    heap += 3L * inLength * outLength + 14L * outLength + 64;
                     fullTraining += (long)outLength * (inLength + 1);
                     if (inLength + (long)outLength > scratch) scratch = inLength + (long)outLength;
                 }
-                else throw new ModelFormatException("layer " + l + " kind: " + kind + " is unknown (1 dense, 2 ReLU)");
+                else if (kind == (int)LayerKind.Conv1D)
+                {
+                    at = Need(data, at, 4, end, "layer " + l + " (Conv1D) shape");
+                    int inChannels = LittleEndian.GetU16(data, at - 4);
+                    int kernel = LittleEndian.GetU16(data, at - 2);
+                    if (inChannels == 0 || inLength % inChannels != 0)
+                        throw new ModelFormatException("layer " + l + " (Conv1D) input channels: " + inChannels + " does not divide the input length " + inLength);
+                    int length = inLength / inChannels;
+                    if (kernel == 0 || kernel > length)
+                        throw new ModelFormatException("layer " + l + " (Conv1D) kernel: " + kernel + " is outside 1.." + length + " (the input's samples)");
+                    int positions = length - kernel + 1;
+                    if (outLength % positions != 0)
+                        throw new ModelFormatException("layer " + l + " (Conv1D) output length: " + outLength + " is not a multiple of its " + positions + " positions");
+                    int filters = outLength / positions;
+                    int rowLength = kernel * inChannels;
+                    if (rowLength > 65536) throw new ModelFormatException("layer " + l + " (Conv1D) kernel: rows of " + rowLength + " weights are longer than 65536");
+                    at = CheckParameters(data, at, end, l, filters, rowLength);
+                    heap += 3L * filters * rowLength + 14L * filters + 64;
+                    fullTraining += (long)filters * (rowLength + 1);
+                    long convScratch = inLength > outLength ? inLength : outLength;
+                    if (convScratch > scratch) scratch = convScratch;
+                }
+                else if (kind == (int)LayerKind.GlobalMaxPool)
+                {
+                    at = Need(data, at, 2, end, "layer " + l + " (GlobalMaxPool) channels");
+                    int channels = LittleEndian.GetU16(data, at - 2);
+                    if (channels != outLength || inLength % channels != 0)
+                        throw new ModelFormatException("layer " + l + " (GlobalMaxPool) channels: " + channels + " must equal the output length " + outLength + " and divide the input length " + inLength);
+                }
+                else throw new ModelFormatException("layer " + l + " kind: " + kind + " is unknown (1 Dense, 2 ReLU, 3 Conv1D, 4 GlobalMaxPool)");
                 previousOut = outLength;
                 lastKind = kind;
             }
@@ -266,16 +295,25 @@ namespace TinTin.Core
                     layers[l] = new ReluLayer(inLength);
                     continue;
                 }
-                DenseLayer dense = new DenseLayer(inLength, outLength);
-                dense.MasterExponent = (sbyte)data[at++];
-                int weightExponent = (sbyte)data[at++];
-                dense.BiasExponent = (sbyte)data[at++];
-                short[] master = dense.MasterWeights;
-                for (int i = 0; i < master.Length; i++, at += 2) master[i] = (short)LittleEndian.GetU16(data, at);
-                int[] bias = dense.Bias;
-                for (int i = 0; i < bias.Length; i++, at += 4) bias[i] = (int)(long)LittleEndian.GetU32(data, at);
-                dense.DeriveInt8Weights(weightExponent - dense.MasterExponent);
-                layers[l] = dense;
+                if (kind == (int)LayerKind.GlobalMaxPool)
+                {
+                    int channels = LittleEndian.GetU16(data, at);
+                    at += 2;
+                    layers[l] = new GlobalMaxPoolLayer(inLength / channels, channels);
+                    continue;
+                }
+                ParameterLayer layer;
+                if (kind == (int)LayerKind.Conv1D)
+                {
+                    int inChannels = LittleEndian.GetU16(data, at);
+                    int kernel = LittleEndian.GetU16(data, at + 2);
+                    at += 4;
+                    int length = inLength / inChannels;
+                    layer = new Conv1DLayer(length, inChannels, outLength / (length - kernel + 1), kernel);
+                }
+                else layer = new DenseLayer(inLength, outLength);
+                at = ReadParameters(data, at, layer);
+                layers[l] = layer;
             }
             int features = LittleEndian.GetU16(data, at);
             at += 2;
@@ -296,6 +334,42 @@ namespace TinTin.Core
                 normalizer = new InputNormalizer(scales, inputExponent);
             }
             return new Model(new Network(layers, trainingCapacityInts, withMomentum), normalizer);
+        }
+
+        /// <summary>Checks a parameter layer's exponents and master weights (channels × rowLength) at data[at..]; returns the offset after them.</summary>
+        private static int CheckParameters(byte[] data, int at, int end, int l, int channels, int rowLength)
+        {
+            long weights = (long)channels * rowLength;
+            long bytes = 3 + 2 * weights + 4L * channels;
+            if (bytes > end - at) throw new ModelFormatException("layer " + l + " weights: " + rowLength + "x" + channels + " need " + bytes + " bytes, the file has " + (end - at) + " left");
+            int masterExponent = (sbyte)data[at];
+            int weightExponent = (sbyte)data[at + 1];
+            int biasExponent = (sbyte)data[at + 2];
+            CheckExponent(masterExponent, MinExponent, MaxMasterExponent, "layer " + l + " master exponent");
+            CheckExponent(weightExponent, MinExponent, MaxExponent, "layer " + l + " weight exponent");
+            CheckExponent(biasExponent, MinExponent, MaxExponent, "layer " + l + " bias exponent");
+            int shift = weightExponent - masterExponent;
+            if (shift < 0 || shift > 15)
+                throw new ModelFormatException("layer " + l + " weight exponent: " + weightExponent + " must be 0..15 above the master exponent " + masterExponent);
+            int p = at + 3;
+            for (long i = 0; i < weights; i++, p += 2)
+                if ((short)LittleEndian.GetU16(data, p) == short.MinValue)
+                    throw new ModelFormatException("layer " + l + " master weight " + i + ": -32768 is outside the symmetric int16 range");
+            return at + (int)bytes;
+        }
+
+        /// <summary>Reads a parameter layer's exponents, master weights and biases (checked before) and derives its int8 weights.</summary>
+        private static int ReadParameters(byte[] data, int at, ParameterLayer layer)
+        {
+            layer.MasterExponent = (sbyte)data[at++];
+            int weightExponent = (sbyte)data[at++];
+            layer.BiasExponent = (sbyte)data[at++];
+            short[] master = layer.MasterWeights;
+            for (int i = 0; i < master.Length; i++, at += 2) master[i] = (short)LittleEndian.GetU16(data, at);
+            int[] bias = layer.Bias;
+            for (int i = 0; i < bias.Length; i++, at += 4) bias[i] = (int)(long)LittleEndian.GetU32(data, at);
+            layer.DeriveInt8Weights(weightExponent - layer.MasterExponent);
+            return at;
         }
 
         private static void CheckExponent(int value, int min, int max, string field)
