@@ -26,6 +26,8 @@ namespace TinTin.Cli
             var maxSamples = new Option<int>("--max-samples", "-n") { Description = "Stop after this many rows (0: all)." };
             var commands = new Option<string[]>("--command", "-c") { Description = "A command the host sends before the first sample (repeatable), e.g. --command \"budget 4096\"." };
             var prepare = new Option<bool>("--prepare") { Description = "Train the default model afresh (data/occupancy/datatraining.txt) instead of the embedded one." };
+            var on = new Option<string>("--on") { Description = "What runs the firmware: host (.NET, default) or nanoclr (the nanoFramework interpreter, NANO_RUNTIME or ../shared/nano-runtime; needs `dotnet build` first).", DefaultValueFactory = _ => "host" };
+            var heap = new Option<int>("--heap") { Description = "With --on nanoclr: run nanoclr32 (a board's 12-byte heap blocks) with this managed heap in bytes, e.g. 113664 (ESP32) or 55296 (ESP32-C3)." };
             var command = new Command("simulate",
                 "Run the firmware on the virtual board over a replayed real sensor stream.\n" +
                 "Run the firmware on the virtual board: the same firmware code as the board, a replayed sensor stream,\n" +
@@ -35,8 +37,11 @@ namespace TinTin.Cli
                 "  tintin simulate --max-samples 2000 --log sim.csv && tintin report sim.csv\n" +
                 "  socat -d -d pty,raw,echo=0,link=/tmp/tt/board pty,raw,echo=0,link=/tmp/tt/host &\n" +
                 "  tintin simulate --serial /tmp/tt/board --speed 20 &  tintin monitor /tmp/tt/host\n" +
-                "Exit codes: 0 ok, 1 usage, 2 data or flash folder missing/malformed.");
-            foreach (Option o in new Option[] { data, board, serial, log, pred, speed, labelFraction, labelDelay, serialLabels, flash, keepFlash, seed, maxSamples, commands, prepare })
+                "  tintin simulate --on nanoclr --max-samples 2000 --serial -     (the same firmware inside the nanoFramework interpreter)\n" +
+                "  tintin simulate --on nanoclr --heap 55296 --max-samples 2000   (nanoclr32 with an ESP32-C3's heap)\n" +
+                "Exit codes: 0 ok, 1 usage, 2 data or flash folder missing/malformed, 3 the firmware stopped inside nanoCLR,\n" +
+                "4 no nanoFramework runtime or board build, 5 out of memory on nanoCLR.");
+            foreach (Option o in new Option[] { data, board, serial, log, pred, speed, labelFraction, labelDelay, serialLabels, flash, keepFlash, seed, maxSamples, commands, prepare, on, heap })
                 command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
@@ -49,13 +54,25 @@ namespace TinTin.Cli
                     MaxSamples = parse.GetValue(maxSamples), Commands = parse.GetValue(commands) ?? Array.Empty<string>(),
                     Cancel = context.Cancel,
                 };
-                return Run(context, options, parse.GetValue(log), parse.GetValue(prepare));
+                return Run(context, options, parse.GetValue(log), parse.GetValue(prepare), parse.GetValue(on), parse.GetValue(heap));
             }));
             return command;
         }
 
-        public static int Run(CliContext context, VirtualBoardOptions options, string logPath, bool prepare)
+        public static int Run(CliContext context, VirtualBoardOptions options, string logPath, bool prepare, string on = "host", int heapBytes = 0)
         {
+            on = (on ?? "host").ToLowerInvariant();
+            if (on != "host" && on != "nanoclr") throw CliException.Usage("--on must be host or nanoclr, not '" + on + "'");
+            bool nano = on == "nanoclr";
+            if (heapBytes != 0 && !nano) throw CliException.Usage("--heap needs --on nanoclr (the host's heap is not a board's)");
+            if (heapBytes < 0 || (nano && heapBytes != 0 && heapBytes < 8192)) throw CliException.Usage("--heap must be at least 8192 bytes");
+            if (nano)
+            {
+                if (options.Speed > 0) throw CliException.Usage("--speed is not available with --on nanoclr (the interpreter runs as fast as it can)");
+                if (options.FlashFolder != null || options.KeepFlash) throw CliException.Usage("--flash/--keep-flash are not available with --on nanoclr (its flash is in RAM for the run)");
+                if (options.SerialPath != null && options.SerialPath != "-" && options.SerialPath != "stdout")
+                    throw CliException.Usage("--serial with --on nanoclr takes only '-' (the lines come out after the run)");
+            }
             if (options.LabelFraction < 0 || options.LabelFraction > 1) throw CliException.Usage("--label-fraction must be in 0..1");
             if (options.Speed < 0) throw CliException.Usage("--speed must not be negative");
             if (options.MaxSamples < 0) throw CliException.Usage("--max-samples must not be negative");
@@ -77,7 +94,15 @@ namespace TinTin.Cli
                 if (prepare) options.Model = ModelPreparation.Prepare(new PrepareOptions(), progress);
                 progress.WriteLine("virtual board: replaying " + (options.DataPath ?? "data/occupancy/datatest2.txt") + " on " + options.Board
                     + (options.SerialPath != null ? ", serial on " + options.SerialPath : ""));
-                summary = VirtualBoardRunner.Run(options, progress);
+                if (nano)
+                {
+                    try { summary = NanoReplay.Run(options, new NanoReplayOptions { HeapBytes = heapBytes }, progress).Summary; }
+                    catch (NanoProgramException e) { throw new CliException(ExitCodes.NotAvailable, e.Message); }
+                    catch (NanoRunFailedException e) when (e.Message.Contains("OutOfMemoryException", StringComparison.Ordinal))
+                    { throw new CliException(ExitCodes.DoesNotFit, e.Message + (heapBytes > 0 ? " (heap " + heapBytes + " B)" : "")); }
+                    catch (NanoRunFailedException e) { throw new CliException(ExitCodes.DeviceError, e.Message); }
+                }
+                else summary = VirtualBoardRunner.Run(options, progress);
             }
             catch (ArgumentException e) { throw CliException.Input(e.Message); }
             catch (FormatException e) { throw CliException.Input(e.Message); }

@@ -104,6 +104,10 @@ namespace TinTin.VirtualBoard
         public long PredictUs { get; set; }
         public long SerialLines { get; set; }
         public long WallMs { get; set; }
+        /// <summary>Where the free-heap figure comes from ("emulated" on the host; measured on nanoCLR).</summary>
+        public string HeapSource { get; set; } = "emulated";
+        /// <summary>What ran the firmware: "host", "nanoclr" or "nanoclr32".</summary>
+        public string Machine { get; set; } = "host";
         public System.Collections.Generic.IReadOnlyList<string> SerialCapture { get; set; }
 
         public double FrozenAccuracy => Samples == 0 ? 0 : (double)FrozenCorrect / Samples;
@@ -144,7 +148,7 @@ namespace TinTin.VirtualBoard
                 if (AdaptiveMetrics.PredictsOneClass) w.WriteLine("  adapting firmware: " + AdaptiveMetrics.Warning());
             }
             w.WriteLine($"  updates {Updates}, checkpoints {Checkpoints}, sensor faults {Faults}");
-            w.WriteLine($"  memory: engine {EngineBytes} B, learner buffers {LearnerBytes} B, backward {BackwardBytes} B of budget {BudgetBytes} B ({SelectedChannels} channels), free heap (emulated) {HeapFreeBytes} B");
+            w.WriteLine($"  memory: engine {EngineBytes} B, learner buffers {LearnerBytes} B, backward {BackwardBytes} B of budget {BudgetBytes} B ({SelectedChannels} channels), free heap ({HeapSource}) {HeapFreeBytes} B");
             w.WriteLine("  " + SelectionLine());
             w.WriteLine($"  work: {MacsPerPredict} MACs/predict, {MacsPerUpdate} MACs/update; estimated {PredictUs} µs/predict");
             w.WriteLine($"  energy (estimated): {UjPerUpdate} µJ/update, {EnergyUpdatesUj / 1000.0:F1} mJ in updates, {EnergyTotalUj / 1000.0:F1} mJ total compute");

@@ -1,0 +1,230 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using TinTin.Firmware;
+using TinTin.Reference;
+using TinTin.Sensors;
+
+namespace TinTin.VirtualBoard
+{
+    /// <summary>How a nanoCLR replay runs.</summary>
+    public sealed class NanoReplayOptions
+    {
+        /// <summary>Managed heap in bytes: &gt; 0 runs nanoclr32 with it (a board's 12-byte heap blocks); 0 runs the 64-bit nanoclr (10 MiB).</summary>
+        public int HeapBytes { get; set; }
+        /// <summary>Run the frozen default model beside the firmware (the summary's comparison); off for heap bisection.</summary>
+        public bool CompareFrozen { get; set; } = true;
+        /// <summary>Measure free heap for the firmware's heap key (allocation probe, see AllocationProbeHeap; nanoclr32 only: the 64-bit GC can crash on a full heap, it reports -1).</summary>
+        public bool ProbeHeap { get; set; } = true;
+        /// <summary>Keep the generated program here (default: a fresh temp folder, deleted after).</summary>
+        public string WorkFolder { get; set; }
+        public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(30);
+        /// <summary>e.g. valgrind --tool=callgrind --callgrind-out-file=...</summary>
+        public IReadOnlyList<string> Wrapper { get; set; }
+    }
+
+    /// <summary>What a nanoCLR replay printed, parsed.</summary>
+    public sealed class NanoReplayResult
+    {
+        public VirtualBoardSummary Summary { get; init; }
+        public IReadOnlyList<string> SerialLines { get; init; }
+        public IReadOnlyDictionary<string, string> Figures { get; init; }
+        public NanoRunOutput Output { get; init; }
+        public long Figure(string key) => long.Parse(Figures[key], CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// `tintin simulate --on nanoclr`: the virtual board's run inside the nanoFramework interpreter.
+    /// The host reads the recording as the virtual board does (ReplaySource, the same columns and
+    /// fixed point), draws the virtual person's decisions from the same seeded System.Random, and
+    /// writes both into a generated C# program (rows as string literals, which nanoCLR keeps out of
+    /// the managed heap) whose Main hands them to TinTin.Firmware.Replay.ReplayRunner. Everything
+    /// the board does, range check, features, prediction, training, protocol, runs in nanoCLR.
+    /// </summary>
+    public static class NanoReplay
+    {
+        public const int RowsPerChunk = 64;
+
+        public static NanoReplayResult Run(VirtualBoardOptions options, NanoReplayOptions nano, TextWriter progress)
+        {
+            ArgumentNullException.ThrowIfNull(options);
+            nano ??= new NanoReplayOptions();
+            progress ??= TextWriter.Null;
+            if (options.ConfigureLearner != null) throw new ArgumentException("a nanoCLR replay runs the default learner configuration (ConfigureLearner is host-only)");
+            var runtime = NanoProgram.Locate();
+            string source = GenerateProgram(options, nano);
+            string folder = nano.WorkFolder ?? Path.Combine(Path.GetTempPath(), "tintin-nano-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..8]);
+            try
+            {
+                string pe = runtime.CompileProgram(source, "TinTin.ReplayProgram", folder);
+                progress.WriteLine("nanoclr: running the firmware on " + (nano.HeapBytes > 0 ? "nanoclr32 with a " + nano.HeapBytes + "-byte heap" : "nanoclr (64-bit)") + " (" + runtime.Root + ")");
+                NanoRunOutput output = runtime.Run(pe, nano.HeapBytes, nano.Timeout, nano.Wrapper);
+                return Parse(options, nano, output);
+            }
+            finally
+            {
+                if (nano.WorkFolder == null) { try { Directory.Delete(folder, true); } catch (IOException) { } }
+            }
+        }
+
+        /// <summary>The generated program: the tape (settings, rows, decisions, model) and a Main that runs it.</summary>
+        public static string GenerateProgram(VirtualBoardOptions options, NanoReplayOptions nano)
+        {
+            PreparedModel prepared = options.Model ?? VirtualBoardRunner.EmbeddedModel();
+            BoardProfile board = VirtualBoardRunner.BoardByName(options.Board);
+            string dataPath = options.DataPath ?? RepositoryPaths.Data("occupancy", "datatest2.txt");
+            var replay = ReplaySource.Open(dataPath, options.Columns);
+            int total = replay.RowCount;
+            int rows = options.MaxSamples > 0 ? Math.Min(options.MaxSamples, total) : total;
+
+            var rowChunks = new List<string>();
+            var chunk = new StringBuilder();
+            var sample = new EnvironmentSample();
+            long first = 0;
+            for (int i = 0; i < rows; i++)
+            {
+                replay.Read(sample);
+                if (i == 0) first = sample.TimestampMs;
+                chunk.Append(sample.TimestampMs - first).Append(',').Append(sample.TemperatureCentiC).Append(',').Append(sample.HumidityCentiPercent)
+                     .Append(',').Append(sample.HasPressure ? sample.PressurePa : 0).Append(',').Append(sample.Label).Append(';');
+                if ((i + 1) % RowsPerChunk == 0) { rowChunks.Add(chunk.ToString()); chunk.Clear(); }
+            }
+            if (chunk.Length > 0) rowChunks.Add(chunk.ToString());
+
+            // The virtual person's coin flips, in the order the host's VirtualBoardRunner draws them (one per labelled prediction).
+            var random = new Random(options.Seed);
+            var decisionChunks = new List<string>();
+            var d = new StringBuilder();
+            for (int i = 0; i < rows; i++)
+            {
+                d.Append(random.NextDouble() < options.LabelFraction ? '1' : '0');
+                if ((i + 1) % (RowsPerChunk * 16) == 0) { decisionChunks.Add(d.ToString()); d.Clear(); }
+            }
+            if (d.Length > 0) decisionChunks.Add(d.ToString());
+
+            var s = new StringBuilder();
+            s.AppendLine("// <auto-generated> by tools/TinTin.VirtualBoard NanoReplay for `tintin simulate --on nanoclr` </auto-generated>");
+            s.AppendLine("using TinTin.Firmware.Replay;");
+            s.AppendLine("namespace TinTin.ReplayProgram");
+            s.AppendLine("{");
+            s.AppendLine("    public static class Program");
+            s.AppendLine("    {");
+            s.AppendLine("        public static void Main()");
+            s.AppendLine("        {");
+            s.AppendLine("            ReplayTape tape = new ReplayTape();");
+            s.AppendLine("            tape.BoardName = " + Literal(board.Name) + ";");
+            s.AppendLine("            tape.SourceName = " + Literal(replay.Name) + ";");
+            s.AppendLine("            tape.TotalRows = " + total + ";");
+            s.AppendLine("            tape.MaxSamples = " + Math.Max(0, options.MaxSamples) + ";");
+            s.AppendLine("            tape.HasPressure = " + Bool(replay.HasPressure) + ";");
+            s.AppendLine("            tape.Rows = new Rows();");
+            s.AppendLine("            tape.Decisions = new Decisions();");
+            s.AppendLine("            tape.LabelDelayMs = " + options.LabelDelayMs + ";");
+            s.AppendLine("            tape.ButtonWindowMs = " + options.ButtonWindowMs + ";");
+            s.AppendLine("            tape.UseSerialLabels = " + Bool(options.UseSerialLabels) + ";");
+            s.AppendLine("            tape.PredLines = " + Bool(options.PredLines) + ";");
+            s.AppendLine("            tape.StatEverySamples = 60;");
+            s.AppendLine("            tape.Seed = " + (uint)options.Seed + ";");
+            s.AppendLine("            tape.CompareFrozen = " + Bool(nano.CompareFrozen) + ";");
+            s.AppendLine("            tape.ProbeHeapUpTo = " + (nano.ProbeHeap && nano.HeapBytes > 0 ? nano.HeapBytes : 0) + ";");
+            s.AppendLine("            tape.Commands = new string[] { " + string.Join(", ", (options.Commands ?? Array.Empty<string>()).Select(Literal)) + " };");
+            s.AppendLine("            tape.ModelBytes = new byte[] { " + string.Join(",", prepared.Bytes.Select(b => "0x" + b.ToString("X2", CultureInfo.InvariantCulture))) + " };");
+            s.AppendLine("            tape.ModelName = " + Literal(prepared.ModelName) + ";");
+            s.AppendLine("            tape.FeatureIds = new int[] { " + string.Join(", ", prepared.FeatureIds) + " };");
+            s.AppendLine("            tape.WindowSamples = " + prepared.WindowSamples + ";");
+            s.AppendLine("            ReplayRunner.Run(tape, new ConsoleLineOutput());");
+            s.AppendLine("        }");
+            s.AppendLine("    }");
+            AppendText(s, "Rows", rowChunks);
+            AppendText(s, "Decisions", decisionChunks);
+            s.AppendLine("}");
+            return s.ToString();
+        }
+
+        private static void AppendText(StringBuilder s, string name, List<string> chunks)
+        {
+            s.AppendLine("    internal sealed class " + name + " : TapeText");
+            s.AppendLine("    {");
+            s.AppendLine("        public override int ChunkCount { get { return " + chunks.Count + "; } }");
+            s.AppendLine("        public override string Chunk(int index)");
+            s.AppendLine("        {");
+            s.AppendLine("            switch (index)");
+            s.AppendLine("            {");
+            for (int i = 0; i < chunks.Count; i++) s.AppendLine("                case " + i + ": return " + Literal(chunks[i]) + ";");
+            s.AppendLine("                default: return \"\";");
+            s.AppendLine("            }");
+            s.AppendLine("        }");
+            s.AppendLine("    }");
+        }
+
+        private static string Bool(bool b) => b ? "true" : "false";
+
+        private static string Literal(string text) => SymbolDisplayLiteral(text);
+
+        private static string SymbolDisplayLiteral(string text) =>
+            Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(text ?? "", true);
+
+        /// <summary>Turns the tagged output into the summary and the serial lines; a run that did not complete is an error naming why.</summary>
+        public static NanoReplayResult Parse(VirtualBoardOptions options, NanoReplayOptions nano, NanoRunOutput output)
+        {
+            var serial = new List<string>();
+            var figures = new Dictionary<string, string>();
+            string failure = null;
+            bool done = false;
+            foreach (string line in output.Lines)
+            {
+                if (line.StartsWith("S ", StringComparison.Ordinal)) serial.Add(line.Substring(2));
+                else if (line.StartsWith("R ", StringComparison.Ordinal))
+                {
+                    int space = line.IndexOf(' ', 2);
+                    if (space > 0) figures[line.Substring(2, space - 2)] = line.Substring(space + 1);
+                }
+                else if (line.StartsWith("X ", StringComparison.Ordinal)) failure = line.Substring(2);
+                else if (line == "E done") done = true;
+            }
+            if (failure != null) throw new NanoRunFailedException("the firmware stopped inside nanoCLR: " + failure, output);
+            if (!done) throw new NanoRunFailedException("nanoCLR ended before the replay finished (exit " + output.ExitCode + "): " + NanoProgram.Tail(output.StandardOutput + output.StandardError), output);
+            long F(string key) => long.Parse(figures[key], CultureInfo.InvariantCulture);
+            string dataPath = options.DataPath ?? RepositoryPaths.Data("occupancy", "datatest2.txt");
+            var summary = new VirtualBoardSummary
+            {
+                Board = figures["board"], Data = Path.GetFileName(dataPath), ModelSource = figures["model_source"],
+                Samples = (int)F("samples"), FrozenCorrect = (int)F("frozen_correct"), AdaptiveCorrect = (int)F("adaptive_correct"),
+                SecondHalfSamples = (int)F("second_half_samples"), FrozenCorrectSecondHalf = (int)F("frozen_correct_second_half"),
+                AdaptiveCorrectSecondHalf = (int)F("adaptive_correct_second_half"), Presses = (int)F("presses"),
+                LabelledSamples = F("labelled"), BoardAccuracyPerMille = F("board_accuracy_pm"), Updates = F("updates"),
+                Checkpoints = F("checkpoints"), Faults = F("faults"), EngineBytes = (int)F("engine_bytes"), LearnerBytes = (int)F("learner_bytes"),
+                BackwardBytes = (int)F("backward_bytes"), BudgetBytes = (int)F("budget_bytes"), SelectedChannels = (int)F("selected_channels"),
+                HeapFreeBytes = (int)F("heap_free"), MacsPerPredict = F("macs_per_predict"), MacsUpdatesTotal = F("macs_updates"),
+                EnergyUpdatesUj = F("energy_updates_uj"), EnergyTotalUj = F("energy_total_uj"), PredictUs = F("predict_us"),
+                SerialLines = F("serial_lines"), WallMs = output.WallMs, SerialCapture = serial,
+                HeapSource = nano.HeapBytes > 0 ? "nanoclr32 " + nano.HeapBytes + " B heap, measured" : "nanoclr 64-bit, not measured",
+                Machine = nano.HeapBytes > 0 ? "nanoclr32" : "nanoclr",
+            };
+            return new NanoReplayResult { Summary = summary, SerialLines = serial, Figures = figures, Output = output };
+        }
+
+        /// <summary>Protocol keys whose values measure the machine: free heap (the host emulates it, nanoCLR measures it). Everything else must be byte-identical.</summary>
+        public static readonly string[] MachineKeys = { "heap" };
+
+        /// <summary>A protocol line with the values of <see cref="MachineKeys"/> replaced by '*' (for comparing runs on different machines).</summary>
+        public static string MaskMachineKeys(string line)
+        {
+            var parts = line.Split(' ');
+            for (int i = 0; i < parts.Length; i++)
+                foreach (string key in MachineKeys)
+                    if (parts[i].StartsWith(key + "=", StringComparison.Ordinal)) parts[i] = key + "=*";
+            return string.Join(" ", parts);
+        }
+    }
+
+    /// <summary>The interpreter ran but the replay did not complete (an exception, a crash, out of memory).</summary>
+    public sealed class NanoRunFailedException : Exception
+    {
+        public NanoRunOutput Output { get; }
+        public NanoRunFailedException(string message, NanoRunOutput output) : base(message) { Output = output; }
+    }
+}
