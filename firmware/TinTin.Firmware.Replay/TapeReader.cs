@@ -4,12 +4,14 @@ namespace TinTin.Firmware.Replay
 {
     /// <summary>
     /// Reads <see cref="TapeText"/> forward: integers separated by ',' and ';' (rows), or single
-    /// characters (decisions). Keeps only the current chunk; allocates nothing per value.
+    /// characters (decisions). Keeps only the current chunk, copied to a char array once (indexing a
+    /// string on nanoCLR walks its UTF-8 text from the start: a 64-row chunk cost about a million
+    /// native instructions per row that way). Allocates one small array per chunk, nothing per value.
     /// </summary>
     public sealed class TapeReader
     {
         private readonly TapeText text;
-        private string chunk;
+        private char[] chunk;
         private int chunkIndex = -1;
         private int at;
 
@@ -28,7 +30,7 @@ namespace TinTin.Firmware.Replay
                 {
                     if (chunkIndex + 1 >= text.ChunkCount) return true;
                     chunkIndex++;
-                    chunk = text.Chunk(chunkIndex);
+                    chunk = text.Chunk(chunkIndex).ToCharArray();
                     at = 0;
                 }
                 return false;

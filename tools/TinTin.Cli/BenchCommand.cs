@@ -27,19 +27,39 @@ namespace TinTin.Cli
             var model = new Option<string>("--model", "-m") { Description = "Benchmark this model file (TinTin.Core.ModelFile) instead." };
             var seconds = new Option<double>("--seconds") { Description = "Time per measurement.", DefaultValueFactory = _ => 0.5 };
             var noFloat = new Option<bool>("--integer-only") { Description = "Skip the float32 reference." };
+            var on = new Option<string>("--on") { Description = "host (this PC's .NET, default) or nanoclr: the firmware on the replay inside the nanoFramework interpreter (instructions per prediction/update with valgrind callgrind, wall time, smallest heap).", DefaultValueFactory = _ => "host" };
+            var samples = new Option<int>("--samples") { Description = "--on nanoclr: rows of the shorter callgrind run (the longer has twice as many).", DefaultValueFactory = _ => 300 };
+            var wallSamples = new Option<int>("--wall-samples") { Description = "--on nanoclr: rows of the shorter wall-time run.", DefaultValueFactory = _ => 1000 };
+            var heapSamples = new Option<int>("--heap-samples") { Description = "--on nanoclr: rows of the run whose smallest heap is searched (0: skip the search).", DefaultValueFactory = _ => 2000 };
+            var noValgrind = new Option<bool>("--no-callgrind") { Description = "--on nanoclr: skip the instruction counts (no valgrind)." };
             var command = new Command("bench",
                 "Benchmark the integer engine beside the float32 reference on this PC.\n" +
                 "Benchmark the integer engine on this PC beside the float32 reference (TinTin.Reference.FloatMlp): samples/s for\n" +
                 "prediction and for training (forward + backward + step every 16 samples), state bytes, MACs per sample.\n" +
                 "Host figures: a board's interpreter is orders of magnitude slower; MACs and bytes carry over exactly.\n" +
+                "With --on nanoclr: the firmware on the replay inside the nanoFramework interpreter: native instructions per\n" +
+                "prediction and per update (valgrind callgrind, two run lengths subtracted), wall time per step, the smallest\n" +
+                "nanoclr32 heap that completes a run, and the firmware's free-heap figure at ESP32 and ESP32-C3 heaps.\n" +
                 "Examples: tintin bench;  tintin bench --sizes 784,128,10 --seconds 2;  tintin bench --model mnist.ttm\n" +
-                "Exit codes: 0 ok, 1 usage, 2 model file missing or invalid.");
+                "          tintin bench --on nanoclr;  tintin bench --on nanoclr --samples 100 --wall-samples 200 --heap-samples 0\n" +
+                "Exit codes: 0 ok, 1 usage, 2 model file missing or invalid, 3 the firmware stopped inside nanoCLR, 4 no runtime, board build or valgrind.");
             command.Options.Add(sizes);
             command.Options.Add(model);
             command.Options.Add(seconds);
             command.Options.Add(noFloat);
+            foreach (Option o in new Option[] { on, samples, wallSamples, heapSamples, noValgrind }) command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
-                Run(context, parse.GetValue(sizes), parse.GetValue(model), parse.GetValue(seconds), !parse.GetValue(noFloat))));
+            {
+                string where = (parse.GetValue(on) ?? "host").ToLowerInvariant();
+                if (where == "nanoclr")
+                    return NanoBenchCommand.Run(context, new TinTin.VirtualBoard.NanoBenchOptions
+                    {
+                        Samples = parse.GetValue(samples), WallSamples = parse.GetValue(wallSamples), HeapSamples = parse.GetValue(heapSamples),
+                        SkipInstructions = parse.GetValue(noValgrind),
+                    });
+                if (where != "host") throw CliException.Usage("--on must be host or nanoclr, not '" + where + "'");
+                return Run(context, parse.GetValue(sizes), parse.GetValue(model), parse.GetValue(seconds), !parse.GetValue(noFloat));
+            }));
             return command;
         }
 

@@ -22,6 +22,8 @@ namespace TinTin.VirtualBoard
         /// <summary>Keep the generated program here (default: a fresh temp folder, deleted after).</summary>
         public string WorkFolder { get; set; }
         public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(30);
+        /// <summary>What Main runs with the tape (C#; default the replay: "ReplayRunner.Run(tape, new ConsoleLineOutput());").</summary>
+        public string Entry { get; set; }
         /// <summary>e.g. valgrind --tool=callgrind --callgrind-out-file=...</summary>
         public IReadOnlyList<string> Wrapper { get; set; }
     }
@@ -46,13 +48,20 @@ namespace TinTin.VirtualBoard
     /// </summary>
     public static class NanoReplay
     {
-        public const int RowsPerChunk = 64;
+        public const int RowsPerChunk = 8;
 
         public static NanoReplayResult Run(VirtualBoardOptions options, NanoReplayOptions nano, TextWriter progress)
         {
+            nano ??= new NanoReplayOptions();
+            using CompiledReplay compiled = Compile(options, nano);
+            return compiled.Run(nano.HeapBytes, progress, nano.Wrapper);
+        }
+
+        /// <summary>Generates and compiles the replay program once (runs at several heap sizes reuse it).</summary>
+        public static CompiledReplay Compile(VirtualBoardOptions options, NanoReplayOptions nano)
+        {
             ArgumentNullException.ThrowIfNull(options);
             nano ??= new NanoReplayOptions();
-            progress ??= TextWriter.Null;
             if (options.ConfigureLearner != null) throw new ArgumentException("a nanoCLR replay runs the default learner configuration (ConfigureLearner is host-only)");
             var runtime = NanoProgram.Locate();
             string source = GenerateProgram(options, nano);
@@ -60,13 +69,12 @@ namespace TinTin.VirtualBoard
             try
             {
                 string pe = runtime.CompileProgram(source, "TinTin.ReplayProgram", folder);
-                progress.WriteLine("nanoclr: running the firmware on " + (nano.HeapBytes > 0 ? "nanoclr32 with a " + nano.HeapBytes + "-byte heap" : "nanoclr (64-bit)") + " (" + runtime.Root + ")");
-                NanoRunOutput output = runtime.Run(pe, nano.HeapBytes, nano.Timeout, nano.Wrapper);
-                return Parse(options, nano, output);
+                return new CompiledReplay(runtime, options, nano, pe, nano.WorkFolder == null ? folder : null);
             }
-            finally
+            catch
             {
                 if (nano.WorkFolder == null) { try { Directory.Delete(folder, true); } catch (IOException) { } }
+                throw;
             }
         }
 
@@ -135,7 +143,7 @@ namespace TinTin.VirtualBoard
             s.AppendLine("            tape.ModelName = " + Literal(prepared.ModelName) + ";");
             s.AppendLine("            tape.FeatureIds = new int[] { " + string.Join(", ", prepared.FeatureIds) + " };");
             s.AppendLine("            tape.WindowSamples = " + prepared.WindowSamples + ";");
-            s.AppendLine("            ReplayRunner.Run(tape, new ConsoleLineOutput());");
+            s.AppendLine("            " + (nano.Entry ?? "ReplayRunner.Run(tape, new ConsoleLineOutput());"));
             s.AppendLine("        }");
             s.AppendLine("    }");
             AppendText(s, "Rows", rowChunks);
@@ -168,7 +176,7 @@ namespace TinTin.VirtualBoard
             Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(text ?? "", true);
 
         /// <summary>Turns the tagged output into the summary and the serial lines; a run that did not complete is an error naming why.</summary>
-        public static NanoReplayResult Parse(VirtualBoardOptions options, NanoReplayOptions nano, NanoRunOutput output)
+        public static NanoReplayResult Parse(VirtualBoardOptions options, int heapBytes, NanoRunOutput output)
         {
             var serial = new List<string>();
             var figures = new Dictionary<string, string>();
@@ -187,6 +195,7 @@ namespace TinTin.VirtualBoard
             }
             if (failure != null) throw new NanoRunFailedException("the firmware stopped inside nanoCLR: " + failure, output);
             if (!done) throw new NanoRunFailedException("nanoCLR ended before the replay finished (exit " + output.ExitCode + "): " + NanoProgram.Tail(output.StandardOutput + output.StandardError), output);
+            if (!figures.ContainsKey("board")) return new NanoReplayResult { SerialLines = serial, Figures = figures, Output = output };
             long F(string key) => long.Parse(figures[key], CultureInfo.InvariantCulture);
             string dataPath = options.DataPath ?? RepositoryPaths.Data("occupancy", "datatest2.txt");
             var summary = new VirtualBoardSummary
@@ -201,8 +210,8 @@ namespace TinTin.VirtualBoard
                 HeapFreeBytes = (int)F("heap_free"), MacsPerPredict = F("macs_per_predict"), MacsUpdatesTotal = F("macs_updates"),
                 EnergyUpdatesUj = F("energy_updates_uj"), EnergyTotalUj = F("energy_total_uj"), PredictUs = F("predict_us"),
                 SerialLines = F("serial_lines"), WallMs = output.WallMs, SerialCapture = serial,
-                HeapSource = nano.HeapBytes > 0 ? "nanoclr32 " + nano.HeapBytes + " B heap, measured" : "nanoclr 64-bit, not measured",
-                Machine = nano.HeapBytes > 0 ? "nanoclr32" : "nanoclr",
+                HeapSource = F("heap_free") < 0 ? (heapBytes > 0 ? "nanoclr32, not measured" : "nanoclr 64-bit, not measured") : "nanoclr32 " + heapBytes + " B heap, measured",
+                Machine = heapBytes > 0 ? "nanoclr32" : "nanoclr",
             };
             return new NanoReplayResult { Summary = summary, SerialLines = serial, Figures = figures, Output = output };
         }
@@ -218,6 +227,35 @@ namespace TinTin.VirtualBoard
                 foreach (string key in MachineKeys)
                     if (parts[i].StartsWith(key + "=", StringComparison.Ordinal)) parts[i] = key + "=*";
             return string.Join(" ", parts);
+        }
+    }
+
+    /// <summary>A generated replay program, ready to run on nanoclr or nanoclr32 (any heap).</summary>
+    public sealed class CompiledReplay : IDisposable
+    {
+        private readonly NanoProgram runtime;
+        private readonly VirtualBoardOptions options;
+        private readonly NanoReplayOptions nano;
+        private readonly string ownedFolder;
+
+        internal CompiledReplay(NanoProgram runtime, VirtualBoardOptions options, NanoReplayOptions nano, string pe, string ownedFolder)
+        {
+            this.runtime = runtime; this.options = options; this.nano = nano; Pe = pe; this.ownedFolder = ownedFolder;
+        }
+
+        public string Pe { get; }
+
+        /// <summary>Runs it: heapBytes &gt; 0 on nanoclr32 with that heap, else on the 64-bit nanoclr; wrapper e.g. valgrind.</summary>
+        public NanoReplayResult Run(int heapBytes, TextWriter progress = null, IReadOnlyList<string> wrapper = null)
+        {
+            progress?.WriteLine("nanoclr: running the firmware on " + (heapBytes > 0 ? "nanoclr32 with a " + heapBytes + "-byte heap" : "nanoclr (64-bit)") + " (" + runtime.Root + ")");
+            NanoRunOutput output = runtime.Run(Pe, heapBytes, nano.Timeout, wrapper);
+            return NanoReplay.Parse(options, heapBytes, output);
+        }
+
+        public void Dispose()
+        {
+            if (ownedFolder != null) { try { Directory.Delete(ownedFolder, true); } catch (IOException) { } }
         }
     }
 
