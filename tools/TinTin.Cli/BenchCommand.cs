@@ -28,8 +28,9 @@ namespace TinTin.Cli
             var seconds = new Option<double>("--seconds") { Description = "Time per measurement.", DefaultValueFactory = _ => 0.5 };
             var noFloat = new Option<bool>("--integer-only") { Description = "Skip the float32 reference." };
             var on = new Option<string>("--on") { Description = "host (this PC's .NET, default) or nanoclr: the firmware on the replay inside the nanoFramework interpreter (instructions per prediction/update with valgrind callgrind, wall time, smallest heap).", DefaultValueFactory = _ => "host" };
-            var samples = new Option<int>("--samples") { Description = "--on nanoclr: rows of the shorter callgrind run (the longer has twice as many).", DefaultValueFactory = _ => 300 };
-            var wallSamples = new Option<int>("--wall-samples") { Description = "--on nanoclr: rows of the shorter wall-time run.", DefaultValueFactory = _ => 1000 };
+            var samples = new Option<int>("--samples") { Description = "--on nanoclr: rows of the shorter callgrind run of the firmware loop (the longer has twice as many).", DefaultValueFactory = _ => 100 };
+            var engineSteps = new Option<int>("--engine-steps") { Description = "--on nanoclr: steps of the shorter callgrind run of the engine alone.", DefaultValueFactory = _ => 100 };
+            var wallSamples = new Option<int>("--wall-samples") { Description = "--on nanoclr: rows of the shorter wall-time run.", DefaultValueFactory = _ => 500 };
             var heapSamples = new Option<int>("--heap-samples") { Description = "--on nanoclr: rows of the run whose smallest heap is searched (0: skip the search).", DefaultValueFactory = _ => 2000 };
             var noValgrind = new Option<bool>("--no-callgrind") { Description = "--on nanoclr: skip the instruction counts (no valgrind)." };
             var command = new Command("bench",
@@ -47,14 +48,14 @@ namespace TinTin.Cli
             command.Options.Add(model);
             command.Options.Add(seconds);
             command.Options.Add(noFloat);
-            foreach (Option o in new Option[] { on, samples, wallSamples, heapSamples, noValgrind }) command.Options.Add(o);
+            foreach (Option o in new Option[] { on, samples, engineSteps, wallSamples, heapSamples, noValgrind }) command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
                 string where = (parse.GetValue(on) ?? "host").ToLowerInvariant();
                 if (where == "nanoclr")
                     return NanoBenchCommand.Run(context, new TinTin.VirtualBoard.NanoBenchOptions
                     {
-                        Samples = parse.GetValue(samples), WallSamples = parse.GetValue(wallSamples), HeapSamples = parse.GetValue(heapSamples),
+                        Samples = parse.GetValue(samples), EngineSteps = parse.GetValue(engineSteps), WallSamples = parse.GetValue(wallSamples), HeapSamples = parse.GetValue(heapSamples),
                         SkipInstructions = parse.GetValue(noValgrind),
                     });
                 if (where != "host") throw CliException.Usage("--on must be host or nanoclr, not '" + where + "'");

@@ -11,6 +11,7 @@ namespace TinTin.Cli
         public static int Run(CliContext context, NanoBenchOptions options)
         {
             if (options.Samples < 20 || options.Samples > 100000) throw CliException.Usage("--samples must be 20..100000");
+            if (options.EngineSteps < 10 || options.EngineSteps > 100000) throw CliException.Usage("--engine-steps must be 10..100000");
             if (options.WallSamples < 20 || options.WallSamples > 100000) throw CliException.Usage("--wall-samples must be 20..100000");
             if (options.HeapSamples < 0 || options.HeapSamples > 100000) throw CliException.Usage("--heap-samples must be 0..100000");
             NanoBenchFigures f;

@@ -10,11 +10,11 @@ namespace TinTin.VirtualBoard
     public sealed class NanoBenchOptions
     {
         /// <summary>Rows of the shorter callgrind run (the longer has twice as many).</summary>
-        public int Samples { get; set; } = 300;
+        public int Samples { get; set; } = 100;
         /// <summary>Steps of the shorter engine-only callgrind run.</summary>
-        public int EngineSteps { get; set; } = 200;
+        public int EngineSteps { get; set; } = 100;
         /// <summary>Rows of the shorter wall-clock run (the longer has twice as many).</summary>
-        public int WallSamples { get; set; } = 1000;
+        public int WallSamples { get; set; } = 500;
         /// <summary>Rows of the run whose smallest heap is searched (0: skip the search).</summary>
         public int HeapSamples { get; set; } = 2000;
         /// <summary>Label fraction of the update runs (the prediction runs label nothing).</summary>

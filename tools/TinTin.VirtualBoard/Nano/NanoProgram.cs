@@ -29,61 +29,36 @@ namespace TinTin.VirtualBoard
     }
 
     /// <summary>
-    /// The nanoFramework interpreter on this machine (../shared/nano-runtime, see its README) and the
-    /// board assemblies built for it (build/nano-out/*.dll + .pe, made by `dotnet build`). Compiles a
-    /// small generated program against them with Roslyn as nanoFramework compiles (no standard
-    /// library, C# 9, optimised), converts it with the metadata processor and runs it on nanoclr
-    /// (64-bit) or nanoclr32 (32-bit, board-sized heap blocks, heap from NANOCLR_HEAP_BYTES).
+    /// Runs generated nanoFramework programs: compiles C# with Roslyn as the board build compiles
+    /// (no standard library, C# 9, optimised) against the runtime's mscorlib and the board
+    /// assemblies in build/nano-out (made by `dotnet build`), converts it with the metadata processor,
+    /// and runs it after the load list of firmware/TinTin.Firmware.Replay on nanoclr (64-bit) or
+    /// nanoclr32 (a board's 12-byte heap blocks, heap from NANOCLR_HEAP_BYTES). Finding the runtime
+    /// and running it is TinTin.Reference.NanoRuntime; this adds the compile step and a wrapper
+    /// (valgrind) around the interpreter.
     /// </summary>
     public sealed class NanoProgram
     {
-        /// <summary>The board assemblies a replay program loads, in load order.</summary>
-        public static readonly string[] BoardAssemblies = { "TinTin.Core.Nano", "TinTin.Sensors", "TinTin.Firmware", "TinTin.Firmware.Replay" };
-
         public string Root { get; }
-        public string BoardOutputs { get; }
+        /// <summary>mscorlib.pe, the class libraries and board assemblies the replay driver needs, in load order.</summary>
+        public IReadOnlyList<string> LoadList { get; }
 
-        private NanoProgram(string root, string boardOutputs) { Root = root; BoardOutputs = boardOutputs; }
+        private NanoProgram(string root, IReadOnlyList<string> loadList) { Root = root; LoadList = loadList; }
 
-        /// <summary>How to get a runtime, for messages.</summary>
-        public const string HowToGet = "set NANO_RUNTIME to the nano-runtime folder (bin/nanoclr, bin/nano-mdp, ref/, pe/), or place it at shared/nano-runtime in a folder above the repository";
+        /// <summary>The replay driver's project, whose references give the load list.</summary>
+        public static string DriverProject => RepositoryPaths.Find("firmware", "TinTin.Firmware.Replay", "TinTin.Firmware.Replay.nfproj");
 
-        /// <summary>The runtime folder: NANO_RUNTIME, else the first shared/nano-runtime found walking up from the repository; null when there is none.</summary>
-        public static string FindRoot()
-        {
-            string env = Environment.GetEnvironmentVariable("NANO_RUNTIME");
-            if (!string.IsNullOrEmpty(env)) return IsRuntime(env) ? Path.GetFullPath(env) : null;
-            string start;
-            try { start = RepositoryPaths.Root(); } catch (Exception) { start = AppContext.BaseDirectory; }
-            for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
-            {
-                string candidate = Path.Combine(dir.FullName, "shared", "nano-runtime");
-                if (IsRuntime(candidate)) return candidate;
-            }
-            return null;
-        }
-
-        private static bool IsRuntime(string dir) =>
-            File.Exists(Path.Combine(dir, "bin", "nanoclr")) && File.Exists(Path.Combine(dir, "bin", "nano-mdp")) && File.Exists(Path.Combine(dir, "ref", "mscorlib.dll"));
-
-        /// <summary>The runtime and the board outputs (build/nano-out, or NANO_OUT), or a clear error naming what is missing.</summary>
+        /// <summary>The runtime and the board outputs, or a clear error naming what is missing and how to get it.</summary>
         public static NanoProgram Locate()
         {
-            string root = FindRoot();
-            if (root == null)
-            {
-                string env = Environment.GetEnvironmentVariable("NANO_RUNTIME");
-                throw new NanoProgramException(string.IsNullOrEmpty(env)
-                    ? "no nanoFramework runtime found: " + HowToGet
-                    : "NANO_RUNTIME=" + env + " is not a nano-runtime folder (needs bin/nanoclr, bin/nano-mdp, ref/mscorlib.dll)");
-            }
-            string outputs = Environment.GetEnvironmentVariable("NANO_OUT");
-            if (string.IsNullOrEmpty(outputs)) outputs = RepositoryPaths.Find("build", "nano-out");
-            foreach (string name in BoardAssemblies)
-                foreach (string ext in new[] { ".dll", ".pe" })
-                    if (!File.Exists(Path.Combine(outputs, name + ext)))
-                        throw new NanoProgramException("board build output missing: " + Path.Combine(outputs, name + ext) + " (run `dotnet build TinTinNano.sln` first: it builds every .nfproj into build/nano-out)");
-            return new NanoProgram(root, outputs);
+            string root = NanoRuntime.Find() ?? throw new NanoProgramException(NanoRuntime.MissingMessage);
+            List<string> list;
+            try { list = NanoRuntime.LoadList(DriverProject); }
+            catch (FileNotFoundException e) { throw new NanoProgramException(e.Message); }
+            foreach (string pe in list.Where(p => p.StartsWith(NanoRuntime.BuildOutput, StringComparison.Ordinal)))
+                if (!File.Exists(Path.ChangeExtension(pe, ".dll")))
+                    throw new NanoProgramException("board build output missing: " + Path.ChangeExtension(pe, ".dll") + " (build first: dotnet build TinTinNano.sln)");
+            return new NanoProgram(root, list);
         }
 
         public string Mscorlib => Path.Combine(Root, "ref", "mscorlib.dll");
@@ -93,7 +68,8 @@ namespace TinTin.VirtualBoard
         {
             Directory.CreateDirectory(folder);
             var references = new List<string> { Mscorlib };
-            references.AddRange(BoardAssemblies.Select(n => Path.Combine(BoardOutputs, n + ".dll")));
+            references.AddRange(LoadList.Skip(1).Select(pe => pe.StartsWith(NanoRuntime.BuildOutput, StringComparison.Ordinal)
+                ? Path.ChangeExtension(pe, ".dll") : Path.Combine(Root, "ref", Path.GetFileNameWithoutExtension(pe) + ".dll")));
             var compilation = CSharpCompilation.Create(assemblyName,
                 new[] { CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.CSharp9, preprocessorSymbols: new[] { "NANOFRAMEWORK_1_0" })) },
                 references.Select(r => MetadataReference.CreateFromFile(r)),
@@ -122,9 +98,7 @@ namespace TinTin.VirtualBoard
         public NanoRunOutput Run(string programPe, int heapBytes, TimeSpan timeout, IReadOnlyList<string> wrapper = null)
         {
             string clr = Path.Combine(Root, "bin", heapBytes > 0 ? "nanoclr32" : "nanoclr");
-            var args = new List<string> { Path.Combine(Root, "pe", "mscorlib.pe") };
-            args.AddRange(BoardAssemblies.Select(n => Path.Combine(BoardOutputs, n + ".pe")));
-            args.Add(programPe);
+            var args = new List<string>(LoadList) { programPe };
             var env = new Dictionary<string, string>();
             if (heapBytes > 0) env["NANOCLR_HEAP_BYTES"] = heapBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (wrapper != null && wrapper.Count > 0)
@@ -135,7 +109,9 @@ namespace TinTin.VirtualBoard
                 wrapped.AddRange(args);
                 return RunProcess(wrapper[0], wrapped, env, timeout);
             }
-            return RunProcess(clr, args, env, timeout);
+            NanoRunResult run = NanoRuntime.Run(args, new NanoRunOptions { Use32Bit = heapBytes > 0, HeapBytes = heapBytes > 0 ? heapBytes : null, Timeout = timeout });
+            if (run.TimedOut) throw new NanoProgramException(Path.GetFileName(clr) + " did not finish within " + timeout.TotalSeconds + " s");
+            return new NanoRunOutput { ExitCode = run.ExitCode, StandardOutput = run.Output, StandardError = run.Error, WallMs = (long)run.Elapsed.TotalMilliseconds };
         }
 
         public static NanoRunOutput RunProcess(string file, IEnumerable<string> args, IDictionary<string, string> env, TimeSpan timeout)

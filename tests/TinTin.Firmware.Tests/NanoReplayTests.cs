@@ -1,0 +1,133 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using TinTin.Firmware.Replay;
+using TinTin.TestSupport;
+using TinTin.VirtualBoard;
+using Xunit;
+
+namespace TinTin.Firmware.Tests
+{
+    /// <summary>
+    /// The firmware inside the real nanoFramework interpreter (firmware/TinTin.Firmware.Replay driven by
+    /// tools/TinTin.VirtualBoard NanoReplay) against the host's virtual board on the same replay. Skipped,
+    /// saying how to get one, without a runtime; needs `dotnet build` (build/nano-out).
+    /// </summary>
+    public class NanoReplayTests
+    {
+        private static VirtualBoardOptions Options(int samples) => new VirtualBoardOptions
+        {
+            MaxSamples = samples, PredLines = true, ProgressEvery = 0, CaptureSerial = true,
+        };
+
+        private static List<string> Masked(IEnumerable<string> lines) => lines.Select(NanoReplay.MaskMachineKeys).ToList();
+
+        private static void AssertSameLines(IReadOnlyList<string> host, IReadOnlyList<string> nano)
+        {
+            List<string> h = Masked(host), n = Masked(nano);
+            for (int i = 0; i < Math.Min(h.Count, n.Count); i++)
+                Assert.True(h[i] == n[i], "line " + (i + 1) + " differs:\n host:    " + h[i] + "\n nanoclr: " + n[i]);
+            Assert.Equal(h.Count, n.Count);
+        }
+
+        [NanoRuntimeFact]
+        public void Replay_of_datatest2_on_nanoclr_gives_the_host_virtual_boards_protocol_lines()
+        {
+            VirtualBoardSummary host = VirtualBoardRunner.Run(Options(2000), null);
+            NanoReplayResult nano = NanoReplay.Run(Options(2000), new NanoReplayOptions(), null);
+
+            Assert.True(host.Updates >= 20, "the stretch must train: " + host.Updates + " updates");
+            Assert.True(host.SerialCapture.Count(l => l.Contains(" pred ")) >= 1900, "pred lines (features, class) for every predicted sample");
+            AssertSameLines(host.SerialCapture, nano.SerialLines);
+            // Only the free heap differs: the host emulates it, the 64-bit nanoclr does not measure it.
+            Assert.Contains(nano.SerialLines, l => l.Contains(" hello ") && l.Contains(" heap=-1 "));
+            VirtualBoardSummary s = nano.Summary;
+            Assert.Equal(host.Samples, s.Samples);
+            Assert.Equal(host.FrozenCorrect, s.FrozenCorrect);
+            Assert.Equal(host.AdaptiveCorrect, s.AdaptiveCorrect);
+            Assert.Equal(host.AdaptiveCorrectSecondHalf, s.AdaptiveCorrectSecondHalf);
+            Assert.Equal(host.Presses, s.Presses);
+            Assert.Equal(host.Updates, s.Updates);
+            Assert.Equal(host.Checkpoints, s.Checkpoints);
+            Assert.Equal(host.MacsUpdatesTotal, s.MacsUpdatesTotal);
+            Assert.Equal(host.EnergyTotalUj, s.EnergyTotalUj);
+            Assert.Equal(host.SerialLines, s.SerialLines);
+        }
+
+        [NanoRuntimeFact]
+        public void Serial_labels_and_host_commands_reach_the_firmware_on_nanoclr_as_on_the_host()
+        {
+            VirtualBoardOptions Make() => new VirtualBoardOptions
+            {
+                MaxSamples = 400, UseSerialLabels = true, LabelFraction = 0.1, Seed = 5, ProgressEvery = 0, CaptureSerial = true,
+                Commands = new[] { "budget 4096", "status", "label 7", "pred off" },
+            };
+            VirtualBoardSummary host = VirtualBoardRunner.Run(Make(), null);
+            NanoReplayResult nano = NanoReplay.Run(Make(), new NanoReplayOptions(), null);
+            Assert.Contains(host.SerialCapture, l => l.Contains("ok cmd=budget"));
+            Assert.Contains(host.SerialCapture, l => l.Contains("err code=") && l.Contains("class_must_be"));
+            Assert.Contains(host.SerialCapture, l => l.Contains("ok cmd=label"));
+            AssertSameLines(host.SerialCapture, nano.SerialLines);
+        }
+
+        [NanoRuntimeFact]
+        public void Replay_fits_the_esp32_c3_heap_on_nanoclr32()
+        {
+            const int Esp32C3Heap = 55296;
+            VirtualBoardSummary host = VirtualBoardRunner.Run(Options(2000), null);
+            NanoReplayResult nano;
+            try { nano = NanoReplay.Run(Options(2000), new NanoReplayOptions { HeapBytes = Esp32C3Heap }, null); }
+            catch (NanoRunFailedException e) { throw new Xunit.Sdk.XunitException(e.Message + "\n" + NanoProgram.Tail(e.Output.StandardOutput + e.Output.StandardError, 40)); }
+            string all = nano.Output.StandardOutput + nano.Output.StandardError;
+            Assert.DoesNotContain("OutOfMemory", all);
+            AssertSameLines(host.SerialCapture, nano.SerialLines);
+            // The firmware's own heap figure, measured inside the interpreter: positive and below the heap.
+            int[] heaps = nano.SerialLines.Where(l => l.Contains(" heap=")).Select(HeapOf).ToArray();
+            Assert.NotEmpty(heaps);
+            Assert.All(heaps, h => Assert.InRange(h, 1, Esp32C3Heap));
+            Assert.True(heaps[^1] > 0, "free heap at the end of the run");
+        }
+
+        [NanoRuntimeFact]
+        public void Too_small_a_heap_fails_with_out_of_memory_not_silently()
+        {
+            var e = Assert.Throws<NanoRunFailedException>(() => NanoReplay.Run(Options(100), new NanoReplayOptions { HeapBytes = 20000 }, null));
+            Assert.Contains("OutOfMemoryException", e.Message);
+        }
+
+        private static int HeapOf(string line) =>
+            int.Parse(line.Split(' ').First(p => p.StartsWith("heap=", StringComparison.Ordinal)).Substring(5), System.Globalization.CultureInfo.InvariantCulture);
+
+        private sealed class CollectingOutput : ILineOutput
+        {
+            public readonly List<string> Lines = new List<string>();
+            public void Line(string tag, string text) => Lines.Add(tag + " " + text);
+        }
+
+        [NanoRuntimeFact]
+        public void Sensor_path_on_nanoclr_equals_the_host_bme280_datasheet_values_and_features()
+        {
+            var host = new CollectingOutput();
+            SensorPathCheck.Run(host);
+            Assert.Contains("S datasheet status=ok T=2508 RH=", host.Lines[0]);           // 25.08 °C
+            Assert.Contains(" P=100653 t_fine=128422", host.Lines[0]);                     // 100653.25 Pa rounded
+            Assert.Contains(host.Lines, l => l.StartsWith("S features k=", StringComparison.Ordinal));
+            Assert.Contains(host.Lines, l => l.Contains("status=out-of-range"));
+            Assert.Equal("E done", host.Lines[^1]);
+
+            NanoProgram runtime = NanoProgram.Locate();
+            string folder = Path.Combine(Path.GetTempPath(), "tintin-sensor-check-" + Guid.NewGuid().ToString("N")[..8]);
+            try
+            {
+                string pe = runtime.CompileProgram(
+                    "public static class Program { public static void Main() { TinTin.Firmware.Replay.SensorPathCheck.Run(new TinTin.Firmware.Replay.ConsoleLineOutput()); } }",
+                    "TinTin.SensorCheck", folder);
+                NanoRunOutput run = runtime.Run(pe, 0, TimeSpan.FromMinutes(2));
+                List<string> nano = run.Lines.Where(l => l.StartsWith("S ", StringComparison.Ordinal) || l.StartsWith("E ", StringComparison.Ordinal) || l.StartsWith("X ", StringComparison.Ordinal)).ToList();
+                Assert.Equal(host.Lines, nano);
+            }
+            finally { try { Directory.Delete(folder, true); } catch (IOException) { } }
+        }
+    }
+}
