@@ -207,3 +207,65 @@ namespace TinTin.Cli.Tests
         }
     }
 }
+
+namespace TinTin.Cli.Tests
+{
+    /// <summary>`simulate --on nanoclr` and `bench --on nanoclr` (skipped without a nanoFramework runtime, saying how to get one).</summary>
+    public class NanoCommandTests
+    {
+        private static string[] Lines(string text) => text.Replace("\r", "").Split('\n', System.StringSplitOptions.RemoveEmptyEntries);
+        private static string Mask(string line) => System.Text.RegularExpressions.Regex.Replace(line, "heap=-?[0-9]+", "heap=*");
+
+        [TinTin.TestSupport.NanoRuntimeFact]
+        public void Simulate_on_nanoclr_prints_the_hosts_summary_and_protocol_lines()
+        {
+            CliResult host = CliRunner.Run("simulate", "--max-samples", "300", "--serial", "-");
+            CliResult nano = CliRunner.Run("simulate", "--on", "nanoclr", "--max-samples", "300", "--serial", "-");
+            Assert.True(host.ExitCode == ExitCodes.Ok, host.ToString());
+            Assert.True(nano.ExitCode == ExitCodes.Ok, nano.ToString());
+            Assert.Equal(Lines(host.Out).Select(Mask), Lines(nano.Out).Select(Mask));
+            // The summary: every line the same but free heap (memory line) and wall time (serial line).
+            string[] hostSummary = Lines(host.Error).SkipWhile(l => !l.StartsWith("virtual board esp32-devkit:")).ToArray();
+            string[] nanoSummary = Lines(nano.Error).SkipWhile(l => !l.StartsWith("virtual board esp32-devkit:")).ToArray();
+            Assert.Equal(9, nanoSummary.Length);
+            Assert.Equal(hostSummary.Where(l => !l.Contains("free heap") && !l.Contains("wall time")),
+                         nanoSummary.Where(l => !l.Contains("free heap") && !l.Contains("wall time")));
+            Assert.Contains("free heap (nanoclr 64-bit, not measured)", nano.Error);
+        }
+
+        [TinTin.TestSupport.NanoRuntimeFact]
+        public void Simulate_on_nanoclr32_with_a_heap_reports_the_measured_free_heap()
+        {
+            CliResult nano = CliRunner.Run("simulate", "--on", "nanoclr", "--heap", "113664", "--max-samples", "100");
+            Assert.True(nano.ExitCode == ExitCodes.Ok, nano.ToString());
+            Assert.Matches("free heap \\(nanoclr32 113664 B heap, measured\\) [1-9][0-9]+ B", nano.Out);
+        }
+
+        [Theory]
+        [InlineData(new[] { "simulate", "--heap", "55296" }, "--heap needs --on nanoclr")]
+        [InlineData(new[] { "simulate", "--on", "nanoclr", "--speed", "5" }, "--speed is not available")]
+        [InlineData(new[] { "simulate", "--on", "nanoclr", "--heap", "100" }, "--heap must be at least")]
+        [InlineData(new[] { "simulate", "--on", "esp32" }, "--on must be host or nanoclr")]
+        [InlineData(new[] { "bench", "--on", "nanoclr", "--samples", "5" }, "--samples must be")]
+        public void Nano_options_are_checked(string[] args, string message)
+        {
+            CliResult result = CliRunner.Run(args);
+            Assert.True(result.ExitCode == ExitCodes.Usage, result.ToString());
+            Assert.Contains(message, result.Error);
+        }
+
+        [TinTin.TestSupport.NanoRuntimeFact]
+        public void Bench_on_nanoclr_prints_its_figures_with_a_tiny_run()
+        {
+            CliResult r = CliRunner.Run("bench", "--on", "nanoclr", "--samples", "20", "--engine-steps", "10", "--wall-samples", "20", "--heap-samples", "30");
+            Assert.True(r.ExitCode == ExitCodes.Ok, r.ToString());
+            Assert.Matches("the engine alone .*\\n +per prediction +[0-9,]+ +\\(128 MACs: [0-9,]+ per MAC", r.Out);
+            Assert.Matches("per update +[0-9,]+ +\\([0-9,]+ MACs: [0-9,]+ per MAC", r.Out);
+            Assert.Contains("the whole firmware loop", r.Out);
+            Assert.Matches("wall time on this machine.*\\n +per prediction +-?[0-9]+ µs", r.Out);
+            Assert.Matches("free heap, firmware's own figure on nanoclr32 with 113664 B: [1-9][0-9]+ B at start", r.Out);
+            Assert.Matches("free heap, firmware's own figure on nanoclr32 with 55296 B: [1-9][0-9]+ B at start", r.Out);
+            Assert.Matches("smallest nanoclr32 heap that completes 30 rows with the host's protocol lines: [1-9][0-9]+ B", r.Out);
+        }
+    }
+}
