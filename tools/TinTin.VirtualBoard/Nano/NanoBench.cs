@@ -214,9 +214,10 @@ namespace TinTin.VirtualBoard
             bool Completes(int heap)
             {
                 bool ok;
+                string why = null;
                 try { ok = compiled.Run(heap).SerialLines.Select(NanoReplay.MaskMachineKeys).SequenceEqual(expected); }
-                catch (NanoRunFailedException) { ok = false; }
-                progress.WriteLine("  heap " + heap + " B: " + (ok ? "completes" : "fails"));
+                catch (NanoRunFailedException e) { ok = false; why = e.Message; }
+                progress.WriteLine("  heap " + heap + " B: " + (ok ? "completes" : "fails" + (why != null ? ": " + why : " (lines differ from the host's)")));
                 return ok;
             }
             int lo = 8 * 1024, hi = 128 * 1024;

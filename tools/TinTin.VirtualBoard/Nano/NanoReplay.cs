@@ -193,8 +193,9 @@ namespace TinTin.VirtualBoard
                 else if (line.StartsWith("X ", StringComparison.Ordinal)) failure = line.Substring(2);
                 else if (line == "E done") done = true;
             }
-            if (failure != null) throw new NanoRunFailedException("the firmware stopped inside nanoCLR: " + failure, output);
-            if (!done) throw new NanoRunFailedException("nanoCLR ended before the replay finished (exit " + output.ExitCode + "): " + NanoProgram.Tail(output.StandardOutput + output.StandardError), output);
+            string where = serial.Count == 0 ? " (before the first serial line)" : " (after " + serial.Count + " serial lines; the last: " + serial[^1] + ")";
+            if (failure != null) throw new NanoRunFailedException("the firmware stopped inside nanoCLR: " + failure + where, output);
+            if (!done) throw new NanoRunFailedException("nanoCLR ended before the replay finished (exit " + output.ExitCode + ")" + where + ": " + NanoProgram.Tail(output.StandardOutput + output.StandardError), output);
             if (!figures.ContainsKey("board")) return new NanoReplayResult { SerialLines = serial, Figures = figures, Output = output };
             long F(string key) => long.Parse(figures[key], CultureInfo.InvariantCulture);
             string dataPath = options.DataPath ?? RepositoryPaths.Data("occupancy", "datatest2.txt");
