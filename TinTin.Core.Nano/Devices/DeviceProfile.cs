@@ -21,9 +21,13 @@ namespace TinTin.Core
     ///    60 mA · 3.3 V ≈ 200 mW.
     ///  * ReservedBytes: heap the firmware keeps for itself (runtime objects, sensor driver, serial
     ///    buffers, strings) — an ASSUMPTION: 40 KB (ESP32), 20 KB (ESP32-C3), 40 KB (STM32F4).
-    ///  * CyclesPerMac: the nanoFramework IL interpreter costs on the order of a thousand cycles
-    ///    per inner-loop iteration (DEVELOPERS.md); we ASSUME 1000 cycles per MAC on all three,
-    ///    to be calibrated from the firmware's measured update time.
+    ///  * CyclesPerMac: calibrated on the real interpreter (issue 9): nanoCLR (nanoclr32, the
+    ///    interpreter a board runs) executes about 4,300 native instructions per MAC of an update
+    ///    (valgrind callgrind, `tintin bench --on nanoclr`: 11.3 M instructions per update of 2,655
+    ///    MACs, label and periodic re-selection included; a prediction costs about 5,100 per MAC with
+    ///    normalising and bookkeeping). Taking one board cycle per x86 instruction (an in-order core
+    ///    running the same interpreter C++; see firmware/README.md for the derivation and its
+    ///    uncertainty) gives 4,300 cycles per MAC on all three boards, until measured on one.
     /// </summary>
     public sealed class DeviceProfile
     {
@@ -53,9 +57,9 @@ namespace TinTin.Core
             CyclesPerMac = cyclesPerMac;
         }
 
-        public static readonly DeviceProfile Esp32 = new DeviceProfile("esp32", 111 * 1024, 40 * 1024, 240, 165, 1000);
-        public static readonly DeviceProfile Esp32C3 = new DeviceProfile("esp32c3", 54 * 1024, 20 * 1024, 160, 83, 1000);
-        public static readonly DeviceProfile Stm32F429 = new DeviceProfile("stm32f429", 128 * 1024, 40 * 1024, 180, 200, 1000);
+        public static readonly DeviceProfile Esp32 = new DeviceProfile("esp32", 111 * 1024, 40 * 1024, 240, 165, 4300);
+        public static readonly DeviceProfile Esp32C3 = new DeviceProfile("esp32c3", 54 * 1024, 20 * 1024, 160, 83, 4300);
+        public static readonly DeviceProfile Stm32F429 = new DeviceProfile("stm32f429", 128 * 1024, 40 * 1024, 180, 200, 4300);
 
         /// <summary>A built-in profile by name (esp32, esp32c3, stm32f429), or null.</summary>
         public static DeviceProfile ByName(string name)
