@@ -139,6 +139,18 @@ namespace TinTin.Firmware.Replay
             Result(output, "backward_bytes", app.Model.Network.BackwardBytes());
             Result(output, "budget_bytes", inner.BudgetBytes);
             Result(output, "selected_channels", inner.SelectedChannels);
+            Result(output, "total_channels", inner.Scorer.TotalChannels);
+            Layer[] layers = app.Model.Network.Layers;
+            int[] fullCounts = new int[layers.Length];
+            for (int l = 0; l < layers.Length; l++)
+            {
+                ParameterLayer p = layers[l] as ParameterLayer;
+                if (p != null) fullCounts[l] = p.Channels;
+            }
+            Result(output, "full_backward_bytes", inner.Selector.BytesFor(fullCounts));
+            Result(output, "full_update_macs", inner.Selector.UpdateMacsFor(fullCounts, inner.Config.BatchSize));
+            Result(output, "selected_update_macs", inner.Selector.SelectedUpdateMacs);
+            Result(output, "budget_macs", inner.BudgetMacs);
             Result(output, "heap_free", hardware.Heap != null ? hardware.Heap.FreeBytes() : -1);
             Result(output, "macs_per_predict", macsPerPredict);
             Result(output, "macs_updates", c.MacsUpdates);

@@ -208,6 +208,8 @@ namespace TinTin.VirtualBoard
                 LabelledSamples = F("labelled"), BoardAccuracyPerMille = F("board_accuracy_pm"), Updates = F("updates"),
                 Checkpoints = F("checkpoints"), Faults = F("faults"), EngineBytes = (int)F("engine_bytes"), LearnerBytes = (int)F("learner_bytes"),
                 BackwardBytes = (int)F("backward_bytes"), BudgetBytes = (int)F("budget_bytes"), SelectedChannels = (int)F("selected_channels"),
+                TotalChannels = (int)F("total_channels"), FullBackwardBytes = (int)F("full_backward_bytes"), FullUpdateMacs = F("full_update_macs"),
+                SelectedUpdateMacs = F("selected_update_macs"), BudgetMacs = F("budget_macs"),
                 HeapFreeBytes = (int)F("heap_free"), MacsPerPredict = F("macs_per_predict"), MacsUpdatesTotal = F("macs_updates"),
                 EnergyUpdatesUj = F("energy_updates_uj"), EnergyTotalUj = F("energy_total_uj"), PredictUs = F("predict_us"),
                 SerialLines = F("serial_lines"), WallMs = output.WallMs, SerialCapture = serial,
