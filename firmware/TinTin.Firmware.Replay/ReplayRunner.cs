@@ -69,6 +69,8 @@ namespace TinTin.Firmware.Replay
             int samples = 0, frozenCorrect = 0, adaptiveCorrect = 0;
             int secondHalf = 0, frozenSecond = 0, adaptiveSecond = 0;
             long macsPerPredict = 0;
+            int classes = app.Model.Network.ClassCount;
+            int[] confusion = new int[classes * classes]; // [truth · classes + predicted], the adapting firmware's
             while (tape.MaxSamples <= 0 || source.Reads < tape.MaxSamples)
             {
                 if (!app.Step()) break;
@@ -87,6 +89,7 @@ namespace TinTin.Firmware.Replay
                 samples++;
                 if (frozenPrediction == truth) frozenCorrect++;
                 if (app.LastPrediction == truth) adaptiveCorrect++;
+                if (truth < classes && app.LastPrediction >= 0 && app.LastPrediction < classes) confusion[truth * classes + app.LastPrediction]++;
                 if (inSecondHalf)
                 {
                     secondHalf++;
@@ -161,6 +164,9 @@ namespace TinTin.Firmware.Replay
             Result(output, "predictions", c.Samples);
             Result(output, "reads", source.Reads);
             Result(output, "serial_lines", serial.LinesWritten);
+            string cells = "";
+            for (int i = 0; i < confusion.Length; i++) cells = i == 0 ? confusion[i].ToString() : cells + "," + confusion[i].ToString();
+            Result(output, "adaptive_confusion", cells);
         }
 
         private static void Result(ILineOutput output, string key, long value) { output.Line(ReplayLines.Result, key + " " + value.ToString()); }

@@ -18,7 +18,7 @@ namespace TinTin.Firmware.Tests
     {
         private static VirtualBoardOptions Options(int samples) => new VirtualBoardOptions
         {
-            MaxSamples = samples, PredLines = true, ProgressEvery = 0, CaptureSerial = true,
+            MaxSamples = samples, LabelFraction = 0.05, PredLines = true, ProgressEvery = 0, CaptureSerial = true,
         };
 
         private static List<string> Masked(IEnumerable<string> lines) => lines.Select(NanoReplay.MaskMachineKeys).ToList();

@@ -109,6 +109,8 @@ namespace TinTin.VirtualBoard
         /// <summary>What ran the firmware: "host", "nanoclr" or "nanoclr32".</summary>
         public string Machine { get; set; } = "host";
         public System.Collections.Generic.IReadOnlyList<string> SerialCapture { get; set; }
+        /// <summary>The virtual person's decision at each labelled prediction, '1' a press, '0' none (the nanoCLR replay follows it).</summary>
+        public string PressDecisions { get; set; }
 
         public double FrozenAccuracy => Samples == 0 ? 0 : (double)FrozenCorrect / Samples;
         public double AdaptiveAccuracy => Samples == 0 ? 0 : (double)AdaptiveCorrect / Samples;
@@ -237,6 +239,7 @@ namespace TinTin.VirtualBoard
             };
             long macsPerPredict = 0;
             var serialLabels = new System.Collections.Generic.Queue<(long At, string Line)>();
+            var pressDecisions = new System.Text.StringBuilder();
             int serialLabelsSent = 0;
             while (options.MaxSamples <= 0 || source.Reads < options.MaxSamples)
             {
@@ -280,7 +283,9 @@ namespace TinTin.VirtualBoard
                 while (recentTimes.Peek() < now - options.ButtonWindowMs) recentTimes.Dequeue();
                 int perPress = recentTimes.Count; // samples one press covers at the current rate
                 if (margin < 0) margin = Math.Max(1, Math.Min(perPress, options.LabelFraction * planned)) * (0.5 + 0.5 * random.NextDouble());
-                if (options.LabelFraction > 0 && options.LabelFraction * summary.Samples - covered >= margin)
+                bool press = options.LabelFraction > 0 && options.LabelFraction * summary.Samples - covered >= margin;
+                pressDecisions.Append(press ? '1' : '0');
+                if (press)
                 {
                     covered += perPress;
                     margin = Math.Max(1, Math.Min(perPress, options.LabelFraction * planned)) * (0.5 + 0.5 * random.NextDouble());
@@ -305,6 +310,7 @@ namespace TinTin.VirtualBoard
             FirmwareCounters c = app.Counters;
             ContinualLearner inner = ((ContinualLearnerAdapter)app.Learner).Inner;
             summary.Presses = button.Presses + serialLabelsSent;
+            summary.PressDecisions = pressDecisions.ToString();
             summary.FrozenMetrics = frozenMetrics;
             summary.AdaptiveMetrics = adaptiveMetrics;
             summary.LastLabelMetrics = lastLabelMetrics;
