@@ -150,8 +150,8 @@ namespace TinTin.Firmware.Replay
                 ParameterLayer p = layers[l] as ParameterLayer;
                 if (p != null) fullCounts[l] = p.Channels;
             }
-            Result(output, "full_backward_bytes", inner.Selector.BytesFor(fullCounts));
-            Result(output, "full_update_macs", inner.Selector.UpdateMacsFor(fullCounts, inner.Config.BatchSize));
+            Result(output, "full_backward_bytes", app.Model.Network.BackwardBytesFor(fullCounts, null));
+            Result(output, "full_update_macs", app.Model.Network.UpdateMacsFor(fullCounts, null, inner.Config.BatchSize));
             Result(output, "selected_update_macs", inner.Selector.SelectedUpdateMacs);
             Result(output, "budget_macs", inner.BudgetMacs);
             Result(output, "heap_free", hardware.Heap != null ? hardware.Heap.FreeBytes() : -1);
