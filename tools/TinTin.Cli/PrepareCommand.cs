@@ -43,14 +43,7 @@ namespace TinTin.Cli
             public bool Json;
 
             public CsvOptions CsvOptions()
-            {
-                CsvOptions csv = TinTin.Reference.CsvOptions.WithTime(TimeColumn);
-                csv.HasHeader = !NoHeader;
-                csv.TimeFormat = TimeFormat;
-                csv.Group = Group;
-                csv.Missing = Missing;
-                return csv;
-            }
+                => TinTin.Reference.CsvOptions.FromFlags(TimeColumn, NoHeader, TimeFormat, Group, Missing);
 
             public LabelSpec Labels() => new LabelSpec { Column = Label, Map = LabelSpec.ParseMap(LabelMap), Classes = Classes };
         }

@@ -35,14 +35,7 @@ namespace TinTin.Experiments
         public string Missing { get; set; } = "error";
 
         public CsvOptions CsvOptions()
-        {
-            CsvOptions csv = TinTin.Reference.CsvOptions.WithTime(TimeColumn);
-            csv.HasHeader = !NoHeader;
-            csv.TimeFormat = TimeFormat;
-            csv.Group = Group;
-            csv.Missing = Missing;
-            return csv;
-        }
+            => TinTin.Reference.CsvOptions.FromFlags(TimeColumn, NoHeader, TimeFormat, Group, Missing);
 
         public LabelSpec Labels() => new LabelSpec { Column = LabelColumn, Map = LabelMap, Classes = Classes };
         public int[] HiddenSizes { get; set; } = { 16, 16 };

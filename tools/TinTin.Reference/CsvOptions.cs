@@ -28,6 +28,17 @@ namespace TinTin.Reference
             TimeColumns = string.IsNullOrWhiteSpace(timeColumn) || timeColumn == "none" ? null : timeColumn.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
         };
 
+        /// <summary>The reading options as the command line states them (prepare and experiment share these flags).</summary>
+        public static CsvOptions FromFlags(string timeColumn, bool noHeader, string timeFormat, string group, string missing)
+        {
+            CsvOptions csv = WithTime(timeColumn);
+            csv.HasHeader = !noHeader;
+            csv.TimeFormat = timeFormat;
+            csv.Group = group;
+            csv.Missing = missing;
+            return csv;
+        }
+
         public void Validate()
         {
             if (Missing != MissingError && Missing != MissingSkip && Missing != MissingPrevious)
