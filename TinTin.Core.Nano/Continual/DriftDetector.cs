@@ -48,8 +48,6 @@ namespace TinTin.Core
             return false;
         }
 
-        /// <summary>The test statistic m − M in Q8.</summary>
-        public long StatisticQ8 { get { return cumulative - minimum; } }
         public int Count { get { return count; } }
 
         public void Reset()

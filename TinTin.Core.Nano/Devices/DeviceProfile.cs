@@ -77,11 +77,6 @@ namespace TinTin.Core
             return new DeviceProfile(Name, heapBytes, reservedBytes, CpuMHz, ActivePowerMw, CyclesPerMac);
         }
 
-        public DeviceProfile WithCpu(int cpuMHz, int activePowerMw, int cyclesPerMac)
-        {
-            return new DeviceProfile(Name, HeapBytes, ReservedBytes, cpuMHz, activePowerMw, cyclesPerMac);
-        }
-
         /// <summary>Bytes left for the backward pass once the reserve and the engine's static buffers are taken (≥ 0).</summary>
         public int TrainingBudgetBytes(int staticBytes)
         {

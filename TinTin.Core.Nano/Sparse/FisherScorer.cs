@@ -114,8 +114,6 @@ namespace TinTin.Core
 
         public int ParameterLayerCount { get { return LayerIndex.Length; } }
         public int Samples { get { return samples; } }
-        /// <summary>Sum of the scored samples' losses (Q16 nats).</summary>
-        public long LossSumQ16 { get { return lossSum; } }
 
         /// <summary>Clears the sums and puts the network in ScoringMode (restored by <see cref="Finish"/>).</summary>
         public void Begin()
@@ -278,17 +276,9 @@ namespace TinTin.Core
 
         public int PotentialExponent(int k) { return alignment[k].Exponent; }
 
-        /// <summary>log2(potential) in Q16, or <see cref="NoPotential"/>.</summary>
-        public int PotentialLog2Q16(int k, int channel) { return channelLog2[ChannelStart[k] + channel]; }
-
-        /// <summary>log2(Σ channel potentials) in Q16, or NoPotential.</summary>
-        public int LayerPotentialLog2Q16(int k) { return layerLog2[k]; }
-
         /// <summary>log2 of TinyTrain's layer score in Q16, or NoPotential.</summary>
         public int LayerScoreLog2Q16(int k) { return layerScore[k]; }
 
-        /// <summary>log2(params_max/params) + log2(MACs_max/MACs) in Q16 (the score's size term, ≥ 0).</summary>
-        public int SizeTermLog2Q16(int k) { return sizeTermLog2[k]; }
 
         /// <summary>Whether Finish ran after the last Begin and at least one sample was added.</summary>
         public bool HasScores { get { return finished && samples > 0; } }
