@@ -49,7 +49,7 @@ namespace TinTin.Core
         private int budgetBytes;
         private long budgetMacs;
         private readonly int staticBytes;
-        private uint randomState;               // xorshift32 of the Random criterion
+        private readonly XorShift32 randomSelection; // draws the Random criterion's scores
 
         public ContinualLearner(Model model, ContinualConfig config)
         {
@@ -75,7 +75,7 @@ namespace TinTin.Core
             classes = network.ClassCount;
             inputExponent = model.Normalizer != null ? model.Normalizer.InputExponent : 0;
 
-            randomState = config.Seed * 2654435761u + 12345u;
+            randomSelection = new XorShift32(config.Seed * 2654435761u + 12345u);
             History = new HistoryRing(config.HistorySamples, features);
             Replay = new ReplayBuffer(config.ReplayCapacity, features, classes, config.Seed);
             batch = new BatchBuilder(config.BatchSize, classes, History, Replay);
@@ -276,7 +276,7 @@ namespace TinTin.Core
                 case SelectionCriterion.FirstLayer: Selector.SelectLayerWithinBudget(0); return;
                 case SelectionCriterion.LastLayer: Selector.SelectLayerWithinBudget(Scorer.ParameterLayerCount - 1); return;
                 case SelectionCriterion.TopDown: Scorer.Begin(); Scorer.Finish(); break; // no scores: fallback order
-                case SelectionCriterion.Random: randomState = Scorer.FillRandom(randomState); break;
+                case SelectionCriterion.Random: Scorer.FillRandom(randomSelection); break;
                 default: Scorer.Criterion = config.Criterion; ScoreLabelledSamples(); break;
             }
             Selector.SelectSparse();

@@ -223,30 +223,26 @@ namespace TinTin.Core
 
         /// <summary>
         /// Random scores instead of measured ones (the Random baseline): every channel a potential in
-        /// 1..2^16 and every layer a random score, from an xorshift32 state the caller keeps (so each
-        /// re-selection draws afresh). Leaves HasScores true; ScoringMode untouched.
+        /// 1..2^16 and every layer a random score, from the caller's generator (so each re-selection
+        /// draws afresh, and a seed repeats its draws). Leaves HasScores true; ScoringMode untouched.
         /// </summary>
-        public uint FillRandom(uint state)
+        public void FillRandom(XorShift32 generator)
         {
-            if (state == 0) state = 0x9E3779B9;
             for (int k = 0; k < LayerIndex.Length; k++)
             {
                 int start = ChannelStart[k];
                 int count = ((ParameterLayer)network.Layers[LayerIndex[k]]).Channels;
                 for (int c = 0; c < count; c++)
                 {
-                    state ^= state << 13; state ^= state >> 17; state ^= state << 5;
-                    sums[start + c] = 1 + (long)(state & 0xFFFF);
+                    sums[start + c] = 1 + (long)(generator.Next() & 0xFFFF);
                     channelLog2[start + c] = Log2Q16(sums[start + c], 0);
                 }
-                state ^= state << 13; state ^= state >> 17; state ^= state << 5;
                 alignment[k].Reset();
-                layerLog2[k] = (int)(long)(state & 0xFFFFF);
+                layerLog2[k] = (int)(long)(generator.Next() & 0xFFFFF);
                 layerScore[k] = layerLog2[k];
             }
             samples = 1;
             finished = true;
-            return state;
         }
 
         /// <summary>Divides by the sample count, computes the log2 potentials and layer scores, and restores ScoringMode.</summary>
