@@ -32,6 +32,7 @@ namespace TinTin.Core
         private readonly bool[] propagatesError; // [Layers.Length], derived in ApplySelection
         private readonly int[] weightChannels;   // [Layers.Length] committed: channels training weights and bias
         private readonly int[] biasOnlyChannels; // [Layers.Length] committed: channels training the bias only
+        private readonly int[] allChannels;      // [Layers.Length] every channel of each parameter layer: the full update
         private int lowestTrainableLayer;        // Layers.Length when nothing is trainable
         private int arenaIntsInUse;
 
@@ -57,13 +58,14 @@ namespace TinTin.Core
             Activations[0] = new QTensor(layers[0].InputLength);
             int scratchInts = 1;
             int fullTraining = 0;
+            allChannels = new int[count];
             for (int l = 0; l < count; l++)
             {
                 Activations[l + 1] = new QTensor(layers[l].OutputLength);
                 Gradients[l + 1] = new QTensor(layers[l].OutputLength);
                 if (layers[l].ScratchInts > scratchInts) scratchInts = layers[l].ScratchInts;
                 ParameterLayer p = layers[l] as ParameterLayer;
-                if (p != null) fullTraining += p.Channels * p.TrainingRowInts;
+                if (p != null) { fullTraining += p.Channels * p.TrainingRowInts; allChannels[l] = p.Channels; }
                 layers[l].Counters = Counters;
             }
             if (Layers[count - 1] is ReluLayer) throw new ArgumentException("the last layer gives the logits; it cannot be a ReLU");
@@ -312,6 +314,12 @@ namespace TinTin.Core
             if (ints == 0) return 0;
             return batch * (ForwardMacs() + BackwardMacsFor(weightChannels, biasOnlyChannels)) + ints;
         }
+
+        /// <summary>Backward bytes of the full update (every channel trains), whatever the committed selection.</summary>
+        public int FullBackwardBytes() { return BackwardBytesFor(allChannels, null); }
+
+        /// <summary>MACs of one full update of `batch` samples (every channel trains), whatever the committed selection.</summary>
+        public long FullUpdateMacs(int batch) { return UpdateMacsFor(allChannels, null, batch); }
 
         /// <summary>MACs of one update of `batch` samples under the committed selection (see <see cref="UpdateMacsFor"/>).</summary>
         public long UpdateMacs(int batch) { return UpdateMacsFor(weightChannels, biasOnlyChannels, batch); }

@@ -143,15 +143,8 @@ namespace TinTin.Firmware.Replay
             Result(output, "budget_bytes", inner.BudgetBytes);
             Result(output, "selected_channels", inner.SelectedChannels);
             Result(output, "total_channels", inner.Scorer.TotalChannels);
-            Layer[] layers = app.Model.Network.Layers;
-            int[] fullCounts = new int[layers.Length];
-            for (int l = 0; l < layers.Length; l++)
-            {
-                ParameterLayer p = layers[l] as ParameterLayer;
-                if (p != null) fullCounts[l] = p.Channels;
-            }
-            Result(output, "full_backward_bytes", app.Model.Network.BackwardBytesFor(fullCounts, null));
-            Result(output, "full_update_macs", app.Model.Network.UpdateMacsFor(fullCounts, null, inner.Config.BatchSize));
+            Result(output, "full_backward_bytes", app.Model.Network.FullBackwardBytes());
+            Result(output, "full_update_macs", app.Model.Network.FullUpdateMacs(inner.Config.BatchSize));
             Result(output, "selected_update_macs", inner.Selector.SelectedUpdateMacs);
             Result(output, "budget_macs", inner.BudgetMacs);
             Result(output, "heap_free", hardware.Heap != null ? hardware.Heap.FreeBytes() : -1);

@@ -328,10 +328,8 @@ namespace TinTin.VirtualBoard
             summary.BudgetBytes = inner.BudgetBytes;
             summary.SelectedChannels = inner.SelectedChannels;
             summary.TotalChannels = inner.Scorer.TotalChannels;
-            var fullCounts = new int[app.Model.Network.Layers.Length];
-            for (int l = 0; l < fullCounts.Length; l++) if (app.Model.Network.Layers[l] is ParameterLayer p) fullCounts[l] = p.Channels;
-            summary.FullBackwardBytes = app.Model.Network.BackwardBytesFor(fullCounts, null);
-            summary.FullUpdateMacs = app.Model.Network.UpdateMacsFor(fullCounts, null, inner.Config.BatchSize);
+            summary.FullBackwardBytes = app.Model.Network.FullBackwardBytes();
+            summary.FullUpdateMacs = app.Model.Network.FullUpdateMacs(inner.Config.BatchSize);
             summary.SelectedUpdateMacs = inner.Selector.SelectedUpdateMacs;
             summary.BudgetMacs = inner.BudgetMacs;
             summary.HeapFreeBytes = hardware.Heap.FreeBytes();
