@@ -12,7 +12,8 @@ namespace TinTin.Sensors.Bme280Sample
     /// <summary>
     /// Reads a BME280 once a second with the integer driver, counts faults, and prints the
     /// reading and the raw features. ESP32 DevKit: SDA GPIO21, SCL GPIO22 (build with ESP32
-    /// defined, as this project does). STM32 Nucleo-64: I2C1 is fixed on PB9 (SDA) / PB8 (SCL):
+    /// defined, as this project does). NUCLEO-F429ZI: I2C1 is fixed on PB9 (SDA, CN7 pin 4 = D14) /
+    /// PB8 (SCL, CN7 pin 2 = D15), 3V3 on CN8 pin 7, GND on CN8 pin 11 (sensors/Bme280/README.md):
     /// remove ESP32 from DefineConstants and the nanoFramework.Hardware.Esp32 reference.
     /// </summary>
     public class Program
