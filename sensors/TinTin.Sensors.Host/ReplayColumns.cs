@@ -21,6 +21,8 @@ namespace TinTin.Sensors
         public System.Collections.Generic.Dictionary<string, int> LabelMap { get; init; }
         /// <summary>How the file is read (header, time format, group, missing cells); null: a header and Time in iso form.</summary>
         public TinTin.Reference.CsvOptions Csv { get; init; }
+        /// <summary>With a group column (Csv.Group): replay only this node's rows (one board is one node); null: every row.</summary>
+        public string Node { get; init; }
         /// <summary>Spacing of the samples when there is no time column.</summary>
         public long IntervalMs { get; init; } = 60_000;
 

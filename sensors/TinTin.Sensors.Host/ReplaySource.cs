@@ -76,7 +76,9 @@ namespace TinTin.Sensors
         public static ReplaySource Open(string path, ReplayColumns columns, double speed = 0, IReplayClock clock = null)
         {
             ArgumentNullException.ThrowIfNull(columns);
-            return new ReplaySource(SensorTable.Load(path, columns.Csv ?? CsvOptions.WithTime(columns.Time)), columns, speed, clock);
+            SensorTable table = SensorTable.Load(path, columns.Csv ?? CsvOptions.WithTime(columns.Time));
+            if (columns.Node != null) table = table.OfGroup(columns.Node);
+            return new ReplaySource(table, columns, speed, clock);
         }
 
         /// <summary>The rows replayed (after the missing-cell rule): row i is the i-th Read.</summary>

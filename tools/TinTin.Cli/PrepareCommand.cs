@@ -196,11 +196,10 @@ namespace TinTin.Cli
             List<MemoryReport.Fit> fits = MemoryReport.Print(context.Console, bytes, momentum, boards);
             if (s.Json)
             {
-                Dictionary<string, object> json = metrics?.ToJson() ?? new Dictionary<string, object>();
-                json["command"] = "prepare";
+                Dictionary<string, object> json = JsonReport.For("prepare", metrics);
                 json["model"] = s.Out;
                 json["model_bytes"] = bytes.Length;
-                output.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(json));
+                JsonReport.WriteLine(output.Out, json);
             }
             if (s.RequireFit && fits.Any(f => !f.TrainingFits))
             {

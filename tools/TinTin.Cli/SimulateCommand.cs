@@ -1,4 +1,8 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
+using TinTin.Reference;
+using TinTin.Sensors;
 using System.CommandLine;
 using System.Globalization;
 using System.IO;
@@ -28,6 +32,21 @@ namespace TinTin.Cli
             var prepare = new Option<bool>("--prepare") { Description = "Train the default model afresh (data/occupancy/datatraining.txt) instead of the embedded one." };
             var on = new Option<string>("--on") { Description = "What runs the firmware: host (.NET, default) or nanoclr (the nanoFramework interpreter, NANO_RUNTIME or ../shared/nano-runtime; needs `dotnet build` first).", DefaultValueFactory = _ => "host" };
             var heap = new Option<int>("--heap") { Description = "With --on nanoclr: run nanoclr32 (a board's 12-byte heap blocks) with this managed heap in bytes, e.g. 113664 (ESP32) or 55296 (ESP32-C3)." };
+            // any recording: which columns feed the firmware's own feature pipeline
+            var temperature = new Option<string>("--temperature") { Description = "Temperature column (°C) of the recording.", DefaultValueFactory = _ => "Temperature" };
+            var humidity = new Option<string>("--humidity") { Description = "Relative humidity column (%) of the recording.", DefaultValueFactory = _ => "Humidity" };
+            var pressure = new Option<string>("--pressure") { Description = "Pressure column (Pa), if the recording has one (the model must use pressure features for it to matter)." };
+            var label = new Option<string>("--label") { Description = "Label column the virtual person reads (class numbers, or mapped with --label-map).", DefaultValueFactory = _ => "Occupancy" };
+            var labelMap = new Option<string>("--label-map") { Description = "Raw label → class, e.g. 0=0,1=1,2=1." };
+            var time = new Option<string>("--time-column") { Description = "Timestamp column, DATE,TIME, or 'none' (rows one minute apart).", DefaultValueFactory = _ => "date" };
+            var timeFormat = new Option<string>("--time-format") { Description = "iso (default), epoch-ms, epoch-s, or a .NET format such as dd-MM-yyyy HH:mm:ss.", DefaultValueFactory = _ => "iso" };
+            var noHeader = new Option<bool>("--no-header") { Description = "The recording has no header line: columns are c1..cN." };
+            var group = new Option<string>("--group") { Description = "Column naming the sensor node of each row (interleaved nodes); with --node, the board replays that node." };
+            var node = new Option<string>("--node") { Description = "With --group: the node this board is (a value of the group column)." };
+            var missing = new Option<string>("--missing") { Description = "Empty/NA cells: error (default), skip, or previous.", DefaultValueFactory = _ => "error" };
+            var trainCsv = new Option<string>("--train-csv") { Description = "Prepare the board's default model on this recording (same columns and reading options) instead of the embedded one." };
+            var json = new Option<bool>("--json") { Description = "Print one JSON object (test_accuracy, balanced_accuracy, majority, per_class_recall, confusion of the adapting firmware; frozen and baselines) on standard output; the rest goes to standard error." };
+            data.Aliases.Add("--csv");
             var command = new Command("simulate",
                 "Run the firmware on the virtual board over a replayed real sensor stream.\n" +
                 "Run the firmware on the virtual board: the same firmware code as the board, a replayed sensor stream,\n" +
@@ -39,9 +58,12 @@ namespace TinTin.Cli
                 "  tintin simulate --serial /tmp/tt/board --speed 20 &  tintin monitor /tmp/tt/host\n" +
                 "  tintin simulate --on nanoclr --max-samples 2000 --serial -     (the same firmware inside the nanoFramework interpreter)\n" +
                 "  tintin simulate --on nanoclr --heap 55296 --max-samples 2000   (nanoclr32 with an ESP32-C3's heap)\n" +
+                "  tintin simulate --csv logger.csv --time-column Date,Time --time-format \"dd-MM-yyyy HH:mm:ss\" --temperature temp_c --humidity rh\n" +
+                "      --label occupants --label-map 0=0,1=1,2=1 --group node --node A --train-csv logger-january.csv   (your own recording)\n" +
                 "Exit codes: 0 ok, 1 usage, 2 data or flash folder missing/malformed, 3 the firmware stopped inside nanoCLR,\n" +
                 "4 no nanoFramework runtime or board build, 5 out of memory on nanoCLR.");
-            foreach (Option o in new Option[] { data, board, serial, log, pred, speed, labelFraction, labelDelay, serialLabels, flash, keepFlash, seed, maxSamples, commands, prepare, on, heap })
+            foreach (Option o in new Option[] { data, board, serial, log, pred, speed, labelFraction, labelDelay, serialLabels, flash, keepFlash, seed, maxSamples, commands, prepare, on, heap,
+                temperature, humidity, pressure, label, labelMap, time, timeFormat, noHeader, group, node, missing, trainCsv, json })
                 command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
@@ -54,13 +76,38 @@ namespace TinTin.Cli
                     MaxSamples = parse.GetValue(maxSamples), Commands = parse.GetValue(commands) ?? Array.Empty<string>(),
                     Cancel = context.Cancel,
                 };
-                return Run(context, options, parse.GetValue(log), parse.GetValue(prepare), parse.GetValue(on), parse.GetValue(heap));
+                try
+                {
+                    CsvOptions csv = CsvOptions.FromFlags(parse.GetValue(time), parse.GetValue(noHeader), parse.GetValue(timeFormat), parse.GetValue(group), parse.GetValue(missing));
+                    csv.Validate();
+                    string timeColumn = parse.GetValue(time);
+                    if (parse.GetValue(node) != null && parse.GetValue(group) == null) throw new ArgumentException("--node picks a node of the --group column: give --group COL too");
+                    options.Columns = new ReplayColumns
+                    {
+                        Time = timeColumn == "none" ? null : timeColumn, Temperature = parse.GetValue(temperature), Humidity = parse.GetValue(humidity),
+                        Pressure = parse.GetValue(pressure), Label = parse.GetValue(label), LabelMap = LabelSpec.ParseMap(parse.GetValue(labelMap)),
+                        Csv = csv, Node = parse.GetValue(node),
+                    };
+                    foreach (string role in new[] { "temperature", "humidity", "label" })
+                    {
+                        string column = role == "temperature" ? options.Columns.Temperature : role == "humidity" ? options.Columns.Humidity : options.Columns.Label;
+                        if (string.IsNullOrWhiteSpace(column)) throw new ArgumentException("--" + role + " names no column");
+                    }
+                }
+                catch (ArgumentException e) { throw CliException.Usage(e.Message); }
+                return Run(context, options, parse.GetValue(log), parse.GetValue(prepare), parse.GetValue(on), parse.GetValue(heap), parse.GetValue(trainCsv), parse.GetValue(json));
             }));
             return command;
         }
 
-        public static int Run(CliContext context, VirtualBoardOptions options, string logPath, bool prepare, string on = "host", int heapBytes = 0)
+        public static int Run(CliContext context, VirtualBoardOptions options, string logPath, bool prepare, string on = "host", int heapBytes = 0,
+            string trainCsv = null, bool json = false)
         {
+            CliContext output = context;
+            if (json) context = new CliContext(context.Error, context.Error, context.In, false, context.Cancel); // human text to stderr
+            if (json && (options.SerialPath == "-" || options.SerialPath == "stdout"))
+                throw CliException.Usage("--json and --serial - both want standard output: write the serial lines to a file (--log) instead");
+            if (trainCsv != null && prepare) throw CliException.Usage("--train-csv already prepares the model (on that file): leave out --prepare");
             on = (on ?? "host").ToLowerInvariant();
             if (on != "host" && on != "nanoclr") throw CliException.Usage("--on must be host or nanoclr, not '" + on + "'");
             bool nano = on == "nanoclr";
@@ -79,6 +126,7 @@ namespace TinTin.Cli
             try { VirtualBoardRunner.BoardByName(options.Board); }
             catch (ArgumentException e) { throw CliException.Usage("--board: " + e.Message); }
             if (options.DataPath != null) TinTin.Reference.InputFiles.CheckInput(options.DataPath, TinTin.Reference.InputFiles.MaxDataBytes, "data file");
+            if (trainCsv != null) TinTin.Reference.InputFiles.CheckInput(trainCsv, TinTin.Reference.InputFiles.MaxDataBytes, "--train-csv file");
             if (options.FlashFolder != null) TinTin.Reference.InputFiles.CheckFolder(options.FlashFolder, "--flash");
             if (logPath != null) TinTin.Reference.InputFiles.CheckOutput(logPath, "--log");
             if (options.KeepFlash && options.FlashFolder != null && !Directory.Exists(options.FlashFolder))
@@ -92,6 +140,16 @@ namespace TinTin.Cli
             try
             {
                 if (prepare) options.Model = ModelPreparation.Prepare(new PrepareOptions(), progress);
+                if (trainCsv != null)
+                {
+                    ReplayColumns c = options.Columns;
+                    var all = new ReplayColumns // every node of the training file, each through its own pipeline
+                    {
+                        Time = c.Time, Temperature = c.Temperature, Humidity = c.Humidity, Pressure = c.Pressure, PressureToPa = c.PressureToPa,
+                        Label = c.Label, LabelMap = c.LabelMap, Csv = c.Csv, IntervalMs = c.IntervalMs,
+                    };
+                    options.Model = ModelPreparation.Prepare(new PrepareOptions { TrainingPath = trainCsv, Columns = all, ModelName = "own-data" }, progress);
+                }
                 progress.WriteLine("virtual board: replaying " + (options.DataPath ?? "data/occupancy/datatest2.txt") + " on " + options.Board
                     + (options.SerialPath != null ? ", serial on " + options.SerialPath : ""));
                 if (nano)
@@ -106,6 +164,7 @@ namespace TinTin.Cli
             }
             catch (ArgumentException e) { throw CliException.Input(e.Message); }
             catch (FormatException e) { throw CliException.Input(e.Message); }
+            catch (InvalidDataException e) { throw CliException.Input(e.Message); }
             if (summary.SerialCapture != null)
             {
                 long index = 0;
@@ -122,7 +181,27 @@ namespace TinTin.Cli
             }
             progress.Write(summary.Format());
             if (logPath != null) progress.WriteLine("log: " + logPath + " (" + log.Rows + " lines; host_ms is the line's index: the board's own time is t_ms)");
+            if (json) JsonReport.WriteLine(output.Out, ToJson(summary, options.Model?.Source ?? "embedded (firmware/TinTin.Firmware/DefaultModel.g.cs)"));
             return ExitCodes.Ok;
+        }
+
+        /// <summary>The adapting firmware's metrics at the top level; frozen model and both baselines beside them.</summary>
+        public static Dictionary<string, object> ToJson(VirtualBoardSummary s, string trainedOn)
+        {
+            Dictionary<string, object> json = JsonReport.For("simulate", s.AdaptiveMetrics);
+            json["board"] = s.Board;
+            json["data"] = s.Data;
+            json["model"] = trainedOn;
+            json["model_in_use"] = s.ModelSource;
+            json["samples"] = s.Samples;
+            json["label_fraction"] = s.MeasuredLabelFraction;
+            json["presses"] = s.Presses;
+            json["updates"] = s.Updates;
+            json["baselines"] = new[] { ("frozen", s.FrozenMetrics), ("last-label", s.LastLabelMetrics), ("majority-so-far", s.MajoritySoFarMetrics) }
+                .Where(b => b.Item2 != null)
+                .Select(b => new Dictionary<string, object> { ["name"] = b.Item1, ["accuracy"] = b.Item2.Accuracy, ["balanced_accuracy"] = b.Item2.BalancedAccuracy }).ToArray();
+            json["beats_last_label"] = s.LastLabelMetrics != null && s.AdaptiveAccuracy > s.LastLabelMetrics.Accuracy;
+            return json;
         }
     }
 }

@@ -6,6 +6,7 @@ using System.Linq;
 using System.Text;
 using System.Text.Json;
 using TinTin.Core;
+using TinTin.Reference;
 
 namespace TinTin.Experiments
 {
@@ -217,10 +218,7 @@ namespace TinTin.Experiments
 
         public static void WriteJson(SelectionStudyResult r, string path, TextWriter w)
         {
-            string directory = Path.GetDirectoryName(Path.GetFullPath(path));
-            Directory.CreateDirectory(directory);
-            var json = JsonSerializer.Serialize(r, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
-            File.WriteAllText(path, json);
+            JsonReport.WriteFile(path, r);
             w.WriteLine($"wrote {path}");
         }
     }

@@ -23,6 +23,18 @@ namespace TinTin.Reference
         public uint Seed { get; set; } = 1;
         /// <summary>Use at most this many training samples (0: all).</summary>
         public int TrainLimit { get; set; }
+
+        // ---- any sensor CSV (Dataset "csv") ----
+        /// <summary>A sensor CSV: trains on it (Features → Labels.Column); null: the built-in sets.</summary>
+        public string CsvPath { get; set; }
+        /// <summary>CSV to test on (same columns); null: the CsvPath rows after the Split fraction (time order).</summary>
+        public string TestCsvPath { get; set; }
+        /// <summary>Fraction of the CsvPath rows to train on (in (0, 1)), or a row number ≥ 1.</summary>
+        public double Split { get; set; } = 0.8;
+        public CsvOptions Csv { get; set; } = CsvOptions.Default();
+        public LabelSpec Labels { get; set; } = LabelSpec.For("Occupancy");
+        /// <summary>Train the integer engine only (no float32 reference).</summary>
+        public bool IntegerOnly { get; set; }
     }
 
     /// <summary>One engine's figures in a comparison.</summary>
@@ -34,6 +46,10 @@ namespace TinTin.Reference
         public double SamplesPerSecond { get; init; }
         public long TrainingStateBytes { get; init; }
         public double LastEpochLoss { get; init; }
+        /// <summary>Confusion, balanced accuracy, per-class recall and majority rate on the test set.</summary>
+        public ClassMetrics TestMetrics { get; init; }
+        /// <summary>CPU seconds the training took (<see cref="CpuClock"/>); SamplesPerSecond = samples / CpuSeconds.</summary>
+        public double CpuSeconds { get; init; }
     }
 
     public sealed class ComparisonResult
@@ -42,9 +58,12 @@ namespace TinTin.Reference
         public int[] LayerSizes { get; init; }
         public int TrainSamples { get; init; }
         public int TestSamples { get; init; }
+        /// <summary>What was trained on, for the title (a file or folder, features and label).</summary>
+        public string Description { get; init; }
         /// <summary>MACs of one training sample (forward + backward, all layers trainable).</summary>
         public long MacsPerSample { get; init; }
         public EngineFigures Integer { get; init; }
+        /// <summary>Null with IntegerOnly.</summary>
         public EngineFigures Float { get; init; }
         /// <summary>The integer model's buffers, for the memory table.</summary>
         public MemoryPlan IntegerMemory { get; init; }
@@ -58,11 +77,14 @@ namespace TinTin.Reference
     {
         public static ComparisonResult Run(ComparisonOptions options, Action<string, long, long> progress = null)
         {
-            (QDataset train, QDataset test) = Load(options);
-            int[] sizes = new[] { train.InputLength }.Concat(options.HiddenSizes).Append(train.ClassCount).ToArray();
+            (QDataset train, QDataset test, string description) = LoadDescribed(options);
+            if (train.Count == 0) throw new ArgumentException("no training samples");
+            if (test.Count == 0) throw new ArgumentException("no test samples");
+            int classes = Math.Max(train.ClassCount, test.ClassCount);
+            int[] sizes = new[] { train.InputLength }.Concat(options.HiddenSizes).Append(classes).ToArray();
             Network network = Network.CreateMlp(sizes, options.Seed, -1, false);
             network.SetAllTrainable(true);
-            var reference = new FloatMlp(network);
+            var reference = options.IntegerOnly ? null : new FloatMlp(network);
             var trainOptions = new TrainOptions
             {
                 Epochs = options.Epochs, BatchSize = options.BatchSize,
@@ -71,12 +93,17 @@ namespace TinTin.Reference
             };
             long samples = (long)options.Epochs * train.Count;
 
-            var clock = Stopwatch.StartNew();
+            // CPU time of this thread, not wall time: other processes on a shared machine do not count.
+            double start = CpuClock.Seconds();
             double integerLoss = Trainer.TrainInteger(network, train, trainOptions, (d, t) => progress?.Invoke("integer", d, t));
-            double integerSeconds = clock.Elapsed.TotalSeconds;
-            clock.Restart();
-            double floatLoss = Trainer.TrainFloat(reference, train, trainOptions, (d, t) => progress?.Invoke("float32", d, t));
-            double floatSeconds = clock.Elapsed.TotalSeconds;
+            double integerSeconds = CpuClock.Seconds() - start;
+            double floatLoss = 0, floatSeconds = 0;
+            if (reference != null)
+            {
+                start = CpuClock.Seconds();
+                floatLoss = Trainer.TrainFloat(reference, train, trainOptions, (d, t) => progress?.Invoke("float32", d, t));
+                floatSeconds = CpuClock.Seconds() - start;
+            }
 
             MemoryPlan memory = network.DescribeMemory();
             long parameters = network.Layers.OfType<DenseLayer>().Sum(d => (long)d.ParameterCount);
@@ -86,6 +113,7 @@ namespace TinTin.Reference
             return new ComparisonResult
             {
                 Dataset = options.Dataset,
+                Description = description,
                 LayerSizes = sizes,
                 TrainSamples = train.Count,
                 TestSamples = test.Count,
@@ -95,17 +123,58 @@ namespace TinTin.Reference
                 {
                     Engine = "integer (int8/int16/int32)", TestAccuracy = Trainer.Accuracy(network, test), TrainAccuracy = Trainer.Accuracy(network, train),
                     SamplesPerSecond = samples / Math.Max(integerSeconds, 1e-9), TrainingStateBytes = memory.TotalBytes, LastEpochLoss = integerLoss,
+                    TestMetrics = Metrics(classes, test, i => { test.Load(i, network.Input); return network.Predict(); }), CpuSeconds = integerSeconds,
                 },
-                Float = new EngineFigures
+                Float = reference == null ? null : new EngineFigures
                 {
                     Engine = "float32 reference", TestAccuracy = Trainer.Accuracy(reference, test), TrainAccuracy = Trainer.Accuracy(reference, train),
                     SamplesPerSecond = samples / Math.Max(floatSeconds, 1e-9), TrainingStateBytes = floatBytes, LastEpochLoss = floatLoss,
+                    TestMetrics = Metrics(classes, test, i => { reference.LoadInput(test, i); return reference.Predict(); }), CpuSeconds = floatSeconds,
                 },
             };
         }
 
+        private static ClassMetrics Metrics(int classes, QDataset test, Func<int, int> predict)
+        {
+            var metrics = new ClassMetrics(classes);
+            for (int i = 0; i < test.Count; i++) metrics.Add(test.Labels[i], predict(i));
+            return metrics;
+        }
+
         /// <summary>Loads and quantises the chosen data set (occupancy: normaliser fitted on the training file).</summary>
         public static (QDataset Train, QDataset Test) Load(ComparisonOptions options)
+        {
+            (QDataset train, QDataset test, _) = LoadDescribed(options);
+            return (train, test);
+        }
+
+        /// <summary>
+        /// A sensor CSV read with the CSV options (time-ordered split or a test file), the normaliser
+        /// fitted on the training rows with their per-feature fixed point; the description names the file, features and label.
+        /// </summary>
+        public static (QDataset Train, QDataset Test, string Description) LoadCsv(ComparisonOptions options)
+        {
+            InputFiles.CheckInput(options.CsvPath, InputFiles.MaxDataBytes, "data file");
+            if (options.TestCsvPath != null) InputFiles.CheckInput(options.TestCsvPath, InputFiles.MaxDataBytes, "data file");
+            if (options.Features == null || options.Features.Length == 0) throw new ArgumentException("name the feature columns (--features A,B)");
+            (SensorDataset train, SensorDataset test) = SensorDataset.LoadSplit(options.CsvPath, options.TestCsvPath, options.Split, options.Csv, options.Features, options.Labels);
+            if (options.TrainLimit > 0 && options.TrainLimit < train.Count) train = train.Slice(0, options.TrainLimit);
+            InputNormalizer normalizer = NormalizerFit.Fit(train.Raw, decimals: train.Decimals);
+            string description = Path.GetFileName(options.CsvPath) + " (" + string.Join(",", options.Features) + " → " + options.Labels.Column + ", "
+                + train.ClassCount + " classes; test " + (options.TestCsvPath != null ? Path.GetFileName(options.TestCsvPath)
+                    : "the last " + test.Count + " rows in time order") + ")";
+            return (QDataset.FromSensorRows(train, normalizer), QDataset.FromSensorRows(test, normalizer), description);
+        }
+
+        /// <summary>Load with a title naming what was loaded.</summary>
+        public static (QDataset Train, QDataset Test, string Description) LoadDescribed(ComparisonOptions options)
+        {
+            if (options.CsvPath != null) return LoadCsv(options);
+            (QDataset train, QDataset test) = LoadBuiltIn(options);
+            return (train, test, options.Dataset);
+        }
+
+        private static (QDataset Train, QDataset Test) LoadBuiltIn(ComparisonOptions options)
         {
             string folder = options.DataFolder ?? throw new ArgumentException("no data folder given");
             if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"data folder not found: {folder}");

@@ -136,6 +136,15 @@ namespace TinTin.Reference
             return Rows(Enumerable.Range(start, count).ToArray());
         }
 
+        /// <summary>The rows of one sensor node (a value of the group column), in file order; an unknown node is an error listing the nodes.</summary>
+        public SensorTable OfGroup(string node)
+        {
+            if (GroupNames == null) throw new ArgumentException($"{Path}: no group column to pick node '{node}' from (give --group COL)");
+            int id = Array.FindIndex(GroupNames, g => string.Equals(g, node?.Trim(), StringComparison.Ordinal));
+            if (id < 0) throw new ArgumentException($"{Path}: node '{node}' is not in group column '{Options.Group}' (nodes: {string.Join(", ", GroupNames.Take(10))}{(GroupNames.Length > 10 ? ", …" : "")})");
+            return Rows(Enumerable.Range(0, RowCount).Where(r => GroupIds[r] == id).ToArray());
+        }
+
         private SensorTable Rows(int[] rows)
         {
             var c = new string[cells.Length][];

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Linq;
 using System.Globalization;
 using System.IO;
 using System.Threading;
@@ -179,6 +180,8 @@ namespace TinTin.VirtualBoard
 
             var clock = new SimulatedBoardClock();
             var replay = ReplaySource.Open(dataPath, options.Columns);
+            if (replay.Table.GroupCount > 1 && options.Columns.Node == null)
+                throw new ArgumentException($"{dataPath}: the group column '{replay.Table.Options.Group}' holds {replay.Table.GroupCount} sensor nodes ({string.Join(", ", replay.Table.GroupNames.Take(10))}); one board is one node: choose it with --node");
             var source = new ClockedSource(replay, clock);
             var button = new VirtualButton(clock);
             var led = new VirtualLed();
