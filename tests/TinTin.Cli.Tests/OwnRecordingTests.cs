@@ -108,6 +108,44 @@ namespace TinTin.Cli.Tests
             Assert.Contains("--test-csv needs --csv", orphan.Error);
         }
 
+        // ---- experiment --json ----
+
+        [Fact]
+        public void Experiment_json_on_standard_output_lists_every_policy_and_baseline()
+        {
+            using var temp = new TempFolder();
+            string csv = Logger(temp);
+            CliResult result = CliRunner.Run(Args(new[] { "experiment", "--data", csv, "--split", "0.5", "--features", "temp_c,rh", "--epochs", "2",
+                "--label-fraction", "0.05", "--policies", "none,full", "--budgets", "half-full", "--json" }, Reading));
+            Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
+            using JsonDocument json = JsonDocument.Parse(result.Out);
+            JsonElement root = json.RootElement;
+            Assert.Equal("experiment", root.GetProperty("command").GetString());
+            foreach (string field in new[] { "test_accuracy", "balanced_accuracy", "majority" }) Assert.InRange(root.GetProperty(field).GetDouble(), 0.0, 1.0);
+            Assert.Equal(2, root.GetProperty("per_class_recall").GetArrayLength());
+            Assert.Equal(600, root.GetProperty("confusion").EnumerateArray().SelectMany(r => r.EnumerateArray()).Sum(c => c.GetInt64()));
+            string[] policies = root.GetProperty("policies").EnumerateArray().Select(p => p.GetProperty("policy").GetString()).ToArray();
+            Assert.Equal(new[] { "last-label", "majority-so-far", "none", "full", "sparse@half-full" }, policies);
+            JsonElement full = root.GetProperty("policies").EnumerateArray().First(p => p.GetProperty("policy").GetString() == "full");
+            Assert.True(full.GetProperty("bytes_per_update").GetInt32() > 0 && full.GetProperty("macs_per_update").GetInt64() > 0);
+            Assert.Contains("policy", result.Error); // the table goes to standard error
+            Assert.InRange(root.GetProperty("label_fraction").GetDouble(), 0.04, 0.06);
+        }
+
+        [Fact]
+        public void Experiment_json_file_keeps_the_table_on_standard_output()
+        {
+            using var temp = new TempFolder();
+            string csv = Logger(temp);
+            string path = temp.File("out/run.json");
+            CliResult result = CliRunner.Run(Args(new[] { "experiment", "--data", csv, "--split", "0.5", "--features", "temp_c,rh", "--epochs", "1",
+                "--policies", "full", "--budgets", "full", "--json", path }, Reading));
+            Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
+            Assert.Contains("sparse@full", result.Out);
+            using JsonDocument json = JsonDocument.Parse(File.ReadAllText(path));
+            Assert.Equal(4, json.RootElement.GetProperty("policies").GetArrayLength());
+        }
+
         // ---- simulate on any recording ----
 
         private static readonly string[] Columns = { "--time-column", "Date,Time", "--time-format", "dd-MM-yyyy HH:mm:ss", "--missing", "previous",

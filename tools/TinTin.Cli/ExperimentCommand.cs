@@ -39,15 +39,21 @@ namespace TinTin.Cli
                 foreach (string path in new[] { options.TrainPath, options.StreamPath, options.DataPath })
                     if (path != null) TinTin.Reference.InputFiles.CheckInput(path, TinTin.Reference.InputFiles.MaxDataBytes, "data file");
                 if (options.CsvPath != null) TinTin.Reference.InputFiles.CheckOutput(options.CsvPath, "--csv");
-                if (options.JsonPath != null) TinTin.Reference.InputFiles.CheckOutput(options.JsonPath, "--json");
+                if (options.JsonPath != null && !options.JsonToStandardOutput) TinTin.Reference.InputFiles.CheckOutput(options.JsonPath, "--json");
+                TextWriter human = options.JsonToStandardOutput ? context.Error : context.Out; // stdout carries only the JSON object
                 if (options.ChartPath != null) TinTin.Reference.InputFiles.CheckOutput(options.ChartPath + ".svg", "--chart");
                 try
                 {
-                    if (options.Selections == null) PrequentialExperiment.Run(options, context.Out);
+                    if (options.Selections == null)
+                    {
+                        ExperimentResult result = PrequentialExperiment.Run(options, human);
+                        if (options.JsonToStandardOutput) TinTin.Reference.JsonReport.WriteLine(context.Out, PrequentialExperiment.ToJson(result, options));
+                    }
                     else
                     {
-                        SelectionStudyResult study = SelectionStudy.Run(options, context.Out);
-                        if (options.ChartPath != null) WriteChart(study, options.ChartPath, context.Out);
+                        SelectionStudyResult study = SelectionStudy.Run(options, human);
+                        if (options.ChartPath != null) WriteChart(study, options.ChartPath, human);
+                        if (options.JsonToStandardOutput) TinTin.Reference.JsonReport.WriteLine(context.Out, study);
                     }
                 }
                 catch (ArgumentException e) { throw CliException.Input(e.Message); }

@@ -89,8 +89,11 @@ namespace TinTin.Experiments
         public int Seeds { get; set; } = 5;
         /// <summary>Budgets as % of the full update's backward bytes and training MACs ("profile": the board profile's default).</summary>
         public string[] Fractions { get; set; } = { "12.5", "25", "50", "100" };
-        /// <summary>Write the study (per-seed accuracies, paired differences) as JSON here; null: no JSON.</summary>
+        /// <summary>Write the run as one JSON object here ("-": standard output, the table then goes to standard error); null: no JSON.
+        /// The policy table: metrics of the best learner, policies and baselines; the selection study: per-seed accuracies, paired differences.</summary>
         public string JsonPath { get; set; }
+        public const string StandardOutput = "-";
+        public bool JsonToStandardOutput => JsonPath == StandardOutput;
         /// <summary>Chart of accuracy against budget, written by `tintin experiment` as FILE.svg and FILE.png (the library only carries it).</summary>
         public string ChartPath { get; set; }
         /// <summary>Time an update may take on the board (ms) for the "profile" MAC budget: 5 % of the 10 s between updates at the default rate cap (6/min).</summary>
@@ -203,11 +206,11 @@ namespace TinTin.Experiments
   --label-fraction 0.05  --label-span 10  --label-delay 2  --label-inputs (the latest press and its age as inputs)
   --batch 8  --lr 1/64  --rate 6  --replay 64  --replay-recency 4  --history 128  --reselect 50  --profile esp32
   --policies none,last-layer,bias-only,full   --budgets last-layer,bias-only,half-full,full|profile|BYTES:MACS
-  --chunks 8  --max-rows N  --csv FILE
+  --chunks 8  --max-rows N  --csv FILE  --json [FILE]   (one JSON object; without FILE on standard output)
   --noise-burst 0.3,0.4          wrong labels between these fractions of the stream; reports recovery
 selection study (instead of the policy table): every selection at equal byte and MAC budgets, seeds 1..N, paired
   --selections all|fisher,gradmag,topdown,random,first-layer,last-layer   --reference fisher
-  --seeds 5  --fractions 12.5,25,50,100[,profile]  --allowance-ms 500  --json FILE  --chart FILE (tintin only: FILE.svg, FILE.png)";
+  --seeds 5  --fractions 12.5,25,50,100[,profile]  --allowance-ms 500  --json [FILE]  --chart FILE (tintin only: FILE.svg, FILE.png)";
 
         /// <summary>Parses command-line arguments (see <see cref="Usage"/>).</summary>
         public static ExperimentOptions Parse(string[] args)
@@ -284,7 +287,7 @@ selection study (instead of the policy table): every selection at equal byte and
                     case "--reference": o.Reference = Next(); break;
                     case "--seeds": o.Seeds = NextInt(); break;
                     case "--fractions": o.Fractions = NextList(); break;
-                    case "--json": o.JsonPath = Next(); break;
+                    case "--json": o.JsonPath = i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? Next() : StandardOutput; break;
                     case "--chart": o.ChartPath = Next(); break;
                     case "--allowance-ms": o.UpdateAllowanceMs = NextInt(); break;
                     default: throw new ArgumentException($"unknown option '{key}'");

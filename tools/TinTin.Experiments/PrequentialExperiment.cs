@@ -144,7 +144,47 @@ namespace TinTin.Experiments
             PrintTable(result, options, output);
             if (options.HasNoiseBurst) PrintRecovery(result, output);
             if (options.CsvPath != null) WriteCsv(result, options.CsvPath, output);
+            if (options.JsonPath != null && !options.JsonToStandardOutput)
+            {
+                JsonReport.WriteFile(options.JsonPath, ToJson(result, options));
+                output.WriteLine($"wrote {options.JsonPath}");
+            }
             return result;
+        }
+
+        /// <summary>
+        /// The run as one JSON object: the best learner's prequential metrics at the top level
+        /// (test_accuracy, balanced_accuracy, majority, per_class_recall, confusion), and every policy
+        /// and baseline with accuracy, balanced accuracy and its cost per update.
+        /// </summary>
+        public static Dictionary<string, object> ToJson(ExperimentResult r, ExperimentOptions o)
+        {
+            StrategyResult best = r.Strategies.Where(x => !x.IsBaseline && x.Policy != UpdatePolicy.None).OrderByDescending(x => x.Accuracy).FirstOrDefault()
+                ?? r.Strategies.FirstOrDefault(x => !x.IsBaseline);
+            Dictionary<string, object> json = JsonReport.For("experiment", best?.Metrics);
+            json["best_policy"] = best?.Name;
+            json["stream_rows"] = r.StreamRows;
+            json["labelled_rows"] = r.LabelledRows;
+            json["label_fraction"] = r.MeasuredLabelFraction;
+            json["presses"] = r.LabelEvents;
+            json["seed"] = o.Seed;
+            json["label_inputs"] = o.LabelInputs;
+            json["learning_rate"] = o.LrNumerator + "/" + o.LrDenominator;
+            json["pretrain_accuracy"] = r.PretrainAccuracy;
+            json["policies"] = r.Strategies.Select(s => new Dictionary<string, object>
+            {
+                ["policy"] = s.Name,
+                ["baseline"] = s.IsBaseline,
+                ["accuracy"] = s.Accuracy,
+                ["balanced_accuracy"] = s.BalancedAccuracy,
+                ["bytes_per_update"] = s.BytesPerUpdate,
+                ["macs_per_update"] = s.MacsPerUpdate,
+                ["updates"] = s.Updates,
+                ["per_class_recall"] = s.Metrics?.PerClassRecall,
+            }).ToArray();
+            StrategyResult lastLabel = r.Find("last-label");
+            json["beats_last_label"] = best != null && lastLabel != null && best.Accuracy > lastLabel.Accuracy;
+            return json;
         }
 
         /// <summary>One seed's pre-trained model, stream and button presses (everything a run needs).</summary>

@@ -153,7 +153,7 @@ namespace TinTin.Experiments
                     .Select(s => PairedComparison.Of(options.Reference, s, acc[(options.Reference, b.Label)].acc, acc[(s, b.Label)].acc)).ToList();
             }
             Print(result, output);
-            if (options.JsonPath != null) WriteJson(result, options.JsonPath, output);
+            if (options.JsonPath != null && !options.JsonToStandardOutput) WriteJson(result, options.JsonPath, output);
             return result;
         }
 
