@@ -98,8 +98,8 @@ namespace TinTin.Firmware
                 case CommandCode.Fleet: required = 0; optional = 1; break;
             }
             int args = words - 1;
-            if (args < required) { Fail(command, Protocol.BadArgument, CommandCode.Name(code) + " needs " + (required == 1 ? "an argument" : "arguments") + "; try help"); return; }
-            if (args > required + optional) { Fail(command, Protocol.BadArgument, "too many arguments for " + CommandCode.Name(code)); return; }
+            if (args < required) { Fail(command, Protocol.BadArgument, NeedsAnArgument(code)); return; }
+            if (args > required + optional) { Fail(command, Protocol.BadArgument, TooManyArgumentsFor(code)); return; }
             if (code == CommandCode.Pred)
             {
                 if (WordIs(line, wordStart[1], wordEnd[1], "on") || WordIs(line, wordStart[1], wordEnd[1], "1")) command.Arg1 = 1;
@@ -139,6 +139,35 @@ namespace TinTin.Firmware
                 command.HasArg2 = true;
             }
             command.Code = code;
+        }
+
+        // The err messages are literals, never built per line: a burst of bad lines allocates nothing.
+        private static string NeedsAnArgument(int code)
+        {
+            switch (code)
+            {
+                case CommandCode.Label: return "label needs an argument; try help";
+                case CommandCode.Budget: return "budget needs an argument; try help";
+                case CommandCode.Pred: return "pred needs an argument; try help";
+                default: return "an argument is missing; try help";
+            }
+        }
+
+        private static string TooManyArgumentsFor(int code)
+        {
+            switch (code)
+            {
+                case CommandCode.Label: return "too many arguments for label";
+                case CommandCode.Save: return "too many arguments for save";
+                case CommandCode.Reset: return "too many arguments for reset";
+                case CommandCode.Budget: return "too many arguments for budget";
+                case CommandCode.Status: return "too many arguments for status";
+                case CommandCode.Help: return "too many arguments for help";
+                case CommandCode.Pred: return "too many arguments for pred";
+                case CommandCode.Restore: return "too many arguments for restore";
+                case CommandCode.Fleet: return "too many arguments for fleet";
+                default: return "too many arguments";
+            }
         }
 
         private static void Fail(Command command, string code, string message)

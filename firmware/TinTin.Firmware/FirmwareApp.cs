@@ -356,6 +356,11 @@ namespace TinTin.Firmware
             lines.Error(code, message);
         }
 
+        internal void Error(string code, string message, long number)
+        {
+            lines.Error(code, message, number);
+        }
+
         // ---- helpers ----------------------------------------------------------------------------
 
         private Model LoadDefaultModel()

@@ -15,11 +15,15 @@ namespace TinTin.Firmware
         private readonly CommandParser parser = new CommandParser();
         private readonly Command command = new Command();
 
+        // Made once: a burst of help commands allocates nothing.
+        private readonly string labelHelp;
+
         public FirmwareCommands(FirmwareApp app, ProtocolWriter writer, FirmwareConfig config)
         {
             this.app = app;
             this.writer = writer;
             this.config = config;
+            labelHelp = "label the recent samples (default the last " + config.DefaultLabelSeconds + " s) and update";
         }
 
         /// <summary>Handles one command line.</summary>
@@ -54,7 +58,7 @@ namespace TinTin.Firmware
         private void Label()
         {
             int classCount = app.ClassCount;
-            if (command.Arg1 < 0 || command.Arg1 >= classCount) { app.Error(Protocol.BadArgument, "class must be 0.." + (classCount - 1)); return; }
+            if (command.Arg1 < 0 || command.Arg1 >= classCount) { app.Error(Protocol.BadArgument, "class must be 0..", classCount - 1); return; }
             long seconds = command.HasArg2 ? command.Arg2 : config.DefaultLabelSeconds;
             if (seconds < 1 || seconds > 7 * 24 * 3600) { app.Error(Protocol.BadArgument, "seconds must be 1..604800"); return; }
             app.Counters.LabelCommands++;
@@ -123,7 +127,7 @@ namespace TinTin.Firmware
         private void Help()
         {
             HelpLine("fleet", "[join|leave|status]", "join or leave the fleet (MQTT), or print a fleet line");
-            HelpLine("label", "class_[seconds]", "label the recent samples (default the last " + config.DefaultLabelSeconds + " s) and update");
+            HelpLine("label", "class_[seconds]", labelHelp);
             HelpLine("save", "-", "write a checkpoint now");
             HelpLine("reset", "confirm", "forget what was learned (only with confirm): back to the embedded default model");
             HelpLine("restore", "-", "bring back the model from before the last reset (until new learning replaces it)");

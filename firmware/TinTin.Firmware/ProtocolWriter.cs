@@ -58,6 +58,15 @@ namespace TinTin.Firmware
             Token(key, value);
         }
 
+        /// <summary>Adds " key=free_text" followed by a number ("class must be 0.." and 1 → class_must_be_0..1) without building a string.</summary>
+        public void Text(string key, string value, long number)
+        {
+            StartKey(key);
+            AppendToken(value);
+            AppendDigits(number);
+            EndKey();
+        }
+
         /// <summary>Ends the line with '\n' and writes it.</summary>
         public void End()
         {

@@ -124,6 +124,15 @@ namespace TinTin.Firmware
             writer.End();
         }
 
+        /// <summary>An err line whose message ends in a number (no string built for it).</summary>
+        public void Error(string code, string message, long number)
+        {
+            writer.Begin(Protocol.Err);
+            writer.Token("code", code);
+            writer.Text("msg", message, number);
+            writer.End();
+        }
+
         private static readonly string[] FeatureKeys = new string[] { "f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10", "f11", "f12", "f13", "f14", "f15" };
 
         private static string FeatureKey(int i) { return i < FeatureKeys.Length ? FeatureKeys[i] : "fx"; }

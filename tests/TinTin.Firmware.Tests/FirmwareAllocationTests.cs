@@ -122,5 +122,46 @@ namespace TinTin.Firmware.Tests
             Assert.Equal(0, describe);
             Assert.Equal(0, budget);
         }
+
+        /// <summary>Every kind of line that gets an err reply (and help, and a refused restore), made before the measurement.</summary>
+        private static readonly string[] BadLines =
+        {
+            "fly", "label", "label x", "label 1 2 3", "label 7", "label 1 0", "label -1", "label 99999999999999", "label 1\u0001",
+            "budget", "budget -5", "budget abc", "budget 1 -1", "pred maybe", "pred", "save now", "status 1", "help me", "h\u00e9lp",
+            "reset now", "reset confirm x", "restore 1", "fleet fly", "fleet", "fleet join 1", "restore", "reset", "help",
+            new string('a', 201), "\u00ff\u00fe\u0000", "label 1 2 3 4 5", "  LABEL   9 ", "stat", "99999999999999999999",
+        };
+
+        [Fact]
+        public void Bursts_of_bad_lines_help_and_wrong_labels_allocate_nothing_after_warm_up()
+        {
+            var (app, serial, _) = NewApp();
+            string[] wrongLabels = { "label 0 3", "label 1 3" };
+            void Burst()
+            {
+                foreach (string line in BadLines) app.HandleLine(line);
+                for (int s = 0; s < 300; s++)
+                {
+                    app.Step();
+                    if (s % 3 == 0) app.HandleLine(wrongLabels[(s / 3) % 2]); // half of them contradict the last
+                    if (s % 50 == 0) foreach (string line in BadLines) app.HandleLine(line);
+                }
+            }
+            Burst(); // warm-up: JIT, the messages made once
+            Burst();
+            long updates = app.Counters.Updates, written = serial.BytesWritten;
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Burst();
+            Burst();
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            long bytes = serial.BytesWritten - written;
+            int badLines = 2 * 7 * BadLines.Length;
+            output.WriteLine("allocated " + allocated + " B over two bursts: " + badLines + " bad lines, " + (app.Counters.Updates - updates)
+                + " updates, " + bytes + " bytes written");
+            Assert.True(app.Counters.Updates - updates >= 5, "too few updates to prove anything");
+            Assert.True(bytes > badLines * 20, "the bad lines got no replies");
+            Assert.Equal(0, app.CommandFailures);
+            Assert.Equal(0, allocated);
+        }
     }
 }

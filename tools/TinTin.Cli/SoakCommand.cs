@@ -23,6 +23,7 @@ namespace TinTin.Cli
         {
             var updates = new Option<int>("--updates", "-n") { Description = "Stop after this many learner updates (1..10000000).", DefaultValueFactory = _ => 20000 };
             var seed = new Option<int>("--seed") { Description = "Seed of the junk lines and burst placement.", DefaultValueFactory = _ => 1 };
+            var burstEvery = new Option<int>("--burst-every") { Description = "Samples between adversarial bursts (1000..10000000): 200 junk lines mid-way, wrong labels for the last 7.5 %.", DefaultValueFactory = _ => 20000 };
             var command = new System.CommandLine.Command("soak",
                 "Soak the firmware loop: the board's code on a synthetic stream with junk-command bursts and wrong-label bursts,\n" +
                 "until N updates. Prints steps, bytes allocated after warm-up, RSS, exponent and weight ranges, and recovery.\n" +
@@ -30,7 +31,8 @@ namespace TinTin.Cli
                 "Exit codes: 0 ok (figures printed), 1 usage, 2 the run broke an invariant (exponent out of range, an exception in a command).");
             command.Options.Add(updates);
             command.Options.Add(seed);
-            command.SetAction(parse => TinTinCli.Guard(context, () => Run(context, parse.GetValue(updates), parse.GetValue(seed))));
+            command.Options.Add(burstEvery);
+            command.SetAction(parse => TinTinCli.Guard(context, () => Run(context, parse.GetValue(updates), parse.GetValue(seed), parse.GetValue(burstEvery))));
             return command;
         }
 
@@ -78,9 +80,10 @@ namespace TinTin.Cli
             }
         }
 
-        public static int Run(CliContext context, int targetUpdates, int seed)
+        public static int Run(CliContext context, int targetUpdates, int seed, int burstEvery = 20_000)
         {
             if (targetUpdates < 1 || targetUpdates > 10_000_000) throw CliException.Usage("--updates must be in 1..10000000");
+            if (burstEvery < 1000 || burstEvery > 10_000_000) throw CliException.Usage("--burst-every must be in 1000..10000000");
             var clock = new SimulatedBoardClock();
             var source = new DayNightSource(clock);
             BoardProfile board = BoardProfile.Esp32DevKit(false);
@@ -98,7 +101,8 @@ namespace TinTin.Cli
             var junk = new string[512];
             for (int i = 0; i < junk.Length; i++) junk[i] = Junk(random);
             string[] labels = { "label 0 3", "label 1 3" };
-            const int burstEvery = 20_000, junkBurst = 200, wrongBurst = 1_500;
+            const int junkBurst = 200;
+            int wrongBurst = burstEvery * 3 / 40; // 1,500 samples of every 20,000
 
             var watch = Stopwatch.StartNew();
             long steps = 0, allocatedAfterWarmUp = -1, warmUpAt = 0, junkSent = 0, wrongLabels = 0;
