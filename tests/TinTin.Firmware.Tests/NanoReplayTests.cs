@@ -129,5 +129,61 @@ namespace TinTin.Firmware.Tests
             }
             finally { try { Directory.Delete(folder, true); } catch (IOException) { } }
         }
+
+        private static string Field(string line, string key) =>
+            line.Split(' ').First(p => p.StartsWith(key + "=", StringComparison.Ordinal)).Substring(key.Length + 1);
+
+        private static string Result(List<string> lines, string what) => lines.Single(l => l.StartsWith("R " + what + " ", StringComparison.Ordinal));
+
+        /// <summary>
+        /// What only the host tests ran before (ResetTests, SerialLineReaderTests), inside nanoCLR with the
+        /// host's output line for line: learn, `reset` (asks), `reset confirm` (default model, learned
+        /// checkpoint kept through saves), reboot, `restore` (the learned model back), new learning
+        /// replacing the kept checkpoint; and the UART line reader at reads of 1, 8, 64 and 4096 bytes.
+        /// </summary>
+        [NanoRuntimeFact]
+        public void Reset_restore_and_the_uart_line_reader_on_nanoclr_give_the_host_output()
+        {
+            var host = new CollectingOutput();
+            BoardFlowCheck.Run(host);
+            Assert.Equal("E done", host.Lines[^1]);
+            // the host run shows the flow it is meant to check
+            string defaultCrc = Field(host.Lines[0], "crc"), learned = Field(Result(host.Lines, "learned"), "crc");
+            Assert.NotEqual(defaultCrc, learned);
+            Assert.Equal(learned, Field(Result(host.Lines, "after-reset"), "crc"));
+            Assert.Equal(defaultCrc, Field(Result(host.Lines, "after-confirm"), "crc"));
+            Assert.NotEqual("-1", Field(Result(host.Lines, "after-saves"), "kept"));
+            Assert.Equal(defaultCrc, Field(Result(host.Lines, "rebooted"), "crc"));
+            Assert.Equal(learned, Field(Result(host.Lines, "restored"), "crc"));
+            Assert.Contains(host.Lines, l => l.Contains(" ok cmd=reset confirmed=0 "));
+            Assert.Contains(host.Lines, l => l.Contains(" ok cmd=reset confirmed=1"));
+            Assert.Contains(host.Lines, l => l.Contains(" ok cmd=restore"));
+            Assert.Contains(host.Lines, l => l.Contains(" err code=nothing_kept"));
+            string relearned = Field(Result(host.Lines, "relearned"), "crc");
+            Assert.NotEqual(defaultCrc, relearned);
+            Assert.NotEqual(learned, relearned);
+            Assert.Equal(relearned, Field(Result(host.Lines, "restore-after-relearning"), "crc")); // nothing kept to restore
+            Assert.Contains("failures=0", Result(host.Lines, "flash"));
+            // every read size delivers the same lines: 5 + 1 + 2 + 300 + the cut long line, the non-ASCII one, an empty one and status
+            string[] sizes = { "uart1", "uart8", "uart64", "uart4096" };
+            var perSize = sizes.Select(t => host.Lines.Where(l => l.StartsWith("R " + t + " ", StringComparison.Ordinal))
+                .Select(l => l.Substring(3 + t.Length)).ToList()).ToList();
+            Assert.All(perSize, lines => Assert.Equal(perSize[0], lines));
+            Assert.Contains("lines=312 many=304 buffered=0", perSize[0][^1]);
+            Assert.Contains(perSize[0], l => l.Contains(" len=201 xxxx"));
+
+            NanoProgram runtime = NanoProgram.Locate();
+            string folder = Path.Combine(Path.GetTempPath(), "tintin-board-flow-" + Guid.NewGuid().ToString("N")[..8]);
+            try
+            {
+                string pe = runtime.CompileProgram(
+                    "public static class Program { public static void Main() { TinTin.Firmware.Replay.BoardFlowCheck.Run(new TinTin.Firmware.Replay.ConsoleLineOutput()); } }",
+                    "TinTin.BoardFlowCheck", folder);
+                NanoRunOutput run = runtime.Run(pe, 0, TimeSpan.FromMinutes(3));
+                List<string> nano = run.Lines.Where(l => l.Length > 1 && l[1] == ' ' && "SREX".IndexOf(l[0]) >= 0).ToList();
+                AssertSameLines(host.Lines, nano);
+            }
+            finally { try { Directory.Delete(folder, true); } catch (IOException) { } }
+        }
     }
 }
