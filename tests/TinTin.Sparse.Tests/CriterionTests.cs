@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
+using FsCheck.Xunit;
 using TinTin.Core;
 using TinTin.Experiments;
 using Xunit;
@@ -10,79 +11,72 @@ namespace TinTin.Sparse.Tests
     /// <summary>The selection baselines (gradmag, topdown, random, first-layer, last-layer) and the paired statistics that judge them.</summary>
     public class CriterionTests
     {
-        [Fact]
-        public void GradMagPotentialIsTheWeightGradientEnergyInDoubles()
+        [Property(MaxTest = 40)]
+        public void GradMagPotentialIsTheWeightGradientEnergyInDoubles(byte inputs, byte[] hidden, byte classes, uint seed, byte samples, int dataSeed)
         {
-            var rng = new Random(21);
-            for (int trial = 0; trial < 40; trial++)
+            Network net = TestNets.Mlp(inputs, hidden, classes, seed, false);
+            var rng = new Random(dataSeed);
+            var scorer = new FisherScorer(net) { Criterion = SelectionCriterion.GradMag };
+            int k = 1 + samples % 29;
+            sbyte[][] x = TestNets.RandomInputs(rng, k, net.InputLength);
+            int[] y = TestNets.RandomLabels(rng, k, net.ClassCount);
+            var expected = new double[scorer.TotalChannels];
+            scorer.Begin();
+            for (int s = 0; s < k; s++)
             {
-                Network net = TestNets.RandomMlp(rng, false);
-                var scorer = new FisherScorer(net) { Criterion = SelectionCriterion.GradMag };
-                int k = rng.Next(1, 30);
-                sbyte[][] x = TestNets.RandomInputs(rng, k, net.InputLength);
-                int[] y = TestNets.RandomLabels(rng, k, net.ClassCount);
-                var expected = new double[scorer.TotalChannels];
-                scorer.Begin();
-                for (int s = 0; s < k; s++)
-                {
-                    scorer.AddSample(x[s], 0, -5, y[s]);
-                    for (int q = 0; q < scorer.ParameterLayerCount; q++)
-                    {
-                        int l = scorer.LayerIndex[q];
-                        QTensor input = net.Activations[l], g = net.Gradients[l + 1];
-                        double energy = input.Data.Take(input.Length).Sum(v => (double)v * v) * Math.Pow(2, 2 * input.Exponent);
-                        for (int c = 0; c < g.Length; c++)
-                        {
-                            double gc = g.Data[c] * Math.Pow(2, g.Exponent);
-                            expected[scorer.ChannelStart[q] + c] += gc * gc * energy / k; // ‖∂L/∂W_c‖² of a Dense row
-                        }
-                    }
-                }
-                scorer.Finish();
+                scorer.AddSample(x[s], 0, -5, y[s]);
                 for (int q = 0; q < scorer.ParameterLayerCount; q++)
                 {
-                    int channels = ((ParameterLayer)net.Layers[scorer.LayerIndex[q]]).Channels;
-                    double max = Enumerable.Range(0, channels).Max(c => expected[scorer.ChannelStart[q] + c]);
-                    for (int c = 0; c < channels; c++)
+                    int l = scorer.LayerIndex[q];
+                    QTensor input = net.Activations[l], g = net.Gradients[l + 1];
+                    double energy = input.Data.Take(input.Length).Sum(v => (double)v * v) * Math.Pow(2, 2 * input.Exponent);
+                    for (int c = 0; c < g.Length; c++)
                     {
-                        double got = scorer.Potential(q, c) * Math.Pow(2, scorer.PotentialExponent(q));
-                        // Σx² is rounded to 14 significant bits, the sums to 16 guard bits below the top sample.
-                        Assert.True(Math.Abs(got - expected[scorer.ChannelStart[q] + c]) <= max * Math.Pow(2, -10) + 1e-300,
-                            $"trial {trial} layer {q} channel {c}: {got} vs {expected[scorer.ChannelStart[q] + c]}");
+                        double gc = g.Data[c] * Math.Pow(2, g.Exponent);
+                        expected[scorer.ChannelStart[q] + c] += gc * gc * energy / k; // ‖∂L/∂W_c‖² of a Dense row
                     }
+                }
+            }
+            scorer.Finish();
+            for (int q = 0; q < scorer.ParameterLayerCount; q++)
+            {
+                int channels = ((ParameterLayer)net.Layers[scorer.LayerIndex[q]]).Channels;
+                double max = Enumerable.Range(0, channels).Max(c => expected[scorer.ChannelStart[q] + c]);
+                for (int c = 0; c < channels; c++)
+                {
+                    double got = scorer.Potential(q, c) * Math.Pow(2, scorer.PotentialExponent(q));
+                    // Σx² is rounded to 14 significant bits, the sums to 16 guard bits below the top sample.
+                    Assert.True(Math.Abs(got - expected[scorer.ChannelStart[q] + c]) <= max * Math.Pow(2, -10) + 1e-300,
+                        $"layer {q} channel {c}: {got} vs {expected[scorer.ChannelStart[q] + c]}");
                 }
             }
         }
 
-        [Fact]
-        public void LayerOnlyBaselinesStayInTheirLayerAndWithinTheBudget()
+        [Property(MaxTest = 120)]
+        public void LayerOnlyBaselinesStayInTheirLayerAndWithinTheBudget(byte inputs, byte[] hidden, byte classes, uint seed, bool momentum, byte batch, FsCheck.PositiveInt budgetSeed, byte layerSeed)
         {
-            var rng = new Random(8);
-            for (int trial = 0; trial < 120; trial++)
+            Network net = TestNets.Mlp(inputs, hidden, classes, seed, momentum);
+            var scorer = new FisherScorer(net);
+            var selector = new ChannelSelector(net, scorer, 1 + batch % 8);
+            selector.SelectAll();
+            int fullBytes = selector.SelectedBytes;
+            selector.BudgetBytes = 1 + budgetSeed.Get % (fullBytes + 1);
+            ParameterLayer[] layers = TestNets.ParameterLayers(net);
+            int k = layerSeed % layers.Length;
+            selector.SelectLayerWithinBudget(k);
+            Assert.True(selector.SelectedBytes <= selector.BudgetBytes || selector.SelectedChannels == 0);
+            for (int j = 0; j < layers.Length; j++)
+                for (int c = 0; c < layers[j].Channels; c++)
+                    if (j != k) Assert.False(layers[j].ChannelTrainable[c], $"layer {j} channel {c} selected by the layer-{k} baseline");
+            // channels in index order: a prefix, and one more would not fit
+            int n = layers[k].ChannelTrainable.Count(t => t);
+            for (int c = 0; c < layers[k].Channels; c++) Assert.Equal(c < n, layers[k].ChannelTrainable[c]);
+            if (n < layers[k].Channels)
             {
-                Network net = TestNets.RandomMlp(rng);
-                var scorer = new FisherScorer(net);
-                var selector = new ChannelSelector(net, scorer, rng.Next(1, 9));
-                selector.SelectAll();
-                int fullBytes = selector.SelectedBytes;
-                selector.BudgetBytes = rng.Next(1, fullBytes + 2);
-                ParameterLayer[] layers = TestNets.ParameterLayers(net);
-                int k = rng.Next(layers.Length);
-                selector.SelectLayerWithinBudget(k);
-                Assert.True(selector.SelectedBytes <= selector.BudgetBytes || selector.SelectedChannels == 0);
-                for (int j = 0; j < layers.Length; j++)
-                    for (int c = 0; c < layers[j].Channels; c++)
-                        if (j != k) Assert.False(layers[j].ChannelTrainable[c], $"trial {trial}: layer {j} channel {c} selected by the layer-{k} baseline");
-                // channels in index order: a prefix, and one more would not fit
-                int n = layers[k].ChannelTrainable.Count(t => t);
-                for (int c = 0; c < layers[k].Channels; c++) Assert.Equal(c < n, layers[k].ChannelTrainable[c]);
-                if (n < layers[k].Channels)
-                {
-                    var counts = new int[net.Layers.Length];
-                    selector.CountsOfNetwork(counts);
-                    counts[scorer.LayerIndex[k]]++;
-                    Assert.False(selector.Fits(counts));
-                }
+                var counts = new int[net.Layers.Length];
+                selector.CountsOfNetwork(counts);
+                counts[scorer.LayerIndex[k]]++;
+                Assert.False(selector.Fits(counts));
             }
         }
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using FsCheck.Xunit;
 using TinTin.Core;
 using Xunit;
 using Xunit.Abstractions;
@@ -17,45 +18,42 @@ namespace TinTin.Sparse.Tests
         /// evaluated in double give the same per-channel mean (relative error below 2^-12 of the
         /// layer's largest potential).
         /// </summary>
-        [Fact]
-        public void IntegerPotentialEqualsDoubleArithmeticOnTheSameTensors()
+        [Property(MaxTest = 60)]
+        public void IntegerPotentialEqualsDoubleArithmeticOnTheSameTensors(byte inputs, byte[] hidden, byte classes, uint seed, byte samples, int dataSeed)
         {
-            var rng = new Random(3);
-            for (int trial = 0; trial < 60; trial++)
+            Network net = TestNets.Mlp(inputs, hidden, classes, seed, false);
+            var rng = new Random(dataSeed);
+            var scorer = new FisherScorer(net);
+            int k = 1 + samples % 39;
+            sbyte[][] x = TestNets.RandomInputs(rng, k, net.InputLength);
+            int[] y = TestNets.RandomLabels(rng, k, net.ClassCount);
+            var expected = new double[scorer.TotalChannels];
+            scorer.Begin();
+            for (int s = 0; s < k; s++)
             {
-                Network net = TestNets.RandomMlp(rng, false);
-                var scorer = new FisherScorer(net);
-                int k = rng.Next(1, 40);
-                sbyte[][] x = TestNets.RandomInputs(rng, k, net.InputLength);
-                int[] y = TestNets.RandomLabels(rng, k, net.ClassCount);
-                var expected = new double[scorer.TotalChannels];
-                scorer.Begin();
-                for (int s = 0; s < k; s++)
-                {
-                    scorer.AddSample(x[s], 0, -5, y[s]);
-                    for (int q = 0; q < scorer.ParameterLayerCount; q++)
-                    {
-                        int l = scorer.LayerIndex[q];
-                        QTensor a = net.Activations[l + 1], g = net.Gradients[l + 1];
-                        for (int c = 0; c < a.Length; c++)
-                        {
-                            double v = a.Data[c] * Math.Pow(2, a.Exponent) * g.Data[c] * Math.Pow(2, g.Exponent);
-                            expected[scorer.ChannelStart[q] + c] += v * v / k;
-                        }
-                    }
-                }
-                scorer.Finish();
-                Assert.False(net.ScoringMode);
+                scorer.AddSample(x[s], 0, -5, y[s]);
                 for (int q = 0; q < scorer.ParameterLayerCount; q++)
                 {
-                    int channels = ((ParameterLayer)net.Layers[scorer.LayerIndex[q]]).Channels;
-                    double max = Enumerable.Range(0, channels).Max(c => expected[scorer.ChannelStart[q] + c]);
-                    for (int c = 0; c < channels; c++)
+                    int l = scorer.LayerIndex[q];
+                    QTensor a = net.Activations[l + 1], g = net.Gradients[l + 1];
+                    for (int c = 0; c < a.Length; c++)
                     {
-                        double got = scorer.Potential(q, c) * Math.Pow(2, scorer.PotentialExponent(q));
-                        Assert.True(Math.Abs(got - expected[scorer.ChannelStart[q] + c]) <= max * Math.Pow(2, -12) + 1e-300,
-                            $"trial {trial} layer {q} channel {c}: {got} vs {expected[scorer.ChannelStart[q] + c]}");
+                        double v = a.Data[c] * Math.Pow(2, a.Exponent) * g.Data[c] * Math.Pow(2, g.Exponent);
+                        expected[scorer.ChannelStart[q] + c] += v * v / k;
                     }
+                }
+            }
+            scorer.Finish();
+            Assert.False(net.ScoringMode);
+            for (int q = 0; q < scorer.ParameterLayerCount; q++)
+            {
+                int channels = ((ParameterLayer)net.Layers[scorer.LayerIndex[q]]).Channels;
+                double max = Enumerable.Range(0, channels).Max(c => expected[scorer.ChannelStart[q] + c]);
+                for (int c = 0; c < channels; c++)
+                {
+                    double got = scorer.Potential(q, c) * Math.Pow(2, scorer.PotentialExponent(q));
+                    Assert.True(Math.Abs(got - expected[scorer.ChannelStart[q] + c]) <= max * Math.Pow(2, -12) + 1e-300,
+                        $"layer {q} channel {c}: {got} vs {expected[scorer.ChannelStart[q] + c]}");
                 }
             }
         }

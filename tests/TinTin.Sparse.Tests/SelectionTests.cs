@@ -1,4 +1,5 @@
 using System;
+using FsCheck.Xunit;
 using TinTin.Core;
 using Xunit;
 
@@ -8,117 +9,109 @@ namespace TinTin.Sparse.Tests
     {
         private static readonly ShiftSum Lr = ShiftSum.FromRatio(1, 64, 3);
 
-        [Fact]
-        public void TheCostModelPricesAnyMasksAsTheMemoryPlanAndTheCountersFindThem()
+        // Properties over random networks (TestNets.Mlp: a failure shrinks toward the smallest network);
+        // dataSeed draws the masks, inputs and labels.
+        [Property(MaxTest = 300)]
+        public void TheCostModelPricesAnyMasksAsTheMemoryPlanAndTheCountersFindThem(byte inputs, byte[] hidden, byte classes, uint seed, bool momentum, bool withBiasOnly, int dataSeed)
         {
-            var rng = new Random(11);
-            for (int trial = 0; trial < 300; trial++)
+            Network net = TestNets.Mlp(inputs, hidden, classes, seed, momentum);
+            var rng = new Random(dataSeed);
+            double density = rng.NextDouble(), biasOnly = withBiasOnly ? rng.NextDouble() : 0;
+            var weights = new int[net.Layers.Length];
+            var biases = new int[net.Layers.Length];
+            for (int l = 0; l < net.Layers.Length; l++)
             {
-                Network net = TestNets.RandomMlp(rng);
-                double density = rng.NextDouble(), biasOnly = trial % 3 == 0 ? 0 : rng.NextDouble();
-                var weights = new int[net.Layers.Length];
-                var biases = new int[net.Layers.Length];
-                for (int l = 0; l < net.Layers.Length; l++)
+                if (net.Layers[l] is not ParameterLayer p) continue;
+                for (int c = 0; c < p.Channels; c++)
                 {
-                    if (net.Layers[l] is not ParameterLayer p) continue;
-                    for (int c = 0; c < p.Channels; c++)
-                    {
-                        p.ChannelTrainable[c] = rng.NextDouble() < density;
-                        p.ChannelBiasOnly[c] = rng.NextDouble() < biasOnly;
-                        if (p.ChannelTrainable[c] && p.ChannelBiasOnly[c]) biases[l]++;
-                        else if (p.ChannelTrainable[c]) weights[l]++;
-                    }
+                    p.ChannelTrainable[c] = rng.NextDouble() < density;
+                    p.ChannelBiasOnly[c] = rng.NextDouble() < biasOnly;
+                    if (p.ChannelTrainable[c] && p.ChannelBiasOnly[c]) biases[l]++;
+                    else if (p.ChannelTrainable[c]) weights[l]++;
                 }
-                // Priced before the masks are committed ...
-                int bytes = net.BackwardBytesFor(weights, biases);
-                long backwardMacs = net.BackwardMacsFor(weights, biases);
-                int ints = net.TrainingIntsFor(weights, biases);
-                Assert.Equal(net.RequiredTrainingInts(), ints);
-                net.ApplySelection();
-                // ... as the memory plan finds them after ...
-                MemoryPlan plan = net.DescribeMemory();
-                Assert.Equal(plan.UsedBytesIn(MemoryCategory.Activations) + plan.UsedBytesIn(MemoryCategory.ActivationGradients)
-                    + plan.UsedBytesIn(MemoryCategory.Gradients) + plan.UsedBytesIn(MemoryCategory.OptimizerState), bytes);
-                Assert.Equal(4 * ints, plan.UsedBytesIn(MemoryCategory.Gradients));
-                Assert.Equal(bytes, net.BackwardBytes());
-                Assert.Equal(plan.TotalBytes, net.TotalMemoryBytes());
-                // ... and as the counters count one sample's backward.
-                for (int i = 0; i < net.InputLength; i++) net.Input.Data[i] = (sbyte)rng.Next(-127, 128);
-                net.Input.Exponent = -6;
-                net.Counters.BeginStep();
-                net.TrainSample(rng.Next(net.ClassCount));
-                Assert.Equal(net.ForwardMacs() + backwardMacs, net.Counters.StepMacs);
-                net.ZeroGradients();
             }
+            // Priced before the masks are committed ...
+            int bytes = net.BackwardBytesFor(weights, biases);
+            long backwardMacs = net.BackwardMacsFor(weights, biases);
+            int ints = net.TrainingIntsFor(weights, biases);
+            Assert.Equal(net.RequiredTrainingInts(), ints);
+            net.ApplySelection();
+            // ... as the memory plan finds them after ...
+            MemoryPlan plan = net.DescribeMemory();
+            Assert.Equal(plan.UsedBytesIn(MemoryCategory.Activations) + plan.UsedBytesIn(MemoryCategory.ActivationGradients)
+                + plan.UsedBytesIn(MemoryCategory.Gradients) + plan.UsedBytesIn(MemoryCategory.OptimizerState), bytes);
+            Assert.Equal(4 * ints, plan.UsedBytesIn(MemoryCategory.Gradients));
+            Assert.Equal(bytes, net.BackwardBytes());
+            Assert.Equal(plan.TotalBytes, net.TotalMemoryBytes());
+            // ... and as the counters count one sample's backward.
+            for (int i = 0; i < net.InputLength; i++) net.Input.Data[i] = (sbyte)rng.Next(-127, 128);
+            net.Input.Exponent = -6;
+            net.Counters.BeginStep();
+            net.TrainSample(rng.Next(net.ClassCount));
+            Assert.Equal(net.ForwardMacs() + backwardMacs, net.Counters.StepMacs);
+            net.ZeroGradients();
         }
 
-        [Fact]
-        public void SelectionNeverExceedsTheBudgetAndTheCountersAgree()
+        [Property(MaxTest = 250)]
+        public void SelectionNeverExceedsTheBudgetAndTheCountersAgree(byte inputs, byte[] hidden, byte classes, uint seed, bool momentum, byte batchSeed, byte scored, int dataSeed)
         {
-            var rng = new Random(5);
-            int limited = 0;
-            for (int trial = 0; trial < 250; trial++)
-            {
-                Network net = TestNets.RandomMlp(rng);
-                int batch = rng.Next(1, 9);
-                var scorer = new FisherScorer(net);
-                var selector = new ChannelSelector(net, scorer, batch);
-                int k = rng.Next(0, 12);
-                sbyte[][] x = TestNets.RandomInputs(rng, Math.Max(k, batch), net.InputLength);
-                int[] y = TestNets.RandomLabels(rng, x.Length, net.ClassCount);
-                if (k > 0) TestNets.Score(scorer, x[..k], y[..k]);
-                selector.SelectAll();
-                int fullBytes = selector.SelectedBytes;
-                long fullMacs = selector.SelectedUpdateMacs;
-                selector.BudgetBytes = rng.Next(4) == 0 ? 0 : rng.Next(1, fullBytes + fullBytes / 4 + 2);
-                selector.BudgetMacs = rng.Next(4) == 0 ? 0 : rng.Next(1, (int)(fullMacs + fullMacs / 4 + 2));
-                selector.SelectSparse();
+            Network net = TestNets.Mlp(inputs, hidden, classes, seed, momentum);
+            var rng = new Random(dataSeed);
+            int batch = 1 + batchSeed % 8;
+            var scorer = new FisherScorer(net);
+            var selector = new ChannelSelector(net, scorer, batch);
+            int k = scored % 12;
+            sbyte[][] x = TestNets.RandomInputs(rng, Math.Max(k, batch), net.InputLength);
+            int[] y = TestNets.RandomLabels(rng, x.Length, net.ClassCount);
+            if (k > 0) TestNets.Score(scorer, x[..k], y[..k]);
+            selector.SelectAll();
+            int fullBytes = selector.SelectedBytes;
+            long fullMacs = selector.SelectedUpdateMacs;
+            selector.BudgetBytes = rng.Next(4) == 0 ? 0 : rng.Next(1, fullBytes + fullBytes / 4 + 2);
+            selector.BudgetMacs = rng.Next(4) == 0 ? 0 : rng.Next(1, (int)(fullMacs + fullMacs / 4 + 2));
+            selector.SelectSparse();
 
-                if (selector.BudgetBytes > 0) Assert.True(selector.SelectedBytes <= selector.BudgetBytes, $"trial {trial}: {selector.SelectedBytes} B > {selector.BudgetBytes} B");
-                if (selector.BudgetMacs > 0) Assert.True(selector.SelectedUpdateMacs <= selector.BudgetMacs, $"trial {trial}: {selector.SelectedUpdateMacs} MACs > {selector.BudgetMacs}");
-                if (selector.SelectedChannels < scorer.TotalChannels) limited++;
-                // The committed plan is what the network reports and what an update really costs.
-                Assert.Equal(net.BackwardBytes(), selector.SelectedBytes);
-                Assert.Equal(net.BackwardMacs(), selector.SelectedBackwardMacs);
-                long counted = TestNets.Update(net, x[..batch], y[..batch], Lr);
-                if (selector.SelectedChannels > 0) Assert.Equal(selector.SelectedUpdateMacs, counted);
-                // A budget that covers the full update selects everything.
-                if ((selector.BudgetBytes == 0 || selector.BudgetBytes >= fullBytes) && (selector.BudgetMacs == 0 || selector.BudgetMacs >= fullMacs))
-                    Assert.Equal(scorer.TotalChannels, selector.SelectedChannels);
-            }
-            Assert.True(limited > 100, "the budgets should bind in most trials");
+            if (selector.BudgetBytes > 0) Assert.True(selector.SelectedBytes <= selector.BudgetBytes, $"{selector.SelectedBytes} B > {selector.BudgetBytes} B");
+            if (selector.BudgetMacs > 0) Assert.True(selector.SelectedUpdateMacs <= selector.BudgetMacs, $"{selector.SelectedUpdateMacs} MACs > {selector.BudgetMacs}");
+            // A budget below the full update's cost binds.
+            if ((selector.BudgetBytes > 0 && selector.BudgetBytes < fullBytes) || (selector.BudgetMacs > 0 && selector.BudgetMacs < fullMacs))
+                Assert.True(selector.SelectedChannels < scorer.TotalChannels);
+            // The committed plan is what the network reports and what an update really costs.
+            Assert.Equal(net.BackwardBytes(), selector.SelectedBytes);
+            Assert.Equal(net.BackwardMacs(), selector.SelectedBackwardMacs);
+            long counted = TestNets.Update(net, x[..batch], y[..batch], Lr);
+            if (selector.SelectedChannels > 0) Assert.Equal(selector.SelectedUpdateMacs, counted);
+            // A budget that covers the full update selects everything.
+            if ((selector.BudgetBytes == 0 || selector.BudgetBytes >= fullBytes) && (selector.BudgetMacs == 0 || selector.BudgetMacs >= fullMacs))
+                Assert.Equal(scorer.TotalChannels, selector.SelectedChannels);
         }
 
-        [Fact]
-        public void UnlimitedBudgetSelectsEverythingAndEqualsTheFullUpdateBitForBit()
+        [Property(MaxTest = 40)]
+        public void UnlimitedBudgetSelectsEverythingAndEqualsTheFullUpdateBitForBit(byte inputs, byte hidden1, byte hidden2, byte classes, uint seedInput, bool momentum, int dataSeed)
         {
-            var rng = new Random(23);
-            for (int trial = 0; trial < 40; trial++)
+            var rng = new Random(dataSeed);
+            uint seed = seedInput == 0 ? 1 : seedInput;
+            int[] sizes = { 2 + inputs % 6, 2 + hidden1 % 18, 2 + hidden2 % 18, 2 + classes % 3 };
+            Network sparse = Network.CreateMlp(sizes, seed, -1, momentum);
+            Network full = Network.CreateMlp(sizes, seed, -1, momentum);
+            var scorer = new FisherScorer(sparse);
+            var selector = new ChannelSelector(sparse, scorer, 8);
+            full.SetAllTrainable(true);
+            ShiftSum beta = momentum ? ShiftSum.FromRatio(9, 10, 3) : null;
+            for (int round = 0; round < 5; round++)
             {
-                uint seed = (uint)rng.Next(1, int.MaxValue);
-                int[] sizes = { rng.Next(2, 8), rng.Next(2, 20), rng.Next(2, 20), rng.Next(2, 5) };
-                bool momentum = trial % 2 == 0;
-                Network sparse = Network.CreateMlp(sizes, seed, -1, momentum);
-                Network full = Network.CreateMlp(sizes, seed, -1, momentum);
-                var scorer = new FisherScorer(sparse);
-                var selector = new ChannelSelector(sparse, scorer, 8);
-                full.SetAllTrainable(true);
-                ShiftSum beta = momentum ? ShiftSum.FromRatio(9, 10, 3) : null;
-                for (int round = 0; round < 5; round++)
+                sbyte[][] x = TestNets.RandomInputs(rng, 8, sizes[0]);
+                int[] y = TestNets.RandomLabels(rng, 8, sizes[3]);
+                TestNets.Score(scorer, x, y);      // scoring must not change anything
+                if (round == 0) Assert.Equal(scorer.TotalChannels, selector.SelectSparse());
+                for (int i = 0; i < 8; i++)
                 {
-                    sbyte[][] x = TestNets.RandomInputs(rng, 8, sizes[0]);
-                    int[] y = TestNets.RandomLabels(rng, 8, sizes[3]);
-                    TestNets.Score(scorer, x, y);      // scoring must not change anything
-                    if (round == 0) Assert.Equal(scorer.TotalChannels, selector.SelectSparse());
-                    for (int i = 0; i < 8; i++)
-                    {
-                        TestNets.Load(sparse, x[i]); sparse.TrainSample(y[i]);
-                        TestNets.Load(full, x[i]); full.TrainSample(y[i]);
-                    }
-                    sparse.Step(Lr, beta);
-                    full.Step(Lr, beta);
-                    Assert.Equal(TestNets.Fingerprint(full), TestNets.Fingerprint(sparse));
+                    TestNets.Load(sparse, x[i]); sparse.TrainSample(y[i]);
+                    TestNets.Load(full, x[i]); full.TrainSample(y[i]);
                 }
+                sparse.Step(Lr, beta);
+                full.Step(Lr, beta);
+                Assert.Equal(TestNets.Fingerprint(full), TestNets.Fingerprint(sparse));
             }
         }
 

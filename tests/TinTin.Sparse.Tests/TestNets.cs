@@ -3,17 +3,22 @@ using TinTin.Core;
 
 namespace TinTin.Sparse.Tests
 {
-    /// <summary>Random networks and samples for property-style tests (System.Random: host only).</summary>
+    /// <summary>Random networks and samples for the property tests (System.Random: host only).</summary>
     internal static class TestNets
     {
-        public static Network RandomMlp(Random rng, bool? momentum = null)
+        /// <summary>
+        /// An MLP from FsCheck property inputs, each byte folded into its range (input 2..8, one to three
+        /// hidden layers of 2..24, 2..5 classes): FsCheck shrinks bytes toward 0 and arrays toward fewer
+        /// elements, so a failing case shrinks toward the smallest network 2-2-2.
+        /// </summary>
+        public static Network Mlp(byte inputs, byte[] hidden, byte classes, uint seed, bool momentum)
         {
-            int hidden = rng.Next(1, 4);
-            var sizes = new int[hidden + 2];
-            sizes[0] = rng.Next(2, 9);
-            for (int h = 1; h <= hidden; h++) sizes[h] = rng.Next(2, 25);
-            sizes[hidden + 1] = rng.Next(2, 6);
-            return Network.CreateMlp(sizes, (uint)rng.Next(1, int.MaxValue), -1, momentum ?? rng.Next(2) == 0);
+            int hiddenLayers = Math.Clamp(hidden?.Length ?? 0, 1, 3);
+            var sizes = new int[hiddenLayers + 2];
+            sizes[0] = 2 + inputs % 7;
+            for (int h = 1; h <= hiddenLayers; h++) sizes[h] = 2 + (hidden != null && h - 1 < hidden.Length ? hidden[h - 1] % 23 : 0);
+            sizes[hiddenLayers + 1] = 2 + classes % 4;
+            return Network.CreateMlp(sizes, seed == 0 ? 1 : seed, -1, momentum);
         }
 
         public static sbyte[][] RandomInputs(Random rng, int count, int length)
