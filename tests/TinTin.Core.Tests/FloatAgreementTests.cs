@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using FsCheck.Xunit;
 using TinTin.Core;
 using TinTin.Reference;
 using Xunit;
@@ -9,31 +10,28 @@ namespace TinTin.Core.Tests
     /// <summary>Integer layers against the float32 reference, within the error the int8 format implies.</summary>
     public class FloatAgreementTests
     {
-        [Fact]
-        public void Dense_forward_is_within_half_an_output_unit_of_float()
+        [Property(MaxTest = 100)]
+        public void Dense_forward_is_within_half_an_output_unit_of_float(sbyte[] input, int[] biases, uint weightSeed)
         {
             // With the same int8 inputs and int8 weights, the only errors are the rounding of the
             // bias into the accumulator (≤ ½·2^accExp) and of the output to int8 (≤ ½·2^outExp).
-            var random = new Random(1);
-            for (int trial = 0; trial < 100; trial++)
+            // FsCheck: the input values and biases shrink toward zero on a failure.
+            var layer = new DenseLayer(20, 8);
+            layer.InitializeHeUniform(weightSeed == 0 ? 1 : weightSeed, 20);
+            for (int o = 0; o < 8; o++) layer.Bias[o] = o < biases.Length ? biases[o] % (1 << 20) : 0;
+            var net = new Network(new Layer[] { layer }, -1, false);
+            QTensor x = TestData.Tensor(input, 20, -6);
+            net.Input.CopyFrom(x);
+            net.Forward();
+            QTensor y = net.Output;
+            int accExp = x.Exponent + layer.WeightExponent;
+            double bound = 0.5 * Math.Pow(2, y.Exponent) + 0.5 * Math.Pow(2, accExp) + 1e-12;
+            for (int o = 0; o < 8; o++)
             {
-                var layer = new DenseLayer(20, 8);
-                layer.InitializeHeUniform((uint)trial + 1, 20);
-                for (int o = 0; o < 8; o++) layer.Bias[o] = random.Next(-(1 << 20), 1 << 20);
-                var net = new Network(new Layer[] { layer }, -1, false);
-                QTensor x = TestData.RandomTensor(random, 20, -6);
-                net.Input.CopyFrom(x);
-                net.Forward();
-                QTensor y = net.Output;
-                int accExp = x.Exponent + layer.WeightExponent;
-                double bound = 0.5 * Math.Pow(2, y.Exponent) + 0.5 * Math.Pow(2, accExp) + 1e-12;
-                for (int o = 0; o < 8; o++)
-                {
-                    double exact = TestData.Real(layer.Bias[o], layer.BiasExponent);
-                    for (int i = 0; i < 20; i++)
-                        exact += TestData.Real(layer.Weights[o * 20 + i], layer.WeightExponent) * TestData.Real(x.Data[i], x.Exponent);
-                    Assert.InRange(TestData.Real(y.Data[o], y.Exponent) - exact, -bound, bound);
-                }
+                double exact = TestData.Real(layer.Bias[o], layer.BiasExponent);
+                for (int i = 0; i < 20; i++)
+                    exact += TestData.Real(layer.Weights[o * 20 + i], layer.WeightExponent) * TestData.Real(x.Data[i], x.Exponent);
+                Assert.InRange(TestData.Real(y.Data[o], y.Exponent) - exact, -bound, bound);
             }
         }
 
@@ -70,33 +68,29 @@ namespace TinTin.Core.Tests
             }
         }
 
-        [Fact]
-        public void Softmax_probabilities_and_loss_match_float()
+        [Property(MaxTest = 200)]
+        public void Softmax_probabilities_and_loss_match_float(sbyte[] logits, byte exponentSeed, byte labelSeed)
         {
-            var random = new Random(3);
             var loss = new SoftmaxCrossEntropy(10);
-            for (int trial = 0; trial < 200; trial++)
+            QTensor z = TestData.Tensor(logits, 10, -7 + exponentSeed % 5); // exponents -7..-3
+            loss.Forward(z);
+            double[] real = z.Data.Select(v => TestData.Real(v, z.Exponent)).ToArray();
+            double max = real.Max(), sum = real.Sum(v => Math.Exp(v - max));
+            int label = labelSeed % 10;
+            for (int i = 0; i < 10; i++)
             {
-                QTensor z = TestData.RandomTensor(random, 10, random.Next(-7, -2));
-                loss.Forward(z);
-                double[] real = z.Data.Select(v => TestData.Real(v, z.Exponent)).ToArray();
-                double max = real.Max(), sum = real.Sum(v => Math.Exp(v - max));
-                int label = random.Next(10);
-                for (int i = 0; i < 10; i++)
-                {
-                    double p = Math.Exp(real[i] - max) / sum;
-                    // Table interpolation < 1e-4 relative, plus Q16 rounding of each term.
-                    Assert.InRange(loss.Probabilities[i] / 65536.0 - p, -0.0012, 0.0012);
-                }
-                double exactLoss = -(real[label] - max - Math.Log(sum));
-                Assert.InRange(loss.LossQ16(label) / 65536.0 - exactLoss, -0.01 - 0.002 * exactLoss, 0.01 + 0.002 * exactLoss);
-                var grad = new QTensor(10);
-                loss.Backward(label, grad);
-                for (int i = 0; i < 10; i++)
-                {
-                    double exact = Math.Exp(real[i] - max) / sum - (i == label ? 1 : 0);
-                    Assert.InRange(TestData.Real(grad.Data[i], grad.Exponent) - exact, -0.5 * Math.Pow(2, grad.Exponent) - 0.0012, 0.5 * Math.Pow(2, grad.Exponent) + 0.0012);
-                }
+                double p = Math.Exp(real[i] - max) / sum;
+                // Table interpolation < 1e-4 relative, plus Q16 rounding of each term.
+                Assert.InRange(loss.Probabilities[i] / 65536.0 - p, -0.0012, 0.0012);
+            }
+            double exactLoss = -(real[label] - max - Math.Log(sum));
+            Assert.InRange(loss.LossQ16(label) / 65536.0 - exactLoss, -0.01 - 0.002 * exactLoss, 0.01 + 0.002 * exactLoss);
+            var grad = new QTensor(10);
+            loss.Backward(label, grad);
+            for (int i = 0; i < 10; i++)
+            {
+                double exact = Math.Exp(real[i] - max) / sum - (i == label ? 1 : 0);
+                Assert.InRange(TestData.Real(grad.Data[i], grad.Exponent) - exact, -0.5 * Math.Pow(2, grad.Exponent) - 0.0012, 0.5 * Math.Pow(2, grad.Exponent) + 0.0012);
             }
         }
 

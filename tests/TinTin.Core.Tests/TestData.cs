@@ -13,6 +13,17 @@ namespace TinTin.Core.Tests
             return t;
         }
 
+        /// <summary>
+        /// A tensor of the given length from FsCheck values (cut or padded with zeros; -128 becomes -127,
+        /// as the engine's int8 range is symmetric): the failing tensor shrinks with the values.
+        /// </summary>
+        public static QTensor Tensor(sbyte[] values, int length, int exponent)
+        {
+            var t = new QTensor(length) { Exponent = exponent };
+            for (int i = 0; i < length && values != null && i < values.Length; i++) t.Data[i] = values[i] == sbyte.MinValue ? (sbyte)-127 : values[i];
+            return t;
+        }
+
         public static sbyte[] RandomInt8(Random random, int length)
         {
             var a = new sbyte[length];

@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using FsCheck.Xunit;
 using TinTin.Reference;
 using Xunit;
 
@@ -26,18 +27,19 @@ namespace TinTin.Sensors.Tests
             Assert.Equal(-50, f[1]);
         }
 
-        [Fact]
-        public void Window_statistics_match_a_direct_computation()
+        /// <summary>Any sequence of readings (FsCheck; a failure shrinks to the shortest, smallest one) and any window of 1..8.</summary>
+        [Property(MaxTest = 200)]
+        public void Window_statistics_match_a_direct_computation(Tuple<short, short>[] readings, byte windowSeed)
         {
             int[] ids = { FeatureSet.TemperatureMean, FeatureSet.TemperatureTrend, FeatureSet.TemperatureStdDev, FeatureSet.HumidityMean, FeatureSet.HumidityTrend, FeatureSet.HumidityStdDev };
-            const int w = 4;
+            int w = 1 + windowSeed % 8;
             var p = new FeaturePipeline(ids, w);
             var f = new int[ids.Length];
-            var rng = new Random(7);
-            var ts = new int[50]; var hs = new int[50];
-            for (int i = 0; i < 50; i++)
+            int count = readings.Length;
+            var ts = new int[count]; var hs = new int[count];
+            for (int i = 0; i < count; i++)
             {
-                ts[i] = 2000 + rng.Next(-300, 300); hs[i] = 3000 + rng.Next(-500, 500);
+                ts[i] = 2000 + readings[i].Item1 % 300; hs[i] = 3000 + readings[i].Item2 % 500;
                 bool ready = p.Push(S(i, ts[i], hs[i]), f);
                 Assert.Equal(i + 1 >= w, ready);
                 int n = Math.Min(i + 1, w);
