@@ -16,6 +16,18 @@ namespace TinTin.Firmware
         public int PublishEveryLabels = 32;
         /// <summary>Join at start-up (else only on `fleet join`).</summary>
         public bool JoinAtStart;
+        /// <summary>Labelled samples a taken model is judged on (FleetMember.TrialSamples).</summary>
+        public int TrialSamples = 32;
+        /// <summary>Accuracy drop (per mille) in the trial that rolls the model back (FleetMember.TolerancePerMille).</summary>
+        public int TolerancePerMille = 30;
+        /// <summary>Stored labelled samples the blend may get wrong beyond the board's own model (FleetMember.ReplayTolerance).</summary>
+        public int ReplayTolerance = 1;
+        /// <summary>Blend the fleet's model with the board's own by labelled samples (false: take it as it is; an ablation).</summary>
+        public bool BlendWithOwn = true;
+        /// <summary>Check the blend on the board's stored labelled samples before taking it (false: an ablation).</summary>
+        public bool CheckOnStoredLabels = true;
+        /// <summary>Judge a taken model against the board's own on the same newly labelled samples (false: accuracy before against after; an ablation).</summary>
+        public bool PairedTrial = true;
     }
 
     /// <summary>
@@ -54,6 +66,9 @@ namespace TinTin.Firmware
         {
             if (network == boundNetwork) return;
             member = new FleetMember(network, settings.BoardKey, settings.FleetKey, settings.MaxMessageBytes, 64);
+            member.TrialSamples = settings.TrialSamples;
+            member.TolerancePerMille = settings.TolerancePerMille;
+            member.ReplayTolerance = settings.ReplayTolerance;
             boundNetwork = network;
             seenLabelled = labelled;
             seenCorrect = correct;
@@ -86,6 +101,7 @@ namespace TinTin.Firmware
             bool changed = false;
             // Labelled outcomes since the last call: the trial of a taken model.
             int trial = member.RecordLabelled((int)(labelled - seenLabelled), (int)(correct - seenCorrect));
+            if (trial == FleetTrial.None) trial = member.JudgeTrial();
             seenLabelled = labelled;
             seenCorrect = correct;
             if (trial == FleetTrial.Kept) Line(nowMs, "kept");
@@ -97,15 +113,16 @@ namespace TinTin.Firmware
                 if (length < 0) { Error("merged model larger than " + inbox.Length + " bytes dropped"); continue; }
                 if (!member.Receive(inbox, length)) Error(member.LastError);
             }
-            if (member.HasStaged && !member.InTrial)
+            if (member.ReadyToTake)
             {
                 checkpoint();
                 ContinualLearnerAdapter adapter = learner as ContinualLearnerAdapter;
-                ReplayBuffer replay = adapter != null ? adapter.Inner.Replay : null;
+                ReplayBuffer replay = adapter != null && settings.CheckOnStoredLabels ? adapter.Inner.Replay : null;
+                HistoryRing history = adapter != null && settings.PairedTrial ? adapter.Inner.History : null;
                 Model model = learner.Model;
                 int inputExponent = model.Normalizer != null ? model.Normalizer.InputExponent : 0;
                 uint version = member.StagedVersion;
-                if (member.ApplyStaged((uint)labelled, replay, inputExponent)) { Line(nowMs, "taken"); changed = true; }
+                if (member.ApplyStaged(settings.BlendWithOwn ? (uint)labelled : 0, replay, history, inputExponent)) { Line(nowMs, "taken"); changed = true; }
                 else { writer.Begin(Protocol.FleetLine); writer.Int("t_ms", nowMs); writer.Token("event", "declined"); writer.Int("version", version); writer.End(); }
             }
             if (labelled - labelledAtPublish >= settings.PublishEveryLabels && !member.InTrial && transport.IsConnected)

@@ -34,6 +34,10 @@ namespace TinTin.Fleet
         public int TolerancePerMille = 30;
         /// <summary>Fewer labelled outcomes than this before a merge: nothing to compare, the merge is kept.</summary>
         public int MinimumHistory = 8;
+        /// <summary>Most doublings of the wait after rollbacks in a row (the wait is TrialSamples · 2^(rollbacks in a row - 1) labels).</summary>
+        public int MaxBackoffDoublings = 4;
+        /// <summary>Labelled samples a trial needs before it may end early (its outcome already decided).</summary>
+        public int EarlyDecisionAfter = 8;
 
         private readonly Network network;
         private readonly ParameterSet baseline;          // what the update is a difference to
@@ -52,6 +56,13 @@ namespace TinTin.Fleet
         private uint baseVersion, previousBaseVersion, highestVersion, stagedVersion, stagedLabelled;
         private bool hasStaged, inTrial;
         private int trialTotal, trialCorrect, accuracyBeforePerMille;
+        private int rollbacksInARow, waitLabels;
+        private HistoryRing trialHistory;                // paired trial: the learner's recent samples (null: the unpaired trial)
+        private int trialInputExponent, trialBetter, trialWorse;
+        private long judgedUpToMs;
+
+        /// <summary>Paired trial: labelled samples the taken model may get wrong beyond the board's own (checkpoint) model before it is rolled back.</summary>
+        public int PairedTolerance = 1;
         private uint sequence;
 
         /// <summary>Stored samples the blend may predict worse than the board's own model before it is declined.</summary>
@@ -90,6 +101,10 @@ namespace TinTin.Fleet
         public bool HasStaged { get { return hasStaged; } }
         public uint StagedVersion { get { return stagedVersion; } }
         public bool InTrial { get { return inTrial; } }
+        /// <summary>Labelled samples still to come before the board takes a merged model again (after a rollback).</summary>
+        public int WaitLabels { get { return waitLabels; } }
+        /// <summary>Whether a staged model would be taken at this safe point: staged, no trial running, no wait after a rollback.</summary>
+        public bool ReadyToTake { get { return hasStaged && !inTrial && waitLabels == 0; } }
         public int TrialSamplesSeen { get { return trialTotal; } }
         public byte[] UpdateBuffer { get { return updateBuffer; } }
         public ParameterSet Shape { get { return baseline; } }
@@ -138,11 +153,22 @@ namespace TinTin.Fleet
         /// fleet and a board with many keeps its own room in it). With a replay buffer, the blend
         /// must predict the board's own stored labelled samples at least as well as its current
         /// model (within ReplayTolerance samples), or the board declines it and stays as it was.
-        /// Does nothing (false) when nothing is staged or a previous merge is still on trial.
+        /// Does nothing (false) when nothing is staged, a previous merge is still on trial, or the
+        /// board waits after a rollback (see <see cref="ReadyToTake"/>).
         /// </summary>
-        public bool ApplyStaged(uint ownLabelled, ReplayBuffer replay, int inputExponent)
+        public bool ApplyStaged(uint ownLabelled, ReplayBuffer replay, int inputExponent) { return ApplyStaged(ownLabelled, replay, null, inputExponent); }
+
+        /// <summary>
+        /// As above; with the learner's history the trial is paired: every sample observed after
+        /// the take and labelled during the trial is predicted again with the board's own
+        /// (checkpoint) model (<see cref="JudgeTrial"/>), and the taken model is rolled back as soon
+        /// as it got more than PairedTolerance of them wrong beyond the board's own model. Unlike
+        /// the unpaired trial (accuracy before against accuracy after, on different samples) it
+        /// compares the two models on the same samples, and decides after a few labels.
+        /// </summary>
+        public bool ApplyStaged(uint ownLabelled, ReplayBuffer replay, HistoryRing history, int inputExponent)
         {
-            if (!hasStaged || inTrial) return false;
+            if (!ReadyToTake) return false;
             hasStaged = false;
             checkpoint.CopyFrom(network);
             int ownCorrect = replay != null ? CountCorrect(replay, inputExponent) : 0;
@@ -182,7 +208,17 @@ namespace TinTin.Fleet
             baseline.CopyFrom(staged);
             baseVersion = stagedVersion;
             Accepted++;
-            if (recentCount >= MinimumHistory)
+            trialHistory = history;
+            if (history != null)
+            {
+                inTrial = true;
+                trialTotal = 0;
+                trialBetter = 0;
+                trialWorse = 0;
+                trialInputExponent = inputExponent;
+                judgedUpToMs = history.Count > 0 ? history.TimeAt(history.NewestSlot()) : long.MinValue;
+            }
+            else if (recentCount >= MinimumHistory)
             {
                 inTrial = true;
                 trialTotal = 0;
@@ -213,7 +249,9 @@ namespace TinTin.Fleet
 
         /// <summary>
         /// The board's labelled outcomes since the last call (labels that arrived, and how many of
-        /// them the board had predicted right). Ends a trial when enough arrived; returns a FleetTrial code.
+        /// them the board had predicted right). Ends a trial when enough arrived, or as soon as its
+        /// wrong predictions make the accuracy before unreachable (a slow-labelling board would
+        /// otherwise carry a worse model for most of TrialSamples labels); returns a FleetTrial code.
         /// </summary>
         public int RecordLabelled(int labelled, int correct)
         {
@@ -221,11 +259,13 @@ namespace TinTin.Fleet
             for (int k = 0; k < labelled; k++)
             {
                 bool right = k < correct;
-                if (inTrial)
+                if (waitLabels > 0) waitLabels--;
+                if (inTrial && trialHistory == null)
                 {
                     trialTotal++;
                     if (right) trialCorrect++;
-                    if (trialTotal >= TrialSamples) result = EndTrial();
+                    int bestAfter = (trialCorrect + TrialSamples - trialTotal) * 1000 / TrialSamples;
+                    if (trialTotal >= TrialSamples || (trialTotal >= EarlyDecisionAfter && bestAfter + TolerancePerMille < accuracyBeforePerMille)) result = EndTrial();
                 }
                 if (recentCount == recent.Length) { if (recent[recentNext]) recentCorrect--; }
                 else recentCount++;
@@ -239,19 +279,78 @@ namespace TinTin.Fleet
         /// <summary>Accuracy (‰) over the recent labelled outcomes, -1 when there are none.</summary>
         public int RecentAccuracyPerMille { get { return recentCount == 0 ? -1 : recentCorrect * 1000 / recentCount; } }
 
+        /// <summary>Labelled trial samples the taken model predicted right and the board's own model wrong (paired trial).</summary>
+        public int TrialBetter { get { return trialBetter; } }
+        /// <summary>Labelled trial samples the taken model predicted wrong and the board's own model right (paired trial).</summary>
+        public int TrialWorse { get { return trialWorse; } }
+
+        /// <summary>
+        /// The paired trial, at a safe point: samples labelled since the last call (observed after
+        /// the take, so predicted by the taken model) are predicted with the checkpoint too (its
+        /// parameters swapped in and out, bit for bit). Rolls back as soon as the taken model is
+        /// worse on more than PairedTolerance of them, keeps it after TrialSamples. Returns a FleetTrial code.
+        /// </summary>
+        public int JudgeTrial()
+        {
+            if (!inTrial || trialHistory == null) return FleetTrial.None;
+            HistoryRing h = trialHistory;
+            int fresh = 0;
+            int slot = h.OldestSlot();
+            for (int n = 0; n < h.Count; n++, slot = h.NextSlot(slot))
+                if (h.StateAt(slot) != LabelState.Unlabelled && h.TimeAt(slot) > judgedUpToMs) fresh++;
+            if (fresh == 0) return FleetTrial.None;
+            incoming.CopyFrom(network);
+            checkpoint.CopyTo(network);
+            QTensor input = network.Input;
+            long newest = judgedUpToMs;
+            slot = h.OldestSlot();
+            for (int n = 0; n < h.Count; n++, slot = h.NextSlot(slot))
+            {
+                long t = h.TimeAt(slot);
+                if (h.StateAt(slot) == LabelState.Unlabelled || t <= judgedUpToMs) continue;
+                Array.Copy(h.Data, h.OffsetOf(slot), input.Data, 0, h.FeatureCount);
+                input.Exponent = trialInputExponent;
+                int label = h.LabelAt(slot);
+                bool ownRight = network.Predict() == label;
+                bool takenRight = h.PredictionAt(slot) == label;
+                trialTotal++;
+                if (takenRight && !ownRight) trialBetter++;
+                else if (!takenRight && ownRight) trialWorse++;
+                if (t > newest) newest = t;
+            }
+            incoming.CopyTo(network);
+            judgedUpToMs = newest;
+            if (trialWorse - trialBetter > PairedTolerance) return RollBack();
+            if (trialTotal >= TrialSamples) return Keep();
+            return FleetTrial.None;
+        }
+
         private int EndTrial()
         {
+            int after = trialCorrect * 1000 / TrialSamples;
+            if (trialTotal >= TrialSamples && after + TolerancePerMille >= accuracyBeforePerMille) return Keep();
+            return RollBack();
+        }
+
+        private int Keep()
+        {
             inTrial = false;
-            int after = trialCorrect * 1000 / trialTotal;
-            if (after + TolerancePerMille >= accuracyBeforePerMille)
-            {
-                Kept++;
-                return FleetTrial.Kept;
-            }
+            Kept++;
+            rollbacksInARow = 0;
+            return FleetTrial.Kept;
+        }
+
+        private int RollBack()
+        {
+            inTrial = false;
             checkpoint.CopyTo(network);
             baseline.CopyFrom(previousBaseline);
             baseVersion = previousBaseVersion;
             RolledBack++;
+            // Wait before the next merge, twice as long after every rollback in a row: a room unlike
+            // the fleet's would otherwise take (and pay for) every new version.
+            if (rollbacksInARow < MaxBackoffDoublings) rollbacksInARow++;
+            waitLabels = rollbacksInARow == 0 ? 0 : TrialSamples << (rollbacksInARow - 1);
             return FleetTrial.RolledBack;
         }
 

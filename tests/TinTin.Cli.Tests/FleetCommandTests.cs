@@ -10,7 +10,7 @@ namespace TinTin.Cli.Tests
         [Fact]
         public void SimulateJsonListsEveryBoardWithIsolatedAndFleetAccuracyAndBytes()
         {
-            CliResult r = CliRunner.Run("fleet", "simulate", "--boards", "3", "--max-samples", "600", "--round-samples", "200", "--json");
+            CliResult r = CliRunner.Run("fleet", "simulate", "--boards", "3", "--max-samples", "600", "--publish-every", "16", "--json");
             Assert.True(r.ExitCode == 0, r.ToString());
             using JsonDocument doc = JsonDocument.Parse(r.Out);
             JsonElement boards = doc.RootElement.GetProperty("boards");
@@ -31,7 +31,7 @@ namespace TinTin.Cli.Tests
         public void SimulateRefusesBadOptionsWithUsage()
         {
             Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--boards", "1").ExitCode);
-            Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--round-samples", "0").ExitCode);
+            Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--publish-every", "0").ExitCode);
             Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--layout", "diagonal").ExitCode);
         }
 

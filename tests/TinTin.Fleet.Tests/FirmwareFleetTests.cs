@@ -121,6 +121,57 @@ namespace TinTin.Fleet.Tests
         }
 
         [Fact]
+        public void APairedTrialRollsBackAModelWorseThanTheBoardsOwnOnTheSameLabelsBitForBit()
+        {
+            var t = new FakeTransport();
+            using var b = Board(t);
+            b.App.HandleLine("fleet join");
+            for (int i = 0; i < 20; i++) b.Step();
+            int own = b.App.LastPrediction;
+            Assert.True(own >= 0);
+            ParameterSet before = Snapshot(b.Network);
+            // A merged model that predicts the other class everywhere.
+            t.Incoming.Enqueue(Merged(b.Network, 1, s => { s.Bias[1][own] -= 1 << 26; s.Bias[1][1 - own] += 1 << 26; }));
+            b.Step();
+            Assert.Contains(Lines(b, "fleet"), m => m.Get("event") == "taken");
+            Assert.True(b.Member.InTrial);
+            for (int i = 0; i < 5; i++) b.Step();
+            b.App.HandleLine("label " + own + " 240"); // the samples observed since the take, as the board's own model predicts them
+            b.Step();
+            Assert.Contains(Lines(b, "fleet"), m => m.Get("event") == "rolled_back");
+            Assert.True(b.Member.TrialWorse >= 2, "worse on " + b.Member.TrialWorse);
+            ParameterSet after = Snapshot(b.Network);
+            for (int l = 0; l < before.LayerCount; l++)
+            {
+                Assert.Equal(before.Master[l], after.Master[l]);
+                Assert.Equal(before.Bias[l], after.Bias[l]);
+            }
+            Assert.Equal(0u, b.Member.BaseVersion);
+            Assert.Equal(32, b.Member.WaitLabels);
+        }
+
+        [Fact]
+        public void APairedTrialKeepsAModelNoWorseThanTheBoardsOwn()
+        {
+            var t = new FakeTransport();
+            using var b = Board(t);
+            b.App.HandleLine("fleet join");
+            for (int i = 0; i < 20; i++) b.Step();
+            t.Incoming.Enqueue(Merged(b.Network, 1, s => s.Bias[1][0] += 1)); // the board's own model, one bias step apart
+            b.Step();
+            Assert.True(b.Member.InTrial);
+            for (int round = 0; round < 10 && b.Member.InTrial; round++)
+            {
+                for (int i = 0; i < 5; i++) b.Step();
+                b.App.HandleLine("label " + b.App.LastPrediction + " 240");
+            }
+            b.Step();
+            Assert.False(b.Member.InTrial);
+            Assert.Contains(Lines(b, "fleet"), m => m.Get("event") == "kept");
+            Assert.Equal(1u, b.Member.BaseVersion);
+        }
+
+        [Fact]
         public void TheBoardPublishesAnUpdateAfterEnoughLabelsThatTheAggregatorAccepts()
         {
             var t = new FakeTransport();

@@ -183,12 +183,15 @@ namespace TinTin.Fleet.Tests
             var second = MergedModel(2);
             Assert.True(member.Receive(second.Message, second.Length));
             Assert.False(member.ApplyStaged()); // one trial at a time
-            Assert.Equal(FleetTrial.None, member.RecordLabelled(10, 5));
-            Assert.Equal(FleetTrial.RolledBack, member.RecordLabelled(10, 5)); // 50 %
+            Assert.Equal(FleetTrial.None, member.RecordLabelled(4, 2)); // too few labels to decide early
+            Assert.Equal(FleetTrial.RolledBack, member.RecordLabelled(6, 3)); // 5 of 8 right: 90 % of 20 is out of reach, no need to wait for 20
             AssertSame(own, Snapshot(board));
             Assert.Equal(0u, member.BaseVersion); // its updates are again relative to its own default
 
-            Assert.True(member.ApplyStaged()); // version 2 waited for the trial to end
+            Assert.Equal(18, member.WaitLabels); // after a rollback the board waits TrialSamples labels (2 of the batch came after it)
+            Assert.False(member.ApplyStaged());
+            member.RecordLabelled(20, 18);
+            Assert.True(member.ApplyStaged()); // version 2 waited for the trial and the wait to end
             Assert.Equal(FleetTrial.Kept, member.RecordLabelled(20, 19));
             Assert.Equal(2u, member.BaseVersion);
             Assert.Equal((2, 1, 1), (member.Accepted, member.Kept, member.RolledBack));

@@ -92,24 +92,23 @@ namespace TinTin.Fleet.Tests
         [Fact]
         public void TheVirtualFleetGivesTheSameResultsOverTheEmbeddedBrokerAsInMemory()
         {
-            var options = new VirtualFleetOptions { Boards = 3, MaxSamples = 900, RoundSamples = 150 };
+            var options = new VirtualFleetOptions { Boards = 3, MaxSamples = 900, PublishEveryLabels = 8, MergeEvery = 2 };
             FleetSimulationResult memory = VirtualFleet.Run(options, null);
             FleetConfig used = null;
             EmbeddedBroker broker = null;
             AggregatorService service = null;
             var viaMqtt = new VirtualFleetOptions
             {
-                Boards = 3, MaxSamples = 900, RoundSamples = 150,
-                AggregatorFactory = (config, version0) =>
+                Boards = 3, MaxSamples = 900, PublishEveryLabels = 8, MergeEvery = 2,
+                AggregatorFactory = (config, version0, mergeEvery) =>
                 {
                     used = config;
                     broker = EmbeddedBroker.StartAsync(config).GetAwaiter().GetResult();
-                    var aggregator = new FleetAggregator(config, version0, 0);
+                    var aggregator = new FleetAggregator(config, version0, mergeEvery);
                     service = AggregatorService.StartAsync(broker.Uri, config, aggregator).GetAwaiter().GetResult();
                     return aggregator;
                 },
                 Transport = (config, board) => new MqttBoardTransport(broker.Uri, config, board),
-                PublishMerged = merged => service.PublishMerged(merged),
             };
             FleetSimulationResult mqtt;
             try { mqtt = VirtualFleet.Run(viaMqtt, null); }

@@ -113,7 +113,8 @@ namespace TinTin.Cli
         private static Command Simulate(CliContext context)
         {
             var boards = new Option<int>("--boards", "-b") { Description = "Virtual boards (2–16).", DefaultValueFactory = _ => 4 };
-            var round = new Option<int>("--round-samples") { Description = "Samples between fleet rounds (publish, merge, deliver).", DefaultValueFactory = _ => 480 };
+            var publishEvery = new Option<int>("--publish-every") { Description = "A board publishes its update after this many new labelled samples (the firmware's policy).", DefaultValueFactory = _ => 32 };
+            var mergeEvery = new Option<int>("--merge-every") { Description = "The aggregator merges after this many accepted updates (default: one per board, as fleet serve)." };
             var maxSamples = new Option<int>("--max-samples", "-n") { Description = "Stop each board after this many samples (0: all)." };
             var trial = new Option<int>("--trial-samples") { Description = "Labelled samples a merged model is judged on before it stays.", DefaultValueFactory = _ => 32 };
             var json = new Option<bool>("--json") { Description = "Print the result as JSON: boards: [{name, labelled, isolated_accuracy, fleet_accuracy, bytes_sent, ...}]." };
@@ -121,26 +122,28 @@ namespace TinTin.Cli
             var noCheck = new Option<bool>("--no-replay-check") { Description = "Boards take merged models without checking them on their own stored labelled samples first (ablation)." };
             var replayTolerance = new Option<int>("--replay-tolerance") { Description = "Stored labelled samples a merged model may get wrong beyond the board's own model before the board declines it.", DefaultValueFactory = _ => 1 };
             var trialTolerance = new Option<int>("--trial-tolerance") { Description = "Accuracy drop (per mille) on the trial's labelled samples that rolls a merge back.", DefaultValueFactory = _ => 30 };
-            var layout = new Option<string>("--layout") { Description = "rotated: every board replays the drift week from its own starting point (rooms out of phase); disjoint: board 1 another recording, the others disjoint stretches of the week.", DefaultValueFactory = _ => "rotated" };
-            layout.AcceptOnlyFromAmong("rotated", "disjoint");
+            var layout = new Option<string>("--layout") { Description = "rotated: every board replays the drift week from its own starting point (rooms out of phase); disjoint: board 1 another recording, the others disjoint stretches of the week; recordings: board i replays recording i mod 3 (datatraining, datatest, datatest2).", DefaultValueFactory = _ => "rotated" };
+            layout.AcceptOnlyFromAmong(VirtualFleet.Layouts);
             var mqtt = new Option<bool>("--mqtt") { Description = "Carry the fleet's messages over MQTT through an embedded broker on 127.0.0.1 (default: in memory; same results)." };
             var command = new Command("simulate",
                 "Run N virtual boards (the firmware on replayed recordings, different stretches and label rates) twice: each alone,\n" +
-                "and as a fleet that merges models every --round-samples samples. Prints each board's prequential accuracy alone and\n" +
+                "and as a fleet: every board runs the firmware's fleet link (publishes after --publish-every labels, takes merged\n" +
+                "models at its safe point, checks, trials and rolls back), the aggregator merges after --merge-every updates. Prints each board's prequential accuracy alone and\n" +
                 "with the fleet, balanced accuracy, the frozen default model and majority class beside them, and bytes sent.\n" +
                 "Examples:\n  tintin fleet simulate --boards 4\n  tintin fleet simulate --boards 4 --json --mqtt\n" +
                 "Exit codes: 0 ok, 1 usage, 2 data missing, 3 broker error.");
-            foreach (Option o in new Option[] { boards, layout, round, maxSamples, trial, noBlend, noCheck, replayTolerance, trialTolerance, json, mqtt }) command.Options.Add(o);
+            foreach (Option o in new Option[] { boards, layout, publishEvery, mergeEvery, maxSamples, trial, noBlend, noCheck, replayTolerance, trialTolerance, json, mqtt }) command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
                 var options = new VirtualFleetOptions
                 {
-                    Boards = parse.GetValue(boards), Layout = parse.GetValue(layout), RoundSamples = parse.GetValue(round), MaxSamples = parse.GetValue(maxSamples),
+                    Boards = parse.GetValue(boards), Layout = parse.GetValue(layout), PublishEveryLabels = parse.GetValue(publishEvery), MergeEvery = parse.GetValue(mergeEvery), MaxSamples = parse.GetValue(maxSamples),
                     TrialSamples = parse.GetValue(trial), Blend = !parse.GetValue(noBlend), ReplayCheck = !parse.GetValue(noCheck),
                     ReplayTolerance = parse.GetValue(replayTolerance), TolerancePerMille = parse.GetValue(trialTolerance),
                 };
                 if (options.Boards < 2 || options.Boards > 16) throw CliException.Usage("--boards must be in 2..16");
-                if (options.RoundSamples < 1) throw CliException.Usage("--round-samples must be at least 1");
+                if (options.PublishEveryLabels < 1) throw CliException.Usage("--publish-every must be at least 1");
+                if (options.MergeEvery < 0) throw CliException.Usage("--merge-every must not be negative");
                 if (options.MaxSamples < 0) throw CliException.Usage("--max-samples must not be negative");
                 if (options.TrialSamples < 1) throw CliException.Usage("--trial-samples must be at least 1");
                 bool asJson = parse.GetValue(json);
@@ -158,18 +161,17 @@ namespace TinTin.Cli
             AggregatorService service = null;
             try
             {
-                options.AggregatorFactory = (config, version0) =>
+                options.AggregatorFactory = (config, version0, mergeEvery) =>
                 {
                     // One broker and aggregator per run (isolated runs make none).
                     if (service != null) { service.DisposeAsync().AsTask().GetAwaiter().GetResult(); broker.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
                     broker = EmbeddedBroker.StartAsync(config).GetAwaiter().GetResult();
-                    var aggregator = new FleetAggregator(config, version0, 0);
+                    var aggregator = new FleetAggregator(config, version0, mergeEvery);
                     service = AggregatorService.StartAsync(broker.Uri, config, aggregator).GetAwaiter().GetResult();
                     progress.WriteLine("  fleet messages over MQTT via the embedded broker at " + broker.Uri);
                     return aggregator;
                 };
                 options.Transport = (config, board) => new MqttBoardTransport(broker.Uri, config, board);
-                options.PublishMerged = merged => service.PublishMerged(merged);
                 return VirtualFleet.Run(options, progress);
             }
             catch (IOException e) { throw CliException.Device(e.Message); }

@@ -53,13 +53,22 @@ namespace TinTin.FleetHost
             client = new MqttClientFactory().CreateMqttClient();
             client.ApplicationMessageReceivedAsync += e =>
             {
-                if (e.ApplicationMessage.Topic == config.ModelTopic) received.Enqueue(e.ApplicationMessage.Payload.ToArray());
+                if (e.ApplicationMessage.Topic == config.ModelTopic)
+                {
+                    received.Enqueue(e.ApplicationMessage.Payload.ToArray());
+                    Interlocked.Increment(ref receivedCount);
+                }
                 return Task.CompletedTask;
             };
         }
 
         public bool IsConnected => client.IsConnected;
         public int Pending => received.Count;
+        /// <summary>Merged-model messages received since the start (taken or not).</summary>
+        public int Received => Volatile.Read(ref receivedCount);
+        private int receivedCount;
+        /// <summary>Updates the broker acknowledged.</summary>
+        public int Published { get; private set; }
         public string LastError { get; private set; }
 
         public bool Connect()
@@ -91,7 +100,9 @@ namespace TinTin.FleetHost
             if (!client.IsConnected) return false;
             var m = new MqttApplicationMessageBuilder().WithTopic(config.UpdateTopic(board))
                 .WithPayload(message.AsSpan(0, length).ToArray()).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
-            return client.PublishAsync(m, CancellationToken.None).GetAwaiter().GetResult().IsSuccess;
+            bool sent = client.PublishAsync(m, CancellationToken.None).GetAwaiter().GetResult().IsSuccess;
+            if (sent) Published++;
+            return sent;
         }
 
         /// <summary>Publishes raw bytes on any topic (tests: a board trying another's topic).</summary>

@@ -6,6 +6,7 @@ using System.Linq;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using TinTin.Firmware;
 using TinTin.Fleet;
 using TinTin.Reference;
 using TinTin.VirtualBoard;
@@ -15,29 +16,30 @@ namespace TinTin.FleetHost
     public sealed class VirtualFleetOptions
     {
         public int Boards { get; set; } = 4;
-        /// <summary>"rotated" (default) or "disjoint": see <see cref="VirtualFleet.DefaultSpecs"/>.</summary>
+        /// <summary>"rotated" (default), "disjoint" or "recordings": see <see cref="VirtualFleet.DefaultSpecs"/>.</summary>
         public string Layout { get; set; } = "rotated";
         /// <summary>Board streams; null: <see cref="VirtualFleet.DefaultSpecs"/>.</summary>
         public IReadOnlyList<BoardSpec> Specs { get; set; }
-        /// <summary>Samples between fleet rounds (publish, merge, deliver).</summary>
-        public int RoundSamples { get; set; } = 480;
+        /// <summary>A board publishes its update after so many new labelled samples (the firmware's FleetSettings.PublishEveryLabels).</summary>
+        public int PublishEveryLabels { get; set; } = 32;
+        /// <summary>The aggregator merges after so many accepted updates (0: one per board, as `tintin fleet serve`).</summary>
+        public int MergeEvery { get; set; }
         /// <summary>Stop every board after so many rows (0: all).</summary>
         public int MaxSamples { get; set; }
         public PreparedModel Model { get; set; }
         public string Board { get; set; } = "esp32-devkit";
-        /// <summary>Labelled samples a merged model is judged on before it stays (FleetMember.TrialSamples).</summary>
+        /// <summary>Labelled samples a merged model is judged on before it stays (FleetSettings.TrialSamples).</summary>
         public int TrialSamples { get; set; } = 32;
         /// <summary>Accuracy drop tolerated in a trial, per mille.</summary>
         public int TolerancePerMille { get; set; } = 30;
         public bool Blend { get; set; } = true;
-        /// <summary>Stored labelled samples a merged model may get wrong beyond the board's own model (FleetMember.ReplayTolerance).</summary>
+        /// <summary>Stored labelled samples a merged model may get wrong beyond the board's own model (FleetSettings.ReplayTolerance).</summary>
         public int ReplayTolerance { get; set; } = 1;
         public bool ReplayCheck { get; set; } = true;
-        /// <summary>Carries the messages (null: straight to an in-memory aggregator). E.g. the MQTT transports.</summary>
+        /// <summary>Carries the messages (null: an in-memory hub). E.g. the MQTT transports.</summary>
         public Func<FleetConfig, string, IFleetTransport> Transport { get; set; }
-        public Func<FleetConfig, ParameterSet, FleetAggregator> AggregatorFactory { get; set; }
-        /// <summary>With a network transport: publishes a merged model to the boards (e.g. AggregatorService.PublishMerged).</summary>
-        public Action<byte[]> PublishMerged { get; set; }
+        /// <summary>The aggregator (config, version 0, merge every N updates); with a network transport it must publish its merges itself (AggregatorService).</summary>
+        public Func<FleetConfig, ParameterSet, int, FleetAggregator> AggregatorFactory { get; set; }
     }
 
     public sealed class FleetBoardResult
@@ -65,9 +67,9 @@ namespace TinTin.FleetHost
     public sealed class FleetSimulationResult
     {
         [JsonPropertyName("boards")] public List<FleetBoardResult> Boards { get; init; } = new();
-        [JsonPropertyName("rounds")] public int Rounds { get; init; }
         [JsonPropertyName("merged_versions")] public uint MergedVersions { get; init; }
-        [JsonPropertyName("round_samples")] public int RoundSamples { get; init; }
+        [JsonPropertyName("publish_every_labels")] public int PublishEveryLabels { get; init; }
+        [JsonPropertyName("merge_every")] public int MergeEvery { get; init; }
         [JsonPropertyName("layout")] public string Layout { get; init; }
 
         public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true });
@@ -76,7 +78,7 @@ namespace TinTin.FleetHost
         {
             static string P(double v) => (v * 100).ToString("F1", CultureInfo.InvariantCulture).PadLeft(5);
             var w = new StringBuilder();
-            w.AppendLine($"virtual fleet ({Layout} layout): {Boards.Count} boards, a round every {RoundSamples} samples, {Rounds} rounds, {MergedVersions} merged versions");
+            w.AppendLine($"virtual fleet ({Layout} layout): {Boards.Count} boards running the firmware's fleet link, an update every {PublishEveryLabels} labels, a merge every {MergeEvery} updates, {MergedVersions} merged versions");
             w.AppendLine("board     labelled  accuracy: isolated  fleet   (balanced: isolated  fleet)  frozen  majority   sent B  recv B  taken/declined/rolled back");
             foreach (FleetBoardResult b in Boards)
                 w.AppendLine($"{b.Name,-9} {b.Labelled,8}            {P(b.IsolatedAccuracy)} %  {P(b.FleetAccuracy)} %            {P(b.IsolatedBalancedAccuracy)} %  {P(b.FleetBalancedAccuracy)} %  {P(b.FrozenAccuracy)} %  {P(b.MajorityAccuracy)} %  {b.BytesSent,7} {b.BytesReceived,7}  {b.MergesTaken}/{b.MergesDeclined}/{b.MergesRolledBack}");
@@ -88,12 +90,18 @@ namespace TinTin.FleetHost
 
     /// <summary>
     /// `tintin fleet simulate`: N virtual boards (the firmware on replayed data) run twice on the
-    /// same streams with the same virtual people: alone, and in a fleet that exchanges updates and
-    /// merged models every RoundSamples samples. Accuracy is prequential (each sample predicted
+    /// same streams with the same virtual people: alone, and in a fleet. In the fleet every board
+    /// runs the firmware's own fleet code (FleetLink in FirmwareApp's loop): it publishes after
+    /// PublishEveryLabels new labels, takes merged models at its safe point (checkpoint, blend,
+    /// check on its stored labels, trial, rollback); the aggregator merges after MergeEvery updates
+    /// and its merged model reaches every board before the next sample is read (lockstep, so the
+    /// in-memory and MQTT runs give the same result). Accuracy is prequential (each sample predicted
     /// before any label for it), on every sample with known truth.
     /// </summary>
     public static class VirtualFleet
     {
+        public static readonly string[] Layouts = { "rotated", "disjoint", "recordings" };
+
         /// <summary>
         /// The boards' streams; the label rate falls geometrically from 10 % (board 1) to 0.5 % (board N).
         /// rotated: every board replays the drift week (datatest2.txt, Feb 11–18) from its own starting
@@ -101,14 +109,18 @@ namespace TinTin.FleetHost
         /// the boards see different stretches, and over the run each sees them all.
         /// disjoint: board 1 replays datatest.txt (Feb 2–4), boards 2..N disjoint stretches of the
         /// week: the boards never see the same conditions.
+        /// recordings: board i replays recording i mod 3 (datatraining.txt Feb 4–10, datatest.txt,
+        /// datatest2.txt), later rounds from the middle of the recording, wrapping round; each board
+        /// runs 8,000 samples.
         /// </summary>
         public static List<BoardSpec> DefaultSpecs(int boards, string layout = "rotated")
         {
             if (boards < 2 || boards > 16) throw new ArgumentException("a virtual fleet has 2 to 16 boards");
-            if (layout != "rotated" && layout != "disjoint") throw new ArgumentException($"unknown layout '{layout}'; known: rotated, disjoint");
+            if (Array.IndexOf(Layouts, layout) < 0) throw new ArgumentException($"unknown layout '{layout}'; known: {string.Join(", ", Layouts)}");
             string test = RepositoryPaths.Data("occupancy", "datatest.txt");
             string week = RepositoryPaths.Data("occupancy", "datatest2.txt");
-            int weekRows = File.ReadLines(week).Count() - 1;
+            string training = RepositoryPaths.Data("occupancy", "datatraining.txt");
+            int weekRows = Rows(week);
             var specs = new List<BoardSpec>();
             for (int i = 0; i < boards; i++)
             {
@@ -116,6 +128,12 @@ namespace TinTin.FleetHost
                 string name = "board" + (i + 1);
                 if (layout == "rotated")
                     specs.Add(new BoardSpec { Name = name, DataPath = week, Start = i * weekRows / boards, Count = weekRows, Wrap = true, LabelFraction = fraction, Seed = 101 + i });
+                else if (layout == "recordings")
+                {
+                    string path = new[] { training, test, week }[i % 3];
+                    int start = i / 3 % 2 * Rows(path) / 2;
+                    specs.Add(new BoardSpec { Name = name, DataPath = path, Start = start, Count = 8000, Wrap = true, LabelFraction = fraction, Seed = 101 + i });
+                }
                 else if (i == 0)
                     specs.Add(new BoardSpec { Name = name, DataPath = test, LabelFraction = fraction, Seed = 101 });
                 else
@@ -127,16 +145,23 @@ namespace TinTin.FleetHost
             return specs;
         }
 
+        private static int Rows(string path) => File.ReadLines(path).Count() - 1;
+
         public static FleetSimulationResult Run(VirtualFleetOptions options, TextWriter progress)
         {
             progress ??= TextWriter.Null;
             PreparedModel model = options.Model ?? VirtualBoardRunner.EmbeddedModel();
             IReadOnlyList<BoardSpec> specs = options.Specs ?? DefaultSpecs(options.Boards, options.Layout);
+            int mergeEvery = options.MergeEvery > 0 ? options.MergeEvery : specs.Count;
             progress.WriteLine("isolated: " + specs.Count + " boards, each alone");
-            var isolated = RunOnce(specs, model, options, fleet: false, progress, out _, out _);
-            progress.WriteLine("fleet: the same boards, merging every " + options.RoundSamples + " samples");
-            var withFleet = RunOnce(specs, model, options, fleet: true, progress, out int rounds, out uint versions);
-            var result = new FleetSimulationResult { Layout = options.Specs != null ? "custom" : options.Layout, Rounds = rounds, MergedVersions = versions, RoundSamples = options.RoundSamples };
+            var isolated = RunOnce(specs, model, options, mergeEvery, fleet: false, progress, out _);
+            progress.WriteLine($"fleet: the same boards, each publishing after {options.PublishEveryLabels} new labels, merged after every {mergeEvery} updates");
+            var withFleet = RunOnce(specs, model, options, mergeEvery, fleet: true, progress, out uint versions);
+            var result = new FleetSimulationResult
+            {
+                Layout = options.Specs != null ? "custom" : options.Layout, MergedVersions = versions,
+                PublishEveryLabels = options.PublishEveryLabels, MergeEvery = mergeEvery,
+            };
             for (int i = 0; i < specs.Count; i++)
             {
                 BoardOutcome a = isolated[i], f = withFleet[i];
@@ -161,52 +186,63 @@ namespace TinTin.FleetHost
             public int UpdatesSent, Taken, Declined, RolledBack, Refused;
         }
 
-        private static BoardOutcome[] RunOnce(IReadOnlyList<BoardSpec> specs, PreparedModel model, VirtualFleetOptions options, bool fleet,
-            TextWriter progress, out int rounds, out uint versions)
+        private static BoardOutcome[] RunOnce(IReadOnlyList<BoardSpec> specs, PreparedModel model, VirtualFleetOptions options, int mergeEvery, bool fleet,
+            TextWriter progress, out uint versions)
         {
-            var boards = specs.Select(s => new VirtualFleetBoard(s, model, options.Board)).ToList();
             FleetConfig config = FleetConfig.Demo(specs.Count);
             for (int i = 0; i < specs.Count; i++) config.Boards[i].Id = specs[i].Name;
+            var transports = new IFleetTransport[specs.Count];
+            var boards = new List<VirtualFleetBoard>();
             FleetAggregator aggregator = null;
-            var transports = new IFleetTransport[boards.Count];
-            var inbox = new byte[config.MaxMessageBytes];
-            rounds = 0;
+            InMemoryHub hub = null;
             versions = 0;
             try
             {
                 if (fleet)
                 {
-                    var defaultModel = new ParameterSet(boards[0].Network);
-                    defaultModel.CopyFrom(boards[0].Network);
-                    aggregator = options.AggregatorFactory != null ? options.AggregatorFactory(config, defaultModel) : new FleetAggregator(config, defaultModel, 0);
-                    for (int i = 0; i < boards.Count; i++)
+                    using (var probe = new VirtualFleetBoard(specs[0], model, options.Board))
                     {
-                        FleetMember m = boards[i].Join(config.Boards[i].Key, config.FleetKey, config.MaxMessageBytes);
-                        m.TrialSamples = options.TrialSamples;
-                        m.TolerancePerMille = options.TolerancePerMille;
-                        m.ReplayTolerance = options.ReplayTolerance;
-                        boards[i].Blend = options.Blend;
-                        boards[i].ReplayCheck = options.ReplayCheck;
-                        transports[i] = options.Transport != null ? options.Transport(config, specs[i].Name) : new InMemoryTransport(aggregator, specs[i].Name);
-                        if (!transports[i].Connect()) throw new IOException(specs[i].Name + " could not connect to the fleet broker");
+                        var defaultModel = new ParameterSet(probe.Network);
+                        defaultModel.CopyFrom(probe.Network);
+                        aggregator = options.AggregatorFactory != null ? options.AggregatorFactory(config, defaultModel, mergeEvery) : new FleetAggregator(config, defaultModel, mergeEvery);
                     }
+                    if (options.Transport == null) hub = new InMemoryHub(aggregator);
+                    for (int i = 0; i < specs.Count; i++)
+                        transports[i] = options.Transport != null ? options.Transport(config, specs[i].Name) : hub.Connect(specs[i].Name);
                 }
-                long step = 0;
+                for (int i = 0; i < specs.Count; i++)
+                {
+                    IFleetTransport transport = transports[i];
+                    FleetBoard credentials = config.Boards[i];
+                    boards.Add(new VirtualFleetBoard(specs[i], model, options.Board, (hw, cfg) =>
+                    {
+                        if (transport == null) return;
+                        hw.Fleet = transport;
+                        cfg.Fleet = new FleetSettings
+                        {
+                            BoardKey = credentials.Key, FleetKey = config.FleetKey, MaxMessageBytes = config.MaxMessageBytes,
+                            PublishEveryLabels = options.PublishEveryLabels, JoinAtStart = true,
+                            TrialSamples = options.TrialSamples, TolerancePerMille = options.TolerancePerMille, ReplayTolerance = options.ReplayTolerance,
+                            BlendWithOwn = options.Blend, CheckOnStoredLabels = options.ReplayCheck,
+                        };
+                    }));
+                    if (transport != null && !transport.IsConnected) throw new IOException(specs[i].Name + " could not connect to the fleet broker");
+                }
                 while (true)
                 {
                     bool any = false;
                     foreach (VirtualFleetBoard b in boards)
-                        if (options.MaxSamples <= 0 || b.Samples < options.MaxSamples) any |= b.Step();
-                    if (!any) break;
-                    step++;
-                    if (fleet && step % options.RoundSamples == 0)
                     {
-                        rounds++;
-                        Round(boards, transports, aggregator, inbox, options.PublishMerged);
+                        if (options.MaxSamples > 0 && b.Samples >= options.MaxSamples) continue;
+                        long published = b.Member?.Published ?? 0;
+                        any |= b.Step();
+                        // Lockstep over a network: what a board published is merged and delivered before the next board steps.
+                        if (fleet && hub == null && b.Member.Published != published) Settle(aggregator, transports);
                     }
+                    if (!any) break;
                 }
                 versions = aggregator?.Version ?? 0;
-                return boards.Select((b, i) => new BoardOutcome
+                return boards.Select(b => new BoardOutcome
                 {
                     Samples = b.Samples, Labelled = b.Counters.Labelled,
                     Accuracy = b.Accuracy, Balanced = b.BalancedAccuracy, Frozen = b.FrozenAccuracy, Majority = b.MajorityAccuracy,
@@ -221,34 +257,16 @@ namespace TinTin.FleetHost
             }
         }
 
-        /// <summary>Every board that has new labels publishes; the aggregator merges; every board receives the result.</summary>
-        private static void Round(List<VirtualFleetBoard> boards, IFleetTransport[] transports, FleetAggregator aggregator, byte[] inbox, Action<byte[]> publishMerged)
+        /// <summary>Waits until the aggregator handled every update sent so far and every board's transport received every merged version.</summary>
+        private static void Settle(FleetAggregator aggregator, IFleetTransport[] transports)
         {
-            long processedBefore = aggregator.Processed;
-            int published = 0;
-            for (int i = 0; i < boards.Count; i++)
-            {
-                FleetMember m = boards[i].Member;
-                if (boards[i].Counters.Labelled == 0 || m.InTrial) continue;
-                int length = m.WriteUpdate((uint)boards[i].Counters.Labelled, (uint)boards[i].Counters.Correct);
-                if (transports[i].PublishUpdate(m.UpdateBuffer, length)) published++;
-            }
-            if (published == 0) return;
-            // Over a network the updates arrive asynchronously: wait until the aggregator saw them all.
-            if (!WaitFor(() => aggregator.Processed >= processedBefore + published, 10_000))
-                throw new IOException($"the aggregator received {aggregator.Processed - processedBefore} of {published} updates within 10 s");
-            byte[] merged = aggregator.MergeNow();
-            if (merged == null) return;
-            publishMerged?.Invoke(merged);
-            for (int i = 0; i < boards.Count; i++)
-            {
-                if (transports[i] is InMemoryTransport memory) memory.Deliver(merged);
-                else if (!WaitFor(() => transports[i] is MqttBoardTransport t && t.Pending > 0, 10_000))
-                    throw new IOException($"{boards[i].Name} did not receive merged version {aggregator.Version} within 10 s");
-                int length;
-                while ((length = transports[i].TryReceive(inbox)) != 0)
-                    if (length > 0) boards[i].Member.Receive(inbox, length);
-            }
+            long sent = transports.Sum(t => t is MqttBoardTransport m ? m.Published : 0);
+            if (!WaitFor(() => aggregator.Processed >= sent, 10_000))
+                throw new IOException($"the aggregator received {aggregator.Processed} of {sent} updates within 10 s");
+            int merges = aggregator.Merges;
+            foreach (IFleetTransport t in transports)
+                if (t is MqttBoardTransport m && !WaitFor(() => m.Received >= merges, 10_000))
+                    throw new IOException($"a board received {m.Received} of {merges} merged models within 10 s");
         }
 
         private static bool WaitFor(Func<bool> condition, int timeoutMs)
@@ -263,14 +281,37 @@ namespace TinTin.FleetHost
         }
     }
 
-    /// <summary>The virtual fleet without a network: publish calls the aggregator, merged models are handed over.</summary>
-    public sealed class InMemoryTransport : IFleetTransport
+    /// <summary>The virtual fleet without a network: a board's publish goes to the aggregator at once, and a merge it triggers to every board.</summary>
+    public sealed class InMemoryHub
     {
         private readonly FleetAggregator aggregator;
+        private readonly List<InMemoryTransport> members = new();
+
+        public InMemoryHub(FleetAggregator aggregator) { this.aggregator = aggregator; }
+
+        public InMemoryTransport Connect(string board)
+        {
+            var t = new InMemoryTransport(this, board);
+            members.Add(t);
+            return t;
+        }
+
+        internal void Publish(string board, byte[] message)
+        {
+            AggregatorResult result = aggregator.HandleUpdate(board, message);
+            if (result.Merged == null) return;
+            foreach (InMemoryTransport t in members) t.Deliver(result.Merged);
+        }
+    }
+
+    /// <summary>A board's transport on the <see cref="InMemoryHub"/>.</summary>
+    public sealed class InMemoryTransport : IFleetTransport
+    {
+        private readonly InMemoryHub hub;
         private readonly string board;
         private readonly Queue<byte[]> received = new();
 
-        public InMemoryTransport(FleetAggregator aggregator, string board) { this.aggregator = aggregator; this.board = board; }
+        public InMemoryTransport(InMemoryHub hub, string board) { this.hub = hub; this.board = board; }
         public bool IsConnected { get; private set; }
         public bool Connect() { IsConnected = true; return true; }
         public void Disconnect() => IsConnected = false;
@@ -278,7 +319,7 @@ namespace TinTin.FleetHost
         public bool PublishUpdate(byte[] message, int length)
         {
             if (!IsConnected) return false;
-            aggregator.HandleUpdate(board, message.AsSpan(0, length).ToArray());
+            hub.Publish(board, message.AsSpan(0, length).ToArray());
             return true;
         }
 

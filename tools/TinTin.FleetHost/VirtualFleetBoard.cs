@@ -57,8 +57,8 @@ namespace TinTin.FleetHost
 
     /// <summary>
     /// The firmware (FirmwareApp, the board's code) on virtual hardware, one sample per Step, with
-    /// a virtual person labelling late with the button, and optionally a FleetMember that takes
-    /// merged models at the safe point between steps. Measures prequential accuracy on every
+    /// a virtual person labelling late with the button, and optionally the fleet: the firmware's own
+    /// FleetLink on a fleet transport (publish policy, safe-point take, trial and rollback). Measures prequential accuracy on every
     /// sample whose truth is known (predicted before any label), balanced accuracy beside it, and
     /// the frozen default model on the same features.
     /// </summary>
@@ -73,18 +73,13 @@ namespace TinTin.FleetHost
         private readonly string flashFolder;
         private readonly Model frozen;
         private readonly Random person;
-        private long seenLabelled, seenCorrect;
 
         public readonly long[] TruthCounts = new long[2];
         public readonly long[] CorrectCounts = new long[2];
         public readonly long[] FrozenCorrectCounts = new long[2];
         public bool Ended { get; private set; }
-        public FleetMember Member { get; private set; }
-        public int RolledBack, Kept;
-        /// <summary>Blend the fleet's model with the board's own by labelled samples (else take it as it is).</summary>
-        public bool Blend = true;
-        /// <summary>Decline a merged model that predicts the board's stored labelled samples worse.</summary>
-        public bool ReplayCheck = true;
+        /// <summary>The firmware's fleet member (null without a fleet transport).</summary>
+        public FleetMember Member => app.Fleet?.Member;
 
         public VirtualFleetBoard(BoardSpec spec, PreparedModel model, string board = "esp32-devkit", Action<FirmwareHardware, FirmwareConfig> customize = null, bool captureSerial = false)
         {
@@ -125,33 +120,14 @@ namespace TinTin.FleetHost
         public Network Network => app.Model.Network;
         public FirmwareCounters Counters => app.Counters;
 
-        /// <summary>Joins the fleet: from now on merged models are taken at safe points.</summary>
-        public FleetMember Join(byte[] boardKey, byte[] fleetKey, int maxMessageBytes)
-        {
-            Member = new FleetMember(app.Model.Network, boardKey, fleetKey, maxMessageBytes, 64);
-            return Member;
-        }
-
-        /// <summary>One sample: the safe point first (take a staged merged model), then the firmware's step. False at the end of the data.</summary>
+        /// <summary>
+        /// One sample: the firmware's step (its loop takes, judges and rolls back merged models and
+        /// publishes updates itself, at its safe point), then the virtual person. False at the end of the data.
+        /// </summary>
         public bool Step()
         {
             if (Ended) return false;
-            if (Member != null && Member.HasStaged)
-            {
-                ContinualLearner learner = ((ContinualLearnerAdapter)app.Learner).Inner;
-                Member.ApplyStaged(Blend ? (uint)app.Counters.Labelled : 0, ReplayCheck ? learner.Replay : null,
-                    app.Model.Normalizer != null ? app.Model.Normalizer.InputExponent : 0);
-            }
             if (!app.Step()) { Ended = true; return false; }
-            if (Member != null)
-            {
-                long labelled = app.Counters.Labelled - seenLabelled, correct = app.Counters.Correct - seenCorrect;
-                seenLabelled = app.Counters.Labelled;
-                seenCorrect = app.Counters.Correct;
-                int trial = Member.RecordLabelled((int)labelled, (int)correct);
-                if (trial == FleetTrial.RolledBack) RolledBack++;
-                else if (trial == FleetTrial.Kept) Kept++;
-            }
             if (!app.LastStepPredicted) return true;
             int truth = source.LastLabel;
             if (truth < 0 || truth > 1) return true;
