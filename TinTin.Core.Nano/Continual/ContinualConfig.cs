@@ -20,6 +20,13 @@ namespace TinTin.Core
         public int MaxUpdatesPerMinute = 6;
         /// <summary>Step size for the gradient SUMMED over the batch (the engine sums): the per-sample rate is this / BatchSize.</summary>
         public ShiftSum LearningRate = ShiftSum.FromRatio(1, 64, 3);
+        /// <summary>
+        /// Scale the weight step of each layer by its fan-in (<see cref="Network.SetFanInRateScaling"/>):
+        /// a layer with more than <see cref="Network.ReferenceFanIn"/> inputs per channel steps by
+        /// LearningRate · 2^−ceil(log2(fanIn / ReferenceFanIn)), so one rate is safe for 2 inputs and for 784.
+        /// Layers with at most 16 inputs per channel (the default board model) are unchanged.
+        /// </summary>
+        public bool ScaleRateByFanIn = true;
         /// <summary>Backward-pass bytes budget (0 = from the profile).</summary>
         public int BudgetBytes;
         /// <summary>MACs per update budget (0 = unlimited).</summary>

@@ -71,6 +71,7 @@ namespace TinTin.Core
             this.model = model;
             this.config = config;
             network = model.Network;
+            network.SetFanInRateScaling(config.ScaleRateByFanIn);
             features = network.InputLength;
             classes = network.ClassCount;
             inputExponent = model.Normalizer != null ? model.Normalizer.InputExponent : 0;

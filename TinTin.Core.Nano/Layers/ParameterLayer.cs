@@ -43,6 +43,11 @@ namespace TinTin.Core
 
         public readonly int Channels;
         public readonly int RowLength;
+        /// <summary>
+        /// Extra right shift of this layer's weight step (the learning rate times 2^−RateShift); biases
+        /// take the rate as given. 0 unless <see cref="Network.SetFanInRateScaling"/> set it from the fan-in.
+        /// </summary>
+        public int RateShift;
 
         /// <summary>[Channels][RowLength] int8 at WeightExponent, derived from the master copy.</summary>
         public readonly sbyte[] Weights;
@@ -343,7 +348,7 @@ namespace TinTin.Core
             int[] source = useMomentum ? velocityPool : gradientPool;
             int sourceExponent = useMomentum ? VelocityExponent : GradientExponent;
             if (weightTrainableChannels > 0)
-                UpdateKernels.SgdMasterRows(source, sourceExponent, learningRate, weightRowOffset, Channels, RowLength, MasterExponent, MasterWeights);
+                UpdateKernels.SgdMasterRows(source, sourceExponent - RateShift, learningRate, weightRowOffset, Channels, RowLength, MasterExponent, MasterWeights);
             UpdateKernels.SgdBias(source, sourceExponent, learningRate, biasOffset, Channels, BiasExponent, Bias);
             long touched = ints;
             Counters.Add(touched, touched * (useMomentum ? 4 : 2), touched * (useMomentum ? 10 : 6), touched * (useMomentum ? 6 : 2));

@@ -167,6 +167,27 @@ namespace TinTin.Core
             }
         }
 
+        /// <summary>Fan-in (inputs per channel) up to which a layer steps at the learning rate as given.</summary>
+        public const int ReferenceFanIn = 16;
+
+        /// <summary>
+        /// With on: every parameter layer whose fan-in (RowLength) exceeds <see cref="ReferenceFanIn"/>
+        /// steps its weights at the rate · 2^−ceil(log2(fanIn / ReferenceFanIn)) — a pre-activation
+        /// sums fanIn weight changes, so its change per step grows with the fan-in; this keeps it
+        /// about the same for any layer width (a shift, no division). Off: every layer at the rate as given.
+        /// </summary>
+        public void SetFanInRateScaling(bool on)
+        {
+            for (int l = 0; l < Layers.Length; l++)
+            {
+                ParameterLayer p = Layers[l] as ParameterLayer;
+                if (p == null) continue;
+                int shift = 0;
+                if (on) while ((ReferenceFanIn << shift) < p.RowLength) shift++;
+                p.RateShift = shift;
+            }
+        }
+
         /// <summary>Discards gradients accumulated since the last Step.</summary>
         public void ZeroGradients()
         {

@@ -146,6 +146,20 @@ namespace TinTin.Cli.Tests
             Assert.Equal(4, json.RootElement.GetProperty("policies").GetArrayLength());
         }
 
+        [Fact]
+        public void Experiment_lags_give_each_feature_its_previous_rows_and_bad_lags_are_refused()
+        {
+            using var temp = new TempFolder();
+            string csv = Logger(temp);
+            CliResult result = CliRunner.Run(Args(new[] { "experiment", "--data", csv, "--split", "0.5", "--features", "temp_c,rh", "--lags", "4", "--epochs", "1",
+                "--policies", "full", "--budgets", "full" }, Reading));
+            Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
+            Assert.Contains("temp_c,temp_c-1,temp_c-2,temp_c-3,rh,rh-1,rh-2,rh-3 → occupants, MLP 8-16-16-2", result.Out);
+            CliResult bad = CliRunner.Run("experiment", "--lags", "0");
+            Assert.Equal(ExitCodes.Usage, bad.ExitCode);
+            Assert.Contains("--lags must be in 1..1024", bad.Error);
+        }
+
         // ---- simulate on any recording ----
 
         private static readonly string[] Columns = { "--time-column", "Date,Time", "--time-format", "dd-MM-yyyy HH:mm:ss", "--missing", "previous",

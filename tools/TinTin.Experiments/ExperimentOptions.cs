@@ -53,6 +53,8 @@ namespace TinTin.Experiments
 
         /// <summary>Samples one button press labels (the trailing run of one true class, at most this many).</summary>
         public int LabelSpan { get; set; } = 10;
+        /// <summary>Inputs per feature: its value now and at the Lags − 1 previous rows of the same node (1: the value alone). 4 features × 32 lags = 128 inputs.</summary>
+        public int Lags { get; set; } = 1;
         /// <summary>Give the network what a board knows as inputs: the latest press (one-hot) and its age.</summary>
         public bool LabelInputs { get; set; }
         /// <summary>Samples between the end of the span and the button press.</summary>
@@ -63,6 +65,8 @@ namespace TinTin.Experiments
         /// <summary>Learning rate for the batch-summed gradient, as a ratio.</summary>
         public int LrNumerator { get; set; } = 1;
         public int LrDenominator { get; set; } = 64;
+        /// <summary>ContinualConfig.ScaleRateByFanIn: layers with more than 16 inputs per channel step at the rate · 2^−ceil(log2(fanIn/16)).</summary>
+        public bool ScaleRateByFanIn { get; set; } = true;
         public int MaxUpdatesPerMinute { get; set; } = 6;
         public int ReplayCapacity { get; set; } = 64;
         /// <summary>ContinualConfig.ReplayRecency (0: classic reservoir).</summary>
@@ -139,6 +143,7 @@ namespace TinTin.Experiments
             if (Classes < 0) throw new ArgumentException("--classes must not be negative");
             if (LabelFraction < 0 || LabelFraction > 1) throw new ArgumentException("--label-fraction must be in [0, 1]");
             if (LabelSpan < 1) throw new ArgumentException("--label-span must be at least 1");
+            if (Lags < 1 || Lags > 1024) throw new ArgumentException("--lags must be in 1..1024");
             if (LabelDelay < 0) throw new ArgumentException("--label-delay must not be negative");
             if (Chunks < 1 || Chunks > 1000) throw new ArgumentException("--chunks must be in 1..1000");
             if (BatchSize < 1 || BatchSize > ParameterLayer.MaxAccumulatedSamples) throw new ArgumentException("--batch must be in 1.." + ParameterLayer.MaxAccumulatedSamples);
@@ -202,9 +207,9 @@ namespace TinTin.Experiments
   --features A,B  --label COL  --time-column COL[,COL]|none   (default Temperature,Humidity / Occupancy / date)
   --time-format iso|epoch-ms|epoch-s|FORMAT  --no-header  --group COL  --missing error|skip|previous
   --label-map 0=0,1=1,2=1  --classes N
-  --hidden 16,16  --epochs 8  --pretrain-lr 1/8  --seed 1
+  --hidden 16,16  --epochs 8  --pretrain-lr 1/8  --seed 1  --lags N (each feature now and N-1 rows back, per node)
   --label-fraction 0.05  --label-span 10  --label-delay 2  --label-inputs (the latest press and its age as inputs)
-  --batch 8  --lr 1/64  --rate 6  --replay 64  --replay-recency 4  --history 128  --reselect 50  --profile esp32
+  --batch 8  --lr 1/64 (wide layers step at lr·16/fan-in, rounded to a power of two; --no-fan-in-scaling: every layer at lr)  --rate 6  --replay 64  --replay-recency 4  --history 128  --reselect 50  --profile esp32
   --policies none,last-layer,bias-only,full   --budgets last-layer,bias-only,half-full,full|profile|BYTES:MACS
   --chunks 8  --max-rows N  --csv FILE  --json [FILE]   (one JSON object; without FILE on standard output)
   --noise-burst 0.3,0.4          wrong labels between these fractions of the stream; reports recovery
@@ -236,6 +241,8 @@ selection study (instead of the policy table): every selection at equal byte and
                     case "--time-format": o.TimeFormat = Next(); break;
                     case "--no-header": o.NoHeader = true; break;
                     case "--label-inputs": o.LabelInputs = true; break;
+                    case "--lags": o.Lags = NextInt(); break;
+                    case "--no-fan-in-scaling": o.ScaleRateByFanIn = false; break;
                     case "--group": o.Group = Next(); break;
                     case "--missing": o.Missing = Next(); break;
                     case "--label-map": o.LabelMap = LabelSpec.ParseMap(Next()); break;

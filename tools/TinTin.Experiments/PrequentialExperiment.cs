@@ -204,6 +204,7 @@ namespace TinTin.Experiments
         public static PreparedSeed Prepare(ExperimentOptions options)
         {
             (SensorDataset train, SensorDataset stream) = LoadData(options);
+            if (options.Lags > 1) { train = WithLags(train, options.Lags); stream = WithLags(stream, options.Lags); }
             if (options.MaxStreamRows > 0 && stream.Count > options.MaxStreamRows) stream = stream.Slice(0, options.MaxStreamRows);
             List<LabelEvent> events = UserLabels(stream, options);
             if (options.LabelInputs)
@@ -283,6 +284,36 @@ namespace TinTin.Experiments
                 margin = most * (0.5 + 0.5 * random.NextDouble());
             }
             return events;
+        }
+
+        /// <summary>
+        /// Each feature now and at the lags − 1 previous rows of the same node ([f0 now, f0 one row back, …, f1 now, …]);
+        /// before a node's first rows the earliest value stands in. Same rows, labels and times.
+        /// </summary>
+        public static SensorDataset WithLags(SensorDataset d, int lags)
+        {
+            int f = d.FeatureCount;
+            var names = new string[f * lags];
+            var decimals = new int[f * lags];
+            for (int j = 0; j < f; j++)
+                for (int k = 0; k < lags; k++) { names[j * lags + k] = k == 0 ? d.FeatureNames[j] : d.FeatureNames[j] + "-" + k; decimals[j * lags + k] = d.Decimals[j]; }
+            int groups = d.Groups.Length == 0 ? 1 : d.Groups.Max() + 1;
+            var history = new List<int>[groups]; // row indices of each node so far
+            for (int g = 0; g < groups; g++) history[g] = new List<int>();
+            var raw = new int[d.Count][];
+            for (int t = 0; t < d.Count; t++)
+            {
+                List<int> rows = history[d.Groups[t]];
+                rows.Add(t);
+                var row = new int[f * lags];
+                for (int k = 0; k < lags; k++)
+                {
+                    int source = rows[Math.Max(0, rows.Count - 1 - k)];
+                    for (int j = 0; j < f; j++) row[j * lags + k] = d.Raw[source][j];
+                }
+                raw[t] = row;
+            }
+            return new SensorDataset(names, raw, d.Labels, d.TimesMs, d.ClassCount, decimals, d.Groups);
         }
 
         /// <summary>Caps the label-age input: older than a week is "long ago".</summary>
@@ -404,6 +435,7 @@ namespace TinTin.Experiments
                 BatchSize = o.BatchSize,
                 MaxUpdatesPerMinute = o.MaxUpdatesPerMinute,
                 LearningRate = o.LearningRate(),
+                ScaleRateByFanIn = o.ScaleRateByFanIn,
                 BudgetBytes = budgetBytes,
                 BudgetMacs = budgetMacs,
                 ReselectEveryUpdates = o.ReselectEveryUpdates,
