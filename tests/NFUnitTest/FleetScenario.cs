@@ -1,0 +1,199 @@
+using System;
+using System.Collections;
+using TinTin.Core;
+using TinTin.Fleet;
+
+namespace TinTin.NFUnitTest
+{
+    /// <summary>
+    /// The fleet code's golden scenario, shared word for word by the host generator
+    /// (tests/TinTin.NanoBuild.Tests, FleetGoldenGenerator) and the on-device tests (FleetGoldenTests),
+    /// so nanoCLR runs the same calls as the host: SHA-256 and HMAC-SHA256, the integer merge of two
+    /// models, the signed merged and update messages, a FleetMember refusing forged, truncated,
+    /// replayed and foreign messages, taking a merged model and rolling it back bit for bit.
+    /// Everything it records is a GoldenSection (kind, name, values). Nano-subset C#.
+    /// </summary>
+    public static class FleetScenario
+    {
+        public const string Hash = "hash";
+        public const string Merge = "merge";
+        public const string Message = "message";
+        public const string Member = "member";
+
+        /// <summary>Layer sizes of the fleet's model (the firmware's default shape).</summary>
+        public static readonly int[] Sizes = new int[] { 6, 16, 2 };
+
+        public static ArrayList Run()
+        {
+            ArrayList trace = new ArrayList();
+            RunHashes(trace);
+
+            Network a = Network.CreateMlp(Sizes, 11, -1, false);
+            Network b = Network.CreateMlp(Sizes, 12, -1, false);
+            ParameterSet setA = new ParameterSet(a);
+            ParameterSet setB = new ParameterSet(b);
+            setA.CopyFrom(a);
+            setB.CopyFrom(b);
+
+            // Merge: a weighted 3, b weighted 5, every channel, in the shared exponent.
+            ParameterSet merged = new ParameterSet(a);
+            ModelMerger merger = new ModelMerger(setA);
+            merger.Begin();
+            for (int l = 0; l < setA.LayerCount; l++)
+            {
+                merger.Declare(l, setA.MasterExponent[l], setA.BiasExponent[l]);
+                merger.Declare(l, setB.MasterExponent[l], setB.BiasExponent[l]);
+            }
+            merger.Fix();
+            for (int l = 0; l < setA.LayerCount; l++)
+            {
+                int row = setA.RowLength[l];
+                for (int c = 0; c < setA.Channels[l]; c++)
+                {
+                    merger.AddRow(l, c, setA.Master[l], c * row, setA.MasterExponent[l], setA.Bias[l][c], setA.BiasExponent[l], 3);
+                    merger.AddRow(l, c, setB.Master[l], c * row, setB.MasterExponent[l], setB.Bias[l][c], setB.BiasExponent[l], 5);
+                }
+            }
+            merger.Finish(merged);
+            RecordSet(trace, Merge, "merged", merged);
+
+            // Messages: the merged model signed with the fleet key, and board a's update after training.
+            byte[] fleetKey = Bytes(32, 0xF1);
+            byte[] boardKey = Bytes(32, 0xB0);
+            byte[] message = new byte[FleetMessage.MergedBytes(merged)];
+            int length = FleetMessage.WriteMerged(message, merged, 3, 2, 8, new HmacSha256(fleetKey));
+            trace.Add(new GoldenSection(Message, "merged.bytes", Ints(message, length)));
+
+            FleetMember member = new FleetMember(a, boardKey, fleetKey, FleetMessage.DefaultMaxBytes, 16);
+            member.TrialSamples = 8;
+            Train(a, 4);
+            int updateLength = member.WriteUpdate(40, 30);
+            trace.Add(new GoldenSection(Message, "update.bytes", Ints(member.UpdateBuffer, updateLength)));
+
+            // Refusals, then the genuine message; then the same version again (a replay).
+            byte[] forged = Copy(message, length);
+            forged[length / 2] ^= 0x10;
+            byte[] foreignKey = new byte[length];
+            FleetMessage.WriteMerged(foreignKey, merged, 3, 2, 8, new HmacSha256(boardKey));
+            int[] outcomes = new int[6];
+            outcomes[0] = member.Receive(forged, length) ? 1 : 0;
+            outcomes[1] = member.Receive(message, length - 1) ? 1 : 0;
+            outcomes[2] = member.Receive(foreignKey, length) ? 1 : 0;
+            outcomes[3] = member.Receive(member.UpdateBuffer, updateLength) ? 1 : 0; // an update is not a merged model
+            outcomes[4] = member.Receive(message, length) ? 1 : 0;
+            outcomes[5] = member.Receive(message, length) ? 1 : 0;
+            trace.Add(new GoldenSection(Member, "receive.outcomes", outcomes));
+            trace.Add(new GoldenSection(Member, "receive.rejected", new int[] { member.Rejected, (int)(long)member.HighestVersion }));
+
+            // Take it at a safe point (blended with the board's 40 labels), then a trial that fails: back to the checkpoint.
+            ParameterSet own = new ParameterSet(a);
+            own.CopyFrom(a);
+            member.RecordLabelled(16, 14);
+            bool taken = member.ApplyStaged(40, null, 0);
+            ParameterSet blended = new ParameterSet(a);
+            blended.CopyFrom(a);
+            RecordSet(trace, Member, "blended", blended);
+            int trial = member.RecordLabelled(8, 2);
+            ParameterSet after = new ParameterSet(a);
+            after.CopyFrom(a);
+            RecordSet(trace, Member, "after-rollback", after);
+            trace.Add(new GoldenSection(Member, "trial", new int[] { taken ? 1 : 0, trial, (int)(long)member.BaseVersion, member.WaitLabels, SameAs(own, after) ? 1 : 0 }));
+            return trace;
+        }
+
+        private static void RunHashes(ArrayList trace)
+        {
+            Sha256 sha = new Sha256();
+            byte[] digest = new byte[Sha256.HashBytes];
+            int[] lengths = new int[] { 0, 3, 55, 56, 64, 1000 };
+            for (int k = 0; k < lengths.Length; k++)
+            {
+                byte[] data = Bytes(lengths[k], 0x61);
+                sha.Reset();
+                sha.Update(data, 0, data.Length);
+                sha.Final(digest, 0);
+                trace.Add(new GoldenSection(Hash, "sha256.len" + lengths[k], Ints(digest, digest.Length)));
+            }
+            int[] keyLengths = new int[] { 20, 64, 131 };
+            for (int k = 0; k < keyLengths.Length; k++)
+            {
+                HmacSha256 hmac = new HmacSha256(Bytes(keyLengths[k], 0x0B));
+                byte[] data = Bytes(50 + k * 100, 0xDD);
+                hmac.Compute(data, 0, data.Length, digest, 0);
+                int ok = hmac.Verify(data, 0, data.Length, digest, 0) ? 1 : 0;
+                data[0] ^= 1;
+                int forged = hmac.Verify(data, 0, data.Length, digest, 0) ? 1 : 0;
+                int[] values = new int[digest.Length + 2];
+                for (int i = 0; i < digest.Length; i++) values[i] = digest[i];
+                values[digest.Length] = ok;
+                values[digest.Length + 1] = forged;
+                trace.Add(new GoldenSection(Hash, "hmac.key" + keyLengths[k], values));
+            }
+        }
+
+        /// <summary>A few SGD steps on fixed inputs, all channels trainable: board a's own learning.</summary>
+        private static void Train(Network network, int steps)
+        {
+            network.SetAllTrainable(true);
+            ShiftSum lr = ShiftSum.FromRatio(1, 16, 3);
+            XorShift32 random = new XorShift32(99);
+            QTensor input = network.Input;
+            for (int s = 0; s < steps; s++)
+            {
+                for (int i = 0; i < input.Data.Length; i++) input.Data[i] = (sbyte)((int)(long)(random.Next() % 201) - 100);
+                input.Exponent = -6;
+                network.Forward();
+                network.Backward(s % 2);
+                network.Step(lr, null);
+            }
+        }
+
+        private static void RecordSet(ArrayList trace, string kind, string name, ParameterSet set)
+        {
+            for (int l = 0; l < set.LayerCount; l++)
+            {
+                short[] master = set.Master[l];
+                int[] values = new int[master.Length + set.Channels[l] + 3];
+                for (int i = 0; i < master.Length; i++) values[i] = master[i];
+                for (int c = 0; c < set.Channels[l]; c++) values[master.Length + c] = set.Bias[l][c];
+                values[values.Length - 3] = set.MasterExponent[l];
+                values[values.Length - 2] = set.Int8Shift[l];
+                values[values.Length - 1] = set.BiasExponent[l];
+                trace.Add(new GoldenSection(kind, name + ".layer" + l, values));
+            }
+        }
+
+        private static bool SameAs(ParameterSet x, ParameterSet y)
+        {
+            for (int l = 0; l < x.LayerCount; l++)
+            {
+                if (x.MasterExponent[l] != y.MasterExponent[l] || x.BiasExponent[l] != y.BiasExponent[l] || x.Int8Shift[l] != y.Int8Shift[l]) return false;
+                for (int i = 0; i < x.Master[l].Length; i++) if (x.Master[l][i] != y.Master[l][i]) return false;
+                for (int c = 0; c < x.Channels[l]; c++) if (x.Bias[l][c] != y.Bias[l][c]) return false;
+            }
+            return true;
+        }
+
+        /// <summary>length bytes: first, first+1, ... (wrapping at 256).</summary>
+        private static byte[] Bytes(int length, int first)
+        {
+            byte[] data = new byte[length];
+            for (int i = 0; i < length; i++) data[i] = (byte)((first + i) & 0xFF);
+            return data;
+        }
+
+        private static byte[] Copy(byte[] data, int length)
+        {
+            byte[] copy = new byte[length];
+            Array.Copy(data, copy, length);
+            return copy;
+        }
+
+        private static int[] Ints(byte[] data, int length)
+        {
+            int[] values = new int[length];
+            for (int i = 0; i < length; i++) values[i] = data[i];
+            return values;
+        }
+    }
+}
