@@ -1,4 +1,6 @@
 using System;
+using FsCheck;
+using FsCheck.Xunit;
 using System.Security.Cryptography;
 using System.Text;
 using Xunit;
@@ -32,45 +34,62 @@ namespace TinTin.Fleet.Tests
             Assert.Equal("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", Convert.ToHexString(digest).ToLowerInvariant());
         }
 
-        [Fact]
-        public void Sha256AgreesWithDotNetOnEveryLengthAroundBlockBoundariesAndInPieces()
+        [Property(MaxTest = 500)]
+        public bool Sha256AgreesWithDotNetOnAnyBytesFedInTwoPieces(byte[] data, byte splitSeed)
         {
-            var random = new Random(5);
+            data ??= Array.Empty<byte>();
+            int split = data.Length == 0 ? 0 : splitSeed % (data.Length + 1);
+            var sha = new Sha256();
+            var digest = new byte[32];
+            sha.Update(data, 0, split);
+            sha.Update(data, split, data.Length - split);
+            sha.Final(digest, 0);
+            return SHA256.HashData(data).AsSpan().SequenceEqual(digest);
+        }
+
+        [Fact]
+        public void Sha256AgreesWithDotNetOnEveryLengthAroundBlockBoundaries()
+        {
             var sha = new Sha256();
             var digest = new byte[32];
             for (int length = 0; length < 300; length++)
             {
                 byte[] data = new byte[length];
-                random.NextBytes(data);
-                int split = length == 0 ? 0 : random.Next(length);
-                sha.Update(data, 0, split);
-                sha.Update(data, split, length - split);
+                for (int i = 0; i < length; i++) data[i] = (byte)(i * 7 + length);
+                sha.Update(data, 0, length);
                 sha.Final(digest, 0);
                 Assert.Equal(SHA256.HashData(data), digest);
             }
         }
 
-        [Fact]
-        public void HmacAgreesWithDotNetForShortAndLongKeys()
+        [Property(MaxTest = 300)]
+        public bool HmacAgreesWithDotNetAndRefusesAFlippedTagBit(NonEmptyArray<byte> keyBytes, byte[] data, byte offsetSeed, byte flipSeed)
         {
-            var random = new Random(9);
-            foreach (int keyLength in new[] { 1, 16, 32, 64, 65, 200 })
+            byte[] key = keyBytes.Get;
+            data ??= Array.Empty<byte>();
+            int offset = data.Length == 0 ? 0 : offsetSeed % (data.Length + 1);
+            int length = data.Length - offset;
+            var hmac = new HmacSha256(key);
+            var tag = new byte[32 + 2];
+            hmac.Compute(data, offset, length, tag, 2);
+            bool same = HMACSHA256.HashData(key, data.AsSpan(offset, length)).AsSpan().SequenceEqual(tag.AsSpan(2));
+            bool verifies = hmac.Verify(data, offset, length, tag, 2);
+            tag[2 + flipSeed % 32] ^= (byte)(1 << (flipSeed % 8));
+            return same && verifies && !hmac.Verify(data, offset, length, tag, 2);
+        }
+
+        [Fact]
+        public void HmacAgreesWithDotNetForKeysAroundTheBlockSize()
+        {
+            foreach (int keyLength in new[] { 1, 32, 63, 64, 65, 200 })
             {
                 byte[] key = new byte[keyLength];
-                random.NextBytes(key);
+                for (int i = 0; i < keyLength; i++) key[i] = (byte)(i * 13 + 1);
                 var hmac = new HmacSha256(key);
-                foreach (int length in new[] { 0, 1, 55, 56, 64, 1000 })
-                {
-                    byte[] data = new byte[length + 3];
-                    random.NextBytes(data);
-                    var tag = new byte[32 + 2];
-                    hmac.Compute(data, 3, length, tag, 2);
-                    byte[] expected = HMACSHA256.HashData(key, data.AsSpan(3, length));
-                    Assert.Equal(expected, tag.AsSpan(2).ToArray());
-                    Assert.True(hmac.Verify(data, 3, length, tag, 2));
-                    tag[2 + length % 32] ^= 1;
-                    Assert.False(hmac.Verify(data, 3, length, tag, 2));
-                }
+                byte[] data = new byte[100];
+                var tag = new byte[32];
+                hmac.Compute(data, 0, data.Length, tag, 0);
+                Assert.Equal(HMACSHA256.HashData(key, data), tag);
             }
         }
 

@@ -1,4 +1,6 @@
 using System;
+using FsCheck;
+using FsCheck.Xunit;
 using System.Linq;
 using TinTin.Core;
 using Xunit;
@@ -87,40 +89,43 @@ namespace TinTin.Fleet.Tests
             }
         }
 
-        [Fact]
-        public void MergedWeightsAndBiasesStayInTheEngineRangesForExtremeInputs()
+        /// <summary>Any masters, biases, exponents and weights (extremes included: FsCheck's arrays, DoNotSize for the whole int range).</summary>
+        [Property(MaxTest = 200)]
+        public void MergedWeightsAndBiasesStayInTheEngineRangesForAnyInputs(short[] masters, DoNotSize<int>[] biases, sbyte[] exponents, PositiveInt weight, bool extremes)
         {
-            var random = new Random(3);
-            var shape = new ParameterSet(new[] { 16, 2 }, new[] { 6, 16 });
-            for (int trial = 0; trial < 50; trial++)
+            var sets = new ParameterSet[4];
+            int m = 0, bi = 0, e = 0;
+            for (int k = 0; k < sets.Length; k++)
             {
-                var sets = new ParameterSet[4];
-                for (int k = 0; k < sets.Length; k++)
-                {
-                    sets[k] = new ParameterSet(new[] { 16, 2 }, new[] { 6, 16 });
-                    for (int l = 0; l < 2; l++)
-                    {
-                        for (int i = 0; i < sets[k].Master[l].Length; i++)
-                            sets[k].Master[l][i] = (short)(random.Next(2) == 0 ? (random.Next(2) == 0 ? 32767 : -32767) : random.Next(-32767, 32768));
-                        for (int c = 0; c < sets[k].Channels[l]; c++)
-                            sets[k].Bias[l][c] = random.Next(2) == 0 ? int.MaxValue : random.Next(int.MinValue + 1, int.MaxValue);
-                        sets[k].MasterExponent[l] = random.Next(-30, 10);
-                        sets[k].BiasExponent[l] = random.Next(-40, 0);
-                    }
-                }
-                var merged = new ParameterSet(new[] { 16, 2 }, new[] { 6, 16 });
-                MergeSets(merged, sets, new[] { ModelMerger.MaxWeight, 1, random.Next(1, 1000), ModelMerger.MaxWeight });
+                sets[k] = new ParameterSet(new[] { 16, 2 }, new[] { 6, 16 });
                 for (int l = 0; l < 2; l++)
                 {
-                    int max = merged.Master[l].Max(v => Math.Abs((int)v));
-                    Assert.True(max == 0 || (max >= ParameterLayer.MasterLow && max <= ParameterLayer.MasterHigh), "largest master " + max);
-                    Assert.All(merged.Bias[l], b => Assert.InRange(b, -ParameterLayer.BiasHigh, ParameterLayer.BiasHigh));
-                    Assert.InRange(merged.Int8Shift[l], 0, 15);
+                    for (int i = 0; i < sets[k].Master[l].Length; i++, m++)
+                    {
+                        short v = masters.Length == 0 ? (short)0 : masters[m % masters.Length];
+                        sets[k].Master[l][i] = extremes && m % 3 == 0 ? (short)(v < 0 ? -32767 : 32767) : v == short.MinValue ? (short)-32767 : v;
+                    }
+                    for (int c = 0; c < sets[k].Channels[l]; c++, bi++)
+                    {
+                        int v = biases.Length == 0 ? 0 : biases[bi % biases.Length].Item;
+                        sets[k].Bias[l][c] = extremes && bi % 2 == 0 ? int.MaxValue : v == int.MinValue ? -int.MaxValue : v;
+                    }
+                    sets[k].MasterExponent[l] = exponents.Length == 0 ? 0 : -30 + Math.Abs(exponents[e++ % exponents.Length] % 40);
+                    sets[k].BiasExponent[l] = exponents.Length == 0 ? -10 : -40 + Math.Abs(exponents[e++ % exponents.Length] % 40);
                 }
-                Network network = FleetNets.Create();
-                merged.CopyTo(network); // derives int8 weights; must not throw
-                Assert.All(((DenseLayer)network.Layers[0]).Weights, w => Assert.InRange(w, -127, 127));
             }
+            var merged = new ParameterSet(new[] { 16, 2 }, new[] { 6, 16 });
+            MergeSets(merged, sets, new[] { ModelMerger.MaxWeight, 1, 1 + weight.Get % 1000, ModelMerger.MaxWeight });
+            for (int l = 0; l < 2; l++)
+            {
+                int max = merged.Master[l].Max(v => Math.Abs((int)v));
+                Assert.True(max == 0 || (max >= ParameterLayer.MasterLow && max <= ParameterLayer.MasterHigh), "largest master " + max);
+                Assert.All(merged.Bias[l], b => Assert.InRange(b, -ParameterLayer.BiasHigh, ParameterLayer.BiasHigh));
+                Assert.InRange(merged.Int8Shift[l], 0, 15);
+            }
+            Network network = FleetNets.Create();
+            merged.CopyTo(network); // derives int8 weights; must not throw
+            Assert.All(((DenseLayer)network.Layers[0]).Weights, w => Assert.InRange(w, -127, 127));
         }
 
         [Fact]
