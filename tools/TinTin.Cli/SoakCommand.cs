@@ -25,8 +25,9 @@ namespace TinTin.Cli
             var seed = new Option<int>("--seed") { Description = "Seed of the junk lines and burst placement.", DefaultValueFactory = _ => 1 };
             var burstEvery = new Option<int>("--burst-every") { Description = "Samples between adversarial bursts (1000..10000000): 200 junk lines mid-way, wrong labels for the last 7.5 %.", DefaultValueFactory = _ => 20000 };
             var command = new System.CommandLine.Command("soak",
-                "Soak the firmware loop: the board's code on a synthetic stream with junk-command bursts and wrong-label bursts,\n" +
-                "until N updates. Prints steps, bytes allocated after warm-up, RSS, exponent and weight ranges, and recovery.\n" +
+                "Soak the firmware loop under junk-command and wrong-label bursts, and print what it allocates and how it recovers.\n" +
+                "The board's code on a synthetic day/night stream until N updates. Prints steps, bytes allocated after warm-up, RSS,\n" +
+                "exponent and weight ranges, and accuracy before, after and between the bursts.\n" +
                 "Example: tintin soak --updates 100000\n" +
                 "Exit codes: 0 ok (figures printed), 1 usage, 2 the run broke an invariant (exponent out of range, an exception in a command).");
             command.Options.Add(updates);
