@@ -2,7 +2,7 @@ namespace TinTin.Core
 {
     /// <summary>
     /// Fully connected layer: output[o] = Σ_i W[o][i]·input[i] + bias[o]. One output channel per
-    /// row of weights. Forward and backward run the fast kernels in <see cref="DenseKernels"/>.
+    /// row of weights. Forward and backward run <see cref="TargetDenseKernels"/>: the interpreter-fitted kernels on the board, SIMD on the host.
     /// </summary>
     public sealed class DenseLayer : ParameterLayer
     {
@@ -21,7 +21,7 @@ namespace TinTin.Core
 
         public override void Forward(QTensor input, QTensor output)
         {
-            DenseKernels.Forward(input, Weights, WeightExponent, Bias, BiasExponent, InputLength, OutputLength, scratch, output);
+            TargetDenseKernels.Forward(input, Weights, WeightExponent, Bias, BiasExponent, InputLength, OutputLength, scratch, output);
             long macs = ForwardMacs;
             Counters.Add(macs, 2L * OutputLength + InputLength, macs + InputLength + 4L * OutputLength, OutputLength);
         }
@@ -32,14 +32,14 @@ namespace TinTin.Core
             {
                 int weightExponent = outputGrad.Exponent + input.Exponent;
                 AlignGradientContribution(WeightTrainableChannelCount > 0 ? weightExponent : outputGrad.Exponent);
-                DenseKernels.BackwardWeights(input, outputGrad, WeightRowOffsets, BiasOffsets, InputLength, OutputLength,
+                TargetDenseKernels.BackwardWeights(input, outputGrad, WeightRowOffsets, BiasOffsets, InputLength, OutputLength,
                     weightExponent - GradientExponent, outputGrad.Exponent - GradientExponent, GradientPool);
                 long macs = (long)WeightTrainableChannelCount * InputLength;
                 Counters.Add(macs, TrainableChannelCount, macs * 5 + InputLength + OutputLength, macs * 4);
             }
             if (inputGrad != null)
             {
-                DenseKernels.BackwardInput(outputGrad, Weights, WeightExponent, InputLength, OutputLength, scratch, inputGrad);
+                TargetDenseKernels.BackwardInput(outputGrad, Weights, WeightExponent, InputLength, OutputLength, scratch, inputGrad);
                 long macs = ForwardMacs;
                 Counters.Add(macs, 2L * InputLength, macs + OutputLength + 4L * InputLength, InputLength);
             }

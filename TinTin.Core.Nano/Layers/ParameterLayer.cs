@@ -214,7 +214,7 @@ namespace TinTin.Core
         /// </summary>
         public void RefreshInt8Weights()
         {
-            DeriveInt8Weights(QMath.Int8ShiftFor(QMath.MaxAbs(MasterWeights, 0, MasterWeights.Length)));
+            DeriveInt8Weights(QMath.Int8ShiftFor(TargetUpdateKernels.MaxAbs(MasterWeights, 0, MasterWeights.Length)));
         }
 
         /// <summary>int8 weights = master / 2^shift rounded to nearest and saturated; WeightExponent = MasterExponent + shift.</summary>
@@ -222,7 +222,7 @@ namespace TinTin.Core
         {
             if (shift < 0 || shift > 15) throw new ArgumentException("int8 weight shift must be in [0, 15]");
             int n = MasterWeights.Length;
-            QMath.RoundingShiftToInt8(MasterWeights, 0, n, shift, Weights, 0);
+            TargetUpdateKernels.RoundingShiftToInt8(MasterWeights, 0, n, shift, Weights, 0);
             WeightExponent = MasterExponent + shift;
             Counters.Add(0, 2L * n, 2L * n, n);
         }
@@ -236,7 +236,7 @@ namespace TinTin.Core
         {
             short[] master = MasterWeights;
             int n = master.Length;
-            int max = QMath.MaxAbs(master, 0, n);
+            int max = TargetUpdateKernels.MaxAbs(master, 0, n);
             if (max == 0) return;
             int shift = 0;
             if (max > MasterHigh) { while ((max >> shift) > MasterHigh) shift++; }
@@ -283,8 +283,7 @@ namespace TinTin.Core
             int rescale = gradientAlignment.Admit(contributionExponent);
             if (rescale > 0)
             {
-                for (int k = arenaStart; k < arenaEnd; k++)
-                    gradientPool[k] = QMath.PseudoStochasticShiftRight(gradientPool[k], rescale);
+                TargetUpdateKernels.PseudoStochasticShiftRight(gradientPool, arenaStart, arenaEnd - arenaStart, rescale);
                 long ints = arenaEnd - arenaStart;
                 Counters.Add(0, ints, ints * 4, ints * 4);
             }
@@ -348,7 +347,7 @@ namespace TinTin.Core
             int[] source = useMomentum ? velocityPool : gradientPool;
             int sourceExponent = useMomentum ? VelocityExponent : GradientExponent;
             if (weightTrainableChannels > 0)
-                UpdateKernels.SgdMasterRows(source, sourceExponent - RateShift, learningRate, weightRowOffset, Channels, RowLength, MasterExponent, MasterWeights);
+                TargetUpdateKernels.SgdMasterRows(source, sourceExponent - RateShift, learningRate, weightRowOffset, Channels, RowLength, MasterExponent, MasterWeights);
             UpdateKernels.SgdBias(source, sourceExponent, learningRate, biasOffset, Channels, BiasExponent, Bias);
             long touched = ints;
             Counters.Add(touched, touched * (useMomentum ? 4 : 2), touched * (useMomentum ? 10 : 6), touched * (useMomentum ? 6 : 2));
@@ -366,7 +365,7 @@ namespace TinTin.Core
         {
             int shift = WeightExponent - MasterExponent;
             for (int c = 0; c < Channels; c++)
-                if (weightRowOffset[c] >= 0) QMath.RoundingShiftToInt8(MasterWeights, c * RowLength, RowLength, shift, Weights, c * RowLength);
+                if (weightRowOffset[c] >= 0) TargetUpdateKernels.RoundingShiftToInt8(MasterWeights, c * RowLength, RowLength, shift, Weights, c * RowLength);
             long n = (long)weightTrainableChannels * RowLength;
             Counters.Add(0, 2L * n, 2L * n, n);
         }

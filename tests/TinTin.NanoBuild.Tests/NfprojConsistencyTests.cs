@@ -86,9 +86,17 @@ namespace TinTin.NanoBuild.Tests
             foreach (string twin in twins)
             {
                 string prefix = Repo.Relative(p.Directory) + "/";
-                var host = EvaluatedCompileItems(twin).Select(Repo.Relative)
-                    .Where(f => f.StartsWith(prefix, StringComparison.Ordinal) && !f.Contains("/obj/") && !f.Contains("/bin/"))
+                var compiled = EvaluatedCompileItems(twin).Select(Repo.Relative)
+                    .Where(f => f.StartsWith(prefix, StringComparison.Ordinal) && !f.Contains("/obj/") && !f.Contains("/bin/")).ToList();
+                // Host variants (one file per variant, no #if): DIR/Host/X.cs stands in for the board's DIR/X.cs;
+                // a file under DIR/Host/ without a board twin is host-only (e.g. the SIMD kernels).
+                string hostPrefix = prefix + "Host/";
+                var replaced = compiled.Where(f => f.StartsWith(hostPrefix, StringComparison.Ordinal))
+                    .Select(f => prefix + f.Substring(hostPrefix.Length)).Where(nano.Contains).ToList();
+                var host = compiled.Where(f => !f.StartsWith(hostPrefix, StringComparison.Ordinal)).Concat(replaced)
                     .OrderBy(x => x, StringComparer.Ordinal).ToList();
+                Assert.True(replaced.All(f => !compiled.Contains(f)),
+                    Repo.Relative(twin) + " compiles both a board file and its Host/ variant: [" + string.Join(", ", replaced.Where(compiled.Contains)) + "]");
                 Assert.True(nano.SequenceEqual(host),
                     nfproj + " vs " + Repo.Relative(twin) + ": only the board compiles [" + string.Join(", ", nano.Except(host)) +
                     "]; only the host compiles [" + string.Join(", ", host.Except(nano)) + "]");

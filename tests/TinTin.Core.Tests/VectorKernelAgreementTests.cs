@@ -1,0 +1,180 @@
+using System;
+using System.Linq;
+using FsCheck;
+using FsCheck.Xunit;
+using TinTin.Core;
+using Xunit;
+
+namespace TinTin.Core.Tests
+{
+    /// <summary>
+    /// The host's SIMD dense kernels (<see cref="DenseKernelsVector"/>), the board's fast kernels
+    /// (<see cref="DenseKernels"/>) and the plain reference agree bit for bit, over random shapes (FsCheck picks
+    /// the sizes, zero fraction, exponents and a seed for the values; a failure shrinks to the smallest shape).
+    /// Values cover the whole int8 range, −128 included, and sizes cover the vector tails (not multiples of 8/16).
+    /// </summary>
+    public class VectorKernelAgreementTests
+    {
+        private static QTensor Tensor(Random random, int length, int exponent, int zeroPercent)
+        {
+            var t = new QTensor(length) { Exponent = exponent };
+            // Zeros in runs as well as scattered: the vector kernels skip all-zero blocks.
+            int run = random.Next(0, 40);
+            for (int i = 0; i < length; i++)
+                t.Data[i] = (i / 20 % 3 == 0 && i % 20 < run) || random.Next(100) < zeroPercent ? (sbyte)0 : (sbyte)random.Next(-128, 128);
+            return t;
+        }
+
+        private static sbyte[] Int8(Random random, int length)
+        {
+            var a = new sbyte[length];
+            random.NextBytes((byte[])(Array)a);
+            return a;
+        }
+
+        [Fact]
+        public void The_vector_paths_run_on_this_machine()
+        {
+            // Without AVX2 every call would fall back to DenseKernels and the properties below would test nothing new.
+            Assert.True(DenseKernelsVector.IsAccelerated || !System.Runtime.Intrinsics.X86.X86Base.IsSupported,
+                "an x86 CPU without AVX2: the SIMD kernels are not exercised");
+        }
+
+        [Property(MaxTest = 300)]
+        public void Forward_agrees(byte inSeed, byte outSeed, byte zeroSeed, int seed)
+        {
+            int inSize = inSeed * 3 + 1, outSize = outSeed % 40 + 1, zeroPercent = zeroSeed % 101;
+            var random = new Random(seed);
+            QTensor input = Tensor(random, inSize, random.Next(-12, 3), zeroPercent);
+            sbyte[] weights = Int8(random, inSize * outSize);
+            int[] bias = Enumerable.Range(0, outSize).Select(_ => random.Next(-(1 << 24), 1 << 24)).ToArray();
+            int wExp = random.Next(-14, 0), bExp = random.Next(-30, -5);
+            var vector = new QTensor(outSize);
+            var fast = new QTensor(outSize);
+            var reference = new QTensor(outSize);
+            DenseKernelsVector.Forward(input, weights, wExp, bias, bExp, inSize, outSize, new int[inSize + outSize], vector);
+            DenseKernels.Forward(input, weights, wExp, bias, bExp, inSize, outSize, new int[inSize + outSize], fast);
+            DenseKernelsReference.Forward(input, weights, wExp, bias, bExp, inSize, outSize, new int[inSize + outSize], reference);
+            Assert.Equal(reference.Exponent, vector.Exponent);
+            Assert.Equal(reference.Data, vector.Data);
+            Assert.Equal(reference.Exponent, fast.Exponent);
+            Assert.Equal(reference.Data, fast.Data);
+        }
+
+        [Property(MaxTest = 300)]
+        public void BackwardInput_agrees(byte inSeed, byte outSeed, byte zeroSeed, int seed)
+        {
+            int inSize = inSeed * 3 + 1, outSize = outSeed % 40 + 1, zeroPercent = zeroSeed % 101;
+            var random = new Random(seed);
+            QTensor grad = Tensor(random, outSize, random.Next(-20, -5), zeroPercent);
+            sbyte[] weights = Int8(random, inSize * outSize);
+            var vector = new QTensor(inSize);
+            var fast = new QTensor(inSize);
+            var reference = new QTensor(inSize);
+            DenseKernelsVector.BackwardInput(grad, weights, -7, inSize, outSize, new int[inSize + outSize], vector);
+            DenseKernels.BackwardInput(grad, weights, -7, inSize, outSize, new int[inSize + outSize], fast);
+            DenseKernelsReference.BackwardInput(grad, weights, -7, inSize, outSize, new int[inSize + outSize], reference);
+            Assert.Equal(reference.Exponent, vector.Exponent);
+            Assert.Equal(reference.Data, vector.Data);
+            Assert.Equal(reference.Exponent, fast.Exponent);
+            Assert.Equal(reference.Data, fast.Data);
+        }
+
+        /// <summary>
+        /// Shifts from +8 (left) through 0 to −33 (pseudo-stochastic right shifts, including the &lt; 2 rounding
+        /// case and the &gt; 30 nothing-added case); channels frozen, bias-only or full, in random arena order.
+        /// </summary>
+        [Property(MaxTest = 300)]
+        public void BackwardWeights_agrees(byte inSeed, byte outSeed, byte zeroSeed, byte shiftSeed, int seed)
+        {
+            int inSize = inSeed * 3 + 1, outSize = outSeed % 24 + 1, zeroPercent = zeroSeed % 101;
+            int shift = 8 - shiftSeed % 42;
+            var random = new Random(seed);
+            var offsets = new int[outSize];
+            var biasOffsets = new int[outSize];
+            int next = 0;
+            foreach (int o in Enumerable.Range(0, outSize).OrderBy(_ => random.Next()))
+            {
+                int kind = random.Next(3); // 0 full, 1 frozen, 2 bias-only
+                offsets[o] = kind == 0 ? next : -1;
+                biasOffsets[o] = kind == 1 ? -1 : (kind == 0 ? next + inSize : next);
+                next += kind == 0 ? inSize + 1 : (kind == 2 ? 1 : 0);
+            }
+            QTensor input = Tensor(random, inSize, random.Next(-9, 2), zeroPercent);
+            QTensor grad = Tensor(random, outSize, -12, zeroPercent / 2);
+            var vector = new int[next];
+            for (int i = 0; i < next; i++) vector[i] = random.Next(-1000000, 1000000);
+            var fast = (int[])vector.Clone();
+            var reference = (int[])vector.Clone();
+            int biasShift = shift - input.Exponent; // the bias is a weight on the constant input 1
+            DenseKernelsVector.BackwardWeights(input, grad, offsets, biasOffsets, inSize, outSize, shift, biasShift, vector);
+            DenseKernels.BackwardWeights(input, grad, offsets, biasOffsets, inSize, outSize, shift, biasShift, fast);
+            DenseKernelsReference.BackwardWeights(input, grad, offsets, biasOffsets, inSize, outSize, shift, biasShift, reference);
+            Assert.Equal(reference, vector);
+            Assert.Equal(reference, fast);
+        }
+
+        /// <summary>
+        /// The SGD step on int16 master rows: random rate (1..4 ShiftSum terms), exponents putting the shift from
+        /// below 2 (scalar fallback) to beyond 62, gradients of every magnitude (zeros included), frozen rows.
+        /// </summary>
+        [Property(MaxTest = 300)]
+        public void SgdMasterRows_agrees(byte lengthSeed, byte channelSeed, DoNotSize<int> rateSeed, byte exponentSeed, int seed)
+        {
+            int rowLength = lengthSeed % 70 + 1, channels = channelSeed % 9 + 1;
+            var random = new Random(seed);
+            uint r = (uint)rateSeed.Item;
+            ShiftSum lr = ShiftSum.FromRatio((int)(r % 97) + 1, (int)(r / 97 % 5000) + 1, (int)(r % 4) + 1);
+            int gradExponent = -(exponentSeed % 64), masterExponent = random.Next(-20, -5);
+            var offsets = new int[channels];
+            int next = 0;
+            for (int c = 0; c < channels; c++)
+            {
+                offsets[c] = random.Next(5) == 0 ? -1 : next + 1;
+                next += rowLength + 1;
+            }
+            var gradients = new int[next + 1];
+            for (int i = 0; i < gradients.Length; i++)
+                gradients[i] = random.Next(4) == 0 ? 0 : random.Next(int.MinValue + 1, int.MaxValue) >> random.Next(0, 31);
+            var reference = new short[channels * rowLength];
+            for (int i = 0; i < reference.Length; i++) reference[i] = (short)random.Next(-32767, 32768);
+            var fast = (short[])reference.Clone();
+            var vector = (short[])reference.Clone();
+            UpdateKernelsReference.SgdMasterRows(gradients, gradExponent, lr, offsets, channels, rowLength, masterExponent, reference);
+            UpdateKernels.SgdMasterRows(gradients, gradExponent, lr, offsets, channels, rowLength, masterExponent, fast);
+            UpdateKernelsVector.SgdMasterRows(gradients, gradExponent, lr, offsets, channels, rowLength, masterExponent, vector);
+            Assert.Equal(reference, fast);
+            Assert.Equal(reference, vector);
+        }
+
+        [Property(MaxTest = 300)]
+        public void Master_MaxAbs_and_RoundingShiftToInt8_agree(byte lengthSeed, byte offsetSeed, byte shiftSeed, int seed)
+        {
+            var random = new Random(seed);
+            int count = lengthSeed * 2, from = offsetSeed % 7, shift = shiftSeed % 16;
+            var master = new short[from + count + 3];
+            for (int i = 0; i < master.Length; i++) master[i] = (short)random.Next(short.MinValue, short.MaxValue + 1);
+            if (count > 0 && random.Next(3) == 0) master[from + random.Next(count)] = short.MinValue;
+            Assert.Equal(QMath.MaxAbs(master, from, count), UpdateKernelsVector.MaxAbs(master, from, count));
+            var scalar = new sbyte[count + 5];
+            var vector = new sbyte[count + 5];
+            QMath.RoundingShiftToInt8(master, from, count, shift, scalar, 2);
+            UpdateKernelsVector.RoundingShiftToInt8(master, from, count, shift, vector, 2);
+            Assert.Equal(scalar, vector);
+        }
+
+        [Property(MaxTest = 300)]
+        public void Accumulator_rescale_agrees(byte lengthSeed, byte offsetSeed, byte shiftSeed, int seed)
+        {
+            var random = new Random(seed);
+            int count = lengthSeed, from = offsetSeed % 5, shift = shiftSeed % 34;
+            var scalar = new int[from + count + 2];
+            for (int i = 0; i < scalar.Length; i++) scalar[i] = random.Next(int.MinValue, int.MaxValue) >> random.Next(0, 31);
+            if (count > 0) scalar[from] = int.MinValue + random.Next(2);
+            var vector = (int[])scalar.Clone();
+            for (int k = from; k < from + count; k++) scalar[k] = QMath.PseudoStochasticShiftRight(scalar[k], shift);
+            UpdateKernelsVector.PseudoStochasticShiftRight(vector, from, count, shift);
+            Assert.Equal(scalar, vector);
+        }
+    }
+}
