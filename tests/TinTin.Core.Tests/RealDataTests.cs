@@ -42,7 +42,7 @@ namespace TinTin.Core.Tests
         public void Mnist_784_128_10_reaches_96_percent_in_3_epochs()
         {
             var (train, test) = ImageSet.LoadFolder(RepositoryPaths.Find("data", "mnist"));
-            QDataset qTrain = QDataset.FromImages(train), qTest = QDataset.FromImages(test);
+            QDataset qTrain = train.Data, qTest = test.Data;
             Network net = Network.CreateMlp(new[] { 784, 128, 10 }, 1, -1, false);
             net.SetAllTrainable(true);
             var options = new TrainOptions { Epochs = 3, BatchSize = 16, LearningRateNumerator = 1, LearningRateDenominator = 16 };

@@ -231,7 +231,7 @@ namespace TinTin.Cli
         {
             if (!Directory.Exists(s.Mnist)) throw CliException.Input("MNIST folder not found: " + s.Mnist);
             (ImageSet train, ImageSet test) = ImageSet.LoadFolder(s.Mnist, s.TrainLimit, s.TestLimit);
-            return (QDataset.FromImages(train), QDataset.FromImages(test), null,
+            return (train.Data, test.Data, null,
                 "MNIST-format images from " + s.Mnist + ": " + train.Count + " training, " + test.Count + " test, " + train.Rows + "×" + train.Columns + " pixels");
         }
 

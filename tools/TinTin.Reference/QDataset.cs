@@ -32,22 +32,6 @@ namespace TinTin.Reference
         /// <summary>Real value of input j of sample i.</summary>
         public double RealInput(int i, int j) => Inputs[i][j] * Math.Pow(2, Exponent);
 
-        /// <summary>MNIST images as int8: pixel/2 (0..127) at exponent −7, so 255 ↦ ≈1.0.</summary>
-        public static QDataset FromImages(ImageSet images)
-        {
-            var inputs = new sbyte[images.Count][];
-            var labels = new int[images.Count];
-            for (int i = 0; i < images.Count; i++)
-            {
-                var x = new sbyte[images.PixelCount];
-                byte[] pixels = images.Images[i];
-                for (int p = 0; p < x.Length; p++) x[p] = (sbyte)(pixels[p] >> 1);
-                inputs[i] = x;
-                labels[i] = images.Labels[i];
-            }
-            return new QDataset(inputs, -7, labels, 10);
-        }
-
         /// <summary>Raw fixed-point sensor rows through a normaliser.</summary>
         public static QDataset FromSensorRows(SensorDataset data, InputNormalizer normalizer)
         {
