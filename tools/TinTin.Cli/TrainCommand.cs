@@ -19,13 +19,16 @@ namespace TinTin.Cli
     {
         public static Command Create(CliContext context)
         {
-            var dataset = new Argument<string>("dataset") { Description = "occupancy or mnist.", DefaultValueFactory = _ => "occupancy" };
-            var data = new Option<string>("--data") { Description = "Folder with the data files (default: data/occupancy or data/mnist of this repository)." };
+            var dataset = new Argument<string>("dataset") { Description = "occupancy or mnist (default: mnist when --data holds MNIST-format files, else occupancy).", Arity = ArgumentArity.ZeroOrOne };
+            var data = new Option<string>("--data") { Description = "Folder with the data files (default: data/occupancy or data/mnist of this repository). Any MNIST-format folder works " +
+                "(train-/t10k- images-idx3-ubyte and labels-idx1-ubyte, .gz or not; e.g. Fashion-MNIST); the title names it." };
             var hidden = new Option<string>("--hidden") { Description = "Hidden layer sizes, e.g. 16,16 (default: 16,16 for occupancy, 128 for MNIST)." };
             var features = new Option<string>("--features") { Description = "Occupancy feature columns (default: Temperature,Humidity — what a BME280 measures; Light and CO2 are for experiments)." };
             var epochs = new Option<int>("--epochs") { Description = "Epochs (default: 5 for occupancy, 3 for MNIST)." };
             var batch = new Option<int>("--batch") { Description = "Samples per update.", DefaultValueFactory = _ => 16 };
             var rate = new Option<string>("--lr") { Description = "Learning rate as a ratio n/d (no float reaches the engine).", DefaultValueFactory = _ => "1/16" };
+            var halve = new Option<int>("--lr-halve-every") { Description = "Halve the learning rate every N epochs (0: constant). Each halving is one more fraction bit of the same shift sum." };
+            var momentum = new Option<string>("--momentum") { Description = "Momentum as a ratio, e.g. 1/2; 0 for plain SGD.", DefaultValueFactory = _ => "0" };
             var seed = new Option<uint>("--seed") { Description = "Initialisation and shuffle seed.", DefaultValueFactory = _ => 1u };
             var limit = new Option<int>("--limit") { Description = "Use at most this many training samples (0: all)." };
             // any sensor CSV: the same reading options as prepare and experiment
@@ -51,11 +54,11 @@ namespace TinTin.Cli
                 "  tintin train --csv logger.csv --features temp_c,rh --label occupants --label-map 0=0,1=1,2=1 --split 0.7\n" +
                 "Exit codes: 0 ok, 1 usage, 2 missing or malformed data.")
             { dataset };
-            foreach (Option option in new Option[] { data, hidden, features, epochs, batch, rate, seed, limit, csv, testCsv, split, label, time, noHeader, timeFormat, group, missing, labelMap, classes, integerOnly, json })
+            foreach (Option option in new Option[] { data, hidden, features, epochs, batch, rate, halve, momentum, seed, limit, csv, testCsv, split, label, time, noHeader, timeFormat, group, missing, labelMap, classes, integerOnly, json })
                 command.Options.Add(option);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
-                string name = parse.GetValue(dataset).ToLowerInvariant();
+                string name = (parse.GetValue(dataset) ?? (ImageSet.IsImageFolder(parse.GetValue(data)) ? "mnist" : "occupancy")).ToLowerInvariant();
                 bool mnist = name == "mnist";
                 if (!mnist && name != "occupancy") throw CliException.Usage("dataset must be occupancy or mnist, not '" + name + "'");
                 string csvPath = parse.GetValue(csv);
@@ -94,6 +97,14 @@ namespace TinTin.Cli
                 }
                 if (parse.GetValue(features) != null) options.Features = parse.GetValue(features).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
                 (options.LearningRateNumerator, options.LearningRateDenominator) = ParseRatio(parse.GetValue(rate));
+                options.HalveRateEvery = parse.GetValue(halve);
+                if (options.HalveRateEvery < 0) throw CliException.Usage("--lr-halve-every must be 0 (constant) or a number of epochs");
+                string momentumText = parse.GetValue(momentum);
+                if (momentumText != "0")
+                {
+                    (options.MomentumNumerator, options.MomentumDenominator) = ParseRatio(momentumText, "--momentum");
+                    if (options.MomentumNumerator >= options.MomentumDenominator) throw CliException.Usage("--momentum must be below 1");
+                }
                 if (options.BatchSize < 1 || options.BatchSize > ParameterLayer.MaxAccumulatedSamples)
                     throw CliException.Usage("--batch must be 1.." + ParameterLayer.MaxAccumulatedSamples);
                 return Run(context, options, parse.GetValue(json));
@@ -125,7 +136,7 @@ namespace TinTin.Cli
 
             EngineFigures[] engines = result.Float == null ? new[] { result.Integer } : new[] { result.Integer, result.Float };
             var table = new Table().Border(TableBorder.Rounded)
-                .Title($"[bold]{Markup.Escape(result.Description ?? result.Dataset)}[/] MLP {string.Join("-", result.LayerSizes)}, {options.Epochs} epochs, {result.TrainSamples} train / {result.TestSamples} test samples")
+                .Title($"[bold]{Markup.Escape(result.Description ?? result.Dataset)}[/] MLP {string.Join("-", result.LayerSizes)}, {options.Epochs} epochs{Schedule(options)}, {result.TrainSamples} train / {result.TestSamples} test samples")
                 .AddColumn("engine").AddColumn(new TableColumn("test accuracy").RightAligned()).AddColumn(new TableColumn("balanced").RightAligned())
                 .AddColumn(new TableColumn("train accuracy").RightAligned())
                 .AddColumn(new TableColumn("samples/CPU s").RightAligned()).AddColumn(new TableColumn("training state").RightAligned())
@@ -136,6 +147,8 @@ namespace TinTin.Cli
                     f.SamplesPerSecond.ToString("N0", CultureInfo.InvariantCulture), f.TrainingStateBytes.ToString("N0", CultureInfo.InvariantCulture) + " B",
                     result.MacsPerSample.ToString("N0", CultureInfo.InvariantCulture));
             context.Console.Write(table);
+            context.Out.WriteLine("CPU seconds per training epoch: " + string.Join(", ", engines.Select(f =>
+                (f == result.Integer ? "integer " : "float32 ") + (f.CpuSeconds / options.Epochs).ToString("0.00", CultureInfo.InvariantCulture))) + " (" + CpuClock.Kind + " CPU time).");
             foreach (EngineFigures f in engines) context.Out.Write(f.Engine + ", test set:\n" + f.TestMetrics.Format());
             if (result.Float != null)
                 context.Out.WriteLine($"integer − float32 test accuracy: {(result.Integer.TestAccuracy - result.Float.TestAccuracy) * 100:+0.00;-0.00} points. " +
@@ -179,13 +192,18 @@ namespace TinTin.Cli
             catch (OverflowException) { throw CliException.Usage("--hidden: '" + text + "' is not a list of layer sizes like 16,16"); }
         }
 
-        private static (int, int) ParseRatio(string text)
+        private static string Schedule(ComparisonOptions o) =>
+            FormattableString.Invariant($", lr {o.LearningRateNumerator}/{o.LearningRateDenominator}")
+            + (o.HalveRateEvery > 0 ? FormattableString.Invariant($" halved every {o.HalveRateEvery}") : "")
+            + (o.MomentumNumerator != 0 ? FormattableString.Invariant($", momentum {o.MomentumNumerator}/{o.MomentumDenominator}") : "");
+
+        private static (int, int) ParseRatio(string text, string option = "--lr")
         {
             string[] parts = text.Split('/');
             if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int n)
                 && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int d) && n > 0 && d > 0)
                 return (n, d);
-            throw CliException.Usage("--lr: '" + text + "' is not a ratio like 1/16");
+            throw CliException.Usage(option + ": '" + text + "' is not a ratio like 1/16");
         }
     }
 }

@@ -20,6 +20,11 @@ namespace TinTin.Reference
         public int BatchSize { get; set; } = 16;
         public int LearningRateNumerator { get; set; } = 1;
         public int LearningRateDenominator { get; set; } = 16;
+        /// <summary>Halve the learning rate every this many epochs (0: constant).</summary>
+        public int HalveRateEvery { get; set; }
+        /// <summary>Momentum β as a ratio; numerator 0 for plain SGD.</summary>
+        public int MomentumNumerator { get; set; }
+        public int MomentumDenominator { get; set; } = 10;
         public uint Seed { get; set; } = 1;
         /// <summary>Use at most this many training samples (0: all).</summary>
         public int TrainLimit { get; set; }
@@ -82,14 +87,15 @@ namespace TinTin.Reference
             if (test.Count == 0) throw new ArgumentException("no test samples");
             int classes = Math.Max(train.ClassCount, test.ClassCount);
             int[] sizes = new[] { train.InputLength }.Concat(options.HiddenSizes).Append(classes).ToArray();
-            Network network = Network.CreateMlp(sizes, options.Seed, -1, false);
+            Network network = Network.CreateMlp(sizes, options.Seed, -1, options.MomentumNumerator != 0);
             network.SetAllTrainable(true);
             var reference = options.IntegerOnly ? null : new FloatMlp(network);
             var trainOptions = new TrainOptions
             {
                 Epochs = options.Epochs, BatchSize = options.BatchSize,
                 LearningRateNumerator = options.LearningRateNumerator, LearningRateDenominator = options.LearningRateDenominator,
-                ShuffleSeed = (int)options.Seed,
+                ShuffleSeed = (int)options.Seed, HalveRateEvery = options.HalveRateEvery,
+                MomentumNumerator = options.MomentumNumerator, MomentumDenominator = options.MomentumDenominator,
             };
             long samples = (long)options.Epochs * train.Count;
 
@@ -171,7 +177,7 @@ namespace TinTin.Reference
         {
             if (options.CsvPath != null) return LoadCsv(options);
             (QDataset train, QDataset test) = LoadBuiltIn(options);
-            return (train, test, options.Dataset);
+            return (train, test, options.Dataset + " from " + options.DataFolder);
         }
 
         private static (QDataset Train, QDataset Test) LoadBuiltIn(ComparisonOptions options)
@@ -191,7 +197,7 @@ namespace TinTin.Reference
                 case "mnist":
                 {
                     var (train, test) = ImageSet.LoadFolder(folder, options.TrainLimit);
-                    return (QDataset.FromImages(train), QDataset.FromImages(test));
+                    return (train.Data, test.Data);
                 }
                 default:
                     throw new ArgumentException($"unknown data set '{options.Dataset}': use occupancy or mnist");

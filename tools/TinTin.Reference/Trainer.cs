@@ -17,8 +17,24 @@ namespace TinTin.Reference
         public int ShuffleSeed { get; set; } = 1;
         public int ShiftTerms { get; set; } = 4;
 
-        /// <summary>The engine's learning rate for a gradient summed over a batch: lr / BatchSize as a ShiftSum.</summary>
-        public ShiftSum SumLearningRate() => ShiftSum.FromRatio(LearningRateNumerator, LearningRateDenominator * BatchSize, ShiftTerms);
+        /// <summary>
+        /// Learning-rate schedule: halve the rate every this many epochs (0: constant). Each halving is the same
+        /// ShiftSum with one more fraction bit, so the schedule stays shifts and adds.
+        /// </summary>
+        public int HalveRateEvery { get; set; }
+
+        /// <summary>
+        /// The engine's learning rate for a gradient summed over a batch in the given epoch (0-based):
+        /// lr / BatchSize / 2^(epoch / HalveRateEvery) as a ShiftSum.
+        /// </summary>
+        public ShiftSum SumLearningRate(int epoch = 0)
+        {
+            long denominator = (long)LearningRateDenominator * BatchSize;
+            int halvings = HalveRateEvery > 0 ? epoch / HalveRateEvery : 0;
+            while (halvings-- > 0 && denominator <= int.MaxValue / 2) denominator *= 2;
+            if (denominator > int.MaxValue) throw new ArgumentException($"learning rate {LearningRateNumerator}/{LearningRateDenominator} over batches of {BatchSize} is too small to express");
+            return ShiftSum.FromRatio(LearningRateNumerator, (int)denominator, ShiftTerms);
+        }
         public ShiftSum Momentum() => MomentumNumerator == 0 ? null : ShiftSum.FromRatio(MomentumNumerator, MomentumDenominator, ShiftTerms);
 
         /// <summary>The exact real values of those ShiftSums, so the float reference uses the very same rates.</summary>
@@ -42,11 +58,12 @@ namespace TinTin.Reference
         {
             if (network.LowestTrainableLayer >= network.Layers.Length)
                 throw new InvalidOperationException("nothing in this network is trainable: call SetAllTrainable(true) or apply a selection first");
-            ShiftSum lr = options.SumLearningRate(), momentum = options.Momentum();
+            ShiftSum momentum = options.Momentum();
             long total = (long)options.Epochs * data.Count, done = 0;
             double lastEpochLoss = 0;
             for (int epoch = 0; epoch < options.Epochs; epoch++)
             {
+                ShiftSum lr = options.SumLearningRate(epoch);
                 int[] order = options.Order(data.Count, epoch);
                 long lossSum = 0;
                 for (int k = 0; k < order.Length; k++)
@@ -68,11 +85,12 @@ namespace TinTin.Reference
         /// <summary>Float training with the same order, batches and (exact) rates.</summary>
         public static double TrainFloat(FloatMlp model, QDataset data, TrainOptions options, Action<long, long> progress = null)
         {
-            double lr = TrainOptions.Value(options.SumLearningRate()), momentum = TrainOptions.Value(options.Momentum());
+            double momentum = TrainOptions.Value(options.Momentum());
             long total = (long)options.Epochs * data.Count;
             double lastEpochLoss = 0;
             for (int epoch = 0; epoch < options.Epochs; epoch++)
             {
+                double lr = TrainOptions.Value(options.SumLearningRate(epoch));
                 int[] order = options.Order(data.Count, epoch);
                 double lossSum = 0;
                 for (int k = 0; k < order.Length; k++)
