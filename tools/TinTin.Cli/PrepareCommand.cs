@@ -32,6 +32,7 @@ namespace TinTin.Cli
             public int[] Hidden = { 16 };
             public int Epochs = 3, Batch = 16;
             public string LearningRate = "1/16", Momentum = "0";
+            public int HalveRateEvery;
             public uint Seed = 1;
             public string Out = "model.ttm";
             public string[] Boards;
@@ -71,6 +72,7 @@ namespace TinTin.Cli
             var batch = new Option<int>("--batch") { Description = "Samples per update (1–128).", DefaultValueFactory = _ => 16 };
             var lr = new Option<string>("--lr") { Description = "Learning rate as a ratio (integers only reach the engine), e.g. 1/16.", DefaultValueFactory = _ => "1/16" };
             var momentum = new Option<string>("--momentum") { Description = "Momentum as a ratio, e.g. 9/10; 0 for plain SGD.", DefaultValueFactory = _ => "0" };
+            var halve = new Option<int>("--lr-halve-every") { Description = "Halve the learning rate every N epochs (0: constant); each halving is one more fraction bit of the same shift sum." };
             var seed = new Option<uint>("--seed") { Description = "Initialisation and shuffling seed (same seed, same model bytes).", DefaultValueFactory = _ => 1u };
             var output = new Option<string>("--out", "-o") { Description = "Model file to write (TinTin.Core.ModelFile format).", DefaultValueFactory = _ => "model.ttm" };
             var boards = new Option<string>("--boards") { Description = "Board profiles to check the memory plan against: esp32, esp32c3, stm32f429 (comma separated; default all)." };
@@ -97,7 +99,7 @@ namespace TinTin.Cli
                 "  tintin prepare --csv data/occupancy/datatraining.txt --features Temperature,Humidity,Light,CO2 --label Occupancy --test-csv data/occupancy/datatest.txt\n" +
                 "  tintin prepare --csv data/occupancy/datatraining.txt --board-features default --embed default --out occupancy.ttm\n" +
                 "Exit codes: 0 ok, 1 usage, 2 data missing or malformed, 5 does not fit (--require-fit).");
-            foreach (Option o in new Option[] { mnist, trainLimit, testLimit, csv, testCsv, split, features, label, time, boardFeatures, window, tempColumn, humColumn, pressColumn, embed, name, hidden, epochs, batch, lr, momentum, seed, output, boards, requireFit, noHeader, timeFormat, group, missing, labelMap, classes, json })
+            foreach (Option o in new Option[] { mnist, trainLimit, testLimit, csv, testCsv, split, features, label, time, boardFeatures, window, tempColumn, humColumn, pressColumn, embed, name, hidden, epochs, batch, lr, momentum, halve, seed, output, boards, requireFit, noHeader, timeFormat, group, missing, labelMap, classes, json })
                 command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
@@ -110,7 +112,7 @@ namespace TinTin.Cli
                     TemperatureColumn = parse.GetValue(tempColumn), HumidityColumn = parse.GetValue(humColumn), PressureColumn = parse.GetValue(pressColumn),
                     Embed = parse.GetValue(embed), Name = parse.GetValue(name),
                     Hidden = Sizes(parse.GetValue(hidden)), Epochs = parse.GetValue(epochs), Batch = parse.GetValue(batch),
-                    LearningRate = parse.GetValue(lr), Momentum = parse.GetValue(momentum), Seed = parse.GetValue(seed),
+                    LearningRate = parse.GetValue(lr), Momentum = parse.GetValue(momentum), HalveRateEvery = parse.GetValue(halve), Seed = parse.GetValue(seed),
                     Out = parse.GetValue(output), Boards = List(parse.GetValue(boards)), RequireFit = parse.GetValue(requireFit),
                     NoHeader = parse.GetValue(noHeader), TimeFormat = parse.GetValue(timeFormat), Group = parse.GetValue(group), Missing = parse.GetValue(missing),
                     LabelMap = parse.GetValue(labelMap), Classes = parse.GetValue(classes), Json = parse.GetValue(json),
@@ -156,6 +158,7 @@ namespace TinTin.Cli
             if (s.Embed != null && s.BoardFeatures == null)
                 throw CliException.Usage("--embed writes the firmware's default model, which takes the firmware's features: use --csv with --board-features");
             if (s.Epochs < 1 || s.Epochs > 1000) throw CliException.Usage("--epochs must be 1 to 1000");
+            if (s.HalveRateEvery < 0) throw CliException.Usage("--lr-halve-every must be 0 (constant) or a number of epochs");
             if (s.Out != null) TinTin.Reference.InputFiles.CheckOutput(s.Out, "--out");
             if (s.Batch < 1 || s.Batch > ParameterLayer.MaxAccumulatedSamples) throw CliException.Usage("--batch must be 1 to " + ParameterLayer.MaxAccumulatedSamples);
             if (s.Split <= 0 || s.Split >= 1) throw CliException.Usage("--split must be between 0 and 1 (e.g. 0.8)");
@@ -166,7 +169,7 @@ namespace TinTin.Cli
             var train = new TrainOptions
             {
                 Epochs = s.Epochs, BatchSize = s.Batch, LearningRateNumerator = lrNum, LearningRateDenominator = lrDen,
-                MomentumNumerator = momNum, MomentumDenominator = momDen, ShuffleSeed = (int)s.Seed,
+                MomentumNumerator = momNum, MomentumDenominator = momDen, ShuffleSeed = (int)s.Seed, HalveRateEvery = s.HalveRateEvery,
             };
 
             byte[] bytes;
