@@ -1,4 +1,6 @@
 using System.IO;
+using System.Linq;
+using System.Text.Json;
 using System.IO.Compression;
 using TinTin.Cli;
 using Xunit;
@@ -41,13 +43,16 @@ namespace TinTin.Cli.Tests
             Directory.CreateDirectory(folder);
             WriteSet(folder, "train", 60, true);
             WriteSet(folder, "t10k", 30, false);
-            CliResult result = CliRunner.Run("train", "--data", folder, "--hidden", "8", "--epochs", "2", "--lr-halve-every", "1", "--momentum", "1/2");
+            CliResult result = CliRunner.Run("train", "--data", folder, "--hidden", "8", "--epochs", "2", "--lr-halve-every", "1", "--momentum", "1/2", "--json");
             Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
-            Assert.Contains("fashionlike", result.Out);
-            Assert.Contains("MLP 16-8-10", result.Out);
-            Assert.Contains("60 train / 30 test", result.Out);
-            Assert.Contains("halved every 1", result.Out);
-            Assert.Contains("CPU seconds per training epoch", result.Out);
+            using var json = System.Text.Json.JsonDocument.Parse(result.Out);
+            JsonElement root = json.RootElement;
+            Assert.Contains("fashionlike", root.GetProperty("data").GetString());
+            Assert.Equal(new[] { 16, 8, 10 }, root.GetProperty("layer_sizes").EnumerateArray().Select(e => e.GetInt32()));
+            Assert.Equal(60, root.GetProperty("train_samples").GetInt32());
+            Assert.Equal(30, root.GetProperty("test_samples").GetInt32());
+            Assert.Contains("fashionlike", result.Error);           // the table's title, on standard error with --json
+            Assert.Contains("CPU seconds per training epoch", result.Error);
         }
 
         [Fact]
