@@ -29,7 +29,7 @@ namespace TinTin.Core
         public bool ScaleRateByFanIn = true;
         /// <summary>Backward-pass bytes budget (0 = from the profile).</summary>
         public int BudgetBytes;
-        /// <summary>MACs per update budget (0 = unlimited).</summary>
+        /// <summary>MACs per update budget (0 = from the profile's time allowance, DeviceProfile.TrainingBudgetMacs; long.MaxValue = unlimited).</summary>
         public long BudgetMacs;
         /// <summary>Periodic re-selection every so many updates (0 = off).</summary>
         public int ReselectEveryUpdates = 50;

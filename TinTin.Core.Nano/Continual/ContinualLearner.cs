@@ -62,7 +62,7 @@ namespace TinTin.Core
                 throw new ArgumentException("BatchSize must be in 1.." + ParameterLayer.MaxAccumulatedSamples);
             if (config.MaxUpdatesPerMinute < 0) throw new ArgumentException("MaxUpdatesPerMinute must not be negative");
             if (config.LearningRate == null) throw new ArgumentException("LearningRate is missing");
-            if (config.BudgetBytes < 0 || config.BudgetMacs < 0) throw new ArgumentException("budgets must not be negative (0 = default/unlimited)");
+            if (config.BudgetBytes < 0 || config.BudgetMacs < 0) throw new ArgumentException("budgets must not be negative (0 = the profile's default)");
             if (config.ReselectEveryUpdates < 0) throw new ArgumentException("ReselectEveryUpdates must not be negative");
             if (config.ScoringSamples < 1) throw new ArgumentException("ScoringSamples must be at least 1");
             if (config.Profile == null) throw new ArgumentException("Profile is missing");
@@ -90,6 +90,7 @@ namespace TinTin.Core
             staticBytes = plan.BytesIn(MemoryCategory.Weights) + plan.BytesIn(MemoryCategory.MasterWeights)
                 + plan.BytesIn(MemoryCategory.Scratch) + LearnerBytes;
             ApplyBudget(config.BudgetBytes, config.BudgetMacs);
+            if (network.ArenaDeferred) network.AllocateTrainingArena(ArenaIntsWithin(budgetBytes));
             Select();
         }
 
@@ -195,10 +196,10 @@ namespace TinTin.Core
             return true;
         }
 
-        /// <summary>Sets the budgets (bytes 0 = from the profile, MACs 0 = unlimited), then re-selects.</summary>
+        /// <summary>Sets the budgets (0 = from the profile: its heap left for bytes, its time allowance for MACs), then re-selects.</summary>
         public void SetBudget(int bytes, long macs)
         {
-            if (bytes < 0 || macs < 0) throw new ArgumentException("budgets must not be negative (0 = default/unlimited)");
+            if (bytes < 0 || macs < 0) throw new ArgumentException("budgets must not be negative (0 = the profile's default)");
             ApplyBudget(bytes, macs);
             Reselect();
         }
@@ -260,11 +261,23 @@ namespace TinTin.Core
 
         // ---- internals -------------------------------------------------------------------------------
 
+        /// <summary>
+        /// Gradient ints a budget leaves for the arena: what it allows beyond the activations and
+        /// their gradients a full update keeps (already allocated), per int32 (two with momentum).
+        /// </summary>
+        private int ArenaIntsWithin(int bytes)
+        {
+            int perInt = network.HasMomentum ? 8 : 4;
+            int activationBytes = network.FullBackwardBytes() - perInt * network.FullTrainingInts;
+            int ints = (bytes - activationBytes) / perInt;
+            return ints < 0 ? 0 : ints;
+        }
+
         private void ApplyBudget(int bytes, long macs)
         {
             budgetBytes = bytes > 0 ? bytes : config.Profile.TrainingBudgetBytes(staticBytes);
             if (budgetBytes == 0) budgetBytes = 1; // nothing left: select nothing rather than "unlimited"
-            budgetMacs = macs;
+            budgetMacs = macs > 0 ? macs : config.Profile.TrainingBudgetMacs();
             Selector.BudgetBytes = budgetBytes;
             Selector.BudgetMacs = budgetMacs;
         }

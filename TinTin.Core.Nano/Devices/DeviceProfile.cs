@@ -19,8 +19,16 @@ namespace TinTin.Core
     ///    is a build-time choice of the nanoFramework target; we ASSUME 128 KB of the 192 KB SRAM.
     ///    Datasheet run mode at 180 MHz from flash ≈ 50–100 mA (peripherals off/on); we take
     ///    60 mA · 3.3 V ≈ 200 mW.
-    ///  * ReservedBytes: heap the firmware keeps for itself (runtime objects, sensor driver, serial
-    ///    buffers, strings) — an ASSUMPTION: 40 KB (ESP32), 20 KB (ESP32-C3), 40 KB (STM32F4).
+    ///  * ReservedBytes: heap the firmware and the runtime take besides the engine, the learner's
+    ///    buffers and the backward pass (runtime objects, assemblies, sensor driver, serial buffers,
+    ///    strings). MEASURED on nanoclr32 (`tintin simulate --on nanoclr --heap B --max-samples 2000`,
+    ///    the replay driver running this firmware): at 55,296 B (ESP32-C3) the free heap never fell
+    ///    below 8,397 B, at 113,664 B (ESP32) below 66,558 B, while engine + learner + backward held
+    ///    4,890 B: 42,009 B and 42,216 B used by the rest. Taken as 42 KB (43,008 B) on every board
+    ///    (the same firmware; the STM32 build is not measured). It counts the replay driver's tape
+    ///    and RAM flash (≈ 2 KB), which a board keeps in flash: on a board it errs on the safe side.
+    ///  * UpdateAllowanceMs: time one update may take, 500 ms (5 % of the 10 s between updates at
+    ///    the firmware's cap of 6 updates a minute). With CyclesPerMac it gives the MAC budget.
     ///  * CyclesPerMac: calibrated on the real interpreter (issue 9): nanoCLR (nanoclr32, the
     ///    interpreter a board runs) executes about 4,300 native instructions per MAC of an update
     ///    (valgrind callgrind, `tintin bench --on nanoclr`: 11.3 M instructions per update of 2,655
@@ -41,25 +49,39 @@ namespace TinTin.Core
         public readonly int ActivePowerMw;
         /// <summary>CPU cycles one interpreted MAC (with its loop overhead) costs.</summary>
         public readonly int CyclesPerMac;
+        /// <summary>Time one update may take (ms): the MAC budget's allowance.</summary>
+        public readonly int UpdateAllowanceMs;
+
+        /// <summary>Default time allowance per update (ms).</summary>
+        public const int DefaultUpdateAllowanceMs = 500;
+        /// <summary>Heap the firmware and runtime take besides engine, learner and backward (measured on nanoclr32, see above).</summary>
+        public const int MeasuredFirmwareBytes = 42 * 1024;
 
         public DeviceProfile(string name, int heapBytes, int reservedBytes, int cpuMHz, int activePowerMw, int cyclesPerMac)
+            : this(name, heapBytes, reservedBytes, cpuMHz, activePowerMw, cyclesPerMac, DefaultUpdateAllowanceMs)
+        {
+        }
+
+        public DeviceProfile(string name, int heapBytes, int reservedBytes, int cpuMHz, int activePowerMw, int cyclesPerMac, int updateAllowanceMs)
         {
             if (heapBytes <= 0) throw new ArgumentException("heap bytes must be positive");
             if (reservedBytes < 0) throw new ArgumentException("reserved bytes must not be negative");
             if (cpuMHz <= 0) throw new ArgumentException("CPU MHz must be positive");
             if (activePowerMw <= 0) throw new ArgumentException("active power must be positive");
             if (cyclesPerMac <= 0) throw new ArgumentException("cycles per MAC must be positive");
+            if (updateAllowanceMs <= 0) throw new ArgumentException("update allowance must be positive");
             Name = name;
             HeapBytes = heapBytes;
             ReservedBytes = reservedBytes;
             CpuMHz = cpuMHz;
             ActivePowerMw = activePowerMw;
             CyclesPerMac = cyclesPerMac;
+            UpdateAllowanceMs = updateAllowanceMs;
         }
 
-        public static readonly DeviceProfile Esp32 = new DeviceProfile("esp32", 111 * 1024, 40 * 1024, 240, 165, 4300);
-        public static readonly DeviceProfile Esp32C3 = new DeviceProfile("esp32c3", 54 * 1024, 20 * 1024, 160, 83, 4300);
-        public static readonly DeviceProfile Stm32F429 = new DeviceProfile("stm32f429", 128 * 1024, 40 * 1024, 180, 200, 4300);
+        public static readonly DeviceProfile Esp32 = new DeviceProfile("esp32", 111 * 1024, MeasuredFirmwareBytes, 240, 165, 4300);
+        public static readonly DeviceProfile Esp32C3 = new DeviceProfile("esp32c3", 54 * 1024, MeasuredFirmwareBytes, 160, 83, 4300);
+        public static readonly DeviceProfile Stm32F429 = new DeviceProfile("stm32f429", 128 * 1024, MeasuredFirmwareBytes, 180, 200, 4300);
 
         /// <summary>A built-in profile by name (esp32, esp32c3, stm32f429), or null.</summary>
         public static DeviceProfile ByName(string name)
@@ -74,7 +96,19 @@ namespace TinTin.Core
 
         public DeviceProfile WithHeap(int heapBytes, int reservedBytes)
         {
-            return new DeviceProfile(Name, heapBytes, reservedBytes, CpuMHz, ActivePowerMw, CyclesPerMac);
+            return new DeviceProfile(Name, heapBytes, reservedBytes, CpuMHz, ActivePowerMw, CyclesPerMac, UpdateAllowanceMs);
+        }
+
+        public DeviceProfile WithUpdateAllowance(int milliseconds)
+        {
+            return new DeviceProfile(Name, HeapBytes, ReservedBytes, CpuMHz, ActivePowerMw, CyclesPerMac, milliseconds);
+        }
+
+        /// <summary>MACs one update may take: the allowance × clock / cycles per MAC (≥ 1).</summary>
+        public long TrainingBudgetMacs()
+        {
+            long macs = (long)UpdateAllowanceMs * 1000 * CpuMHz / CyclesPerMac;
+            return macs > 0 ? macs : 1;
         }
 
         /// <summary>Bytes left for the backward pass once the reserve and the engine's static buffers are taken (≥ 0).</summary>

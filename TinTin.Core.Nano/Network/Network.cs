@@ -27,8 +27,10 @@ namespace TinTin.Core
         public readonly OpCounters Counters = new OpCounters();
 
         private readonly int[] scratch;
-        private readonly int[] gradientArena;   // [TrainingCapacityInts]
-        private readonly int[] velocityArena;   // [TrainingCapacityInts] or null without momentum
+        private int[] gradientArena;   // [TrainingCapacityInts]; replaced once by AllocateTrainingArena
+        private int[] velocityArena;   // [TrainingCapacityInts] or null without momentum
+        private readonly int fullTrainingInts;   // gradient ints of the full update
+        private bool arenaDeferred;              // built with ArenaFromBudget, AllocateTrainingArena not yet called
         private readonly bool[] propagatesError; // [Layers.Length], derived in ApplySelection
         private readonly int[] weightChannels;   // [Layers.Length] committed: channels training weights and bias
         private readonly int[] biasOnlyChannels; // [Layers.Length] committed: channels training the bias only
@@ -37,13 +39,20 @@ namespace TinTin.Core
         private int arenaIntsInUse;
 
         /// <summary>Ints of gradient arena allocated (the most the selection may use).</summary>
-        public readonly int TrainingCapacityInts;
+        public int TrainingCapacityInts { get { return trainingCapacityInts; } }
+        private int trainingCapacityInts;
+
+        /// <summary>
+        /// trainingCapacityInts value: allocate no arena now; the learner sizes it to its budget with
+        /// <see cref="AllocateTrainingArena"/> (a board never holds a full arena it may not use).
+        /// </summary>
+        public const int ArenaFromBudget = -2;
 
         /// <summary>When set, Backward propagates the error through every layer (to score channels) and forms no weight gradients.</summary>
         public bool ScoringMode;
 
         /// <param name="layers">The layers in order; each one's InputLength equals the previous one's OutputLength.</param>
-        /// <param name="trainingCapacityInts">Gradient arena size in int32s; -1 for enough to train everything.</param>
+        /// <param name="trainingCapacityInts">Gradient arena size in int32s; -1 for enough to train everything; <see cref="ArenaFromBudget"/> to size it later.</param>
         /// <param name="withMomentum">Allocate a velocity arena of the same size.</param>
         public Network(Layer[] layers, int trainingCapacityInts, bool withMomentum)
         {
@@ -72,7 +81,9 @@ namespace TinTin.Core
             Loss = new SoftmaxCrossEntropy(layers[count - 1].OutputLength);
             scratch = new int[scratchInts];
             for (int l = 0; l < count; l++) layers[l].BindScratch(scratch);
-            TrainingCapacityInts = trainingCapacityInts < 0 ? fullTraining : trainingCapacityInts;
+            fullTrainingInts = fullTraining;
+            arenaDeferred = trainingCapacityInts == ArenaFromBudget;
+            this.trainingCapacityInts = arenaDeferred ? 0 : trainingCapacityInts < 0 ? fullTraining : trainingCapacityInts;
             gradientArena = new int[TrainingCapacityInts > 0 ? TrainingCapacityInts : 1];
             velocityArena = withMomentum ? new int[gradientArena.Length] : null;
             propagatesError = new bool[count];
@@ -82,6 +93,27 @@ namespace TinTin.Core
             // A new network trains everything when its arena allows it (what a user expects of
             // "train this model"); a smaller arena starts frozen until a selection is applied.
             SetAllTrainable(TrainingCapacityInts >= fullTraining);
+        }
+
+        /// <summary>Whether the arena waits for <see cref="AllocateTrainingArena"/> (built with <see cref="ArenaFromBudget"/>).</summary>
+        public bool ArenaDeferred { get { return arenaDeferred; } }
+        /// <summary>Gradient ints the full update needs.</summary>
+        public int FullTrainingInts { get { return fullTrainingInts; } }
+
+        /// <summary>
+        /// Allocates the deferred gradient (and velocity) arena with so many ints, at most the full
+        /// update's; once, for a network built with <see cref="ArenaFromBudget"/>. Everything stays frozen
+        /// until a selection is applied.
+        /// </summary>
+        public void AllocateTrainingArena(int ints)
+        {
+            if (!arenaDeferred) throw new InvalidOperationException("the training arena is already allocated");
+            if (ints > fullTrainingInts) ints = fullTrainingInts;
+            if (ints < 0) ints = 0;
+            gradientArena = new int[ints > 0 ? ints : 1];
+            velocityArena = velocityArena != null ? new int[gradientArena.Length] : null;
+            trainingCapacityInts = ints;
+            arenaDeferred = false;
         }
 
         /// <summary>A multilayer perceptron: Dense → ReLU → … → Dense, He-uniform initialised from seed.</summary>

@@ -244,7 +244,7 @@ namespace TinTin.Core
                 lastKind = kind;
             }
             if (lastKind == (int)LayerKind.Relu) throw new ModelFormatException("layer " + (count - 1) + " kind: the last layer gives the logits; it cannot be a ReLU");
-            long arena = trainingCapacityInts < 0 ? fullTraining : trainingCapacityInts;
+            long arena = trainingCapacityInts == Network.ArenaFromBudget ? 1 : trainingCapacityInts < 0 ? fullTraining : trainingCapacityInts;
             if (arena < 1) arena = 1;
             heap += 4 * arena * (withMomentum ? 2 : 1) + 4 * scratch + 8L * previousOut;
 

@@ -63,7 +63,7 @@ namespace TinTin.Firmware.Board
 
             ContinualConfig learning = new ContinualConfig();
             learning.Profile = pins.Board.Device;
-            FirmwareApp app = new FirmwareApp(hardware, config, new ContinualLearnerFactory(learning, -1, false));
+            FirmwareApp app = new FirmwareApp(hardware, config, new ContinualLearnerFactory(learning, Network.ArenaFromBudget, false));
             app.Start();
 
             // Sample on a fixed period; poll commands and the button in between (Step reads a

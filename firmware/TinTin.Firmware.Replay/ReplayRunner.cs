@@ -55,7 +55,7 @@ namespace TinTin.Firmware.Replay
             config.PredLines = tape.PredLines;
             config.ButtonWindowMs = tape.ButtonWindowMs;
             config.StatEverySamples = tape.StatEverySamples;
-            FirmwareApp app = new FirmwareApp(hardware, config, new ContinualLearnerFactory(learning, -1, false));
+            FirmwareApp app = new FirmwareApp(hardware, config, new ContinualLearnerFactory(learning, Network.ArenaFromBudget, false));
             app.Start();
             for (int i = 0; i < tape.Commands.Length; i++) serial.Send(tape.Commands[i]);
 
@@ -165,12 +165,13 @@ namespace TinTin.Firmware.Replay
         private static void Result(ILineOutput output, string key, long value) { output.Line(ReplayLines.Result, key + " " + value.ToString()); }
         private static void Result(ILineOutput output, string key, string value) { output.Line(ReplayLines.Result, key + " " + value); }
 
-        /// <summary>esp32-devkit or nucleo-f429zi, time and energy from the MAC model (as the virtual board).</summary>
+        /// <summary>esp32-devkit, esp32c3-devkit or nucleo-f429zi, time and energy from the MAC model (as the virtual board).</summary>
         public static BoardProfile BoardByName(string name)
         {
             if (name == "esp32-devkit") return BoardProfile.Esp32DevKit(false);
+            if (name == "esp32c3-devkit") return BoardProfile.Esp32C3DevKit(false);
             if (name == "nucleo-f429zi") return BoardProfile.NucleoF429zi(false);
-            throw new ArgumentException("unknown board '" + name + "'; known: esp32-devkit, nucleo-f429zi");
+            throw new ArgumentException("unknown board '" + name + "'; known: esp32-devkit, esp32c3-devkit, nucleo-f429zi");
         }
     }
 }

@@ -35,6 +35,12 @@ namespace TinTin.Firmware
             return new BoardProfile("esp32-devkit", DeviceProfile.Esp32, useMeasuredTime);
         }
 
+        /// <summary>ESP32-C3-DevKitM-1 (54 KB managed heap): I2C SDA 4 / SCL 5, button GPIO9 (BOOT), LED GPIO8.</summary>
+        public static BoardProfile Esp32C3DevKit(bool useMeasuredTime)
+        {
+            return new BoardProfile("esp32c3-devkit", DeviceProfile.Esp32C3, useMeasuredTime);
+        }
+
         /// <summary>ST NUCLEO-F429ZI: I2C1 SCL PB8 / SDA PB9, user button B1 PC13, LEDs LD1 PB0 / LD2 PB7.</summary>
         public static BoardProfile NucleoF429zi(bool useMeasuredTime)
         {

@@ -150,8 +150,8 @@ namespace TinTin.Cli.Tests
         {
             CliResult result = CliRunner.Run("simulate", "--max-samples", "50", "--serial", "-");
             Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
-            Assert.StartsWith("TT1 hello board=esp32-devkit", result.Out);
-            Assert.Contains("virtual board esp32-devkit", result.Error);
+            Assert.StartsWith("TT1 hello board=esp32c3-devkit", result.Out); // the demo board: the ESP32-C3, whose budget binds first
+            Assert.Contains("virtual board esp32c3-devkit", result.Error);
         }
 
         [Theory]
@@ -225,8 +225,8 @@ namespace TinTin.Cli.Tests
             Assert.True(nano.ExitCode == ExitCodes.Ok, nano.ToString());
             Assert.Equal(Lines(host.Out).Select(Mask), Lines(nano.Out).Select(Mask));
             // The summary: every line the same but free heap (memory line) and wall time (serial line).
-            string[] hostSummary = Lines(host.Error).SkipWhile(l => !l.StartsWith("virtual board esp32-devkit:")).ToArray();
-            string[] nanoSummary = Lines(nano.Error).SkipWhile(l => !l.StartsWith("virtual board esp32-devkit:")).ToArray();
+            string[] hostSummary = Lines(host.Error).SkipWhile(l => !l.StartsWith("virtual board esp32c3-devkit:")).ToArray();
+            string[] nanoSummary = Lines(nano.Error).SkipWhile(l => !l.StartsWith("virtual board esp32c3-devkit:")).ToArray();
             Assert.Equal(hostSummary.Length, nanoSummary.Length);
             Assert.Contains(nanoSummary, l => l.Contains("selection:"));
             Assert.Equal(hostSummary.Where(l => !l.Contains("free heap") && !l.Contains("wall time")),

@@ -52,7 +52,7 @@ namespace TinTin.Cli.Tests
             CliResult monitor = CliRunner.Run("monitor", pty.HostEnd, "--plain", "--send", "status", "--lines", "12", "--duration", "30");
             Assert.True(monitor.ExitCode == ExitCodes.Ok, monitor.ToString());
             string[] lines = monitor.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            Assert.Contains(lines, l => l.StartsWith("hello board=esp32-devkit"));
+            Assert.Contains(lines, l => l.StartsWith("hello board=esp32c3-devkit"));
             Assert.Contains(lines, l => l.StartsWith("upd ") || l.StartsWith("stat "));
             Assert.True(board.Wait(TimeSpan.FromSeconds(60)), "the virtual board did not finish");
             Assert.True(board.Result.ExitCode == ExitCodes.Ok, board.Result.ToString());

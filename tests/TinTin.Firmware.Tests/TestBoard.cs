@@ -63,7 +63,7 @@ namespace TinTin.Firmware.Tests
                 DefaultModel = DefaultModel.Bytes(), ModelName = DefaultModel.Name, FeatureIds = DefaultModel.FeatureIds(),
                 WindowSamples = DefaultModel.WindowSamples, PredLines = predLines, StatEverySamples = 50,
             };
-            var factory = new ContinualLearnerFactory(new ContinualConfig { Profile = board.Device }, -1, false);
+            var factory = new ContinualLearnerFactory(new ContinualConfig { Profile = board.Device }, Network.ArenaFromBudget, false);
             App = new FirmwareApp(hardware, config, factory);
         }
 

@@ -2,6 +2,7 @@ using System.IO;
 using System.Linq;
 using TinTin.Firmware;
 using TinTin.VirtualBoard;
+using TinTin.Core;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -29,9 +30,25 @@ namespace TinTin.Firmware.Tests
             // the demo says how much of the full update its selection uses (the default budget: all of it)
             Assert.Contains("  selection: ", s.Format());
             Assert.True(s.FullBackwardBytes > 0 && s.FullUpdateMacs > 0 && s.TotalChannels > 0);
-            if (s.BudgetBytes >= s.FullBackwardBytes && s.BudgetMacs == 0) Assert.Contains("nothing is sparse", s.SelectionLine());
+            if (s.BudgetBytes >= s.FullBackwardBytes && s.BudgetMacs >= s.FullUpdateMacs) Assert.Contains("nothing is sparse", s.SelectionLine());
+            // the budget is the board's: heap left after the measured firmware bytes and the model, and the time allowance in MACs
+            DeviceProfile device = VirtualBoardRunner.BoardByName(null).Device;
+            Assert.InRange(s.BudgetBytes, 1, device.HeapBytes - device.ReservedBytes - s.LearnerBytes);
+            Assert.Equal(device.TrainingBudgetMacs(), s.BudgetMacs);
             Assert.InRange(s.MeasuredLabelFraction, 0.025, 0.035); // the default: 3 % of samples labelled, as measured
             Assert.Contains("baseline last-label", s.Format());
+        }
+
+        [Fact]
+        public void On_the_esp32_c3_the_budget_is_what_its_heap_and_time_allowance_leave()
+        {
+            VirtualBoardSummary s = VirtualBoardRunner.Run(new VirtualBoardOptions { Board = "esp32c3-devkit", MaxSamples = 300 }, null);
+            DeviceProfile c3 = DeviceProfile.Esp32C3;
+            Assert.Equal("esp32c3-devkit", s.Board);
+            // below the C3's heap less the firmware's measured bytes, and the MACs its 160 MHz core runs in the allowance
+            Assert.InRange(s.BudgetBytes, 1, c3.HeapBytes - c3.ReservedBytes);
+            Assert.Equal((long)c3.UpdateAllowanceMs * 1000 * c3.CpuMHz / c3.CyclesPerMac, s.BudgetMacs);
+            Assert.Equal(c3.HeapBytes - c3.ReservedBytes - s.EngineBytes - s.LearnerBytes, s.HeapFreeBytes);
         }
 
         /// <summary>Issue 13: at 1 % of samples labelled (a couple of presses a day) the adapting board beats repeating the latest press.</summary>

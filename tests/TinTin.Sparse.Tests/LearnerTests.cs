@@ -201,6 +201,55 @@ namespace TinTin.Sparse.Tests
         }
 
         [Fact]
+        public void TheDefaultMacBudgetIsTheProfilesTimeAllowance()
+        {
+            DeviceProfile c3 = DeviceProfile.Esp32C3;
+            long expected = (long)c3.UpdateAllowanceMs * 1000 * c3.CpuMHz / c3.CyclesPerMac; // ms → µs × cycles/µs ÷ cycles/MAC
+            Assert.Equal(expected, c3.TrainingBudgetMacs());
+            Assert.InRange(c3.WithUpdateAllowance(2 * c3.UpdateAllowanceMs).TrainingBudgetMacs(), 2 * c3.TrainingBudgetMacs(), 2 * c3.TrainingBudgetMacs() + 1);
+            var learner = new ContinualLearner(NewModel(), new ContinualConfig { Profile = c3 });
+            Assert.Equal(c3.TrainingBudgetMacs(), learner.BudgetMacs);
+            learner.SetBudget(0, 0);
+            Assert.Equal(c3.TrainingBudgetMacs(), learner.BudgetMacs);
+            Assert.Throws<ArgumentException>(() => c3.WithUpdateAllowance(0));
+        }
+
+        [Fact]
+        public void ADeferredArenaIsSizedToTheBudgetAndTheSelectionFitsIt()
+        {
+            var scales = Enumerable.Range(0, 3).Select(_ => new FeatureScale(100, ShiftSum.FromRatio(1, 2, 2))).ToArray();
+            Model Deferred() => new Model(Network.CreateMlp(new[] { 3, 32, 32, 2 }, 3, Network.ArenaFromBudget, false), new InputNormalizer(scales, -3));
+            Model model = Deferred();
+            Assert.True(model.Network.ArenaDeferred);
+            int fullInts = model.Network.FullTrainingInts;
+            int fullBytes = model.Network.FullBackwardBytes();
+            var learner = new ContinualLearner(model, new ContinualConfig { BudgetBytes = fullBytes / 3, BudgetMacs = long.MaxValue });
+            Assert.False(model.Network.ArenaDeferred);
+            int activationBytes = fullBytes - 4 * fullInts;
+            Assert.Equal((fullBytes / 3 - activationBytes) / 4, model.Network.TrainingCapacityInts);
+            Assert.True(learner.SelectedBytes <= fullBytes / 3);
+            Assert.True(learner.SelectedChannels > 0);
+            // What the engine allocated for training stays within the budget (activations are counted once).
+            Assert.True(4 * model.Network.TrainingCapacityInts + activationBytes <= fullBytes / 3);
+            // A bigger budget later cannot grow the arena: the selection stays within what was allocated.
+            learner.SetBudget(fullBytes, long.MaxValue);
+            Assert.True(model.Network.TrainingIntsFor(CountsOf(learner), null) <= model.Network.TrainingCapacityInts);
+            Assert.Throws<InvalidOperationException>(() => model.Network.AllocateTrainingArena(10));
+            // A budget that holds the full update gets the full arena, and the whole model trains.
+            Model roomy = Deferred();
+            var all = new ContinualLearner(roomy, new ContinualConfig { BudgetBytes = 10 * fullBytes, BudgetMacs = long.MaxValue });
+            Assert.Equal(fullInts, roomy.Network.TrainingCapacityInts);
+            Assert.Equal(all.Scorer.TotalChannels, all.SelectedChannels);
+        }
+
+        private static int[] CountsOf(ContinualLearner learner)
+        {
+            var counts = new int[learner.Model.Network.Layers.Length];
+            learner.Selector.CountsOfNetwork(counts);
+            return counts;
+        }
+
+        [Fact]
         public void DeviceProfilesGiveBudgetsAndEnergy()
         {
             Assert.Equal(111 * 1024, DeviceProfile.Esp32.HeapBytes);

@@ -16,7 +16,7 @@ namespace TinTin.Cli
         public static Command Create(CliContext context)
         {
             var data = new Option<string>("--data") { Description = "Recorded CSV to replay (default: data/occupancy/datatest2.txt, a week with drift)." };
-            var board = new Option<string>("--board") { Description = "esp32-devkit or nucleo-f429zi.", DefaultValueFactory = _ => "esp32-devkit" };
+            var board = new Option<string>("--board") { Description = "esp32c3-devkit (default: 54 KB heap, the board whose budget binds first), esp32-devkit or nucleo-f429zi.", DefaultValueFactory = _ => "esp32c3-devkit" };
             var serial = new Option<string>("--serial") { Description = "Where the protocol lines go: '-' for this terminal, or a path (e.g. one end of a socat pty pair, so `tintin monitor` can attach to the other)." };
             var log = new Option<string>("--log", "-l") { Description = "Write every protocol line to this CSV, in the `tintin monitor --log` format (input for `tintin report`)." };
             var pred = new Option<bool>("--pred") { Description = "Also emit a `pred` line per sample." };

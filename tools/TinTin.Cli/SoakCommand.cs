@@ -94,7 +94,7 @@ namespace TinTin.Cli
                 DefaultModel = DefaultModel.Bytes(), ModelName = DefaultModel.Name, FeatureIds = DefaultModel.FeatureIds(),
                 WindowSamples = DefaultModel.WindowSamples, PredLines = true, StatEverySamples = 60, CheckpointIntervalMs = 30 * 60_000L,
             };
-            var app = new FirmwareApp(hardware, config, new ContinualLearnerFactory(new ContinualConfig { Profile = board.Device }, -1, false));
+            var app = new FirmwareApp(hardware, config, new ContinualLearnerFactory(new ContinualConfig { Profile = board.Device }, Network.ArenaFromBudget, false));
             app.Start();
 
             // Every string the loop sends is made up front, so what is measured is the firmware's own allocation.

@@ -437,7 +437,7 @@ namespace TinTin.Experiments
                 LearningRate = o.LearningRate(),
                 ScaleRateByFanIn = o.ScaleRateByFanIn,
                 BudgetBytes = budgetBytes,
-                BudgetMacs = budgetMacs,
+                BudgetMacs = budgetMacs == 0 ? long.MaxValue : budgetMacs, // the experiment's 0 is unlimited; the learner's 0 is the profile's allowance
                 ReselectEveryUpdates = o.ReselectEveryUpdates,
                 Seed = (uint)o.Seed,
                 Policy = policy,
@@ -473,7 +473,7 @@ namespace TinTin.Experiments
                 Name = name,
                 Policy = policy,
                 BudgetBytes = policy == UpdatePolicy.Sparse ? learner.BudgetBytes : 0,
-                BudgetMacs = policy == UpdatePolicy.Sparse ? learner.BudgetMacs : 0,
+                BudgetMacs = policy == UpdatePolicy.Sparse && learner.BudgetMacs != long.MaxValue ? learner.BudgetMacs : 0,
                 BytesPerUpdate = learner.Updates > 0 ? maxBytes : 0,
                 MacsPerUpdate = learner.Updates > 0 ? macsSum / learner.Updates : 0,
                 MaxMacsPerUpdate = macsMax,

@@ -173,8 +173,8 @@ namespace TinTin.Experiments
             result.ProfileBudgetMacs = MacsWithin(profile, o.UpdateAllowanceMs);
         }
 
-        /// <summary>MACs the profile's board runs in so many milliseconds (clock × 1000 / cycles per MAC per ms).</summary>
-        public static long MacsWithin(DeviceProfile profile, int milliseconds) => (long)milliseconds * 1000 * profile.CpuMHz / profile.CyclesPerMac;
+        /// <summary>MACs the profile's board runs in so many milliseconds (the profile's own rule, DeviceProfile.TrainingBudgetMacs).</summary>
+        public static long MacsWithin(DeviceProfile profile, int milliseconds) => profile.WithUpdateAllowance(milliseconds).TrainingBudgetMacs();
 
         // ---- output --------------------------------------------------------------------------------
 

@@ -106,7 +106,7 @@ namespace TinTin.FleetHost
                 WindowSamples = model.WindowSamples, PredLines = false, StatEverySamples = 0,
             };
             customize?.Invoke(hardware, config);
-            app = new FirmwareApp(hardware, config, new ContinualLearnerFactory(learnerConfig, -1, false));
+            app = new FirmwareApp(hardware, config, new ContinualLearnerFactory(learnerConfig, Network.ArenaFromBudget, false));
             app.Start();
             frozen = ModelFile.Load(model.Bytes, model.Bytes.Length, 0, false);
             person = new Random(spec.Seed);

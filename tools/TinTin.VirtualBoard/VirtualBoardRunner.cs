@@ -19,7 +19,7 @@ namespace TinTin.VirtualBoard
         public ReplayColumns Columns { get; set; } = ReplayColumns.Occupancy();
         /// <summary>The default model (null: the one embedded in the firmware, DefaultModel.g.cs).</summary>
         public PreparedModel Model { get; set; }
-        /// <summary>esp32-devkit or nucleo-f429zi.</summary>
+        /// <summary>esp32-devkit, esp32c3-devkit or nucleo-f429zi.</summary>
         public string Board { get; set; } = "esp32-devkit";
         /// <summary>
         /// Fraction of samples the person labels, as measured: the person presses whenever the
@@ -202,7 +202,7 @@ namespace TinTin.VirtualBoard
 
             var learnerConfig = new ContinualConfig { Profile = board.Device, Seed = (uint)options.Seed };
             options.ConfigureLearner?.Invoke(learnerConfig);
-            var factory = new ContinualLearnerFactory(learnerConfig, -1, false);
+            var factory = new ContinualLearnerFactory(learnerConfig, Network.ArenaFromBudget, false);
             FirmwareApp app = null;
             var hardware = new FirmwareHardware
             {
@@ -352,12 +352,13 @@ namespace TinTin.VirtualBoard
         private static int LearnerBytes(FirmwareApp app) =>
             app.Learner is ContinualLearnerAdapter a ? a.Inner.LearnerBytes : 0;
 
-        /// <summary>esp32-devkit (default) or nucleo-f429zi, with energy from the MAC model (no measured time on the host).</summary>
+        /// <summary>esp32-devkit (default), esp32c3-devkit or nucleo-f429zi, with energy from the MAC model (no measured time on the host).</summary>
         public static BoardProfile BoardByName(string name)
         {
             switch ((name ?? "esp32-devkit").ToLowerInvariant())
             {
                 case "esp32": case "esp32-devkit": return BoardProfile.Esp32DevKit(false);
+                case "esp32c3": case "esp32-c3": case "esp32c3-devkit": return BoardProfile.Esp32C3DevKit(false);
                 case "stm32": case "stm32f429": case "nucleo-f429zi": return BoardProfile.NucleoF429zi(false);
                 default: throw new ArgumentException($"unknown board '{name}'; known: esp32-devkit, nucleo-f429zi");
             }

@@ -132,7 +132,9 @@ namespace TinTin.VirtualBoard
             s.AppendLine("            tape.PredLines = " + Bool(options.PredLines) + ";");
             s.AppendLine("            tape.StatEverySamples = 60;");
             s.AppendLine("            tape.Seed = " + (uint)options.Seed + ";");
-            s.AppendLine("            tape.CompareFrozen = " + Bool(nano.CompareFrozen) + ";");
+            // With a board's heap (nanoclr32 --heap) the frozen copy stays on the host: a board never holds a second
+            // model, and the learner sizes its training arena to the heap the board has (the host observer gives the frozen figures).
+            s.AppendLine("            tape.CompareFrozen = " + Bool(nano.CompareFrozen && nano.HeapBytes == 0) + ";");
             s.AppendLine("            tape.ProbeHeapUpTo = " + (nano.ProbeHeap && nano.HeapBytes > 0 ? nano.HeapBytes : 0) + ";");
             s.AppendLine("            tape.Commands = new string[] { " + string.Join(", ", (options.Commands ?? Array.Empty<string>()).Select(Literal)) + " };");
             s.AppendLine("            tape.ModelBytes = new byte[] { " + string.Join(",", prepared.Bytes.Select(b => "0x" + b.ToString("X2", CultureInfo.InvariantCulture))) + " };");
@@ -245,6 +247,12 @@ namespace TinTin.VirtualBoard
                 summary.MajoritySoFarMetrics = observer.MajoritySoFarMetrics;
                 summary.LabelFractionAsked = observer.LabelFractionAsked;
                 summary.Days = observer.Days;
+            }
+            if (observer != null && summary.FrozenCorrect < 0)
+            {
+                summary.FrozenCorrect = observer.FrozenCorrect;
+                summary.FrozenCorrectSecondHalf = observer.FrozenCorrectSecondHalf;
+                summary.MacsPerPredict = observer.MacsPerPredict;
             }
             return new NanoReplayResult { Summary = summary, SerialLines = serial, Figures = figures, Output = output };
         }
