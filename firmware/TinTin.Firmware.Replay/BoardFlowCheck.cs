@@ -50,7 +50,7 @@ namespace TinTin.Firmware.Replay
             config.WindowSamples = DefaultModel.WindowSamples;
             config.PredLines = false;
             config.StatEverySamples = 0;
-            FirmwareApp app = new FirmwareApp(hardware, config, new ContinualLearnerFactory(learning, -1, false));
+            FirmwareApp app = new FirmwareApp(hardware, config, new ContinualLearnerFactory(learning, Network.ArenaFromBudget, false));
             app.Start();
             return app;
         }
