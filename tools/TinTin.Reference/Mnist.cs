@@ -57,7 +57,8 @@ namespace TinTin.Reference
                 if (labelBytes[i] >= ClassCount)
                     throw new InvalidDataException($"{labelsPath}: label {labelBytes[i]} of item {i} is not a class 0..{ClassCount - 1}");
                 labelValues[i] = labelBytes[i];
-                var x = new sbyte[pixels];
+                // Pinned heap: allocated once, never promoted or compacted, so the 47 MB of images are never copied by the GC.
+                sbyte[] x = GC.AllocateArray<sbyte>(pixels, pinned: true);
                 Span<byte> raw = MemoryMarshal.AsBytes(x.AsSpan());
                 images.ReadExactly(raw, "images", i, pixels, count);
                 for (int p = 0; p < raw.Length; p++) raw[p] >>= 1;  // 0..255 → 0..127, in place
