@@ -115,6 +115,34 @@ namespace TinTin.Cli.Tests
         }
 
         [Fact]
+        public void Bench_json_has_one_row_per_engine_with_state_bytes_and_cpu_figures()
+        {
+            // Shape only (no timing asserts): a tiny run, two repeats after a short warm-up.
+            CliResult result = CliRunner.Run("bench", "--sizes", "6,4,2", "--seconds", "0.02", "--repeats", "2", "--warmup", "0.01", "--json");
+            Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
+            using var json = System.Text.Json.JsonDocument.Parse(result.Out);
+            var root = json.RootElement;
+            Assert.Equal("bench", root.GetProperty("command").GetString());
+            Assert.Equal("host", root.GetProperty("on").GetString());
+            Assert.Equal(2, root.GetProperty("repeats").GetInt32());
+            var rows = root.GetProperty("results").EnumerateArray().ToList();
+            Assert.Equal(new[] { "integer (int8/int16/int32)", "float32 reference" }, rows.Select(r => r.GetProperty("engine").GetString()));
+            Network network = Network.CreateMlp(new[] { 6, 4, 2 }, 1, -1, false);
+            Assert.Equal(network.TotalMemoryBytes(), rows[0].GetProperty("state_bytes").GetInt64());
+            Assert.Equal(4 * (2 * (4 * 7 + 2 * 5) + 2 * (6 + 4 + 4 + 2)), rows[1].GetProperty("state_bytes").GetInt64()); // 4 B per weight, gradient, activation
+            foreach (var row in rows)
+            {
+                Assert.Equal("MLP 6-4-2", row.GetProperty("network").GetString());
+                Assert.Equal(6 * 4 + 4 * 2, row.GetProperty("macs_per_predict").GetInt64());
+                foreach (string key in new[] { "predict_us_min", "predict_us_median", "train_sample_us_min", "train_sample_us_median", "predict_per_cpu_second", "train_samples_per_cpu_second" })
+                    Assert.Equal(System.Text.Json.JsonValueKind.Number, row.GetProperty(key).ValueKind);
+                Assert.True(row.GetProperty("predict_us_min").GetDouble() <= row.GetProperty("predict_us_median").GetDouble());
+            }
+            Assert.Contains("MLP 6-4-2", result.Error); // the table goes to standard error
+            Assert.Equal(ExitCodes.Usage, CliRunner.Run("bench", "--repeats", "0").ExitCode);
+        }
+
+        [Fact]
         public void Bench_a_model_file_and_reject_a_bad_one()
         {
             using var temp = new TempFolder();
@@ -258,8 +286,20 @@ namespace TinTin.Cli.Tests
         [TinTin.TestSupport.NanoRuntimeFact]
         public void Bench_on_nanoclr_prints_its_figures_with_a_tiny_run()
         {
-            CliResult r = CliRunner.Run("bench", "--on", "nanoclr", "--samples", "20", "--engine-steps", "10", "--wall-samples", "20", "--heap-samples", "30");
-            Assert.True(r.ExitCode == ExitCodes.Ok, r.ToString());
+            CliResult run = CliRunner.Run("bench", "--on", "nanoclr", "--samples", "20", "--engine-steps", "10", "--wall-samples", "20", "--heap-samples", "30", "--json");
+            Assert.True(run.ExitCode == ExitCodes.Ok, run.ToString());
+            // --json: the JSON object on standard output, the figures as text on standard error.
+            using (var json = System.Text.Json.JsonDocument.Parse(run.Out))
+            {
+                Assert.Equal("nanoclr", json.RootElement.GetProperty("on").GetString());
+                var row = json.RootElement.GetProperty("results")[0];
+                Assert.Equal("integer (firmware on nanoCLR)", row.GetProperty("engine").GetString());
+                Assert.True(row.GetProperty("state_bytes").GetInt32() > 0);
+                Assert.Equal(128, row.GetProperty("engine_macs_per_prediction").GetDouble());
+                Assert.True(row.GetProperty("engine_instructions_per_update").GetDouble() > 0);
+                Assert.Equal(2, row.GetProperty("free_heap").GetArrayLength());
+            }
+            var r = new { Out = run.Error };
             Assert.Matches("the engine alone .*\\n +per prediction +[0-9,]+ +\\(128 MACs: [0-9,]+ per MAC", r.Out);
             Assert.Matches("per update +[0-9,]+ +\\([0-9,]+ MACs: [0-9,]+ per MAC", r.Out);
             Assert.Contains("the whole firmware loop", r.Out);

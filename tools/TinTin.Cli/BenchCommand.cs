@@ -14,11 +14,24 @@ namespace TinTin.Cli
     /// <summary>`tintin bench`: engine throughput, bytes and MACs, integer beside the float32 reference. Figures only, no pass/fail.</summary>
     public static class BenchCommand
     {
+        /// <summary>One engine row: throughput from CPU time (min and median over the repeats), bytes, MACs.</summary>
         public sealed class Figures
         {
             public string Network, Engine;
+            /// <summary>Steps per CPU second from the median repeat (what the table prints).</summary>
             public double PredictPerSecond, TrainPerSecond;
+            /// <summary>CPU microseconds per prediction and per training sample: fastest and median repeat.</summary>
+            public double PredictUsMin, PredictUsMedian, TrainUsMin, TrainUsMedian;
+            public int Repeats;
             public long StateBytes, MacsPerPredict, MacsPerTrainSample;
+        }
+
+        /// <summary>How long each figure is measured: CPU seconds of warm-up (not recorded), then Repeats runs of Seconds / Repeats each.</summary>
+        public sealed class Settings
+        {
+            public double Seconds = 0.5;
+            public double WarmupSeconds = 0.1;
+            public int Repeats = 5;
         }
 
         public static Command Create(CliContext context)
@@ -27,6 +40,9 @@ namespace TinTin.Cli
             var model = new Option<string>("--model", "-m") { Description = "Benchmark this model file (TinTin.Core.ModelFile) instead." };
             var seconds = new Option<double>("--seconds") { Description = "Time per measurement.", DefaultValueFactory = _ => 0.5 };
             var noFloat = new Option<bool>("--integer-only") { Description = "Skip the float32 reference." };
+            var repeats = new Option<int>("--repeats") { Description = "Timed repeats per figure (min and median reported), after a warm-up.", DefaultValueFactory = _ => 5 };
+            var warmup = new Option<double>("--warmup") { Description = "CPU seconds of warm-up per figure before the repeats (JIT, caches).", DefaultValueFactory = _ => 0.1 };
+            var json = new Option<bool>("--json") { Description = "Print one JSON object on standard output (results: one row per engine with state_bytes, MACs, CPU µs min/median); the table goes to standard error." };
             var on = new Option<string>("--on") { Description = "host (this PC's .NET, default) or nanoclr: the firmware on the replay inside the nanoFramework interpreter (instructions per prediction/update with valgrind callgrind, wall time, smallest heap).", DefaultValueFactory = _ => "host" };
             var samples = new Option<int>("--samples") { Description = "--on nanoclr: rows of the shorter callgrind run of the firmware loop (the longer has twice as many).", DefaultValueFactory = _ => 100 };
             var engineSteps = new Option<int>("--engine-steps") { Description = "--on nanoclr: steps of the shorter callgrind run of the engine alone.", DefaultValueFactory = _ => 100 };
@@ -36,18 +52,23 @@ namespace TinTin.Cli
             var command = new Command("bench",
                 "Benchmark the integer engine beside the float32 reference on this PC.\n" +
                 "Benchmark the integer engine on this PC beside the float32 reference (TinTin.Reference.FloatMlp): samples/s for\n" +
-                "prediction and for training (forward + backward + step every 16 samples), state bytes, MACs per sample.\n" +
+                "prediction and for training (forward + backward + step every 16 samples) per CPU second of the measuring thread,\n" +
+                "after a warm-up, over --repeats runs (fastest and median), state bytes, MACs per sample.\n" +
                 "Host figures: a board's interpreter is orders of magnitude slower; MACs and bytes carry over exactly.\n" +
                 "With --on nanoclr: the firmware on the replay inside the nanoFramework interpreter: native instructions per\n" +
                 "prediction and per update (valgrind callgrind, two run lengths subtracted), wall time per step, the smallest\n" +
                 "nanoclr32 heap that completes a run, and the firmware's free-heap figure at ESP32 and ESP32-C3 heaps.\n" +
-                "Examples: tintin bench;  tintin bench --sizes 784,128,10 --seconds 2;  tintin bench --model mnist.ttm\n" +
+                "--json prints one JSON object (results: [{engine, state_bytes, ...}]) on standard output, with --on nanoclr too.\n" +
+                "Examples: tintin bench;  tintin bench --sizes 784,128,10 --seconds 2 --repeats 9;  tintin bench --model mnist.ttm --json\n" +
                 "          tintin bench --on nanoclr;  tintin bench --on nanoclr --samples 100 --wall-samples 200 --heap-samples 0\n" +
                 "Exit codes: 0 ok, 1 usage, 2 model file missing or invalid, 3 the firmware stopped inside nanoCLR, 4 no runtime, board build or valgrind.");
             command.Options.Add(sizes);
             command.Options.Add(model);
             command.Options.Add(seconds);
             command.Options.Add(noFloat);
+            command.Options.Add(repeats);
+            command.Options.Add(warmup);
+            command.Options.Add(json);
             foreach (Option o in new Option[] { on, samples, engineSteps, wallSamples, heapSamples, noValgrind }) command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
@@ -57,16 +78,24 @@ namespace TinTin.Cli
                     {
                         Samples = parse.GetValue(samples), EngineSteps = parse.GetValue(engineSteps), WallSamples = parse.GetValue(wallSamples), HeapSamples = parse.GetValue(heapSamples),
                         SkipInstructions = parse.GetValue(noValgrind),
-                    });
+                    }, parse.GetValue(json));
                 if (where != "host") throw CliException.Usage("--on must be host or nanoclr, not '" + where + "'");
-                return Run(context, parse.GetValue(sizes), parse.GetValue(model), parse.GetValue(seconds), !parse.GetValue(noFloat));
+                var settings = new Settings { Seconds = parse.GetValue(seconds), WarmupSeconds = parse.GetValue(warmup), Repeats = parse.GetValue(repeats) };
+                return Run(context, parse.GetValue(sizes), parse.GetValue(model), settings, !parse.GetValue(noFloat), parse.GetValue(json));
             }));
             return command;
         }
 
-        public static int Run(CliContext context, string[] sizeSpecs, string modelPath, double seconds, bool withFloat)
+        public static int Run(CliContext context, string[] sizeSpecs, string modelPath, double seconds, bool withFloat) =>
+            Run(context, sizeSpecs, modelPath, new Settings { Seconds = seconds }, withFloat, false);
+
+        public static int Run(CliContext context, string[] sizeSpecs, string modelPath, Settings settings, bool withFloat, bool json)
         {
-            if (seconds <= 0 || seconds > 600) throw CliException.Usage("--seconds must be above 0 and at most 600");
+            if (settings.Seconds <= 0 || settings.Seconds > 600) throw CliException.Usage("--seconds must be above 0 and at most 600");
+            if (settings.Repeats < 1 || settings.Repeats > 1000) throw CliException.Usage("--repeats must be 1..1000");
+            if (settings.WarmupSeconds < 0 || settings.WarmupSeconds > 600) throw CliException.Usage("--warmup must be 0..600 seconds");
+            CliContext output = context;
+            if (json) context = new CliContext(context.Error, context.Error, context.In, false, context.Cancel); // human text to stderr
             var networks = new List<(string Name, Func<Network> Make)>();
             if (modelPath != null)
             {
@@ -94,22 +123,55 @@ namespace TinTin.Cli
                 Network network = make();
                 network.SetAllTrainable(true);
                 QDataset data = RandomData(network, 64);
-                results.Add(MeasureInteger(name, network, data, seconds, context));
-                if (withFloat) results.Add(MeasureFloat(name, make(), data, seconds, context));
+                results.Add(MeasureInteger(name, network, data, settings, context));
+                if (withFloat) results.Add(MeasureFloat(name, make(), data, settings, context));
             }
 
-            var table = new Table().Border(TableBorder.Rounded).Title("[bold]engine benchmark[/] (this PC, " + seconds.ToString(CultureInfo.InvariantCulture) + " s per figure)");
+            var table = new Table().Border(TableBorder.Rounded).Title("[bold]engine benchmark[/] (this PC, " + CpuClock.Kind + " CPU time: "
+                + settings.WarmupSeconds.ToString(CultureInfo.InvariantCulture) + " s warm-up, then " + settings.Repeats + " × "
+                + (settings.Seconds / settings.Repeats).ToString("0.###", CultureInfo.InvariantCulture) + " s per figure)");
             foreach (string column in new[] { "network", "engine" }) table.AddColumn(column);
             foreach (string column in new[] { "predict / s", "train samples / s", "state bytes", "MACs / predict", "MACs / train sample" })
                 table.AddColumn(new TableColumn(column).RightAligned());
             foreach (Figures f in results)
                 table.AddRow(Markup.Escape(f.Network), f.Engine, N(f.PredictPerSecond), N(f.TrainPerSecond), N(f.StateBytes), N(f.MacsPerPredict), N(f.MacsPerTrainSample));
             context.Console.Write(table);
-            context.Out.WriteLine("state bytes: integer = every buffer of the engine with all channels trainable (Network.DescribeMemory);"
+            foreach (Figures f in results)
+                context.Out.WriteLine(f.Network + ", " + f.Engine + ": CPU µs per prediction " + Us(f.PredictUsMin) + " fastest, " + Us(f.PredictUsMedian)
+                    + " median; per training sample " + Us(f.TrainUsMin) + " fastest, " + Us(f.TrainUsMedian) + " median (" + f.Repeats + " repeats)");
+            context.Out.WriteLine("rates from the median repeat; state bytes: integer = every buffer of the engine with all channels trainable (Network.TotalMemoryBytes);"
                 + " float32 = weights, gradients and activations of the reference at 4 bytes each.");
             if (!withFloat) context.Out.WriteLine("float32 reference skipped (--integer-only).");
+            if (json)
+            {
+                Dictionary<string, object> report = JsonReport.For("bench", null);
+                report["on"] = "host";
+                report["clock"] = CpuClock.Kind + " CPU time";
+                report["warmup_seconds"] = settings.WarmupSeconds;
+                report["repeats"] = settings.Repeats;
+                report["seconds_per_figure"] = settings.Seconds;
+                report["results"] = results.Select(JsonRow).ToArray();
+                JsonReport.WriteLine(output.Out, report);
+            }
             return ExitCodes.Ok;
         }
+
+        /// <summary>One `results` element of `bench --json` (the lean training-state rows use it too).</summary>
+        public static Dictionary<string, object> JsonRow(Figures f) => new Dictionary<string, object>
+        {
+            ["network"] = f.Network,
+            ["engine"] = f.Engine,
+            ["state_bytes"] = f.StateBytes,
+            ["macs_per_predict"] = f.MacsPerPredict,
+            ["macs_per_train_sample"] = f.MacsPerTrainSample,
+            ["repeats"] = f.Repeats,
+            ["predict_us_min"] = f.PredictUsMin,
+            ["predict_us_median"] = f.PredictUsMedian,
+            ["predict_per_cpu_second"] = f.PredictPerSecond,
+            ["train_sample_us_min"] = f.TrainUsMin,
+            ["train_sample_us_median"] = f.TrainUsMedian,
+            ["train_samples_per_cpu_second"] = f.TrainPerSecond,
+        };
 
         private static string Architecture(Network network) =>
             string.Join("-", new[] { network.InputLength }.Concat(network.Layers.OfType<DenseLayer>().Select(d => d.OutputLength)));
@@ -128,25 +190,53 @@ namespace TinTin.Cli
             return new QDataset(inputs, -6, labels, network.ClassCount);
         }
 
-        private static double Rate(double seconds, CliContext context, Action<int> step)
+        /// <summary>
+        /// CPU microseconds per step: runs batches of 64 steps for settings.WarmupSeconds of CPU time
+        /// (not recorded), then settings.Repeats timed runs of Seconds / 2 / Repeats each (a figure
+        /// pair — predict, train — shares Seconds). Returns (fastest, median) µs per step.
+        /// </summary>
+        public static (double MinUs, double MedianUs) Time(Settings settings, CliContext context, Action<int> step)
         {
-            var clock = Stopwatch.StartNew();
             long done = 0;
-            double limit = seconds * 1000;
-            while (clock.ElapsedMilliseconds < limit)
+            void RunFor(double cpuSeconds, out long steps, out double used)
             {
-                context.Cancel.ThrowIfCancellationRequested();
-                for (int k = 0; k < 64; k++) step((int)(done++ & 63));
+                double start = CpuClock.Seconds();
+                steps = 0;
+                do
+                {
+                    context.Cancel.ThrowIfCancellationRequested();
+                    for (int k = 0; k < 64; k++) step((int)(done++ & 63));
+                    steps += 64;
+                    used = CpuClock.Seconds() - start;
+                }
+                while (used < cpuSeconds);
             }
-            return done / clock.Elapsed.TotalSeconds;
+            if (settings.WarmupSeconds > 0) RunFor(settings.WarmupSeconds, out _, out _);
+            var perStep = new double[settings.Repeats];
+            for (int r = 0; r < settings.Repeats; r++)
+            {
+                RunFor(settings.Seconds / 2 / settings.Repeats, out long steps, out double used);
+                perStep[r] = used * 1e6 / steps;
+            }
+            Array.Sort(perStep);
+            int n = perStep.Length;
+            double median = n % 2 == 1 ? perStep[n / 2] : (perStep[n / 2 - 1] + perStep[n / 2]) / 2;
+            return (perStep[0], median);
         }
 
-        public static Figures MeasureInteger(string name, Network network, QDataset data, double seconds, CliContext context)
+        public static Figures MeasureInteger(string name, Network network, QDataset data, double seconds, CliContext context) =>
+            MeasureInteger(name, "integer (int8/int16/int32)", network, data, new Settings { Seconds = seconds }, context);
+
+        public static Figures MeasureInteger(string name, Network network, QDataset data, Settings settings, CliContext context) =>
+            MeasureInteger(name, "integer (int8/int16/int32)", network, data, settings, context);
+
+        /// <summary>An integer-engine row: engine names the training-state mode; state bytes are the network's own accounting.</summary>
+        public static Figures MeasureInteger(string name, string engine, Network network, QDataset data, Settings settings, CliContext context)
         {
             ShiftSum lr = ShiftSum.FromRatio(1, 16 * 16, 4);
             int batch = 0;
-            double predict = Rate(seconds / 2, context, i => { data.Load(i, network.Input); network.Predict(); });
-            double train = Rate(seconds / 2, context, i =>
+            var predict = Time(settings, context, i => { data.Load(i, network.Input); network.Predict(); });
+            var train = Time(settings, context, i =>
             {
                 data.Load(i, network.Input);
                 network.TrainSample(data.Labels[i]);
@@ -154,18 +244,23 @@ namespace TinTin.Cli
             });
             return new Figures
             {
-                Network = name, Engine = "integer (int8/int16/int32)", PredictPerSecond = predict, TrainPerSecond = train,
-                StateBytes = network.DescribeMemory().TotalBytes, MacsPerPredict = network.ForwardMacs(),
+                Network = name, Engine = engine, Repeats = settings.Repeats,
+                PredictUsMin = predict.MinUs, PredictUsMedian = predict.MedianUs, PredictPerSecond = 1e6 / predict.MedianUs,
+                TrainUsMin = train.MinUs, TrainUsMedian = train.MedianUs, TrainPerSecond = 1e6 / train.MedianUs,
+                StateBytes = network.TotalMemoryBytes(), MacsPerPredict = network.ForwardMacs(),
                 MacsPerTrainSample = network.ForwardMacs() + network.BackwardMacs(),
             };
         }
 
-        public static Figures MeasureFloat(string name, Network shape, QDataset data, double seconds, CliContext context)
+        public static Figures MeasureFloat(string name, Network shape, QDataset data, double seconds, CliContext context) =>
+            MeasureFloat(name, shape, data, new Settings { Seconds = seconds }, context);
+
+        public static Figures MeasureFloat(string name, Network shape, QDataset data, Settings settings, CliContext context)
         {
             var model = new FloatMlp(shape);
             int batch = 0;
-            double predict = Rate(seconds / 2, context, i => { model.LoadInput(data, i); model.Predict(); });
-            double train = Rate(seconds / 2, context, i =>
+            var predict = Time(settings, context, i => { model.LoadInput(data, i); model.Predict(); });
+            var train = Time(settings, context, i =>
             {
                 model.LoadInput(data, i);
                 model.Forward();
@@ -177,11 +272,15 @@ namespace TinTin.Cli
             shape.SetAllTrainable(true);
             return new Figures
             {
-                Network = name, Engine = "float32 reference", PredictPerSecond = predict, TrainPerSecond = train,
+                Network = name, Engine = "float32 reference", Repeats = settings.Repeats,
+                PredictUsMin = predict.MinUs, PredictUsMedian = predict.MedianUs, PredictPerSecond = 1e6 / predict.MedianUs,
+                TrainUsMin = train.MinUs, TrainUsMedian = train.MedianUs, TrainPerSecond = 1e6 / train.MedianUs,
                 StateBytes = 4 * (2 * parameters + 2 * activations), MacsPerPredict = shape.ForwardMacs(),
                 MacsPerTrainSample = shape.ForwardMacs() + shape.BackwardMacs(),
             };
         }
+
+        private static string Us(double v) => v.ToString(v < 10 ? "0.00" : (v < 100 ? "0.0" : "N0"), CultureInfo.InvariantCulture);
 
         private static string N(double v) => v.ToString("N0", CultureInfo.InvariantCulture);
     }

@@ -1,5 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
+using TinTin.Reference;
 using TinTin.Core;
 using TinTin.VirtualBoard;
 
@@ -8,8 +11,10 @@ namespace TinTin.Cli
     /// <summary>`tintin bench --on nanoclr`: prints NanoBench's figures (tools/TinTin.VirtualBoard/Nano/NanoBench.cs). Figures only.</summary>
     public static class NanoBenchCommand
     {
-        public static int Run(CliContext context, NanoBenchOptions options)
+        public static int Run(CliContext context, NanoBenchOptions options, bool json = false)
         {
+            CliContext output = context;
+            if (json) context = new CliContext(context.Error, context.Error, context.In, false, context.Cancel); // human text to stderr
             if (options.Samples < 20 || options.Samples > 100000) throw CliException.Usage("--samples must be 20..100000");
             if (options.EngineSteps < 10 || options.EngineSteps > 100000) throw CliException.Usage("--engine-steps must be 10..100000");
             if (options.WallSamples < 20 || options.WallSamples > 100000) throw CliException.Usage("--wall-samples must be 20..100000");
@@ -41,7 +46,41 @@ namespace TinTin.Cli
                 w.WriteLine("  free heap, firmware's own figure on nanoclr32 with " + heap + " B: " + start + " B at start, at least " + least + " B over the run");
             if (f.SmallestHeap > 0)
                 w.WriteLine("  smallest nanoclr32 heap that completes " + f.HeapRunSamples + " rows with the host's protocol lines: " + f.SmallestHeap + " B (bisection, " + options.HeapStep + "-byte steps, no frozen model beside)");
+            if (json) JsonReport.WriteLine(output.Out, Json(f, options));
             return ExitCodes.Ok;
+        }
+
+        /// <summary>`bench --on nanoclr --json`: one results row, the firmware's engine on the interpreter.</summary>
+        public static Dictionary<string, object> Json(NanoBenchFigures f, NanoBenchOptions options)
+        {
+            var row = new Dictionary<string, object>
+            {
+                ["engine"] = "integer (firmware on nanoCLR)",
+                ["board"] = options.Board,
+                ["state_bytes"] = f.EngineBytes,
+                ["wall_us_per_prediction"] = f.WallUsPerPrediction,
+                ["wall_us_per_update"] = f.UpdateWall.Updates > 0 ? f.WallUsPerUpdate : null,
+                ["free_heap"] = f.FreeHeap.Select(h => new Dictionary<string, object> { ["heap"] = h.Heap, ["at_start"] = h.FreeAtStart, ["least"] = h.LeastFree }).ToArray(),
+                ["smallest_heap"] = f.SmallestHeap > 0 ? f.SmallestHeap : null,
+                ["cycles_per_mac_model"] = DeviceProfile.Esp32.CyclesPerMac,
+            };
+            if (f.PredictInstructions != null)
+            {
+                row["engine_instructions_per_prediction"] = f.EngineInstructionsPerPrediction;
+                row["engine_instructions_per_update"] = f.EngineInstructionsPerUpdate;
+                row["engine_macs_per_prediction"] = f.EngineMacsPerPrediction;
+                row["engine_macs_per_update"] = f.EngineMacsPerUpdate;
+                row["engine_instructions_per_update_mac"] = f.EngineInstructionsPerUpdateMac;
+                row["firmware_instructions_per_prediction"] = f.InstructionsPerPrediction;
+                row["firmware_instructions_per_update"] = f.InstructionsPerUpdate;
+                row["firmware_macs_per_update"] = f.MacsPerUpdate;
+            }
+            Dictionary<string, object> report = JsonReport.For("bench", null);
+            report["on"] = "nanoclr";
+            report["engine_steps"] = options.EngineSteps;
+            report["samples"] = options.Samples;
+            report["results"] = new[] { row };
+            return report;
         }
     }
 }

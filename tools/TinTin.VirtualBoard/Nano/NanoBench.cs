@@ -50,6 +50,8 @@ namespace TinTin.VirtualBoard
         public double EngineMacsPerPrediction, EngineMacsPerUpdate;
         /// <summary>Smallest nanoclr32 heap (bytes) at which the heap run completes with the host's protocol lines; 0 if not searched.</summary>
         public int SmallestHeap;
+        /// <summary>The firmware's engine_bytes (hello line: Network.TotalMemoryBytes of its model, as it allocated it); -1 if not seen.</summary>
+        public int EngineBytes = -1;
         public int HeapRunSamples;
         /// <summary>heap → (free at start: hello line, least free over the run: stat lines).</summary>
         public List<(int Heap, int FreeAtStart, int LeastFree)> FreeHeap = new();
@@ -112,6 +114,8 @@ namespace TinTin.VirtualBoard
                 var options = Options(o, o.HeapSamples > 0 ? o.HeapSamples : 2000, 0.05);
                 using var compiled = NanoReplay.Compile(options, new NanoReplayOptions { HeapBytes = heap, CompareFrozen = false, ProbeHeap = true });
                 var result = compiled.Run(heap);
+                string hello = result.SerialLines.First(l => l.Contains(" hello "));
+                if (f.EngineBytes < 0) f.EngineBytes = KeyOf(hello, "engine_bytes=");
                 f.FreeHeap.Add((heap, HeapOf(result.SerialLines.First(l => l.Contains(" hello "))),
                     result.SerialLines.Where(l => l.Contains(" stat ") && l.Contains(" heap=")).Select(HeapOf).DefaultIfEmpty(-1).Min()));
             }
@@ -123,10 +127,12 @@ namespace TinTin.VirtualBoard
             return f;
         }
 
-        private static int HeapOf(string line)
+        private static int HeapOf(string line) => KeyOf(line, "heap=");
+
+        private static int KeyOf(string line, string key)
         {
-            string part = line.Split(' ').First(p => p.StartsWith("heap=", StringComparison.Ordinal));
-            return int.Parse(part.Substring(5), CultureInfo.InvariantCulture);
+            string part = line.Split(' ').FirstOrDefault(p => p.StartsWith(key, StringComparison.Ordinal));
+            return part == null ? -1 : int.Parse(part.Substring(key.Length), CultureInfo.InvariantCulture);
         }
 
         private static VirtualBoardOptions Options(NanoBenchOptions o, int samples, double labelFraction) => new VirtualBoardOptions
