@@ -1,8 +1,11 @@
+using System;
 using System.Device.Gpio;
+using System.IO;
 using System.Device.I2c;
 using System.Threading;
 using TinTin.Core;
 using TinTin.Firmware;
+using TinTin.Fleet.Board;
 using TinTin.Sensors;
 using TinTin.Sensors.Board;
 
@@ -24,6 +27,8 @@ namespace TinTin.Firmware.Board
         public int I2cBus = 1;
         /// <summary>0x76 with SDO to GND, 0x77 with SDO to VDDIO.</summary>
         public int Bme280Address = 0x76;
+        /// <summary>The fleet provisioning file (FleetProvisioning, docs/FLEET.md); no file: no fleet.</summary>
+        public string FleetConfigPath;
     }
 
     /// <summary>
@@ -63,8 +68,15 @@ namespace TinTin.Firmware.Board
 
             ContinualConfig learning = new ContinualConfig();
             learning.Profile = pins.Board.Device;
+            string fleetProblem = ConfigureFleet(pins.FleetConfigPath, hardware, config);
+
             FirmwareApp app = new FirmwareApp(hardware, config, new ContinualLearnerFactory(learning, Network.ArenaFromBudget, false));
             app.Start();
+            if (fleetProblem != null)
+            {
+                ProtocolWriter writer = new ProtocolWriter(hardware.Serial);
+                writer.Begin(Protocol.Err); writer.Token("code", Protocol.FleetError); writer.Text("msg", fleetProblem); writer.End();
+            }
 
             // Sample on a fixed period; poll commands and the button in between (Step reads a
             // sample each call, so the loop calls it once per period and handles input in ticks).
@@ -82,6 +94,40 @@ namespace TinTin.Firmware.Board
                     Thread.Sleep(TickMs);
                 }
             }
+        }
+
+        /// <summary>
+        /// The MQTT fleet transport when the board is provisioned: the file's broker, fleet, board
+        /// credentials and keys (docs/FLEET.md). Wi-Fi is the device's stored network configuration.
+        /// Returns null when there is nothing to report, else the problem (the board runs without the fleet).
+        /// </summary>
+        private static string ConfigureFleet(string path, FirmwareHardware hardware, FirmwareConfig config)
+        {
+            if (path == null || !File.Exists(path)) return null;
+            string text;
+            try
+            {
+                using (FileStream stream = new FileStream(path, FileMode.Open, FileAccess.Read))
+                {
+                    if (stream.Length > 4096) return "fleet config " + path + " is over 4096 bytes";
+                    byte[] bytes = new byte[(int)stream.Length];
+                    int total = 0;
+                    while (total < bytes.Length)
+                    {
+                        int n = stream.Read(bytes, total, bytes.Length - total);
+                        if (n <= 0) break;
+                        total += n;
+                    }
+                    text = new string(System.Text.Encoding.UTF8.GetChars(bytes, 0, total));
+                }
+            }
+            catch (Exception e) { return "fleet config " + path + " unreadable: " + e.Message; }
+            FleetProvisioning provisioning = new FleetProvisioning();
+            if (!provisioning.Parse(text)) return "fleet config " + path + ": " + provisioning.Error;
+            FleetSettings settings = provisioning.ToSettings();
+            hardware.Fleet = new MqttFleetTransport(provisioning.BrokerHost, provisioning.Fleet, provisioning.BoardId, provisioning.BoardPassword, settings.MaxMessageBytes);
+            config.Fleet = settings;
+            return null;
         }
     }
 }

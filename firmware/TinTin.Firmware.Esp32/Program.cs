@@ -23,6 +23,7 @@ namespace TinTin.Firmware.Esp32
             pins.LedPin = 2;                          // GPIO2 blue LED
             pins.SerialPortName = "COM2";
             pins.CheckpointPrefix = "I:\\tintin_ckpt"; // internal file system drive
+            pins.FleetConfigPath = "I:\\tintin_fleet.cfg"; // fleet provisioning (docs/FLEET.md); Wi-Fi: the device's stored network configuration
             BoardRunner.Run(pins);
         }
     }

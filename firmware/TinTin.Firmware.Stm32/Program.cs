@@ -20,6 +20,7 @@ namespace TinTin.Firmware.Stm32
             // USART3, the ST-LINK virtual COM port, is not among them.
             pins.SerialPortName = "COM6";
             pins.CheckpointPrefix = "D:\\tintin_ckpt"; // the target's storage drive, if it has one
+            pins.FleetConfigPath = "D:\\tintin_fleet.cfg"; // fleet provisioning (docs/FLEET.md), for a target with Ethernet or Wi-Fi
             BoardRunner.Run(pins);
         }
     }

@@ -1,0 +1,159 @@
+using System;
+
+namespace TinTin.Firmware
+{
+    /// <summary>
+    /// The board's fleet settings as provisioned in its storage (a text file on the board's file
+    /// system, e.g. I:\tintin_fleet.cfg, written once per board; never in source). One `key=value`
+    /// per line, `#` starts a comment:
+    /// broker_host, broker_port (1883), fleet (topic name), board_id, board_password,
+    /// board_key and fleet_key (64 hex digits each: 32-byte HMAC keys), publish_every (labels, 32),
+    /// join_at_start (1/0, 1), tls (0: TLS is not supported by this build, see docs/FLEET.md).
+    /// Wi-Fi is the device's own stored network configuration (nanoFramework keeps SSID and
+    /// password in its configuration block and connects at boot), not part of this file.
+    /// Parse never throws on bad text: it returns false and Error names the line and field.
+    /// </summary>
+    public sealed class FleetProvisioning
+    {
+        public string BrokerHost;
+        public int BrokerPort = 1883;
+        public string Fleet = "demo";
+        public string BoardId;
+        public string BoardPassword;
+        public byte[] BoardKey;
+        public byte[] FleetKey;
+        public int PublishEveryLabels = 32;
+        public bool JoinAtStart = true;
+        public string Error;
+
+        /// <summary>Reads the provisioning text; false (Error says why, no secret repeated) when a field is bad or missing.</summary>
+        public bool Parse(string text)
+        {
+            if (text == null) return Fail("no fleet provisioning text");
+            int lineNumber = 0;
+            int start = 0;
+            while (start <= text.Length)
+            {
+                int end = text.IndexOf('\n', start);
+                if (end < 0) end = text.Length;
+                lineNumber++;
+                string line = text.Substring(start, end - start).Trim();
+                start = end + 1;
+                if (line.Length == 0 || line[0] == '#') continue;
+                int eq = line.IndexOf('=');
+                if (eq <= 0) return Fail("line " + lineNumber + ": expected key=value");
+                string key = line.Substring(0, eq).Trim();
+                string value = line.Substring(eq + 1).Trim();
+                if (!Set(key, value, lineNumber)) return false;
+            }
+            if (BrokerHost == null || BrokerHost.Length == 0) return Fail("broker_host is missing");
+            if (BoardId == null || BoardId.Length == 0) return Fail("board_id is missing");
+            if (BoardPassword == null) return Fail("board_password is missing");
+            if (BoardKey == null) return Fail("board_key is missing");
+            if (FleetKey == null) return Fail("fleet_key is missing");
+            return true;
+        }
+
+        /// <summary>The firmware's fleet settings from these fields.</summary>
+        public FleetSettings ToSettings()
+        {
+            FleetSettings settings = new FleetSettings();
+            settings.BoardKey = BoardKey;
+            settings.FleetKey = FleetKey;
+            settings.PublishEveryLabels = PublishEveryLabels;
+            settings.JoinAtStart = JoinAtStart;
+            return settings;
+        }
+
+        private bool Set(string key, string value, int lineNumber)
+        {
+            string at = "line " + lineNumber + ": ";
+            if (key == "broker_host") { BrokerHost = value; return true; }
+            if (key == "fleet") { if (!IsToken(value)) return Fail(at + "fleet must be letters, digits, '-' or '_'"); Fleet = value; return true; }
+            if (key == "board_id") { if (!IsToken(value)) return Fail(at + "board_id must be letters, digits, '-' or '_'"); BoardId = value; return true; }
+            if (key == "board_password") { BoardPassword = value; return true; }
+            if (key == "board_key") { BoardKey = Hex32(value); return BoardKey != null || Fail(at + "board_key must be 64 hex digits"); }
+            if (key == "fleet_key") { FleetKey = Hex32(value); return FleetKey != null || Fail(at + "fleet_key must be 64 hex digits"); }
+            if (key == "broker_port")
+            {
+                int port = Number(value);
+                if (port != 1883) return Fail(at + "broker_port " + value + " is not supported: the board's MQTT client build connects to port 1883 only");
+                BrokerPort = port;
+                return true;
+            }
+            if (key == "publish_every")
+            {
+                int n = Number(value);
+                if (n < 1 || n > 100000) return Fail(at + "publish_every must be 1..100000 labels");
+                PublishEveryLabels = n;
+                return true;
+            }
+            if (key == "join_at_start")
+            {
+                if (value != "0" && value != "1") return Fail(at + "join_at_start must be 0 or 1");
+                JoinAtStart = value == "1";
+                return true;
+            }
+            if (key == "tls")
+            {
+                if (value == "0") return true;
+                return Fail(at + "tls=1 is not supported by this build (the MQTT client's TLS constructor needs System.Net, not listed here)");
+            }
+            return Fail(at + "unknown key '" + key + "'");
+        }
+
+        private bool Fail(string message)
+        {
+            Error = message;
+            return false;
+        }
+
+        private static bool IsToken(string value)
+        {
+            if (value.Length == 0 || value.Length > 64) return false;
+            for (int i = 0; i < value.Length; i++)
+            {
+                char c = value[i];
+                bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+                if (!ok) return false;
+            }
+            return true;
+        }
+
+        /// <summary>A decimal number 0..999999, -1 when it is not one.</summary>
+        private static int Number(string value)
+        {
+            if (value.Length == 0 || value.Length > 6) return -1;
+            int n = 0;
+            for (int i = 0; i < value.Length; i++)
+            {
+                char c = value[i];
+                if (c < '0' || c > '9') return -1;
+                n = n * 10 + (c - '0');
+            }
+            return n;
+        }
+
+        /// <summary>64 hex digits as 32 bytes, null otherwise.</summary>
+        private static byte[] Hex32(string value)
+        {
+            if (value.Length != 64) return null;
+            byte[] bytes = new byte[32];
+            for (int i = 0; i < 32; i++)
+            {
+                int hi = HexDigit(value[2 * i]), lo = HexDigit(value[2 * i + 1]);
+                if (hi < 0 || lo < 0) return null;
+                bytes[i] = (byte)(hi * 16 + lo);
+            }
+            return bytes;
+        }
+
+        private static int HexDigit(char c)
+        {
+            if (c >= '0' && c <= '9') return c - '0';
+            if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+            if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+            return -1;
+        }
+    }
+}
