@@ -19,6 +19,8 @@ namespace TinTin.Core
 
         public override void BindScratch(int[] sharedScratch) { scratch = sharedScratch; }
 
+        public override bool HasFusedUpdate { get { return true; } }
+
         public override void Forward(QTensor input, QTensor output)
         {
             TargetDenseKernels.Forward(input, Weights, WeightExponent, Bias, BiasExponent, InputLength, OutputLength, scratch, output);
@@ -28,6 +30,11 @@ namespace TinTin.Core
 
         public override void Backward(QTensor input, QTensor output, QTensor outputGrad, QTensor inputGrad)
         {
+            if (FormsGradients && TrainingMode != TrainingStateMode.GradientArena)
+            {
+                BackwardAndUpdate(input, outputGrad, inputGrad);
+                return;
+            }
             if (FormsGradients)
             {
                 int weightExponent = outputGrad.Exponent + input.Exponent;
@@ -43,6 +50,22 @@ namespace TinTin.Core
                 long macs = ForwardMacs;
                 Counters.Add(macs, 2L * InputLength, macs + OutputLength + 4L * InputLength, InputLength);
             }
+        }
+
+        /// <summary>Fused modes: the input gradient and this sample's update in one sweep over the rows, then the exponents.</summary>
+        private void BackwardAndUpdate(QTensor input, QTensor outputGrad, QTensor inputGrad)
+        {
+            ShiftSum rate = RequireFusedLearningRate();
+            if (TrainingMode == TrainingStateMode.FusedInt8)
+                Int8UpdateKernels.DenseBackwardUpdate(input, outputGrad, WeightRowOffsets, BiasOffsets, rate, InputLength, OutputLength,
+                    WeightExponent, Weights, BiasExponent, Bias, scratch, inputGrad);
+            else
+                FusedMasterKernels.DenseBackwardUpdate(input, outputGrad, Weights, WeightExponent, WeightRowOffsets, BiasOffsets, rate,
+                    InputLength, OutputLength, MasterExponent, MasterWeights, BiasExponent, Bias, scratch, inputGrad);
+            long macs = (long)WeightTrainableChannelCount * InputLength;
+            long propagated = inputGrad != null ? ForwardMacs : 0;
+            Counters.Add(macs + propagated, TrainableChannelCount + 2L * InputLength, macs * 4 + propagated + InputLength + OutputLength, macs * 2 + InputLength);
+            FinishFusedUpdate();
         }
     }
 }

@@ -51,8 +51,8 @@ namespace TinTin.Core
 
         /// <summary>[Channels][RowLength] int8 at WeightExponent, derived from the master copy.</summary>
         public readonly sbyte[] Weights;
-        /// <summary>[Channels][RowLength] int16 at MasterExponent.</summary>
-        public readonly short[] MasterWeights;
+        /// <summary>[Channels][RowLength] int16 at MasterExponent; null in <see cref="TrainingStateMode.FusedInt8"/> (the int8 weights are all there is).</summary>
+        public short[] MasterWeights;
         /// <summary>[Channels] int32 at BiasExponent.</summary>
         public readonly int[] Bias;
         public int WeightExponent;
@@ -74,6 +74,14 @@ namespace TinTin.Core
         private int arenaStart, arenaEnd;
         private int trainableChannels;
         private int weightTrainableChannels;
+
+        private TrainingStateMode trainingMode = TrainingStateMode.GradientArena;
+
+        /// <summary>
+        /// The rate a fused mode applies to each sample's gradient as its backward pass runs (the
+        /// network sets it: <see cref="Network.SetLearningRate"/>); unused by the gradient arena.
+        /// </summary>
+        public ShiftSum FusedLearningRate;
 
         private readonly AlignedExponent gradientAlignment = new AlignedExponent(GradientGuardBits);
         private int accumulatedSamples;
@@ -98,6 +106,29 @@ namespace TinTin.Core
         }
 
         public int ParameterCount { get { return Channels * (RowLength + 1); } }
+
+        /// <summary>How this layer holds its training state (set by the network it belongs to).</summary>
+        public TrainingStateMode TrainingMode { get { return trainingMode; } }
+
+        /// <summary>Whether the layer has a backward kernel that updates as it goes (the fused modes need one).</summary>
+        public virtual bool HasFusedUpdate { get { return false; } }
+
+        /// <summary>
+        /// Switches the layer to a training-state mode, once, before training. FusedInt8 drops the
+        /// master copy: the int8 weights become the parameters (MasterExponent then follows
+        /// WeightExponent, so a saved model reads master = int8 · 2^7, exactly).
+        /// </summary>
+        internal void UseTrainingMode(TrainingStateMode mode)
+        {
+            if (mode != TrainingStateMode.GradientArena && !HasFusedUpdate)
+                throw new ArgumentException(Kind == LayerKind.Dense ? "this layer has no fused update" : "a layer of kind " + (int)Kind + " has no fused update kernel: use the gradient-arena mode");
+            trainingMode = mode;
+            if (mode == TrainingStateMode.FusedInt8)
+            {
+                MasterWeights = null;
+                MasterExponent = WeightExponent;
+            }
+        }
 
         /// <summary>Ints of training arena one trainable channel occupies (weights and bias); a bias-only one takes 1.</summary>
         public int TrainingRowInts { get { return RowLength + 1; } }
@@ -214,6 +245,7 @@ namespace TinTin.Core
         /// </summary>
         public void RefreshInt8Weights()
         {
+            if (MasterWeights == null) return; // FusedInt8: the int8 weights are the parameters
             DeriveInt8Weights(QMath.Int8ShiftFor(TargetUpdateKernels.MaxAbs(MasterWeights, 0, MasterWeights.Length)));
         }
 
@@ -221,6 +253,7 @@ namespace TinTin.Core
         public void DeriveInt8Weights(int shift)
         {
             if (shift < 0 || shift > 15) throw new ArgumentException("int8 weight shift must be in [0, 15]");
+            if (MasterWeights == null) throw new InvalidOperationException("this layer keeps no master copy (FusedInt8)");
             int n = MasterWeights.Length;
             TargetUpdateKernels.RoundingShiftToInt8(MasterWeights, 0, n, shift, Weights, 0);
             WeightExponent = MasterExponent + shift;
@@ -235,6 +268,7 @@ namespace TinTin.Core
         public void RenormalizeMaster()
         {
             short[] master = MasterWeights;
+            if (master == null) { RenormalizeBias(); return; }
             int n = master.Length;
             int max = TargetUpdateKernels.MaxAbs(master, 0, n);
             if (max == 0) return;
@@ -252,6 +286,13 @@ namespace TinTin.Core
                 MasterExponent += shift;
                 Counters.Add(0, 2L * n, 2L * n, 2L * n);
             }
+            RenormalizeBias();
+            Counters.Add(0, n, 2L * n, 0);
+        }
+
+        /// <summary>Keeps the biases below BiasHigh (room for the forward sum), rounding to nearest.</summary>
+        private void RenormalizeBias()
+        {
             int biasMax = QMath.MaxAbs(Bias, 0, Bias.Length);
             int biasShift = 0;
             while ((biasMax >> biasShift) > BiasHigh && BiasExponent + biasShift < MaxExponent) biasShift++;
@@ -260,7 +301,61 @@ namespace TinTin.Core
                 for (int c = 0; c < Channels; c++) Bias[c] = QMath.RoundingShiftRight(Bias[c], biasShift);
                 BiasExponent += biasShift;
             }
-            Counters.Add(0, n + Channels, 2L * n, 0);
+            Counters.Add(0, Channels, 0, 0);
+        }
+
+        /// <summary>
+        /// FusedInt8, every channel training its weights: keeps the int8 weights' largest magnitude
+        /// in [64, 126] by halving (rounding to nearest; when one reached 127 and may have
+        /// saturated) or doubling (exactly; when all fell below 64), moving WeightExponent with it.
+        /// </summary>
+        private void RescaleInt8Weights()
+        {
+            sbyte[] w = Weights;
+            int n = w.Length;
+            int max = QMath.MaxAbs(w, n);
+            if (max >= QMath.Int8Max && WeightExponent < MaxExponent)
+            {
+                for (int i = 0; i < n; i++) w[i] = (sbyte)QMath.RoundingShiftRight(w[i], 1);
+                WeightExponent++;
+                Counters.Add(0, n, n, n);
+            }
+            else if (max > 0 && max < 64 && WeightExponent > MinExponent)
+            {
+                for (int i = 0; i < n; i++) w[i] = (sbyte)(w[i] * 2);
+                WeightExponent--;
+                Counters.Add(0, n, n, n);
+            }
+            MasterExponent = WeightExponent;
+            Counters.Add(0, n, n, 0);
+        }
+
+        /// <summary>
+        /// After a fused backward-and-update of one sample: a layer whose every channel trains its
+        /// weights re-chooses its exponents (master and int8 weights, or the int8 weights alone);
+        /// a partly frozen one keeps them so frozen channels stay bit-for-bit unchanged (FusedMaster
+        /// refreshes the trained int8 rows; FusedInt8 saturated in place).
+        /// </summary>
+        protected void FinishFusedUpdate()
+        {
+            if (weightTrainableChannels == Channels)
+            {
+                if (trainingMode == TrainingStateMode.FusedInt8) { RescaleInt8Weights(); RenormalizeBias(); }
+                else { RenormalizeMaster(); RefreshInt8Weights(); }
+            }
+            else
+            {
+                if (weightTrainableChannels > 0 && trainingMode == TrainingStateMode.FusedMaster) RefreshTrainableRows();
+                // Biases (even of bias-only channels) share one exponent: rescale only when every channel trains.
+            }
+        }
+
+        /// <summary>The learning rate a fused backward applies; throws when none was set.</summary>
+        protected ShiftSum RequireFusedLearningRate()
+        {
+            if (FusedLearningRate == null)
+                throw new InvalidOperationException("a fused training mode updates during backward: call Network.SetLearningRate before training");
+            return FusedLearningRate;
         }
 
         // ---- gradients ---------------------------------------------------------------------------
@@ -301,7 +396,7 @@ namespace TinTin.Core
         /// <summary>Clears the gradient rows (after an update, or to discard accumulated gradients).</summary>
         public void ZeroGradients()
         {
-            if (arenaEnd > arenaStart) Array.Clear(gradientPool, arenaStart, arenaEnd - arenaStart);
+            if (gradientPool != null && arenaEnd > arenaStart) Array.Clear(gradientPool, arenaStart, arenaEnd - arenaStart);
             gradientAlignment.Reset();
             accumulatedSamples = 0;
         }
@@ -317,6 +412,7 @@ namespace TinTin.Core
         {
             if (biasOffset[channel] < 0) return false;
             int offset = weightRowOffset[channel];
+            if (gradientPool == null) return false; // fused modes store no gradient
             if (offset >= 0) Array.Copy(gradientPool, offset, destination, 0, RowLength);
             else Array.Clear(destination, 0, RowLength);
             destination[RowLength] = gradientPool[biasOffset[channel]];
@@ -373,7 +469,7 @@ namespace TinTin.Core
         /// <summary>Forgets momentum (after a re-selection or a reset).</summary>
         public void ResetVelocity()
         {
-            if (velocityPool != null && arenaEnd > arenaStart) Array.Clear(velocityPool, arenaStart, arenaEnd - arenaStart);
+            if (velocityPool != null && gradientPool != null && arenaEnd > arenaStart) Array.Clear(velocityPool, arenaStart, arenaEnd - arenaStart);
             velocityEmpty = true;
         }
 

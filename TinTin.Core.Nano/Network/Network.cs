@@ -27,7 +27,7 @@ namespace TinTin.Core
         public readonly OpCounters Counters = new OpCounters();
 
         private readonly int[] scratch;
-        private int[] gradientArena;   // [TrainingCapacityInts]; replaced once by AllocateTrainingArena
+        private int[] gradientArena;   // [TrainingCapacityInts]; replaced once by AllocateTrainingArena; null in the fused modes
         private int[] velocityArena;   // [TrainingCapacityInts] or null without momentum
         private readonly int fullTrainingInts;   // gradient ints of the full update
         private bool arenaDeferred;              // built with ArenaFromBudget, AllocateTrainingArena not yet called
@@ -48,6 +48,9 @@ namespace TinTin.Core
         /// </summary>
         public const int ArenaFromBudget = -2;
 
+        /// <summary>How the training state is held (fixed at construction).</summary>
+        public readonly TrainingStateMode Mode;
+
         /// <summary>When set, Backward propagates the error through every layer (to score channels) and forms no weight gradients.</summary>
         public bool ScoringMode;
 
@@ -55,12 +58,22 @@ namespace TinTin.Core
         /// <param name="trainingCapacityInts">Gradient arena size in int32s; -1 for enough to train everything; <see cref="ArenaFromBudget"/> to size it later.</param>
         /// <param name="withMomentum">Allocate a velocity arena of the same size.</param>
         public Network(Layer[] layers, int trainingCapacityInts, bool withMomentum)
+            : this(layers, trainingCapacityInts, withMomentum, TrainingStateMode.GradientArena) { }
+
+        /// <param name="layers">The layers in order; each one's InputLength equals the previous one's OutputLength.</param>
+        /// <param name="trainingCapacityInts">Gradient arena size in int32s (the fused modes: the limit on what may train); -1 for everything.</param>
+        /// <param name="withMomentum">Allocate a velocity arena of the same size (gradient-arena mode only).</param>
+        /// <param name="mode">How the training state is held; the fused modes need a fused kernel in every parameter layer.</param>
+        public Network(Layer[] layers, int trainingCapacityInts, bool withMomentum, TrainingStateMode mode)
         {
             if (layers == null || layers.Length == 0) throw new ArgumentException("a network needs at least one layer");
             for (int l = 1; l < layers.Length; l++)
                 if (layers[l].InputLength != layers[l - 1].OutputLength)
                     throw new ArgumentException("layer " + l + " takes " + layers[l].InputLength + " values but layer " + (l - 1) + " gives " + layers[l - 1].OutputLength);
+            if (withMomentum && mode != TrainingStateMode.GradientArena)
+                throw new ArgumentException("momentum needs the gradient arena: the fused modes update each sample as its backward pass runs");
             Layers = layers;
+            Mode = mode;
             int count = layers.Length;
             Activations = new QTensor[count + 1];
             Gradients = new QTensor[count + 1];
@@ -74,7 +87,7 @@ namespace TinTin.Core
                 Gradients[l + 1] = new QTensor(layers[l].OutputLength);
                 if (layers[l].ScratchInts > scratchInts) scratchInts = layers[l].ScratchInts;
                 ParameterLayer p = layers[l] as ParameterLayer;
-                if (p != null) { fullTraining += p.Channels * p.TrainingRowInts; allChannels[l] = p.Channels; }
+                if (p != null) { fullTraining += p.Channels * p.TrainingRowInts; allChannels[l] = p.Channels; p.UseTrainingMode(mode); }
                 layers[l].Counters = Counters;
             }
             if (Layers[count - 1] is ReluLayer) throw new ArgumentException("the last layer gives the logits; it cannot be a ReLU");
@@ -82,10 +95,14 @@ namespace TinTin.Core
             scratch = new int[scratchInts];
             for (int l = 0; l < count; l++) layers[l].BindScratch(scratch);
             fullTrainingInts = fullTraining;
-            arenaDeferred = trainingCapacityInts == ArenaFromBudget;
+            // The fused modes store no gradient: nothing to allocate or defer, the capacity only limits the selection.
+            arenaDeferred = trainingCapacityInts == ArenaFromBudget && mode == TrainingStateMode.GradientArena;
             this.trainingCapacityInts = arenaDeferred ? 0 : trainingCapacityInts < 0 ? fullTraining : trainingCapacityInts;
-            gradientArena = new int[TrainingCapacityInts > 0 ? TrainingCapacityInts : 1];
-            velocityArena = withMomentum ? new int[gradientArena.Length] : null;
+            if (mode == TrainingStateMode.GradientArena)
+            {
+                gradientArena = new int[TrainingCapacityInts > 0 ? TrainingCapacityInts : 1];
+                velocityArena = withMomentum ? new int[gradientArena.Length] : null;
+            }
             propagatesError = new bool[count];
             weightChannels = new int[count];
             biasOnlyChannels = new int[count];
@@ -119,6 +136,12 @@ namespace TinTin.Core
         /// <summary>A multilayer perceptron: Dense → ReLU → … → Dense, He-uniform initialised from seed.</summary>
         public static Network CreateMlp(int[] sizes, uint seed, int trainingCapacityInts, bool withMomentum)
         {
+            return CreateMlp(sizes, seed, trainingCapacityInts, withMomentum, TrainingStateMode.GradientArena);
+        }
+
+        /// <summary>A multilayer perceptron holding its training state as the mode says (see <see cref="TrainingStateMode"/>).</summary>
+        public static Network CreateMlp(int[] sizes, uint seed, int trainingCapacityInts, bool withMomentum, TrainingStateMode mode)
+        {
             if (sizes == null || sizes.Length < 2) throw new ArgumentException("an MLP needs an input size and at least one layer size");
             int denseCount = sizes.Length - 1;
             Layer[] layers = new Layer[2 * denseCount - 1];
@@ -131,7 +154,7 @@ namespace TinTin.Core
                 layers[next++] = dense;
                 if (d < denseCount - 1) layers[next++] = new ReluLayer(sizes[d + 1]);
             }
-            return new Network(layers, trainingCapacityInts, withMomentum);
+            return new Network(layers, trainingCapacityInts, withMomentum, mode);
         }
 
         public QTensor Input { get { return Activations[0]; } }
@@ -187,11 +210,31 @@ namespace TinTin.Core
             return Backward(label);
         }
 
-        /// <summary>Applies the accumulated gradients of every trainable layer with integer SGD, then clears them.</summary>
+        /// <summary>
+        /// The learning rate the fused modes apply to each sample's gradient during Backward: the
+        /// same ShiftSum Step takes (the rate for a gradient summed over a batch), so a batch of
+        /// fused samples moves the weights as far as one arena step. Set it before training in any
+        /// mode (the gradient-arena mode ignores it); allocation-free.
+        /// </summary>
+        public void SetLearningRate(ShiftSum learningRate)
+        {
+            for (int l = 0; l < Layers.Length; l++)
+            {
+                ParameterLayer p = Layers[l] as ParameterLayer;
+                if (p != null) p.FusedLearningRate = learningRate;
+            }
+        }
+
+        /// <summary>
+        /// Applies the accumulated gradients of every trainable layer with integer SGD, then clears
+        /// them. In the fused modes every sample has already been applied: nothing is left to do.
+        /// </summary>
         public void Step(ShiftSum learningRate, ShiftSum momentum)
         {
             if (momentum != null && !momentum.IsZero && velocityArena == null)
-                throw new InvalidOperationException("this network was built without momentum state");
+                throw new InvalidOperationException(Mode == TrainingStateMode.GradientArena ? "this network was built without momentum state"
+                    : "the fused modes have no momentum state");
+            if (Mode != TrainingStateMode.GradientArena) return;
             for (int l = lowestTrainableLayer; l < Layers.Length; l++)
             {
                 ParameterLayer p = Layers[l] as ParameterLayer;
@@ -273,7 +316,7 @@ namespace TinTin.Core
                 p.ResetVelocity();
             }
             arenaIntsInUse = offset;
-            Array.Clear(gradientArena, 0, gradientArena.Length);
+            if (gradientArena != null) Array.Clear(gradientArena, 0, gradientArena.Length);
             // Layer l must hand an error to layer l-1 only if something trainable lies below l.
             for (int l = 0; l < Layers.Length; l++) propagatesError[l] = l > lowestTrainableLayer;
         }
@@ -335,6 +378,7 @@ namespace TinTin.Core
                 if (Layers[a].KeepsInputForBackward(a > lowest, weightChannels[a], CountAt(biasOnlyChannels, a))) bytes += Activations[a].Bytes;
                 bytes += Gradients[a + 1].Bytes;
             }
+            if (Mode != TrainingStateMode.GradientArena) return bytes; // fused: no gradient is stored
             int ints = TrainingIntsFor(weightChannels, biasOnlyChannels);
             bytes += 4 * ints;
             if (velocityArena != null) bytes += 4 * ints;
@@ -404,11 +448,12 @@ namespace TinTin.Core
             {
                 ParameterLayer p = Layers[l] as ParameterLayer;
                 if (p == null) continue;
-                total += p.Weights.Length + 2 * p.MasterWeights.Length + 4 * p.Bias.Length;
+                total += p.Weights.Length + 4 * p.Bias.Length;
+                if (p.MasterWeights != null) total += 2 * p.MasterWeights.Length;
             }
             for (int a = 0; a <= Layers.Length; a++) total += Activations[a].Bytes;
             for (int a = 1; a <= Layers.Length; a++) total += Gradients[a].Bytes;
-            total += 4 * gradientArena.Length;
+            if (gradientArena != null) total += 4 * gradientArena.Length;
             if (velocityArena != null) total += 4 * velocityArena.Length;
             total += 4 * scratch.Length + 12 * Loss.Classes;
             return total;
@@ -424,7 +469,8 @@ namespace TinTin.Core
                 if (p == null) continue;
                 string name = "layer" + l;
                 plan.Add(name + ".weights(int8)", MemoryCategory.Weights, p.Weights.Length, p.Weights.Length);
-                plan.Add(name + ".master(int16)", MemoryCategory.MasterWeights, 2 * p.MasterWeights.Length, 2 * p.WeightTrainableChannelCount * p.RowLength);
+                if (p.MasterWeights != null)
+                    plan.Add(name + ".master(int16)", MemoryCategory.MasterWeights, 2 * p.MasterWeights.Length, 2 * p.WeightTrainableChannelCount * p.RowLength);
                 plan.Add(name + ".bias(int32)", MemoryCategory.MasterWeights, 4 * p.Bias.Length, 4 * p.Bias.Length);
             }
             for (int a = 0; a <= Layers.Length; a++)
@@ -439,7 +485,8 @@ namespace TinTin.Core
                 bool used = a - 1 >= lowestTrainableLayer;
                 plan.Add("activation" + a + ".grad(int8)", MemoryCategory.ActivationGradients, Gradients[a].Bytes, used ? Gradients[a].Bytes : 0);
             }
-            plan.Add("gradient-arena(int32)", MemoryCategory.Gradients, 4 * gradientArena.Length, 4 * arenaIntsInUse);
+            if (gradientArena != null)
+                plan.Add("gradient-arena(int32)", MemoryCategory.Gradients, 4 * gradientArena.Length, 4 * arenaIntsInUse);
             if (velocityArena != null)
                 plan.Add("velocity-arena(int32)", MemoryCategory.OptimizerState, 4 * velocityArena.Length, 4 * arenaIntsInUse);
             plan.Add("kernel-scratch(int32)", MemoryCategory.Scratch, 4 * scratch.Length, 4 * scratch.Length);

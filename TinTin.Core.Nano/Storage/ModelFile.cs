@@ -46,7 +46,7 @@ namespace TinTin.Core
                 if (layers[l] is Conv1DLayer) size += 4;
                 if (layers[l] is GlobalMaxPoolLayer) size += 2;
                 ParameterLayer p = layers[l] as ParameterLayer;
-                if (p != null) size += 3 + 2 * p.MasterWeights.Length + 4 * p.Bias.Length;
+                if (p != null) size += 3 + 2 * p.Weights.Length + 4 * p.Bias.Length;
             }
             size += 2;
             if (model.Normalizer != null) size += 1 + FeatureBytes * model.Normalizer.FeatureCount;
@@ -88,11 +88,24 @@ namespace TinTin.Core
                 if (pool != null) at = LittleEndian.PutU16(buffer, at, pool.Channels);
                 ParameterLayer dense = layer as ParameterLayer;
                 if (dense == null) continue;
-                buffer[at++] = (byte)(sbyte)dense.MasterExponent;
-                buffer[at++] = (byte)(sbyte)dense.WeightExponent;
-                buffer[at++] = (byte)(sbyte)dense.BiasExponent;
                 short[] master = dense.MasterWeights;
-                for (int i = 0; i < master.Length; i++) at = LittleEndian.PutU16(buffer, at, (ushort)master[i]);
+                if (master == null)
+                {
+                    // FusedInt8 keeps no master: write the int8 weights as one, shifted left (exact on reload).
+                    int masterShift = MasterShiftForInt8(dense.WeightExponent);
+                    buffer[at++] = (byte)(sbyte)(dense.WeightExponent - masterShift);
+                    buffer[at++] = (byte)(sbyte)dense.WeightExponent;
+                    buffer[at++] = (byte)(sbyte)dense.BiasExponent;
+                    sbyte[] weights = dense.Weights;
+                    for (int i = 0; i < weights.Length; i++) at = LittleEndian.PutU16(buffer, at, (ushort)(short)(weights[i] << masterShift));
+                }
+                else
+                {
+                    buffer[at++] = (byte)(sbyte)dense.MasterExponent;
+                    buffer[at++] = (byte)(sbyte)dense.WeightExponent;
+                    buffer[at++] = (byte)(sbyte)dense.BiasExponent;
+                    for (int i = 0; i < master.Length; i++) at = LittleEndian.PutU16(buffer, at, (ushort)master[i]);
+                }
                 int[] bias = dense.Bias;
                 for (int i = 0; i < bias.Length; i++) at = LittleEndian.PutU32(buffer, at, (uint)bias[i]);
             }
@@ -127,6 +140,19 @@ namespace TinTin.Core
         public const int MaxInputExponent = 30;
         public const int MaxLayers = 64;
 
+        /// <summary>
+        /// The left shift that turns FusedInt8 weights at weightExponent into a master copy: 7
+        /// (the master's largest magnitude then lands in [MasterLow, MasterHigh]) unless the master
+        /// exponent would leave its range.
+        /// </summary>
+        public static int MasterShiftForInt8(int weightExponent)
+        {
+            int shift = 7;
+            if (weightExponent - shift > MaxMasterExponent) shift = weightExponent - MaxMasterExponent;
+            if (weightExponent - shift < MinExponent) shift = weightExponent - MinExponent;
+            return shift < 0 ? 0 : shift;
+        }
+
         /// <summary>Load with the host default limit <see cref="DefaultMaxBytes"/>.</summary>
         public static Model Load(byte[] data, int length, int trainingCapacityInts, bool withMomentum)
         {
@@ -141,6 +167,12 @@ namespace TinTin.Core
         /// <see cref="ModelFormatException"/> naming the field; no other exception leaves here.
         /// </summary>
         public static Model Load(byte[] data, int length, int trainingCapacityInts, bool withMomentum, int maxBytes)
+        {
+            return Load(data, length, trainingCapacityInts, withMomentum, maxBytes, TrainingStateMode.GradientArena);
+        }
+
+        /// <summary>Load into a network whose training state is held as the mode says (see <see cref="Network"/>); the heap check counts that mode's buffers.</summary>
+        public static Model Load(byte[] data, int length, int trainingCapacityInts, bool withMomentum, int maxBytes, TrainingStateMode mode)
         {
             if (data == null) throw new ModelFormatException("no model data");
             if (length < 0) length = 0;
@@ -160,10 +192,10 @@ namespace TinTin.Core
 
             try
             {
-                long heap = Check(data, end, trainingCapacityInts, withMomentum);
+                long heap = Check(data, end, mode == TrainingStateMode.GradientArena ? trainingCapacityInts : 0, withMomentum);
                 if (heap > maxBytes)
                     throw new ModelFormatException("model size: loading it takes about " + heap + " bytes of heap, the limit is " + maxBytes);
-                return Build(data, end, trainingCapacityInts, withMomentum);
+                return Build(data, end, trainingCapacityInts, withMomentum, mode);
             }
             catch (ModelFormatException) { throw; }
             catch (Exception e)
@@ -278,7 +310,7 @@ namespace TinTin.Core
         }
 
         /// <summary>Pass 2: builds the model from fields Check has proved valid.</summary>
-        private static Model Build(byte[] data, int end, int trainingCapacityInts, bool withMomentum)
+        private static Model Build(byte[] data, int end, int trainingCapacityInts, bool withMomentum, TrainingStateMode mode)
         {
             int at = HeaderBytes;
             int count = LittleEndian.GetU16(data, at);
@@ -333,7 +365,7 @@ namespace TinTin.Core
                 }
                 normalizer = new InputNormalizer(scales, inputExponent);
             }
-            return new Model(new Network(layers, trainingCapacityInts, withMomentum), normalizer);
+            return new Model(new Network(layers, trainingCapacityInts, withMomentum, mode), normalizer);
         }
 
         /// <summary>Checks a parameter layer's exponents and master weights (channels × rowLength) at data[at..]; returns the offset after them.</summary>

@@ -72,8 +72,10 @@ namespace TinTin.Cli.Tests
             Assert.Equal(2, root.GetProperty("per_class_recall").GetArrayLength());
             Assert.Equal(600, root.GetProperty("confusion").EnumerateArray().SelectMany(r => r.EnumerateArray()).Sum(c => c.GetInt64())); // 300 minutes × 2 nodes
             JsonElement engines = root.GetProperty("engines");
-            Assert.Equal(1, engines.GetArrayLength());
+            // One integer engine per training-state mode (the first is "integer"), no float32.
+            Assert.Equal(3, engines.GetArrayLength());
             Assert.Equal("integer", engines[0].GetProperty("engine").GetString());
+            Assert.Equal(new[] { "arena", "fused", "int8" }, engines.EnumerateArray().Select(e => e.GetProperty("mode").GetString()).ToArray());
             Assert.True(engines[0].GetProperty("samples_per_cpu_second").GetDouble() > 0);
             Assert.DoesNotContain("float32", result.Error);
         }

@@ -44,6 +44,7 @@ namespace TinTin.Cli
             var labelMap = new Option<string>("--label-map") { Description = "--csv: raw label → class, e.g. 0=0,1=1,2=1." };
             var classes = new Option<int>("--classes") { Description = "--csv: number of classes (default: from the training labels)." };
             var integerOnly = new Option<bool>("--integer-only") { Description = "Train the integer engine only (no float32 reference)." };
+            var mode = new Option<string>("--mode") { Description = "Training-state modes of the integer engine, one row each: arena, fused, int8, a comma list, or all (default; arena only with --momentum: the fused modes keep no velocity)." };
             var json = new Option<bool>("--json") { Description = "Print one JSON object (test_accuracy, balanced_accuracy, majority, per_class_recall, confusion of the integer engine; engines: both) on standard output; the rest goes to standard error." };
             var command = new Command("train",
                 "Train one model integer-only and in float32 and compare them side by side.\n" +
@@ -54,7 +55,7 @@ namespace TinTin.Cli
                 "  tintin train --csv logger.csv --features temp_c,rh --label occupants --label-map 0=0,1=1,2=1 --split 0.7\n" +
                 "Exit codes: 0 ok, 1 usage, 2 missing or malformed data.")
             { dataset };
-            foreach (Option option in new Option[] { data, hidden, features, epochs, batch, rate, halve, momentum, seed, limit, csv, testCsv, split, label, time, noHeader, timeFormat, group, missing, labelMap, classes, integerOnly, json })
+            foreach (Option option in new Option[] { data, hidden, features, epochs, batch, rate, halve, momentum, seed, limit, csv, testCsv, split, label, time, noHeader, timeFormat, group, missing, labelMap, classes, integerOnly, mode, json })
                 command.Options.Add(option);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
@@ -76,6 +77,7 @@ namespace TinTin.Cli
                     Seed = parse.GetValue(seed),
                     TrainLimit = parse.GetValue(limit),
                     IntegerOnly = parse.GetValue(integerOnly),
+                    Modes = ParseModes(parse.GetValue(mode)),
                 };
                 if (csvPath != null)
                 {
@@ -104,6 +106,9 @@ namespace TinTin.Cli
                 {
                     (options.MomentumNumerator, options.MomentumDenominator) = ParseRatio(momentumText, "--momentum");
                     if (options.MomentumNumerator >= options.MomentumDenominator) throw CliException.Usage("--momentum must be below 1");
+                    if (parse.GetValue(mode) == null) options.Modes = new[] { TrainingStateMode.GradientArena };
+                    else if (options.Modes.Any(m => m != TrainingStateMode.GradientArena))
+                        throw CliException.Usage("--momentum needs --mode arena: the fused modes keep no velocity");
                 }
                 if (options.BatchSize < 1 || options.BatchSize > ParameterLayer.MaxAccumulatedSamples)
                     throw CliException.Usage("--batch must be 1.." + ParameterLayer.MaxAccumulatedSamples);
@@ -121,11 +126,12 @@ namespace TinTin.Cli
             {
                 context.Console.Progress().AutoClear(true).Start(progress =>
                 {
-                    ProgressTask integer = progress.AddTask("integer engine"), floating = options.IntegerOnly ? null : progress.AddTask("float32 reference");
+                    var tasks = options.Modes.ToDictionary(m => "integer " + TrainingStateModeNames.Name(m), m => progress.AddTask("integer engine, " + TrainingStateModeNames.Name(m)));
+                    ProgressTask floating = options.IntegerOnly ? null : progress.AddTask("float32 reference");
                     result = EngineComparison.Run(options, (engine, done, total) =>
                     {
                         context.Cancel.ThrowIfCancellationRequested();
-                        ProgressTask task = engine == "integer" ? integer : floating;
+                        ProgressTask task = tasks.TryGetValue(engine, out ProgressTask t) ? t : floating;
                         task.MaxValue = total;
                         task.Value = done;
                     });
@@ -134,7 +140,7 @@ namespace TinTin.Cli
             catch (ArgumentException e) { throw CliException.Input(e.Message); }
             catch (FormatException e) { throw CliException.Input(e.Message); }
 
-            EngineFigures[] engines = result.Float == null ? new[] { result.Integer } : new[] { result.Integer, result.Float };
+            EngineFigures[] engines = result.Float == null ? result.Integers : result.Integers.Append(result.Float).ToArray();
             var table = new Table().Border(TableBorder.Rounded)
                 .Title($"[bold]{Markup.Escape(result.Description ?? result.Dataset)}[/] MLP {string.Join("-", result.LayerSizes)}, {options.Epochs} epochs{Schedule(options)}, {result.TrainSamples} train / {result.TestSamples} test samples")
                 .AddColumn("engine").AddColumn(new TableColumn("test accuracy").RightAligned()).AddColumn(new TableColumn("balanced").RightAligned())
@@ -142,7 +148,7 @@ namespace TinTin.Cli
                 .AddColumn(new TableColumn("samples/CPU s").RightAligned()).AddColumn(new TableColumn("training state").RightAligned())
                 .AddColumn(new TableColumn("MACs/sample").RightAligned());
             foreach (EngineFigures f in engines)
-                table.AddRow(f.Engine, f.TestAccuracy.ToString("P2", CultureInfo.InvariantCulture), f.TestMetrics.BalancedAccuracy.ToString("P2", CultureInfo.InvariantCulture),
+                table.AddRow(Markup.Escape(f.Engine), f.TestAccuracy.ToString("P2", CultureInfo.InvariantCulture), f.TestMetrics.BalancedAccuracy.ToString("P2", CultureInfo.InvariantCulture),
                     f.TrainAccuracy.ToString("P2", CultureInfo.InvariantCulture),
                     f.SamplesPerSecond.ToString("N0", CultureInfo.InvariantCulture), f.TrainingStateBytes.ToString("N0", CultureInfo.InvariantCulture) + " B",
                     result.MacsPerSample.ToString("N0", CultureInfo.InvariantCulture));
@@ -150,9 +156,12 @@ namespace TinTin.Cli
             context.Out.WriteLine("CPU seconds per training epoch: " + string.Join(", ", engines.Select(f =>
                 (f == result.Integer ? "integer " : "float32 ") + (f.CpuSeconds / options.Epochs).ToString("0.00", CultureInfo.InvariantCulture))) + " (" + CpuClock.Kind + " CPU time).");
             foreach (EngineFigures f in engines) context.Out.Write(f.Engine + ", test set:\n" + f.TestMetrics.Format());
+            foreach (EngineFigures f in result.Integers)
+                context.Out.WriteLine(f.Engine + ": " + TrainingStateModeNames.Describe(f.Mode.Value) + ", " + f.TrainingStateBytes.ToString("N0", CultureInfo.InvariantCulture) + " B of training state"
+                    + (result.Float != null ? ", " + ((double)result.Float.TrainingStateBytes / f.TrainingStateBytes).ToString("0.00", CultureInfo.InvariantCulture) + "x below float32" : "") + ".");
             if (result.Float != null)
-                context.Out.WriteLine($"integer − float32 test accuracy: {(result.Integer.TestAccuracy - result.Float.TestAccuracy) * 100:+0.00;-0.00} points. " +
-                    "Host throughput per CPU second (" + CpuClock.Kind + " CPU time); on a board the interpreter is far slower, MACs and bytes carry over exactly.");
+                context.Out.WriteLine(string.Join(" ", result.Integers.Select(f => $"{f.Engine} − float32 test accuracy: {(f.TestAccuracy - result.Float.TestAccuracy) * 100:+0.00;-0.00} points.")) + " " +
+                    "Training state: every buffer of the engine (Network.DescribeMemory); float32: weights, gradient sums, activations and their gradients. Host throughput per CPU second (" + CpuClock.Kind + " CPU time); on a board the interpreter is far slower, MACs and bytes carry over exactly.");
             else context.Out.WriteLine("Host throughput per CPU second (" + CpuClock.Kind + " CPU time); on a board the interpreter is far slower, MACs and bytes carry over exactly.");
             if (json)
             {
@@ -165,7 +174,8 @@ namespace TinTin.Cli
                 report["macs_per_sample"] = result.MacsPerSample;
                 report["engines"] = engines.Select(f => new Dictionary<string, object>
                 {
-                    ["engine"] = f == result.Integer ? "integer" : "float32",
+                    ["engine"] = f.Mode == null ? "float32" : f == result.Integer ? "integer" : f.Engine,
+                    ["mode"] = f.Mode == null ? null : TrainingStateModeNames.Name(f.Mode.Value),
                     ["test_accuracy"] = f.TestAccuracy,
                     ["balanced_accuracy"] = f.TestMetrics.BalancedAccuracy,
                     ["per_class_recall"] = f.TestMetrics.PerClassRecall,
@@ -178,6 +188,15 @@ namespace TinTin.Cli
                 JsonReport.WriteLine(output.Out, report);
             }
             return ExitCodes.Ok;
+        }
+
+        /// <summary>"all", or a comma list of mode names (arena, fused, int8).</summary>
+        public static TrainingStateMode[] ParseModes(string text)
+        {
+            if (string.IsNullOrWhiteSpace(text) || text.Trim() == "all") return TrainingStateModeNames.All;
+            return text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(n =>
+                TrainingStateModeNames.TryParse(n.ToLowerInvariant(), out TrainingStateMode m) ? m
+                    : throw CliException.Usage("--mode: '" + n + "' is not a training-state mode (arena, fused, int8, all)")).Distinct().ToArray();
         }
 
         private static int[] ParseSizes(string text)

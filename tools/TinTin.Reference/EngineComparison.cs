@@ -40,6 +40,8 @@ namespace TinTin.Reference
         public LabelSpec Labels { get; set; } = LabelSpec.For("Occupancy");
         /// <summary>Train the integer engine only (no float32 reference).</summary>
         public bool IntegerOnly { get; set; }
+        /// <summary>Training-state modes of the integer engine to train, one row each (same initial weights and order).</summary>
+        public TrainingStateMode[] Modes { get; set; } = { TrainingStateMode.GradientArena };
     }
 
     /// <summary>One engine's figures in a comparison.</summary>
@@ -55,6 +57,8 @@ namespace TinTin.Reference
         public ClassMetrics TestMetrics { get; init; }
         /// <summary>CPU seconds the training took (<see cref="CpuClock"/>); SamplesPerSecond = samples / CpuSeconds.</summary>
         public double CpuSeconds { get; init; }
+        /// <summary>The integer engine's training-state mode; null for the float reference.</summary>
+        public TrainingStateMode? Mode { get; init; }
     }
 
     public sealed class ComparisonResult
@@ -67,10 +71,13 @@ namespace TinTin.Reference
         public string Description { get; init; }
         /// <summary>MACs of one training sample (forward + backward, all layers trainable).</summary>
         public long MacsPerSample { get; init; }
-        public EngineFigures Integer { get; init; }
+        /// <summary>The first integer row (options.Modes[0]).</summary>
+        public EngineFigures Integer => Integers[0];
+        /// <summary>One row per training-state mode, in options.Modes order.</summary>
+        public EngineFigures[] Integers { get; init; }
         /// <summary>Null with IntegerOnly.</summary>
         public EngineFigures Float { get; init; }
-        /// <summary>The integer model's buffers, for the memory table.</summary>
+        /// <summary>The first integer model's buffers, for the memory table.</summary>
         public MemoryPlan IntegerMemory { get; init; }
     }
 
@@ -87,9 +94,13 @@ namespace TinTin.Reference
             if (test.Count == 0) throw new ArgumentException("no test samples");
             int classes = Math.Max(train.ClassCount, test.ClassCount);
             int[] sizes = new[] { train.InputLength }.Concat(options.HiddenSizes).Append(classes).ToArray();
-            Network network = Network.CreateMlp(sizes, options.Seed, -1, options.MomentumNumerator != 0);
-            network.SetAllTrainable(true);
-            var reference = options.IntegerOnly ? null : new FloatMlp(network);
+            if (options.Modes == null || options.Modes.Length == 0) throw new ArgumentException("no training-state mode to train");
+            bool momentum = options.MomentumNumerator != 0;
+            if (momentum && options.Modes.Any(m => m != TrainingStateMode.GradientArena))
+                throw new ArgumentException("momentum needs the arena mode: the fused modes keep no velocity (use --mode arena)");
+            // The float reference starts from the arena network's master weights (every mode starts from the same ones).
+            Network initial = Network.CreateMlp(sizes, options.Seed, -1, false);
+            var reference = options.IntegerOnly ? null : new FloatMlp(initial);
             var trainOptions = new TrainOptions
             {
                 Epochs = options.Epochs, BatchSize = options.BatchSize,
@@ -99,23 +110,36 @@ namespace TinTin.Reference
             };
             long samples = (long)options.Epochs * train.Count;
 
-            // CPU time of this thread, not wall time: other processes on a shared machine do not count.
-            double start = CpuClock.Seconds();
-            double integerLoss = Trainer.TrainInteger(network, train, trainOptions, (d, t) => progress?.Invoke("integer", d, t));
-            double integerSeconds = CpuClock.Seconds() - start;
+            var integers = new EngineFigures[options.Modes.Length];
+            MemoryPlan memory = null;
+            long macsPerSample = 0;
+            for (int m = 0; m < options.Modes.Length; m++)
+            {
+                TrainingStateMode mode = options.Modes[m];
+                Network network = Network.CreateMlp(sizes, options.Seed, -1, momentum, mode);
+                network.SetAllTrainable(true);
+                string label = "integer " + TrainingStateModeNames.Name(mode);
+                // CPU time of this thread, not wall time: other processes on a shared machine do not count.
+                double begin = CpuClock.Seconds();
+                double integerLoss = Trainer.TrainInteger(network, train, trainOptions, (d, t) => progress?.Invoke(label, d, t));
+                double integerSeconds = CpuClock.Seconds() - begin;
+                MemoryPlan plan = network.DescribeMemory();
+                if (m == 0) { memory = plan; macsPerSample = network.ForwardMacs() + network.BackwardMacs(); }
+                integers[m] = new EngineFigures
+                {
+                    Engine = label, Mode = mode, TestAccuracy = Trainer.Accuracy(network, test), TrainAccuracy = Trainer.Accuracy(network, train),
+                    SamplesPerSecond = samples / Math.Max(integerSeconds, 1e-9), TrainingStateBytes = plan.TotalBytes, LastEpochLoss = integerLoss,
+                    TestMetrics = Metrics(classes, test, i => { test.Load(i, network.Input); return network.Predict(); }), CpuSeconds = integerSeconds,
+                };
+            }
             double floatLoss = 0, floatSeconds = 0;
             if (reference != null)
             {
-                start = CpuClock.Seconds();
+                double start = CpuClock.Seconds();
                 floatLoss = Trainer.TrainFloat(reference, train, trainOptions, (d, t) => progress?.Invoke("float32", d, t));
                 floatSeconds = CpuClock.Seconds() - start;
             }
 
-            MemoryPlan memory = network.DescribeMemory();
-            long parameters = network.Layers.OfType<DenseLayer>().Sum(d => (long)d.ParameterCount);
-            long activations = network.Activations.Sum(a => (long)a.Length);
-            // float32: weights, gradient sums, activations and their gradients (4 bytes each).
-            long floatBytes = 4 * (2 * parameters + 2 * activations);
             return new ComparisonResult
             {
                 Dataset = options.Dataset,
@@ -123,21 +147,27 @@ namespace TinTin.Reference
                 LayerSizes = sizes,
                 TrainSamples = train.Count,
                 TestSamples = test.Count,
-                MacsPerSample = network.ForwardMacs() + network.BackwardMacs(),
+                MacsPerSample = macsPerSample,
                 IntegerMemory = memory,
-                Integer = new EngineFigures
-                {
-                    Engine = "integer (int8/int16/int32)", TestAccuracy = Trainer.Accuracy(network, test), TrainAccuracy = Trainer.Accuracy(network, train),
-                    SamplesPerSecond = samples / Math.Max(integerSeconds, 1e-9), TrainingStateBytes = memory.TotalBytes, LastEpochLoss = integerLoss,
-                    TestMetrics = Metrics(classes, test, i => { test.Load(i, network.Input); return network.Predict(); }), CpuSeconds = integerSeconds,
-                },
+                Integers = integers,
                 Float = reference == null ? null : new EngineFigures
                 {
                     Engine = "float32 reference", TestAccuracy = Trainer.Accuracy(reference, test), TrainAccuracy = Trainer.Accuracy(reference, train),
-                    SamplesPerSecond = samples / Math.Max(floatSeconds, 1e-9), TrainingStateBytes = floatBytes, LastEpochLoss = floatLoss,
+                    SamplesPerSecond = samples / Math.Max(floatSeconds, 1e-9), TrainingStateBytes = FloatStateBytes(initial), LastEpochLoss = floatLoss,
                     TestMetrics = Metrics(classes, test, i => { reference.LoadInput(test, i); return reference.Predict(); }), CpuSeconds = floatSeconds,
                 },
             };
+        }
+
+        /// <summary>
+        /// Training state of the float32 reference for the same network: weights, gradient sums,
+        /// activations and their gradients, 4 bytes each (the figure every integer mode is compared with).
+        /// </summary>
+        public static long FloatStateBytes(Network network)
+        {
+            long parameters = network.Layers.OfType<ParameterLayer>().Sum(d => (long)d.ParameterCount);
+            long activations = network.Activations.Sum(a => (long)a.Length);
+            return 4 * (2 * parameters + 2 * activations);
         }
 
         private static ClassMetrics Metrics(int classes, QDataset test, Func<int, int> predict)

@@ -64,6 +64,7 @@ namespace TinTin.Reference
             for (int epoch = 0; epoch < options.Epochs; epoch++)
             {
                 ShiftSum lr = options.SumLearningRate(epoch);
+                network.SetLearningRate(lr); // the fused modes apply it during backward
                 int[] order = options.Order(data.Count, epoch);
                 long lossSum = 0;
                 for (int k = 0; k < order.Length; k++)

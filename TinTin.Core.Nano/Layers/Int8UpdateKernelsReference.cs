@@ -1,0 +1,37 @@
+namespace TinTin.Core
+{
+    /// <summary>
+    /// Plain reference for <see cref="Int8UpdateKernels"/>: the textbook loops, every rounding
+    /// through QMath and ShiftSum. Same arguments, same results bit for bit.
+    /// </summary>
+    public static class Int8UpdateKernelsReference
+    {
+        public static void DenseBackwardUpdate(QTensor input, QTensor outputGrad, int[] rowOffsets, int[] biasOffsets,
+            ShiftSum learningRate, int inSize, int outSize, int weightExponent, sbyte[] weights,
+            int biasExponent, int[] bias, int[] scratch, QTensor inputGrad)
+        {
+            int productExponent = outputGrad.Exponent + input.Exponent;
+            if (inputGrad != null)
+                for (int i = 0; i < inSize; i++) scratch[i] = 0;
+            for (int o = 0; o < outSize; o++)
+            {
+                int e = outputGrad.Data[o];
+                if (inputGrad != null)
+                    for (int i = 0; i < inSize; i++) scratch[i] += weights[o * inSize + i] * e;
+                if (biasOffsets[o] < 0) continue;
+                if (rowOffsets[o] >= 0)
+                    for (int i = 0; i < inSize; i++)
+                    {
+                        int delta = learningRate.ApplyStochastic(e * input.Data[i], weightExponent - productExponent);
+                        if (delta > 254) delta = 254;
+                        if (delta < -254) delta = -254;
+                        weights[o * inSize + i] = QMath.SaturateToInt8(weights[o * inSize + i] - delta);
+                    }
+                bias[o] = QMath.SaturatingAdd(bias[o], -learningRate.ApplyStochastic(e, biasExponent - outputGrad.Exponent));
+            }
+            if (inputGrad == null) return;
+            int shift = QMath.RequantizeToInt8(scratch, inSize, inputGrad.Data);
+            inputGrad.Exponent = weightExponent + outputGrad.Exponent + shift;
+        }
+    }
+}
