@@ -169,6 +169,7 @@ namespace TinTin.Core
             if (count == 0) return false;
 
             network.Counters.BeginStep();
+            network.SetLearningRate(config.LearningRate); // a fused mode applies it sample by sample
             long lossSum = 0;
             for (int i = 0; i < count; i++)
             {

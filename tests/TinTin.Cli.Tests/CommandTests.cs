@@ -72,6 +72,14 @@ namespace TinTin.Cli.Tests
             Assert.NotNull(loaded.Normalizer);
             Assert.Contains("esp32", result.Out);
             Assert.Contains("fits", result.Out);
+            // The full-training state in every training-state mode, from that mode's memory plan.
+            Assert.Contains("training-state modes", result.Out);
+            foreach (TrainingStateMode mode in TrainingStateModeNames.All)
+            {
+                Network network = ModelFile.Load(bytes, bytes.Length, -1, false, ModelFile.DefaultMaxBytes, mode).Network;
+                network.SetAllTrainable(true);
+                Assert.Matches("│ " + TrainingStateModeNames.Name(mode) + @"\s+│[^│]+│\s+" + network.DescribeMemory().TotalBytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " │", result.Out);
+            }
         }
 
         [Fact]
@@ -100,7 +108,14 @@ namespace TinTin.Cli.Tests
         {
             CliResult result = CliRunner.Run("train", "occupancy", "--epochs", "1");
             Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
-            Assert.Contains("integer (int8/int16/int32)", result.Out);
+            // One row per training-state mode with its state bytes (2-16-16-2: DescribeMemory of each mode).
+            Assert.Contains("integer arena", result.Out);
+            Assert.Contains("2,798 B", result.Out);
+            Assert.Contains("integer fused", result.Out);
+            Assert.Contains("1,382 B", result.Out);
+            Assert.Contains("integer int8", result.Out);
+            Assert.Contains("742 B", result.Out);
+            Assert.Contains("3,376 B", result.Out); // float32 reference
             Assert.Contains("float32 reference", result.Out);
             Assert.Contains("MACs/sample", result.Out);
         }
@@ -110,6 +125,9 @@ namespace TinTin.Cli.Tests
         {
             Assert.Equal(ExitCodes.Usage, CliRunner.Run("train", "cifar").ExitCode);
             Assert.Equal(ExitCodes.Usage, CliRunner.Run("train", "--lr", "0.01").ExitCode);
+            CliResult mode = CliRunner.Run("train", "occupancy", "--mode", "int4");
+            Assert.Equal(ExitCodes.Usage, mode.ExitCode);
+            Assert.Contains("arena, fused, int8", mode.Error);
             CliResult folder = CliRunner.Run("train", "occupancy", "--data", "/nonexistent/folder");
             Assert.Equal(ExitCodes.InputError, folder.ExitCode);
             Assert.Contains("/nonexistent/folder", folder.Error);

@@ -82,7 +82,45 @@ namespace TinTin.Cli
                     N(board.TrainingBudgetBytes(inferenceBytes)));
             }
             console.Write(boardsTable);
+            PrintModes(console, modelBytes, boards);
             return fits;
+        }
+
+        /// <summary>
+        /// Full-training state of the model in every training-state mode (payload bytes as
+        /// Network.DescribeMemory counts them, and with array headers) and whether it fits each board.
+        /// </summary>
+        public static void PrintModes(IAnsiConsole console, byte[] modelBytes, DeviceProfile[] boards)
+        {
+            var table = new Table().Border(TableBorder.Rounded).Title("[bold]training-state modes[/] (full training, every channel trainable; no momentum)");
+            table.AddColumn("mode");
+            table.AddColumn("keeps");
+            table.AddColumn(new TableColumn("state bytes").RightAligned());
+            table.AddColumn(new TableColumn("with headers").RightAligned());
+            foreach (DeviceProfile board in boards) table.AddColumn(board.Name);
+            foreach (TrainingStateMode mode in TrainingStateModeNames.All)
+            {
+                var cells = new List<string> { TrainingStateModeNames.Name(mode), TrainingStateModeNames.Describe(mode) };
+                try
+                {
+                    Network network = ModelFile.Load(modelBytes, modelBytes.Length, -1, false, ModelFile.DefaultMaxBytes, mode).Network;
+                    network.SetAllTrainable(true);
+                    MemoryPlan plan = network.DescribeMemory();
+                    int withHeaders = plan.TotalBytes + ArrayHeaderBytes * plan.Count;
+                    cells.Add(N(plan.TotalBytes));
+                    cells.Add(N(withHeaders));
+                    foreach (DeviceProfile board in boards)
+                        cells.Add(Verdict(withHeaders <= board.HeapBytes - board.ReservedBytes, board.HeapBytes - board.ReservedBytes - withHeaders));
+                }
+                catch (ModelFormatException e)
+                {
+                    cells.Add("—");
+                    cells.Add("—");
+                    foreach (DeviceProfile board in boards) cells.Add("not available: " + Markup.Escape(e.Message));
+                }
+                table.AddRow(cells.ToArray());
+            }
+            console.Write(table);
         }
 
         private static string Verdict(bool fits, int margin) =>
