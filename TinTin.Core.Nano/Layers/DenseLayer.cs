@@ -57,10 +57,10 @@ namespace TinTin.Core
         {
             ShiftSum rate = RequireFusedLearningRate();
             if (TrainingMode == TrainingStateMode.FusedInt8)
-                Int8UpdateKernels.DenseBackwardUpdate(input, outputGrad, WeightRowOffsets, BiasOffsets, rate, InputLength, OutputLength,
+                Int8UpdateKernels.DenseBackwardUpdate(input, outputGrad, WeightRowOffsets, BiasOffsets, rate, RateShift, InputLength, OutputLength,
                     WeightExponent, Weights, BiasExponent, Bias, scratch, inputGrad);
             else
-                FusedMasterKernels.DenseBackwardUpdate(input, outputGrad, Weights, WeightExponent, WeightRowOffsets, BiasOffsets, rate,
+                FusedMasterKernels.DenseBackwardUpdate(input, outputGrad, Weights, WeightExponent, WeightRowOffsets, BiasOffsets, rate, RateShift,
                     InputLength, OutputLength, MasterExponent, MasterWeights, BiasExponent, Bias, scratch, inputGrad);
             long macs = (long)WeightTrainableChannelCount * InputLength;
             long propagated = inputGrad != null ? ForwardMacs : 0;

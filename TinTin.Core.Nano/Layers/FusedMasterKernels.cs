@@ -15,18 +15,19 @@ namespace TinTin.Core
     public static class FusedMasterKernels
     {
         public static void DenseBackwardUpdate(QTensor input, QTensor outputGrad, sbyte[] weights, int weightExponent,
-            int[] rowOffsets, int[] biasOffsets, ShiftSum learningRate, int inSize, int outSize,
+            int[] rowOffsets, int[] biasOffsets, ShiftSum learningRate, int rateShift, int inSize, int outSize,
             int masterExponent, short[] master, int biasExponent, int[] bias, int[] scratch, QTensor inputGrad)
         {
             sbyte[] x = input.Data;           // [inSize]
             sbyte[] dy = outputGrad.Data;     // [outSize]
-            int productExponent = outputGrad.Exponent + input.Exponent;
+            // The weight step is lr · 2^−rateShift (ParameterLayer.RateShift): as if the products were that much finer.
+            int productExponent = outputGrad.Exponent + input.Exponent - rateShift;
             int shift = learningRate.FractionBits + masterExponent - productExponent;
             if (shift < 2)
             {
                 // Steps of a unit or more per product: too coarse for the inlined rounding; rare.
                 FusedMasterKernelsReference.DenseBackwardUpdate(input, outputGrad, weights, weightExponent, rowOffsets, biasOffsets,
-                    learningRate, inSize, outSize, masterExponent, master, biasExponent, bias, scratch, inputGrad);
+                    learningRate, rateShift, inSize, outSize, masterExponent, master, biasExponent, bias, scratch, inputGrad);
                 return;
             }
             bool propagate = inputGrad != null;

@@ -7,10 +7,11 @@ namespace TinTin.Core
     public static class FusedMasterKernelsReference
     {
         public static void DenseBackwardUpdate(QTensor input, QTensor outputGrad, sbyte[] weights, int weightExponent,
-            int[] rowOffsets, int[] biasOffsets, ShiftSum learningRate, int inSize, int outSize,
+            int[] rowOffsets, int[] biasOffsets, ShiftSum learningRate, int rateShift, int inSize, int outSize,
             int masterExponent, short[] master, int biasExponent, int[] bias, int[] scratch, QTensor inputGrad)
         {
-            int productExponent = outputGrad.Exponent + input.Exponent;
+            // The weight step is lr · 2^−rateShift (ParameterLayer.RateShift): as if the products were that much finer.
+            int productExponent = outputGrad.Exponent + input.Exponent - rateShift;
             if (inputGrad != null)
                 for (int i = 0; i < inSize; i++) scratch[i] = 0;
             for (int o = 0; o < outSize; o++)

@@ -16,17 +16,18 @@ namespace TinTin.Core
     public static class Int8UpdateKernels
     {
         public static void DenseBackwardUpdate(QTensor input, QTensor outputGrad, int[] rowOffsets, int[] biasOffsets,
-            ShiftSum learningRate, int inSize, int outSize, int weightExponent, sbyte[] weights,
+            ShiftSum learningRate, int rateShift, int inSize, int outSize, int weightExponent, sbyte[] weights,
             int biasExponent, int[] bias, int[] scratch, QTensor inputGrad)
         {
             sbyte[] x = input.Data;           // [inSize]
             sbyte[] dy = outputGrad.Data;     // [outSize]
-            int productExponent = outputGrad.Exponent + input.Exponent;
+            // The weight step is lr · 2^−rateShift (ParameterLayer.RateShift): as if the products were that much finer.
+            int productExponent = outputGrad.Exponent + input.Exponent - rateShift;
             int shift = learningRate.FractionBits + weightExponent - productExponent;
             if (shift < 2)
             {
                 // Steps of a unit or more per product: too coarse for the inlined rounding; rare.
-                Int8UpdateKernelsReference.DenseBackwardUpdate(input, outputGrad, rowOffsets, biasOffsets, learningRate,
+                Int8UpdateKernelsReference.DenseBackwardUpdate(input, outputGrad, rowOffsets, biasOffsets, learningRate, rateShift,
                     inSize, outSize, weightExponent, weights, biasExponent, bias, scratch, inputGrad);
                 return;
             }

@@ -26,12 +26,13 @@ namespace TinTin.Core.Tests
         }
 
         [Theory]
-        [InlineData(1, 16, -9, true)]
-        [InlineData(1, 256, -14, true)]
-        [InlineData(3, 1000, -20, false)]
-        [InlineData(1, 2, 4, true)]      // shift < 2: the fast kernel takes the reference path
-        [InlineData(1, 3, -60, true)]    // shift > 62: weights cannot move, biases and errors still do
-        public void Fused_master_kernel_equals_reference(int lrNumerator, int lrDenominator, int masterExponent, bool propagate)
+        [InlineData(1, 16, -9, true, 0)]
+        [InlineData(1, 256, -14, true, 0)]
+        [InlineData(1, 64, -14, true, 6)]   // fan-in rate scaling: the weight step is 2^-6 finer
+        [InlineData(3, 1000, -20, false, 0)]
+        [InlineData(1, 2, 4, true, 0)]      // shift < 2: the fast kernel takes the reference path
+        [InlineData(1, 3, -60, true, 0)]    // shift > 62: weights cannot move, biases and errors still do
+        public void Fused_master_kernel_equals_reference(int lrNumerator, int lrDenominator, int masterExponent, bool propagate, int rateShift)
         {
             var random = new Random(lrDenominator + masterExponent);
             int inSize = 41, outSize = 10;
@@ -49,9 +50,9 @@ namespace TinTin.Core.Tests
                 short[] masterRef = (short[])master.Clone();
                 int[] biasRef = (int[])bias.Clone();
                 QTensor fast = propagate ? new QTensor(inSize) : null, reference = propagate ? new QTensor(inSize) : null;
-                FusedMasterKernels.DenseBackwardUpdate(input, grad, weights, -7, rows, biases, lr, inSize, outSize,
+                FusedMasterKernels.DenseBackwardUpdate(input, grad, weights, -7, rows, biases, lr, rateShift, inSize, outSize,
                     masterExponent, master, masterExponent - 8, bias, new int[inSize + outSize], fast);
-                FusedMasterKernelsReference.DenseBackwardUpdate(input, grad, weights, -7, rows, biases, lr, inSize, outSize,
+                FusedMasterKernelsReference.DenseBackwardUpdate(input, grad, weights, -7, rows, biases, lr, rateShift, inSize, outSize,
                     masterExponent, masterRef, masterExponent - 8, biasRef, new int[inSize + outSize], reference);
                 Assert.Equal(masterRef, master);
                 Assert.Equal(biasRef, bias);
@@ -60,12 +61,13 @@ namespace TinTin.Core.Tests
         }
 
         [Theory]
-        [InlineData(1, 16, -9, true)]
-        [InlineData(1, 256, -6, true)]
-        [InlineData(5, 1000, -12, false)]
-        [InlineData(1, 2, 12, true)]     // shift < 2
-        [InlineData(1, 3, -60, true)]    // shift > 62
-        public void Int8_update_kernel_equals_reference(int lrNumerator, int lrDenominator, int weightExponent, bool propagate)
+        [InlineData(1, 16, -9, true, 0)]
+        [InlineData(1, 256, -6, true, 0)]
+        [InlineData(1, 16, -9, true, 4)]    // fan-in rate scaling
+        [InlineData(5, 1000, -12, false, 0)]
+        [InlineData(1, 2, 12, true, 0)]     // shift < 2
+        [InlineData(1, 3, -60, true, 0)]    // shift > 62
+        public void Int8_update_kernel_equals_reference(int lrNumerator, int lrDenominator, int weightExponent, bool propagate, int rateShift)
         {
             var random = new Random(lrDenominator * 3 + weightExponent);
             int inSize = 37, outSize = 9;
@@ -81,9 +83,9 @@ namespace TinTin.Core.Tests
                 sbyte[] weightsRef = (sbyte[])weights.Clone();
                 int[] biasRef = (int[])bias.Clone();
                 QTensor fast = propagate ? new QTensor(inSize) : null, reference = propagate ? new QTensor(inSize) : null;
-                Int8UpdateKernels.DenseBackwardUpdate(input, grad, rows, biases, lr, inSize, outSize, weightExponent, weights,
+                Int8UpdateKernels.DenseBackwardUpdate(input, grad, rows, biases, lr, rateShift, inSize, outSize, weightExponent, weights,
                     weightExponent - 8, bias, new int[inSize + outSize], fast);
-                Int8UpdateKernelsReference.DenseBackwardUpdate(input, grad, rows, biases, lr, inSize, outSize, weightExponent, weightsRef,
+                Int8UpdateKernelsReference.DenseBackwardUpdate(input, grad, rows, biases, lr, rateShift, inSize, outSize, weightExponent, weightsRef,
                     weightExponent - 8, biasRef, new int[inSize + outSize], reference);
                 Assert.Equal(weightsRef, weights);
                 Assert.Equal(biasRef, bias);
@@ -104,7 +106,7 @@ namespace TinTin.Core.Tests
             var all = Enumerable.Range(0, outSize).ToArray();
             var actual = new QTensor(inSize);
             sbyte[] updated = (sbyte[])weights.Clone();
-            Int8UpdateKernels.DenseBackwardUpdate(input, grad, all, all, ShiftSum.FromRatio(1, 2, 3), inSize, outSize, -7, updated,
+            Int8UpdateKernels.DenseBackwardUpdate(input, grad, all, all, ShiftSum.FromRatio(1, 2, 3), 0, inSize, outSize, -7, updated,
                 -15, new int[outSize], new int[inSize + outSize], actual);
             Assert.NotEqual(weights, updated); // a large rate: the weights moved
             Assert.Equal(expected.Exponent, actual.Exponent);
