@@ -154,7 +154,7 @@ namespace TinTin.Cli
                     result.MacsPerSample.ToString("N0", CultureInfo.InvariantCulture));
             context.Console.Write(table);
             context.Out.WriteLine("CPU seconds per training epoch: " + string.Join(", ", engines.Select(f =>
-                (f == result.Integer ? "integer " : "float32 ") + (f.CpuSeconds / options.Epochs).ToString("0.00", CultureInfo.InvariantCulture))) + " (" + CpuClock.Kind + " CPU time).");
+                (f.Mode == null ? "float32 " : f.Engine + " ") + (f.CpuSeconds / options.Epochs).ToString("0.00", CultureInfo.InvariantCulture))) + " (" + CpuClock.Kind + " CPU time).");
             foreach (EngineFigures f in engines) context.Out.Write(f.Engine + ", test set:\n" + f.TestMetrics.Format());
             foreach (EngineFigures f in result.Integers)
                 context.Out.WriteLine(f.Engine + ": " + TrainingStateModeNames.Describe(f.Mode.Value) + ", " + f.TrainingStateBytes.ToString("N0", CultureInfo.InvariantCulture) + " B of training state"
