@@ -49,7 +49,9 @@ namespace TinTin.Cli.Tests
             CliResult result = CliRunner.Run(Args(new[] { "train", "--csv", csv, "--features", "temp_c,rh", "--epochs", "2", "--split", "0.7" }, Reading));
             Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
             Assert.Contains("logger.csv (temp_c,rh → occupants, 2 classes", result.Out);
-            Assert.Contains("integer (int8/int16/int32)", result.Out);
+            Assert.Contains("integer arena", result.Out);
+            Assert.Contains("integer fused", result.Out);
+            Assert.Contains("integer int8", result.Out);
             Assert.Contains("float32 reference", result.Out);
             Assert.Contains("samples/CPU s", result.Out);
             Assert.Contains("balanced accuracy", result.Out);
