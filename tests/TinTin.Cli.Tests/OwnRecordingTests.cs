@@ -164,6 +164,75 @@ namespace TinTin.Cli.Tests
             Assert.Contains("--lags must be in 1..1024", bad.Error);
         }
 
+        // ---- experiment --board-features ----
+
+        private static readonly string[] BoardColumns = { "--board-features", "default", "--temperature", "temp_c", "--humidity", "rh" };
+
+        [Fact]
+        public void Experiment_board_features_are_the_rows_prepare_computes_per_node()
+        {
+            using var temp = new TempFolder();
+            string csv = Logger(temp);
+            TinTin.Experiments.ExperimentOptions options = TinTin.Experiments.ExperimentOptions.Parse(Args(
+                new[] { "--data", csv, "--split", "0.5", "--epochs", "1", "--policies", "none", "--budgets", "full" }, BoardColumns, Reading));
+            TinTin.Experiments.PrequentialExperiment.PreparedSeed seed = TinTin.Experiments.PrequentialExperiment.Prepare(options);
+
+            // what `prepare --csv … --board-features default` trains on: PrepareCommand's columns, ModelPreparation.Features
+            TinTin.Reference.CsvOptions reading = TinTin.Reference.CsvOptions.FromFlags("Date,Time", false, "dd-MM-yyyy HH:mm:ss", "node", "previous");
+            var columns = new TinTin.Sensors.ReplayColumns
+            {
+                Time = "Date,Time", Temperature = "temp_c", Humidity = "rh", Label = "occupants",
+                LabelMap = TinTin.Reference.LabelSpec.ParseMap("0=0,1=1,2=1"), Csv = reading,
+            };
+            int[] ids = TinTin.VirtualBoard.PrepareOptions.DefaultFeatureIds();
+            (int[][] raw, int[] labels) = TinTin.VirtualBoard.ModelPreparation.Features(csv, columns, ids, 8);
+            int[][] rows = seed.Train.Raw.Concat(seed.Stream.Raw).ToArray();
+            Assert.Equal(raw.Length, rows.Length);
+            for (int i = 0; i < raw.Length; i++) Assert.Equal(raw[i], rows[i]);
+            Assert.Equal(labels, seed.Train.Labels.Concat(seed.Stream.Labels).ToArray());
+            Assert.Equal(593, seed.Train.Count); // 1200 rows, the first 7 of each node fill the window: 1186 split at half
+            Assert.Equal(new[] { "Temperature", "Humidity", "HumidityRatio", "TemperatureDelta", "HumidityDelta", "HumidityRatioTrend" }, seed.Train.FeatureNames);
+
+            // per node: node A's rows are what its pipeline gives on A's rows alone, never mixed with B's
+            var nodeA = new TinTin.Sensors.ReplayColumns
+            {
+                Time = columns.Time, Temperature = "temp_c", Humidity = "rh", Label = "occupants", LabelMap = columns.LabelMap, Csv = reading, Node = "A",
+            };
+            (int[][] aloneA, _) = TinTin.VirtualBoard.ModelPreparation.Features(csv, nodeA, ids, 8);
+            int groupA = seed.Train.Groups[0];
+            int[] all = seed.Train.Groups.Concat(seed.Stream.Groups).ToArray();
+            int[][] inA = rows.Where((r, i) => all[i] == groupA).ToArray();
+            Assert.Equal(aloneA.Length, inA.Length);
+            for (int i = 0; i < inA.Length; i++) Assert.Equal(aloneA[i], inA[i]);
+            Assert.Equal(2, all.Distinct().Count());
+
+            CliResult result = CliRunner.Run(Args(new[] { "experiment", "--data", csv, "--split", "0.5", "--epochs", "1", "--label-fraction", "0.05",
+                "--policies", "none,bias-only", "--budgets", "full", "--json" }, BoardColumns, Reading));
+            Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
+            Assert.Contains("Temperature,Humidity,HumidityRatio,TemperatureDelta,HumidityDelta,HumidityRatioTrend → occupants, MLP 6-16-16-2", result.Error);
+            using JsonDocument json = JsonDocument.Parse(result.Out);
+            Assert.Equal(new[] { "last-label", "majority-so-far", "none", "bias-only", "full", "sparse@full" },
+                json.RootElement.GetProperty("policies").EnumerateArray().Select(p => p.GetProperty("policy").GetString()).ToArray());
+            Assert.Equal(593, json.RootElement.GetProperty("stream_rows").GetInt32());
+        }
+
+        [Theory]
+        [InlineData(new[] { "--board-features", "default", "--humidity", "rh" }, ExitCodes.InputError, "no column named 'Temperature'")]
+        [InlineData(new[] { "--board-features", "default", "--temperature", "temp", "--humidity", "rh" }, ExitCodes.InputError, "no column named 'temp'")]
+        [InlineData(new[] { "--board-features", "Warmth", "--temperature", "temp_c", "--humidity", "rh" }, ExitCodes.Usage, "--board-features: unknown feature 'Warmth'")]
+        [InlineData(new[] { "--board-features", "default", "--features", "temp_c,rh" }, ExitCodes.Usage, "not both")]
+        [InlineData(new[] { "--board-features", "default", "--temperature", "temp_c", "--humidity", "rh", "--window", "0" }, ExitCodes.Usage, "--window must be in 1..1024")]
+        public void Experiment_board_feature_errors_name_what_is_wrong(string[] extra, int code, string message)
+        {
+            using var temp = new TempFolder();
+            string csv = Logger(temp, minutes: 60);
+            string output = temp.File("run.csv");
+            CliResult result = CliRunner.Run(Args(new[] { "experiment", "--data", csv, "--split", "0.5", "--epochs", "1", "--csv", output }, extra, Reading));
+            Assert.True(result.ExitCode == code, result.ToString());
+            Assert.True(result.Error.Contains(message), result.ToString());
+            Assert.False(File.Exists(output));
+        }
+
         // ---- simulate on any recording ----
 
         private static readonly string[] Columns = { "--time-column", "Date,Time", "--time-format", "dd-MM-yyyy HH:mm:ss", "--missing", "previous",

@@ -23,6 +23,38 @@ namespace TinTin.Experiments
         public string TimeColumn { get; set; } = "date";
         /// <summary>Default: what a BME280 measures and the data has (no pressure in the occupancy files).</summary>
         public string[] FeatureColumns { get; set; } = { "Temperature", "Humidity" };
+        /// <summary>
+        /// The firmware's own features instead of FeatureColumns: TinTin.Sensors.FeatureSet names, or "default"
+        /// (the embedded model's six); computed from the temperature/humidity(/pressure) columns by the same
+        /// pipeline `prepare --board-features` and `simulate` run (per --group node). null: FeatureColumns.
+        /// </summary>
+        public string[] BoardFeatures { get; set; }
+        /// <summary>--board-features: the pipeline's window in samples, and the columns it reads (°C, %, Pa).</summary>
+        public int Window { get; set; } = 8;
+        public string TemperatureColumn { get; set; } = "Temperature";
+        public string HumidityColumn { get; set; } = "Humidity";
+        public string PressureColumn { get; set; }
+        /// <summary>True when --features was given (it and --board-features exclude each other).</summary>
+        internal bool FeaturesGiven { get; set; }
+
+        /// <summary>The FeatureSet ids of BoardFeatures (null without them).</summary>
+        public int[] BoardFeatureIds()
+        {
+            if (BoardFeatures == null) return null;
+            try
+            {
+                return BoardFeatures.Length == 1 && BoardFeatures[0] == "default"
+                    ? TinTin.VirtualBoard.PrepareOptions.DefaultFeatureIds() : BoardFeatures.Select(TinTin.Sensors.FeatureSet.Parse).ToArray();
+            }
+            catch (ArgumentException e) { throw new ArgumentException("--board-features: " + e.Message); }
+        }
+
+        /// <summary>The columns the board-feature pipeline reads.</summary>
+        public TinTin.Sensors.ReplayColumns BoardColumns() => new TinTin.Sensors.ReplayColumns
+        {
+            Time = TimeColumn, Temperature = TemperatureColumn, Humidity = HumidityColumn, Pressure = PressureColumn,
+            Label = LabelColumn, LabelMap = LabelMap, Csv = CsvOptions(),
+        };
         public string LabelColumn { get; set; } = "Occupancy";
         /// <summary>Raw label → class ("0=0,1=1,2=1"); null: the values are the classes.</summary>
         public Dictionary<string, int> LabelMap { get; set; }
@@ -139,6 +171,13 @@ namespace TinTin.Experiments
             if (!twoFiles && DataPath == null) throw new ArgumentException("no data: give --train FILE --stream FILE, or --data FILE --split ROW");
             if (DataPath != null && SplitRow <= 0) throw new ArgumentException("--data needs --split (a row number, or a fraction in (0, 1))");
             if (FeatureColumns == null || FeatureColumns.Length == 0) throw new ArgumentException("name at least one feature column");
+            if (BoardFeatures != null)
+            {
+                if (FeaturesGiven) throw new ArgumentException("give either --features COLUMNS or --board-features NAMES, not both");
+                if (BoardFeatures.Length == 0) throw new ArgumentException("--board-features: name at least one feature, or 'default'");
+                BoardFeatureIds();
+                if (Window < 1 || Window > 1024) throw new ArgumentException("--window must be in 1..1024");
+            }
             CsvOptions().Validate();
             if (Classes < 0) throw new ArgumentException("--classes must not be negative");
             if (LabelFraction < 0 || LabelFraction > 1) throw new ArgumentException("--label-fraction must be in [0, 1]");
@@ -207,6 +246,8 @@ namespace TinTin.Experiments
   --features A,B  --label COL  --time-column COL[,COL]|none   (default Temperature,Humidity / Occupancy / date)
   --time-format iso|epoch-ms|epoch-s|FORMAT  --no-header  --group COL  --missing error|skip|previous
   --label-map 0=0,1=1,2=1  --classes N
+  --board-features default|NAMES  the firmware's own features (as prepare/simulate), per --group node, instead of --features
+     --temperature COL --humidity COL [--pressure COL] (default Temperature, Humidity, none)  --window 8
   --hidden 16,16  --epochs 8  --pretrain-lr 1/8  --seed 1  --lags N (each feature now and N-1 rows back, per node)
   --label-fraction 0.05  --label-span 10  --label-delay 2  --label-inputs (the latest press and its age as inputs)
   --batch 8  --lr 1/64 (wide layers step at lr·16/fan-in, rounded to a power of two; --no-fan-in-scaling: every layer at lr)  --rate 6  --replay 64  --replay-recency 4  --history 128  --reselect 50  --profile esp32
@@ -234,7 +275,15 @@ selection study (instead of the policy table): every selection at equal byte and
                     case "--stream": o.StreamPath = Next(); break;
                     case "--data": o.DataPath = Next(); break;
                     case "--split": o.SplitRow = NextDouble(); break;
-                    case "--features": o.FeatureColumns = NextList(); break;
+                    case "--features": o.FeatureColumns = NextList(); o.FeaturesGiven = true; break;
+                    case "--board-features": o.BoardFeatures = NextList(); break;
+                    case "--window": o.Window = NextInt(); break;
+                    case "--temperature":
+                    case "--temperature-column": o.TemperatureColumn = Next(); break;
+                    case "--humidity":
+                    case "--humidity-column": o.HumidityColumn = Next(); break;
+                    case "--pressure":
+                    case "--pressure-column": o.PressureColumn = Next(); break;
                     case "--label": o.LabelColumn = Next(); break;
                     case "--time":
                     case "--time-column": { string t = Next(); o.TimeColumn = t == "none" ? null : t; break; }

@@ -248,7 +248,34 @@ namespace TinTin.Experiments
         // ---- data ----------------------------------------------------------------------------------
 
         private static (SensorDataset, SensorDataset) LoadData(ExperimentOptions o) =>
-            SensorDataset.LoadSplit(o.DataPath ?? o.TrainPath, o.DataPath != null ? null : o.StreamPath, o.SplitRow, o.CsvOptions(), o.FeatureColumns, o.Labels());
+            o.BoardFeatures != null ? LoadBoardFeatures(o)
+            : SensorDataset.LoadSplit(o.DataPath ?? o.TrainPath, o.DataPath != null ? null : o.StreamPath, o.SplitRow, o.CsvOptions(), o.FeatureColumns, o.Labels());
+
+        /// <summary>
+        /// --board-features: the rows the firmware's pipeline gives once warm (ModelPreparation.FeatureRows, the code
+        /// `prepare --board-features` and `simulate` run). With --data the split counts those rows.
+        /// </summary>
+        private static (SensorDataset, SensorDataset) LoadBoardFeatures(ExperimentOptions o)
+        {
+            int[] ids = o.BoardFeatureIds();
+            TinTin.Sensors.ReplayColumns columns = o.BoardColumns();
+            try
+            {
+                if (o.DataPath == null)
+                {
+                    SensorDataset train = TinTin.VirtualBoard.ModelPreparation.FeatureRows(o.TrainPath, columns, ids, o.Window, o.Classes);
+                    SensorDataset stream = TinTin.VirtualBoard.ModelPreparation.FeatureRows(o.StreamPath, columns, ids, o.Window, o.Classes);
+                    int classes = Math.Max(train.ClassCount, stream.ClassCount);
+                    return (train.WithClasses(classes), stream.WithClasses(classes));
+                }
+                SensorDataset all = TinTin.VirtualBoard.ModelPreparation.FeatureRows(o.DataPath, columns, ids, o.Window, o.Classes);
+                int cut = o.SplitRow < 1 ? (int)Math.Round(all.Count * o.SplitRow) : (int)o.SplitRow;
+                if (cut < 1 || cut >= all.Count)
+                    throw new ArgumentException($"{o.DataPath}: {all.Count} rows of board features are too few to split at {o.SplitRow.ToString(CultureInfo.InvariantCulture)} (row {cut})");
+                return (all.Slice(0, cut), all.Slice(cut, all.Count - cut));
+            }
+            catch (InvalidDataException e) { throw new ArgumentException(e.Message); }
+        }
 
         /// <summary>A button press at row At labels rows From..To (one true class) with Label.</summary>
         public readonly record struct LabelEvent(int At, int From, int To, int Label);

@@ -114,6 +114,17 @@ namespace TinTin.VirtualBoard
         /// </summary>
         public static (int[][] Raw, int[] Labels) Features(string path, ReplayColumns columns, int[] featureIds, int windowSamples)
         {
+            SensorDataset rows = FeatureRows(path, columns, featureIds, windowSamples);
+            return (rows.Raw, rows.Labels);
+        }
+
+        /// <summary>
+        /// <see cref="Features"/> as a dataset (what `tintin experiment --board-features` streams): the same rows
+        /// with their timestamps, sensor node, feature names and fixed-point decimals. Class count: the
+        /// largest label + 1, at least 2 and at least <paramref name="classes"/>.
+        /// </summary>
+        public static SensorDataset FeatureRows(string path, ReplayColumns columns, int[] featureIds, int windowSamples, int classes = 0)
+        {
             var source = ReplaySource.Open(path, columns);
             int[] groups = source.Table.GroupIds;
             var pipelines = new FeaturePipeline[source.Table.GroupCount];
@@ -121,19 +132,27 @@ namespace TinTin.VirtualBoard
             var sample = new EnvironmentSample();
             var rawRows = new List<int[]>();
             var labels = new List<int>();
+            var times = new List<long>();
+            var nodes = new List<int>();
             var features = new int[featureIds.Length];
             int status;
             while ((status = source.Read(sample)) != SampleStatus.EndOfData)
             {
                 if (status != SampleStatus.Ok) continue;
-                FeaturePipeline pipeline = pipelines[groups == null ? 0 : groups[source.Position - 1]];
-                if (!pipeline.Push(sample, features)) continue;
+                int node = groups == null ? 0 : groups[source.Position - 1];
+                if (!pipelines[node].Push(sample, features)) continue;
                 if (sample.Label < 0) throw new InvalidDataException($"{path}: a row has no label; preparing needs labelled data");
                 rawRows.Add((int[])features.Clone());
                 labels.Add(sample.Label);
+                times.Add(sample.TimestampMs);
+                nodes.Add(node);
             }
             if (rawRows.Count == 0) throw new InvalidDataException($"{path}: no usable rows");
-            return (rawRows.ToArray(), labels.ToArray());
+            classes = Math.Max(classes, 2);
+            foreach (int l in labels) if (l + 1 > classes) classes = l + 1;
+            var names = new string[featureIds.Length];
+            for (int i = 0; i < names.Length; i++) names[i] = FeatureSet.Name(featureIds[i]);
+            return new SensorDataset(names, rawRows.ToArray(), labels.ToArray(), times.ToArray(), classes, Decimals(featureIds), nodes.ToArray());
         }
 
         /// <summary>The C# source of the embedded default model (nano subset: a byte[] and an int[]).</summary>
