@@ -40,6 +40,7 @@ namespace TinTin.Cli
             var model = new Option<string>("--model", "-m") { Description = "Benchmark this model file (TinTin.Core.ModelFile) instead." };
             var seconds = new Option<double>("--seconds") { Description = "Time per measurement.", DefaultValueFactory = _ => 0.5 };
             var noFloat = new Option<bool>("--integer-only") { Description = "Skip the float32 reference." };
+            var mode = new Option<string>("--mode") { Description = "Training-state modes of the integer engine, one row each: arena, fused, int8, a comma list, or all (default)." };
             var repeats = new Option<int>("--repeats") { Description = "Timed repeats per figure (min and median reported), after a warm-up.", DefaultValueFactory = _ => 5 };
             var warmup = new Option<double>("--warmup") { Description = "CPU seconds of warm-up per figure before the repeats (JIT, caches).", DefaultValueFactory = _ => 0.1 };
             var json = new Option<bool>("--json") { Description = "Print one JSON object on standard output (results: one row per engine with state_bytes, MACs, CPU µs min/median); the table goes to standard error." };
@@ -66,6 +67,7 @@ namespace TinTin.Cli
             command.Options.Add(model);
             command.Options.Add(seconds);
             command.Options.Add(noFloat);
+            command.Options.Add(mode);
             command.Options.Add(repeats);
             command.Options.Add(warmup);
             command.Options.Add(json);
@@ -81,28 +83,29 @@ namespace TinTin.Cli
                     }, parse.GetValue(json));
                 if (where != "host") throw CliException.Usage("--on must be host or nanoclr, not '" + where + "'");
                 var settings = new Settings { Seconds = parse.GetValue(seconds), WarmupSeconds = parse.GetValue(warmup), Repeats = parse.GetValue(repeats) };
-                return Run(context, parse.GetValue(sizes), parse.GetValue(model), settings, !parse.GetValue(noFloat), parse.GetValue(json));
+                return Run(context, parse.GetValue(sizes), parse.GetValue(model), settings, !parse.GetValue(noFloat), parse.GetValue(json),
+                    TrainCommand.ParseModes(parse.GetValue(mode)));
             }));
             return command;
         }
 
         public static int Run(CliContext context, string[] sizeSpecs, string modelPath, double seconds, bool withFloat) =>
-            Run(context, sizeSpecs, modelPath, new Settings { Seconds = seconds }, withFloat, false);
+            Run(context, sizeSpecs, modelPath, new Settings { Seconds = seconds }, withFloat, false, TrainingStateModeNames.All);
 
-        public static int Run(CliContext context, string[] sizeSpecs, string modelPath, Settings settings, bool withFloat, bool json)
+        public static int Run(CliContext context, string[] sizeSpecs, string modelPath, Settings settings, bool withFloat, bool json, TrainingStateMode[] modes)
         {
             if (settings.Seconds <= 0 || settings.Seconds > 600) throw CliException.Usage("--seconds must be above 0 and at most 600");
             if (settings.Repeats < 1 || settings.Repeats > 1000) throw CliException.Usage("--repeats must be 1..1000");
             if (settings.WarmupSeconds < 0 || settings.WarmupSeconds > 600) throw CliException.Usage("--warmup must be 0..600 seconds");
             CliContext output = context;
             if (json) context = new CliContext(context.Error, context.Error, context.In, false, context.Cancel); // human text to stderr
-            var networks = new List<(string Name, Func<Network> Make)>();
+            var networks = new List<(string Name, Func<TrainingStateMode, Network> Make)>();
             if (modelPath != null)
             {
                 byte[] bytes = TinTin.Reference.InputFiles.ReadAllBytes(modelPath, TinTin.Reference.InputFiles.MaxModelBytes, "model file");
                 Model loaded = ModelFile.Load(bytes, bytes.Length, -1, false); // ModelFormatException → exit 2 with its message
                 string name = Path.GetFileName(modelPath) + " (" + Architecture(loaded.Network) + ")";
-                networks.Add((name, () => ModelFile.Load(bytes, bytes.Length, -1, false).Network));
+                networks.Add((name, m => ModelFile.Load(bytes, bytes.Length, -1, false, ModelFile.DefaultMaxBytes, m).Network));
             }
             else
             {
@@ -113,18 +116,32 @@ namespace TinTin.Cli
                         int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v > 0 && v <= 4096 ? v
                         : throw CliException.Usage("--sizes: '" + spec + "' is not a list of layer sizes like 784,64,10")).ToArray();
                     if (sizes.Length < 2) throw CliException.Usage("--sizes: '" + spec + "' needs an input size and at least one layer");
-                    networks.Add(("MLP " + string.Join("-", sizes), () => Network.CreateMlp(sizes, 1, -1, false)));
+                    networks.Add(("MLP " + string.Join("-", sizes), m => Network.CreateMlp(sizes, 1, -1, false, m)));
                 }
             }
 
             var results = new List<Figures>();
             foreach (var (name, make) in networks)
             {
-                Network network = make();
-                network.SetAllTrainable(true);
-                QDataset data = RandomData(network, 64);
-                results.Add(MeasureInteger(name, network, data, settings, context));
-                if (withFloat) results.Add(MeasureFloat(name, make(), data, settings, context));
+                QDataset data = null;
+                foreach (TrainingStateMode m in modes)
+                {
+                    Network network;
+                    try { network = make(m); }
+                    catch (Exception e) when (e is ArgumentException || e is ModelFormatException) // a lean mode refuses what it cannot hold (Conv1D): say so, measure the rest
+                    {
+                        context.Out.WriteLine(name + ", integer " + TrainingStateModeNames.Name(m) + ": not measured: " + e.Message);
+                        continue;
+                    }
+                    network.SetAllTrainable(true);
+                    data ??= RandomData(network, 64);
+                    results.Add(MeasureInteger(name, "integer " + TrainingStateModeNames.Name(m), network, data, settings, context));
+                }
+                if (withFloat)
+                {
+                    Network shape = make(TrainingStateMode.GradientArena);
+                    results.Add(MeasureFloat(name, shape, data ?? RandomData(shape, 64), settings, context));
+                }
             }
 
             var table = new Table().Border(TableBorder.Rounded).Title("[bold]engine benchmark[/] (this PC, " + CpuClock.Kind + " CPU time: "
@@ -225,15 +242,16 @@ namespace TinTin.Cli
         }
 
         public static Figures MeasureInteger(string name, Network network, QDataset data, double seconds, CliContext context) =>
-            MeasureInteger(name, "integer (int8/int16/int32)", network, data, new Settings { Seconds = seconds }, context);
+            MeasureInteger(name, "integer arena", network, data, new Settings { Seconds = seconds }, context);
 
         public static Figures MeasureInteger(string name, Network network, QDataset data, Settings settings, CliContext context) =>
-            MeasureInteger(name, "integer (int8/int16/int32)", network, data, settings, context);
+            MeasureInteger(name, "integer arena", network, data, settings, context);
 
         /// <summary>An integer-engine row: engine names the training-state mode; state bytes are the network's own accounting.</summary>
         public static Figures MeasureInteger(string name, string engine, Network network, QDataset data, Settings settings, CliContext context)
         {
             ShiftSum lr = ShiftSum.FromRatio(1, 16 * 16, 4);
+            network.SetLearningRate(lr); // the fused modes apply it per sample; the arena mode at Step
             int batch = 0;
             var predict = Time(settings, context, i => { data.Load(i, network.Input); network.Predict(); });
             var train = Time(settings, context, i =>
@@ -267,15 +285,13 @@ namespace TinTin.Cli
                 model.Backward(data.Labels[i]);
                 if (++batch == 16) { model.Step(1.0 / 256, 0); batch = 0; }
             });
-            long parameters = shape.Layers.OfType<ParameterLayer>().Sum(p => (long)p.ParameterCount);
-            long activations = shape.Activations.Sum(a => (long)a.Length);
             shape.SetAllTrainable(true);
             return new Figures
             {
                 Network = name, Engine = "float32 reference", Repeats = settings.Repeats,
                 PredictUsMin = predict.MinUs, PredictUsMedian = predict.MedianUs, PredictPerSecond = 1e6 / predict.MedianUs,
                 TrainUsMin = train.MinUs, TrainUsMedian = train.MedianUs, TrainPerSecond = 1e6 / train.MedianUs,
-                StateBytes = 4 * (2 * parameters + 2 * activations), MacsPerPredict = shape.ForwardMacs(),
+                StateBytes = EngineComparison.FloatStateBytes(shape), MacsPerPredict = shape.ForwardMacs(),
                 MacsPerTrainSample = shape.ForwardMacs() + shape.BackwardMacs(),
             };
         }
