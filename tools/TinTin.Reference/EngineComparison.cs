@@ -89,7 +89,7 @@ namespace TinTin.Reference
     {
         public static ComparisonResult Run(ComparisonOptions options, Action<string, long, long> progress = null)
         {
-            (QDataset train, QDataset test, string description) = LoadDescribed(options);
+            (QDataset train, TestPass test, string description) = LoadForRun(options);
             if (train.Count == 0) throw new ArgumentException("no training samples");
             if (test.Count == 0) throw new ArgumentException("no test samples");
             int classes = Math.Max(train.ClassCount, test.ClassCount);
@@ -125,11 +125,17 @@ namespace TinTin.Reference
                 double integerSeconds = CpuClock.Seconds() - begin;
                 MemoryPlan plan = network.DescribeMemory();
                 if (m == 0) { memory = plan; macsPerSample = network.ForwardMacs() + network.BackwardMacs(); }
+                ClassMetrics testMetrics = Metrics(classes, test, (x, exponent) =>
+                {
+                    Array.Copy(x, network.Input.Data, network.Input.Length);
+                    network.Input.Exponent = exponent;
+                    return network.Predict();
+                });
                 integers[m] = new EngineFigures
                 {
-                    Engine = label, Mode = mode, TestAccuracy = Trainer.Accuracy(network, test), TrainAccuracy = Trainer.Accuracy(network, train),
+                    Engine = label, Mode = mode, TestAccuracy = testMetrics.Accuracy, TrainAccuracy = Trainer.Accuracy(network, train),
                     SamplesPerSecond = samples / Math.Max(integerSeconds, 1e-9), TrainingStateBytes = plan.TotalBytes, LastEpochLoss = integerLoss,
-                    TestMetrics = Metrics(classes, test, i => { test.Load(i, network.Input); return network.Predict(); }), CpuSeconds = integerSeconds,
+                    TestMetrics = testMetrics, CpuSeconds = integerSeconds,
                 };
             }
             double floatLoss = 0, floatSeconds = 0;
@@ -140,6 +146,8 @@ namespace TinTin.Reference
                 floatSeconds = CpuClock.Seconds() - start;
             }
 
+            ClassMetrics floatMetrics = reference == null ? null
+                : Metrics(classes, test, (x, exponent) => { reference.LoadInput(x, exponent); return reference.Predict(); });
             return new ComparisonResult
             {
                 Dataset = options.Dataset,
@@ -152,9 +160,9 @@ namespace TinTin.Reference
                 Integers = integers,
                 Float = reference == null ? null : new EngineFigures
                 {
-                    Engine = "float32 reference", TestAccuracy = Trainer.Accuracy(reference, test), TrainAccuracy = Trainer.Accuracy(reference, train),
+                    Engine = "float32 reference", TestAccuracy = floatMetrics.Accuracy, TrainAccuracy = Trainer.Accuracy(reference, train),
                     SamplesPerSecond = samples / Math.Max(floatSeconds, 1e-9), TrainingStateBytes = FloatStateBytes(initial), LastEpochLoss = floatLoss,
-                    TestMetrics = Metrics(classes, test, i => { reference.LoadInput(test, i); return reference.Predict(); }), CpuSeconds = floatSeconds,
+                    TestMetrics = floatMetrics, CpuSeconds = floatSeconds,
                 },
             };
         }
@@ -170,12 +178,65 @@ namespace TinTin.Reference
             return 4 * (2 * parameters + 2 * activations);
         }
 
-        private static ClassMetrics Metrics(int classes, QDataset test, Func<int, int> predict)
+        /// <summary>One pass over the test set: predict(input, exponent) per sample (MNIST streams it from its files: ~8 MB never held).</summary>
+        private static ClassMetrics Metrics(int classes, TestPass test, Func<sbyte[], int, int> predict)
         {
             var metrics = new ClassMetrics(classes);
-            for (int i = 0; i < test.Count; i++) metrics.Add(test.Labels[i], predict(i));
+            test.ForEach((x, exponent, label) => metrics.Add(label, predict(x, exponent)));
             return metrics;
         }
+
+        /// <summary>The test set as evaluation reads it: one pass at a time, from memory or streamed from its files.</summary>
+        private sealed class TestPass
+        {
+            public int Count { get; init; }
+            public int ClassCount { get; init; }
+            /// <summary>Calls visit(input, exponent, label) for every test sample in order; input is only valid during the call.</summary>
+            public Action<Action<sbyte[], int, int>> ForEach { get; init; }
+
+            public static TestPass Of(QDataset data) => new TestPass
+            {
+                Count = data.Count, ClassCount = data.ClassCount,
+                ForEach = visit => { for (int i = 0; i < data.Count; i++) visit(data.Inputs[i], data.Exponent, data.Labels[i]); },
+            };
+
+            /// <summary>MNIST-format test files read image by image into one buffer [pixels].</summary>
+            public static TestPass Streamed(string folder)
+            {
+                int count;
+                using (ImageSet.ImageReader header = ImageSet.OpenTest(folder)) count = header.Count;
+                return new TestPass
+                {
+                    Count = count, ClassCount = ImageSet.ClassCount,
+                    ForEach = visit =>
+                    {
+                        using ImageSet.ImageReader reader = ImageSet.OpenTest(folder);
+                        var input = new sbyte[reader.PixelCount];  // [Rows·Columns]
+                        for (int i = 0; i < reader.Count; i++)
+                        {
+                            int label = reader.ReadNext(input);
+                            visit(input, ImageSet.InputExponent, label);
+                        }
+                    },
+                };
+            }
+        }
+
+        /// <summary>What Run trains on and tests with: the MNIST test set is streamed, the others are held.</summary>
+        private static (QDataset Train, TestPass Test, string Description) LoadForRun(ComparisonOptions options)
+        {
+            if (options.CsvPath == null && options.Dataset.Equals("mnist", StringComparison.OrdinalIgnoreCase))
+            {
+                string folder = options.DataFolder ?? throw new ArgumentException("no data folder given");
+                if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"data folder not found: {folder}");
+                ImageSet train = ImageSet.LoadTrain(folder, options.TrainLimit);
+                TestPass test = TestPass.Streamed(folder);
+                return (train.Data, test, options.Dataset + " from " + folder);
+            }
+            (QDataset trainSet, QDataset testSet, string description) = LoadDescribed(options);
+            return (trainSet, TestPass.Of(testSet), description);
+        }
+
 
         /// <summary>Loads and quantises the chosen data set (occupancy: normaliser fitted on the training file).</summary>
         public static (QDataset Train, QDataset Test) Load(ComparisonOptions options)

@@ -23,6 +23,7 @@ namespace TinTin.Reference
         private readonly object[] layers;     // Dense or null (ReLU)
         private readonly float[][] acts;      // [L+1]
         private readonly float[][] grads;     // [L+1]
+        private readonly double[] probabilities;  // [classes] softmax scratch of Backward
         public int ClassCount { get; }
         public int InputLength { get; }
 
@@ -53,6 +54,7 @@ namespace TinTin.Reference
             }
             InputLength = network.InputLength;
             ClassCount = network.ClassCount;
+            probabilities = new double[acts[count].Length];
         }
 
         public float[] Input => acts[0];
@@ -96,23 +98,30 @@ namespace TinTin.Reference
             return best;
         }
 
-        /// <summary>Softmax probabilities of the last Forward.</summary>
+        /// <summary>Softmax probabilities of the last Forward (a new array).</summary>
         public double[] Probabilities()
+        {
+            var p = new double[Output.Length];
+            SoftmaxInto(p);
+            return p;
+        }
+
+        /// <summary>Softmax of the output into p [classes]: Backward reuses one buffer, so training allocates nothing per sample.</summary>
+        private void SoftmaxInto(double[] p)
         {
             float[] z = Output;
             double max = double.NegativeInfinity;
             foreach (float v in z) max = Math.Max(max, v);
-            var p = new double[z.Length];
             double sum = 0;
             for (int i = 0; i < z.Length; i++) { p[i] = Math.Exp(z[i] - max); sum += p[i]; }
             for (int i = 0; i < z.Length; i++) p[i] /= sum;
-            return p;
         }
 
         /// <summary>Loss and backward for one sample after Forward; adds into the gradient sums. Returns the loss in nats.</summary>
         public double Backward(int label)
         {
-            double[] p = Probabilities();
+            double[] p = probabilities;
+            SoftmaxInto(p);
             float[] g = grads[grads.Length - 1];
             for (int i = 0; i < g.Length; i++) g[i] = (float)(p[i] - (i == label ? 1 : 0));
             for (int l = layers.Length - 1; l >= 0; l--)
@@ -158,10 +167,12 @@ namespace TinTin.Reference
             }
         }
 
-        public void LoadInput(QDataset data, int i)
+        public void LoadInput(QDataset data, int i) => LoadInput(data.Inputs[i], data.Exponent);
+
+        /// <summary>One int8 input x [In] at 2^exponent, converted into the input activations (no float copy of a data set).</summary>
+        public void LoadInput(sbyte[] x, int exponent)
         {
-            sbyte[] x = data.Inputs[i];
-            float scale = (float)Math.Pow(2, data.Exponent);
+            float scale = (float)Math.Pow(2, exponent);
             for (int j = 0; j < x.Length; j++) acts[0][j] = x[j] * scale;
         }
     }

@@ -32,45 +32,94 @@ namespace TinTin.Reference
         /// <summary>Loads e.g. train-images-idx3-ubyte(.gz) and train-labels-idx1-ubyte(.gz); limit ≤ 0 loads all.</summary>
         public static ImageSet Load(string imagesPath, string labelsPath, int limit = 0)
         {
-            using var images = new IdxStream(imagesPath, "MNIST image file");
-            using var labels = new IdxStream(labelsPath, "MNIST label file");
-            images.ExpectMagic(ImageMagic, "IDX image file (unsigned bytes, 3 dimensions)");
-            labels.ExpectMagic(LabelMagic, "IDX label file (unsigned bytes, 1 dimension)");
-            int count = images.ReadDimension("image count");
-            int rows = images.ReadDimension("rows"), columns = images.ReadDimension("columns");
-            int labelCount = labels.ReadDimension("label count");
-            if (labelCount != count)
-                throw new InvalidDataException($"{imagesPath} has {count} images but {labelsPath} has {labelCount} labels");
-            if (rows == 0 || columns == 0 || (long)rows * columns > 1 << 20)
-                throw new InvalidDataException($"{imagesPath}: image size {rows}×{columns} (header fields rows, columns) is not 1..{1 << 20} pixels");
-            if ((long)count * rows * columns > InputFiles.MaxDecompressedBytes)
-                throw new InvalidDataException($"{imagesPath}: {count} images of {rows}×{columns} are more than {InputFiles.MaxDecompressedBytes} bytes");
-            if (limit > 0 && limit < count) count = limit;
-
-            int pixels = rows * columns;
-            var inputs = new sbyte[count][];
-            var labelValues = new int[count];
-            var labelBytes = new byte[count];
-            labels.ReadExactly(labelBytes, "labels", 0, 1, count);
-            for (int i = 0; i < count; i++)
+            using ImageReader reader = Open(imagesPath, labelsPath, limit);
+            var inputs = new sbyte[reader.Count][];
+            var labelValues = new int[reader.Count];
+            for (int i = 0; i < reader.Count; i++)
             {
-                if (labelBytes[i] >= ClassCount)
-                    throw new InvalidDataException($"{labelsPath}: label {labelBytes[i]} of item {i} is not a class 0..{ClassCount - 1}");
-                labelValues[i] = labelBytes[i];
                 // Pinned heap: allocated once, never promoted or compacted, so the 47 MB of images are never copied by the GC.
-                sbyte[] x = GC.AllocateArray<sbyte>(pixels, pinned: true);
-                Span<byte> raw = MemoryMarshal.AsBytes(x.AsSpan());
-                images.ReadExactly(raw, "images", i, pixels, count);
-                for (int p = 0; p < raw.Length; p++) raw[p] >>= 1;  // 0..255 → 0..127, in place
-                inputs[i] = x;
+                inputs[i] = GC.AllocateArray<sbyte>(reader.PixelCount, pinned: true);
+                labelValues[i] = reader.ReadNext(inputs[i]);
             }
-            return new ImageSet(new QDataset(inputs, InputExponent, labelValues, ClassCount), rows, columns);
+            return new ImageSet(new QDataset(inputs, InputExponent, labelValues, ClassCount), reader.Rows, reader.Columns);
+        }
+
+        /// <summary>
+        /// Opens an image/label file pair to read one image at a time into a buffer the caller reuses (evaluation
+        /// streams the test set instead of holding it); the header and every label are checked here, as Load does.
+        /// </summary>
+        public static ImageReader Open(string imagesPath, string labelsPath, int limit = 0) => new ImageReader(imagesPath, labelsPath, limit);
+
+        /// <summary>The standard training files in a folder (train- images/labels, .gz or not).</summary>
+        public static ImageSet LoadTrain(string folder, int limit = 0) =>
+            Load(Find(folder, "train-images-idx3-ubyte"), Find(folder, "train-labels-idx1-ubyte"), limit);
+
+        /// <summary>The standard test files in a folder (t10k- images/labels, .gz or not), opened for streaming.</summary>
+        public static ImageReader OpenTest(string folder, int limit = 0) =>
+            Open(Find(folder, "t10k-images-idx3-ubyte"), Find(folder, "t10k-labels-idx1-ubyte"), limit);
+
+        /// <summary>An IDX image/label pair read front to back: ReadNext fills an int8 input (pixel/2) and returns its label.</summary>
+        public sealed class ImageReader : IDisposable
+        {
+            private readonly IdxStream images;
+            private readonly byte[] labelBytes;  // [Count]
+            private int next;
+
+            public int Count { get; }
+            public int Rows { get; }
+            public int Columns { get; }
+            public int PixelCount => Rows * Columns;
+
+            internal ImageReader(string imagesPath, string labelsPath, int limit)
+            {
+                images = new IdxStream(imagesPath, "MNIST image file");
+                try
+                {
+                    using var labels = new IdxStream(labelsPath, "MNIST label file");
+                    images.ExpectMagic(ImageMagic, "IDX image file (unsigned bytes, 3 dimensions)");
+                    labels.ExpectMagic(LabelMagic, "IDX label file (unsigned bytes, 1 dimension)");
+                    int count = images.ReadDimension("image count");
+                    int rows = images.ReadDimension("rows"), columns = images.ReadDimension("columns");
+                    int labelCount = labels.ReadDimension("label count");
+                    if (labelCount != count)
+                        throw new InvalidDataException($"{imagesPath} has {count} images but {labelsPath} has {labelCount} labels");
+                    if (rows == 0 || columns == 0 || (long)rows * columns > 1 << 20)
+                        throw new InvalidDataException($"{imagesPath}: image size {rows}×{columns} (header fields rows, columns) is not 1..{1 << 20} pixels");
+                    if ((long)count * rows * columns > InputFiles.MaxDecompressedBytes)
+                        throw new InvalidDataException($"{imagesPath}: {count} images of {rows}×{columns} are more than {InputFiles.MaxDecompressedBytes} bytes");
+                    if (limit > 0 && limit < count) count = limit;
+                    labelBytes = new byte[count];
+                    labels.ReadExactly(labelBytes, "labels", 0, 1, count);
+                    for (int i = 0; i < count; i++)
+                        if (labelBytes[i] >= ClassCount)
+                            throw new InvalidDataException($"{labelsPath}: label {labelBytes[i]} of item {i} is not a class 0..{ClassCount - 1}");
+                    Count = count; Rows = rows; Columns = columns;
+                }
+                catch
+                {
+                    images.Dispose();
+                    throw;
+                }
+            }
+
+            /// <summary>Reads the next image into input [PixelCount] as pixel/2 (0..127, exponent −7) and returns its label.</summary>
+            public int ReadNext(sbyte[] input)
+            {
+                if (next >= Count) throw new InvalidOperationException($"all {Count} images have been read");
+                if (input.Length != PixelCount) throw new ArgumentException($"input holds {input.Length} values, an image {PixelCount}");
+                Span<byte> raw = MemoryMarshal.AsBytes(input.AsSpan());
+                images.ReadExactly(raw, "images", next, PixelCount, Count);
+                for (int p = 0; p < raw.Length; p++) raw[p] >>= 1;  // 0..255 → 0..127, in place
+                return labelBytes[next++];
+            }
+
+            public void Dispose() => images.Dispose();
         }
 
         /// <summary>The standard four files in a folder (train-/t10k- images/labels, .gz or not).</summary>
         public static (ImageSet Train, ImageSet Test) LoadFolder(string folder, int trainLimit = 0, int testLimit = 0)
         {
-            return (Load(Find(folder, "train-images-idx3-ubyte"), Find(folder, "train-labels-idx1-ubyte"), trainLimit),
+            return (LoadTrain(folder, trainLimit),
                     Load(Find(folder, "t10k-images-idx3-ubyte"), Find(folder, "t10k-labels-idx1-ubyte"), testLimit));
         }
 
