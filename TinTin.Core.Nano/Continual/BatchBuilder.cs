@@ -110,13 +110,14 @@ namespace TinTin.Core
         /// <summary>The next pending history slot of a class in age order after its cursor, or -1.</summary>
         private int NextPending(int cls)
         {
-            while (classCursor[cls] < history.Count)
+            int age = history.FindPending(cls, classCursor[cls]);
+            if (age < 0)
             {
-                int s = history.SlotAtAge(classCursor[cls]);
-                classCursor[cls]++;
-                if (history.StateAt(s) == LabelState.Pending && history.LabelAt(s) == cls) return s;
+                if (classCursor[cls] < history.Count) classCursor[cls] = history.Count;
+                return -1;
             }
-            return -1;
+            classCursor[cls] = age + 1;
+            return history.SlotAtAge(age);
         }
     }
 }

@@ -79,6 +79,30 @@ namespace TinTin.Core
             return slot >= Capacity ? slot - Capacity : slot;
         }
 
+        /// <summary>
+        /// The first age ≥ fromAge (age order, 0 = oldest) whose sample is Pending with label cls;
+        /// -1 when none. One loop over the ring's own arrays: the batch builder scans the whole
+        /// history per class, and a call per slot costs the interpreter more than the test.
+        /// </summary>
+        public int FindPending(int cls, int fromAge)
+        {
+            int n = count;
+            if (fromAge >= n) return -1;
+            sbyte[] labels = label;
+            byte[] states = state;
+            int capacity = Capacity;
+            int slot = head - n + fromAge;
+            if (slot < 0) slot += capacity;
+            if (slot >= capacity) slot -= capacity;
+            byte pending = (byte)LabelState.Pending;
+            for (int age = fromAge; age < n; age++)
+            {
+                if (states[slot] == pending && labels[slot] == cls) return age;
+                if (++slot == capacity) slot = 0;
+            }
+            return -1;
+        }
+
         public int OffsetOf(int slot) { return slot * FeatureCount; }
         public long TimeAt(int slot) { return time[slot]; }
         public int PredictionAt(int slot) { return prediction[slot]; }

@@ -7,13 +7,20 @@ namespace TinTin.Core
     public sealed class DenseLayer : ParameterLayer
     {
         private int[] scratch; // shared, ≥ ScratchInts
+        // What one forward adds to the counters, fixed by the sizes (computed once, not per call).
+        private readonly long forwardMacs, forwardOps, forwardBytesRead;
 
         public DenseLayer(int inputLength, int outputLength)
-            : base(inputLength, outputLength, outputLength, inputLength) { }
+            : base(inputLength, outputLength, outputLength, inputLength)
+        {
+            forwardMacs = (long)inputLength * outputLength;
+            forwardOps = 2L * outputLength + inputLength;
+            forwardBytesRead = forwardMacs + inputLength + 4L * outputLength;
+        }
 
         public override LayerKind Kind { get { return LayerKind.Dense; } }
 
-        public override long ForwardMacs { get { return (long)InputLength * OutputLength; } }
+        public override long ForwardMacs { get { return forwardMacs; } }
 
         public override int ScratchInts { get { return InputLength + OutputLength; } }
 
@@ -24,8 +31,7 @@ namespace TinTin.Core
         public override void Forward(QTensor input, QTensor output)
         {
             TargetDenseKernels.Forward(input, Weights, WeightExponent, Bias, BiasExponent, InputLength, OutputLength, scratch, output);
-            long macs = ForwardMacs;
-            Counters.Add(macs, 2L * OutputLength + InputLength, macs + InputLength + 4L * OutputLength, OutputLength);
+            Counters.Add(forwardMacs, forwardOps, forwardBytesRead, OutputLength);
         }
 
         public override void Backward(QTensor input, QTensor output, QTensor outputGrad, QTensor inputGrad)
@@ -47,8 +53,7 @@ namespace TinTin.Core
             if (inputGrad != null)
             {
                 TargetDenseKernels.BackwardInput(outputGrad, Weights, WeightExponent, InputLength, OutputLength, scratch, inputGrad);
-                long macs = ForwardMacs;
-                Counters.Add(macs, 2L * InputLength, macs + OutputLength + 4L * InputLength, InputLength);
+                Counters.Add(forwardMacs, 2L * InputLength, forwardMacs + OutputLength + 4L * InputLength, InputLength);
             }
         }
 

@@ -27,8 +27,7 @@ namespace TinTin.Core
         /// <summary>values[from .. from+count) = QMath.PseudoStochasticShiftRight(value, shift), in place.</summary>
         public static void PseudoStochasticShiftRight(int[] values, int from, int count, int shift)
         {
-            int end = from + count;
-            for (int k = from; k < end; k++) values[k] = QMath.PseudoStochasticShiftRight(values[k], shift);
+            QMath.PseudoStochasticShiftRight(values, from, count, shift);
         }
     }
 }

@@ -29,6 +29,13 @@ namespace TinTin.Core
             long discardMask = (1L << shift) - 1L;
             long randomMask = (1L << half) - 1L;
             int fractionShift = shift - half;
+            // The same rounding in int32 when the product fits (|g| ≤ gLimit) and shift ≤ 30: no
+            // 64-bit arithmetic per weight in the usual case (lr a power of two: mantissa 1).
+            bool intPath = shift <= 30 && mantissa > 0 && mantissa <= int.MaxValue;
+            int mantissa32 = intPath ? (int)mantissa : 1;
+            int gLimit = intPath ? int.MaxValue / mantissa32 : -1;
+            int discardMask32 = intPath ? (1 << shift) - 1 : 0;
+            int randomMask32 = intPath ? (1 << half) - 1 : 0;
             for (int c = 0; c < channels; c++)
             {
                 int offset = rowOffsets[c];
@@ -39,14 +46,28 @@ namespace TinTin.Core
                 {
                     int g = source[k];
                     if (g == 0) continue;
-                    // QMath.ShiftStochastic64(g · mantissa, shift), inlined
-                    long product = g * mantissa;
-                    long magnitude = product < 0 ? -product : product;
-                    long kept = magnitude >> shift;
-                    long discarded = magnitude & discardMask;
-                    if ((discarded >> fractionShift) > (discarded & randomMask)) kept++;
-                    if (kept > 65534) kept = 65534;
-                    int delta = product < 0 ? -(int)kept : (int)kept;
+                    int delta;
+                    if (g <= gLimit && g >= -gLimit)
+                    {
+                        int product32 = g * mantissa32;
+                        int magnitude32 = product32 < 0 ? -product32 : product32;
+                        int kept32 = magnitude32 >> shift;
+                        int discarded32 = magnitude32 & discardMask32;
+                        if ((discarded32 >> fractionShift) > (discarded32 & randomMask32)) kept32++;
+                        if (kept32 > 65534) kept32 = 65534;
+                        delta = product32 < 0 ? -kept32 : kept32;
+                    }
+                    else
+                    {
+                        // QMath.ShiftStochastic64(g · mantissa, shift), inlined
+                        long product = g * mantissa;
+                        long magnitude = product < 0 ? -product : product;
+                        long kept = magnitude >> shift;
+                        long discarded = magnitude & discardMask;
+                        if ((discarded >> fractionShift) > (discarded & randomMask)) kept++;
+                        if (kept > 65534) kept = 65534;
+                        delta = product < 0 ? -(int)kept : (int)kept;
+                    }
                     int updated = master[weight] - delta;
                     master[weight] = (short)(updated > 32767 ? 32767 : (updated < -32767 ? -32767 : updated));
                 }

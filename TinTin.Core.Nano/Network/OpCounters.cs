@@ -5,6 +5,9 @@ namespace TinTin.Core
     /// Kernels add whole-call totals (computed from their sizes) outside their inner loops, so
     /// counting costs nothing per element. A "step" is whatever the caller brackets with
     /// <see cref="BeginStep"/>: one prediction, or one training update.
+    /// <see cref="Add"/> touches the step counters only (every layer calls it, and on the
+    /// interpreter each 64-bit field update costs); the totals are the finished steps' sum plus
+    /// the running step, so they read the same at any moment.
     /// </summary>
     public sealed class OpCounters
     {
@@ -15,14 +18,18 @@ namespace TinTin.Core
         public long StepBytesRead;
         public long StepBytesWritten;
 
-        public long TotalMacs;
-        public long TotalOps;
-        public long TotalBytesRead;
-        public long TotalBytesWritten;
+        // Sums of the steps before the running one.
+        private long doneMacs, doneOps, doneBytesRead, doneBytesWritten;
+
+        public long TotalMacs { get { return doneMacs + StepMacs; } }
+        public long TotalOps { get { return doneOps + StepOps; } }
+        public long TotalBytesRead { get { return doneBytesRead + StepBytesRead; } }
+        public long TotalBytesWritten { get { return doneBytesWritten + StepBytesWritten; } }
         public long Steps;
 
         public void BeginStep()
         {
+            doneMacs += StepMacs; doneOps += StepOps; doneBytesRead += StepBytesRead; doneBytesWritten += StepBytesWritten;
             StepMacs = 0; StepOps = 0; StepBytesRead = 0; StepBytesWritten = 0;
             Steps++;
         }
@@ -30,13 +37,12 @@ namespace TinTin.Core
         public void Add(long macs, long ops, long bytesRead, long bytesWritten)
         {
             StepMacs += macs; StepOps += ops; StepBytesRead += bytesRead; StepBytesWritten += bytesWritten;
-            TotalMacs += macs; TotalOps += ops; TotalBytesRead += bytesRead; TotalBytesWritten += bytesWritten;
         }
 
         public void Reset()
         {
             StepMacs = 0; StepOps = 0; StepBytesRead = 0; StepBytesWritten = 0;
-            TotalMacs = 0; TotalOps = 0; TotalBytesRead = 0; TotalBytesWritten = 0; Steps = 0;
+            doneMacs = 0; doneOps = 0; doneBytesRead = 0; doneBytesWritten = 0; Steps = 0;
         }
     }
 }

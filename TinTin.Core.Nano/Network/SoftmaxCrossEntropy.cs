@@ -92,8 +92,11 @@ namespace TinTin.Core
         /// <summary>logitsGrad = requant_int8(p − onehot(label)) for the last Forward.</summary>
         public void Backward(int label, QTensor logitsGrad)
         {
-            for (int i = 0; i < Classes; i++) gradient[i] = Probabilities[i] - (i == label ? One : 0);
-            int shift = QMath.RequantizeToInt8(gradient, Classes, logitsGrad.Data);
+            System.Array.Copy(Probabilities, gradient, Classes);
+            gradient[label] -= One;
+            // QMath.RequantizeToInt8 as whole-buffer loops (|gradient| ≤ 2^16: within their documented range)
+            int shift = QMath.Int8ShiftFor(QMath.MaxAbs(gradient, 0, Classes));
+            QMath.RoundingShiftToInt8(gradient, 0, Classes, shift, logitsGrad.Data, 0);
             logitsGrad.Exponent = -ProbabilityBits + shift;
         }
 

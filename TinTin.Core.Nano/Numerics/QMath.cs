@@ -78,6 +78,35 @@ namespace TinTin.Core
             return negative ? -(int)(long)kept : (int)(long)kept;
         }
 
+        /// <summary>
+        /// values[from .. from+count) = <see cref="PseudoStochasticShiftRight(int, int)"/>(value, shift), in place:
+        /// the whole-buffer loop (rescaling a gradient arena) with the rule inlined for shift in [2, 30].
+        /// </summary>
+        public static void PseudoStochasticShiftRight(int[] values, int from, int count, int shift)
+        {
+            int end = from + count;
+            if (shift < 2 || shift > 30)
+            {
+                for (int i = from; i < end; i++) values[i] = PseudoStochasticShiftRight(values[i], shift);
+                return;
+            }
+            int half = shift >> 1;
+            int discardMask = (1 << shift) - 1;
+            int randomMask = (1 << half) - 1;
+            int fractionShift = shift - half;
+            for (int i = from; i < end; i++)
+            {
+                int v = values[i];
+                if (v == 0) continue;
+                if (v == int.MinValue) { values[i] = PseudoStochasticShiftRight(v, shift); continue; }
+                int magnitude = v < 0 ? -v : v;
+                int kept = magnitude >> shift;
+                int discarded = magnitude & discardMask;
+                if ((discarded >> fractionShift) > (discarded & randomMask)) kept++;
+                values[i] = v < 0 ? -kept : kept;
+            }
+        }
+
         /// <summary>Pseudo-stochastic for right shifts, saturating for left shifts (negative shift).</summary>
         public static int ShiftStochastic(int value, int shift)
         {
@@ -119,10 +148,19 @@ namespace TinTin.Core
         /// <summary>Number of bits needed for a non-negative value: 0 → 0, 1 → 1, 127 → 7, 128 → 8 (a negative value counts 64).</summary>
         public static int BitLength(long nonNegative)
         {
+            // Halving steps instead of a loop per bit: on the interpreter each loop turn costs
+            // hundreds of instructions, and the exponent rule asks this once per tensor.
+            if (nonNegative < 0) return 64;
             int bits = 0;
-            ulong v = (ulong)nonNegative;
-            while (v != 0) { bits++; v >>= 1; }
-            return bits;
+            if (nonNegative >= (1L << 32)) { nonNegative >>= 32; bits = 32; }
+            if (nonNegative >= (1L << 31)) return bits + 32;
+            int v = (int)nonNegative;
+            if (v >= 1 << 16) { v >>= 16; bits += 16; }
+            if (v >= 1 << 8) { v >>= 8; bits += 8; }
+            if (v >= 1 << 4) { v >>= 4; bits += 4; }
+            if (v >= 1 << 2) { v >>= 2; bits += 2; }
+            if (v >= 2) { v >>= 1; bits += 1; }
+            return bits + v;
         }
 
         /// <summary>
@@ -133,8 +171,10 @@ namespace TinTin.Core
         public static int Int8ShiftFor(int maxAbs)
         {
             int shift = BitLength(maxAbs) - 7;
-            if (shift < 0) return 0;
-            if (RoundingShiftRight(maxAbs, shift) > Int8Max) shift++;
+            if (shift <= 0) return 0; // maxAbs ≤ 127
+            if (maxAbs < 0) return RoundingShiftRight(maxAbs, shift) > Int8Max ? shift + 1 : shift;
+            // RoundingShiftRight(maxAbs, shift) for maxAbs ≥ 0 and shift in [1, 24], inlined.
+            if ((maxAbs >> shift) + ((maxAbs >> (shift - 1)) & 1) > Int8Max) shift++;
             return shift;
         }
 

@@ -17,6 +17,8 @@ namespace TinTin.Core
         public readonly int MinusMask;
         /// <summary>factor = (PlusMask − MinusMask) / 2^FractionBits.</summary>
         public readonly int FractionBits;
+        /// <summary>PlusMask − MinusMask, kept so applying the factor is one multiply (see <see cref="SumOfTerms"/>).</summary>
+        private readonly long mantissa;
 
         public ShiftSum(int plusMask, int minusMask, int fractionBits)
         {
@@ -26,10 +28,11 @@ namespace TinTin.Core
             PlusMask = plusMask;
             MinusMask = minusMask;
             FractionBits = fractionBits;
+            mantissa = (long)plusMask - minusMask;
         }
 
         /// <summary>The signed integer the terms add up to: factor = Mantissa / 2^FractionBits.</summary>
-        public long Mantissa { get { return (long)PlusMask - MinusMask; } }
+        public long Mantissa { get { return mantissa; } }
 
         /// <summary>How many shift terms the factor costs.</summary>
         public int TermCount { get { return CountBits(PlusMask) + CountBits(MinusMask); } }
@@ -103,21 +106,43 @@ namespace TinTin.Core
         }
 
         /// <summary>
-        /// value · factor · 2^(-extraShift), evaluated as the sum of shifted terms in 64 bits and
-        /// rounded once to nearest; saturates to int32.
+        /// value · factor · 2^(-extraShift), rounded once to nearest (ties away from zero, as
+        /// QMath.ShiftRounded64); saturates to int32. The product value · Mantissa is exact in 64
+        /// bits and equals <see cref="SumOfTerms"/> (a board with a hardware multiplier pays one
+        /// multiply; the interpreter would pay 31 loop turns for the terms).
         /// </summary>
         public int ApplyRounded(int value, int extraShift)
         {
-            return QMath.ShiftRounded64(SumOfTerms(value), FractionBits + extraShift);
+            long v = value * mantissa;
+            int shift = FractionBits + extraShift;
+            // QMath.ShiftRounded64(v, shift), inlined (it is called per input feature)
+            if (shift <= 0)
+            {
+                if (shift < -32) shift = -32;
+                v <<= -shift;
+            }
+            else if (shift > 62) v = 0;
+            else
+            {
+                long half = 1L << (shift - 1);
+                v = v >= 0 ? (v + half) >> shift : -((-v + half) >> shift);
+            }
+            if (v > QMath.Int32Max) return QMath.Int32Max;
+            if (v < QMath.Int32Min) return QMath.Int32Min;
+            return (int)v;
         }
 
-        /// <summary>As <see cref="ApplyRounded"/> but with pseudo-stochastic rounding (for updates).</summary>
+        /// <summary>As <see cref="ApplyRounded"/> but with pseudo-stochastic rounding (QMath.ShiftStochastic64, for updates).</summary>
         public int ApplyStochastic(int value, int extraShift)
         {
-            return QMath.ShiftStochastic64(SumOfTerms(value), FractionBits + extraShift);
+            return QMath.ShiftStochastic64(value * mantissa, FractionBits + extraShift);
         }
 
-        /// <summary>Σ ±(value · 2^b) over the terms: equal to value · Mantissa, with shifts and adds only.</summary>
+        /// <summary>
+        /// Σ ±(value · 2^b) over the terms, with shifts and adds only: the definition of applying
+        /// the factor, equal to value · Mantissa (|value| &lt; 2^31, |Mantissa| &lt; 2^31: no term or
+        /// sum leaves 64 bits). Kept as the plain form the tests hold the product to.
+        /// </summary>
         public long SumOfTerms(int value)
         {
             long sum = 0;

@@ -32,6 +32,37 @@ namespace TinTin.Core.Tests
         }
 
         [Theory]
+        [InlineData(-40)]  // bias far coarser than the accumulator: saturating left shift
+        [InlineData(-20)]
+        [InlineData(-1)]
+        [InlineData(0)]
+        [InlineData(1)]    // bias finer: rounding right shift
+        [InlineData(17)]
+        [InlineData(31)]   // so fine it rounds to 0
+        public void Dense_forward_bias_alignment_equals_reference_at_extreme_biases(int biasExponentOffset)
+        {
+            // The fast kernel aligns the bias inline with its shift hoisted; AlignedBias is the rule.
+            var random = new Random(500 + biasExponentOffset);
+            int inSize = 9, outSize = 12;
+            int[] extremes = { int.MinValue, -int.MaxValue, int.MaxValue, 1 << 30, -(1 << 30), (1 << 30) + 1, -(1 << 30) - 1, 0, 1, -1, 3, -3, 1 << 20, -(1 << 20) };
+            for (int trial = 0; trial < 20; trial++)
+            {
+                QTensor input = TestData.RandomTensor(random, inSize, -6, trial % 2 == 0 ? 0.0 : 0.7);
+                sbyte[] weights = TestData.RandomInt8(random, inSize * outSize);
+                var bias = new int[outSize];
+                for (int o = 0; o < outSize; o++) bias[o] = random.Next(3) == 0 ? random.Next(int.MinValue, int.MaxValue) : extremes[random.Next(extremes.Length)];
+                int wExp = -7;
+                int bExp = input.Exponent + wExp - biasExponentOffset;
+                var fast = new QTensor(outSize);
+                var reference = new QTensor(outSize);
+                DenseKernels.Forward(input, weights, wExp, bias, bExp, inSize, outSize, new int[inSize + outSize], fast);
+                DenseKernelsReference.Forward(input, weights, wExp, bias, bExp, inSize, outSize, new int[inSize + outSize], reference);
+                Assert.Equal(reference.Exponent, fast.Exponent);
+                Assert.Equal(reference.Data, fast.Data);
+            }
+        }
+
+        [Theory]
         [InlineData(5, 4, 0.0)]
         [InlineData(120, 10, 0.6)]
         public void Dense_backward_input_fast_equals_reference(int inSize, int outSize, double zeroFraction)
@@ -56,6 +87,8 @@ namespace TinTin.Core.Tests
         [InlineData(0)]
         [InlineData(-4)]   // contribution finer than the rows: pseudo-stochastic right shift
         [InlineData(-13)]
+        [InlineData(-1)]   // right shift 1: rounds to nearest (not inlined)
+        [InlineData(-31)]  // right shift above 30: every contribution rounds to 0
         public void Dense_backward_weights_fast_equals_reference(int shift)
         {
             var random = new Random(100 + shift);

@@ -43,6 +43,39 @@ namespace TinTin.Core.Tests
             return (long)value * s.Mantissa == s.SumOfTerms(value);
         }
 
+        [Property(MaxTest = 3000)]
+        public bool ShiftSum_apply_by_product_equals_the_terms_rounded_by_QMath(DoNotSize<int> numerator, DoNotSize<int> denominator, byte termsSeed, DoNotSize<int> full, sbyte extra)
+        {
+            // ApplyRounded/ApplyStochastic multiply by the mantissa (one multiply, not 31 loop turns on the
+            // interpreter); the definition is the sum of shifted terms through QMath's 64-bit rounding.
+            int value = full.Item;
+            ShiftSum s = ShiftSum.FromRatio((int)((uint)numerator.Item % 100000) + 1, (int)((uint)denominator.Item % 100000) + 1, termsSeed % 4 + 1);
+            int extraShift = extra % 48;
+            return s.ApplyRounded(value, extraShift) == QMath.ShiftRounded64(s.SumOfTerms(value), s.FractionBits + extraShift)
+                && s.ApplyStochastic(value, extraShift) == QMath.ShiftStochastic64(s.SumOfTerms(value), s.FractionBits + extraShift);
+        }
+
+        [Property(MaxTest = 5000)]
+        public bool BitLength_counts_the_bits_of_any_long(DoNotSize<long> full, byte cut)
+        {
+            // BitLength halves instead of looping per bit; the definition is the loop. Cut the value to
+            // every length so small ones are tried as often as large ones.
+            long value = full.Item >> (cut % 64);
+            int bits = 0;
+            for (ulong v = (ulong)value; v != 0; v >>= 1) bits++;
+            return QMath.BitLength(value) == bits;
+        }
+
+        [Property(MaxTest = 5000)]
+        public bool Int8ShiftFor_is_the_smallest_shift_that_fits_int8(DoNotSize<int> full, byte cut)
+        {
+            int maxAbs = full.Item >> (cut % 32);
+            if (maxAbs < 0) maxAbs = maxAbs == int.MinValue ? int.MaxValue : -maxAbs;
+            int expected = 0;
+            while (QMath.RoundingShiftRight(maxAbs, expected) > QMath.Int8Max) expected++;
+            return QMath.Int8ShiftFor(maxAbs) == expected;
+        }
+
         [Property(MaxTest = 500)]
         public bool More_ShiftSum_terms_never_worsen_the_approximation(DoNotSize<int> numerator, DoNotSize<int> denominator)
         {
