@@ -100,7 +100,8 @@ namespace TinTin.Core
                     scratch[i + 2] += weights[w + 2] * e;
                     scratch[i + 3] += weights[w + 3] * e;
                 }
-                for (; i < inSize; i++, w++) scratch[i] += weights[w] * e;
+                if (i + 1 < inSize) { scratch[i] += weights[w] * e; scratch[i + 1] += weights[w + 1] * e; i += 2; w += 2; }
+                if (i < inSize) scratch[i] += weights[w] * e;
             }
             int shift = QMath.Int8ShiftFor(QMath.MaxAbs(scratch, 0, inSize));
             QMath.RoundingShiftToInt8(scratch, 0, inSize, shift, inputGrad.Data, 0);
@@ -148,7 +149,8 @@ namespace TinTin.Core
                         gradients[g + 2] += scaled * x[i + 2];
                         gradients[g + 3] += scaled * x[i + 3];
                     }
-                    for (; i < inSize; i++, g++) gradients[g] += scaled * x[i];
+                    if (i + 1 < inSize) { gradients[g] += scaled * x[i]; gradients[g + 1] += scaled * x[i + 1]; i += 2; g += 2; }
+                    if (i < inSize) gradients[g] += scaled * x[i];
                 }
                 else if (offset >= 0 && inlineRight)
                 {

@@ -265,13 +265,16 @@ namespace TinTin.Core
         /// above so an update cannot saturate, enough bits below so small steps still register.
         /// Rescaling left is exact; rescaling right rounds to nearest.
         /// </summary>
-        public void RenormalizeMaster()
+        public void RenormalizeMaster() { RenormalizeMasterAndMax(); }
+
+        /// <summary><see cref="RenormalizeMaster"/>, returning the master copy's largest magnitude after it (for the int8 refresh that follows).</summary>
+        private int RenormalizeMasterAndMax()
         {
             short[] master = MasterWeights;
-            if (master == null) { RenormalizeBias(); return; }
+            if (master == null) { RenormalizeBias(); return 0; }
             int n = master.Length;
             int max = TargetUpdateKernels.MaxAbs(master, 0, n);
-            if (max == 0) return;
+            if (max == 0) return 0;
             int shift = 0;
             if (max > MasterHigh) { while ((max >> shift) > MasterHigh) shift++; }
             else { while ((max << -shift) < MasterLow) shift--; }
@@ -285,9 +288,11 @@ namespace TinTin.Core
                 for (int i = 0; i < n; i++) master[i] = QMath.SaturateToInt16(QMath.ShiftRounded(master[i], shift));
                 MasterExponent += shift;
                 Counters.Add(0, 2L * n, 2L * n, 2L * n);
+                max = TargetUpdateKernels.MaxAbs(master, 0, n);
             }
             RenormalizeBias();
             Counters.Add(0, n, 2L * n, 0);
+            return max;
         }
 
         /// <summary>Keeps the biases below BiasHigh (room for the forward sum), rounding to nearest.</summary>
@@ -450,8 +455,8 @@ namespace TinTin.Core
             ZeroGradients();
             if (weightTrainableChannels == Channels)
             {
-                RenormalizeMaster();
-                RefreshInt8Weights();
+                // RenormalizeMaster, then RefreshInt8Weights without a second pass for the largest magnitude.
+                DeriveInt8Weights(QMath.Int8ShiftFor(RenormalizeMasterAndMax()));
             }
             else if (weightTrainableChannels > 0) RefreshTrainableRows();
         }

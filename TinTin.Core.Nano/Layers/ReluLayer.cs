@@ -12,7 +12,15 @@ namespace TinTin.Core
             sbyte[] x = input.Data;   // [Length]
             sbyte[] y = output.Data;  // [Length]
             int n = InputLength;
-            for (int i = 0; i < n; i++)
+            int i = 0;
+            for (int n4 = n - 3; i < n4; i += 4) // unrolled: one loop test per four values
+            {
+                sbyte v = x[i]; y[i] = v > 0 ? v : (sbyte)0;
+                v = x[i + 1]; y[i + 1] = v > 0 ? v : (sbyte)0;
+                v = x[i + 2]; y[i + 2] = v > 0 ? v : (sbyte)0;
+                v = x[i + 3]; y[i + 3] = v > 0 ? v : (sbyte)0;
+            }
+            for (; i < n; i++)
             {
                 sbyte v = x[i];
                 y[i] = v > 0 ? v : (sbyte)0;
@@ -28,7 +36,15 @@ namespace TinTin.Core
             sbyte[] dy = outputGrad.Data;  // [Length]
             sbyte[] dx = inputGrad.Data;   // [Length]
             int n = InputLength;
-            for (int i = 0; i < n; i++) dx[i] = x[i] > 0 ? dy[i] : (sbyte)0;
+            int i = 0;
+            for (int n4 = n - 3; i < n4; i += 4)
+            {
+                dx[i] = x[i] > 0 ? dy[i] : (sbyte)0;
+                dx[i + 1] = x[i + 1] > 0 ? dy[i + 1] : (sbyte)0;
+                dx[i + 2] = x[i + 2] > 0 ? dy[i + 2] : (sbyte)0;
+                dx[i + 3] = x[i + 3] > 0 ? dy[i + 3] : (sbyte)0;
+            }
+            for (; i < n; i++) dx[i] = x[i] > 0 ? dy[i] : (sbyte)0;
             inputGrad.Exponent = outputGrad.Exponent;
             Counters.Add(0, n, 2 * n, n);
         }
