@@ -29,13 +29,15 @@ namespace TinTin.Core
     ///    and RAM flash (≈ 2 KB), which a board keeps in flash: on a board it errs on the safe side.
     ///  * UpdateAllowanceMs: time one update may take, 500 ms (5 % of the 10 s between updates at
     ///    the firmware's cap of 6 updates a minute). With CyclesPerMac it gives the MAC budget.
-    ///  * CyclesPerMac: calibrated on the real interpreter (issue 9): nanoCLR (nanoclr32, the
-    ///    interpreter a board runs) executes about 4,300 native instructions per MAC of an update
-    ///    (valgrind callgrind, `tintin bench --on nanoclr`: 11.3 M instructions per update of 2,655
-    ///    MACs, label and periodic re-selection included; a prediction costs about 5,100 per MAC with
-    ///    normalising and bookkeeping). Taking one board cycle per x86 instruction (an in-order core
-    ///    running the same interpreter C++; see firmware/README.md for the derivation and its
-    ///    uncertainty) gives 4,300 cycles per MAC on all three boards, until measured on one.
+    ///  * CyclesPerMac: calibrated on the real interpreter (issues 9 and 12): nanoCLR (nanoclr32, the
+    ///    interpreter a board runs) executes about 3,200 native instructions per MAC of an update
+    ///    (valgrind callgrind, `tintin bench --on nanoclr`: 8.56 M instructions per update of 2,655
+    ///    MACs, label and periodic re-selection included; a prediction costs about 2,750 per MAC with
+    ///    normalising and bookkeeping). It was 4,300 before the kernels were fitted to the
+    ///    interpreter (issue 12: 11.3–12.6 M per update). Taking one board cycle per x86 instruction
+    ///    (an in-order core running the same interpreter C++; see firmware/README.md for the
+    ///    derivation and its uncertainty) gives 3,200 cycles per MAC on all three boards, until
+    ///    measured on one.
     /// </summary>
     public sealed class DeviceProfile
     {
@@ -79,9 +81,9 @@ namespace TinTin.Core
             UpdateAllowanceMs = updateAllowanceMs;
         }
 
-        public static readonly DeviceProfile Esp32 = new DeviceProfile("esp32", 111 * 1024, MeasuredFirmwareBytes, 240, 165, 4300);
-        public static readonly DeviceProfile Esp32C3 = new DeviceProfile("esp32c3", 54 * 1024, MeasuredFirmwareBytes, 160, 83, 4300);
-        public static readonly DeviceProfile Stm32F429 = new DeviceProfile("stm32f429", 128 * 1024, MeasuredFirmwareBytes, 180, 200, 4300);
+        public static readonly DeviceProfile Esp32 = new DeviceProfile("esp32", 111 * 1024, MeasuredFirmwareBytes, 240, 165, 3200);
+        public static readonly DeviceProfile Esp32C3 = new DeviceProfile("esp32c3", 54 * 1024, MeasuredFirmwareBytes, 160, 83, 3200);
+        public static readonly DeviceProfile Stm32F429 = new DeviceProfile("stm32f429", 128 * 1024, MeasuredFirmwareBytes, 180, 200, 3200);
 
         /// <summary>A built-in profile by name (esp32, esp32c3, stm32f429), or null.</summary>
         public static DeviceProfile ByName(string name)
