@@ -1,0 +1,30 @@
+#!/bin/bash
+# Native instructions of one engine step on nanoCLR (nanoclr32 under valgrind callgrind), the
+# default model (firmware/TinTin.Firmware/DefaultModel.g.cs) with the firmware's learner config.
+# Two run lengths are subtracted, so start-up cancels:
+#   tools/NanoProfile/profile.sh MODE [N]     (N and 3N iterations; default N = 20)
+# MODE (see EngineSteps.cs.template): 0 Network.Forward, 1 ContinualLearner.Observe (prediction),
+# 2 Network.TrainSample, 3 eight TrainSample + Step, 5 Reselect, 6 InputNormalizer.Normalize,
+# 8 softmax/loss forward+backward, 9 Network.Backward, 10 LabelRecent, 11/12/13 layer 0/1/2 Forward,
+# 14 OpCounters.Add, 15 Observe + label + UpdateIfDue (one update per iteration), 25 BatchBuilder.Build.
+# Needs `dotnet build TinTinNano.sln` (build/nano-out) and valgrind. CPU-heavy: run sparingly.
+set -e
+MODE=${1:?mode}; N=${2:-20}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+R=${NANO_RUNTIME:-}
+if [ -z "$R" ]; then d=$ROOT; while [ "$d" != / ]; do [ -d "$d/shared/nano-runtime" ] && R=$d/shared/nano-runtime && break; d=$(dirname "$d"); done; fi
+[ -n "$R" ] || { echo "nanoFramework runtime not found (NANO_RUNTIME or shared/nano-runtime above the repository)"; exit 4; }
+csc="$(dirname "$(readlink -f "$(command -v dotnet)")")/sdk/$(dotnet --version)/Roslyn/bincore/csc.dll"
+run() {
+  O=$(mktemp -d)
+  sed "s/NCOUNT/$2/; s/MODE;/$1;/" "$ROOT/tools/NanoProfile/EngineSteps.cs.template" > $O/Prof.cs
+  dotnet "$csc" -nologo -nostdlib -noconfig -optimize+ -langversion:9.0 -define:NANOFRAMEWORK_1_0 -t:exe \
+    -r:$R/ref/mscorlib.dll -r:$ROOT/build/nano-out/TinTin.Core.Nano.dll -out:$O/Prof.dll $O/Prof.cs "$ROOT/firmware/TinTin.Firmware/DefaultModel.g.cs" >&2
+  $R/bin/nano-mdp $O/Prof.dll $O/Prof.pe $R/ref/mscorlib.dll $ROOT/build/nano-out/TinTin.Core.Nano.dll >/dev/null
+  valgrind --tool=callgrind --callgrind-out-file=$O/cg.out $R/bin/nanoFramework.nanoCLR32 $R/pe/mscorlib.pe "$ROOT/build/nano-out/TinTin.Core.Nano.pe" $O/Prof.pe > $O/stdout 2>/dev/null
+  grep -q done $O/stdout || { echo "run failed: $O/stdout" >&2; exit 3; }
+  grep -E '^(totals|summary):' $O/cg.out | tail -1 | awk '{print $2}'
+  rm -rf $O
+}
+a=$(run $MODE $N); b=$(run $MODE $((3 * N)))
+echo "mode $MODE: $(( (b - a) / (2 * N) )) instructions per iteration ($N vs $((3 * N)) iterations)"
