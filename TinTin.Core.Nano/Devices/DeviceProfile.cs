@@ -31,8 +31,8 @@ namespace TinTin.Core
     ///    the firmware's cap of 6 updates a minute). With CyclesPerMac it gives the MAC budget.
     ///  * CyclesPerMac: calibrated on the real interpreter (issues 9 and 12): nanoCLR (nanoclr32, the
     ///    interpreter a board runs) executes about 3,200 native instructions per MAC of an update
-    ///    (valgrind callgrind, `tintin bench --on nanoclr`: 8.56 M instructions per update of 2,655
-    ///    MACs, label and periodic re-selection included; a prediction costs about 2,750 per MAC with
+    ///    (valgrind callgrind, `tintin bench --on nanoclr`: 8.61 M instructions per update of 2,655
+    ///    MACs, label and periodic re-selection included; a prediction costs about 2,760 per MAC with
     ///    normalising and bookkeeping). It was 4,300 before the kernels were fitted to the
     ///    interpreter (issue 12: 11.3–12.6 M per update). Taking one board cycle per x86 instruction
     ///    (an in-order core running the same interpreter C++; see firmware/README.md for the
