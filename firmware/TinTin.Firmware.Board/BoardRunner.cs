@@ -58,11 +58,7 @@ namespace TinTin.Firmware.Board
             hardware.Heap = new NativeHeap();
             hardware.Board = pins.Board;
 
-            FirmwareConfig config = new FirmwareConfig();
-            config.DefaultModel = DefaultModel.Bytes();
-            config.ModelName = DefaultModel.Name;
-            config.FeatureIds = DefaultModel.FeatureIds();
-            config.WindowSamples = DefaultModel.WindowSamples;
+            FirmwareConfig config = FirmwareConfig.WithEmbeddedModel();
             config.PredLines = true;
             config.StatEverySamples = 10;
 

@@ -43,11 +43,7 @@ namespace TinTin.Firmware.Replay
             hardware.Board = BoardProfile.Esp32DevKit(false);
             ContinualConfig learning = new ContinualConfig();
             learning.Profile = hardware.Board.Device;
-            FirmwareConfig config = new FirmwareConfig();
-            config.DefaultModel = DefaultModel.Bytes();
-            config.ModelName = DefaultModel.Name;
-            config.FeatureIds = DefaultModel.FeatureIds();
-            config.WindowSamples = DefaultModel.WindowSamples;
+            FirmwareConfig config = FirmwareConfig.WithEmbeddedModel();
             config.PredLines = false;
             config.StatEverySamples = 0;
             FirmwareApp app = new FirmwareApp(hardware, config, new ContinualLearnerFactory(learning, Network.ArenaFromBudget, false));

@@ -40,5 +40,16 @@ namespace TinTin.Firmware
         public int DefaultLabelSeconds = 60;
         /// <summary>Most command lines handled per loop iteration (a flood cannot starve the sensor).</summary>
         public int MaxCommandsPerStep = 16;
+
+        /// <summary>A config that boots the model embedded in the firmware (DefaultModel.g.cs): its bytes, name, features and window.</summary>
+        public static FirmwareConfig WithEmbeddedModel()
+        {
+            FirmwareConfig config = new FirmwareConfig();
+            config.DefaultModel = TinTin.Firmware.DefaultModel.Bytes();
+            config.ModelName = TinTin.Firmware.DefaultModel.Name;
+            config.FeatureIds = TinTin.Firmware.DefaultModel.FeatureIds();
+            config.WindowSamples = TinTin.Firmware.DefaultModel.WindowSamples;
+            return config;
+        }
     }
 }

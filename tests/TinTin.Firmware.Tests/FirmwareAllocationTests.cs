@@ -51,11 +51,10 @@ namespace TinTin.Firmware.Tests
             {
                 Source = new SyntheticSource(clock), Flash = new MemoryFlash(), Serial = serial, Clock = clock, Board = board,
             };
-            var config = new FirmwareConfig
-            {
-                DefaultModel = DefaultModel.Bytes(), ModelName = DefaultModel.Name, FeatureIds = DefaultModel.FeatureIds(),
-                WindowSamples = DefaultModel.WindowSamples, PredLines = true, StatEverySamples = 10, CheckpointIntervalMs = 0,
-            };
+            var config = FirmwareConfig.WithEmbeddedModel();
+            config.PredLines = true;
+            config.StatEverySamples = 10;
+            config.CheckpointIntervalMs = 0;
             var factory = new ContinualLearnerFactory(new ContinualConfig { Profile = board.Device, ReselectEveryUpdates = 2 }, -1, false);
             var app = new FirmwareApp(hardware, config, factory);
             app.Start();

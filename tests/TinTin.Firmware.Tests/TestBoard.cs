@@ -58,11 +58,9 @@ namespace TinTin.Firmware.Tests
                 Source = source ?? new SyntheticSource(Clock), Button = Button, Led = Led, Flash = Flash, Serial = Serial,
                 Clock = Clock, Board = board, Heap = new EmulatedHeap(board.Device.HeapBytes, () => 40_000),
             };
-            var config = new FirmwareConfig
-            {
-                DefaultModel = DefaultModel.Bytes(), ModelName = DefaultModel.Name, FeatureIds = DefaultModel.FeatureIds(),
-                WindowSamples = DefaultModel.WindowSamples, PredLines = predLines, StatEverySamples = 50,
-            };
+            var config = FirmwareConfig.WithEmbeddedModel();
+            config.PredLines = predLines;
+            config.StatEverySamples = 50;
             var factory = new ContinualLearnerFactory(new ContinualConfig { Profile = board.Device }, Network.ArenaFromBudget, false);
             App = new FirmwareApp(hardware, config, factory);
         }

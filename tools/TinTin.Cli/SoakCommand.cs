@@ -89,11 +89,10 @@ namespace TinTin.Cli
             var source = new DayNightSource(clock);
             BoardProfile board = BoardProfile.Esp32DevKit(false);
             var hardware = new FirmwareHardware { Source = source, Flash = new MemoryFlash(), Serial = new NullSerial(), Clock = clock, Board = board };
-            var config = new FirmwareConfig
-            {
-                DefaultModel = DefaultModel.Bytes(), ModelName = DefaultModel.Name, FeatureIds = DefaultModel.FeatureIds(),
-                WindowSamples = DefaultModel.WindowSamples, PredLines = true, StatEverySamples = 60, CheckpointIntervalMs = 30 * 60_000L,
-            };
+            var config = FirmwareConfig.WithEmbeddedModel();
+            config.PredLines = true;
+            config.StatEverySamples = 60;
+            config.CheckpointIntervalMs = 30 * 60_000L;
             var app = new FirmwareApp(hardware, config, new ContinualLearnerFactory(new ContinualConfig { Profile = board.Device }, Network.ArenaFromBudget, false));
             app.Start();
 
