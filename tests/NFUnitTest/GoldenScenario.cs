@@ -35,6 +35,8 @@ namespace TinTin.NFUnitTest
         public const string Rounding = "rounding";
         /// <summary>The default firmware model under ContinualLearner: several LabelRecent + UpdateIfDue.</summary>
         public const string Continual = "continual";
+        /// <summary>The lean training-state modes (fused int16 master, int8 only): weights after every sample.</summary>
+        public const string TrainingModes = "training-modes";
 
         /// <summary>Layer sizes of the MLP (Dense 4→6, ReLU, Dense 6→3).</summary>
         public static readonly int[] Sizes = new int[] { 4, 6, 3 };
@@ -153,6 +155,52 @@ namespace TinTin.NFUnitTest
             requant[0] = requantShift;
             for (int i = 0; i < int8.Length; i++) requant[i + 1] = int8[i];
             trace.Add(new GoldenSection(Rounding, "requantize", requant));
+            return trace;
+        }
+
+        /// <summary>
+        /// The training-step inputs of one case, trained sample by sample in each lean training-state mode
+        /// (FusedMaster, FusedInt8: backward and update fused per row, no gradient arena). After every sample:
+        /// each parameter layer's master (when the mode keeps one), int8 weights and bias, with exponents.
+        /// </summary>
+        public static ArrayList RunTrainingModes(uint seed, sbyte[] inputs, int[] inputExponents, int[] labels)
+        {
+            int width = Sizes[0];
+            if (inputs.Length != SampleCount * width || inputExponents.Length != SampleCount || labels.Length != SampleCount)
+                throw new ArgumentException("golden inputs do not match the scenario shape");
+            ArrayList trace = new ArrayList();
+            TrainingStateMode[] modes = new TrainingStateMode[] { TrainingStateMode.FusedMaster, TrainingStateMode.FusedInt8 };
+            for (int m = 0; m < modes.Length; m++)
+            {
+                Network net = Network.CreateMlp(Sizes, seed, -1, false, modes[m]);
+                net.SetAllTrainable(true);
+                net.SetLearningRate(ShiftSum.FromRatio(LearningRateNumerator, LearningRateDenominator, LearningRateTerms));
+                for (int sample = 0; sample < SampleCount; sample++)
+                {
+                    QTensor input = net.Input;
+                    for (int i = 0; i < width; i++) input.Data[i] = inputs[sample * width + i];
+                    input.Exponent = inputExponents[sample];
+                    int loss = net.TrainSample(labels[sample]);
+                    string at = "mode" + (int)modes[m] + ".sample" + sample;
+                    trace.Add(new GoldenSection(TrainingModes, at + ".lossQ16", new int[] { loss }));
+                    for (int l = 0; l < net.Layers.Length; l++)
+                    {
+                        ParameterLayer p = net.Layers[l] as ParameterLayer;
+                        if (p == null) continue;
+                        string layer = at + ".layer" + l;
+                        if (p.MasterWeights != null)
+                        {
+                            int[] master = new int[p.MasterWeights.Length];
+                            for (int i = 0; i < master.Length; i++) master[i] = p.MasterWeights[i];
+                            trace.Add(new GoldenSection(TrainingModes, layer + ".master", Prefixed(p.MasterExponent, master)));
+                        }
+                        int[] weights = new int[p.Weights.Length];
+                        for (int i = 0; i < weights.Length; i++) weights[i] = p.Weights[i];
+                        trace.Add(new GoldenSection(TrainingModes, layer + ".weights", Prefixed(p.WeightExponent, weights)));
+                        trace.Add(new GoldenSection(TrainingModes, layer + ".bias", Prefixed(p.BiasExponent, p.Bias)));
+                    }
+                }
+            }
             return trace;
         }
 

@@ -48,6 +48,12 @@ namespace TinTin.NFUnitTest
         }
 
         [TestMethod]
+        public void LeanTrainingModesMatchTheHost()
+        {
+            Check(GoldenScenario.TrainingModes);
+        }
+
+        [TestMethod]
         public void DefaultModelContinualTrainingMatchesTheHost()
         {
             Check(GoldenScenario.Continual);
@@ -60,6 +66,13 @@ namespace TinTin.NFUnitTest
             {
                 int compared = Compare(GoldenScenario.RunRounding(), 0, 0, GoldenVectors.RoundingSectionNames, GoldenVectors.RoundingSectionValues, kind);
                 Assert.AreEqual(GoldenVectors.RoundingSectionNames.Length, compared, "the golden file holds rounding sections the engine did not record");
+                return;
+            }
+            if (kind == GoldenScenario.TrainingModes)
+            {
+                ArrayList modes = GoldenScenario.RunTrainingModes(GoldenVectors.Seeds[0], GoldenVectors.Inputs[0], GoldenVectors.InputExponents[0], GoldenVectors.Labels[0]);
+                int compared = Compare(modes, 0, 0, GoldenVectors.TrainingModeSectionNames, GoldenVectors.TrainingModeSectionValues, kind);
+                Assert.AreEqual(GoldenVectors.TrainingModeSectionNames.Length, compared, "the golden file holds training-mode sections the engine did not record");
                 return;
             }
             if (kind == GoldenScenario.Continual)

@@ -72,6 +72,14 @@ namespace TinTin.NanoBuild.Tests
                 roundingNames.Append("            \"").Append(s.Name).Append("\",\n");
                 roundingValues.Add(s.Values);
             }
+            var modeNames = new StringBuilder();
+            var modeValues = new System.Collections.Generic.List<int[]>();
+            var (x0, e0, y0) = Inputs(Seeds[0]);
+            foreach (GoldenSection s in GoldenScenario.RunTrainingModes(Seeds[0], x0, e0, y0))
+            {
+                modeNames.Append("            \"").Append(s.Name).Append("\",\n");
+                modeValues.Add(s.Values);
+            }
             var continualCases = new StringBuilder();
             var continualNames = new StringBuilder();
             var continualValues = new System.Collections.Generic.List<int[]>();
@@ -105,6 +113,9 @@ namespace TinTin.NanoBuild.Tests
             sb.Append("        /// <summary>GoldenScenario.RunRounding, in order.</summary>\n");
             sb.Append("        public static readonly string[] RoundingSectionNames = new string[]\n        {\n").Append(roundingNames).Append("        };\n\n");
             sb.Append(Table("RoundingSectionValues", roundingValues)).Append("\n");
+            sb.Append("        /// <summary>GoldenScenario.RunTrainingModes on the inputs of case 0, in order.</summary>\n");
+            sb.Append("        public static readonly string[] TrainingModeSectionNames = new string[]\n        {\n").Append(modeNames).Append("        };\n\n");
+            sb.Append(Table("TrainingModeSectionValues", modeValues)).Append("\n");
             sb.Append("        /// <summary>GoldenScenario.RunContinual on TinTin.Firmware.DefaultModel, one case per seed.</summary>\n");
             sb.Append("        public static readonly uint[] ContinualSeeds = new uint[] { ").Append(string.Join(", ", ContinualSeeds.Select(s => s.ToString(CultureInfo.InvariantCulture) + "u"))).Append(" };\n\n");
             sb.Append("        public static readonly int[] ContinualSectionCases = new int[]\n        {\n            ").Append(continualCases.ToString().TrimEnd(' ', '\n')).Append("\n        };\n\n");

@@ -23,7 +23,7 @@ namespace TinTin.NanoBuild.Tests
         public void EveryOnDeviceTestPassesOnTheHost()
         {
             MethodInfo[] tests = TestMethods();
-            XAssert.Equal(7, tests.Length);
+            XAssert.Equal(8, tests.Length);
             XAssert.NotNull(typeof(GoldenVectorTests).GetCustomAttribute<TestClassAttribute>());
             foreach (MethodInfo m in tests)
             {
@@ -40,6 +40,7 @@ namespace TinTin.NanoBuild.Tests
         [InlineData(GoldenScenario.AfterStep)]
         [InlineData(GoldenScenario.Rounding)]
         [InlineData(GoldenScenario.Continual)]
+        [InlineData(GoldenScenario.TrainingModes)]
         public void AGoldenValueOffByOneFailsItsTest(string kind)
         {
             // The last section of this kind (of the last case): late in training, so everything before it must agree too.
@@ -47,8 +48,9 @@ namespace TinTin.NanoBuild.Tests
             int[][] all;
             if (kind == GoldenScenario.Rounding) { names = GoldenVectors.RoundingSectionNames; all = GoldenVectors.RoundingSectionValues; }
             else if (kind == GoldenScenario.Continual) { names = GoldenVectors.ContinualSectionNames; all = GoldenVectors.ContinualSectionValues; }
+            else if (kind == GoldenScenario.TrainingModes) { names = GoldenVectors.TrainingModeSectionNames; all = GoldenVectors.TrainingModeSectionValues; }
             else { names = GoldenVectors.SectionNames; all = GoldenVectors.SectionValues; }
-            int index = kind == GoldenScenario.Rounding || kind == GoldenScenario.Continual ? names.Length - 1 : Array.LastIndexOf(GoldenVectors.SectionKinds, kind);
+            int index = kind == GoldenScenario.Rounding || kind == GoldenScenario.Continual || kind == GoldenScenario.TrainingModes ? names.Length - 1 : Array.LastIndexOf(GoldenVectors.SectionKinds, kind);
             XAssert.True(index >= 0, "no section of kind " + kind);
             int[] values = all[index];
             int at = values.Length - 1;
