@@ -53,18 +53,31 @@ namespace TinTin.Core
         public readonly int CyclesPerMac;
         /// <summary>Time one update may take (ms): the MAC budget's allowance.</summary>
         public readonly int UpdateAllowanceMs;
+        /// <summary>
+        /// How the board's engine holds its training state (the firmware loads its models so):
+        /// the leanest mode that keeps accuracy (docs/ENGINE.md, "Training-state modes").
+        /// </summary>
+        public readonly TrainingStateMode TrainingMode;
 
         /// <summary>Default time allowance per update (ms).</summary>
         public const int DefaultUpdateAllowanceMs = 500;
         /// <summary>Heap the firmware and runtime take besides engine, learner and backward (measured on nanoclr32, see above).</summary>
         public const int MeasuredFirmwareBytes = 42 * 1024;
+        /// <summary>The built-in boards' training-state mode.</summary>
+        public const TrainingStateMode DefaultTrainingMode = TrainingStateMode.GradientArena;
 
         public DeviceProfile(string name, int heapBytes, int reservedBytes, int cpuMHz, int activePowerMw, int cyclesPerMac)
-            : this(name, heapBytes, reservedBytes, cpuMHz, activePowerMw, cyclesPerMac, DefaultUpdateAllowanceMs)
+            : this(name, heapBytes, reservedBytes, cpuMHz, activePowerMw, cyclesPerMac, DefaultUpdateAllowanceMs, DefaultTrainingMode)
         {
         }
 
         public DeviceProfile(string name, int heapBytes, int reservedBytes, int cpuMHz, int activePowerMw, int cyclesPerMac, int updateAllowanceMs)
+            : this(name, heapBytes, reservedBytes, cpuMHz, activePowerMw, cyclesPerMac, updateAllowanceMs, DefaultTrainingMode)
+        {
+        }
+
+        public DeviceProfile(string name, int heapBytes, int reservedBytes, int cpuMHz, int activePowerMw, int cyclesPerMac, int updateAllowanceMs,
+            TrainingStateMode trainingMode)
         {
             if (heapBytes <= 0) throw new ArgumentException("heap bytes must be positive");
             if (reservedBytes < 0) throw new ArgumentException("reserved bytes must not be negative");
@@ -79,6 +92,7 @@ namespace TinTin.Core
             ActivePowerMw = activePowerMw;
             CyclesPerMac = cyclesPerMac;
             UpdateAllowanceMs = updateAllowanceMs;
+            TrainingMode = trainingMode;
         }
 
         public static readonly DeviceProfile Esp32 = new DeviceProfile("esp32", 111 * 1024, MeasuredFirmwareBytes, 240, 165, 3200);
@@ -98,12 +112,18 @@ namespace TinTin.Core
 
         public DeviceProfile WithHeap(int heapBytes, int reservedBytes)
         {
-            return new DeviceProfile(Name, heapBytes, reservedBytes, CpuMHz, ActivePowerMw, CyclesPerMac, UpdateAllowanceMs);
+            return new DeviceProfile(Name, heapBytes, reservedBytes, CpuMHz, ActivePowerMw, CyclesPerMac, UpdateAllowanceMs, TrainingMode);
         }
 
         public DeviceProfile WithUpdateAllowance(int milliseconds)
         {
-            return new DeviceProfile(Name, HeapBytes, ReservedBytes, CpuMHz, ActivePowerMw, CyclesPerMac, milliseconds);
+            return new DeviceProfile(Name, HeapBytes, ReservedBytes, CpuMHz, ActivePowerMw, CyclesPerMac, milliseconds, TrainingMode);
+        }
+
+        /// <summary>The same board holding its training state in another mode.</summary>
+        public DeviceProfile WithTrainingMode(TrainingStateMode mode)
+        {
+            return new DeviceProfile(Name, HeapBytes, ReservedBytes, CpuMHz, ActivePowerMw, CyclesPerMac, UpdateAllowanceMs, mode);
         }
 
         /// <summary>MACs one update may take: the allowance × clock / cycles per MAC (≥ 1).</summary>

@@ -87,6 +87,9 @@ namespace TinTin.Firmware
         /// <summary>Why the i-th rejected slot (0 .. RejectionCount-1) was skipped: "slot N: reason".</summary>
         public string Rejection(int i) { return rejections[i]; }
 
+        /// <summary>How loaded models hold their training state (the board profile's mode; set by the firmware).</summary>
+        public TrainingStateMode TrainingMode = TrainingStateMode.GradientArena;
+
         /// <summary>LoadLatest for any model shape.</summary>
         public Model LoadLatest(FirmwareCounters counters, int trainingCapacityInts, bool withMomentum)
         {
@@ -145,7 +148,7 @@ namespace TinTin.Firmware
             int counterCount = LittleEndian.GetU16(image, 16);
             Array.Copy(image, HeaderBytes, modelBuffer, 0, modelBytes);
             Model model;
-            try { model = ModelFile.Load(modelBuffer, modelBytes, trainingCapacityInts, withMomentum, ModelHeapLimit); }
+            try { model = ModelFile.Load(modelBuffer, modelBytes, trainingCapacityInts, withMomentum, ModelHeapLimit, TrainingMode); }
             catch (Exception e) { Reject(slot, "model rejected: " + e.Message); return null; }
             if ((inputLength >= 0 && model.Network.InputLength != inputLength) || (classCount >= 0 && model.Network.ClassCount != classCount))
             {

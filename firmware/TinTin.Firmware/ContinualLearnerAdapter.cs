@@ -53,5 +53,7 @@ namespace TinTin.Firmware
         public ILearner Create(Model model) { return new ContinualLearnerAdapter(model, config); }
         public int TrainingCapacityInts { get { return trainingCapacityInts; } }
         public bool WithMomentum { get { return withMomentum; } }
+        /// <summary>The board profile's mode (config.Profile.TrainingMode).</summary>
+        public TrainingStateMode TrainingMode { get { return config.Profile.TrainingMode; } }
     }
 }

@@ -103,6 +103,7 @@ namespace TinTin.Firmware
 
             Model defaultModel = LoadDefaultModel();
             store = new CheckpointStore(hw.Flash, ModelFile.SizeOf(defaultModel));
+            store.TrainingMode = factory.TrainingMode;
             store.ModelHeapLimit = hw.Board.Device.HeapBytes;
             Model model = null;
             try { model = store.LoadLatest(counters, factory.TrainingCapacityInts, factory.WithMomentum, defaultModel.Network.InputLength, defaultModel.Network.ClassCount); }
@@ -365,7 +366,7 @@ namespace TinTin.Firmware
 
         private Model LoadDefaultModel()
         {
-            return ModelFile.Load(config.DefaultModel, config.DefaultModel.Length, factory.TrainingCapacityInts, factory.WithMomentum);
+            return ModelFile.Load(config.DefaultModel, config.DefaultModel.Length, factory.TrainingCapacityInts, factory.WithMomentum, ModelFile.DefaultMaxBytes, factory.TrainingMode);
         }
 
         private bool SameShape(Model a, Model b)

@@ -42,5 +42,7 @@ namespace TinTin.Firmware
         /// <summary>Gradient arena (int32s) models are loaded with; -1 for enough to train everything.</summary>
         int TrainingCapacityInts { get; }
         bool WithMomentum { get; }
+        /// <summary>How models are loaded to train (the board profile's default).</summary>
+        TrainingStateMode TrainingMode { get; }
     }
 }

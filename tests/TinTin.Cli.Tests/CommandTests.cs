@@ -23,6 +23,7 @@ namespace TinTin.Cli.Tests
             Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
             Assert.Contains("accuracy, frozen default model", result.Out);
             Assert.Contains("accuracy, adapting firmware", result.Out);
+            Assert.Contains("(" + TrainingStateModeNames.Name(DeviceProfile.DefaultTrainingMode) + " mode)", result.Out);
             string[] rows = File.ReadAllLines(log);
             Assert.Equal(MonitorLog.Columns, rows[0].Split(','));
             Assert.Contains(rows, r => r.Contains(",hello,"));
@@ -42,6 +43,12 @@ namespace TinTin.Cli.Tests
             Assert.Equal(ExitCodes.Usage, board.ExitCode);
             Assert.Contains("arduino-uno", board.Error);
             Assert.Equal(ExitCodes.Usage, CliRunner.Run("simulate", "--label-fraction", "2").ExitCode);
+            CliResult mode = CliRunner.Run("simulate", "--mode", "float16");
+            Assert.Equal(ExitCodes.Usage, mode.ExitCode);
+            Assert.Contains("'float16' is not a training-state mode", mode.Error);
+            CliResult nano = CliRunner.Run("simulate", "--mode", "fused", "--on", "nanoclr");
+            Assert.Equal(ExitCodes.Usage, nano.ExitCode);
+            Assert.Contains("--mode is not available with --on nanoclr", nano.Error);
         }
 
         [SocatFact]

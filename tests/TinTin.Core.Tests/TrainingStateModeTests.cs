@@ -284,5 +284,20 @@ namespace TinTin.Core.Tests
             var e = Assert.Throws<InvalidOperationException>(() => net.TrainSample(1));
             Assert.Contains("SetLearningRate", e.Message);
         }
+
+        [Fact]
+        public void A_board_profile_keeps_its_training_mode_through_every_With_helper()
+        {
+            Assert.Equal(DeviceProfile.DefaultTrainingMode, DeviceProfile.Esp32.TrainingMode);
+            DeviceProfile lean = DeviceProfile.Esp32C3.WithTrainingMode(TrainingStateMode.FusedMaster);
+            Assert.Equal(TrainingStateMode.FusedMaster, lean.TrainingMode);
+            Assert.Equal(DeviceProfile.Esp32C3.HeapBytes, lean.HeapBytes);
+            Assert.Equal(DeviceProfile.Esp32C3.ReservedBytes, lean.ReservedBytes);
+            Assert.Equal(DeviceProfile.Esp32C3.UpdateAllowanceMs, lean.UpdateAllowanceMs);
+            Assert.Equal(DeviceProfile.Esp32C3.TrainingBudgetMacs(), lean.TrainingBudgetMacs());
+            Assert.Equal(TrainingStateMode.FusedMaster, lean.WithHeap(60_000, 30_000).TrainingMode);
+            Assert.Equal(TrainingStateMode.FusedMaster, lean.WithUpdateAllowance(250).TrainingMode);
+            Assert.Equal(250, lean.WithUpdateAllowance(250).UpdateAllowanceMs);
+        }
     }
 }

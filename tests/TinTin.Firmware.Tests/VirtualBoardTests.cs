@@ -51,6 +51,30 @@ namespace TinTin.Firmware.Tests
             Assert.Equal(c3.HeapBytes - c3.ReservedBytes - s.EngineBytes - s.LearnerBytes, s.HeapFreeBytes);
         }
 
+        /// <summary>
+        /// The board's training-state mode reaches the engine: the default model and the checkpoints a
+        /// restart reads are loaded in it (a lean mode holds fewer engine bytes and still adapts).
+        /// </summary>
+        [Fact]
+        public void A_board_in_a_lean_mode_loads_its_default_model_and_its_checkpoints_in_that_mode()
+        {
+            string folder = TestBoard.NewFolder();
+            try
+            {
+                VirtualBoardSummary arena = VirtualBoardRunner.Run(new VirtualBoardOptions { MaxSamples = 1500 }, null);
+                VirtualBoardSummary lean = VirtualBoardRunner.Run(new VirtualBoardOptions { MaxSamples = 1500, TrainingMode = TrainingStateMode.FusedInt8, FlashFolder = folder }, null);
+                Assert.Equal(TrainingStateModeNames.Name(DeviceProfile.DefaultTrainingMode), arena.TrainingMode);
+                Assert.Equal("int8", lean.TrainingMode);
+                Assert.Contains("(int8 mode)", lean.Format());
+                Assert.True(lean.Updates > 0 && lean.Checkpoints > 0, lean.Updates + " updates, " + lean.Checkpoints + " checkpoints");
+                Assert.True(lean.EngineBytes < arena.EngineBytes, "int8 engine " + lean.EngineBytes + " B vs arena " + arena.EngineBytes + " B");
+                VirtualBoardSummary resumed = VirtualBoardRunner.Run(new VirtualBoardOptions { MaxSamples = 200, TrainingMode = TrainingStateMode.FusedInt8, FlashFolder = folder, KeepFlash = true }, null);
+                Assert.Equal("flash", resumed.ModelSource);
+                Assert.Equal(lean.EngineBytes, resumed.EngineBytes);
+            }
+            finally { Directory.Delete(folder, true); }
+        }
+
         /// <summary>Issue 13: at 1 % of samples labelled (a couple of presses a day) the adapting board beats repeating the latest press.</summary>
         [Fact]
         public void At_one_percent_labelled_the_adapting_board_beats_last_label()

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using TinTin.Core;
 using TinTin.Reference;
 using TinTin.Sensors;
 using System.CommandLine;
@@ -45,6 +46,7 @@ namespace TinTin.Cli
             var node = new Option<string>("--node") { Description = "With --group: the node this board is (a value of the group column)." };
             var missing = new Option<string>("--missing") { Description = "Empty/NA cells: error (default), skip, or previous.", DefaultValueFactory = _ => "error" };
             var trainCsv = new Option<string>("--train-csv") { Description = "Prepare the board's default model on this recording (same columns and reading options) instead of the embedded one." };
+            var mode = new Option<string>("--mode") { Description = "Training-state mode of the board's engine: arena, fused or int8 (default: the board profile's)." };
             var json = new Option<bool>("--json") { Description = "Print one JSON object (test_accuracy, balanced_accuracy, majority, per_class_recall, confusion of the adapting firmware; frozen and baselines) on standard output; the rest goes to standard error." };
             data.Aliases.Add("--csv");
             var command = new Command("simulate",
@@ -63,7 +65,7 @@ namespace TinTin.Cli
                 "Exit codes: 0 ok, 1 usage, 2 data or flash folder missing/malformed, 3 the firmware stopped inside nanoCLR,\n" +
                 "4 no nanoFramework runtime or board build, 5 out of memory on nanoCLR.");
             foreach (Option o in new Option[] { data, board, serial, log, pred, speed, labelFraction, labelDelay, serialLabels, flash, keepFlash, seed, maxSamples, commands, prepare, on, heap,
-                temperature, humidity, pressure, label, labelMap, time, timeFormat, noHeader, group, node, missing, trainCsv, json })
+                temperature, humidity, pressure, label, labelMap, time, timeFormat, noHeader, group, node, missing, trainCsv, mode, json })
                 command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
@@ -76,6 +78,13 @@ namespace TinTin.Cli
                     MaxSamples = parse.GetValue(maxSamples), Commands = parse.GetValue(commands) ?? Array.Empty<string>(),
                     Cancel = context.Cancel,
                 };
+                string modeName = parse.GetValue(mode);
+                if (modeName != null)
+                {
+                    if (!TrainingStateModeNames.TryParse(modeName.ToLowerInvariant(), out TrainingStateMode m))
+                        throw CliException.Usage("--mode: '" + modeName + "' is not a training-state mode (arena, fused, int8)");
+                    options.TrainingMode = m;
+                }
                 try
                 {
                     CsvOptions csv = CsvOptions.FromFlags(parse.GetValue(time), parse.GetValue(noHeader), parse.GetValue(timeFormat), parse.GetValue(group), parse.GetValue(missing));
@@ -116,6 +125,7 @@ namespace TinTin.Cli
             if (nano)
             {
                 if (options.Speed > 0) throw CliException.Usage("--speed is not available with --on nanoclr (the interpreter runs as fast as it can)");
+                if (options.TrainingMode != null) throw CliException.Usage("--mode is not available with --on nanoclr (the firmware there runs the board profile's own mode)");
                 if (options.FlashFolder != null || options.KeepFlash) throw CliException.Usage("--flash/--keep-flash are not available with --on nanoclr (its flash is in RAM for the run)");
                 if (options.SerialPath != null && options.SerialPath != "-" && options.SerialPath != "stdout")
                     throw CliException.Usage("--serial with --on nanoclr takes only '-' (the lines come out after the run)");
@@ -193,6 +203,7 @@ namespace TinTin.Cli
             json["data"] = s.Data;
             json["model"] = trainedOn;
             json["model_in_use"] = s.ModelSource;
+            if (s.TrainingMode != null) json["training_mode"] = s.TrainingMode;
             json["samples"] = s.Samples;
             json["label_fraction"] = s.MeasuredLabelFraction;
             json["presses"] = s.Presses;

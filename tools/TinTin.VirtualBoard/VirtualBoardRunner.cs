@@ -47,6 +47,8 @@ namespace TinTin.VirtualBoard
         public int ProgressEvery { get; set; } = 1000;
         /// <summary>Stop after so many rows (0: all).</summary>
         public int MaxSamples { get; set; }
+        /// <summary>Training-state mode of the board's engine (null: the board profile's default).</summary>
+        public TrainingStateMode? TrainingMode { get; set; }
         /// <summary>Adjusts the learner's configuration before the board starts.</summary>
         public Action<ContinualConfig> ConfigureLearner { get; set; }
         /// <summary>Keep every serial line in memory (tests).</summary>
@@ -87,6 +89,8 @@ namespace TinTin.VirtualBoard
         public long Checkpoints { get; set; }
         public long Faults { get; set; }
         public int EngineBytes { get; set; }
+        /// <summary>The training-state mode the board's engine ran in (its name: arena, fused, int8).</summary>
+        public string TrainingMode { get; set; }
         public int LearnerBytes { get; set; }
         public int BackwardBytes { get; set; }
         public int BudgetBytes { get; set; }
@@ -151,7 +155,7 @@ namespace TinTin.VirtualBoard
                 if (AdaptiveMetrics.PredictsOneClass) w.WriteLine("  adapting firmware: " + AdaptiveMetrics.Warning());
             }
             w.WriteLine($"  updates {Updates}, checkpoints {Checkpoints}, sensor faults {Faults}");
-            w.WriteLine($"  memory: engine {EngineBytes} B, learner buffers {LearnerBytes} B, backward {BackwardBytes} B of budget {BudgetBytes} B ({SelectedChannels} channels), free heap ({HeapSource}) {HeapFreeBytes} B");
+            w.WriteLine($"  memory: engine {EngineBytes} B{(TrainingMode != null ? " (" + TrainingMode + " mode)" : "")}, learner buffers {LearnerBytes} B, backward {BackwardBytes} B of budget {BudgetBytes} B ({SelectedChannels} channels), free heap ({HeapSource}) {HeapFreeBytes} B");
             w.WriteLine("  " + SelectionLine());
             w.WriteLine($"  work: {MacsPerPredict} MACs/predict, {MacsPerUpdate} MACs/update; estimated {PredictUs} µs/predict");
             w.WriteLine($"  energy (estimated): {UjPerUpdate} µJ/update, {EnergyUpdatesUj / 1000.0:F1} mJ in updates, {EnergyTotalUj / 1000.0:F1} mJ total compute");
@@ -201,6 +205,11 @@ namespace TinTin.VirtualBoard
             if (serialIn != null) serial.StartReading(serialIn);
 
             var learnerConfig = new ContinualConfig { Profile = board.Device, Seed = (uint)options.Seed };
+            if (options.TrainingMode != null)
+            {
+                learnerConfig.Profile = board.Device.WithTrainingMode(options.TrainingMode.Value);
+                board = new BoardProfile(board.Name, learnerConfig.Profile, board.UseMeasuredTime);
+            }
             options.ConfigureLearner?.Invoke(learnerConfig);
             var factory = new ContinualLearnerFactory(learnerConfig, Network.ArenaFromBudget, false);
             FirmwareApp app = null;
@@ -238,7 +247,7 @@ namespace TinTin.VirtualBoard
             var summary = new VirtualBoardSummary
             {
                 Board = board.Name, Data = Path.GetFileName(dataPath), ModelSource = app.ModelSource,
-                SerialCapture = serial.Lines,
+                TrainingMode = TrainingStateModeNames.Name(board.Device.TrainingMode), SerialCapture = serial.Lines,
             };
             long macsPerPredict = 0;
             var serialLabels = new System.Collections.Generic.Queue<(long At, string Line)>();
