@@ -6,6 +6,7 @@ using System.Threading;
 using TinTin.Core;
 using TinTin.Firmware;
 using TinTin.Fleet.Board;
+using System.Security.Cryptography.X509Certificates;
 using TinTin.Sensors;
 using TinTin.Sensors.Board;
 
@@ -97,31 +98,69 @@ namespace TinTin.Firmware.Board
         /// credentials and keys (docs/FLEET.md). Wi-Fi is the device's stored network configuration.
         /// Returns null when there is nothing to report, else the problem (the board runs without the fleet).
         /// </summary>
-        private static string ConfigureFleet(string path, FirmwareHardware hardware, FirmwareConfig config)
+        /// <summary>
+        /// A certificate from a file's bytes: PEM text (it starts with "-----BEGIN") goes through the
+        /// string constructor, which adds the terminator the native parser needs; anything else is DER.
+        /// </summary>
+        private static X509Certificate Certificate(byte[] file, int length)
         {
-            if (path == null || !File.Exists(path)) return null;
-            string text;
+            const string pem = "-----BEGIN";
+            bool isPem = length >= pem.Length;
+            for (int i = 0; isPem && i < pem.Length; i++) if (file[i] != (byte)pem[i]) isPem = false;
+            if (isPem) return new X509Certificate(new string(System.Text.Encoding.UTF8.GetChars(file, 0, length)));
+            byte[] der = new byte[length];
+            Array.Copy(file, der, length);
+            return new X509Certificate(der);
+        }
+
+        /// <summary>Largest CA certificate file read (a PEM chain of a few certificates).</summary>
+        private const int MaxCertificateBytes = 8192;
+
+        /// <summary>Reads a whole file of at most buffer.Length bytes; null, or the problem naming the file.</summary>
+        private static string ReadSmallFile(string path, byte[] buffer, out int total, string what)
+        {
+            total = 0;
             try
             {
+                if (!File.Exists(path)) return what + " " + path + " not found";
                 using (FileStream stream = new FileStream(path, FileMode.Open, FileAccess.Read))
                 {
-                    if (stream.Length > 4096) return "fleet config " + path + " is over 4096 bytes";
-                    byte[] bytes = new byte[(int)stream.Length];
-                    int total = 0;
-                    while (total < bytes.Length)
+                    if (stream.Length > buffer.Length) return what + " " + path + " is over " + buffer.Length + " bytes";
+                    int length = (int)stream.Length;
+                    while (total < length)
                     {
-                        int n = stream.Read(bytes, total, bytes.Length - total);
+                        int n = stream.Read(buffer, total, length - total);
                         if (n <= 0) break;
                         total += n;
                     }
-                    text = new string(System.Text.Encoding.UTF8.GetChars(bytes, 0, total));
                 }
+                return null;
             }
-            catch (Exception e) { return "fleet config " + path + " unreadable: " + e.Message; }
+            catch (Exception e) { return what + " " + path + " unreadable: " + e.Message; }
+        }
+
+        private static string ConfigureFleet(string path, FirmwareHardware hardware, FirmwareConfig config)
+        {
+            if (path == null || !File.Exists(path)) return null;
+            byte[] bytes = new byte[FleetProvisioning.MaxChars];
+            int total;
+            string problem = ReadSmallFile(path, bytes, out total, "fleet config");
+            if (problem != null) return problem;
+            string text = new string(System.Text.Encoding.UTF8.GetChars(bytes, 0, total));
             FleetProvisioning provisioning = new FleetProvisioning();
             if (!provisioning.Parse(text)) return "fleet config " + path + ": " + provisioning.Error;
             FleetSettings settings = provisioning.ToSettings();
-            hardware.Fleet = new MqttFleetTransport(provisioning.BrokerHost, provisioning.Fleet, provisioning.BoardId, provisioning.BoardPassword, settings.MaxMessageBytes);
+            X509Certificate ca = null;
+            if (provisioning.Tls)
+            {
+                byte[] cert = new byte[MaxCertificateBytes];
+                int certLength;
+                problem = ReadSmallFile(provisioning.CaFile, cert, out certLength, "ca_file");
+                if (problem != null) return problem;
+                try { ca = Certificate(cert, certLength); }
+                catch (Exception e) { return "ca_file " + provisioning.CaFile + " is not a PEM or DER certificate: " + e.Message; }
+            }
+            hardware.Fleet = new MqttFleetTransport(provisioning.BrokerHost, provisioning.BrokerPort, ca, provisioning.Fleet, provisioning.BoardId, provisioning.BoardPassword, settings.MaxMessageBytes);
             config.Fleet = settings;
             return null;
         }

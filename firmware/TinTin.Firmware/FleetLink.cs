@@ -28,6 +28,12 @@ namespace TinTin.Firmware
         public bool CheckOnStoredLabels = true;
         /// <summary>Judge a taken model against the board's own on the same newly labelled samples (false: accuracy before against after; an ablation).</summary>
         public bool PairedTrial = true;
+        /// <summary>Paired trial: labelled samples the taken model may get wrong beyond the board's own before it is rolled back (FleetMember.PairedTolerance).</summary>
+        public int PairedTolerance = 1;
+        /// <summary>Recently labelled samples (the learner's history) the blend may get wrong beyond the board's own model before it is declined; negative: no history check (FleetMember.HistoryTolerance).</summary>
+        public int HistoryTolerance = 0;
+        /// <summary>Keep the board's own last layer (its personalised head) and take only the layers below it from the fleet (FleetMember.KeepOwnHead; false: an ablation).</summary>
+        public bool KeepOwnHead = true;
     }
 
     /// <summary>
@@ -69,6 +75,10 @@ namespace TinTin.Firmware
             member.TrialSamples = settings.TrialSamples;
             member.TolerancePerMille = settings.TolerancePerMille;
             member.ReplayTolerance = settings.ReplayTolerance;
+            member.PairedTolerance = settings.PairedTolerance;
+            member.PairedTrial = settings.PairedTrial;
+            member.HistoryTolerance = settings.HistoryTolerance;
+            member.KeepOwnHead = settings.KeepOwnHead;
             boundNetwork = network;
             seenLabelled = labelled;
             seenCorrect = correct;
@@ -118,7 +128,7 @@ namespace TinTin.Firmware
                 checkpoint();
                 ContinualLearnerAdapter adapter = learner as ContinualLearnerAdapter;
                 ReplayBuffer replay = adapter != null && settings.CheckOnStoredLabels ? adapter.Inner.Replay : null;
-                HistoryRing history = adapter != null && settings.PairedTrial ? adapter.Inner.History : null;
+                HistoryRing history = adapter != null ? adapter.Inner.History : null;
                 Model model = learner.Model;
                 int inputExponent = model.Normalizer != null ? model.Normalizer.InputExponent : 0;
                 uint version = member.StagedVersion;

@@ -6,17 +6,32 @@ namespace TinTin.Firmware
     /// The board's fleet settings as provisioned in its storage (a text file on the board's file
     /// system, e.g. I:\tintin_fleet.cfg, written once per board; never in source). One `key=value`
     /// per line, `#` starts a comment:
-    /// broker_host, broker_port (1883), fleet (topic name), board_id, board_password,
-    /// board_key and fleet_key (64 hex digits each: 32-byte HMAC keys), publish_every (labels, 32),
-    /// join_at_start (1/0, 1), tls (0: TLS is not supported by this build, see docs/FLEET.md).
+    /// broker_host, broker_port (1..65535; 1883, or 8883 with tls=1), fleet (topic name), board_id,
+    /// board_password, board_key and fleet_key (64 hex digits each: 32-byte HMAC keys),
+    /// publish_every (labels, 32), join_at_start (1/0, 1), tls (1/0, 0: MQTT over TLS), ca_file
+    /// (with tls=1: the path of the broker's CA certificate on the board's storage, PEM or DER).
+    /// Each key at most once; the whole text at most <see cref="MaxChars"/> characters.
     /// Wi-Fi is the device's own stored network configuration (nanoFramework keeps SSID and
     /// password in its configuration block and connects at boot), not part of this file.
     /// Parse never throws on bad text: it returns false and Error names the line and field.
     /// </summary>
     public sealed class FleetProvisioning
     {
+        /// <summary>Longest provisioning text read (the board reads at most this many bytes of the file).</summary>
+        public const int MaxChars = 4096;
+        public const int PlainPort = 1883;
+        public const int TlsPort = 8883;
+        private const int MaxPathChars = 128;
+        private static readonly string[] Keys = { "broker_host", "broker_port", "fleet", "board_id", "board_password", "board_key", "fleet_key", "publish_every", "join_at_start", "tls", "ca_file" };
+        private readonly bool[] seen = new bool[11]; // [Keys.Length]
+
         public string BrokerHost;
-        public int BrokerPort = 1883;
+        /// <summary>The broker's port: as provisioned, else 1883 (8883 with TLS).</summary>
+        public int BrokerPort = PlainPort;
+        /// <summary>Connect over TLS, verifying the broker against the CA certificate in <see cref="CaFile"/>.</summary>
+        public bool Tls;
+        /// <summary>Path of the broker's CA certificate on the board's storage (PEM or DER); only with TLS.</summary>
+        public string CaFile;
         public string Fleet = "demo";
         public string BoardId;
         public string BoardPassword;
@@ -30,6 +45,8 @@ namespace TinTin.Firmware
         public bool Parse(string text)
         {
             if (text == null) return Fail("no fleet provisioning text");
+            if (text.Length > MaxChars) return Fail("fleet provisioning text is " + text.Length + " characters, over the " + MaxChars + " limit");
+            Reset();
             int lineNumber = 0;
             int start = 0;
             while (start <= text.Length)
@@ -44,6 +61,10 @@ namespace TinTin.Firmware
                 if (eq <= 0) return Fail("line " + lineNumber + ": expected key=value");
                 string key = line.Substring(0, eq).Trim();
                 string value = line.Substring(eq + 1).Trim();
+                int index = KeyIndex(key);
+                if (index < 0) return Fail("line " + lineNumber + ": unknown key '" + (key.Length > 32 ? key.Substring(0, 32) + "..." : key) + "'");
+                if (seen[index]) return Fail("line " + lineNumber + ": " + key + " is given twice");
+                seen[index] = true;
                 if (!Set(key, value, lineNumber)) return false;
             }
             if (BrokerHost == null || BrokerHost.Length == 0) return Fail("broker_host is missing");
@@ -51,7 +72,28 @@ namespace TinTin.Firmware
             if (BoardPassword == null) return Fail("board_password is missing");
             if (BoardKey == null) return Fail("board_key is missing");
             if (FleetKey == null) return Fail("fleet_key is missing");
+            if (Tls && CaFile == null) return Fail("tls=1 needs ca_file: the path of the broker's CA certificate on the board (PEM or DER)");
+            if (!Tls && CaFile != null) return Fail("ca_file is set but tls is not 1: a CA certificate is only used over TLS");
+            if (Tls && !seen[1]) BrokerPort = TlsPort;
             return true;
+        }
+
+        /// <summary>Every field back to its default (a parse starts from nothing).</summary>
+        private void Reset()
+        {
+            for (int k = 0; k < seen.Length; k++) seen[k] = false;
+            BrokerHost = null;
+            BrokerPort = PlainPort;
+            Tls = false;
+            CaFile = null;
+            Fleet = "demo";
+            BoardId = null;
+            BoardPassword = null;
+            BoardKey = null;
+            FleetKey = null;
+            PublishEveryLabels = 32;
+            JoinAtStart = true;
+            Error = null;
         }
 
         /// <summary>The firmware's fleet settings from these fields.</summary>
@@ -68,7 +110,12 @@ namespace TinTin.Firmware
         private bool Set(string key, string value, int lineNumber)
         {
             string at = "line " + lineNumber + ": ";
-            if (key == "broker_host") { BrokerHost = value; return true; }
+            if (key == "broker_host")
+            {
+                if (value.Length == 0 || value.Length > 253 || value.IndexOf(' ') >= 0) return Fail(at + "broker_host must be a host name or address (1..253 characters, no spaces)");
+                BrokerHost = value;
+                return true;
+            }
             if (key == "fleet") { if (!IsToken(value)) return Fail(at + "fleet must be letters, digits, '-' or '_'"); Fleet = value; return true; }
             if (key == "board_id") { if (!IsToken(value)) return Fail(at + "board_id must be letters, digits, '-' or '_'"); BoardId = value; return true; }
             if (key == "board_password") { BoardPassword = value; return true; }
@@ -77,7 +124,7 @@ namespace TinTin.Firmware
             if (key == "broker_port")
             {
                 int port = Number(value);
-                if (port != 1883) return Fail(at + "broker_port " + value + " is not supported: the board's MQTT client build connects to port 1883 only");
+                if (port < 1 || port > 65535) return Fail(at + "broker_port must be a port number 1..65535");
                 BrokerPort = port;
                 return true;
             }
@@ -96,10 +143,23 @@ namespace TinTin.Firmware
             }
             if (key == "tls")
             {
-                if (value == "0") return true;
-                return Fail(at + "tls=1 is not supported by this build (the MQTT client's TLS constructor needs System.Net, not listed here)");
+                if (value != "0" && value != "1") return Fail(at + "tls must be 0 or 1");
+                Tls = value == "1";
+                return true;
+            }
+            if (key == "ca_file")
+            {
+                if (value.Length == 0 || value.Length > MaxPathChars) return Fail(at + "ca_file must be a file path of 1.." + MaxPathChars + " characters");
+                CaFile = value;
+                return true;
             }
             return Fail(at + "unknown key '" + key + "'");
+        }
+
+        private static int KeyIndex(string key)
+        {
+            for (int i = 0; i < Keys.Length; i++) if (Keys[i] == key) return i;
+            return -1;
         }
 
         private bool Fail(string message)

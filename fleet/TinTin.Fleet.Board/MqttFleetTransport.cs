@@ -1,6 +1,7 @@
 using System;
 using nanoFramework.M2Mqtt;
 using nanoFramework.M2Mqtt.Messages;
+using System.Security.Cryptography.X509Certificates;
 using TinTin.Fleet;
 
 namespace TinTin.Fleet.Board
@@ -11,12 +12,16 @@ namespace TinTin.Fleet.Board
     /// tintin/FLEET/boards/ID/update, subscribes to the retained tintin/FLEET/model. The client's
     /// receive thread only copies the newest model into a buffer allocated here (an older one would
     /// be refused as a replay anyway); the board's loop takes it with TryReceive at its safe point.
-    /// Oversized messages are dropped and counted, never buffered. Port 1883 (the client's
-    /// default): the other constructor needs X509 types this build has no listing for.
+    /// Oversized messages are dropped and counted, never buffered. Any broker port; with a CA
+    /// certificate the connection is MQTT over TLS 1.2 and the broker must present a certificate
+    /// that chains to it (the client's secure constructor; no client certificate: the board logs
+    /// in with its user and password).
     /// </summary>
     public sealed class MqttFleetTransport : IFleetTransport
     {
         private readonly string brokerHost;
+        private readonly int brokerPort;
+        private readonly X509Certificate caCertificate; // null: plain MQTT
         private readonly string boardId;
         private readonly string password;
         private readonly string updateTopic;
@@ -30,8 +35,16 @@ namespace TinTin.Fleet.Board
         public int Oversized;
         public string LastError;
 
+        /// <summary>Plain MQTT on port 1883.</summary>
         public MqttFleetTransport(string brokerHost, string fleet, string boardId, string password, int maxMessageBytes)
+            : this(brokerHost, 1883, null, fleet, boardId, password, maxMessageBytes) { }
+
+        /// <summary>MQTT on brokerPort; over TLS when caCertificate is given (the broker's CA; BoardRunner reads it from the ca_file, PEM or DER).</summary>
+        public MqttFleetTransport(string brokerHost, int brokerPort, X509Certificate caCertificate, string fleet, string boardId, string password, int maxMessageBytes)
         {
+            if (brokerPort < 1 || brokerPort > 65535) throw new ArgumentException("broker port " + brokerPort + " is outside 1..65535");
+            this.brokerPort = brokerPort;
+            this.caCertificate = caCertificate;
             if (brokerHost == null || brokerHost.Length == 0) throw new ArgumentException("no broker host");
             if (boardId == null || boardId.Length == 0) throw new ArgumentException("no board id");
             this.brokerHost = brokerHost;
@@ -50,7 +63,9 @@ namespace TinTin.Fleet.Board
             {
                 if (client == null)
                 {
-                    client = new MqttClient(brokerHost);
+                    client = caCertificate == null
+                        ? new MqttClient(brokerHost, brokerPort, false, null, null, MqttSslProtocols.None)
+                        : new MqttClient(brokerHost, brokerPort, true, caCertificate, null, MqttSslProtocols.TLSv1_2);
                     client.MqttMsgPublishReceived += OnMessage;
                 }
                 MqttReasonCode code = client.Connect(boardId, boardId, password, true, 60);

@@ -63,10 +63,21 @@ namespace TinTin.Fleet
 
         /// <summary>Paired trial: labelled samples the taken model may get wrong beyond the board's own (checkpoint) model before it is rolled back.</summary>
         public int PairedTolerance = 1;
+        /// <summary>With the learner's history, judge a taken model against the checkpoint on the same samples (false: the unpaired trial).</summary>
+        public bool PairedTrial = true;
         private uint sequence;
 
         /// <summary>Stored samples the blend may predict worse than the board's own model before it is declined.</summary>
         public int ReplayTolerance = 1;
+
+        /// <summary>
+        /// Recently labelled samples (the learner's history ring) the blend may predict worse than the
+        /// board's own model before it is declined; negative: no check on the history.
+        /// </summary>
+        public int HistoryTolerance = 0;
+
+        /// <summary>Keep the board's own last parameter layer (a personalised head): only the layers below it come from the fleet.</summary>
+        public bool KeepOwnHead;
 
         public int Published, Accepted, Declined, Kept, RolledBack, Rejected;
         public long BytesSent, BytesReceived;
@@ -171,9 +182,11 @@ namespace TinTin.Fleet
             if (!ReadyToTake) return false;
             hasStaged = false;
             checkpoint.CopyFrom(network);
-            int ownCorrect = replay != null ? CountCorrect(replay, inputExponent) : 0;
+            bool checkHistory = history != null && HistoryTolerance >= 0;
+            int ownReplayCorrect = replay != null ? CountCorrect(replay, inputExponent) : 0;
+            int ownHistoryCorrect = checkHistory ? CountCorrect(history, inputExponent) : 0;
             uint others = stagedLabelled > ownLabelled ? stagedLabelled - ownLabelled : 1;
-            if (ownLabelled == 0) staged.CopyTo(network);
+            if (ownLabelled == 0) incoming.CopyFrom(staged);
             else
             {
                 int own = ownLabelled > ModelMerger.MaxWeight ? ModelMerger.MaxWeight : (int)(long)ownLabelled;
@@ -195,9 +208,12 @@ namespace TinTin.Fleet
                     }
                 }
                 blender.Finish(incoming);
-                incoming.CopyTo(network);
             }
-            if (replay != null && CountCorrect(replay, inputExponent) + ReplayTolerance < ownCorrect)
+            if (KeepOwnHead) incoming.CopyLayerFrom(checkpoint, checkpoint.LayerCount - 1);
+            incoming.CopyTo(network);
+            bool worseOnReplay = replay != null && CountCorrect(replay, inputExponent) + ReplayTolerance < ownReplayCorrect;
+            bool worseOnHistory = checkHistory && CountCorrect(history, inputExponent) + HistoryTolerance < ownHistoryCorrect;
+            if (worseOnReplay || worseOnHistory)
             {
                 checkpoint.CopyTo(network);
                 Declined++;
@@ -208,8 +224,8 @@ namespace TinTin.Fleet
             baseline.CopyFrom(staged);
             baseVersion = stagedVersion;
             Accepted++;
-            trialHistory = history;
-            if (history != null)
+            trialHistory = PairedTrial ? history : null;
+            if (trialHistory != null)
             {
                 inTrial = true;
                 trialTotal = 0;
@@ -243,6 +259,23 @@ namespace TinTin.Fleet
                     input.Exponent = inputExponent;
                     if (network.Predict() == c) correct++;
                 }
+            }
+            return correct;
+        }
+
+        /// <summary>Recently labelled samples in the learner's history (labels arrive late, for samples already predicted) the network predicts right.</summary>
+        private int CountCorrect(HistoryRing history, int inputExponent)
+        {
+            QTensor input = network.Input;
+            int features = history.FeatureCount;
+            int correct = 0;
+            int slot = history.OldestSlot();
+            for (int n = 0; n < history.Count; n++, slot = history.NextSlot(slot))
+            {
+                if (history.StateAt(slot) == LabelState.Unlabelled) continue;
+                Array.Copy(history.Data, history.OffsetOf(slot), input.Data, 0, features);
+                input.Exponent = inputExponent;
+                if (network.Predict() == history.LabelAt(slot)) correct++;
             }
             return correct;
         }

@@ -152,14 +152,24 @@ namespace TinTin.Fleet
         public void CopyFrom(ParameterSet other)
         {
             if (!SameShape(other)) throw new ArgumentException("parameter sets differ in shape");
-            for (int l = 0; l < LayerCount; l++)
-            {
-                Array.Copy(other.Master[l], Master[l], Master[l].Length);
-                Array.Copy(other.Bias[l], Bias[l], Channels[l]);
-                MasterExponent[l] = other.MasterExponent[l];
-                Int8Shift[l] = other.Int8Shift[l];
-                BiasExponent[l] = other.BiasExponent[l];
-            }
+            for (int l = 0; l < LayerCount; l++) CopyLayer(other, l);
+        }
+
+        /// <summary>Copies one parameter layer (masters, biases, exponents) from a set of the same shape.</summary>
+        public void CopyLayerFrom(ParameterSet other, int layer)
+        {
+            if (!SameShape(other)) throw new ArgumentException("parameter sets differ in shape");
+            if (layer < 0 || layer >= LayerCount) throw new ArgumentException("parameter layer " + layer + " is outside 0.." + (LayerCount - 1));
+            CopyLayer(other, layer);
+        }
+
+        private void CopyLayer(ParameterSet other, int l)
+        {
+            Array.Copy(other.Master[l], Master[l], Master[l].Length);
+            Array.Copy(other.Bias[l], Bias[l], Channels[l]);
+            MasterExponent[l] = other.MasterExponent[l];
+            Int8Shift[l] = other.Int8Shift[l];
+            BiasExponent[l] = other.BiasExponent[l];
         }
 
         /// <summary>Bytes of parameter storage (int16 masters and int32 biases).</summary>

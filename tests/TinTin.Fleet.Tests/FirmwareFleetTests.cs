@@ -35,13 +35,16 @@ namespace TinTin.Fleet.Tests
     {
         private static readonly FleetConfig Config = FleetConfig.Demo(2);
 
-        private static VirtualFleetBoard Board(IFleetTransport transport, int publishEvery = 32)
+        /// <summary>A board on the fake transport; the mechanics tests change the last layer, so by default the board takes it too (KeepOwnHead off).</summary>
+        private static VirtualFleetBoard Board(IFleetTransport transport, int publishEvery = 32, Action<FleetSettings> settings = null)
         {
             var spec = new BoardSpec { Name = "board1", DataPath = RepositoryPaths.Data("occupancy", "datatest2.txt"), LabelFraction = 0, Seed = 3 };
             return new VirtualFleetBoard(spec, VirtualBoardRunner.EmbeddedModel(), "esp32-devkit", (hw, cfg) =>
             {
                 hw.Fleet = transport;
-                if (transport != null) cfg.Fleet = new FleetSettings { BoardKey = Config.Boards[0].Key, FleetKey = Config.FleetKey, PublishEveryLabels = publishEvery };
+                if (transport == null) return;
+                cfg.Fleet = new FleetSettings { BoardKey = Config.Boards[0].Key, FleetKey = Config.FleetKey, PublishEveryLabels = publishEvery, KeepOwnHead = false };
+                settings?.Invoke(cfg.Fleet);
             }, captureSerial: true);
         }
 
@@ -118,6 +121,50 @@ namespace TinTin.Fleet.Tests
             t.Incoming.Enqueue(good);
             b.Step();
             Assert.Contains("not_newer", b.SerialLines.Last(l => l.Contains("err")));
+        }
+
+        [Fact]
+        public void WithItsOwnHeadABoardTakesOnlyTheLayersBelowTheLastFromTheFleet()
+        {
+            var t = new FakeTransport();
+            using var b = Board(t, settings: s => s.KeepOwnHead = true);
+            b.App.HandleLine("fleet join");
+            b.Step();
+            ParameterSet before = Snapshot(b.Network);
+            byte[] merged = Merged(b.Network, 1, s => { s.Bias[0][0] += 1 << 12; s.Bias[1][0] += 1 << 20; });
+            t.Incoming.Enqueue(merged);
+            b.Step();
+            Assert.Contains(Lines(b, "fleet"), m => m.Get("event") == "taken");
+            ParameterSet after = Snapshot(b.Network);
+            Assert.NotEqual(before.Bias[0][0], after.Bias[0][0]);      // the body is the fleet's
+            Assert.Equal(before.Bias[1], after.Bias[1]);                // the head is the board's own, bit for bit
+            Assert.Equal(before.Master[1], after.Master[1]);
+            Assert.Equal(before.MasterExponent[1], after.MasterExponent[1]);
+        }
+
+        [Theory]
+        [InlineData(0, "declined")]
+        [InlineData(-1, "taken")]
+        public void AModelWorseOnTheRecentlyLabelledHistoryIsDeclinedBeforeItIsTaken(int historyTolerance, string outcome)
+        {
+            var t = new FakeTransport();
+            using var b = Board(t, settings: s => { s.HistoryTolerance = historyTolerance; s.CheckOnStoredLabels = false; });
+            b.App.HandleLine("fleet join");
+            for (int i = 0; i < 20; i++) b.Step();
+            int own = b.App.LastPrediction;
+            b.App.HandleLine("label " + own + " 240"); // the recent samples, labelled as the board predicts them
+            b.Step();
+            ParameterSet before = Snapshot(b.Network);
+            t.Incoming.Enqueue(Merged(b.Network, 1, s => { s.Bias[1][own] -= 1 << 26; s.Bias[1][1 - own] += 1 << 26; }));
+            b.Step();
+            Assert.Contains(Lines(b, "fleet"), m => m.Get("event") == outcome);
+            if (outcome == "declined")
+            {
+                ParameterSet after = Snapshot(b.Network);
+                for (int l = 0; l < before.LayerCount; l++) Assert.Equal(before.Bias[l], after.Bias[l]);
+                Assert.Equal(1, b.Member.Declined);
+                Assert.Equal(0u, b.Member.BaseVersion);
+            }
         }
 
         [Fact]

@@ -24,14 +24,17 @@ namespace TinTin.Fleet.Tests
         private readonly Process process;
         private readonly string folder;
         public int Port { get; }
-        public string Uri => "mqtt://127.0.0.1:" + Port;
+        public bool Tls { get; }
+        public string Uri => (Tls ? "mqtts" : "mqtt") + "://127.0.0.1:" + Port;
 
         public static string Find(string name) =>
             (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Concat(new[] { "/usr/sbin", "/usr/local/sbin", "/sbin" })
                 .Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
 
-        public Mosquitto(FleetConfig config)
+        /// <summary>tls: a listener with TLS only (mosquitto's cafile/certfile/keyfile from <see cref="TestCertificates"/>).</summary>
+        public Mosquitto(FleetConfig config, TestCertificates tls = null)
         {
+            Tls = tls != null;
             folder = Path.Combine(Path.GetTempPath(), "tintin-mosquitto-" + Guid.NewGuid().ToString("N")[..8]);
             Directory.CreateDirectory(folder);
             string passwords = Path.Combine(folder, "passwd");
@@ -43,7 +46,8 @@ namespace TinTin.Fleet.Tests
                 $"pattern write tintin/{config.Fleet}/boards/%u/update\npattern read {config.ModelTopic}\n");
             Port = EmbeddedBroker.FreeLoopbackPort();
             string conf = Path.Combine(folder, "mosquitto.conf");
-            File.WriteAllText(conf, $"listener {Port} 127.0.0.1\nallow_anonymous false\npassword_file {passwords}\nacl_file {acl}\nmessage_size_limit {config.MaxMessageBytes}\npersistence false\n");
+            File.WriteAllText(conf, $"listener {Port} 127.0.0.1\nallow_anonymous false\npassword_file {passwords}\nacl_file {acl}\nmessage_size_limit {config.MaxMessageBytes}\npersistence false\n" +
+                (tls != null ? $"cafile {tls.CaFile}\ncertfile {tls.ServerCertFile}\nkeyfile {tls.ServerKeyFile}\n" : ""));
             process = Process.Start(new ProcessStartInfo(Find("mosquitto"), "-c " + conf) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false });
             if (!MqttTests.WaitFor(() => CanConnect() || process.HasExited, 10_000) || process.HasExited)
                 throw new InvalidOperationException("mosquitto did not start: " + (process.HasExited ? process.StandardError.ReadToEnd() : "timeout"));
@@ -78,6 +82,17 @@ namespace TinTin.Fleet.Tests
             FleetConfig config = FleetConfig.Demo(2);
             using var broker = new Mosquitto(config);
             MqttTests.RoundTrip(broker.Uri, config);
+        }
+
+        [MosquittoFact]
+        public void BoardsAndAggregatorExchangeModelsThroughMosquittoOverTls()
+        {
+            FleetConfig config = FleetConfig.Demo(2);
+            using var certificates = new TestCertificates();
+            using var broker = new Mosquitto(config, certificates);
+            MqttTests.RoundTrip(broker.Uri, config, certificates.CaFile);
+            using var untrusting = new MqttBoardTransport(broker.Uri, config, "board1", certificates.OtherCaFile);
+            Assert.False(untrusting.Connect());
         }
 
         [MosquittoFact]

@@ -20,16 +20,16 @@ namespace TinTin.Fleet.Tests
         }
 
         /// <summary>Two boards publish over MQTT, the aggregator merges, both boards receive and verify the merged model.</summary>
-        internal static void RoundTrip(string brokerUri, FleetConfig config)
+        internal static void RoundTrip(string brokerUri, FleetConfig config, string caFile = null)
         {
             var aggregator = new FleetAggregator(config, AggregatorTests.Version0(FleetNets.Create()), 2);
-            var service = AggregatorService.StartAsync(brokerUri, config, aggregator).GetAwaiter().GetResult();
+            var service = AggregatorService.StartAsync(brokerUri, config, aggregator, null, caFile).GetAwaiter().GetResult();
             try
             {
                 var a = AggregatorTests.Board(config, 0, 1);
                 var b = AggregatorTests.Board(config, 1, 2);
-                using var ta = new MqttBoardTransport(brokerUri, config, "board1");
-                using var tb = new MqttBoardTransport(brokerUri, config, "board2");
+                using var ta = new MqttBoardTransport(brokerUri, config, "board1", caFile);
+                using var tb = new MqttBoardTransport(brokerUri, config, "board2", caFile);
                 Assert.True(ta.Connect(), ta.LastError);
                 Assert.True(tb.Connect(), tb.LastError);
                 Assert.True(ta.PublishUpdate(a.Member.UpdateBuffer, a.Member.WriteUpdate(20, 15)));
@@ -43,7 +43,7 @@ namespace TinTin.Fleet.Tests
                 Assert.Equal(1u, a.Member.StagedVersion);
                 Assert.Equal(1u, aggregator.Version);
                 // A board joining later gets the retained latest model at once.
-                using var late = new MqttBoardTransport(brokerUri, config, "board1");
+                using var late = new MqttBoardTransport(brokerUri, config, "board1", caFile);
                 ta.Disconnect();
                 Assert.True(late.Connect(), late.LastError);
                 Assert.True(WaitFor(() => late.Pending > 0), "retained model not delivered to a late joiner");

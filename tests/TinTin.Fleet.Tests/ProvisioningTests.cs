@@ -11,8 +11,8 @@ namespace TinTin.Fleet.Tests
         private const string FleetKey = "F0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF000102030405060708090A0B0C0D0E0F";
 
         private static string Good(string extra = "") =>
-            "# board 7 in the hall\r\nbroker_host = 192.168.1.20\nbroker_port=1883\nfleet=hall\nboard_id=board7\nboard_password=s3cret pass\n" +
-            "board_key=" + BoardKey + "\nfleet_key=" + FleetKey + "\npublish_every=16\njoin_at_start=0\ntls=0\n" + extra;
+            "# board 7 in the hall\r\nbroker_host = 192.168.1.20\nfleet=hall\nboard_id=board7\nboard_password=s3cret pass\n" +
+            "board_key=" + BoardKey + "\nfleet_key=" + FleetKey + "\npublish_every=16\njoin_at_start=0\n" + extra;
 
         [Fact]
         public void AGoodFileGivesEveryField()
@@ -35,8 +35,11 @@ namespace TinTin.Fleet.Tests
         [Theory]
         [InlineData("board_key=abc\n", "board_key")]
         [InlineData("fleet_key=" + BoardKey + "zz\n", "fleet_key")]
-        [InlineData("broker_port=8883\n", "broker_port")]
-        [InlineData("tls=1\n", "tls")]
+        [InlineData("broker_port=0\n", "broker_port")]
+        [InlineData("broker_port=99999\n", "broker_port")]
+        [InlineData("tls=on\n", "tls")]
+        [InlineData("ca_file=\n", "ca_file")]
+        [InlineData("fleet=again\n", "given twice")]
         [InlineData("publish_every=0\n", "publish_every")]
         [InlineData("board_id=board 7\n", "board_id")]
         [InlineData("fleet=a/b\n", "fleet")]
@@ -48,8 +51,40 @@ namespace TinTin.Fleet.Tests
             var p = new FleetProvisioning();
             Assert.False(p.Parse(Good(extra)));
             Assert.Contains(named, p.Error);
-            Assert.Contains("line 12", p.Error);
+            Assert.Contains("line 10", p.Error);
             Assert.DoesNotContain("s3cret", p.Error);
+        }
+
+        [Theory]
+        [InlineData("tls=1\nca_file=I:\\ca.pem\n", 8883, true)]
+        [InlineData("tls=1\nbroker_port=9001\nca_file=I:\\ca.pem\n", 9001, true)]
+        [InlineData("broker_port=9001\ntls=0\n", 9001, false)]
+        [InlineData("", 1883, false)]
+        public void PortAndTlsAreProvisioned(string extra, int port, bool tls)
+        {
+            var p = new FleetProvisioning();
+            Assert.True(p.Parse(Good(extra)), p.Error);
+            Assert.Equal(port, p.BrokerPort);
+            Assert.Equal(tls, p.Tls);
+            Assert.Equal(tls ? "I:\\ca.pem" : null, p.CaFile);
+        }
+
+        [Theory]
+        [InlineData("tls=1\n", "tls=1 needs ca_file")]
+        [InlineData("ca_file=I:\\ca.pem\n", "ca_file is set but tls is not 1")]
+        public void TlsAndTheCaFileGoTogether(string extra, string error)
+        {
+            var p = new FleetProvisioning();
+            Assert.False(p.Parse(Good(extra)));
+            Assert.StartsWith(error, p.Error);
+        }
+
+        [Fact]
+        public void AnOversizedFileIsRefusedBeforeItIsRead()
+        {
+            var p = new FleetProvisioning();
+            Assert.False(p.Parse(Good("# " + new string('x', FleetProvisioning.MaxChars) + "\n")));
+            Assert.Contains("over the 4096 limit", p.Error);
         }
 
         [Theory]

@@ -110,5 +110,25 @@ namespace TinTin.NanoBuild.Tests
             XAssert.Equal(-(1 << 30), minNearest[0]);
             XAssert.Equal(-1, minNearest[1]);
         }
+
+        [Fact]
+        public void TheProvisioningCasesGiveTheHostsResultsAndAWrongExpectationFails()
+        {
+            var tests = typeof(ProvisioningTests).GetMethods().Where(m => m.GetCustomAttribute<TestMethodAttribute>() != null).ToArray();
+            XAssert.Equal(2, tests.Length);
+            foreach (MethodInfo m in tests)
+            {
+                try { m.Invoke(new ProvisioningTests(), null); }
+                catch (TargetInvocationException e) { XAssert.Fail(m.Name + " failed on the host: " + e.InnerException.Message); }
+            }
+            // Good, TLS, malformed and oversized files are all among the cases.
+            XAssert.Contains(ProvisioningCases.Expected, e => e.StartsWith("ok ") && e.Contains(" tls=1 "));
+            XAssert.Contains(ProvisioningCases.Expected, e => e.Contains("over the 4096 limit"));
+            XAssert.True(ProvisioningCases.Expected.Count(e => e.StartsWith("error: ")) >= 10);
+            string saved = ProvisioningCases.Expected[3];
+            ProvisioningCases.Expected[3] = saved.Replace("port=443", "port=444");
+            try { XAssert.Throws<HostAssertFailedException>(() => new ProvisioningTests().ProvisioningFilesParseAsOnTheHost()); }
+            finally { ProvisioningCases.Expected[3] = saved; }
+        }
     }
 }

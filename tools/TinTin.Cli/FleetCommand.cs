@@ -23,7 +23,8 @@ namespace TinTin.Cli
 
         private static Command Serve(CliContext context)
         {
-            var broker = new Option<string>("--broker") { Description = "An MQTT broker to use, mqtt://HOST:PORT (mosquitto, EMQX). Without it an embedded broker runs in this process." };
+            var broker = new Option<string>("--broker") { Description = "An MQTT broker to use, mqtt://HOST:PORT or mqtts://HOST:PORT (TLS; port 8883 by default) (mosquitto, EMQX). Without it an embedded broker runs in this process." };
+            var caFile = new Option<string>("--ca-file") { Description = "With mqtts://: the broker's CA certificate (PEM or DER); only it is trusted. Without it the system's trust store is used." };
             var port = new Option<int>("--port") { Description = "Port of the embedded broker on 127.0.0.1.", DefaultValueFactory = _ => 1883 };
             var config = new Option<string>("--config") { Description = "Fleet config JSON (fleet name, fleet key, aggregator and per-board credentials and keys). Default: a demo fleet (see --boards)." };
             var writeConfig = new Option<string>("--write-config") { Description = "Write the demo fleet's config to this path and exit (edit its secrets before deploying)." };
@@ -37,8 +38,9 @@ namespace TinTin.Cli
                 "Examples:\n" +
                 "  tintin fleet serve                          (embedded broker on 127.0.0.1:1883, demo fleet of 4)\n" +
                 "  tintin fleet serve --write-config fleet.json && tintin fleet serve --config fleet.json --broker mqtt://127.0.0.1:1883\n" +
+                "  tintin fleet serve --config fleet.json --broker mqtts://broker.local:8883 --ca-file fleet-ca.pem\n" +
                 "Exit codes: 0 ok, 1 usage, 2 config missing/malformed, 3 broker unreachable.");
-            foreach (Option o in new Option[] { broker, port, config, writeConfig, boards, mergeEvery, duration }) command.Options.Add(o);
+            foreach (Option o in new Option[] { broker, caFile, port, config, writeConfig, boards, mergeEvery, duration }) command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
                 int count = parse.GetValue(boards);
@@ -66,12 +68,19 @@ namespace TinTin.Cli
                     try { BrokerUri.Parse(brokerUri); }
                     catch (ArgumentException e) { throw CliException.Usage(e.Message); }
                 }
-                return RunServe(context, fleet, brokerUri, parse.GetValue(port), every == 0 ? fleet.Boards.Count : every, seconds).GetAwaiter().GetResult();
+                string ca = parse.GetValue(caFile);
+                if (ca != null)
+                {
+                    if (brokerUri == null || !BrokerUri.Parse(brokerUri).Tls) throw CliException.Usage("--ca-file needs --broker mqtts://HOST:PORT");
+                    try { BrokerUri.LoadCa(ca).Dispose(); }
+                    catch (ArgumentException e) { throw CliException.Input(e.Message); }
+                }
+                return RunServe(context, fleet, brokerUri, ca, parse.GetValue(port), every == 0 ? fleet.Boards.Count : every, seconds).GetAwaiter().GetResult();
             }));
             return command;
         }
 
-        private static async Task<int> RunServe(CliContext context, FleetConfig fleet, string brokerUri, int port, int mergeEvery, double seconds)
+        private static async Task<int> RunServe(CliContext context, FleetConfig fleet, string brokerUri, string caFile, int port, int mergeEvery, double seconds)
         {
             PreparedModel prepared = VirtualBoardRunner.EmbeddedModel();
             Model model = ModelFile.Load(prepared.Bytes, prepared.Bytes.Length, 0, false);
@@ -90,7 +99,7 @@ namespace TinTin.Cli
                     context.Out.WriteLine($"embedded MQTT broker on {brokerUri}");
                 }
                 AggregatorService service;
-                try { service = await AggregatorService.StartAsync(brokerUri, fleet, aggregator, context.Out); }
+                try { service = await AggregatorService.StartAsync(brokerUri, fleet, aggregator, context.Out, caFile); }
                 catch (Exception e) when (e is IOException || e is MQTTnet.Exceptions.MqttCommunicationException || e is OperationCanceledException)
                 { throw CliException.Device($"cannot reach the broker at {brokerUri}: {e.Message}"); }
                 await using (service)
@@ -121,6 +130,10 @@ namespace TinTin.Cli
             var noBlend = new Option<bool>("--no-blend") { Description = "Boards take the fleet's model as it is instead of blending it with their own by labelled samples (ablation)." };
             var noCheck = new Option<bool>("--no-replay-check") { Description = "Boards take merged models without checking them on their own stored labelled samples first (ablation)." };
             var replayTolerance = new Option<int>("--replay-tolerance") { Description = "Stored labelled samples a merged model may get wrong beyond the board's own model before the board declines it.", DefaultValueFactory = _ => 1 };
+            var historyTolerance = new Option<int>("--history-tolerance") { Description = "Recently labelled samples (the learner's history) a merged model may get wrong beyond the board's own model before the board declines it; -1: no history check.", DefaultValueFactory = _ => 0 };
+            var pairedTolerance = new Option<int>("--paired-tolerance") { Description = "Paired trial: newly labelled samples a taken model may get wrong beyond the board's own before it is rolled back.", DefaultValueFactory = _ => 1 };
+            var fleetHead = new Option<bool>("--fleet-head") { Description = "Boards take the fleet's last layer too (default: each keeps its own last layer, a personalised head, and takes only the layers below it; ablation)." };
+            var seed = new Option<int>("--seed") { Description = "Seed of the virtual people and learners (0: the default streams; others shift every board's seed).", DefaultValueFactory = _ => 0 };
             var trialTolerance = new Option<int>("--trial-tolerance") { Description = "Accuracy drop (per mille) on the trial's labelled samples that rolls a merge back.", DefaultValueFactory = _ => 30 };
             var layout = new Option<string>("--layout") { Description = "rotated: every board replays the drift week from its own starting point (rooms out of phase); disjoint: board 1 another recording, the others disjoint stretches of the week; recordings: board i replays recording i mod 3 (datatraining, datatest, datatest2).", DefaultValueFactory = _ => "rotated" };
             layout.AcceptOnlyFromAmong(VirtualFleet.Layouts);
@@ -132,7 +145,7 @@ namespace TinTin.Cli
                 "with the fleet, balanced accuracy, the frozen default model and majority class beside them, and bytes sent.\n" +
                 "Examples:\n  tintin fleet simulate --boards 4\n  tintin fleet simulate --boards 4 --json --mqtt\n" +
                 "Exit codes: 0 ok, 1 usage, 2 data missing, 3 broker error.");
-            foreach (Option o in new Option[] { boards, layout, publishEvery, mergeEvery, maxSamples, trial, noBlend, noCheck, replayTolerance, trialTolerance, json, mqtt }) command.Options.Add(o);
+            foreach (Option o in new Option[] { boards, layout, publishEvery, mergeEvery, maxSamples, trial, noBlend, noCheck, replayTolerance, historyTolerance, pairedTolerance, fleetHead, trialTolerance, seed, json, mqtt }) command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
                 var options = new VirtualFleetOptions
@@ -140,11 +153,15 @@ namespace TinTin.Cli
                     Boards = parse.GetValue(boards), Layout = parse.GetValue(layout), PublishEveryLabels = parse.GetValue(publishEvery), MergeEvery = parse.GetValue(mergeEvery), MaxSamples = parse.GetValue(maxSamples),
                     TrialSamples = parse.GetValue(trial), Blend = !parse.GetValue(noBlend), ReplayCheck = !parse.GetValue(noCheck),
                     ReplayTolerance = parse.GetValue(replayTolerance), TolerancePerMille = parse.GetValue(trialTolerance),
+                    HistoryTolerance = parse.GetValue(historyTolerance), PairedTolerance = parse.GetValue(pairedTolerance), KeepOwnHead = !parse.GetValue(fleetHead),
+                    Seed = parse.GetValue(seed),
                 };
                 if (options.Boards < 2 || options.Boards > 16) throw CliException.Usage("--boards must be in 2..16");
                 if (options.PublishEveryLabels < 1) throw CliException.Usage("--publish-every must be at least 1");
                 if (options.MergeEvery < 0) throw CliException.Usage("--merge-every must not be negative");
                 if (options.MaxSamples < 0) throw CliException.Usage("--max-samples must not be negative");
+                if (options.Seed < 0 || options.Seed > 1000) throw CliException.Usage("--seed must be in 0..1000");
+                if (options.PairedTolerance < 0) throw CliException.Usage("--paired-tolerance must not be negative");
                 if (options.TrialSamples < 1) throw CliException.Usage("--trial-samples must be at least 1");
                 bool asJson = parse.GetValue(json);
                 TextWriter progress = asJson ? TextWriter.Null : context.Out;

@@ -2,6 +2,8 @@ using System;
 using System.IO;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Threading.Tasks;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
@@ -27,16 +29,22 @@ namespace TinTin.FleetHost
         public int RefusedPublishes { get; private set; }
         public int RefusedSubscriptions { get; private set; }
 
-        private EmbeddedBroker(FleetConfig config, int port, TextWriter log)
+        /// <summary>True when the broker listens with TLS only (mqtts).</summary>
+        public bool Tls { get; }
+
+        private EmbeddedBroker(FleetConfig config, int port, TextWriter log, X509Certificate2 tlsCertificate)
         {
             this.config = config;
             this.log = log ?? TextWriter.Null;
             Port = port;
-            var options = new MqttServerFactory().CreateServerOptionsBuilder()
-                .WithDefaultEndpoint()
-                .WithDefaultEndpointBoundIPAddress(IPAddress.Loopback)
-                .WithDefaultEndpointPort(port)
-                .Build();
+            Tls = tlsCertificate != null;
+            var builder = new MqttServerFactory().CreateServerOptionsBuilder();
+            if (tlsCertificate == null)
+                builder.WithDefaultEndpoint().WithDefaultEndpointBoundIPAddress(IPAddress.Loopback).WithDefaultEndpointPort(port);
+            else
+                builder.WithoutDefaultEndpoint().WithEncryptedEndpoint().WithEncryptedEndpointBoundIPAddress(IPAddress.Loopback)
+                    .WithEncryptedEndpointPort(port).WithEncryptionCertificate(tlsCertificate).WithEncryptionSslProtocol(SslProtocols.Tls12 | SslProtocols.Tls13);
+            var options = builder.Build();
             server = new MqttServerFactory().CreateMqttServer(options);
             server.ValidatingConnectionAsync += ValidateConnection;
             server.InterceptingPublishAsync += InterceptPublish;
@@ -44,16 +52,18 @@ namespace TinTin.FleetHost
         }
 
         /// <summary>Starts a broker on 127.0.0.1:port (0: a free port).</summary>
-        public static async Task<EmbeddedBroker> StartAsync(FleetConfig config, int port = 0, TextWriter log = null)
+        /// <summary>With a certificate (its private key included) the broker speaks only MQTT over TLS (mqtts).</summary>
+        public static async Task<EmbeddedBroker> StartAsync(FleetConfig config, int port = 0, TextWriter log = null, X509Certificate2 tlsCertificate = null)
         {
             config.Validate();
+            if (tlsCertificate != null && !tlsCertificate.HasPrivateKey) throw new ArgumentException("the broker's TLS certificate has no private key");
             if (port == 0) port = FreeLoopbackPort();
-            var broker = new EmbeddedBroker(config, port, log);
+            var broker = new EmbeddedBroker(config, port, log, tlsCertificate);
             await broker.server.StartAsync();
             return broker;
         }
 
-        public string Uri => "mqtt://127.0.0.1:" + Port;
+        public string Uri => (Tls ? "mqtts" : "mqtt") + "://127.0.0.1:" + Port;
 
         public static int FreeLoopbackPort()
         {

@@ -1,6 +1,11 @@
 using System;
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.IO;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Threading;
 using System.Threading.Tasks;
 using MQTTnet;
@@ -9,26 +14,69 @@ using TinTin.Fleet;
 
 namespace TinTin.FleetHost
 {
-    /// <summary>mqtt://HOST:PORT parsing (tcp only; mqtts is for a later round).</summary>
+    /// <summary>
+    /// mqtt://HOST:PORT (plain, 1883 by default) and mqtts://HOST:PORT (MQTT over TLS, 8883 by
+    /// default). Over TLS the broker's certificate must chain to the CA file when one is given
+    /// (PEM or DER; only that CA is trusted), else to the system's trust store, and must name the host.
+    /// </summary>
     public static class BrokerUri
     {
-        public static (string Host, int Port) Parse(string uri)
+        public static (string Host, int Port, bool Tls) Parse(string uri)
         {
-            if (!Uri.TryCreate(uri, UriKind.Absolute, out Uri parsed) || parsed.Scheme != "mqtt" || string.IsNullOrEmpty(parsed.Host))
-                throw new ArgumentException($"--broker '{uri}' is not mqtt://HOST:PORT");
-            return (parsed.Host, parsed.IsDefaultPort || parsed.Port <= 0 ? 1883 : parsed.Port);
+            if (!Uri.TryCreate(uri, UriKind.Absolute, out Uri parsed) || (parsed.Scheme != "mqtt" && parsed.Scheme != "mqtts") || string.IsNullOrEmpty(parsed.Host))
+                throw new ArgumentException($"--broker '{uri}' is not mqtt://HOST:PORT or mqtts://HOST:PORT");
+            bool tls = parsed.Scheme == "mqtts";
+            return (parsed.Host, parsed.IsDefaultPort || parsed.Port <= 0 ? (tls ? 8883 : 1883) : parsed.Port, tls);
         }
 
-        public static MqttClientOptions Options(string uri, string user, string password)
+        /// <summary>Loads a CA certificate (PEM or DER); a clear error naming the file otherwise.</summary>
+        public static X509Certificate2 LoadCa(string caFile)
         {
-            var (host, port) = Parse(uri);
-            return new MqttClientFactory().CreateClientOptionsBuilder()
+            if (!File.Exists(caFile)) throw new ArgumentException("CA file not found: " + caFile);
+            try { return X509CertificateLoader.LoadCertificate(PemOrDer(File.ReadAllBytes(caFile))); }
+            catch (CryptographicException e) { throw new ArgumentException($"CA file {caFile} is not a PEM or DER certificate: {e.Message}"); }
+        }
+
+        private static byte[] PemOrDer(byte[] bytes)
+        {
+            string text = System.Text.Encoding.ASCII.GetString(bytes);
+            int begin = text.IndexOf("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal);
+            if (begin < 0) return bytes;
+            return X509Certificate2.CreateFromPem(text.AsSpan(begin)).RawData;
+        }
+
+        public static MqttClientOptions Options(string uri, string user, string password, string caFile = null)
+        {
+            var (host, port, tls) = Parse(uri);
+            if (caFile != null && !tls) throw new ArgumentException($"a CA file is only used with mqtts://, not with {uri}");
+            var builder = new MqttClientFactory().CreateClientOptionsBuilder()
                 .WithTcpServer(host, port)
                 .WithClientId(user)
                 .WithCredentials(user, password)
                 .WithCleanSession(true)
-                .WithTimeout(TimeSpan.FromSeconds(5))
-                .Build();
+                .WithTimeout(TimeSpan.FromSeconds(5));
+            if (tls)
+            {
+                X509Certificate2 ca = caFile != null ? LoadCa(caFile) : null;
+                builder.WithTlsOptions(o =>
+                {
+                    o.UseTls(true).WithSslProtocols(SslProtocols.Tls12 | SslProtocols.Tls13);
+                    if (ca != null) o.WithCertificateValidationHandler(e => ChainsTo(ca, e.Certificate, e.SslPolicyErrors));
+                });
+            }
+            return builder.Build();
+        }
+
+        /// <summary>The broker's certificate names the host and chains to this CA alone (no system roots, no revocation lookup: a private fleet CA).</summary>
+        public static bool ChainsTo(X509Certificate2 ca, X509Certificate presented, SslPolicyErrors errors)
+        {
+            if (presented == null || (errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0) return false;
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(ca);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            using var leaf = X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
+            return chain.Build(leaf);
         }
     }
 
@@ -45,9 +93,13 @@ namespace TinTin.FleetHost
         private readonly IMqttClient client;
         private readonly ConcurrentQueue<byte[]> received = new();
 
-        public MqttBoardTransport(string brokerUri, FleetConfig config, string board)
+        private readonly string caFile;
+
+        /// <summary>caFile: the broker's CA (PEM or DER) for mqtts://, null to trust the system's roots (or for plain mqtt://).</summary>
+        public MqttBoardTransport(string brokerUri, FleetConfig config, string board, string caFile = null)
         {
             this.brokerUri = brokerUri;
+            this.caFile = caFile;
             this.config = config;
             this.board = board;
             client = new MqttClientFactory().CreateMqttClient();
@@ -76,14 +128,14 @@ namespace TinTin.FleetHost
             try
             {
                 FleetBoard b = config.Board(board) ?? throw new ArgumentException("unknown board " + board);
-                var result = client.ConnectAsync(BrokerUri.Options(brokerUri, board, b.Password), CancellationToken.None).GetAwaiter().GetResult();
+                var result = client.ConnectAsync(BrokerUri.Options(brokerUri, board, b.Password, caFile), CancellationToken.None).GetAwaiter().GetResult();
                 if (result.ResultCode != MqttClientConnectResultCode.Success) { LastError = result.ResultCode.ToString(); return false; }
                 var subscribe = new MqttClientFactory().CreateSubscribeOptionsBuilder()
                     .WithTopicFilter(config.ModelTopic, MqttQualityOfServiceLevel.AtLeastOnce).Build();
                 client.SubscribeAsync(subscribe, CancellationToken.None).GetAwaiter().GetResult();
                 return true;
             }
-            catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException || e is OperationCanceledException || e is MQTTnet.Adapter.MqttConnectingFailedException)
+            catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException || e is OperationCanceledException || e is MQTTnet.Adapter.MqttConnectingFailedException || e is AuthenticationException || e is IOException)
             {
                 LastError = e.Message;
                 return false;
@@ -151,10 +203,10 @@ namespace TinTin.FleetHost
             };
         }
 
-        public static async Task<AggregatorService> StartAsync(string brokerUri, FleetConfig config, FleetAggregator aggregator, System.IO.TextWriter log = null)
+        public static async Task<AggregatorService> StartAsync(string brokerUri, FleetConfig config, FleetAggregator aggregator, System.IO.TextWriter log = null, string caFile = null)
         {
             var service = new AggregatorService(config, aggregator, log);
-            var result = await service.client.ConnectAsync(BrokerUri.Options(brokerUri, FleetConfig.AggregatorUser, config.AggregatorPassword), CancellationToken.None);
+            var result = await service.client.ConnectAsync(BrokerUri.Options(brokerUri, FleetConfig.AggregatorUser, config.AggregatorPassword, caFile), CancellationToken.None);
             if (result.ResultCode != MqttClientConnectResultCode.Success)
                 throw new System.IO.IOException($"the broker at {brokerUri} refused the aggregator: {result.ResultCode}");
             var subscribe = new MqttClientFactory().CreateSubscribeOptionsBuilder()

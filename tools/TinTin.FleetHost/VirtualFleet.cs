@@ -36,6 +36,14 @@ namespace TinTin.FleetHost
         /// <summary>Stored labelled samples a merged model may get wrong beyond the board's own model (FleetSettings.ReplayTolerance).</summary>
         public int ReplayTolerance { get; set; } = 1;
         public bool ReplayCheck { get; set; } = true;
+        /// <summary>Recently labelled samples a merged model may get wrong beyond the board's own model (FleetSettings.HistoryTolerance; negative: no history check).</summary>
+        public int HistoryTolerance { get; set; } = 0;
+        /// <summary>Paired trial tolerance (FleetSettings.PairedTolerance).</summary>
+        public int PairedTolerance { get; set; } = 1;
+        /// <summary>Boards keep their own last layer (FleetSettings.KeepOwnHead).</summary>
+        public bool KeepOwnHead { get; set; } = true;
+        /// <summary>Seed of the virtual people (and the learners): 0 the default streams' seeds, others shift every board's seed.</summary>
+        public int Seed { get; set; }
         /// <summary>Carries the messages (null: an in-memory hub). E.g. the MQTT transports.</summary>
         public Func<FleetConfig, string, IFleetTransport> Transport { get; set; }
         /// <summary>The aggregator (config, version 0, merge every N updates); with a network transport it must publish its merges itself (AggregatorService).</summary>
@@ -113,7 +121,7 @@ namespace TinTin.FleetHost
         /// datatest2.txt), later rounds from the middle of the recording, wrapping round; each board
         /// runs 8,000 samples.
         /// </summary>
-        public static List<BoardSpec> DefaultSpecs(int boards, string layout = "rotated")
+        public static List<BoardSpec> DefaultSpecs(int boards, string layout = "rotated", int seed = 0)
         {
             if (boards < 2 || boards > 16) throw new ArgumentException("a virtual fleet has 2 to 16 boards");
             if (Array.IndexOf(Layouts, layout) < 0) throw new ArgumentException($"unknown layout '{layout}'; known: {string.Join(", ", Layouts)}");
@@ -121,25 +129,26 @@ namespace TinTin.FleetHost
             string week = RepositoryPaths.Data("occupancy", "datatest2.txt");
             string training = RepositoryPaths.Data("occupancy", "datatraining.txt");
             int weekRows = Rows(week);
+            int seedBase = 101 + 1000 * seed;
             var specs = new List<BoardSpec>();
             for (int i = 0; i < boards; i++)
             {
                 double fraction = Math.Round(0.10 * Math.Pow(0.005 / 0.10, (double)i / (boards - 1)), 4);
                 string name = "board" + (i + 1);
                 if (layout == "rotated")
-                    specs.Add(new BoardSpec { Name = name, DataPath = week, Start = i * weekRows / boards, Count = weekRows, Wrap = true, LabelFraction = fraction, Seed = 101 + i });
+                    specs.Add(new BoardSpec { Name = name, DataPath = week, Start = i * weekRows / boards, Count = weekRows, Wrap = true, LabelFraction = fraction, Seed = seedBase + i });
                 else if (layout == "recordings")
                 {
                     string path = new[] { training, test, week }[i % 3];
                     int start = i / 3 % 2 * Rows(path) / 2;
-                    specs.Add(new BoardSpec { Name = name, DataPath = path, Start = start, Count = 8000, Wrap = true, LabelFraction = fraction, Seed = 101 + i });
+                    specs.Add(new BoardSpec { Name = name, DataPath = path, Start = start, Count = 8000, Wrap = true, LabelFraction = fraction, Seed = seedBase + i });
                 }
                 else if (i == 0)
-                    specs.Add(new BoardSpec { Name = name, DataPath = test, LabelFraction = fraction, Seed = 101 });
+                    specs.Add(new BoardSpec { Name = name, DataPath = test, LabelFraction = fraction, Seed = seedBase });
                 else
                 {
                     int stretch = weekRows / (boards - 1);
-                    specs.Add(new BoardSpec { Name = name, DataPath = week, Start = (i - 1) * stretch, Count = stretch, LabelFraction = fraction, Seed = 101 + i });
+                    specs.Add(new BoardSpec { Name = name, DataPath = week, Start = (i - 1) * stretch, Count = stretch, LabelFraction = fraction, Seed = seedBase + i });
                 }
             }
             return specs;
@@ -151,7 +160,7 @@ namespace TinTin.FleetHost
         {
             progress ??= TextWriter.Null;
             PreparedModel model = options.Model ?? VirtualBoardRunner.EmbeddedModel();
-            IReadOnlyList<BoardSpec> specs = options.Specs ?? DefaultSpecs(options.Boards, options.Layout);
+            IReadOnlyList<BoardSpec> specs = options.Specs ?? DefaultSpecs(options.Boards, options.Layout, options.Seed);
             int mergeEvery = options.MergeEvery > 0 ? options.MergeEvery : specs.Count;
             progress.WriteLine("isolated: " + specs.Count + " boards, each alone");
             var isolated = RunOnce(specs, model, options, mergeEvery, fleet: false, progress, out _);
@@ -224,6 +233,7 @@ namespace TinTin.FleetHost
                             PublishEveryLabels = options.PublishEveryLabels, JoinAtStart = true,
                             TrialSamples = options.TrialSamples, TolerancePerMille = options.TolerancePerMille, ReplayTolerance = options.ReplayTolerance,
                             BlendWithOwn = options.Blend, CheckOnStoredLabels = options.ReplayCheck,
+                            HistoryTolerance = options.HistoryTolerance, PairedTolerance = options.PairedTolerance, KeepOwnHead = options.KeepOwnHead,
                         };
                     }));
                     if (transport != null && !transport.IsConnected) throw new IOException(specs[i].Name + " could not connect to the fleet broker");
