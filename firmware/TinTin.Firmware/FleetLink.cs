@@ -71,6 +71,14 @@ namespace TinTin.Firmware
         public void Bind(Network network, long labelled, long correct)
         {
             if (network == boundNetwork) return;
+            boundNetwork = network;
+            if (!ParameterSet.HasMasterWeights(network))
+            {
+                // An int8-only board: refused at join, never half in a fleet.
+                member = null;
+                if (joined) Leave(0);
+                return;
+            }
             member = new FleetMember(network, settings.BoardKey, settings.FleetKey, settings.MaxMessageBytes, 64);
             member.TrialSamples = settings.TrialSamples;
             member.TolerancePerMille = settings.TolerancePerMille;
@@ -79,7 +87,6 @@ namespace TinTin.Firmware
             member.PairedTrial = settings.PairedTrial;
             member.HistoryTolerance = settings.HistoryTolerance;
             member.KeepOwnHead = settings.KeepOwnHead;
-            boundNetwork = network;
             seenLabelled = labelled;
             seenCorrect = correct;
             labelledAtPublish = labelled;
@@ -87,6 +94,12 @@ namespace TinTin.Firmware
 
         public bool Join(long nowMs)
         {
+            if (member == null && boundNetwork != null)
+            {
+                Error(FleetMember.NoMastersMessage);
+                Line(nowMs, "join_refused");
+                return false;
+            }
             joined = transport.Connect();
             Line(nowMs, joined ? "joined" : "join_failed");
             return joined;

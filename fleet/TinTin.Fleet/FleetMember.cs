@@ -79,6 +79,9 @@ namespace TinTin.Fleet
         /// <summary>Keep the board's own last parameter layer (a personalised head): only the layers below it come from the fleet.</summary>
         public bool KeepOwnHead;
 
+        /// <summary>Why a board in the int8-only training mode cannot join a fleet.</summary>
+        public const string NoMastersMessage = "this board trains its int8 weights only (training mode FusedInt8): it keeps no int16 master weights to merge, so it cannot join a fleet";
+
         public int Published, Accepted, Declined, Kept, RolledBack, Rejected;
         public long BytesSent, BytesReceived;
         public string LastError;
@@ -87,6 +90,7 @@ namespace TinTin.Fleet
         {
             if (network == null) throw new ArgumentException("a fleet member needs the board's network");
             if (recentWindow < 1) throw new ArgumentException("the accuracy window needs at least one sample");
+            if (!ParameterSet.HasMasterWeights(network)) throw new ArgumentException(NoMastersMessage);
             this.network = network;
             baseline = new ParameterSet(network);
             previousBaseline = new ParameterSet(network);

@@ -111,6 +111,21 @@ namespace TinTin.Fleet
             return true;
         }
 
+        /// <summary>
+        /// Whether every parameter layer keeps int16 master weights. A board in the int8-only training
+        /// mode (TrainingStateMode.FusedInt8) has none: there is nothing the fleet could merge at the
+        /// masters' precision, so such a board cannot join a fleet.
+        /// </summary>
+        public static bool HasMasterWeights(Network network)
+        {
+            for (int l = 0; l < network.Layers.Length; l++)
+            {
+                ParameterLayer p = network.Layers[l] as ParameterLayer;
+                if (p != null && p.MasterWeights == null) return false;
+            }
+            return true;
+        }
+
         /// <summary>Copies the network's master weights, biases and exponents (the network must have this shape).</summary>
         public void CopyFrom(Network network)
         {

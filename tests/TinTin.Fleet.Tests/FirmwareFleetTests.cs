@@ -36,9 +36,9 @@ namespace TinTin.Fleet.Tests
         private static readonly FleetConfig Config = FleetConfig.Demo(2);
 
         /// <summary>A board on the fake transport; the mechanics tests change the last layer, so by default the board takes it too (KeepOwnHead off).</summary>
-        private static VirtualFleetBoard Board(IFleetTransport transport, int publishEvery = 32, Action<FleetSettings> settings = null)
+        private static VirtualFleetBoard Board(IFleetTransport transport, int publishEvery = 32, Action<FleetSettings> settings = null, TrainingStateMode mode = TrainingStateMode.GradientArena)
         {
-            var spec = new BoardSpec { Name = "board1", DataPath = RepositoryPaths.Data("occupancy", "datatest2.txt"), LabelFraction = 0, Seed = 3 };
+            var spec = new BoardSpec { Name = "board1", DataPath = RepositoryPaths.Data("occupancy", "datatest2.txt"), LabelFraction = 0, Seed = 3, TrainingMode = mode };
             return new VirtualFleetBoard(spec, VirtualBoardRunner.EmbeddedModel(), "esp32-devkit", (hw, cfg) =>
             {
                 hw.Fleet = transport;
@@ -121,6 +121,24 @@ namespace TinTin.Fleet.Tests
             t.Incoming.Enqueue(good);
             b.Step();
             Assert.Contains("not_newer", b.SerialLines.Last(l => l.Contains("err")));
+        }
+
+        [Fact]
+        public void AnInt8OnlyBoardIsRefusedAtJoinWithAClearErrorAndRunsOn()
+        {
+            var t = new FakeTransport();
+            using var b = Board(t, mode: TrainingStateMode.FusedInt8);
+            b.App.HandleLine("fleet join");
+            Assert.Contains(Lines(b, "err"), m => m.Get("code") == "fleet" && m.Get("msg").Contains("FusedInt8"));
+            Assert.Contains(Lines(b, "fleet"), m => m.Get("event") == "join_refused");
+            Assert.False(b.App.Fleet.Joined);
+            Assert.False(t.IsConnected);
+            for (int i = 0; i < 10; i++) Assert.True(b.Step());
+            Assert.Null(b.Member);
+            // The arena-mode board joins as before.
+            using var arena = Board(new FakeTransport());
+            arena.App.HandleLine("fleet join");
+            Assert.True(arena.App.Fleet.Joined);
         }
 
         [Fact]

@@ -23,6 +23,8 @@ namespace TinTin.FleetHost
         public int Seed { get; init; } = 1;
         /// <summary>After the last row go on from the first (time keeps increasing): a whole recording seen from another starting point.</summary>
         public bool Wrap { get; init; }
+        /// <summary>The board's training-state mode (an int8-only board cannot join a fleet).</summary>
+        public TrainingStateMode TrainingMode { get; init; } = TrainingStateMode.GradientArena;
 
         public string StreamText => Wrap
             ? $"{Path.GetFileName(DataPath)} from row {Start}, wrapping round, {Count} rows"
@@ -94,7 +96,7 @@ namespace TinTin.FleetHost
             var flash = new FileFlashStore(flashFolder);
             flash.Erase();
             serial = new VirtualSerialPort(null, captureSerial);
-            var learnerConfig = new ContinualConfig { Profile = profile.Device, Seed = (uint)spec.Seed };
+            var learnerConfig = new ContinualConfig { Profile = profile.Device.WithTrainingMode(spec.TrainingMode), Seed = (uint)spec.Seed };
             var hardware = new FirmwareHardware
             {
                 Source = source, Button = button, Led = new VirtualLed(), Flash = flash, Serial = serial, Clock = clock, Board = profile,
