@@ -39,17 +39,30 @@ namespace TinTin.Core
         // ---- additions ----
         /// <summary>What updates may change (<see cref="UpdatePolicy"/>); Sparse is TinyTrain.</summary>
         public UpdatePolicy Policy = UpdatePolicy.Sparse;
-        /// <summary>How a Sparse update ranks channels (Fisher is TinyTrain; the rest are baselines).</summary>
-        public SelectionCriterion Criterion = SelectionCriterion.Fisher;
+        /// <summary>
+        /// How a Sparse update ranks channels. Default GradMag: weight-gradient energy, which did as well
+        /// as TinyTrain's Fisher potential or better in the selection study (docs/ENGINE.md); Fisher stays an option.
+        /// </summary>
+        public SelectionCriterion Criterion = SelectionCriterion.GradMag;
         /// <summary>Board the learner runs on: default budget and energy estimates.</summary>
         public DeviceProfile Profile = DeviceProfile.Esp32;
         /// <summary>Labelled samples scored per re-selection (recent first, then replay); at least 1.</summary>
         public int ScoringSamples = 64;
+        /// <summary>
+        /// Score on the recent labelled samples only (the history ring: the labels the last updates
+        /// trained on and those still pending), not on replay; replay is scored only when the history
+        /// holds no labelled sample. False: recent first, replay filling up to ScoringSamples.
+        /// Measured (docs/ENGINE.md "Sparse update"): recent only picks better channels and scores
+        /// about 9 samples a re-selection instead of 64.
+        /// </summary>
+        public bool ScoreRecentOnly = true;
+        /// <summary>Rank layers by the summed potential normalised by parameters and MACs (TinyTrain); false: by the summed potential alone.</summary>
+        public bool NormaliseLayerScore = true;
         /// <summary>Re-select when the drift detector fires (before the next update).</summary>
         public bool ReselectOnDrift = true;
         /// <summary>Page–Hinkley parameters of the drift signal (see <see cref="DriftDetector"/>).</summary>
         public int DriftDeltaQ8 = 13;
-        public int DriftLambdaQ8 = 2048;
+        public int DriftLambdaQ8 = 1024;
         public int DriftMinSamples = 16;
     }
 }

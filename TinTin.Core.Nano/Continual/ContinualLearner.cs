@@ -46,6 +46,7 @@ namespace TinTin.Core
         private int updates, pendingLabels, reselections, lastLoss, lastBytes, lastBatch, lastPrediction = -1;
         private int lastNewlyLabelled, lastNewlyLabelledCorrect;
         private long lastMacs;
+        private long scoredSamples;
         private int budgetBytes;
         private long budgetMacs;
         private readonly int staticBytes;
@@ -83,6 +84,7 @@ namespace TinTin.Core
             rateLimiter = new UpdateRateLimiter(config.MaxUpdatesPerMinute);
             Replay.Recency = config.ReplayRecency;
             Scorer = new FisherScorer(network);
+            Scorer.NormaliseLayerScore = config.NormaliseLayerScore;
             Selector = new ChannelSelector(network, Scorer, config.BatchSize);
             Drift = new DriftDetector(config.DriftDeltaQ8, config.DriftLambdaQ8, config.DriftMinSamples);
 
@@ -220,6 +222,8 @@ namespace TinTin.Core
         public int LastLossQ16 { get { return lastLoss; } }
         public int Reselections { get { return reselections; } }
         public int DriftSignals { get { return Drift.Signals; } }
+        /// <summary>Samples scored (one error-only forward and backward each) over all re-selections so far: the cost of choosing, beside the updates'.</summary>
+        public long ScoredSamples { get { return scoredSamples; } }
 
         public ContinualConfig Config { get { return config; } }
         /// <summary>The backward-bytes budget in force (resolved from the profile when 0 was given).</summary>
@@ -297,13 +301,16 @@ namespace TinTin.Core
             Selector.SelectSparse();
         }
 
-        /// <summary>One ScoringMode backward per labelled sample: the newest labelled history first, then replay.</summary>
+        /// <summary>
+        /// One ScoringMode backward per labelled sample, at most ScoringSamples: the newest labelled
+        /// history first; then replay (with ScoreRecentOnly only when the history holds no labelled sample).
+        /// </summary>
         private void ScoreLabelledSamples()
         {
             int total = config.ScoringSamples;
             int replayCount = Replay.Count;
             int replayShare = replayCount < total / 2 ? replayCount : total / 2;
-            int recentQuota = total - replayShare;
+            int recentQuota = config.ScoreRecentOnly ? total : total - replayShare;
             Scorer.Begin();
             int taken = 0;
             int slot = History.NewestSlot();
@@ -313,7 +320,7 @@ namespace TinTin.Core
                 Scorer.AddSample(History.Data, History.OffsetOf(slot), inputExponent, History.LabelAt(slot));
                 taken++;
             }
-            int replayTake = total - taken;
+            int replayTake = config.ScoreRecentOnly && taken > 0 ? 0 : total - taken;
             if (replayTake > replayCount) replayTake = replayCount;
             // Replay: round-robin over classes (round r takes slot r of every class that has one;
             // deterministic, the reservoir is already a random sample).
@@ -331,6 +338,7 @@ namespace TinTin.Core
                 if (!any) break;
             }
             Scorer.Finish();
+            scoredSamples += Scorer.Samples;
         }
     }
 }

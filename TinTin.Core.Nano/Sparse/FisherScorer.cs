@@ -69,6 +69,12 @@ namespace TinTin.Core
         /// </summary>
         public SelectionCriterion Criterion = SelectionCriterion.Fisher;
 
+        /// <summary>
+        /// TinyTrain's layer score divides a layer's summed potential by its relative parameter count
+        /// and MACs; false ranks layers by the summed potential alone (the ablation of that normalisation).
+        /// </summary>
+        public bool NormaliseLayerScore = true;
+
         public FisherScorer(Network network)
         {
             if (network == null) throw new ArgumentException("a scorer needs a network");
@@ -263,7 +269,7 @@ namespace TinTin.Core
                 for (int c = 0; c < count; c++)
                     channelLog2[start + c] = sums[start + c] > 0 ? Log2Q16(sums[start + c], alignment[k].Exponent) : NoPotential;
                 layerLog2[k] = layerSum > 0 ? Log2Q16(layerSum, alignment[k].Exponent) : NoPotential;
-                layerScore[k] = layerSum > 0 ? layerLog2[k] + sizeTermLog2[k] : NoPotential;
+                layerScore[k] = layerSum > 0 ? layerLog2[k] + (NormaliseLayerScore ? sizeTermLog2[k] : 0) : NoPotential;
             }
         }
 

@@ -5,12 +5,14 @@ namespace TinTin.Core
     /// (names: <see cref="SelectionCriterionNames"/>). Fisher is TinyTrain; the others are the
     /// baselines it is judged against. All go through the same budgeted greedy fill of
     /// <see cref="ChannelSelector"/>, so at equal budgets only the ranking differs.
+    /// The learner's default (<see cref="ContinualConfig.Criterion"/>) is GradMag: in the selection
+    /// study it did as well as Fisher or better at the same scoring cost (docs/ENGINE.md).
     /// </summary>
     public enum SelectionCriterion
     {
         /// <summary>TinyTrain: layers by Fisher layer score (normalised by params and MACs), channels by Fisher potential (a·g)².</summary>
         Fisher = 0,
-        /// <summary>Same normalised layer score and fill, but each channel scored by its weight-gradient energy g²·Σx².</summary>
+        /// <summary>Same normalised layer score and fill, but each channel scored by its weight-gradient energy g²·Σx² (the default).</summary>
         GradMag = 1,
         /// <summary>No scores: the selector's fallback order (top layer down, channels by index).</summary>
         TopDown = 2,

@@ -157,7 +157,7 @@ namespace TinTin.Sparse.Tests
         public void TheStudyComparesEverySelectionAtEqualBudgetsAndWritesJson()
         {
             ExperimentOptions options = ExperimentOptions.Occupancy(Path.Combine(TinTin.Reference.RepositoryPaths.Find("data", "occupancy")));
-            options.Selections = new[] { "fisher", "random", "last-layer" };
+            options.Selections = new[] { "fisher", "random", "last-layer" }; // the default reference (gradmag) is added in front
             options.Seeds = 2;
             options.Fractions = new[] { "25", "100", "profile" };
             options.MaxStreamRows = 1500;
@@ -166,7 +166,9 @@ namespace TinTin.Sparse.Tests
             var log = new StringWriter();
             SelectionStudyResult r = SelectionStudy.Run(options, log);
             string text = log.ToString();
-            Assert.Equal(3 * 3, r.Cells.Count);
+            Assert.Equal("gradmag", r.Reference);
+            Assert.Equal(new[] { "gradmag", "fisher", "random", "last-layer" }, r.Selections);
+            Assert.Equal(4 * 3, r.Cells.Count);
             StudyBudget quarter = r.Budgets[0], whole = r.Budgets[1], profile = r.Budgets[2];
             Assert.Equal(r.FullBytes / 4, quarter.Bytes);
             Assert.True(quarter.Macs < r.FullUpdateMacs && quarter.Macs > r.ForwardMacsPerUpdate);
@@ -174,14 +176,19 @@ namespace TinTin.Sparse.Tests
             Assert.Equal(r.ProfileBudgetBytes, profile.Bytes);
             // every selection stays within its budget
             foreach (StudyCell c in r.Cells.Where(c => c.Budget == "25")) Assert.All(c.BytesFraction, f => Assert.True(f <= 0.25));
-            // at 100 % fisher and random both select everything: identical runs, zero differences
+            // only the scored criteria pay for scoring; random and the fixed layer choose for free
+            Assert.All(r.Cells.Where(c => c.Selection == "gradmag" || c.Selection == "fisher"), c => Assert.True(c.ScoredSamples.Sum() > 0));
+            Assert.All(r.Cells.Where(c => c.Selection == "random" || c.Selection == "last-layer"), c => Assert.Equal(0, c.ScoredSamples.Sum()));
+            // at 100 % gradmag and random both select everything: identical runs, zero differences
             PairedComparison same = r.Comparisons["100"].First(c => c.Baseline == "random");
             Assert.All(same.Differences, d => Assert.Equal(0, d));
             Assert.Contains("the full update fits: not sparse", text);
-            Assert.Contains("fisher − selection", text);
+            Assert.Contains("gradmag − selection", text);
+            Assert.Contains("samples scored", text);
             string json = File.ReadAllText(options.JsonPath);
             using var doc = System.Text.Json.JsonDocument.Parse(json);
-            Assert.Equal(2, doc.RootElement.GetProperty("Comparisons").GetProperty("25").GetArrayLength());
+            Assert.Equal(3, doc.RootElement.GetProperty("Comparisons").GetProperty("25").GetArrayLength());
+            Assert.Equal(2, doc.RootElement.GetProperty("Cells")[0].GetProperty("ScoredSamples").GetArrayLength());
             Assert.Equal(2, doc.RootElement.GetProperty("Cells")[0].GetProperty("Accuracy").GetArrayLength());
             File.Delete(options.JsonPath);
         }

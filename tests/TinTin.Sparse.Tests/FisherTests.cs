@@ -118,6 +118,28 @@ namespace TinTin.Sparse.Tests
             }
         }
 
+        [Fact]
+        public void WithoutNormalisationTheLayerScoreIsThePotentialAlone()
+        {
+            var rng = new Random(8);
+            Network net = Network.CreateMlp(new[] { 6, 24, 12, 3 }, 99, -1, false);
+            sbyte[][] x = TestNets.RandomInputs(rng, 16, 6);
+            int[] y = TestNets.RandomLabels(rng, 16, 3);
+            var normalised = new FisherScorer(net);
+            var plain = new FisherScorer(net) { NormaliseLayerScore = false };
+            TestNets.Score(normalised, x, y);
+            TestNets.Score(plain, x, y);
+            ParameterLayer[] layers = TestNets.ParameterLayers(net);
+            double maxParams = layers.Max(p => (double)p.ParameterCount), maxMacs = layers.Max(p => (double)p.ForwardMacs);
+            for (int q = 0; q < layers.Length; q++)
+            {
+                double potential = Enumerable.Range(0, layers[q].Channels).Sum(c => plain.Potential(q, c) * Math.Pow(2, plain.PotentialExponent(q)));
+                Assert.InRange(plain.LayerScoreLog2Q16(q) / 65536.0, Math.Log2(potential) - 0.001, Math.Log2(potential) + 0.001);
+                double sizeTerm = Math.Log2(maxParams / layers[q].ParameterCount) + Math.Log2(maxMacs / layers[q].ForwardMacs);
+                Assert.InRange((normalised.LayerScoreLog2Q16(q) - plain.LayerScoreLog2Q16(q)) / 65536.0, sizeTerm - 0.001, sizeTerm + 0.001);
+            }
+        }
+
         // ---- float reference ------------------------------------------------------------------------
 
         /// <summary>Mean over samples of (z·dL/dz)² per output channel of each Dense layer, in double.</summary>

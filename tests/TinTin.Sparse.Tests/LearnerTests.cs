@@ -163,6 +163,37 @@ namespace TinTin.Sparse.Tests
         }
 
         [Fact]
+        public void ByDefaultARecentSelectionScoresTheHistorysLabelledSamplesOnlyAndReplayOnlyWhenNoneIsLeft()
+        {
+            ContinualLearner Trained(bool recentOnly)
+            {
+                var learner = new ContinualLearner(NewModel(), new ContinualConfig
+                {
+                    HistorySamples = 16, ReselectEveryUpdates = 0, ReselectOnDrift = false, MaxUpdatesPerMinute = 0, ScoreRecentOnly = recentOnly,
+                });
+                long t = 0;
+                for (int i = 0; i < 64; i++)
+                {
+                    int p = learner.Observe(Raw(i), t += 1000);
+                    if (i % 8 == 7) { learner.LabelRecent(i % 16 == 7 ? 0 : 1, t - 2000, t); learner.UpdateIfDue(t); } // 3 labelled of every 8
+                }
+                return learner;
+            }
+            ContinualLearner recent = Trained(true), mixed = Trained(false);
+            Assert.True(recent.Replay.Count > 6, "replay holds more than the history's labelled samples");
+            Assert.Equal(0, recent.ScoredSamples);
+            recent.Reselect();
+            Assert.Equal(6, recent.ScoredSamples);                  // the 16-sample history holds two spans of 3
+            mixed.Reselect();
+            Assert.Equal(6 + mixed.Replay.Count, mixed.ScoredSamples); // the default of before: replay fills up to ScoringSamples (64)
+            // Once the history holds no labelled sample, recent scoring falls back to replay (never to no scores at all).
+            long now = 100_000;
+            for (int i = 0; i < 16; i++) recent.Observe(Raw(i), now += 1000);
+            recent.Reselect();
+            Assert.Equal(6 + recent.Replay.Count, recent.ScoredSamples);
+        }
+
+        [Fact]
         public void SetBudgetReselectsWithinTheNewBudget()
         {
             var learner = new ContinualLearner(NewModel(), new ContinualConfig());

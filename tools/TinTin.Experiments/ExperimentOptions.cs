@@ -105,6 +105,13 @@ namespace TinTin.Experiments
         public int ReplayRecency { get; set; } = new ContinualConfig().ReplayRecency;
         public int HistorySamples { get; set; } = 128;
         public int ReselectEveryUpdates { get; set; } = 50;
+        /// <summary>ContinualConfig.ScoreRecentOnly: score the history's labelled samples only ("recent"), or fill with replay ("mixed").</summary>
+        public bool ScoreRecentOnly { get; set; } = new ContinualConfig().ScoreRecentOnly;
+        /// <summary>ContinualConfig.NormaliseLayerScore: layers by potential / (params, MACs) ("normalised") or by potential alone ("potential").</summary>
+        public bool NormaliseLayerScore { get; set; } = new ContinualConfig().NormaliseLayerScore;
+        /// <summary>ContinualConfig.DriftLambdaQ8 (Page–Hinkley threshold on the error indicator, Q8) and ReselectOnDrift.</summary>
+        public int DriftLambdaQ8 { get; set; } = new ContinualConfig().DriftLambdaQ8;
+        public bool ReselectOnDrift { get; set; } = new ContinualConfig().ReselectOnDrift;
         public string Profile { get; set; } = "esp32";
 
         /// <summary>Policies to compare (names as UpdatePolicyNames.Name prints them).</summary>
@@ -120,7 +127,7 @@ namespace TinTin.Experiments
         /// <summary>Selection criteria to compare at equal budgets (SelectionCriterionNames); null: no study.</summary>
         public string[] Selections { get; set; }
         /// <summary>The criterion every other one is compared with (paired, per seed).</summary>
-        public string Reference { get; set; } = "fisher";
+        public string Reference { get; set; } = SelectionCriterionNames.Name(new ContinualConfig().Criterion);
         /// <summary>Seeds 1..Seeds (pre-training, button presses, learner): one paired sample each.</summary>
         public int Seeds { get; set; } = 5;
         /// <summary>Budgets as % of the full update's backward bytes and training MACs ("profile": the board profile's default).</summary>
@@ -135,7 +142,7 @@ namespace TinTin.Experiments
         /// <summary>Time an update may take on the board (ms) for the "profile" MAC budget: 5 % of the 10 s between updates at the default rate cap (6/min).</summary>
         public int UpdateAllowanceMs { get; set; } = 500;
 
-        public static readonly string[] AllSelections = { "fisher", "gradmag", "topdown", "random", "first-layer", "last-layer" };
+        public static readonly string[] AllSelections = { "gradmag", "fisher", "topdown", "random", "first-layer", "last-layer" };
 
         /// <summary>A copy with another seed.</summary>
         public ExperimentOptions WithSeed(int seed)
@@ -190,6 +197,7 @@ namespace TinTin.Experiments
             if (ReplayCapacity < 0 || ReplayCapacity > 100_000) throw new ArgumentException("--replay must be in 0..100000");
             if (HistorySamples < 1 || HistorySamples > 100_000) throw new ArgumentException("--history must be in 1..100000");
             if (ReselectEveryUpdates < 0) throw new ArgumentException("--reselect must not be negative");
+            if (DriftLambdaQ8 <= 0) throw new ArgumentException("--drift-lambda must be positive (Q8: 256 = one error beyond the running rate)");
             if (ReplayRecency < 0 || ReplayRecency > 1000) throw new ArgumentException("--replay-recency must be in 0..1000");
             if (PretrainEpochs < 0 || PretrainEpochs > 1000) throw new ArgumentException("--epochs must be in 0..1000");
             if (PretrainBatch < 1 || PretrainBatch > ParameterLayer.MaxAccumulatedSamples) throw new ArgumentException("the pre-training batch must be in 1.." + ParameterLayer.MaxAccumulatedSamples);
@@ -251,11 +259,13 @@ namespace TinTin.Experiments
   --hidden 16,16  --epochs 8  --pretrain-lr 1/8  --seed 1  --lags N (each feature now and N-1 rows back, per node)
   --label-fraction 0.05  --label-span 10  --label-delay 2  --label-inputs (the latest press and its age as inputs)
   --batch 8  --lr 1/64 (wide layers step at lr·16/fan-in, rounded to a power of two; --no-fan-in-scaling: every layer at lr)  --rate 6  --replay 64  --replay-recency 4  --history 128  --reselect 50  --profile esp32
+  --scoring recent|mixed (score the history's labelled samples only, or fill with replay)  --layer-score normalised|potential
+  --drift-lambda 1024 (Q8 errors beyond the running rate that re-select)  --no-drift-reselect
   --policies none,last-layer,bias-only,full   --budgets last-layer,bias-only,half-full,full|profile|BYTES:MACS
   --chunks 8  --max-rows N  --csv FILE  --json [FILE]   (one JSON object; without FILE on standard output)
   --noise-burst 0.3,0.4          wrong labels between these fractions of the stream; reports recovery
 selection study (instead of the policy table): every selection at equal byte and MAC budgets, seeds 1..N, paired
-  --selections all|fisher,gradmag,topdown,random,first-layer,last-layer   --reference fisher
+  --selections all|gradmag,fisher,topdown,random,first-layer,last-layer   --reference gradmag (the learner's default)
   --seeds 5  --fractions 12.5,25,50,100[,profile]  --allowance-ms 500  --json [FILE]  --chart FILE (tintin only: FILE.svg, FILE.png)";
 
         /// <summary>Parses command-line arguments (see <see cref="Usage"/>).</summary>
@@ -324,6 +334,20 @@ selection study (instead of the policy table): every selection at equal byte and
                     case "--replay-recency": o.ReplayRecency = NextInt(); break;
                     case "--history": o.HistorySamples = NextInt(); break;
                     case "--reselect": o.ReselectEveryUpdates = NextInt(); break;
+                    case "--scoring":
+                        {
+                            string v = Next();
+                            o.ScoreRecentOnly = v == "recent" ? true : v == "mixed" ? false : throw new ArgumentException($"--scoring: '{v}' is not recent or mixed");
+                            break;
+                        }
+                    case "--layer-score":
+                        {
+                            string v = Next();
+                            o.NormaliseLayerScore = v == "normalised" ? true : v == "potential" ? false : throw new ArgumentException($"--layer-score: '{v}' is not normalised or potential");
+                            break;
+                        }
+                    case "--drift-lambda": o.DriftLambdaQ8 = NextInt(); break;
+                    case "--no-drift-reselect": o.ReselectOnDrift = false; break;
                     case "--profile": o.Profile = Next(); break;
                     case "--policies": o.Policies = NextList(); break;
                     case "--budgets": o.SparseBudgets = NextList(); break;

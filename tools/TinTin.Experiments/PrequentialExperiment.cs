@@ -25,6 +25,8 @@ namespace TinTin.Experiments
         public int Updates { get; set; }
         public int Reselections { get; set; }
         public int DriftSignals { get; set; }
+        /// <summary>Samples the re-selections scored (an error-only forward and backward each).</summary>
+        public long ScoredSamples { get; set; }
         public int SelectedChannels { get; set; }
         public int TotalChannels { get; set; }
         public double Accuracy { get; set; }
@@ -447,7 +449,7 @@ namespace TinTin.Experiments
 
         private static StrategyResult RunStream(string name, UpdatePolicy policy, int budgetBytes, long budgetMacs, byte[] pretrained,
             SensorDataset stream, List<LabelEvent> events, ExperimentOptions o, int[] chunkStarts)
-            => RunStream(name, policy, SelectionCriterion.Fisher, budgetBytes, budgetMacs, pretrained, stream, events, o, chunkStarts);
+            => RunStream(name, policy, new ContinualConfig().Criterion, budgetBytes, budgetMacs, pretrained, stream, events, o, chunkStarts);
 
         /// <summary>One policy (and, for Sparse, one selection criterion) over the whole stream, test-then-train.</summary>
         public static StrategyResult RunStream(string name, UpdatePolicy policy, SelectionCriterion criterion, int budgetBytes, long budgetMacs, byte[] pretrained,
@@ -466,6 +468,10 @@ namespace TinTin.Experiments
                 BudgetBytes = budgetBytes,
                 BudgetMacs = budgetMacs == 0 ? long.MaxValue : budgetMacs, // the experiment's 0 is unlimited; the learner's 0 is the profile's allowance
                 ReselectEveryUpdates = o.ReselectEveryUpdates,
+                ScoreRecentOnly = o.ScoreRecentOnly,
+                NormaliseLayerScore = o.NormaliseLayerScore,
+                DriftLambdaQ8 = o.DriftLambdaQ8,
+                ReselectOnDrift = o.ReselectOnDrift,
                 Seed = (uint)o.Seed,
                 Policy = policy,
                 Criterion = criterion,
@@ -508,6 +514,7 @@ namespace TinTin.Experiments
                 Updates = learner.Updates,
                 Reselections = learner.Reselections,
                 DriftSignals = learner.DriftSignals,
+                ScoredSamples = learner.ScoredSamples,
                 SelectedChannels = policy == UpdatePolicy.BiasOnly ? totalChannels : learner.SelectedChannels,
                 TotalChannels = totalChannels,
                 Accuracy = tally.Metrics.Accuracy,

@@ -31,6 +31,9 @@ namespace TinTin.Experiments
         public double[] BytesFraction { get; init; }
         public double[] MacsFraction { get; init; }
         public int[] SelectedChannels { get; init; }
+        /// <summary>Re-selections and samples scored for them over the stream (per seed): the cost of choosing.</summary>
+        public int[] Reselections { get; init; }
+        public long[] ScoredSamples { get; init; }
         public double MeanAccuracy => Accuracy.Average();
         public double MeanBalancedAccuracy => BalancedAccuracy.Average();
     }
@@ -85,8 +88,8 @@ namespace TinTin.Experiments
             int n = options.Seeds;
             DeviceProfile profile = DeviceProfile.ByName(options.Profile);
             var budgets = options.Fractions.Select(f => new StudyBudget { Label = f.TrimEnd('%'), Fraction = ExperimentOptions.ParseFraction(f) }).ToList();
-            var acc = new Dictionary<(string, string), (double[] acc, double[] bal, double[] bf, double[] mf, int[] ch)>();
-            foreach (string s in selections) foreach (StudyBudget b in budgets) acc[(s, b.Label)] = (new double[n], new double[n], new double[n], new double[n], new int[n]);
+            var acc = new Dictionary<(string, string), (double[] acc, double[] bal, double[] bf, double[] mf, int[] ch, int[] re, long[] sc)>();
+            foreach (string s in selections) foreach (StudyBudget b in budgets) acc[(s, b.Label)] = (new double[n], new double[n], new double[n], new double[n], new int[n], new int[n], new long[n]);
             var frozen = new double[n]; var full = new double[n]; var frozenBal = new double[n]; var fullBal = new double[n];
             var lastLabel = new double[n]; var lastLabelBal = new double[n];
             SelectionStudyResult result = null;
@@ -140,6 +143,8 @@ namespace TinTin.Experiments
                         cell.bf[i] = (double)r.SelectedBytes / result.FullBytes;
                         cell.mf[i] = (double)(r.SelectedUpdateMacs - result.ForwardMacsPerUpdate) / (result.FullUpdateMacs - result.ForwardMacsPerUpdate);
                         cell.ch[i] = r.SelectedChannels;
+                        cell.re[i] = r.Reselections;
+                        cell.sc[i] = r.ScoredSamples;
                     }
             }
             foreach (StudyBudget b in budgets)
@@ -147,7 +152,7 @@ namespace TinTin.Experiments
                 foreach (string s in selections)
                 {
                     var c = acc[(s, b.Label)];
-                    result.Cells.Add(new StudyCell { Selection = s, Budget = b.Label, Accuracy = c.acc, BalancedAccuracy = c.bal, BytesFraction = c.bf, MacsFraction = c.mf, SelectedChannels = c.ch });
+                    result.Cells.Add(new StudyCell { Selection = s, Budget = b.Label, Accuracy = c.acc, BalancedAccuracy = c.bal, BytesFraction = c.bf, MacsFraction = c.mf, SelectedChannels = c.ch, Reselections = c.re, ScoredSamples = c.sc });
                 }
                 result.Comparisons[b.Label] = selections.Where(s => s != options.Reference)
                     .Select(s => PairedComparison.Of(options.Reference, s, acc[(options.Reference, b.Label)].acc, acc[(s, b.Label)].acc)).ToList();
@@ -208,6 +213,13 @@ namespace TinTin.Experiments
                     line.Append($"{F1(c.MeanAccuracy) + "±" + F1(Sd(c.Accuracy)) + " [" + F1(c.MeanBalancedAccuracy) + "] {" + F2(c.BytesFraction.Average()) + "}",28}");
                 }
                 w.WriteLine(line.ToString());
+            }
+            w.WriteLine();
+            w.WriteLine("cost of choosing, mean per run over budgets and seeds: re-selections, samples scored (one error-only forward + backward each)");
+            foreach (string s in r.Selections)
+            {
+                var cells = r.Budgets.Select(b => r.Cell(s, b.Label)).ToList();
+                w.WriteLine($"  {s,-12} {cells.Average(c => c.Reselections.Average()),6:0.0} re-selections {cells.Average(c => c.ScoredSamples.Average()),8:0} samples scored");
             }
             w.WriteLine();
             w.WriteLine($"paired differences {r.Reference} − selection, accuracy points over {r.Seeds.Length} seeds: mean [95 % t CI] wins/losses/ties, paired t-test p, exact sign-flip p");
