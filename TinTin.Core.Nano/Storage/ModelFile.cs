@@ -63,9 +63,19 @@ namespace TinTin.Core
         /// <summary>Writes the model into buffer (at least SizeOf bytes, e.g. preallocated by firmware); returns the bytes written.</summary>
         public static int Write(Model model, byte[] buffer)
         {
+            return Write(model, buffer, 0);
+        }
+
+        /// <summary>
+        /// Writes the model into buffer[offset .. offset + SizeOf) (e.g. straight into a checkpoint
+        /// image after its header, so the firmware keeps no second model-sized buffer); returns the
+        /// bytes written. The file's CRC covers only the model's own bytes.
+        /// </summary>
+        public static int Write(Model model, byte[] buffer, int offset)
+        {
             int size = SizeOf(model);
-            if (buffer.Length < size) throw new ArgumentException("buffer holds " + buffer.Length + " bytes, the model needs " + size);
-            int at = 0;
+            if (offset < 0 || buffer.Length - offset < size) throw new ArgumentException("buffer holds " + buffer.Length + " bytes, the model needs " + size + " from offset " + offset);
+            int at = offset;
             at = LittleEndian.PutU32(buffer, at, Magic);
             at = LittleEndian.PutU16(buffer, at, FormatVersion);
             at = LittleEndian.PutU16(buffer, at, 0);
@@ -124,8 +134,8 @@ namespace TinTin.Core
                     buffer[at++] = (byte)(sbyte)f.Decimals;
                 }
             }
-            at = LittleEndian.PutU32(buffer, at, Crc32.Compute(buffer, 0, at));
-            return at;
+            at = LittleEndian.PutU32(buffer, at, Crc32.Compute(buffer, offset, at - offset));
+            return at - offset;
         }
 
         /// <summary>Heap a loaded model may take when the caller gives no limit (host tools): 16 MiB.</summary>

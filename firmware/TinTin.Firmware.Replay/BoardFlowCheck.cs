@@ -74,8 +74,8 @@ namespace TinTin.Firmware.Replay
         {
             ReplayClock clock = new ReplayClock();
             PatternSource source = new PatternSource(clock);
-            RamFlash flash = new RamFlash(16 * 1024);
             byte[] defaults = DefaultModel.Bytes();
+            RamFlash flash = new RamFlash(CheckpointStore.ImageSize(defaults.Length));
             output.Line(ReplayLines.Result, "default crc=" + ModelCrc(defaults).ToString());
 
             FirmwareApp app = Boot(clock, source, flash, output);

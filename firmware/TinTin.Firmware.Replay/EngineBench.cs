@@ -36,7 +36,8 @@ namespace TinTin.Firmware.Replay
             ContinualConfig config = new ContinualConfig();
             config.Profile = board.Device;
             config.Seed = tape.Seed;
-            Model model = ModelFile.Load(tape.ModelBytes, tape.ModelBytes.Length, -1, false);
+            byte[] bytes = tape.Model.Bytes();
+            Model model = ModelFile.Load(bytes, bytes.Length, -1, false);
             ContinualLearner learner = new ContinualLearner(model, config);
 
             // Real feature vectors: the tape's rows through the board's pipeline (all before the measured loop).

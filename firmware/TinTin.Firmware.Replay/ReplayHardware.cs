@@ -161,16 +161,23 @@ namespace TinTin.Firmware.Replay
     }
 
     /// <summary>
-    /// Flash in RAM: two slots, each image kept as written (a board's flash is outside its managed
-    /// heap; these images are about 0.6 KB each with the default model, counted against the heap here).
+    /// Flash in RAM: two slots of exactly one checkpoint image each, allocated up front (before the
+    /// engine, so they do not split the heap later). An artefact of the replay: a board's flash is
+    /// outside its managed heap, here the two images (CheckpointStore.ImageSize of the model) count
+    /// against it.
     /// </summary>
     public sealed class RamFlash : IFlashStore
     {
-        private readonly byte[][] slots = new byte[2][];
+        private readonly byte[][] slots = new byte[2][];   // [2][slotCapacity]
         private readonly int[] lengths = new int[2];
         private readonly int capacity;
 
-        public RamFlash(int slotCapacity) { capacity = slotCapacity; }
+        public RamFlash(int slotCapacity)
+        {
+            capacity = slotCapacity;
+            slots[0] = new byte[slotCapacity];
+            slots[1] = new byte[slotCapacity];
+        }
         public int SlotCount { get { return 2; } }
         public int SlotCapacity { get { return capacity; } }
         public int Writes;
@@ -187,7 +194,6 @@ namespace TinTin.Firmware.Replay
         {
             CheckSlot(slot);
             if (length > capacity) throw new ArgumentException("flash slot " + slot + " holds " + capacity + " bytes, not " + length);
-            if (slots[slot] == null || slots[slot].Length < length) slots[slot] = new byte[length];
             Array.Copy(data, slots[slot], length);
             lengths[slot] = length;
             Writes++;

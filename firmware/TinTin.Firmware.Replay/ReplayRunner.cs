@@ -38,7 +38,7 @@ namespace TinTin.Firmware.Replay
             FirmwareHardware hardware = new FirmwareHardware();
             hardware.Source = source;
             hardware.Button = button;
-            hardware.Flash = new RamFlash(64 * 1024);
+            hardware.Flash = new RamFlash(CheckpointStore.ImageSize(ModelFileBytes(tape)));
             hardware.Serial = serial;
             hardware.Clock = clock;
             hardware.Board = board;
@@ -48,7 +48,7 @@ namespace TinTin.Firmware.Replay
             learning.Profile = board.Device;
             learning.Seed = tape.Seed;
             FirmwareConfig config = new FirmwareConfig();
-            config.DefaultModel = tape.ModelBytes;
+            config.DefaultModelSource = tape.Model;
             config.ModelName = tape.ModelName;
             config.FeatureIds = tape.FeatureIds;
             config.WindowSamples = tape.WindowSamples;
@@ -59,7 +59,12 @@ namespace TinTin.Firmware.Replay
             app.Start();
             for (int i = 0; i < tape.Commands.Length; i++) serial.Send(tape.Commands[i]);
 
-            Model frozen = tape.CompareFrozen ? ModelFile.Load(tape.ModelBytes, tape.ModelBytes.Length, 0, false) : null;
+            Model frozen = null;
+            if (tape.CompareFrozen)
+            {
+                byte[] bytes = tape.Model.Bytes();
+                frozen = ModelFile.Load(bytes, bytes.Length, 0, false);
+            }
             long labelSeconds = tape.ButtonWindowMs / 1000;
             if (labelSeconds < 1) labelSeconds = 1;
             long[] serialAt = new long[64];
@@ -164,6 +169,12 @@ namespace TinTin.Firmware.Replay
 
         private static void Result(ILineOutput output, string key, long value) { output.Line(ReplayLines.Result, key + " " + value.ToString()); }
         private static void Result(ILineOutput output, string key, string value) { output.Line(ReplayLines.Result, key + " " + value); }
+
+        /// <summary>Length of the tape's model file (= ModelFile.SizeOf the model; the array is dropped at once).</summary>
+        private static int ModelFileBytes(ReplayTape tape)
+        {
+            return tape.Model.Bytes().Length;
+        }
 
         /// <summary>esp32-devkit, esp32c3-devkit or nucleo-f429zi, time and energy from the MAC model (as the virtual board).</summary>
         public static BoardProfile BoardByName(string name)

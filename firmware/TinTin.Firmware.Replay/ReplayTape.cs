@@ -53,7 +53,11 @@ namespace TinTin.Firmware.Replay
         /// </summary>
         public int ProbeHeapUpTo;
 
-        public byte[] ModelBytes;
+        /// <summary>
+        /// The default model's bytes, made on demand (the embedded model's <c>EmbeddedModelSource</c>, or a
+        /// generated source for a model prepared on the host): the tape keeps no model-sized array.
+        /// </summary>
+        public TinTin.Firmware.ModelBytesSource Model;
         public string ModelName = "default";
         public int[] FeatureIds;
         public int WindowSamples = 8;

@@ -38,8 +38,8 @@ namespace TinTin.Firmware
         private const int Slots = 2;
 
         private readonly IFlashStore flash;
-        private readonly byte[] image;                       // [ImageSize(model bytes)] one slot image
-        private readonly byte[] modelBuffer;                 // [model bytes]
+        private readonly byte[] image;                       // [ImageSize(modelBytes)] one slot image: saves, loads and read-back checks all use it
+        private readonly int modelBytes;                     // ModelFile.SizeOf the firmware's model
         private readonly long[] counterValues = new long[FirmwareCounters.Count];
         private readonly string[] rejections = new string[Slots]; // why each rejected slot was skipped (last LoadLatest)
         private readonly uint[] slotSequence = new uint[Slots];
@@ -67,7 +67,7 @@ namespace TinTin.Firmware
             if (size > flash.SlotCapacity) throw new ArgumentException("a checkpoint needs " + size + " bytes but a flash slot holds " + flash.SlotCapacity);
             this.flash = flash;
             image = new byte[size];
-            modelBuffer = new byte[modelBytes];
+            this.modelBytes = modelBytes;
         }
 
         public static int ImageSize(int modelBytes) { return HeaderBytes + modelBytes + 8 * FirmwareCounters.Count + 4; }
@@ -144,20 +144,22 @@ namespace TinTin.Firmware
             string why = Validate(bytes, out sequence);
             if (why != null) { Reject(slot, why); return null; }
             int flags = LittleEndian.GetU16(image, 6);
-            int modelBytes = (int)(long)LittleEndian.GetU32(image, 12);
             int counterCount = LittleEndian.GetU16(image, 16);
-            Array.Copy(image, HeaderBytes, modelBuffer, 0, modelBytes);
+            int at = HeaderBytes + modelBytes;
+            int n = counterCount < FirmwareCounters.Count ? counterCount : FirmwareCounters.Count;
+            for (int i = 0; i < n; i++) counterValues[i] = LittleEndian.GetI64(image, at + 8 * i);
+            // The model is parsed where it lies once moved to the image's start (ModelFile reads
+            // from offset 0): no second model-sized buffer. The image is scratch from here on;
+            // every use reads the slot again first.
+            for (int i = 0; i < modelBytes; i++) image[i] = image[HeaderBytes + i];
             Model model;
-            try { model = ModelFile.Load(modelBuffer, modelBytes, trainingCapacityInts, withMomentum, ModelHeapLimit, TrainingMode); }
+            try { model = ModelFile.Load(image, modelBytes, trainingCapacityInts, withMomentum, ModelHeapLimit, TrainingMode); }
             catch (Exception e) { Reject(slot, "model rejected: " + e.Message); return null; }
             if ((inputLength >= 0 && model.Network.InputLength != inputLength) || (classCount >= 0 && model.Network.ClassCount != classCount))
             {
                 Reject(slot, "model takes " + model.Network.InputLength + " features and " + model.Network.ClassCount + " classes, this firmware " + inputLength + " and " + classCount);
                 return null;
             }
-            int at = HeaderBytes + modelBytes;
-            int n = counterCount < FirmwareCounters.Count ? counterCount : FirmwareCounters.Count;
-            for (int i = 0; i < n; i++) counterValues[i] = LittleEndian.GetI64(image, at + 8 * i);
             counters.CopyFrom(counterValues, n);
             lastSlot = slot;
             if ((flags & FlagKeepsOther) != 0 && slotValid[1 - slot]) keptSlot = 1 - slot;
@@ -217,9 +219,8 @@ namespace TinTin.Firmware
 
         private int SaveTo(int slot, Model model, FirmwareCounters counters, int flags)
         {
-            int modelBytes = ModelFile.SizeOf(model);
-            if (modelBytes != modelBuffer.Length) throw new ArgumentException("the model is " + modelBytes + " bytes, the store was sized for " + modelBuffer.Length);
-            ModelFile.Write(model, modelBuffer);
+            int size = ModelFile.SizeOf(model);
+            if (size != modelBytes) throw new ArgumentException("the model is " + size + " bytes, the store was sized for " + modelBytes);
             uint sequence = lastSequence + 1;
             if (sequence == 0) sequence = 1;
             int at = 0;
@@ -230,8 +231,7 @@ namespace TinTin.Firmware
             at = LittleEndian.PutU32(image, at, (uint)modelBytes);
             at = LittleEndian.PutU16(image, at, FirmwareCounters.Count);
             at = LittleEndian.PutU16(image, at, 0);
-            Array.Copy(modelBuffer, 0, image, at, modelBytes);
-            at += modelBytes;
+            at += ModelFile.Write(model, image, at);
             counters.CopyTo(counterValues);
             for (int i = 0; i < FirmwareCounters.Count; i++) at = LittleEndian.PutI64(image, at, counterValues[i]);
             uint crc = Crc32.Compute(image, 0, at);
@@ -266,10 +266,10 @@ namespace TinTin.Firmware
             if (LittleEndian.GetU32(image, 0) != Magic) return "no TTCK magic";
             int version = LittleEndian.GetU16(image, 4);
             if (version != FormatVersion) return "unsupported checkpoint version " + version;
-            uint modelBytes = LittleEndian.GetU32(image, 12);
+            uint storedModelBytes = LittleEndian.GetU32(image, 12);
             int counterCount = LittleEndian.GetU16(image, 16);
-            if (modelBytes != (uint)modelBuffer.Length) return "model is " + modelBytes + " bytes, this firmware's model is " + modelBuffer.Length;
-            long total = HeaderBytes + (long)modelBytes + 8L * counterCount + 4;
+            if (storedModelBytes != (uint)modelBytes) return "model is " + storedModelBytes + " bytes, this firmware's model is " + modelBytes;
+            long total = HeaderBytes + (long)storedModelBytes + 8L * counterCount + 4;
             if (total > length) return "truncated: needs " + total + " bytes, has " + length;
             int end = (int)total - 4;
             if (LittleEndian.GetU32(image, end) != Crc32.Compute(image, 0, end)) return "CRC-32 mismatch";

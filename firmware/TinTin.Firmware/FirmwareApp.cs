@@ -61,7 +61,7 @@ namespace TinTin.Firmware
         {
             if (hardware == null || hardware.Source == null || hardware.Serial == null || hardware.Clock == null || hardware.Flash == null || hardware.Board == null)
                 throw new ArgumentException("firmware needs a sample source, serial port, clock, flash and board profile");
-            if (config == null || config.DefaultModel == null || config.FeatureIds == null)
+            if (config == null || !config.HasDefaultModel || config.FeatureIds == null)
                 throw new ArgumentException("firmware needs a default model and its feature ids");
             if (learnerFactory == null) throw new ArgumentException("firmware needs a learner factory");
             hw = hardware;
@@ -101,21 +101,26 @@ namespace TinTin.Firmware
             raw = new int[config.FeatureIds.Length];
             predLines = config.PredLines;
 
+            // The default model's shape sizes the checkpoint store; it is then dropped (and parsed
+            // again if no checkpoint loads) so boot never holds two models at once.
             Model defaultModel = LoadDefaultModel();
-            store = new CheckpointStore(hw.Flash, ModelFile.SizeOf(defaultModel));
+            int defaultBytes = ModelFile.SizeOf(defaultModel);
+            int inputLength = defaultModel.Network.InputLength, classCount = defaultModel.Network.ClassCount;
+            defaultModel = null;
+            store = new CheckpointStore(hw.Flash, defaultBytes);
             store.TrainingMode = factory.TrainingMode;
             store.ModelHeapLimit = hw.Board.Device.HeapBytes;
             Model model = null;
-            try { model = store.LoadLatest(counters, factory.TrainingCapacityInts, factory.WithMomentum, defaultModel.Network.InputLength, defaultModel.Network.ClassCount); }
+            try { model = store.LoadLatest(counters, factory.TrainingCapacityInts, factory.WithMomentum, inputLength, classCount); }
             catch (Exception e) { LastFailure = e.Message; model = null; }
-            if (model != null && !SameShape(model, defaultModel))
+            if (model != null && (model.Network.InputLength != inputLength || model.Network.ClassCount != classCount || ModelFile.SizeOf(model) != defaultBytes))
             {
                 LastFailure = "checkpoint model does not match this firmware's features";
                 model = null;
                 counters.Clear();
             }
             if (model != null) modelSource = "flash";
-            else { model = defaultModel; modelSource = "default"; }
+            else { model = LoadDefaultModel(); modelSource = "default"; }
             counters.Boots++;
             UseModel(model);
             lastCheckpointMs = hw.Clock.NowMs;
@@ -366,13 +371,8 @@ namespace TinTin.Firmware
 
         private Model LoadDefaultModel()
         {
-            return ModelFile.Load(config.DefaultModel, config.DefaultModel.Length, factory.TrainingCapacityInts, factory.WithMomentum, ModelFile.DefaultMaxBytes, factory.TrainingMode);
-        }
-
-        private bool SameShape(Model a, Model b)
-        {
-            if (a.Network.InputLength != b.Network.InputLength || a.Network.ClassCount != b.Network.ClassCount) return false;
-            return ModelFile.SizeOf(a) == ModelFile.SizeOf(b);
+            byte[] bytes = config.DefaultModelBytes();
+            return ModelFile.Load(bytes, bytes.Length, factory.TrainingCapacityInts, factory.WithMomentum, ModelFile.DefaultMaxBytes, factory.TrainingMode);
         }
 
         private void UseModel(Model model)

@@ -21,8 +21,14 @@ namespace TinTin.Firmware
         public string FirmwareVersion = "0.1.0";
         /// <summary>Keys and reporting of the fleet (used when the hardware has a fleet transport).</summary>
         public FleetSettings Fleet;
-        /// <summary>ModelFile bytes of the embedded default model (DefaultModel.Bytes).</summary>
+        /// <summary>ModelFile bytes of the default model, kept for the firmware's life; null when <see cref="DefaultModelSource"/> makes them.</summary>
         public byte[] DefaultModel;
+        /// <summary>
+        /// Makes the default model's bytes each time the firmware needs them (boot, reset): the
+        /// array is garbage once the model is parsed, so no model-sized copy stays on the heap.
+        /// Wins over <see cref="DefaultModel"/>.
+        /// </summary>
+        public ModelBytesSource DefaultModelSource;
         /// <summary>Token naming the default model, e.g. "occupancy-th".</summary>
         public string ModelName = "default";
         /// <summary>Feature ids (TinTin.Sensors.FeatureSet) in model input order.</summary>
@@ -45,11 +51,35 @@ namespace TinTin.Firmware
         public static FirmwareConfig WithEmbeddedModel()
         {
             FirmwareConfig config = new FirmwareConfig();
-            config.DefaultModel = TinTin.Firmware.DefaultModel.Bytes();
+            config.DefaultModelSource = new EmbeddedModelSource();
             config.ModelName = TinTin.Firmware.DefaultModel.Name;
             config.FeatureIds = TinTin.Firmware.DefaultModel.FeatureIds();
             config.WindowSamples = TinTin.Firmware.DefaultModel.WindowSamples;
             return config;
         }
+
+        /// <summary>Whether a default model is configured (bytes or a source).</summary>
+        public bool HasDefaultModel { get { return DefaultModel != null || DefaultModelSource != null; } }
+
+        /// <summary>The default model's ModelFile bytes: made afresh by the source, else the kept array.</summary>
+        public byte[] DefaultModelBytes()
+        {
+            return DefaultModelSource != null ? DefaultModelSource.Bytes() : DefaultModel;
+        }
+    }
+
+    /// <summary>Gives a model's ModelFile bytes on demand (a new array each call; the caller drops it after parsing).</summary>
+    public abstract class ModelBytesSource
+    {
+        public abstract byte[] Bytes();
+    }
+
+    /// <summary>
+    /// The model embedded in the firmware (DefaultModel.g.cs): its bytes are an assembly constant
+    /// (flash on a board), copied onto the heap only while a model is parsed from them.
+    /// </summary>
+    public sealed class EmbeddedModelSource : ModelBytesSource
+    {
+        public override byte[] Bytes() { return TinTin.Firmware.DefaultModel.Bytes(); }
     }
 }

@@ -50,6 +50,8 @@ namespace TinTin.Cli
             var wallSamples = new Option<int>("--wall-samples") { Description = "--on nanoclr: rows of the shorter wall-time run.", DefaultValueFactory = _ => 500 };
             var heapSamples = new Option<int>("--heap-samples") { Description = "--on nanoclr: rows of the run whose smallest heap is searched (0: skip the search).", DefaultValueFactory = _ => 2000 };
             var noValgrind = new Option<bool>("--no-callgrind") { Description = "--on nanoclr: skip the instruction counts (no valgrind)." };
+            var benchBoard = new Option<string>("--board") { Description = "--on nanoclr: the board profile the firmware runs as (its budget sizes the training arena): esp32-devkit (default), esp32c3-devkit or nucleo-f429zi.", DefaultValueFactory = _ => "esp32-devkit" };
+            var heapStep = new Option<int>("--heap-step") { Description = "--on nanoclr: resolution of the smallest-heap bisection in bytes.", DefaultValueFactory = _ => 512 };
             var command = new Command("bench",
                 "Benchmark the integer engine beside the float32 reference on this PC.\n" +
                 "Benchmark the integer engine on this PC beside the float32 reference (TinTin.Reference.FloatMlp): samples/s for\n" +
@@ -71,7 +73,7 @@ namespace TinTin.Cli
             command.Options.Add(repeats);
             command.Options.Add(warmup);
             command.Options.Add(json);
-            foreach (Option o in new Option[] { on, samples, engineSteps, wallSamples, heapSamples, noValgrind }) command.Options.Add(o);
+            foreach (Option o in new Option[] { on, samples, engineSteps, wallSamples, heapSamples, noValgrind, benchBoard, heapStep }) command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
                 string where = (parse.GetValue(on) ?? "host").ToLowerInvariant();
@@ -79,7 +81,8 @@ namespace TinTin.Cli
                     return NanoBenchCommand.Run(context, new TinTin.VirtualBoard.NanoBenchOptions
                     {
                         Samples = parse.GetValue(samples), EngineSteps = parse.GetValue(engineSteps), WallSamples = parse.GetValue(wallSamples), HeapSamples = parse.GetValue(heapSamples),
-                        SkipInstructions = parse.GetValue(noValgrind),
+                        SkipInstructions = parse.GetValue(noValgrind), Board = parse.GetValue(benchBoard),
+                        HeapStep = parse.GetValue(heapStep) >= 16 ? parse.GetValue(heapStep) : throw CliException.Usage("--heap-step must be at least 16 bytes"),
                     }, parse.GetValue(json));
                 if (where != "host") throw CliException.Usage("--on must be host or nanoclr, not '" + where + "'");
                 var settings = new Settings { Seconds = parse.GetValue(seconds), WarmupSeconds = parse.GetValue(warmup), Repeats = parse.GetValue(repeats) };

@@ -137,7 +137,10 @@ namespace TinTin.VirtualBoard
             s.AppendLine("            tape.CompareFrozen = " + Bool(nano.CompareFrozen && nano.HeapBytes == 0) + ";");
             s.AppendLine("            tape.ProbeHeapUpTo = " + (nano.ProbeHeap && nano.HeapBytes > 0 ? nano.HeapBytes : 0) + ";");
             s.AppendLine("            tape.Commands = new string[] { " + string.Join(", ", (options.Commands ?? Array.Empty<string>()).Select(Literal)) + " };");
-            s.AppendLine("            tape.ModelBytes = new byte[] { " + string.Join(",", prepared.Bytes.Select(b => "0x" + b.ToString("X2", CultureInfo.InvariantCulture))) + " };");
+            // The embedded model is taken from the firmware's own constant; a model prepared on the host becomes a
+            // generated source. Either way the array exists only while the firmware parses it (boot, reset).
+            bool embedded = prepared.Bytes.AsSpan().SequenceEqual(TinTin.Firmware.DefaultModel.Bytes());
+            s.AppendLine("            tape.Model = " + (embedded ? "new TinTin.Firmware.EmbeddedModelSource()" : "new TapeModel()") + ";");
             s.AppendLine("            tape.ModelName = " + Literal(prepared.ModelName) + ";");
             s.AppendLine("            tape.FeatureIds = new int[] { " + string.Join(", ", prepared.FeatureIds) + " };");
             s.AppendLine("            tape.WindowSamples = " + prepared.WindowSamples + ";");
@@ -146,6 +149,13 @@ namespace TinTin.VirtualBoard
             s.AppendLine("    }");
             AppendText(s, "Rows", rowChunks);
             AppendText(s, "Decisions", decisionChunks);
+            if (!embedded)
+            {
+                s.AppendLine("    internal sealed class TapeModel : TinTin.Firmware.ModelBytesSource");
+                s.AppendLine("    {");
+                s.AppendLine("        public override byte[] Bytes() { return new byte[] { " + string.Join(",", prepared.Bytes.Select(b => "0x" + b.ToString("X2", CultureInfo.InvariantCulture))) + " }; }");
+                s.AppendLine("    }");
+            }
             s.AppendLine("}");
             return s.ToString();
         }
