@@ -64,6 +64,21 @@ namespace TinTin.Core.Tests
         }
 
         [Fact]
+        public void Writing_at_an_offset_gives_the_same_bytes_and_touches_nothing_outside_them()
+        {
+            Model model = TrainedModel();
+            byte[] alone = ModelFile.Save(model);
+            byte[] image = new byte[20 + alone.Length + 7];
+            for (int i = 0; i < image.Length; i++) image[i] = 0xA5;
+            Assert.Equal(alone.Length, ModelFile.Write(model, image, 20));
+            Assert.Equal(alone, image[20..(20 + alone.Length)]);
+            for (int i = 0; i < 20; i++) Assert.Equal(0xA5, image[i]);
+            for (int i = 20 + alone.Length; i < image.Length; i++) Assert.Equal(0xA5, image[i]);
+            Assert.Throws<ArgumentException>(() => ModelFile.Write(model, image, 28));
+            Assert.Throws<ArgumentException>(() => ModelFile.Write(model, image, -1));
+        }
+
+        [Fact]
         public void Every_single_byte_corruption_is_rejected()
         {
             byte[] saved = ModelFile.Save(TrainedModel());
