@@ -165,6 +165,25 @@ namespace TinTin.Sparse.Tests
             Assert.Contains("unknown option", Assert.Throws<ArgumentException>(() => ExperimentOptions.Parse(new[] { "--train", "a", "--stream", "b", "--frobnicate" })).Message);
             Assert.Contains("budget", Assert.Throws<ArgumentException>(() => ExperimentOptions.Parse(new[] { "--train", "a", "--stream", "b", "--budgets", "lots" })).Message);
             Assert.Contains("profile", Assert.Throws<ArgumentException>(() => ExperimentOptions.Parse(new[] { "--train", "a", "--stream", "b", "--profile", "z80" })).Message);
+            Assert.Contains("--scoring", Assert.Throws<ArgumentException>(() => ExperimentOptions.Parse(new[] { "--train", "a", "--stream", "b", "--scoring", "fresh" })).Message);
+            Assert.Contains("--layer-score", Assert.Throws<ArgumentException>(() => ExperimentOptions.Parse(new[] { "--train", "a", "--stream", "b", "--layer-score", "params" })).Message);
+            Assert.Contains("--drift-lambda", Assert.Throws<ArgumentException>(() => ExperimentOptions.Parse(new[] { "--train", "a", "--stream", "b", "--drift-lambda", "0" })).Message);
+        }
+
+        [Fact]
+        public void TheSelectionSettingsDefaultToTheLearnersAndTheFlagsChangeThem()
+        {
+            var defaults = new ContinualConfig();
+            ExperimentOptions plain = ExperimentOptions.Parse(new[] { "--train", "a", "--stream", "b" });
+            Assert.Equal(SelectionCriterionNames.Name(defaults.Criterion), plain.Reference);
+            Assert.Equal(defaults.ScoreRecentOnly, plain.ScoreRecentOnly);
+            Assert.Equal(defaults.DriftLambdaQ8, plain.DriftLambdaQ8);
+            Assert.True(plain.NormaliseLayerScore && plain.ReselectOnDrift);
+            ExperimentOptions old = ExperimentOptions.Parse(new[] { "--train", "a", "--stream", "b", "--scoring", "mixed", "--drift-lambda", "2048", "--layer-score", "potential", "--no-drift-reselect" });
+            Assert.False(old.ScoreRecentOnly);
+            Assert.Equal(2048, old.DriftLambdaQ8);
+            Assert.False(old.NormaliseLayerScore);
+            Assert.False(old.ReselectOnDrift);
         }
     }
 }
