@@ -16,6 +16,9 @@ namespace TinTin.Core
         /// output = requant(weights · input + bias). Scratch: int32 [outSize + inSize]
         /// (accumulators, then the indices of non-zero inputs).
         /// Output exponent = input exponent + weight exponent + the exponent rule's shift.
+        /// Column groups: the non-zero inputs are taken four at a time into locals, and each group
+        /// adds its four products to every row's accumulator (one accumulator read and write per
+        /// four MACs instead of an input read per MAC); zero inputs cost nothing.
         /// </summary>
         public static void Forward(QTensor input, sbyte[] weights, int weightExponent, int[] bias, int biasExponent,
             int inSize, int outSize, int[] scratch, QTensor output)
@@ -23,89 +26,115 @@ namespace TinTin.Core
             sbyte[] x = input.Data;           // [inSize]
             int accExponent = input.Exponent + weightExponent;
             // Non-zero inputs, listed once: scratch[outSize + k] for k < nonZero.
-            int nonZero = 0;
+            int listEnd = outSize;
             for (int i = 0; i < inSize; i++)
-                if (x[i] != 0) scratch[outSize + nonZero++] = i;
-            int listEnd = outSize + nonZero;
-            // The list costs one more array read per MAC than the plain row: worth it below 2/3 density.
-            bool sparse = 3 * nonZero < 2 * inSize;
-            int inSize4 = inSize - 3;
-            // AlignedBias(bias[o], biasExponent, accExponent) with its shift hoisted (see there).
-            int biasShift = accExponent - biasExponent;
-            int biasLimit = biasShift < 0 && biasShift > -31 ? (1 << 30) >> -biasShift : 0;
-
-            int maxAbs = 0;
-            int row = 0;
-            for (int o = 0; o < outSize; o++, row += inSize)
+                if (x[i] != 0) scratch[listEnd++] = i;
+            AlignedBiases(bias, biasExponent, accExponent, outSize, scratch);
+            int k = outSize;
+            for (int group = listEnd - 3; k < group; k += 4)
             {
-                int acc = bias[o];
-                if (biasShift > 0) acc = AlignedBiasRight(acc, biasShift);
-                else if (biasShift < 0)
-                {
-                    if (acc > biasLimit) acc = 1 << 30;
-                    else if (acc < -biasLimit) acc = -(1 << 30);
-                    else acc <<= -biasShift;
-                }
-                else if (acc > (1 << 30)) acc = 1 << 30;
-                else if (acc < -(1 << 30)) acc = -(1 << 30);
-
-                if (sparse)
-                {
-                    for (int k = outSize; k < listEnd; k++)
-                    {
-                        int i = scratch[k];
-                        acc += weights[row + i] * x[i];
-                    }
-                }
-                else
-                {
-                    int w = row;
-                    int i = 0;
-                    for (; i < inSize4; i += 4, w += 4)
-                        acc += weights[w] * x[i] + weights[w + 1] * x[i + 1] + weights[w + 2] * x[i + 2] + weights[w + 3] * x[i + 3];
-                    // 0..3 left: a pair, then one (no loop test per MAC)
-                    if (i + 1 < inSize) { acc += weights[w] * x[i] + weights[w + 1] * x[i + 1]; i += 2; w += 2; }
-                    if (i < inSize) acc += weights[w] * x[i];
-                }
-                scratch[o] = acc;                 // accumulators [outSize]
-                if (acc < 0) acc = -acc;
-                if (acc > maxAbs) maxAbs = acc;
+                int i0 = scratch[k], i1 = scratch[k + 1], i2 = scratch[k + 2], i3 = scratch[k + 3];
+                int x0 = x[i0], x1 = x[i1], x2 = x[i2], x3 = x[i3];
+                for (int o = 0, w = 0; o < outSize; o++, w += inSize)
+                    scratch[o] += weights[w + i0] * x0 + weights[w + i1] * x1 + weights[w + i2] * x2 + weights[w + i3] * x3;
             }
-            int shift = QMath.Int8ShiftFor(maxAbs);
-            QMath.RoundingShiftToInt8(scratch, 0, outSize, shift, output.Data, 0);
-            output.Exponent = accExponent + shift;
+            if (k + 1 < listEnd)
+            {
+                int i0 = scratch[k], i1 = scratch[k + 1];
+                int x0 = x[i0], x1 = x[i1];
+                for (int o = 0, w = 0; o < outSize; o++, w += inSize)
+                    scratch[o] += weights[w + i0] * x0 + weights[w + i1] * x1;
+                k += 2;
+            }
+            if (k < listEnd)
+            {
+                int i0 = scratch[k];
+                int x0 = x[i0];
+                for (int o = 0, w = i0; o < outSize; o++, w += inSize)
+                    scratch[o] += weights[w] * x0;
+            }
+            // |acc| ≤ 2^30 + 127²·65536 < 2^31: no accumulator wraps or reaches int.MinValue.
+            output.Exponent = accExponent + QMath.RequantizeToInt8Fast(scratch, outSize, output.Data);
         }
 
         /// <summary>
-        /// inputGrad = requant(weightsᵀ · outputGrad), rounding to nearest. Scratch: int32 [inSize].
+        /// accumulators[o] = <see cref="AlignedBias"/>(bias[o], biasExponent, accExponent) for o &lt; count,
+        /// one loop per shift direction with the shift's constants hoisted.
+        /// </summary>
+        private static void AlignedBiases(int[] bias, int biasExponent, int accExponent, int count, int[] accumulators)
+        {
+            int shift = accExponent - biasExponent;
+            if (shift > 30) { System.Array.Clear(accumulators, 0, count); return; }
+            if (shift > 0)
+            {
+                // QMath.RoundingShiftRight (to nearest, ties away from zero); |result| ≤ 2^30 already.
+                int below = shift - 1;
+                for (int o = 0; o < count; o++)
+                {
+                    int b = bias[o];
+                    if (b >= 0) accumulators[o] = (b >> shift) + ((b >> below) & 1);
+                    else
+                    {
+                        b = b == int.MinValue ? int.MaxValue : -b; // same rounded result for shift ≥ 1
+                        accumulators[o] = -((b >> shift) + ((b >> below) & 1));
+                    }
+                }
+                return;
+            }
+            // Left shift (or none), clamped to ±2^30 so the MAC sum cannot wrap.
+            int left = -shift;
+            int limit = left < 31 ? (1 << 30) >> left : 0;
+            for (int o = 0; o < count; o++)
+            {
+                int b = bias[o];
+                if (b > limit) accumulators[o] = 1 << 30;
+                else if (b < -limit) accumulators[o] = -(1 << 30);
+                else accumulators[o] = b << left;
+            }
+        }
+
+        /// <summary>
+        /// inputGrad = requant(weightsᵀ · outputGrad), rounding to nearest. Scratch: int32 [inSize + outSize]
+        /// (accumulators, then the rows of the non-zero output gradients).
         /// inputGrad exponent = weight exponent + outputGrad exponent + the exponent rule's shift.
+        /// Row groups, the transpose of Forward's column groups: the non-zero output gradients four
+        /// at a time in locals, each group adding its four products to every input's accumulator.
         /// </summary>
         public static void BackwardInput(QTensor outputGrad, sbyte[] weights, int weightExponent,
             int inSize, int outSize, int[] scratch, QTensor inputGrad)
         {
             sbyte[] dy = outputGrad.Data;     // [outSize]
+            // Non-zero output gradients, listed once: scratch[inSize + k] for k < nonZero.
+            int listEnd = inSize;
+            for (int o = 0; o < outSize; o++)
+                if (dy[o] != 0) scratch[listEnd++] = o;
             System.Array.Clear(scratch, 0, inSize);
-            int inSize4 = inSize - 3;
-            int row = 0;
-            for (int o = 0; o < outSize; o++, row += inSize)
+            int k = inSize;
+            for (int group = listEnd - 3; k < group; k += 4)
             {
-                int e = dy[o];
-                if (e == 0) continue;
-                int w = row;
-                int i = 0;
-                for (; i < inSize4; i += 4, w += 4)
-                {
-                    scratch[i] += weights[w] * e;
-                    scratch[i + 1] += weights[w + 1] * e;
-                    scratch[i + 2] += weights[w + 2] * e;
-                    scratch[i + 3] += weights[w + 3] * e;
-                }
-                if (i + 1 < inSize) { scratch[i] += weights[w] * e; scratch[i + 1] += weights[w + 1] * e; i += 2; w += 2; }
-                if (i < inSize) scratch[i] += weights[w] * e;
+                int o0 = scratch[k], o1 = scratch[k + 1], o2 = scratch[k + 2], o3 = scratch[k + 3];
+                int e0 = dy[o0], e1 = dy[o1], e2 = dy[o2], e3 = dy[o3];
+                int r0 = o0 * inSize, r1 = o1 * inSize, r2 = o2 * inSize, r3 = o3 * inSize;
+                for (int i = 0; i < inSize; i++)
+                    scratch[i] += weights[r0 + i] * e0 + weights[r1 + i] * e1 + weights[r2 + i] * e2 + weights[r3 + i] * e3;
             }
-            int shift = QMath.Int8ShiftFor(QMath.MaxAbs(scratch, 0, inSize));
-            QMath.RoundingShiftToInt8(scratch, 0, inSize, shift, inputGrad.Data, 0);
-            inputGrad.Exponent = weightExponent + outputGrad.Exponent + shift;
+            if (k + 1 < listEnd)
+            {
+                int o0 = scratch[k], o1 = scratch[k + 1];
+                int e0 = dy[o0], e1 = dy[o1];
+                int r0 = o0 * inSize, r1 = o1 * inSize;
+                for (int i = 0; i < inSize; i++)
+                    scratch[i] += weights[r0 + i] * e0 + weights[r1 + i] * e1;
+                k += 2;
+            }
+            if (k < listEnd)
+            {
+                int o0 = scratch[k];
+                int e0 = dy[o0];
+                for (int i = 0, w = o0 * inSize; i < inSize; i++, w++)
+                    scratch[i] += weights[w] * e0;
+            }
+            inputGrad.Exponent = weightExponent + outputGrad.Exponent + QMath.RequantizeToInt8Fast(scratch, inSize, inputGrad.Data);
         }
 
         /// <summary>
@@ -192,19 +221,6 @@ namespace TinTin.Core
             if (b > (1 << 30)) return 1 << 30;
             if (b < -(1 << 30)) return -(1 << 30);
             return b;
-        }
-
-        /// <summary>
-        /// <see cref="AlignedBias"/> for a right shift in [1, ∞): QMath.RoundingShiftRight (to nearest,
-        /// ties away from zero, 0 above 30) on int arithmetic only; |result| ≤ 2^30 already.
-        /// </summary>
-        private static int AlignedBiasRight(int bias, int shift)
-        {
-            if (shift > 30) return 0;
-            if (bias == int.MinValue) bias = -int.MaxValue; // same rounded result for shift ≥ 1, and negatable
-            if (bias >= 0) return (bias >> shift) + ((bias >> (shift - 1)) & 1);
-            bias = -bias;
-            return -((bias >> shift) + ((bias >> (shift - 1)) & 1));
         }
     }
 }

@@ -265,15 +265,18 @@ namespace TinTin.Core
         /// above so an update cannot saturate, enough bits below so small steps still register.
         /// Rescaling left is exact; rescaling right rounds to nearest.
         /// </summary>
-        public void RenormalizeMaster() { RenormalizeMasterAndMax(); }
+        public void RenormalizeMaster() { RenormalizeMasterAndMax(-1); }
 
-        /// <summary><see cref="RenormalizeMaster"/>, returning the master copy's largest magnitude after it (for the int8 refresh that follows).</summary>
-        private int RenormalizeMasterAndMax()
+        /// <summary>
+        /// <see cref="RenormalizeMaster"/>, returning the master copy's largest magnitude after it (for the
+        /// int8 refresh that follows); knownMax ≥ 0 is the current largest magnitude, already measured.
+        /// </summary>
+        private int RenormalizeMasterAndMax(int knownMax)
         {
             short[] master = MasterWeights;
             if (master == null) { RenormalizeBias(); return 0; }
             int n = master.Length;
-            int max = TargetUpdateKernels.MaxAbs(master, 0, n);
+            int max = knownMax >= 0 ? knownMax : TargetUpdateKernels.MaxAbs(master, 0, n);
             if (max == 0) return 0;
             int shift = 0;
             if (max > MasterHigh) { while ((max >> shift) > MasterHigh) shift++; }
@@ -447,18 +450,36 @@ namespace TinTin.Core
             }
             int[] source = useMomentum ? velocityPool : gradientPool;
             int sourceExponent = useMomentum ? VelocityExponent : GradientExponent;
+            // The trained rows' int8 weights are refreshed at the current shift in the SGD pass itself,
+            // which also returns their largest magnitude; a full layer whose exponents then move
+            // derives them again below (rare: the master or int8 shift changed).
+            int int8Shift = WeightExponent - MasterExponent;
+            int trainedMax = -1;
             if (weightTrainableChannels > 0)
-                TargetUpdateKernels.SgdMasterRows(source, sourceExponent - RateShift, learningRate, weightRowOffset, Channels, RowLength, MasterExponent, MasterWeights);
+                trainedMax = TargetUpdateKernels.SgdMasterRowsRefresh(source, sourceExponent - RateShift, learningRate, weightRowOffset, Channels, RowLength,
+                    MasterExponent, MasterWeights, int8Shift, Weights);
             UpdateKernels.SgdBias(source, sourceExponent, learningRate, biasOffset, Channels, BiasExponent, Bias);
             long touched = ints;
             Counters.Add(touched, touched * (useMomentum ? 4 : 2), touched * (useMomentum ? 10 : 6), touched * (useMomentum ? 6 : 2));
             ZeroGradients();
             if (weightTrainableChannels == Channels)
             {
-                // RenormalizeMaster, then RefreshInt8Weights without a second pass for the largest magnitude.
-                DeriveInt8Weights(QMath.Int8ShiftFor(RenormalizeMasterAndMax()));
+                // RenormalizeMaster (every row trained: the pass's largest magnitude is the layer's), then
+                // RefreshInt8Weights unless the pass already wrote what it would.
+                int masterExponent = MasterExponent;
+                int shift = QMath.Int8ShiftFor(RenormalizeMasterAndMax(trainedMax));
+                if (MasterExponent != masterExponent || shift != int8Shift) DeriveInt8Weights(shift);
+                else
+                {
+                    long n = MasterWeights.Length;
+                    Counters.Add(0, 2L * n, 2L * n, n); // what DeriveInt8Weights counts
+                }
             }
-            else if (weightTrainableChannels > 0) RefreshTrainableRows();
+            else if (weightTrainableChannels > 0)
+            {
+                long n = (long)weightTrainableChannels * RowLength;
+                Counters.Add(0, 2L * n, 2L * n, n); // what RefreshTrainableRows counts
+            }
         }
 
         /// <summary>Re-derives the int8 weights of the trained weight rows only, with the layer's current shift.</summary>

@@ -14,6 +14,13 @@ namespace TinTin.Core
             UpdateKernels.SgdMasterRows(source, sourceExponent, learningRate, rowOffsets, channels, rowLength, masterExponent, master);
         }
 
+        /// <summary>SgdMasterRows, then the trained rows' int8 weights at int8Shift; returns the largest |master| of the trained rows.</summary>
+        public static int SgdMasterRowsRefresh(int[] source, int sourceExponent, ShiftSum learningRate,
+            int[] rowOffsets, int channels, int rowLength, int masterExponent, short[] master, int int8Shift, sbyte[] weights)
+        {
+            return UpdateKernels.SgdMasterRowsRefresh(source, sourceExponent, learningRate, rowOffsets, channels, rowLength, masterExponent, master, int8Shift, weights);
+        }
+
         public static int MaxAbs(short[] values, int offset, int count)
         {
             return QMath.MaxAbs(values, offset, count);

@@ -74,17 +74,117 @@ namespace TinTin.Core
             }
         }
 
+        /// <summary>
+        /// <see cref="SgdMasterRows"/> fused with what follows it on a trained row: the row's int8 weights
+        /// re-derived from the updated master at int8Shift (QMath.RoundingShiftToInt8's rule: to nearest,
+        /// saturated to ±127; shift in [0, 15]) and the largest |master| over the trained rows, in the same
+        /// pass (one read of each master value instead of three passes). Returns that largest magnitude
+        /// (0 when no row trains). Every weight of a trained row is refreshed, zero gradients included.
+        /// </summary>
+        public static int SgdMasterRowsRefresh(int[] source, int sourceExponent, ShiftSum learningRate,
+            int[] rowOffsets, int channels, int rowLength, int masterExponent, short[] master, int int8Shift, sbyte[] weights)
+        {
+            int shift = learningRate.FractionBits + masterExponent - sourceExponent;
+            long mantissa = learningRate.Mantissa;
+            // The int32 path of SgdMasterRows: shift in [2, 30], |g · mantissa| within int (gLimit); else the plain step first.
+            bool intPath = shift >= 2 && shift <= 30 && mantissa > 0 && mantissa <= int.MaxValue;
+            if (!intPath && shift <= 62) SgdMasterRows(source, sourceExponent, learningRate, rowOffsets, channels, rowLength, masterExponent, master);
+            bool step = intPath;                          // shift > 62: every step rounds to zero, nothing to add
+            int mantissa32 = intPath ? (int)mantissa : 1;
+            int gLimit = intPath ? int.MaxValue / mantissa32 : -1;
+            int half = shift >> 1;
+            int discardMask = intPath ? (1 << shift) - 1 : 0;
+            int randomMask = intPath ? (1 << half) - 1 : 0;
+            int fractionShift = shift - half;
+            int roundHalf = int8Shift > 0 ? 1 << (int8Shift - 1) : 0;
+            int max = 0;
+            for (int c = 0; c < channels; c++)
+            {
+                int offset = rowOffsets[c];
+                if (offset < 0) continue;
+                int weight = c * rowLength;
+                int end = offset + rowLength;
+                for (int k = offset; k < end; k++, weight++)
+                {
+                    int m = master[weight];
+                    int g = step ? source[k] : 0;
+                    if (g != 0)
+                    {
+                        int delta;
+                        if (g <= gLimit && g >= -gLimit)
+                        {
+                            int product = g * mantissa32;
+                            int magnitude = product < 0 ? -product : product;
+                            int kept = magnitude >> shift;
+                            int discarded = magnitude & discardMask;
+                            if ((discarded >> fractionShift) > (discarded & randomMask)) kept++;
+                            if (kept > 65534) kept = 65534;
+                            delta = product < 0 ? -kept : kept;
+                        }
+                        else delta = SgdDelta(g, mantissa, shift);
+                        m -= delta;
+                        m = m > 32767 ? 32767 : (m < -32767 ? -32767 : m);
+                        master[weight] = (short)m;
+                    }
+                    int r;
+                    if (m >= 0) { r = (m + roundHalf) >> int8Shift; if (m > max) max = m; }
+                    else { r = -((-m + roundHalf) >> int8Shift); if (-m > max) max = -m; }
+                    weights[weight] = (sbyte)(r > 127 ? 127 : (r < -127 ? -127 : r));
+                }
+            }
+            return max;
+        }
+
+        /// <summary>QMath.ShiftStochastic64(g · mantissa, shift) clamped to ±65534: the 64-bit step of a gradient beyond the int32 path.</summary>
+        private static int SgdDelta(int g, long mantissa, int shift)
+        {
+            long product = g * mantissa;
+            long magnitude = product < 0 ? -product : product;
+            long kept = magnitude >> shift;
+            int half = shift >> 1;
+            long discarded = magnitude & ((1L << shift) - 1L);
+            if ((discarded >> (shift - half)) > (discarded & ((1L << half) - 1L))) kept++;
+            if (kept > 65534) kept = 65534;
+            return product < 0 ? -(int)kept : (int)kept;
+        }
+
         /// <summary>bias[c] −= lr · source[biasOffsets[c]] · 2^(sourceExponent − biasExponent), saturating.</summary>
         public static void SgdBias(int[] source, int sourceExponent, ShiftSum learningRate,
             int[] biasOffsets, int channels, int biasExponent, int[] bias)
         {
             int shift = biasExponent - sourceExponent;
+            // learningRate.ApplyStochastic and QMath.SaturatingAdd inlined in int32 for the usual case
+            // (total shift in [2, 30], the product within int); other values call them.
+            int total = learningRate.FractionBits + shift;
+            long mantissa = learningRate.Mantissa;
+            bool intPath = total >= 2 && total <= 30 && mantissa > 0 && mantissa <= int.MaxValue;
+            int mantissa32 = intPath ? (int)mantissa : 1;
+            int gLimit = intPath ? int.MaxValue / mantissa32 : -1;
+            int half = total >> 1;
+            int discardMask = intPath ? (1 << total) - 1 : 0;
+            int randomMask = intPath ? (1 << half) - 1 : 0;
+            int fractionShift = total - half;
             for (int c = 0; c < channels; c++)
             {
                 int offset = biasOffsets[c];
                 if (offset < 0) continue;
-                int delta = learningRate.ApplyStochastic(source[offset], shift);
-                bias[c] = QMath.SaturatingAdd(bias[c], -delta);
+                int g = source[offset];
+                if (g > gLimit || g < -gLimit)
+                {
+                    bias[c] = QMath.SaturatingAdd(bias[c], -learningRate.ApplyStochastic(g, shift));
+                    continue;
+                }
+                int product = g * mantissa32;
+                int magnitude = product < 0 ? -product : product;
+                int kept = magnitude >> total;
+                int discarded = magnitude & discardMask;
+                if ((discarded >> fractionShift) > (discarded & randomMask)) kept++;
+                int step = product < 0 ? kept : -kept; // −delta
+                int a = bias[c];
+                int sum = a + step;
+                if (((a ^ sum) & (step ^ sum)) < 0) sum = step > 0 ? QMath.Int32Max : QMath.Int32Min; // wrapped
+                else if (sum == int.MinValue) sum = QMath.Int32Min;                                    // symmetric range
+                bias[c] = sum;
             }
         }
 

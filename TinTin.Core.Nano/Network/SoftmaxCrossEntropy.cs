@@ -95,9 +95,7 @@ namespace TinTin.Core
             System.Array.Copy(Probabilities, gradient, Classes);
             gradient[label] -= One;
             // QMath.RequantizeToInt8 as whole-buffer loops (|gradient| ≤ 2^16: within their documented range)
-            int shift = QMath.Int8ShiftFor(QMath.MaxAbs(gradient, 0, Classes));
-            QMath.RoundingShiftToInt8(gradient, 0, Classes, shift, logitsGrad.Data, 0);
-            logitsGrad.Exponent = -ProbabilityBits + shift;
+            logitsGrad.Exponent = -ProbabilityBits + QMath.RequantizeToInt8Fast(gradient, Classes, logitsGrad.Data);
         }
 
         /// <summary>2^(t/2^16) · 2^16 for t ≤ 0, rounded; 0 below 2^-17.</summary>

@@ -232,6 +232,45 @@ namespace TinTin.Core
         }
 
         /// <summary>
+        /// <see cref="RequantizeToInt8"/> as two whole-buffer loops unrolled by four, for the fast
+        /// kernels' accumulators: the largest magnitude, then the rounding shift without saturation
+        /// (none is needed: the exponent rule's shift rounds the largest magnitude to at most 127, so
+        /// every smaller one too). Rounding to nearest with ties away from zero in one expression:
+        /// (v + half − [v &lt; 0]) &gt;&gt; shift, which for v &lt; 0 equals −((−v + half) &gt;&gt; shift).
+        /// Values must lie in (−2^31, 2^31) with |v| + 2^(shift−1) &lt; 2^31 (int32 sums of int8 products do).
+        /// </summary>
+        public static int RequantizeToInt8Fast(int[] source, int count, sbyte[] destination)
+        {
+            int max = 0;
+            int i = 0;
+            int count4 = count - 3;
+            for (; i < count4; i += 4)
+            {
+                int v = source[i]; if (v < 0) v = -v; if (v > max) max = v;
+                v = source[i + 1]; if (v < 0) v = -v; if (v > max) max = v;
+                v = source[i + 2]; if (v < 0) v = -v; if (v > max) max = v;
+                v = source[i + 3]; if (v < 0) v = -v; if (v > max) max = v;
+            }
+            for (; i < count; i++) { int v = source[i]; if (v < 0) v = -v; if (v > max) max = v; }
+            int shift = Int8ShiftFor(max);
+            if (shift == 0)
+            {
+                for (i = 0; i < count; i++) destination[i] = (sbyte)source[i];
+                return 0;
+            }
+            int half = 1 << (shift - 1);
+            for (i = 0; i < count4; i += 4)
+            {
+                int v = source[i]; destination[i] = (sbyte)((v + half + (v >> 31)) >> shift);
+                v = source[i + 1]; destination[i + 1] = (sbyte)((v + half + (v >> 31)) >> shift);
+                v = source[i + 2]; destination[i + 2] = (sbyte)((v + half + (v >> 31)) >> shift);
+                v = source[i + 3]; destination[i + 3] = (sbyte)((v + half + (v >> 31)) >> shift);
+            }
+            for (; i < count; i++) { int v = source[i]; destination[i] = (sbyte)((v + half + (v >> 31)) >> shift); }
+            return shift;
+        }
+
+        /// <summary>
         /// source[from .. from+count) / 2^shift rounded to nearest (ties away from zero, as
         /// <see cref="RoundingShiftRight"/>), saturated to ±127, into destination from destinationFrom.
         /// shift in [0, 30]; |source| + 2^(shift−1) must stay below 2^31 (int32 accumulators of

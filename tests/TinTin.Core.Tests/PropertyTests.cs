@@ -24,6 +24,21 @@ namespace TinTin.Core.Tests
             return QMath.RoundingShiftRight(value, shift) == expected;
         }
 
+        [Property(MaxTest = 3000)]
+        public bool RequantizeToInt8Fast_equals_RequantizeToInt8(byte countSeed, byte scaleSeed, int seed)
+        {
+            // The fast kernels' accumulators: |v| ≤ 2^30 (bias clamp) plus int8 products; every scale, tails of 0..3.
+            int count = countSeed % 40 + 1;
+            int bits = scaleSeed % 31; // largest magnitude below 2^bits
+            var random = new Random(seed);
+            var values = new int[count];
+            for (int i = 0; i < count; i++) values[i] = (int)(random.NextInt64(-(1L << bits) + 1, 1L << bits));
+            var fast = new sbyte[count];
+            var reference = new sbyte[count];
+            return QMath.RequantizeToInt8Fast(values, count, fast) == QMath.RequantizeToInt8(values, count, reference)
+                && fast.AsSpan().SequenceEqual(reference);
+        }
+
         [Property(MaxTest = 5000)]
         public bool The_64_bit_shifts_agree_with_the_32_bit_ones(DoNotSize<int> full, byte shiftSeed)
         {

@@ -147,6 +147,79 @@ namespace TinTin.Core.Tests
             Assert.Equal(reference, vector);
         }
 
+        /// <summary>
+        /// The fused step (SGD, the trained rows' int8 refresh at a given shift, their largest magnitude in one pass;
+        /// board and host) against the reference step followed by QMath's refresh and MaxAbs row by row.
+        /// </summary>
+        [Property(MaxTest = 300)]
+        public void SgdMasterRowsRefresh_agrees(byte lengthSeed, byte channelSeed, DoNotSize<int> rateSeed, byte exponentSeed, byte int8ShiftSeed, int seed)
+        {
+            int rowLength = lengthSeed % 70 + 1, channels = channelSeed % 9 + 1, int8Shift = int8ShiftSeed % 16;
+            var random = new Random(seed);
+            uint r = (uint)rateSeed.Item;
+            ShiftSum lr = ShiftSum.FromRatio((int)(r % 97) + 1, (int)(r / 97 % 5000) + 1, (int)(r % 4) + 1);
+            int gradExponent = -(exponentSeed % 64), masterExponent = random.Next(-20, -5);
+            var offsets = new int[channels];
+            int next = 0;
+            for (int c = 0; c < channels; c++)
+            {
+                offsets[c] = random.Next(5) == 0 ? -1 : next + 1;
+                next += rowLength + 1;
+            }
+            var gradients = new int[next + 1];
+            for (int i = 0; i < gradients.Length; i++)
+                gradients[i] = random.Next(4) == 0 ? 0 : random.Next(int.MinValue + 1, int.MaxValue) >> random.Next(0, 31);
+            var master = new short[channels * rowLength];
+            for (int i = 0; i < master.Length; i++) master[i] = (short)random.Next(-32767, 32768);
+            var weights = new sbyte[master.Length];
+            random.NextBytes((byte[])(Array)weights);
+            var fastMaster = (short[])master.Clone();
+            var hostMaster = (short[])master.Clone();
+            var fastWeights = (sbyte[])weights.Clone();
+            var hostWeights = (sbyte[])weights.Clone();
+
+            UpdateKernelsReference.SgdMasterRows(gradients, gradExponent, lr, offsets, channels, rowLength, masterExponent, master);
+            int max = 0;
+            for (int c = 0; c < channels; c++)
+            {
+                if (offsets[c] < 0) continue;
+                QMath.RoundingShiftToInt8(master, c * rowLength, rowLength, int8Shift, weights, c * rowLength);
+                max = Math.Max(max, QMath.MaxAbs(master, c * rowLength, rowLength));
+            }
+            int fastMax = UpdateKernels.SgdMasterRowsRefresh(gradients, gradExponent, lr, offsets, channels, rowLength, masterExponent, fastMaster, int8Shift, fastWeights);
+            int hostMax = TargetUpdateKernels.SgdMasterRowsRefresh(gradients, gradExponent, lr, offsets, channels, rowLength, masterExponent, hostMaster, int8Shift, hostWeights);
+            Assert.Equal(master, fastMaster);
+            Assert.Equal(weights, fastWeights);
+            Assert.Equal(max, fastMax);
+            Assert.Equal(master, hostMaster);
+            Assert.Equal(weights, hostWeights);
+            Assert.Equal(max, hostMax);
+        }
+
+        /// <summary>The bias step's int32 fast path against its definition: ShiftSum.ApplyStochastic, then QMath.SaturatingAdd.</summary>
+        [Property(MaxTest = 500)]
+        public void SgdBias_agrees(byte channelSeed, DoNotSize<int> rateSeed, byte exponentSeed, int seed)
+        {
+            int channels = channelSeed % 20 + 1;
+            var random = new Random(seed);
+            uint r = (uint)rateSeed.Item;
+            ShiftSum lr = ShiftSum.FromRatio((int)(r % 97) + 1, (int)(r / 97 % 5000) + 1, (int)(r % 4) + 1);
+            int gradExponent = -(exponentSeed % 64), biasExponent = random.Next(-40, 0);
+            var offsets = new int[channels];
+            var gradients = new int[channels + 1];
+            for (int c = 0; c < channels; c++) offsets[c] = random.Next(5) == 0 ? -1 : c + 1;
+            for (int i = 0; i < gradients.Length; i++)
+                gradients[i] = random.Next(4) == 0 ? 0 : random.Next(int.MinValue, int.MaxValue) >> random.Next(0, 31);
+            var bias = new int[channels];
+            for (int c = 0; c < channels; c++)
+                bias[c] = random.Next(6) == 0 ? (random.Next(2) == 0 ? int.MinValue : int.MaxValue - random.Next(3)) : random.Next(int.MinValue, int.MaxValue) >> random.Next(0, 31);
+            var expected = (int[])bias.Clone();
+            for (int c = 0; c < channels; c++)
+                if (offsets[c] >= 0) expected[c] = QMath.SaturatingAdd(expected[c], -lr.ApplyStochastic(gradients[offsets[c]], biasExponent - gradExponent));
+            UpdateKernels.SgdBias(gradients, gradExponent, lr, offsets, channels, biasExponent, bias);
+            Assert.Equal(expected, bias);
+        }
+
         [Property(MaxTest = 300)]
         public void Master_MaxAbs_and_RoundingShiftToInt8_agree(byte lengthSeed, byte offsetSeed, byte shiftSeed, int seed)
         {

@@ -13,6 +13,23 @@ namespace TinTin.Core
             UpdateKernelsVector.SgdMasterRows(source, sourceExponent, learningRate, rowOffsets, channels, rowLength, masterExponent, master);
         }
 
+        /// <summary>SgdMasterRows, then the trained rows' int8 weights at int8Shift; returns the largest |master| of the trained rows (the SIMD passes one after the other).</summary>
+        public static int SgdMasterRowsRefresh(int[] source, int sourceExponent, ShiftSum learningRate,
+            int[] rowOffsets, int channels, int rowLength, int masterExponent, short[] master, int int8Shift, sbyte[] weights)
+        {
+            UpdateKernelsVector.SgdMasterRows(source, sourceExponent, learningRate, rowOffsets, channels, rowLength, masterExponent, master);
+            int max = 0;
+            for (int c = 0; c < channels; c++)
+            {
+                if (rowOffsets[c] < 0) continue;
+                int row = c * rowLength;
+                UpdateKernelsVector.RoundingShiftToInt8(master, row, rowLength, int8Shift, weights, row);
+                int rowMax = UpdateKernelsVector.MaxAbs(master, row, rowLength);
+                if (rowMax > max) max = rowMax;
+            }
+            return max;
+        }
+
         public static int MaxAbs(short[] values, int offset, int count)
         {
             return UpdateKernelsVector.MaxAbs(values, offset, count);
