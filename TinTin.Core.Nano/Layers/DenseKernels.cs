@@ -159,6 +159,8 @@ namespace TinTin.Core
             int discardMask = inlineRight ? (1 << right) - 1 : 0;
             int randomMask = inlineRight ? (1 << half) - 1 : 0;
             int fractionShift = right - half;
+            int x0 = 0, x1 = 0, x2 = 0, x3 = 0;
+            if (inSize4 > 0) { x0 = x[0]; x1 = x[1]; x2 = x[2]; x3 = x[3]; }
             for (int o = 0; o < outSize; o++)
             {
                 int biasAt = biasOffsets[o];
@@ -171,6 +173,16 @@ namespace TinTin.Core
                     int scaled = e << shift;  // |e| ≤ 127 and shift ≤ GradientGuardBits: no overflow
                     int g = offset;
                     int i = 0;
+                    if (inSize4 > 0)
+                    {
+                        // The first four inputs from locals read once per call (short rows are mostly these).
+                        gradients[g] += scaled * x0;
+                        gradients[g + 1] += scaled * x1;
+                        gradients[g + 2] += scaled * x2;
+                        gradients[g + 3] += scaled * x3;
+                        i = 4;
+                        g += 4;
+                    }
                     for (; i < inSize4; i += 4, g += 4)
                     {
                         gradients[g] += scaled * x[i];

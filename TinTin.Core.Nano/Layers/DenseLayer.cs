@@ -9,6 +9,11 @@ namespace TinTin.Core
         private int[] scratch; // shared, ≥ ScratchInts
         // What one forward adds to the counters, fixed by the sizes (computed once, not per call).
         private readonly long forwardMacs, forwardOps, forwardBytesRead;
+        // What one input-gradient pass adds (fixed by the sizes), and the weight-gradient pass for the
+        // selection it was computed for (recomputed when the trainable channel counts change).
+        private readonly long inputGradOps, inputGradBytesRead;
+        private int countedWeightChannels = -1, countedChannels = -1;
+        private long gradientMacs, gradientOps, gradientBytesRead, gradientBytesWritten;
 
         public DenseLayer(int inputLength, int outputLength)
             : base(inputLength, outputLength, outputLength, inputLength)
@@ -16,6 +21,8 @@ namespace TinTin.Core
             forwardMacs = (long)inputLength * outputLength;
             forwardOps = 2L * outputLength + inputLength;
             forwardBytesRead = forwardMacs + inputLength + 4L * outputLength;
+            inputGradOps = 2L * inputLength;
+            inputGradBytesRead = forwardMacs + outputLength + 4L * inputLength;
         }
 
         public override LayerKind Kind { get { return LayerKind.Dense; } }
@@ -47,14 +54,33 @@ namespace TinTin.Core
                 AlignGradientContribution(WeightTrainableChannelCount > 0 ? weightExponent : outputGrad.Exponent);
                 TargetDenseKernels.BackwardWeights(input, outputGrad, WeightRowOffsets, BiasOffsets, InputLength, OutputLength,
                     weightExponent - GradientExponent, outputGrad.Exponent - GradientExponent, GradientPool);
-                long macs = (long)WeightTrainableChannelCount * InputLength;
-                Counters.Add(macs, TrainableChannelCount, macs * 5 + InputLength + OutputLength, macs * 4);
+                if (WeightTrainableChannelCount != countedWeightChannels || TrainableChannelCount != countedChannels) CountGradientPass();
+                if (inputGrad == null)
+                {
+                    Counters.Add(gradientMacs, gradientOps, gradientBytesRead, gradientBytesWritten);
+                    return;
+                }
+                TargetDenseKernels.BackwardInput(outputGrad, Weights, WeightExponent, InputLength, OutputLength, scratch, inputGrad);
+                // Both passes in one counter update.
+                Counters.Add(gradientMacs + forwardMacs, gradientOps + inputGradOps, gradientBytesRead + inputGradBytesRead, gradientBytesWritten + InputLength);
+                return;
             }
             if (inputGrad != null)
             {
                 TargetDenseKernels.BackwardInput(outputGrad, Weights, WeightExponent, InputLength, OutputLength, scratch, inputGrad);
-                Counters.Add(forwardMacs, 2L * InputLength, forwardMacs + OutputLength + 4L * InputLength, InputLength);
+                Counters.Add(forwardMacs, inputGradOps, inputGradBytesRead, InputLength);
             }
+        }
+
+        /// <summary>What one weight-gradient pass adds to the counters under the current selection.</summary>
+        private void CountGradientPass()
+        {
+            countedWeightChannels = WeightTrainableChannelCount;
+            countedChannels = TrainableChannelCount;
+            gradientMacs = (long)countedWeightChannels * InputLength;
+            gradientOps = countedChannels;
+            gradientBytesRead = gradientMacs * 5 + InputLength + OutputLength;
+            gradientBytesWritten = gradientMacs * 4;
         }
 
         /// <summary>Fused modes: the input gradient and this sample's update in one sweep over the rows, then the exponents.</summary>

@@ -12,19 +12,17 @@ namespace TinTin.Core
             sbyte[] x = input.Data;   // [Length]
             sbyte[] y = output.Data;  // [Length]
             int n = InputLength;
+            // Copy (native), then zero the negatives: a read and a test per value, a write only for the negatives.
+            System.Array.Copy(x, y, n);
             int i = 0;
             for (int n4 = n - 3; i < n4; i += 4) // unrolled: one loop test per four values
             {
-                sbyte v = x[i]; y[i] = v > 0 ? v : (sbyte)0;
-                v = x[i + 1]; y[i + 1] = v > 0 ? v : (sbyte)0;
-                v = x[i + 2]; y[i + 2] = v > 0 ? v : (sbyte)0;
-                v = x[i + 3]; y[i + 3] = v > 0 ? v : (sbyte)0;
+                if (y[i] < 0) y[i] = 0;
+                if (y[i + 1] < 0) y[i + 1] = 0;
+                if (y[i + 2] < 0) y[i + 2] = 0;
+                if (y[i + 3] < 0) y[i + 3] = 0;
             }
-            for (; i < n; i++)
-            {
-                sbyte v = x[i];
-                y[i] = v > 0 ? v : (sbyte)0;
-            }
+            for (; i < n; i++) if (y[i] < 0) y[i] = 0;
             output.Exponent = input.Exponent;
             Counters.Add(0, n, n, n);
         }
@@ -36,15 +34,17 @@ namespace TinTin.Core
             sbyte[] dy = outputGrad.Data;  // [Length]
             sbyte[] dx = inputGrad.Data;   // [Length]
             int n = InputLength;
+            // Copy the gradient (native), then zero it where the input was not positive.
+            System.Array.Copy(dy, dx, n);
             int i = 0;
             for (int n4 = n - 3; i < n4; i += 4)
             {
-                dx[i] = x[i] > 0 ? dy[i] : (sbyte)0;
-                dx[i + 1] = x[i + 1] > 0 ? dy[i + 1] : (sbyte)0;
-                dx[i + 2] = x[i + 2] > 0 ? dy[i + 2] : (sbyte)0;
-                dx[i + 3] = x[i + 3] > 0 ? dy[i + 3] : (sbyte)0;
+                if (x[i] <= 0) dx[i] = 0;
+                if (x[i + 1] <= 0) dx[i + 1] = 0;
+                if (x[i + 2] <= 0) dx[i + 2] = 0;
+                if (x[i + 3] <= 0) dx[i + 3] = 0;
             }
-            for (; i < n; i++) dx[i] = x[i] > 0 ? dy[i] : (sbyte)0;
+            for (; i < n; i++) if (x[i] <= 0) dx[i] = 0;
             inputGrad.Exponent = outputGrad.Exponent;
             Counters.Add(0, n, 2 * n, n);
         }

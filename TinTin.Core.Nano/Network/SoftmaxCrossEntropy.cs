@@ -65,10 +65,21 @@ namespace TinTin.Core
             int max = z[0];
             for (int i = 1; i < Classes; i++) if (z[i] > max) max = z[i];
             int sum = 0;
+            // QMath.ShiftRounded(v, shift) for v ≤ 0, inlined with its case chosen once: a rounding right
+            // shift (0 beyond 30), or a saturating left shift (|v| ≤ 255·Log2EQ16 < 2^25).
+            int shift = -logits.Exponent;
+            int half = shift > 0 && shift <= 30 ? 1 << (shift - 1) : 0;
+            int left = shift < 0 ? (shift < -31 ? 31 : -shift) : 0;
+            int leftLimit = left < 31 ? QMath.Int32Max >> left : 0;
             for (int i = 0; i < Classes; i++)
             {
                 // t = (z_i − max) · 2^e · log2(e), in Q16, ≤ 0
-                int t = QMath.ShiftRounded((z[i] - max) * Log2EQ16, -logits.Exponent);
+                int v = (z[i] - max) * Log2EQ16;
+                int t;
+                if (shift > 30 || v == 0) t = 0;
+                else if (shift > 0) t = -((-v + half) >> shift);
+                else if (v < -leftLimit) t = QMath.Int32Min;
+                else t = v << left;
                 log2Powers[i] = t;
                 int p = Exp2Q16(t);
                 powers[i] = p;
@@ -111,7 +122,8 @@ namespace TinTin.Core
             int a = Exp2NegTable[index];
             int b = Exp2NegTable[index + 1];
             int value = a - (((a - b) * rest + 1024) >> 11);
-            return QMath.RoundingShiftRight(value, whole);
+            // QMath.RoundingShiftRight(value, whole) for 0 ≤ value ≤ 2^16 and whole in [0, 16], inlined
+            return whole == 0 ? value : (value + (1 << (whole - 1))) >> whole;
         }
 
         /// <summary>log2(x) · 2^16 for x ≥ 1.</summary>
