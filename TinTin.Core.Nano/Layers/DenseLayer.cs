@@ -87,7 +87,10 @@ namespace TinTin.Core
         private void BackwardAndUpdate(QTensor input, QTensor outputGrad, QTensor inputGrad)
         {
             ShiftSum rate = RequireFusedLearningRate();
-            if (TrainingMode == TrainingStateMode.FusedInt8)
+            if (TrainingMode == TrainingStateMode.FusedInt8Residue)
+                ResidueUpdateKernels.DenseBackwardUpdate(input, outputGrad, WeightRowOffsets, BiasOffsets, rate, RateShift, InputLength, OutputLength,
+                    WeightExponent, Weights, Residues, BiasExponent, Bias, scratch, inputGrad);
+            else if (TrainingMode == TrainingStateMode.FusedInt8)
                 Int8UpdateKernels.DenseBackwardUpdate(input, outputGrad, WeightRowOffsets, BiasOffsets, rate, RateShift, InputLength, OutputLength,
                     WeightExponent, Weights, BiasExponent, Bias, scratch, inputGrad);
             else

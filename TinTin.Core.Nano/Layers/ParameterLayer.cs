@@ -51,8 +51,13 @@ namespace TinTin.Core
 
         /// <summary>[Channels][RowLength] int8 at WeightExponent, derived from the master copy.</summary>
         public readonly sbyte[] Weights;
-        /// <summary>[Channels][RowLength] int16 at MasterExponent; null in <see cref="TrainingStateMode.FusedInt8"/> (the int8 weights are all there is).</summary>
+        /// <summary>[Channels][RowLength] int16 at MasterExponent; null in <see cref="TrainingStateMode.FusedInt8"/> (the int8 weights are all there is) and <see cref="TrainingStateMode.FusedInt8Residue"/> (<see cref="Residues"/> instead).</summary>
         public short[] MasterWeights;
+        /// <summary>
+        /// [Channels·RowLength/2, rounded up] the 4-bit residue below each int8 weight, two per byte
+        /// (<see cref="PackedResidue"/>); only in <see cref="TrainingStateMode.FusedInt8Residue"/>, else null.
+        /// </summary>
+        public byte[] Residues;
         /// <summary>[Channels] int32 at BiasExponent.</summary>
         public readonly int[] Bias;
         public int WeightExponent;
@@ -123,10 +128,28 @@ namespace TinTin.Core
             if (mode != TrainingStateMode.GradientArena && !HasFusedUpdate)
                 throw new ArgumentException(Kind == LayerKind.Dense ? "this layer has no fused update" : "a layer of kind " + (int)Kind + " has no fused update kernel: use the gradient-arena mode");
             trainingMode = mode;
-            if (mode == TrainingStateMode.FusedInt8)
+            if (mode == TrainingStateMode.FusedInt8Residue) SplitMasterIntoResidues();
+            if (mode == TrainingStateMode.FusedInt8 || mode == TrainingStateMode.FusedInt8Residue)
             {
                 MasterWeights = null;
                 MasterExponent = WeightExponent;
+            }
+        }
+
+        /// <summary>
+        /// FusedInt8Residue: the master copy rounded to 4 bits below the int8 weights' exponent
+        /// becomes the int8 weights and their residues (a master written from residues, 2^3 finer,
+        /// comes back exactly).
+        /// </summary>
+        private void SplitMasterIntoResidues()
+        {
+            int shift = WeightExponent - MasterExponent - PackedResidue.Bits;
+            int n = Weights.Length;
+            Residues = new byte[PackedResidue.BytesFor(n)];
+            for (int k = 0; k < n; k++)
+            {
+                int fine = shift >= 0 ? QMath.RoundingShiftRight(MasterWeights[k], shift) : MasterWeights[k] << -shift;
+                PackedResidue.Store(Weights, Residues, k, fine);
             }
         }
 
@@ -322,6 +345,11 @@ namespace TinTin.Core
             sbyte[] w = Weights;
             int n = w.Length;
             int max = QMath.MaxAbs(w, n);
+            if (Residues != null)
+            {
+                RescaleFineWeights(max);
+                return;
+            }
             if (max >= QMath.Int8Max && WeightExponent < MaxExponent)
             {
                 for (int i = 0; i < n; i++) w[i] = (sbyte)QMath.RoundingShiftRight(w[i], 1);
@@ -339,6 +367,31 @@ namespace TinTin.Core
         }
 
         /// <summary>
+        /// FusedInt8Residue: the same rule on the 12-bit fine values (16 · w + r): halved rounding to
+        /// nearest when an int8 weight reached 127, doubled exactly when all fell below 64.
+        /// </summary>
+        private void RescaleFineWeights(int max)
+        {
+            sbyte[] w = Weights;
+            byte[] r = Residues;
+            int n = w.Length;
+            if (max >= QMath.Int8Max && WeightExponent < MaxExponent)
+            {
+                for (int k = 0; k < n; k++) PackedResidue.Store(w, r, k, QMath.RoundingShiftRight(PackedResidue.Fine(w, r, k), 1));
+                WeightExponent++;
+                Counters.Add(0, 4L * n, 2L * n, 2L * n);
+            }
+            else if (max > 0 && max < 64 && WeightExponent > MinExponent)
+            {
+                for (int k = 0; k < n; k++) PackedResidue.Store(w, r, k, 2 * PackedResidue.Fine(w, r, k));
+                WeightExponent--;
+                Counters.Add(0, 4L * n, 2L * n, 2L * n);
+            }
+            MasterExponent = WeightExponent;
+            Counters.Add(0, n, n, 0);
+        }
+
+        /// <summary>
         /// After a fused backward-and-update of one sample: a layer whose every channel trains its
         /// weights re-chooses its exponents (master and int8 weights, or the int8 weights alone);
         /// a partly frozen one keeps them so frozen channels stay bit-for-bit unchanged (FusedMaster
@@ -348,7 +401,7 @@ namespace TinTin.Core
         {
             if (weightTrainableChannels == Channels)
             {
-                if (trainingMode == TrainingStateMode.FusedInt8) { RescaleInt8Weights(); RenormalizeBias(); }
+                if (MasterWeights == null) { RescaleInt8Weights(); RenormalizeBias(); } // FusedInt8, FusedInt8Residue
                 else { RenormalizeMaster(); RefreshInt8Weights(); }
             }
             else

@@ -450,6 +450,7 @@ namespace TinTin.Core
                 if (p == null) continue;
                 total += p.Weights.Length + 4 * p.Bias.Length;
                 if (p.MasterWeights != null) total += 2 * p.MasterWeights.Length;
+                if (p.Residues != null) total += p.Residues.Length;
             }
             for (int a = 0; a <= Layers.Length; a++) total += Activations[a].Bytes;
             for (int a = 1; a <= Layers.Length; a++) total += Gradients[a].Bytes;
@@ -471,6 +472,8 @@ namespace TinTin.Core
                 plan.Add(name + ".weights(int8)", MemoryCategory.Weights, p.Weights.Length, p.Weights.Length);
                 if (p.MasterWeights != null)
                     plan.Add(name + ".master(int16)", MemoryCategory.MasterWeights, 2 * p.MasterWeights.Length, 2 * p.WeightTrainableChannelCount * p.RowLength);
+                if (p.Residues != null)
+                    plan.Add(name + ".residue(4-bit)", MemoryCategory.MasterWeights, p.Residues.Length, PackedResidue.BytesFor(p.WeightTrainableChannelCount * p.RowLength));
                 plan.Add(name + ".bias(int32)", MemoryCategory.MasterWeights, 4 * p.Bias.Length, 4 * p.Bias.Length);
             }
             for (int a = 0; a <= Layers.Length; a++)

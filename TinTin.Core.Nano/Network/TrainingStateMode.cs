@@ -22,5 +22,13 @@ namespace TinTin.Core
         /// model file and fleet still see a master (int8 weights · 2^7, exact).
         /// </summary>
         FusedInt8 = 2,
+        /// <summary>
+        /// int8 weights + a packed 4-bit residue below each one (a 12-bit master at 1.5 B per weight,
+        /// <see cref="PackedResidue"/>), no int16 master and no arena: each sample's backward pass moves
+        /// the 12-bit value (steps of 1/16 of an int8 unit kept exactly) and splits it back; forward
+        /// reads the int8 weights unchanged. No momentum; the model file and fleet see a master
+        /// (the 12-bit value · 2^3, exact).
+        /// </summary>
+        FusedInt8Residue = 3,
     }
 }

@@ -4,7 +4,10 @@ namespace TinTin.Core
     public static class TrainingStateModeNames
     {
         /// <summary>Every mode, leanest last.</summary>
-        public static readonly TrainingStateMode[] All = { TrainingStateMode.GradientArena, TrainingStateMode.FusedMaster, TrainingStateMode.FusedInt8 };
+        public static readonly TrainingStateMode[] All = { TrainingStateMode.GradientArena, TrainingStateMode.FusedMaster, TrainingStateMode.FusedInt8Residue, TrainingStateMode.FusedInt8 };
+
+        /// <summary>The names of <see cref="All"/>, for messages: "arena, fused, int8r, int8".</summary>
+        public const string List = "arena, fused, int8r, int8";
 
         public static string Name(TrainingStateMode mode)
         {
@@ -12,6 +15,7 @@ namespace TinTin.Core
             {
                 case TrainingStateMode.GradientArena: return "arena";
                 case TrainingStateMode.FusedMaster: return "fused";
+                case TrainingStateMode.FusedInt8Residue: return "int8r";
                 case TrainingStateMode.FusedInt8: return "int8";
                 default: return "unknown";
             }
@@ -24,6 +28,7 @@ namespace TinTin.Core
             {
                 case TrainingStateMode.GradientArena: return "int8 weights + int16 master + int32 gradient arena";
                 case TrainingStateMode.FusedMaster: return "int8 weights + int16 master, update fused into backward";
+                case TrainingStateMode.FusedInt8Residue: return "int8 weights + 4-bit residue (12-bit master), update fused into backward";
                 case TrainingStateMode.FusedInt8: return "int8 weights only, update fused into backward";
                 default: return "unknown";
             }

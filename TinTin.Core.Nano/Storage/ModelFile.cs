@@ -101,13 +101,22 @@ namespace TinTin.Core
                 short[] master = dense.MasterWeights;
                 if (master == null)
                 {
-                    // FusedInt8 keeps no master: write the int8 weights as one, shifted left (exact on reload).
+                    // FusedInt8 (and FusedInt8Residue) keep no master: write the int8 (fine) weights as one, shifted left (exact on reload).
                     int masterShift = MasterShiftForInt8(dense.WeightExponent);
                     buffer[at++] = (byte)(sbyte)(dense.WeightExponent - masterShift);
                     buffer[at++] = (byte)(sbyte)dense.WeightExponent;
                     buffer[at++] = (byte)(sbyte)dense.BiasExponent;
                     sbyte[] weights = dense.Weights;
-                    for (int i = 0; i < weights.Length; i++) at = LittleEndian.PutU16(buffer, at, (ushort)(short)(weights[i] << masterShift));
+                    byte[] residues = dense.Residues;
+                    if (residues == null)
+                        for (int i = 0; i < weights.Length; i++) at = LittleEndian.PutU16(buffer, at, (ushort)(short)(weights[i] << masterShift));
+                    else // FusedInt8Residue: the 12-bit fine values, 2^(masterShift − 4) coarser than the master (exact from 4 on)
+                        for (int i = 0; i < weights.Length; i++)
+                        {
+                            int fine = PackedResidue.Fine(weights, residues, i);
+                            int value = masterShift >= PackedResidue.Bits ? fine << (masterShift - PackedResidue.Bits) : QMath.RoundingShiftRight(fine, PackedResidue.Bits - masterShift);
+                            at = LittleEndian.PutU16(buffer, at, (ushort)(short)value);
+                        }
                 }
                 else
                 {

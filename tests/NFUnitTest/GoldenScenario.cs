@@ -160,8 +160,9 @@ namespace TinTin.NFUnitTest
 
         /// <summary>
         /// The training-step inputs of one case, trained sample by sample in each lean training-state mode
-        /// (FusedMaster, FusedInt8: backward and update fused per row, no gradient arena). After every sample:
-        /// each parameter layer's master (when the mode keeps one), int8 weights and bias, with exponents.
+        /// (FusedMaster, FusedInt8, FusedInt8Residue: backward and update fused per row, no gradient arena). After
+        /// every sample: each parameter layer's master (when the mode keeps one), int8 weights, 4-bit residues
+        /// (when the mode keeps them) and bias, with exponents.
         /// </summary>
         public static ArrayList RunTrainingModes(uint seed, sbyte[] inputs, int[] inputExponents, int[] labels)
         {
@@ -169,7 +170,7 @@ namespace TinTin.NFUnitTest
             if (inputs.Length != SampleCount * width || inputExponents.Length != SampleCount || labels.Length != SampleCount)
                 throw new ArgumentException("golden inputs do not match the scenario shape");
             ArrayList trace = new ArrayList();
-            TrainingStateMode[] modes = new TrainingStateMode[] { TrainingStateMode.FusedMaster, TrainingStateMode.FusedInt8 };
+            TrainingStateMode[] modes = new TrainingStateMode[] { TrainingStateMode.FusedMaster, TrainingStateMode.FusedInt8, TrainingStateMode.FusedInt8Residue };
             for (int m = 0; m < modes.Length; m++)
             {
                 Network net = Network.CreateMlp(Sizes, seed, -1, false, modes[m]);
@@ -197,6 +198,12 @@ namespace TinTin.NFUnitTest
                         int[] weights = new int[p.Weights.Length];
                         for (int i = 0; i < weights.Length; i++) weights[i] = p.Weights[i];
                         trace.Add(new GoldenSection(TrainingModes, layer + ".weights", Prefixed(p.WeightExponent, weights)));
+                        if (p.Residues != null)
+                        {
+                            int[] residues = new int[p.Weights.Length];
+                            for (int i = 0; i < residues.Length; i++) residues[i] = PackedResidue.Get(p.Residues, i);
+                            trace.Add(new GoldenSection(TrainingModes, layer + ".residue", residues));
+                        }
                         trace.Add(new GoldenSection(TrainingModes, layer + ".bias", Prefixed(p.BiasExponent, p.Bias)));
                     }
                 }

@@ -109,7 +109,7 @@ namespace TinTin.Cli.Tests
             CliResult result = CliRunner.Run("bench", "--sizes", "6,16,2", "--seconds", "0.05");
             Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
             Assert.Contains("MLP 6-16-2", result.Out);
-            foreach (string mode in new[] { "arena", "fused", "int8" }) Assert.Contains("MLP 6-16-2, integer " + mode + ":", result.Out);
+            foreach (string mode in new[] { "arena", "fused", "int8r", "int8" }) Assert.Contains("MLP 6-16-2, integer " + mode + ":", result.Out);
             Assert.Contains("float32 reference", result.Out);
             Assert.Contains("│            128 │", result.Out); // MACs per predict: 6·16 + 16·2
         }
@@ -126,13 +126,13 @@ namespace TinTin.Cli.Tests
             Assert.Equal("host", root.GetProperty("on").GetString());
             Assert.Equal(2, root.GetProperty("repeats").GetInt32());
             var rows = root.GetProperty("results").EnumerateArray().ToList();
-            Assert.Equal(new[] { "integer arena", "integer fused", "integer int8", "float32 reference" }, rows.Select(r => r.GetProperty("engine").GetString()));
+            Assert.Equal(new[] { "integer arena", "integer fused", "integer int8r", "integer int8", "float32 reference" }, rows.Select(r => r.GetProperty("engine").GetString()));
             // One row per training-state mode, each with that mode's own accounting; the lean modes hold less.
             for (int m = 0; m < TrainingStateModeNames.All.Length; m++)
                 Assert.Equal(Network.CreateMlp(new[] { 6, 4, 2 }, 1, -1, false, TrainingStateModeNames.All[m]).TotalMemoryBytes(), rows[m].GetProperty("state_bytes").GetInt64());
-            Assert.True(rows[2].GetProperty("state_bytes").GetInt64() < rows[1].GetProperty("state_bytes").GetInt64());
-            Assert.True(rows[1].GetProperty("state_bytes").GetInt64() < rows[0].GetProperty("state_bytes").GetInt64());
-            Assert.Equal(4 * (2 * (4 * 7 + 2 * 5) + 2 * (6 + 4 + 4 + 2)), rows[3].GetProperty("state_bytes").GetInt64()); // 4 B per weight, gradient, activation
+            for (int m = 1; m < TrainingStateModeNames.All.Length; m++) // leanest last
+                Assert.True(rows[m].GetProperty("state_bytes").GetInt64() < rows[m - 1].GetProperty("state_bytes").GetInt64());
+            Assert.Equal(4 * (2 * (4 * 7 + 2 * 5) + 2 * (6 + 4 + 4 + 2)), rows[TrainingStateModeNames.All.Length].GetProperty("state_bytes").GetInt64()); // 4 B per weight, gradient, activation
             foreach (var row in rows)
             {
                 Assert.Equal("MLP 6-4-2", row.GetProperty("network").GetString());

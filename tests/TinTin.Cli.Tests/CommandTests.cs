@@ -120,6 +120,8 @@ namespace TinTin.Cli.Tests
             Assert.Contains("2,798 B", result.Out);
             Assert.Contains("integer fused", result.Out);
             Assert.Contains("1,382 B", result.Out);
+            Assert.Contains("integer int8r", result.Out);
+            Assert.Contains("902 B", result.Out); // 742 + a 4-bit residue for each of the 320 weights
             Assert.Contains("integer int8", result.Out);
             Assert.Contains("742 B", result.Out);
             Assert.Contains("3,376 B", result.Out); // float32 reference

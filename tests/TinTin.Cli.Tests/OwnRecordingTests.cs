@@ -1,3 +1,4 @@
+using TinTin.Core;
 using System;
 using System.Globalization;
 using System.IO;
@@ -51,6 +52,7 @@ namespace TinTin.Cli.Tests
             Assert.Contains("logger.csv (temp_c,rh → occupants, 2 classes", result.Out);
             Assert.Contains("integer arena", result.Out);
             Assert.Contains("integer fused", result.Out);
+            Assert.Contains("integer int8r", result.Out);
             Assert.Contains("integer int8", result.Out);
             Assert.Contains("float32 reference", result.Out);
             Assert.Contains("samples/CPU s", result.Out);
@@ -75,9 +77,9 @@ namespace TinTin.Cli.Tests
             Assert.Equal(600, root.GetProperty("confusion").EnumerateArray().SelectMany(r => r.EnumerateArray()).Sum(c => c.GetInt64())); // 300 minutes × 2 nodes
             JsonElement engines = root.GetProperty("engines");
             // One integer engine per training-state mode (the first is "integer"), no float32.
-            Assert.Equal(3, engines.GetArrayLength());
+            Assert.Equal(TrainingStateModeNames.All.Length, engines.GetArrayLength());
             Assert.Equal("integer", engines[0].GetProperty("engine").GetString());
-            Assert.Equal(new[] { "arena", "fused", "int8" }, engines.EnumerateArray().Select(e => e.GetProperty("mode").GetString()).ToArray());
+            Assert.Equal(new[] { "arena", "fused", "int8r", "int8" }, engines.EnumerateArray().Select(e => e.GetProperty("mode").GetString()).ToArray());
             Assert.True(engines[0].GetProperty("samples_per_cpu_second").GetDouble() > 0);
             Assert.DoesNotContain("float32", result.Error);
         }

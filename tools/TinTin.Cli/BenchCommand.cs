@@ -40,7 +40,7 @@ namespace TinTin.Cli
             var model = new Option<string>("--model", "-m") { Description = "Benchmark this model file (TinTin.Core.ModelFile) instead." };
             var seconds = new Option<double>("--seconds") { Description = "Time per measurement.", DefaultValueFactory = _ => 0.5 };
             var noFloat = new Option<bool>("--integer-only") { Description = "Skip the float32 reference." };
-            var mode = new Option<string>("--mode") { Description = "Training-state modes of the integer engine, one row each: arena, fused, int8, a comma list, or all (default)." };
+            var mode = new Option<string>("--mode") { Description = "Training-state modes of the integer engine, one row each: " + TrainingStateModeNames.List + ", a comma list, or all (default)." };
             var repeats = new Option<int>("--repeats") { Description = "Timed repeats per figure (min and median reported), after a warm-up.", DefaultValueFactory = _ => 5 };
             var warmup = new Option<double>("--warmup") { Description = "CPU seconds of warm-up per figure before the repeats (JIT, caches).", DefaultValueFactory = _ => 0.1 };
             var json = new Option<bool>("--json") { Description = "Print one JSON object on standard output (results: one row per engine with state_bytes, MACs, CPU µs min/median); the table goes to standard error." };

@@ -46,7 +46,7 @@ namespace TinTin.Cli
             var node = new Option<string>("--node") { Description = "With --group: the node this board is (a value of the group column)." };
             var missing = new Option<string>("--missing") { Description = "Empty/NA cells: error (default), skip, or previous.", DefaultValueFactory = _ => "error" };
             var trainCsv = new Option<string>("--train-csv") { Description = "Prepare the board's default model on this recording (same columns and reading options) instead of the embedded one." };
-            var mode = new Option<string>("--mode") { Description = "Training-state mode of the board's engine: arena, fused or int8 (default: the board profile's)." };
+            var mode = new Option<string>("--mode") { Description = "Training-state mode of the board's engine: " + TrainingStateModeNames.List + " (default: the board profile's)." };
             var json = new Option<bool>("--json") { Description = "Print one JSON object (test_accuracy, balanced_accuracy, majority, per_class_recall, confusion of the adapting firmware; frozen and baselines) on standard output; the rest goes to standard error." };
             data.Aliases.Add("--csv");
             var command = new Command("simulate",
@@ -82,7 +82,7 @@ namespace TinTin.Cli
                 if (modeName != null)
                 {
                     if (!TrainingStateModeNames.TryParse(modeName.ToLowerInvariant(), out TrainingStateMode m))
-                        throw CliException.Usage("--mode: '" + modeName + "' is not a training-state mode (arena, fused, int8)");
+                        throw CliException.Usage("--mode: '" + modeName + "' is not a training-state mode (" + TrainingStateModeNames.List + ")");
                     options.TrainingMode = m;
                 }
                 try

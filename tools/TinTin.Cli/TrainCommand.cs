@@ -44,7 +44,7 @@ namespace TinTin.Cli
             var labelMap = new Option<string>("--label-map") { Description = "--csv: raw label → class, e.g. 0=0,1=1,2=1." };
             var classes = new Option<int>("--classes") { Description = "--csv: number of classes (default: from the training labels)." };
             var integerOnly = new Option<bool>("--integer-only") { Description = "Train the integer engine only (no float32 reference)." };
-            var mode = new Option<string>("--mode") { Description = "Training-state modes of the integer engine, one row each: arena, fused, int8, a comma list, or all (default; arena only with --momentum: the fused modes keep no velocity)." };
+            var mode = new Option<string>("--mode") { Description = "Training-state modes of the integer engine, one row each: " + TrainingStateModeNames.List + ", a comma list, or all (default; arena only with --momentum: the fused modes keep no velocity)." };
             var json = new Option<bool>("--json") { Description = "Print one JSON object (test_accuracy, balanced_accuracy, majority, per_class_recall, confusion of the integer engine; engines: both) on standard output; the rest goes to standard error." };
             var command = new Command("train",
                 "Train one model integer-only and in float32 and compare them side by side.\n" +
@@ -190,13 +190,13 @@ namespace TinTin.Cli
             return ExitCodes.Ok;
         }
 
-        /// <summary>"all", or a comma list of mode names (arena, fused, int8).</summary>
+        /// <summary>"all", or a comma list of mode names (TrainingStateModeNames.List).</summary>
         public static TrainingStateMode[] ParseModes(string text)
         {
             if (string.IsNullOrWhiteSpace(text) || text.Trim() == "all") return TrainingStateModeNames.All;
             return text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(n =>
                 TrainingStateModeNames.TryParse(n.ToLowerInvariant(), out TrainingStateMode m) ? m
-                    : throw CliException.Usage("--mode: '" + n + "' is not a training-state mode (arena, fused, int8, all)")).Distinct().ToArray();
+                    : throw CliException.Usage("--mode: '" + n + "' is not a training-state mode (" + TrainingStateModeNames.List + ", all)")).Distinct().ToArray();
         }
 
         private static int[] ParseSizes(string text)

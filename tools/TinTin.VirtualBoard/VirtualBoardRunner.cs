@@ -89,7 +89,7 @@ namespace TinTin.VirtualBoard
         public long Checkpoints { get; set; }
         public long Faults { get; set; }
         public int EngineBytes { get; set; }
-        /// <summary>The training-state mode the board's engine ran in (its name: arena, fused, int8).</summary>
+        /// <summary>The training-state mode the board's engine ran in (its name, TrainingStateModeNames.Name).</summary>
         public string TrainingMode { get; set; }
         public int LearnerBytes { get; set; }
         public int BackwardBytes { get; set; }
