@@ -170,9 +170,21 @@ namespace TinTin.Core
         /// </summary>
         public static int Int8ShiftFor(int maxAbs)
         {
-            int shift = BitLength(maxAbs) - 7;
-            if (shift <= 0) return 0; // maxAbs ≤ 127
-            if (maxAbs < 0) return RoundingShiftRight(maxAbs, shift) > Int8Max ? shift + 1 : shift;
+            if (maxAbs <= Int8Max)
+            {
+                if (maxAbs >= 0) return 0;
+                int s = BitLength(maxAbs) - 7; // a negative maxAbs: the long rule as it always was
+                return RoundingShiftRight(maxAbs, s) > Int8Max ? s + 1 : s;
+            }
+            // BitLength(maxAbs) − 7 by int halving steps (this runs once per requantised tensor: no long
+            // arithmetic, which the interpreter pays dearly): v = maxAbs >> 7 ≥ 1, shift = BitLength(v).
+            int v = maxAbs >> 7;
+            int shift = 1;
+            if (v >= 1 << 16) { v >>= 16; shift += 16; }
+            if (v >= 1 << 8) { v >>= 8; shift += 8; }
+            if (v >= 1 << 4) { v >>= 4; shift += 4; }
+            if (v >= 1 << 2) { v >>= 2; shift += 2; }
+            if (v >= 2) shift++;
             // RoundingShiftRight(maxAbs, shift) for maxAbs ≥ 0 and shift in [1, 24], inlined.
             if ((maxAbs >> shift) + ((maxAbs >> (shift - 1)) & 1) > Int8Max) shift++;
             return shift;
