@@ -29,6 +29,12 @@ namespace TinTin.Core
             int listEnd = outSize;
             for (int i = 0; i < inSize; i++)
                 if (x[i] != 0) scratch[listEnd++] = i;
+            int biasShift = accExponent - biasExponent;
+            if (listEnd - outSize > 4 && listEnd - outSize <= 8 && biasShift > 0 && biasShift <= 30)
+            {
+                output.Exponent = accExponent + ForwardRows8(x, weights, bias, biasShift, inSize, outSize, listEnd, scratch, output.Data);
+                return;
+            }
             AlignedBiases(bias, biasExponent, accExponent, outSize, scratch);
             int k = outSize;
             for (int group = listEnd - 3; k < group; k += 4)
@@ -55,6 +61,44 @@ namespace TinTin.Core
             }
             // |acc| ≤ 2^30 + 127²·65536 < 2^31: no accumulator wraps or reaches int.MinValue.
             output.Exponent = accExponent + QMath.RequantizeToInt8Fast(scratch, outSize, output.Data);
+        }
+
+        /// <summary>
+        /// Forward for 5 to 8 non-zero inputs and a right bias shift (the usual small layer): all of them
+        /// in locals (the list padded to eight with zero inputs, exact), one pass over the rows that
+        /// aligns the bias, adds the eight products and tracks the largest magnitude; then the rounding.
+        /// Returns the requantisation shift.
+        /// </summary>
+        private static int ForwardRows8(sbyte[] x, sbyte[] weights, int[] bias, int biasShift, int inSize, int outSize,
+            int listEnd, int[] scratch, sbyte[] output)
+        {
+            int i0 = scratch[outSize], i1 = scratch[outSize + 1], i2 = scratch[outSize + 2], i3 = scratch[outSize + 3], i4 = scratch[outSize + 4];
+            int i5 = i0, i6 = i0, i7 = i0;
+            int x0 = x[i0], x1 = x[i1], x2 = x[i2], x3 = x[i3], x4 = x[i4], x5 = 0, x6 = 0, x7 = 0;
+            int extra = listEnd - outSize - 5;
+            if (extra > 0) { i5 = scratch[outSize + 5]; x5 = x[i5]; }
+            if (extra > 1) { i6 = scratch[outSize + 6]; x6 = x[i6]; }
+            if (extra > 2) { i7 = scratch[outSize + 7]; x7 = x[i7]; }
+            int below = biasShift - 1;
+            int max = 0;
+            for (int o = 0, w = 0; o < outSize; o++, w += inSize)
+            {
+                // AlignedBias for a right shift in [1, 30]: to nearest, ties away from zero.
+                int b = bias[o];
+                int acc;
+                if (b >= 0) acc = (b >> biasShift) + ((b >> below) & 1);
+                else
+                {
+                    b = b == int.MinValue ? int.MaxValue : -b;
+                    acc = -((b >> biasShift) + ((b >> below) & 1));
+                }
+                acc += weights[w + i0] * x0 + weights[w + i1] * x1 + weights[w + i2] * x2 + weights[w + i3] * x3
+                    + weights[w + i4] * x4 + weights[w + i5] * x5 + weights[w + i6] * x6 + weights[w + i7] * x7;
+                scratch[o] = acc;
+                if (acc < 0) acc = -acc;
+                if (acc > max) max = acc;
+            }
+            return QMath.RequantizeToInt8Fast(scratch, outSize, max, output);
         }
 
         /// <summary>

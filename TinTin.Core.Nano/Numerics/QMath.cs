@@ -264,7 +264,18 @@ namespace TinTin.Core
                 v = source[i + 3]; if (v < 0) v = -v; if (v > max) max = v;
             }
             for (; i < count; i++) { int v = source[i]; if (v < 0) v = -v; if (v > max) max = v; }
-            int shift = Int8ShiftFor(max);
+            return RequantizeToInt8Fast(source, count, max, destination);
+        }
+
+        /// <summary>
+        /// <see cref="RequantizeToInt8Fast(int[], int, sbyte[])"/> when the caller already knows the largest
+        /// magnitude (maxAbs = max |source[i]|, as its own loop tracked it). Returns the shift.
+        /// </summary>
+        public static int RequantizeToInt8Fast(int[] source, int count, int maxAbs, sbyte[] destination)
+        {
+            int i;
+            int count4 = count - 3;
+            int shift = Int8ShiftFor(maxAbs);
             if (shift == 0)
             {
                 for (i = 0; i < count; i++) destination[i] = (sbyte)source[i];

@@ -61,6 +61,25 @@ namespace TinTin.Core.Tests
             Assert.Equal(reference.Data, fast.Data);
         }
 
+        /// <summary>Short rows (the board's small layers): 1..16 inputs, so the board kernel's one-pass path for 5..8 non-zero inputs runs often.</summary>
+        [Property(MaxTest = 300)]
+        public void Forward_agrees_on_short_rows(byte inSeed, byte outSeed, byte zeroSeed, int seed)
+        {
+            int inSize = inSeed % 16 + 1, outSize = outSeed % 40 + 1, zeroPercent = zeroSeed % 60;
+            var random = new Random(seed);
+            QTensor input = Tensor(random, inSize, random.Next(-12, 3), zeroPercent);
+            sbyte[] weights = Int8(random, inSize * outSize);
+            int[] bias = Enumerable.Range(0, outSize).Select(_ => random.Next(6) == 0 ? (random.Next(2) == 0 ? int.MinValue : int.MaxValue)
+                : random.Next(int.MinValue, int.MaxValue) >> random.Next(0, 31)).ToArray();
+            int wExp = random.Next(-14, 0), bExp = random.Next(-45, -5);
+            var fast = new QTensor(outSize);
+            var reference = new QTensor(outSize);
+            DenseKernels.Forward(input, weights, wExp, bias, bExp, inSize, outSize, new int[inSize + outSize], fast);
+            DenseKernelsReference.Forward(input, weights, wExp, bias, bExp, inSize, outSize, new int[inSize + outSize], reference);
+            Assert.Equal(reference.Exponent, fast.Exponent);
+            Assert.Equal(reference.Data, fast.Data);
+        }
+
         [Property(MaxTest = 300)]
         public void BackwardInput_agrees(byte inSeed, byte outSeed, byte zeroSeed, int seed)
         {
