@@ -26,7 +26,7 @@ namespace TinTin.Cli
             catch (System.ComponentModel.Win32Exception e) { throw new CliException(ExitCodes.NotAvailable, "valgrind is needed for instruction counts (apt-get install valgrind), or pass --no-callgrind: " + e.Message); }
             var w = context.Out;
             string N(double v) => v.ToString("N0", CultureInfo.InvariantCulture);
-            w.WriteLine("firmware on nanoCLR (replay of data/occupancy/datatest2.txt, esp32-devkit model)");
+            w.WriteLine("firmware on nanoCLR (replay of data/occupancy/datatest2.txt, board " + options.Board + ")");
             if (f.PredictInstructions != null)
             {
                 w.WriteLine("  native instructions, the engine alone (valgrind callgrind, nanoclr32, x86; " + options.EngineSteps + " vs " + 2 * options.EngineSteps + " steps subtracted):");
