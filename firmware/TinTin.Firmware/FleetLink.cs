@@ -34,6 +34,8 @@ namespace TinTin.Firmware
         public int HistoryTolerance = 0;
         /// <summary>Keep the board's own last layer (its personalised head) and take only the layers below it from the fleet (FleetMember.KeepOwnHead; false: an ablation).</summary>
         public bool KeepOwnHead = true;
+        /// <summary>The board's own labels count this many times when it blends the fleet's model with its own (FleetMember.OwnWeightFactor; docs/FLEET.md: 2 lost least across layouts and seeds).</summary>
+        public int OwnWeightFactor = 2;
     }
 
     /// <summary>
@@ -87,6 +89,7 @@ namespace TinTin.Firmware
             member.PairedTrial = settings.PairedTrial;
             member.HistoryTolerance = settings.HistoryTolerance;
             member.KeepOwnHead = settings.KeepOwnHead;
+            member.OwnWeightFactor = settings.OwnWeightFactor;
             seenLabelled = labelled;
             seenCorrect = correct;
             labelledAtPublish = labelled;

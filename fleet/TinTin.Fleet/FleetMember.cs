@@ -76,6 +76,9 @@ namespace TinTin.Fleet
         /// </summary>
         public int HistoryTolerance = 0;
 
+        /// <summary>The board's own labels count this many times in the blend (1: plain labelled-sample weighting).</summary>
+        public int OwnWeightFactor = 1;
+
         /// <summary>Keep the board's own last parameter layer (a personalised head): only the layers below it come from the fleet.</summary>
         public bool KeepOwnHead;
 
@@ -193,7 +196,8 @@ namespace TinTin.Fleet
             if (ownLabelled == 0) incoming.CopyFrom(staged);
             else
             {
-                int own = ownLabelled > ModelMerger.MaxWeight ? ModelMerger.MaxWeight : (int)(long)ownLabelled;
+                long ownWeighted = (long)ownLabelled * OwnWeightFactor;
+                int own = ownWeighted > ModelMerger.MaxWeight ? ModelMerger.MaxWeight : (int)ownWeighted;
                 int fleet = others > ModelMerger.MaxWeight ? ModelMerger.MaxWeight : (int)(long)others;
                 blender.Begin();
                 for (int l = 0; l < checkpoint.LayerCount; l++)

@@ -33,6 +33,21 @@ namespace TinTin.Cli.Tests
             Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--boards", "1").ExitCode);
             Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--publish-every", "0").ExitCode);
             Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--layout", "diagonal").ExitCode);
+            Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--seed", "-1").ExitCode);
+        }
+
+        [Fact]
+        public void ServeRefusesABadBrokerUriOrCaFileByName()
+        {
+            CliResult r = CliRunner.Run("fleet", "serve", "--broker", "http://127.0.0.1:1883");
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("mqtts://HOST:PORT", r.ToString());
+            r = CliRunner.Run("fleet", "serve", "--broker", "mqtt://127.0.0.1:1883", "--ca-file", "ca.pem");
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("--ca-file needs --broker mqtts://", r.ToString());
+            r = CliRunner.Run("fleet", "serve", "--broker", "mqtts://127.0.0.1:8883", "--ca-file", "/nonexistent/ca.pem");
+            Assert.Equal(2, r.ExitCode);
+            Assert.Contains("CA file not found: /nonexistent/ca.pem", r.ToString());
         }
 
         [Fact]

@@ -100,7 +100,7 @@ namespace TinTin.Cli
                 }
                 AggregatorService service;
                 try { service = await AggregatorService.StartAsync(brokerUri, fleet, aggregator, context.Out, caFile); }
-                catch (Exception e) when (e is IOException || e is MQTTnet.Exceptions.MqttCommunicationException || e is OperationCanceledException)
+                catch (Exception e) when (e is IOException || e is MQTTnet.Exceptions.MqttCommunicationException || e is OperationCanceledException || e is System.Security.Authentication.AuthenticationException)
                 { throw CliException.Device($"cannot reach the broker at {brokerUri}: {e.Message}"); }
                 await using (service)
                 {
@@ -133,6 +133,7 @@ namespace TinTin.Cli
             var historyTolerance = new Option<int>("--history-tolerance") { Description = "Recently labelled samples (the learner's history) a merged model may get wrong beyond the board's own model before the board declines it; -1: no history check.", DefaultValueFactory = _ => 0 };
             var pairedTolerance = new Option<int>("--paired-tolerance") { Description = "Paired trial: newly labelled samples a taken model may get wrong beyond the board's own before it is rolled back.", DefaultValueFactory = _ => 1 };
             var fleetHead = new Option<bool>("--fleet-head") { Description = "Boards take the fleet's last layer too (default: each keeps its own last layer, a personalised head, and takes only the layers below it; ablation)." };
+            var ownWeight = new Option<int>("--own-weight") { Description = "A board's own labels count this many times when it blends the fleet's model with its own (1: weighted by labelled samples alone).", DefaultValueFactory = _ => 2 };
             var seed = new Option<int>("--seed") { Description = "Seed of the virtual people and learners (0: the default streams; others shift every board's seed).", DefaultValueFactory = _ => 0 };
             var trialTolerance = new Option<int>("--trial-tolerance") { Description = "Accuracy drop (per mille) on the trial's labelled samples that rolls a merge back.", DefaultValueFactory = _ => 30 };
             var layout = new Option<string>("--layout") { Description = "rotated: every board replays the drift week from its own starting point (rooms out of phase); disjoint: board 1 another recording, the others disjoint stretches of the week; recordings: board i replays recording i mod 3 (datatraining, datatest, datatest2).", DefaultValueFactory = _ => "rotated" };
@@ -145,7 +146,7 @@ namespace TinTin.Cli
                 "with the fleet, balanced accuracy, the frozen default model and majority class beside them, and bytes sent.\n" +
                 "Examples:\n  tintin fleet simulate --boards 4\n  tintin fleet simulate --boards 4 --json --mqtt\n" +
                 "Exit codes: 0 ok, 1 usage, 2 data missing, 3 broker error.");
-            foreach (Option o in new Option[] { boards, layout, publishEvery, mergeEvery, maxSamples, trial, noBlend, noCheck, replayTolerance, historyTolerance, pairedTolerance, fleetHead, trialTolerance, seed, json, mqtt }) command.Options.Add(o);
+            foreach (Option o in new Option[] { boards, layout, publishEvery, mergeEvery, maxSamples, trial, noBlend, noCheck, replayTolerance, historyTolerance, pairedTolerance, fleetHead, ownWeight, trialTolerance, seed, json, mqtt }) command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
                 var options = new VirtualFleetOptions
@@ -154,13 +155,14 @@ namespace TinTin.Cli
                     TrialSamples = parse.GetValue(trial), Blend = !parse.GetValue(noBlend), ReplayCheck = !parse.GetValue(noCheck),
                     ReplayTolerance = parse.GetValue(replayTolerance), TolerancePerMille = parse.GetValue(trialTolerance),
                     HistoryTolerance = parse.GetValue(historyTolerance), PairedTolerance = parse.GetValue(pairedTolerance), KeepOwnHead = !parse.GetValue(fleetHead),
-                    Seed = parse.GetValue(seed),
+                    Seed = parse.GetValue(seed), OwnWeightFactor = parse.GetValue(ownWeight),
                 };
                 if (options.Boards < 2 || options.Boards > 16) throw CliException.Usage("--boards must be in 2..16");
                 if (options.PublishEveryLabels < 1) throw CliException.Usage("--publish-every must be at least 1");
                 if (options.MergeEvery < 0) throw CliException.Usage("--merge-every must not be negative");
                 if (options.MaxSamples < 0) throw CliException.Usage("--max-samples must not be negative");
                 if (options.Seed < 0 || options.Seed > 1000) throw CliException.Usage("--seed must be in 0..1000");
+                if (options.OwnWeightFactor < 1 || options.OwnWeightFactor > 1024) throw CliException.Usage("--own-weight must be in 1..1024");
                 if (options.PairedTolerance < 0) throw CliException.Usage("--paired-tolerance must not be negative");
                 if (options.TrialSamples < 1) throw CliException.Usage("--trial-samples must be at least 1");
                 bool asJson = parse.GetValue(json);

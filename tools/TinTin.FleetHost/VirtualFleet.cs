@@ -42,6 +42,8 @@ namespace TinTin.FleetHost
         public int PairedTolerance { get; set; } = 1;
         /// <summary>Boards keep their own last layer (FleetSettings.KeepOwnHead).</summary>
         public bool KeepOwnHead { get; set; } = true;
+        /// <summary>The board's own labels count this many times in its blend (FleetSettings.OwnWeightFactor).</summary>
+        public int OwnWeightFactor { get; set; } = 2;
         /// <summary>Seed of the virtual people (and the learners): 0 the default streams' seeds, others shift every board's seed.</summary>
         public int Seed { get; set; }
         /// <summary>Carries the messages (null: an in-memory hub). E.g. the MQTT transports.</summary>
@@ -233,7 +235,7 @@ namespace TinTin.FleetHost
                             PublishEveryLabels = options.PublishEveryLabels, JoinAtStart = true,
                             TrialSamples = options.TrialSamples, TolerancePerMille = options.TolerancePerMille, ReplayTolerance = options.ReplayTolerance,
                             BlendWithOwn = options.Blend, CheckOnStoredLabels = options.ReplayCheck,
-                            HistoryTolerance = options.HistoryTolerance, PairedTolerance = options.PairedTolerance, KeepOwnHead = options.KeepOwnHead,
+                            HistoryTolerance = options.HistoryTolerance, PairedTolerance = options.PairedTolerance, KeepOwnHead = options.KeepOwnHead, OwnWeightFactor = options.OwnWeightFactor,
                         };
                     }));
                     if (transport != null && !transport.IsConnected) throw new IOException(specs[i].Name + " could not connect to the fleet broker");
