@@ -196,7 +196,7 @@ namespace TinTin.Fleet
             if (ownLabelled == 0) incoming.CopyFrom(staged);
             else
             {
-                long ownWeighted = (long)ownLabelled * OwnWeightFactor;
+                long ownWeighted = (long)ownLabelled * (OwnWeightFactor < 1 ? 1 : OwnWeightFactor);
                 int own = ownWeighted > ModelMerger.MaxWeight ? ModelMerger.MaxWeight : (int)ownWeighted;
                 int fleet = others > ModelMerger.MaxWeight ? ModelMerger.MaxWeight : (int)(long)others;
                 blender.Begin();

@@ -242,5 +242,30 @@ namespace TinTin.Fleet.Tests
             for (int l = 0; l < own.LayerCount; l++)
                 Assert.Equal(FleetNets.RealWeights(FleetNets.Create(1).Also(n => own.CopyTo(n)), l), FleetNets.RealWeights(board, l));
         }
+
+        [Theory]
+        [InlineData(1, 0.75)]   // own 100 labels against the others' 300: a quarter own
+        [InlineData(2, 0.60)]   // own labels counted twice: 200 against 300
+        [InlineData(3, 0.50)]
+        public void TheOwnWeightFactorKeepsMoreOfTheBoardsOwnModelInTheBlend(int factor, double fleetShare)
+        {
+            Network board = FleetNets.Create(1);
+            FleetNets.Train(board, 1, 30);
+            FleetMember member = Member(board);
+            member.OwnWeightFactor = factor;
+            ParameterSet own = Snapshot(board);
+            var fleet = new ParameterSet(board);
+            fleet.CopyFrom(own);
+            int step = 1 << 18;
+            fleet.Bias[0][0] += step;
+            var message = new byte[FleetMessage.MergedBytes(fleet)];
+            int length = FleetMessage.WriteMerged(message, fleet, 1, 3, 400, new HmacSha256(FleetNets.FleetKey));
+            Assert.True(member.Receive(message, length));
+            Assert.True(member.ApplyStaged(100, null, 0));
+            ParameterSet blended = Snapshot(board);
+            double Real(ParameterSet p) => p.Bias[0][0] * Math.Pow(2, p.BiasExponent[0]);
+            double moved = (Real(blended) - Real(own)) / (step * Math.Pow(2, own.BiasExponent[0]));
+            Assert.InRange(moved, fleetShare - 0.01, fleetShare + 0.01);
+        }
     }
 }
