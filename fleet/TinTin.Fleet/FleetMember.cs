@@ -82,8 +82,8 @@ namespace TinTin.Fleet
         /// <summary>Keep the board's own last parameter layer (a personalised head): only the layers below it come from the fleet.</summary>
         public bool KeepOwnHead;
 
-        /// <summary>Why a board in the int8-only training mode cannot join a fleet.</summary>
-        public const string NoMastersMessage = "this board trains its int8 weights only (training mode FusedInt8): it keeps no int16 master weights to merge, so it cannot join a fleet";
+        /// <summary>Why a board in an int8 training mode (int8, int8r) cannot join a fleet.</summary>
+        public const string NoMastersMessage = "this board keeps no int16 master weights (training mode FusedInt8 or FusedInt8Residue): the fleet merges masters, so it cannot join a fleet";
 
         public int Published, Accepted, Declined, Kept, RolledBack, Rejected;
         public long BytesSent, BytesReceived;

@@ -112,9 +112,9 @@ namespace TinTin.Fleet
         }
 
         /// <summary>
-        /// Whether every parameter layer keeps int16 master weights. A board in the int8-only training
-        /// mode (TrainingStateMode.FusedInt8) has none: there is nothing the fleet could merge at the
-        /// masters' precision, so such a board cannot join a fleet.
+        /// Whether every parameter layer keeps int16 master weights. A board in an int8 training mode
+        /// (TrainingStateMode.FusedInt8, FusedInt8Residue) has none: there is nothing the fleet could
+        /// merge at the masters' precision, so such a board cannot join a fleet.
         /// </summary>
         public static bool HasMasterWeights(Network network)
         {

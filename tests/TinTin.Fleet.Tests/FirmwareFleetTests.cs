@@ -123,11 +123,13 @@ namespace TinTin.Fleet.Tests
             Assert.Contains("not_newer", b.SerialLines.Last(l => l.Contains("err")));
         }
 
-        [Fact]
-        public void AnInt8OnlyBoardIsRefusedAtJoinWithAClearErrorAndRunsOn()
+        [Theory]
+        [InlineData(TrainingStateMode.FusedInt8)]
+        [InlineData(TrainingStateMode.FusedInt8Residue)]
+        public void AnInt8BoardIsRefusedAtJoinWithAClearErrorAndRunsOn(TrainingStateMode mode)
         {
             var t = new FakeTransport();
-            using var b = Board(t, mode: TrainingStateMode.FusedInt8);
+            using var b = Board(t, mode: mode);
             b.App.HandleLine("fleet join");
             Assert.Contains(Lines(b, "err"), m => m.Get("code") == "fleet" && m.Get("msg").Contains("FusedInt8"));
             Assert.Contains(Lines(b, "fleet"), m => m.Get("event") == "join_refused");
