@@ -56,6 +56,24 @@ namespace TinTin.Cli.Tests
         }
 
         [Fact]
+        public void Train_on_an_image_set_runs_the_arena_mode_unless_asked_for_more()
+        {
+            using var temp = new TempFolder();
+            WriteSet(temp.Path, "train", 40, false);
+            WriteSet(temp.Path, "t10k", 20, false);
+            string[] Modes(params string[] extra)
+            {
+                CliResult result = CliRunner.Run(new[] { "train", "mnist", "--data", temp.Path, "--hidden", "4", "--epochs", "1", "--integer-only", "--json" }.Concat(extra).ToArray());
+                Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
+                using var json = System.Text.Json.JsonDocument.Parse(result.Out);
+                return json.RootElement.GetProperty("engines").EnumerateArray().Select(e => e.GetProperty("mode").GetString()).ToArray();
+            }
+            Assert.Equal(new[] { "arena" }, Modes());
+            Assert.Equal(new[] { "arena", "fused", "int8r", "int8" }, Modes("--mode", "all"));
+            Assert.Equal(new[] { "int8r" }, Modes("--mode", "int8r"));
+        }
+
+        [Fact]
         public void A_truncated_MNIST_format_file_is_an_input_error_naming_it()
         {
             using var temp = new TempFolder();

@@ -44,7 +44,7 @@ namespace TinTin.Cli
             var labelMap = new Option<string>("--label-map") { Description = "--csv: raw label → class, e.g. 0=0,1=1,2=1." };
             var classes = new Option<int>("--classes") { Description = "--csv: number of classes (default: from the training labels)." };
             var integerOnly = new Option<bool>("--integer-only") { Description = "Train the integer engine only (no float32 reference)." };
-            var mode = new Option<string>("--mode") { Description = "Training-state modes of the integer engine, one row each: " + TrainingStateModeNames.List + ", a comma list, or all (default; arena only with --momentum: the fused modes keep no velocity)." };
+            var mode = new Option<string>("--mode") { Description = "Training-state modes of the integer engine, one row each: " + TrainingStateModeNames.List + ", a comma list, or all (default; arena only for mnist, whose lean-mode rows cost 25-45x the arena's CPU, and with --momentum: the fused modes keep no velocity)." };
             var json = new Option<bool>("--json") { Description = "Print one JSON object (test_accuracy, balanced_accuracy, majority, per_class_recall, confusion of the integer engine; engines: both) on standard output; the rest goes to standard error." };
             var command = new Command("train",
                 "Train one model integer-only and in float32 and compare them side by side.\n" +
@@ -77,7 +77,8 @@ namespace TinTin.Cli
                     Seed = parse.GetValue(seed),
                     TrainLimit = parse.GetValue(limit),
                     IntegerOnly = parse.GetValue(integerOnly),
-                    Modes = ParseModes(parse.GetValue(mode)),
+                    // MNIST trains the arena mode unless asked: the lean modes' scalar host kernels take 25–45× its CPU there (docs/ENGINE.md).
+                    Modes = mnist && parse.GetValue(mode) == null ? new[] { TrainingStateMode.GradientArena } : ParseModes(parse.GetValue(mode)),
                 };
                 if (csvPath != null)
                 {
