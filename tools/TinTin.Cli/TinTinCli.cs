@@ -28,6 +28,7 @@ namespace TinTin.Cli
             root.Subcommands.Add(ExperimentCommand.Create(context));
             root.Subcommands.Add(FleetCommand.Create(context));
             root.Subcommands.Add(SoakCommand.Create(context));
+            root.Subcommands.Add(ImportFashionCommand.Create(context));
             ShortenCommandRows(root);
             return root;
         }
