@@ -37,6 +37,8 @@ namespace TinTin.NFUnitTest
         public const string Continual = "continual";
         /// <summary>The lean training-state modes (fused int16 master, int8 only): weights after every sample.</summary>
         public const string TrainingModes = "training-modes";
+        /// <summary>A 64-input first layer under fan-in rate scaling (ParameterLayer.RateShift 2), in every training-state mode.</summary>
+        public const string FanIn = "fan-in";
 
         /// <summary>Layer sizes of the MLP (Dense 4→6, ReLU, Dense 6→3).</summary>
         public static readonly int[] Sizes = new int[] { 4, 6, 3 };
@@ -209,6 +211,135 @@ namespace TinTin.NFUnitTest
                 }
             }
             return trace;
+        }
+
+        /// <summary>Layer sizes of <see cref="RunFanIn"/>: a first layer with 64 inputs, past ReferenceFanIn 16, so its weights step at lr · 2^-2.</summary>
+        public static readonly int[] FanInSizes = new int[] { 64, 2, 2 };
+        public const int FanInSamples = 4;
+        /// <summary>Learning rate 1/4 (3 shift terms): large enough that the scaled int8 weights move within a few samples.</summary>
+        public const int FanInRateDenominator = 4;
+
+        /// <summary>
+        /// Fan-in learning-rate scaling (ContinualConfig.ScaleRateByFanIn, on by default) in every training-state
+        /// mode: the gradient arena (Forward, Backward, Step after each pair of samples) and the fused modes
+        /// (TrainSample per sample). Inputs: FanInSamples rows of int8 drawn from xorshift32 at exponent -7,
+        /// labels from the same stream. Records each layer's RateShift, then after every update the loss(es) and a CRC-32
+        /// of each parameter layer's state, and after the last update each parameter layer's master (when kept),
+        /// int8 weights, residues (when kept) and bias, with exponents. (All of them after every update would
+        /// push NFUnitTest's signature table, which holds the constant arrays, past nanoCLR's 64 KB.)
+        /// scaleByFanIn false gives the unscaled run the host compares against.
+        /// </summary>
+        public static ArrayList RunFanIn(uint seed, bool scaleByFanIn)
+        {
+            ArrayList trace = new ArrayList();
+            int width = FanInSizes[0];
+            int classes = FanInSizes[FanInSizes.Length - 1];
+            sbyte[] inputs = new sbyte[FanInSamples * width];
+            int[] labels = new int[FanInSamples];
+            uint state = seed * 2654435761u + 0x9E3779B9u;
+            if (state == 0) state = 1;
+            for (int s = 0; s < FanInSamples; s++)
+            {
+                for (int i = 0; i < width; i++)
+                {
+                    state ^= state << 13; state ^= state >> 17; state ^= state << 5;
+                    inputs[s * width + i] = (sbyte)((int)(long)(state % 201u) - 100);
+                }
+                state ^= state << 13; state ^= state >> 17; state ^= state << 5;
+                labels[s] = (int)(long)(state % (uint)classes);
+            }
+            ShiftSum lr = ShiftSum.FromRatio(1, FanInRateDenominator, LearningRateTerms);
+            TrainingStateMode[] modes = new TrainingStateMode[] { TrainingStateMode.GradientArena, TrainingStateMode.FusedMaster, TrainingStateMode.FusedInt8, TrainingStateMode.FusedInt8Residue };
+            for (int m = 0; m < modes.Length; m++)
+            {
+                Network net = Network.CreateMlp(FanInSizes, seed, -1, false, modes[m]);
+                net.SetAllTrainable(true);
+                net.SetFanInRateScaling(scaleByFanIn);
+                net.SetLearningRate(lr);
+                string mode = "mode" + (int)modes[m];
+                int[] shifts = new int[net.Layers.Length];
+                for (int l = 0; l < net.Layers.Length; l++)
+                {
+                    ParameterLayer p = net.Layers[l] as ParameterLayer;
+                    shifts[l] = p == null ? -1 : p.RateShift;
+                }
+                trace.Add(new GoldenSection(FanIn, mode + ".rateShift", shifts));
+                bool arena = modes[m] == TrainingStateMode.GradientArena;
+                int perUpdate = arena ? 2 : 1;
+                for (int first = 0; first < FanInSamples; first += perUpdate)
+                {
+                    int[] losses = new int[perUpdate];
+                    for (int b = 0; b < perUpdate; b++)
+                    {
+                        int sample = first + b;
+                        QTensor input = net.Input;
+                        for (int i = 0; i < width; i++) input.Data[i] = inputs[sample * width + i];
+                        input.Exponent = -7;
+                        losses[b] = net.TrainSample(labels[sample]);
+                    }
+                    if (arena) net.Step(lr, null);
+                    string at = mode + ".update" + (first / perUpdate);
+                    trace.Add(new GoldenSection(FanIn, at + ".lossQ16", losses));
+                    int[] crcs = new int[net.Layers.Length];
+                    for (int l = 0; l < net.Layers.Length; l++)
+                    {
+                        ParameterLayer p = net.Layers[l] as ParameterLayer;
+                        if (p != null) crcs[l] = (int)(long)StateCrc(p);
+                    }
+                    trace.Add(new GoldenSection(FanIn, at + ".stateCrc", crcs));
+                    if (first + perUpdate < FanInSamples) continue; // the CRCs stand for the parameters before the last update
+                    for (int l = 0; l < net.Layers.Length; l++)
+                    {
+                        ParameterLayer p = net.Layers[l] as ParameterLayer;
+                        if (p == null) continue;
+                        string layer = at + ".layer" + l;
+                        if (p.MasterWeights != null)
+                        {
+                            int[] master = new int[p.MasterWeights.Length];
+                            for (int i = 0; i < master.Length; i++) master[i] = p.MasterWeights[i];
+                            trace.Add(new GoldenSection(FanIn, layer + ".master", Prefixed(p.MasterExponent, master)));
+                        }
+                        int[] weights = new int[p.Weights.Length];
+                        for (int i = 0; i < weights.Length; i++) weights[i] = p.Weights[i];
+                        trace.Add(new GoldenSection(FanIn, layer + ".weights", Prefixed(p.WeightExponent, weights)));
+                        if (p.Residues != null)
+                        {
+                            int[] residues = new int[p.Weights.Length];
+                            for (int i = 0; i < residues.Length; i++) residues[i] = PackedResidue.Get(p.Residues, i);
+                            trace.Add(new GoldenSection(FanIn, layer + ".residue", residues));
+                        }
+                        trace.Add(new GoldenSection(FanIn, layer + ".bias", Prefixed(p.BiasExponent, p.Bias)));
+                    }
+                }
+            }
+            return trace;
+        }
+
+        /// <summary>
+        /// CRC-32 of a parameter layer's trained state: the exponents, then master (when kept), int8 weights,
+        /// residues (when kept) and bias, each value as 4 little-endian bytes. Any value that differs changes it.
+        /// </summary>
+        static uint StateCrc(ParameterLayer p)
+        {
+            byte[] word = new byte[4];
+            uint crc = 0xFFFFFFFFu;
+            crc = CrcInt(crc, word, p.MasterExponent);
+            crc = CrcInt(crc, word, p.WeightExponent);
+            crc = CrcInt(crc, word, p.BiasExponent);
+            if (p.MasterWeights != null) for (int i = 0; i < p.MasterWeights.Length; i++) crc = CrcInt(crc, word, p.MasterWeights[i]);
+            for (int i = 0; i < p.Weights.Length; i++) crc = CrcInt(crc, word, p.Weights[i]);
+            if (p.Residues != null) for (int i = 0; i < p.Weights.Length; i++) crc = CrcInt(crc, word, PackedResidue.Get(p.Residues, i));
+            for (int i = 0; i < p.Bias.Length; i++) crc = CrcInt(crc, word, p.Bias[i]);
+            return crc ^ 0xFFFFFFFFu;
+        }
+
+        static uint CrcInt(uint crc, byte[] word, int value)
+        {
+            word[0] = (byte)value;
+            word[1] = (byte)(value >> 8);
+            word[2] = (byte)(value >> 16);
+            word[3] = (byte)(value >> 24);
+            return Crc32.Update(crc, word, 0, 4);
         }
 
         /// <summary>An int argument widened to long (sign-extended on .NET; see <see cref="RunRounding"/>).</summary>

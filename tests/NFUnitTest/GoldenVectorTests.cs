@@ -59,6 +59,12 @@ namespace TinTin.NFUnitTest
             Check(GoldenScenario.Continual);
         }
 
+        [TestMethod]
+        public void FanInRateScalingMatchesTheHost()
+        {
+            Check(GoldenScenario.FanIn);
+        }
+
         /// <summary>Runs the scenario that records sections of this kind, every case, and compares them value by value.</summary>
         public static void Check(string kind)
         {
@@ -73,6 +79,13 @@ namespace TinTin.NFUnitTest
                 ArrayList modes = GoldenScenario.RunTrainingModes(GoldenVectors.Seeds[0], GoldenVectors.Inputs[0], GoldenVectors.InputExponents[0], GoldenVectors.Labels[0]);
                 int compared = Compare(modes, 0, 0, GoldenVectors.TrainingModeSectionNames, GoldenVectors.TrainingModeSectionValues, kind);
                 Assert.AreEqual(GoldenVectors.TrainingModeSectionNames.Length, compared, "the golden file holds training-mode sections the engine did not record");
+                return;
+            }
+            if (kind == GoldenScenario.FanIn)
+            {
+                ArrayList fanIn = GoldenScenario.RunFanIn(GoldenVectors.FanInSeed, new TinTin.Core.ContinualConfig().ScaleRateByFanIn);
+                int compared = Compare(fanIn, 0, 0, GoldenVectors.FanInSectionNames, GoldenVectors.FanInSectionValues, kind);
+                Assert.AreEqual(GoldenVectors.FanInSectionNames.Length, compared, "the golden file holds fan-in sections the engine did not record");
                 return;
             }
             if (kind == GoldenScenario.Continual)

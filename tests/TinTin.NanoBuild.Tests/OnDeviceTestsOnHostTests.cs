@@ -23,7 +23,7 @@ namespace TinTin.NanoBuild.Tests
         public void EveryOnDeviceTestPassesOnTheHost()
         {
             MethodInfo[] tests = TestMethods();
-            XAssert.Equal(8, tests.Length);
+            XAssert.Equal(9, tests.Length);
             XAssert.NotNull(typeof(GoldenVectorTests).GetCustomAttribute<TestClassAttribute>());
             foreach (MethodInfo m in tests)
             {
@@ -41,6 +41,7 @@ namespace TinTin.NanoBuild.Tests
         [InlineData(GoldenScenario.Rounding)]
         [InlineData(GoldenScenario.Continual)]
         [InlineData(GoldenScenario.TrainingModes)]
+        [InlineData(GoldenScenario.FanIn)]
         public void AGoldenValueOffByOneFailsItsTest(string kind)
         {
             // The last section of this kind (of the last case): late in training, so everything before it must agree too.
@@ -48,9 +49,10 @@ namespace TinTin.NanoBuild.Tests
             int[][] all;
             if (kind == GoldenScenario.Rounding) { names = GoldenVectors.RoundingSectionNames; all = GoldenVectors.RoundingSectionValues; }
             else if (kind == GoldenScenario.Continual) { names = GoldenVectors.ContinualSectionNames; all = GoldenVectors.ContinualSectionValues; }
+            else if (kind == GoldenScenario.FanIn) { names = GoldenVectors.FanInSectionNames; all = GoldenVectors.FanInSectionValues; }
             else if (kind == GoldenScenario.TrainingModes) { names = GoldenVectors.TrainingModeSectionNames; all = GoldenVectors.TrainingModeSectionValues; }
             else { names = GoldenVectors.SectionNames; all = GoldenVectors.SectionValues; }
-            int index = kind == GoldenScenario.Rounding || kind == GoldenScenario.Continual || kind == GoldenScenario.TrainingModes ? names.Length - 1 : Array.LastIndexOf(GoldenVectors.SectionKinds, kind);
+            int index = kind == GoldenScenario.Rounding || kind == GoldenScenario.Continual || kind == GoldenScenario.TrainingModes || kind == GoldenScenario.FanIn ? names.Length - 1 : Array.LastIndexOf(GoldenVectors.SectionKinds, kind);
             XAssert.True(index >= 0, "no section of kind " + kind);
             int[] values = all[index];
             int at = values.Length - 1;
@@ -94,6 +96,30 @@ namespace TinTin.NanoBuild.Tests
             XAssert.True(predictions.Distinct().Count() > 1, "the default model predicts one class for every generated sample");
             // Biases after the last update carry negative values: the negative rounding branch is exercised.
             XAssert.Contains(trace.Cast<GoldenSection>(), s => s.Name.EndsWith(".bias") && s.Values.Skip(1).Any(v => v < 0));
+        }
+
+        [Fact]
+        public void TheFanInScenarioScalesTheWideLayerInEveryModeAndTheScalingShowsInTheWeights()
+        {
+            XAssert.True(new TinTin.Core.ContinualConfig().ScaleRateByFanIn, "fan-in scaling is no longer the default: the golden case records the unscaled path");
+            XAssert.True(GoldenScenario.FanInSizes[0] > TinTin.Core.Network.ReferenceFanIn);
+            GoldenSection[] scaled = GoldenScenario.RunFanIn(GoldenGenerator.FanInSeed, true).Cast<GoldenSection>().ToArray();
+            GoldenSection[] plain = GoldenScenario.RunFanIn(GoldenGenerator.FanInSeed, false).Cast<GoldenSection>().ToArray();
+            XAssert.Equal(plain.Select(s => s.Name), scaled.Select(s => s.Name));
+            string[] modes = scaled.Where(s => s.Name.EndsWith(".rateShift")).Select(s => s.Name.Split('.')[0]).ToArray();
+            XAssert.Equal(4, modes.Length);
+            foreach (string mode in modes)
+            {
+                // 64 inputs = 2^2 · 16: the first layer steps at lr · 2^-2, the 3-input second layer at lr.
+                XAssert.Equal(new[] { 2, -1, 0 }, scaled.Single(s => s.Name == mode + ".rateShift").Values);
+                XAssert.Equal(new[] { 0, -1, 0 }, plain.Single(s => s.Name == mode + ".rateShift").Values);
+                string last = mode + ".update" + (mode == "mode0" ? 1 : GoldenScenario.FanInSamples - 1) + ".layer0.";
+                string what = scaled.Any(s => s.Name == last + "residue") ? "residue" : scaled.Any(s => s.Name == last + "master") ? "master" : "weights";
+                int[] a = scaled.Single(s => s.Name == last + what).Values, b = plain.Single(s => s.Name == last + what).Values;
+                XAssert.False(a.SequenceEqual(b), mode + ": the first layer's " + what + " are the same with and without fan-in scaling");
+                int[] start = TinTin.Core.Network.CreateMlp(GoldenScenario.FanInSizes, GoldenGenerator.FanInSeed, -1, false).Layers.OfType<TinTin.Core.ParameterLayer>().First().Weights.Select(v => (int)v).ToArray();
+                XAssert.False(start.SequenceEqual(scaled.Single(s => s.Name == last + "weights").Values.Skip(1)), mode + ": the scaled first layer's int8 weights never moved");
+            }
         }
 
         [Fact]
