@@ -371,6 +371,12 @@ namespace TinTin.Core
         /// </summary>
         public int BackwardBytesFor(int[] weightChannels, int[] biasOnlyChannels)
         {
+            return BackwardBytesFor(weightChannels, biasOnlyChannels, TrainingIntsFor(weightChannels, biasOnlyChannels));
+        }
+
+        /// <summary><see cref="BackwardBytesFor(int[], int[])"/> given the selection's TrainingIntsFor (the selector prices it once per tentative selection).</summary>
+        public int BackwardBytesFor(int[] weightChannels, int[] biasOnlyChannels, int trainingInts)
+        {
             int lowest = LowestTrainableFor(weightChannels, biasOnlyChannels);
             int bytes = 0;
             for (int a = lowest; a < Layers.Length; a++)
@@ -379,7 +385,7 @@ namespace TinTin.Core
                 bytes += Gradients[a + 1].Bytes;
             }
             if (Mode != TrainingStateMode.GradientArena) return bytes; // fused: no gradient is stored
-            int ints = TrainingIntsFor(weightChannels, biasOnlyChannels);
+            int ints = trainingInts;
             bytes += 4 * ints;
             if (velocityArena != null) bytes += 4 * ints;
             return bytes;
@@ -407,7 +413,13 @@ namespace TinTin.Core
         /// </summary>
         public long UpdateMacsFor(int[] weightChannels, int[] biasOnlyChannels, int batch)
         {
-            int ints = TrainingIntsFor(weightChannels, biasOnlyChannels);
+            return UpdateMacsFor(weightChannels, biasOnlyChannels, batch, TrainingIntsFor(weightChannels, biasOnlyChannels));
+        }
+
+        /// <summary><see cref="UpdateMacsFor(int[], int[], int)"/> given the selection's TrainingIntsFor.</summary>
+        public long UpdateMacsFor(int[] weightChannels, int[] biasOnlyChannels, int batch, int trainingInts)
+        {
+            int ints = trainingInts;
             if (ints == 0) return 0;
             return batch * (ForwardMacs() + BackwardMacsFor(weightChannels, biasOnlyChannels)) + ints;
         }

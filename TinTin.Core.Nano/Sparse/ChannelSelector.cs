@@ -64,9 +64,11 @@ namespace TinTin.Core
         /// <summary>Whether a selection fits the arena and the budgets.</summary>
         public bool Fits(int[] trainableCounts)
         {
-            if (network.TrainingIntsFor(trainableCounts, null) > network.TrainingCapacityInts) return false;
-            if (BudgetBytes > 0 && network.BackwardBytesFor(trainableCounts, null) > BudgetBytes) return false;
-            if (BudgetMacs > 0 && network.UpdateMacsFor(trainableCounts, null, BatchSize) > BudgetMacs) return false;
+            // The arena ints once, shared by the three prices (each call costs thousands of instructions on the interpreter).
+            int ints = network.TrainingIntsFor(trainableCounts, null);
+            if (ints > network.TrainingCapacityInts) return false;
+            if (BudgetBytes > 0 && network.BackwardBytesFor(trainableCounts, null, ints) > BudgetBytes) return false;
+            if (BudgetMacs > 0 && network.UpdateMacsFor(trainableCounts, null, BatchSize, ints) > BudgetMacs) return false;
             return true;
         }
 
@@ -222,12 +224,15 @@ namespace TinTin.Core
         /// <summary>Fills channelOrder with layer k's channels by potential, descending (ties: lower index first).</summary>
         private int SortChannels(int k, int channels)
         {
+            long[] potentials = scorer.PotentialMantissas; // read in place: a call per comparison costs more than the comparison
+            int start = scorer.ChannelStart[k];
+            int[] order = channelOrder;
             for (int i = 0; i < channels; i++)
             {
-                long v = scorer.Potential(k, i);
+                long v = potentials[start + i];
                 int j = i;
-                while (j > 0 && scorer.Potential(k, channelOrder[j - 1]) < v) { channelOrder[j] = channelOrder[j - 1]; j--; }
-                channelOrder[j] = i;
+                while (j > 0 && potentials[start + order[j - 1]] < v) { order[j] = order[j - 1]; j--; }
+                order[j] = i;
             }
             return channels;
         }

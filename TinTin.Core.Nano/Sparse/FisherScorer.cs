@@ -175,12 +175,16 @@ namespace TinTin.Core
                 {
                     // (Σ g² >> reduce) < 2^14 and (Σ x² >> inputReduce) < 2^14: the product < 2^28 as above.
                     // Σx² keeps its top 14 bits (inputs ≤ 2^12 long: Σx² < 2^26 fits an int).
+                    // In int: inputs ≤ 2^12 long, so Σx² < 2^26 (64-bit arithmetic costs calls on the interpreter).
                     QTensor x = network.Activations[l];
                     sbyte[] xd = x.Data;
-                    for (int i = 0; i < x.Length; i++) inputEnergy += xd[i] * xd[i];
-                    int inputReduce = QMath.BitLength((int)inputEnergy) - 14;
+                    int xLength = x.Length;
+                    int energySum = 0;
+                    for (int i = 0; i < xLength; i++) { int v = xd[i]; energySum += v * v; }
+                    int inputReduce = QMath.BitLength(energySum) - 14;
                     if (inputReduce < 0) inputReduce = 0;
-                    inputEnergy = QMath.RoundingShiftRight64(inputEnergy, inputReduce);
+                    if (inputReduce > 0) energySum = (energySum + (1 << (inputReduce - 1))) >> inputReduce; // = RoundingShiftRight64 (non-negative)
+                    inputEnergy = energySum;
                     e = 2 * g.Exponent + reduce + 2 * x.Exponent + inputReduce;
                 }
                 int rescale = alignment[k].Admit(e);
@@ -216,6 +220,7 @@ namespace TinTin.Core
             int reduce = QMath.BitLength(positions - 1);
             int channels = ((ParameterLayer)network.Layers[LayerIndex[k]]).Channels;
             if (inputEnergy == 0) return;
+            if (positions == 1) { AccumulateDenseGradientEnergy(channels, begin, shift, gd, (int)inputEnergy); return; }
             for (int c = 0; c < channels; c++)
             {
                 long energy = 0;
@@ -224,6 +229,34 @@ namespace TinTin.Core
                 if (reduce > 0) energy = QMath.RoundingShiftRight64(energy, reduce);
                 long product = energy * inputEnergy;                  // < 2^28, exact
                 sums[begin + c] += shift >= 0 ? product << shift : QMath.RoundingShiftRight64(product, -shift);
+            }
+        }
+
+        /// <summary>
+        /// The one-position (Dense) case of <see cref="AccumulateGradientEnergy"/> in int arithmetic,
+        /// bit-identical: g² ≤ 2^14 and inputEnergy ≤ 2^14, so the product ≤ 2^28 fits an int; a
+        /// rounding right shift by s keeps product + 2^(s−1) ≤ 2^29 for s ≤ 29 and gives 0 for s ≥ 30
+        /// (as RoundingShiftRight64 does); only the sum into the channel's accumulator is 64-bit.
+        /// </summary>
+        private void AccumulateDenseGradientEnergy(int channels, int begin, int shift, sbyte[] gd, int inputEnergy)
+        {
+            long[] s = sums;
+            if (shift >= 0)
+            {
+                for (int c = 0; c < channels; c++)
+                {
+                    int g = gd[c];
+                    if (g != 0) s[begin + c] += (long)(g * g * inputEnergy) << shift;
+                }
+                return;
+            }
+            int right = -shift;
+            if (right >= 30) return; // every contribution rounds to 0
+            int half = 1 << (right - 1);
+            for (int c = 0; c < channels; c++)
+            {
+                int g = gd[c];
+                if (g != 0) s[begin + c] += (g * g * inputEnergy + half) >> right;
             }
         }
 
@@ -275,6 +308,9 @@ namespace TinTin.Core
 
         /// <summary>Mean potential mantissa of a channel (k = parameter-layer ordinal): potential = value · 2^PotentialExponent(k).</summary>
         public long Potential(int k, int channel) { return sums[ChannelStart[k] + channel]; }
+
+        /// <summary>[TotalChannels] every channel's mean potential mantissa (layer k's from ChannelStart[k]); read-only to callers.</summary>
+        internal long[] PotentialMantissas { get { return sums; } }
 
         public int PotentialExponent(int k) { return alignment[k].Exponent; }
 

@@ -52,6 +52,71 @@ namespace TinTin.Sparse.Tests
             }
         }
 
+        /// <summary>
+        /// The Dense gradmag accumulation runs in int (round 4); this is the 64-bit formula it replaced,
+        /// step for step (alignment, rescale, rounding shifts), and the potentials must agree bit for bit.
+        /// Input exponents vary per sample so contributions land both above and far below the accumulator.
+        /// </summary>
+        [Property(MaxTest = 60)]
+        public void GradMagPotentialsEqualThe64BitFormulaBitForBit(byte inputs, byte[] hidden, byte classes, uint seed, byte samples, int dataSeed)
+        {
+            Network net = TestNets.Mlp(inputs, hidden, classes, seed, false);
+            var rng = new Random(dataSeed);
+            var scorer = new FisherScorer(net) { Criterion = SelectionCriterion.GradMag };
+            int k = 1 + samples % 29;
+            sbyte[][] x = TestNets.RandomInputs(rng, k, net.InputLength);
+            int[] y = TestNets.RandomLabels(rng, k, net.ClassCount);
+            int layers = scorer.ParameterLayerCount;
+            var sums = new long[scorer.TotalChannels];
+            var empty = Enumerable.Repeat(true, layers).ToArray();
+            var top = new int[layers];
+            var accumulator = new int[layers];
+            static long Round(long v, int s) => s <= 0 ? v << -s : s > 62 ? 0 : v >= 0 ? (v + (1L << (s - 1))) >> s : -((-v + (1L << (s - 1))) >> s);
+            scorer.Begin();
+            for (int s = 0; s < k; s++)
+            {
+                scorer.AddSample(x[s], 0, rng.Next(-14, 5), y[s]);
+                for (int q = 0; q < layers; q++)
+                {
+                    int l = scorer.LayerIndex[q];
+                    QTensor input = net.Activations[l], g = net.Gradients[l + 1];
+                    long inputEnergy = 0;
+                    for (int i = 0; i < input.Length; i++) inputEnergy += input.Data[i] * input.Data[i];
+                    int inputReduce = Math.Max(0, QMath.BitLength(inputEnergy) - 14);
+                    inputEnergy = Round(inputEnergy, inputReduce);
+                    int e = 2 * g.Exponent + 2 * input.Exponent + inputReduce;
+                    if (empty[q]) { empty[q] = false; top[q] = e; accumulator[q] = e - FisherScorer.GuardBits; }
+                    else if (e > top[q])
+                    {
+                        int rescale = e - top[q];
+                        accumulator[q] += rescale;
+                        top[q] = e;
+                        for (int c = 0; c < g.Length; c++) sums[scorer.ChannelStart[q] + c] = Round(sums[scorer.ChannelStart[q] + c], rescale);
+                    }
+                    int shift = e - accumulator[q];
+                    if (inputEnergy == 0) continue;
+                    for (int c = 0; c < g.Length; c++)
+                    {
+                        long product = (long)g.Data[c] * g.Data[c] * inputEnergy;
+                        if (product == 0) continue;
+                        sums[scorer.ChannelStart[q] + c] += shift >= 0 ? product << shift : Round(product, -shift);
+                    }
+                }
+            }
+            scorer.Finish();
+            for (int q = 0; q < layers; q++)
+            {
+                Assert.Equal(accumulator[q], scorer.PotentialExponent(q));
+                int channels = ((ParameterLayer)net.Layers[scorer.LayerIndex[q]]).Channels;
+                for (int c = 0; c < channels; c++)
+                {
+                    long sum = sums[scorer.ChannelStart[q] + c];
+                    long mean = k > 1 ? (sum + k / 2) / k : sum;
+                    Assert.Equal(mean, scorer.Potential(q, c));
+                }
+            }
+        }
+
         [Property(MaxTest = 120)]
         public void LayerOnlyBaselinesStayInTheirLayerAndWithinTheBudget(byte inputs, byte[] hidden, byte classes, uint seed, bool momentum, byte batch, FsCheck.PositiveInt budgetSeed, byte layerSeed)
         {

@@ -6,7 +6,9 @@
 # MODE (see EngineSteps.cs.template): 0 Network.Forward, 1 ContinualLearner.Observe (prediction),
 # 2 Network.TrainSample, 3 eight TrainSample + Step, 5 Reselect, 6 InputNormalizer.Normalize,
 # 8 softmax/loss forward+backward, 9 Network.Backward, 10 LabelRecent, 11/12/13 layer 0/1/2 Forward,
-# 14 OpCounters.Add, 16/17/18 layer 2/1/0 Backward (N ≤ 40: they accumulate), 15 Observe + label + UpdateIfDue (one update per iteration), 25 BatchBuilder.Build.
+# 14 OpCounters.Add, 16/17/18 layer 2/1/0 Backward (N ≤ 40: they accumulate), 15 Observe + label + UpdateIfDue (one update per iteration), 25 BatchBuilder.Build,
+# 30 FisherScorer.AddSample (forward + scoring backward + accumulate), 31 FisherScorer.Accumulate, 32 Network.Backward in
+# ScoringMode, 33 Network.Forward in ScoringMode, 34 ChannelSelector.SelectSparse (from the start-up scores).
 # Needs `dotnet build TinTinNano.sln` (build/nano-out) and valgrind. CPU-heavy: run sparingly.
 set -e
 MODE=${1:?mode}; N=${2:-20}
