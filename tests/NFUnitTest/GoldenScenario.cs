@@ -190,23 +190,7 @@ namespace TinTin.NFUnitTest
                     {
                         ParameterLayer p = net.Layers[l] as ParameterLayer;
                         if (p == null) continue;
-                        string layer = at + ".layer" + l;
-                        if (p.MasterWeights != null)
-                        {
-                            int[] master = new int[p.MasterWeights.Length];
-                            for (int i = 0; i < master.Length; i++) master[i] = p.MasterWeights[i];
-                            trace.Add(new GoldenSection(TrainingModes, layer + ".master", Prefixed(p.MasterExponent, master)));
-                        }
-                        int[] weights = new int[p.Weights.Length];
-                        for (int i = 0; i < weights.Length; i++) weights[i] = p.Weights[i];
-                        trace.Add(new GoldenSection(TrainingModes, layer + ".weights", Prefixed(p.WeightExponent, weights)));
-                        if (p.Residues != null)
-                        {
-                            int[] residues = new int[p.Weights.Length];
-                            for (int i = 0; i < residues.Length; i++) residues[i] = PackedResidue.Get(p.Residues, i);
-                            trace.Add(new GoldenSection(TrainingModes, layer + ".residue", residues));
-                        }
-                        trace.Add(new GoldenSection(TrainingModes, layer + ".bias", Prefixed(p.BiasExponent, p.Bias)));
+                        AddLayerState(trace, TrainingModes, at + ".layer" + l, p);
                     }
                 }
             }
@@ -292,23 +276,7 @@ namespace TinTin.NFUnitTest
                     {
                         ParameterLayer p = net.Layers[l] as ParameterLayer;
                         if (p == null) continue;
-                        string layer = at + ".layer" + l;
-                        if (p.MasterWeights != null)
-                        {
-                            int[] master = new int[p.MasterWeights.Length];
-                            for (int i = 0; i < master.Length; i++) master[i] = p.MasterWeights[i];
-                            trace.Add(new GoldenSection(FanIn, layer + ".master", Prefixed(p.MasterExponent, master)));
-                        }
-                        int[] weights = new int[p.Weights.Length];
-                        for (int i = 0; i < weights.Length; i++) weights[i] = p.Weights[i];
-                        trace.Add(new GoldenSection(FanIn, layer + ".weights", Prefixed(p.WeightExponent, weights)));
-                        if (p.Residues != null)
-                        {
-                            int[] residues = new int[p.Weights.Length];
-                            for (int i = 0; i < residues.Length; i++) residues[i] = PackedResidue.Get(p.Residues, i);
-                            trace.Add(new GoldenSection(FanIn, layer + ".residue", residues));
-                        }
-                        trace.Add(new GoldenSection(FanIn, layer + ".bias", Prefixed(p.BiasExponent, p.Bias)));
+                        AddLayerState(trace, FanIn, at + ".layer" + l, p);
                     }
                 }
             }
@@ -461,6 +429,28 @@ namespace TinTin.NFUnitTest
             v[0] = t.Exponent;
             for (int i = 0; i < t.Length; i++) v[i + 1] = t.Data[i];
             return v;
+        }
+
+        /// <summary>A parameter layer's trained state as golden sections named prefix.master/.weights/.residue/.bias
+        /// (master and residue only when the training-state mode keeps them; exponents lead their sections).</summary>
+        static void AddLayerState(ArrayList trace, string kind, string prefix, ParameterLayer p)
+        {
+            if (p.MasterWeights != null)
+            {
+                int[] master = new int[p.MasterWeights.Length];
+                for (int i = 0; i < master.Length; i++) master[i] = p.MasterWeights[i];
+                trace.Add(new GoldenSection(kind, prefix + ".master", Prefixed(p.MasterExponent, master)));
+            }
+            int[] weights = new int[p.Weights.Length];
+            for (int i = 0; i < weights.Length; i++) weights[i] = p.Weights[i];
+            trace.Add(new GoldenSection(kind, prefix + ".weights", Prefixed(p.WeightExponent, weights)));
+            if (p.Residues != null)
+            {
+                int[] residues = new int[p.Weights.Length];
+                for (int i = 0; i < residues.Length; i++) residues[i] = PackedResidue.Get(p.Residues, i);
+                trace.Add(new GoldenSection(kind, prefix + ".residue", residues));
+            }
+            trace.Add(new GoldenSection(kind, prefix + ".bias", Prefixed(p.BiasExponent, p.Bias)));
         }
 
         static int[] Prefixed(int first, int[] rest)
