@@ -25,6 +25,30 @@ namespace TinTin.Core.Tests
             return t;
         }
 
+        /// <summary>
+        /// A random SGD-on-masters case: a learning rate from r, a gradient exponent from exponentSeed, rows of
+        /// rowLength gradients at offsets (about one channel in five frozen, -1), a quarter of them zero, and masters.
+        /// </summary>
+        private static (ShiftSum lr, int gradExponent, int masterExponent, int[] offsets, int[] gradients, short[] master)
+            RandomSgdRows(Random random, uint r, byte exponentSeed, int channels, int rowLength)
+        {
+            ShiftSum lr = ShiftSum.FromRatio((int)(r % 97) + 1, (int)(r / 97 % 5000) + 1, (int)(r % 4) + 1);
+            int gradExponent = -(exponentSeed % 64), masterExponent = random.Next(-20, -5);
+            var offsets = new int[channels];
+            int next = 0;
+            for (int c = 0; c < channels; c++)
+            {
+                offsets[c] = random.Next(5) == 0 ? -1 : next + 1;
+                next += rowLength + 1;
+            }
+            var gradients = new int[next + 1];
+            for (int i = 0; i < gradients.Length; i++)
+                gradients[i] = random.Next(4) == 0 ? 0 : random.Next(int.MinValue + 1, int.MaxValue) >> random.Next(0, 31);
+            var master = new short[channels * rowLength];
+            for (int i = 0; i < master.Length; i++) master[i] = (short)random.Next(-32767, 32768);
+            return (lr, gradExponent, masterExponent, offsets, gradients, master);
+        }
+
         private static sbyte[] Int8(Random random, int length)
         {
             var a = new sbyte[length];
@@ -142,21 +166,7 @@ namespace TinTin.Core.Tests
         {
             int rowLength = lengthSeed % 70 + 1, channels = channelSeed % 9 + 1;
             var random = new Random(seed);
-            uint r = (uint)rateSeed.Item;
-            ShiftSum lr = ShiftSum.FromRatio((int)(r % 97) + 1, (int)(r / 97 % 5000) + 1, (int)(r % 4) + 1);
-            int gradExponent = -(exponentSeed % 64), masterExponent = random.Next(-20, -5);
-            var offsets = new int[channels];
-            int next = 0;
-            for (int c = 0; c < channels; c++)
-            {
-                offsets[c] = random.Next(5) == 0 ? -1 : next + 1;
-                next += rowLength + 1;
-            }
-            var gradients = new int[next + 1];
-            for (int i = 0; i < gradients.Length; i++)
-                gradients[i] = random.Next(4) == 0 ? 0 : random.Next(int.MinValue + 1, int.MaxValue) >> random.Next(0, 31);
-            var reference = new short[channels * rowLength];
-            for (int i = 0; i < reference.Length; i++) reference[i] = (short)random.Next(-32767, 32768);
+            var (lr, gradExponent, masterExponent, offsets, gradients, reference) = RandomSgdRows(random, (uint)rateSeed.Item, exponentSeed, channels, rowLength);
             var fast = (short[])reference.Clone();
             var vector = (short[])reference.Clone();
             UpdateKernelsReference.SgdMasterRows(gradients, gradExponent, lr, offsets, channels, rowLength, masterExponent, reference);
@@ -175,21 +185,7 @@ namespace TinTin.Core.Tests
         {
             int rowLength = lengthSeed % 70 + 1, channels = channelSeed % 9 + 1, int8Shift = int8ShiftSeed % 16;
             var random = new Random(seed);
-            uint r = (uint)rateSeed.Item;
-            ShiftSum lr = ShiftSum.FromRatio((int)(r % 97) + 1, (int)(r / 97 % 5000) + 1, (int)(r % 4) + 1);
-            int gradExponent = -(exponentSeed % 64), masterExponent = random.Next(-20, -5);
-            var offsets = new int[channels];
-            int next = 0;
-            for (int c = 0; c < channels; c++)
-            {
-                offsets[c] = random.Next(5) == 0 ? -1 : next + 1;
-                next += rowLength + 1;
-            }
-            var gradients = new int[next + 1];
-            for (int i = 0; i < gradients.Length; i++)
-                gradients[i] = random.Next(4) == 0 ? 0 : random.Next(int.MinValue + 1, int.MaxValue) >> random.Next(0, 31);
-            var master = new short[channels * rowLength];
-            for (int i = 0; i < master.Length; i++) master[i] = (short)random.Next(-32767, 32768);
+            var (lr, gradExponent, masterExponent, offsets, gradients, master) = RandomSgdRows(random, (uint)rateSeed.Item, exponentSeed, channels, rowLength);
             var weights = new sbyte[master.Length];
             random.NextBytes((byte[])(Array)weights);
             var fastMaster = (short[])master.Clone();
