@@ -257,5 +257,43 @@ namespace TinTin.Sparse.Tests
             Assert.Equal(2, doc.RootElement.GetProperty("Cells")[0].GetProperty("Accuracy").GetArrayLength());
             File.Delete(options.JsonPath);
         }
+    
+
+        [Fact]
+        public void AGivenModelIsStudiedAsItIsForEverySeedFromTheFirstSeed()
+        {
+            string folder = TinTin.Reference.RepositoryPaths.Find("data", "occupancy");
+            byte[] bytes = TinTin.VirtualBoard.ModelPreparation.Prepare(new TinTin.VirtualBoard.PrepareOptions
+            {
+                TrainingPath = Path.Combine(folder, "datatraining.txt"), Hidden = new[] { 8 }, Epochs = 1, Seed = 7,
+            }).Bytes;
+            string modelPath = Path.Combine(Path.GetTempPath(), "tintin-study-model-" + Guid.NewGuid().ToString("N") + ".ttm");
+            File.WriteAllBytes(modelPath, bytes);
+            try
+            {
+                ExperimentOptions options = ExperimentOptions.Occupancy(folder);
+                options.ModelPath = modelPath;
+                options.BoardFeatures = new[] { "default" };
+                options.Selections = new[] { "last-layer" };
+                options.Seeds = 2;
+                options.FirstSeed = 3;
+                options.Fractions = new[] { "100" };
+                options.MaxStreamRows = 800;
+                SelectionStudyResult r = SelectionStudy.Run(options, new StringWriter());
+                Assert.Equal(new[] { 3, 4 }, r.Seeds);
+                Assert.Equal("MLP 6-8-2", r.Model);
+                // the same model for both seeds: without updates the seeds cannot differ (pre-training per seed would)
+                Assert.Equal(r.FrozenAccuracy[0], r.FrozenAccuracy[1]);
+                // the study's model is the file's: its frozen accuracy is the file's own on the stream
+                PrequentialExperiment.PreparedSeed seed = PrequentialExperiment.Prepare(options.WithSeed(3));
+                Assert.Equal(bytes, seed.Pretrained);
+
+                options.BoardFeatures = null; // Temperature, Humidity: two inputs for a six-input model
+                Assert.Contains("6 inputs", Assert.Throws<ArgumentException>(() => SelectionStudy.Run(options, new StringWriter())).Message);
+            }
+            finally { File.Delete(modelPath); }
+            Assert.Contains("--first-seed", Assert.Throws<ArgumentException>(() => ExperimentOptions.Parse(new[] { "--train", "a", "--stream", "b", "--first-seed", "0" })).Message);
+            Assert.Equal("m.ttm", ExperimentOptions.Parse(new[] { "--train", "a", "--stream", "b", "--model", "m.ttm" }).ModelPath);
+        }
     }
 }

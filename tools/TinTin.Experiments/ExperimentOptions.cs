@@ -72,6 +72,12 @@ namespace TinTin.Experiments
         public LabelSpec Labels() => new LabelSpec { Column = LabelColumn, Map = LabelMap, Classes = Classes };
         public int[] HiddenSizes { get; set; } = { 16, 16 };
         public int Seed { get; set; } = 1;
+        /// <summary>
+        /// A pre-trained model file (TinTin.Core.ModelFile, as `tintin prepare` writes) used for every seed instead of
+        /// pre-training one per seed: the study then varies only the button presses and the learner. Its inputs must be
+        /// the features chosen (e.g. --board-features default for a prepared board model); --hidden and --epochs are ignored.
+        /// </summary>
+        public string ModelPath { get; set; }
 
         // pre-training (integer engine)
         public int PretrainEpochs { get; set; } = 8;
@@ -128,8 +134,10 @@ namespace TinTin.Experiments
         public string[] Selections { get; set; }
         /// <summary>The criterion every other one is compared with (paired, per seed).</summary>
         public string Reference { get; set; } = SelectionCriterionNames.Name(new ContinualConfig().Criterion);
-        /// <summary>Seeds 1..Seeds (pre-training, button presses, learner): one paired sample each.</summary>
+        /// <summary>Seeds FirstSeed..FirstSeed+Seeds−1 (pre-training, button presses, learner): one paired sample each.</summary>
         public int Seeds { get; set; } = 5;
+        /// <summary>The first seed of the study (e.g. 11 with --seeds 10: a held-out check of settings chosen on 1..10).</summary>
+        public int FirstSeed { get; set; } = 1;
         /// <summary>Budgets as % of the full update's backward bytes and training MACs ("profile": the board profile's default).</summary>
         public string[] Fractions { get; set; } = { "12.5", "25", "50", "100" };
         /// <summary>Write the run as one JSON object here ("-": standard output, the table then goes to standard error); null: no JSON.
@@ -220,6 +228,9 @@ namespace TinTin.Experiments
             if (UpdateAllowanceMs < 1 || UpdateAllowanceMs > 600_000) throw new ArgumentException("--allowance-ms must be in 1..600000");
             if (ChartPath != null && Selections == null) throw new ArgumentException("--chart draws the selection study: give --selections too");
             if (Seeds < 1 || Seeds > 1000) throw new ArgumentException("--seeds must be in 1..1000");
+            if (FirstSeed < 1 || FirstSeed > 1_000_000) throw new ArgumentException("--first-seed must be in 1..1000000");
+            if (ModelPath != null && Lags > 1) throw new ArgumentException("--model takes the model's own inputs: leave out --lags");
+            if (ModelPath != null && LabelInputs) throw new ArgumentException("--model takes the model's own inputs: leave out --label-inputs");
             if (Fractions == null || Fractions.Length == 0) throw new ArgumentException("--fractions: give at least one budget");
             foreach (string f in Fractions) ParseFraction(f);
         }
@@ -256,7 +267,7 @@ namespace TinTin.Experiments
   --label-map 0=0,1=1,2=1  --classes N
   --board-features default|NAMES  the firmware's own features (as prepare/simulate), per --group node, instead of --features
      --temperature COL --humidity COL [--pressure COL] (default Temperature, Humidity, none)  --window 8
-  --hidden 16,16  --epochs 8  --pretrain-lr 1/8  --seed 1  --lags N (each feature now and N-1 rows back, per node)
+  --hidden 16,16  --epochs 8  --pretrain-lr 1/8  --seed 1  --model FILE (a prepared model for every seed instead of pre-training)  --lags N (each feature now and N-1 rows back, per node)
   --label-fraction 0.05  --label-span 10  --label-delay 2  --label-inputs (the latest press and its age as inputs)
   --batch 8  --lr 1/64 (wide layers step at lr·16/fan-in, rounded to a power of two; --no-fan-in-scaling: every layer at lr)  --rate 6  --replay 64  --replay-recency 4  --history 128  --reselect 50  --profile esp32
   --scoring recent|mixed (score the history's labelled samples only, or fill with replay)  --layer-score normalised|potential
@@ -266,7 +277,7 @@ namespace TinTin.Experiments
   --noise-burst 0.3,0.4          wrong labels between these fractions of the stream; reports recovery
 selection study (instead of the policy table): every selection at equal byte and MAC budgets, seeds 1..N, paired
   --selections all|gradmag,fisher,topdown,random,first-layer,last-layer   --reference gradmag (the learner's default)
-  --seeds 5  --fractions 12.5,25,50,100[,profile]  --allowance-ms 500  --json [FILE]  --chart FILE (tintin only: FILE.svg, FILE.png)";
+  --seeds 5  --first-seed 1  --fractions 12.5,25,50,100[,profile]  --allowance-ms 500  --json [FILE]  --chart FILE (tintin only: FILE.svg, FILE.png)";
 
         /// <summary>Parses command-line arguments (see <see cref="Usage"/>).</summary>
         public static ExperimentOptions Parse(string[] args)
@@ -309,6 +320,8 @@ selection study (instead of the policy table): every selection at equal byte and
                     case "--hidden": o.HiddenSizes = NextList().Select(s => int.TryParse(s, out int h) ? h : throw new ArgumentException($"--hidden: '{s}' is not a size")).ToArray(); break;
                     case "--epochs": o.PretrainEpochs = NextInt(); break;
                     case "--seed": o.Seed = NextInt(); break;
+                    case "--model": o.ModelPath = Next(); break;
+                    case "--first-seed": o.FirstSeed = NextInt(); break;
                     case "--label-fraction": o.LabelFraction = NextDouble(); break;
                     case "--label-span": o.LabelSpan = NextInt(); break;
                     case "--label-delay": o.LabelDelay = NextInt(); break;

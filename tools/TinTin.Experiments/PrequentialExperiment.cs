@@ -217,6 +217,7 @@ namespace TinTin.Experiments
                 stream = WithLabelState(stream, events);
             }
 
+            if (options.ModelPath != null) return PrepareWithModel(options, train, stream, events);
             InputNormalizer normalizer = NormalizerFit.Fit(train.Raw, decimals: train.Decimals);
             int classes = Math.Max(train.ClassCount, stream.ClassCount);
             var sizes = new List<int> { train.FeatureCount };
@@ -239,12 +240,44 @@ namespace TinTin.Experiments
             };
             byte[] pretrained = ModelFile.Save(new Model(network, normalizer));
 
+            CountLabels(result, stream, events, options);
+            return new PreparedSeed { Train = train, Stream = stream, Events = events, Pretrained = pretrained, Sizes = sizes, Result = result };
+        }
+
+        /// <summary>--model: the given pre-trained model (its own normaliser) instead of pre-training; checked against the features.</summary>
+        private static PreparedSeed PrepareWithModel(ExperimentOptions options, SensorDataset train, SensorDataset stream, List<LabelEvent> events)
+        {
+            byte[] pretrained = InputFiles.ReadAllBytes(options.ModelPath, InputFiles.MaxDataBytes, "--model");
+            Model model;
+            try { model = ModelFile.Load(pretrained, pretrained.Length, -1, false); }
+            catch (Exception e) when (e is ArgumentException || e is InvalidOperationException || e is IndexOutOfRangeException)
+            { throw new ArgumentException($"--model {options.ModelPath}: not a model file ({e.Message})"); }
+            Network network = model.Network;
+            if (network.InputLength != train.FeatureCount)
+                throw new ArgumentException($"--model {options.ModelPath}: the model takes {network.InputLength} inputs but the data gives {train.FeatureCount} features ({string.Join(",", train.FeatureNames)}); a prepared board model needs --board-features");
+            int classes = Math.Max(train.ClassCount, stream.ClassCount);
+            if (network.ClassCount < classes)
+                throw new ArgumentException($"--model {options.ModelPath}: the model has {network.ClassCount} classes but the data has {classes}");
+            var sizes = new List<int> { network.InputLength };
+            foreach (Layer layer in network.Layers) if (layer is DenseLayer d) sizes.Add(d.Channels);
+            var result = new ExperimentResult
+            {
+                PretrainAccuracy = Trainer.Accuracy(network, QDataset.FromSensorRows(train, model.Normalizer)),
+                TrainRows = train.Count,
+                StreamRows = stream.Count,
+            };
+            CountLabels(result, stream, events, options);
+            return new PreparedSeed { Train = train, Stream = stream, Events = events, Pretrained = pretrained, Sizes = sizes, Result = result };
+        }
+
+        /// <summary>The labelled rows, presses and chunk starts of a prepared stream.</summary>
+        private static void CountLabels(ExperimentResult result, SensorDataset stream, List<LabelEvent> events, ExperimentOptions options)
+        {
             var labelled = new bool[stream.Count];
             foreach (LabelEvent e in events) for (int i = e.From; i <= e.To; i++) labelled[i] = true;
             result.LabelledRows = labelled.Count(b => b);
             result.LabelEvents = events.Count;
             result.ChunkStarts = Enumerable.Range(0, options.Chunks).Select(c => (int)((long)c * stream.Count / options.Chunks)).ToArray();
-            return new PreparedSeed { Train = train, Stream = stream, Events = events, Pretrained = pretrained, Sizes = sizes, Result = result };
         }
 
         // ---- data ----------------------------------------------------------------------------------

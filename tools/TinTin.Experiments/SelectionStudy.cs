@@ -95,7 +95,7 @@ namespace TinTin.Experiments
             SelectionStudyResult result = null;
             for (int i = 0; i < n; i++)
             {
-                ExperimentOptions o = options.WithSeed(i + 1);
+                ExperimentOptions o = options.WithSeed(options.FirstSeed + i);
                 PrequentialExperiment.PreparedSeed seed = PrequentialExperiment.Prepare(o);
                 int[] chunks = seed.Result.ChunkStarts;
                 if (result == null)
@@ -105,7 +105,7 @@ namespace TinTin.Experiments
                         Stream = Path.GetFileName(o.StreamPath ?? o.DataPath),
                         Model = "MLP " + string.Join("-", seed.Sizes),
                         Profile = profile.Name,
-                        Seeds = Enumerable.Range(1, n).ToArray(),
+                        Seeds = Enumerable.Range(options.FirstSeed, n).ToArray(),
                         Reference = options.Reference,
                         Selections = selections,
                         UpdateAllowanceMs = options.UpdateAllowanceMs,
@@ -123,7 +123,7 @@ namespace TinTin.Experiments
                         }
                         result.Budgets.Add(b);
                     }
-                    output.WriteLine($"selection study: {result.Model} on {result.Stream}, seeds 1..{n}, {profile.Name} profile; full update {result.FullBytes} B backward, " +
+                    output.WriteLine($"selection study: {result.Model}{(o.ModelPath != null ? " (" + Path.GetFileName(o.ModelPath) + ", every seed)" : "")} on {result.Stream}, seeds {options.FirstSeed}..{options.FirstSeed + n - 1}, {profile.Name} profile; full update {result.FullBytes} B backward, " +
                         $"{result.FullUpdateMacs} MACs per update of {o.BatchSize} (of which {result.ForwardMacsPerUpdate} forward)");
                 }
                 StrategyResult none = PrequentialExperiment.RunStream("none", UpdatePolicy.None, SelectionCriterion.Fisher, 0, 0, seed.Pretrained, seed.Stream, seed.Events, o, chunks);
