@@ -28,6 +28,8 @@ namespace TinTin.Experiments
         /// <summary>Samples the re-selections scored (an error-only forward and backward each).</summary>
         public long ScoredSamples { get; set; }
         public int SelectedChannels { get; set; }
+        /// <summary>The final selection's trainable channels per parameter layer, bottom to top.</summary>
+        public int[] SelectedPerLayer { get; set; }
         public int TotalChannels { get; set; }
         public double Accuracy { get; set; }
         /// <summary>A baseline that learns nothing: last-label or majority-so-far.</summary>
@@ -534,6 +536,9 @@ namespace TinTin.Experiments
                 }
             }
             int totalChannels = learner.Scorer.TotalChannels;
+            var countsByLayer = new int[model.Network.Layers.Length];
+            learner.Selector.CountsOfNetwork(countsByLayer);
+            int[] perLayer = learner.Scorer.LayerIndex.Select(l => countsByLayer[l]).ToArray();
             return new StrategyResult
             {
                 Name = name,
@@ -549,6 +554,7 @@ namespace TinTin.Experiments
                 DriftSignals = learner.DriftSignals,
                 ScoredSamples = learner.ScoredSamples,
                 SelectedChannels = policy == UpdatePolicy.BiasOnly ? totalChannels : learner.SelectedChannels,
+                SelectedPerLayer = perLayer,
                 TotalChannels = totalChannels,
                 Accuracy = tally.Metrics.Accuracy,
                 Metrics = tally.Metrics,

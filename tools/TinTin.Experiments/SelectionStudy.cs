@@ -31,6 +31,8 @@ namespace TinTin.Experiments
         public double[] BytesFraction { get; init; }
         public double[] MacsFraction { get; init; }
         public int[] SelectedChannels { get; init; }
+        /// <summary>[seed][parameter layer, bottom to top] the final selection's channels per layer.</summary>
+        public int[][] SelectedPerLayer { get; init; }
         /// <summary>Re-selections and samples scored for them over the stream (per seed): the cost of choosing.</summary>
         public int[] Reselections { get; init; }
         public long[] ScoredSamples { get; init; }
@@ -88,8 +90,8 @@ namespace TinTin.Experiments
             int n = options.Seeds;
             DeviceProfile profile = DeviceProfile.ByName(options.Profile);
             var budgets = options.Fractions.Select(f => new StudyBudget { Label = f.TrimEnd('%'), Fraction = ExperimentOptions.ParseFraction(f) }).ToList();
-            var acc = new Dictionary<(string, string), (double[] acc, double[] bal, double[] bf, double[] mf, int[] ch, int[] re, long[] sc)>();
-            foreach (string s in selections) foreach (StudyBudget b in budgets) acc[(s, b.Label)] = (new double[n], new double[n], new double[n], new double[n], new int[n], new int[n], new long[n]);
+            var acc = new Dictionary<(string, string), (double[] acc, double[] bal, double[] bf, double[] mf, int[] ch, int[] re, long[] sc, int[][] layers)>();
+            foreach (string s in selections) foreach (StudyBudget b in budgets) acc[(s, b.Label)] = (new double[n], new double[n], new double[n], new double[n], new int[n], new int[n], new long[n], new int[n][]);
             var frozen = new double[n]; var full = new double[n]; var frozenBal = new double[n]; var fullBal = new double[n];
             var lastLabel = new double[n]; var lastLabelBal = new double[n];
             SelectionStudyResult result = null;
@@ -145,6 +147,7 @@ namespace TinTin.Experiments
                         cell.ch[i] = r.SelectedChannels;
                         cell.re[i] = r.Reselections;
                         cell.sc[i] = r.ScoredSamples;
+                        cell.layers[i] = r.SelectedPerLayer;
                     }
             }
             foreach (StudyBudget b in budgets)
@@ -152,7 +155,7 @@ namespace TinTin.Experiments
                 foreach (string s in selections)
                 {
                     var c = acc[(s, b.Label)];
-                    result.Cells.Add(new StudyCell { Selection = s, Budget = b.Label, Accuracy = c.acc, BalancedAccuracy = c.bal, BytesFraction = c.bf, MacsFraction = c.mf, SelectedChannels = c.ch, Reselections = c.re, ScoredSamples = c.sc });
+                    result.Cells.Add(new StudyCell { Selection = s, Budget = b.Label, Accuracy = c.acc, BalancedAccuracy = c.bal, BytesFraction = c.bf, MacsFraction = c.mf, SelectedChannels = c.ch, SelectedPerLayer = c.layers, Reselections = c.re, ScoredSamples = c.sc });
                 }
                 result.Comparisons[b.Label] = selections.Where(s => s != options.Reference)
                     .Select(s => PairedComparison.Of(options.Reference, s, acc[(options.Reference, b.Label)].acc, acc[(s, b.Label)].acc)).ToList();
@@ -211,6 +214,19 @@ namespace TinTin.Experiments
                 {
                     StudyCell c = r.Cell(s, b.Label);
                     line.Append($"{F1(c.MeanAccuracy) + "±" + F1(Sd(c.Accuracy)) + " [" + F1(c.MeanBalancedAccuracy) + "] {" + F2(c.BytesFraction.Average()) + "}",28}");
+                }
+                w.WriteLine(line.ToString());
+            }
+            w.WriteLine();
+            w.WriteLine("final selection: trainable channels per parameter layer, bottom to top, mean over seeds");
+            foreach (string s in r.Selections)
+            {
+                var line = new StringBuilder($"{s,-12}");
+                foreach (StudyBudget b in r.Budgets)
+                {
+                    int[][] perSeed = r.Cell(s, b.Label).SelectedPerLayer;
+                    string counts = string.Join("/", Enumerable.Range(0, perSeed[0].Length).Select(k => F1(perSeed.Average(x => x[k]))));
+                    line.Append($"{counts,28}");
                 }
                 w.WriteLine(line.ToString());
             }
