@@ -241,6 +241,10 @@ namespace TinTin.Sparse.Tests
             Assert.Equal(r.ProfileBudgetBytes, profile.Bytes);
             // every selection stays within its budget
             foreach (StudyCell c in r.Cells.Where(c => c.Budget == "25")) Assert.All(c.BytesFraction, f => Assert.True(f <= 0.25));
+            // the per-layer counts add up to the channels selected; last-layer trains nothing below the top layer
+            Assert.All(r.Cells, c => Assert.Equal(c.SelectedChannels, c.SelectedPerLayer.Select(x => x.Sum()).ToArray()));
+            Assert.All(r.Cells.Where(c => c.Selection == "last-layer"), c => Assert.All(c.SelectedPerLayer, x => Assert.Equal(0, x.Take(x.Length - 1).Sum())));
+            Assert.Contains("channels per parameter layer", text);
             // only the scored criteria pay for scoring; random and the fixed layer choose for free
             Assert.All(r.Cells.Where(c => c.Selection == "gradmag" || c.Selection == "fisher"), c => Assert.True(c.ScoredSamples.Sum() > 0));
             Assert.All(r.Cells.Where(c => c.Selection == "random" || c.Selection == "last-layer"), c => Assert.Equal(0, c.ScoredSamples.Sum()));
