@@ -24,15 +24,19 @@ namespace TinTin.Core
     ///    strings). MEASURED on nanoclr32 (`tintin bench --on nanoclr --no-callgrind --board
     ///    esp32c3-devkit`: the replay driver running this firmware, 2,000 rows, its free-heap figure,
     ///    the largest allocatable block after a collection, at every stat line): heap − lowest free −
-    ///    (engine + learner + backward = 4,890 B). Re-measured on main da7328c after the firmware
-    ///    stopped keeping extra model-sized copies (issue 16): at 55,296 B (ESP32-C3) the free heap
-    ///    never fell below 7,209 B, at 113,664 B (ESP32) below 65,753 B: 43,197 B and 43,021 B used
-    ///    by the rest (42,009 and 42,216 B at 2658c75; since then the fleet and selection code grew).
-    ///    Taken as 43 KB (44,032 B) on every board (the same firmware; the STM32 build is not
-    ///    measured). It counts the replay's RAM flash (two checkpoint images, 1,180 B with the 6-16-2
-    ///    model) and tape reader, which a board does not hold. It does NOT count the transient peak
-    ///    inside a step (nanoCLR's stack frames and collection): the smallest heap that completes the
-    ///    same run is 52,352 B, i.e. about 4.7 KB more than reserve + engine + learner + backward.
+    ///    (engine + learner + backward = 4,890 B). The replay keeps its two checkpoint slots in RAM
+    ///    (RamFlash); a board keeps them in flash, outside its managed heap, so nanoclr32 runs with the
+    ///    board's heap PLUS exactly the bytes RamFlash takes (NanoReplay.EmulatedFlashHeapBytes, 1,368 B
+    ///    for the 6-16-2 model's 590-byte image, checked on nanoclr32 by NanoReplayTests) and the figures
+    ///    below are the firmware's own. Issue 16, main efe6125: at 55,296 B (ESP32-C3) the free heap never
+    ///    fell below 8,976 B, at 113,664 B (ESP32) below 66,880 B: 41,430 B and 41,894 B used by the
+    ///    rest (43,197 / 43,021 B when the RAM flash was counted, at da7328c). Taken as 41 KB
+    ///    (41,984 B) on every board (the same firmware; the STM32 build is not measured). It still
+    ///    counts the replay's tape readers and label queues, which a board does not hold, and the
+    ///    checkpoint image buffer (one image of the model). It does NOT count the transient peak
+    ///    inside a step (nanoCLR's stack frames, blocks its compaction does not move): the smallest
+    ///    board heap that completes the same run is 50,432 B, i.e. about 3.6 KB more than reserve +
+    ///    engine + learner + backward.
     ///  * UpdateAllowanceMs: time one update may take, 500 ms (5 % of the 10 s between updates at
     ///    the firmware's cap of 6 updates a minute). With CyclesPerMac it gives the MAC budget.
     ///  * CyclesPerMac: calibrated on the real interpreter (issues 9 and 12): nanoCLR (nanoclr32, the
@@ -68,7 +72,7 @@ namespace TinTin.Core
         /// <summary>Default time allowance per update (ms).</summary>
         public const int DefaultUpdateAllowanceMs = 500;
         /// <summary>Heap the firmware and runtime take besides engine, learner and backward (measured on nanoclr32, see above).</summary>
-        public const int MeasuredFirmwareBytes = 43 * 1024;
+        public const int MeasuredFirmwareBytes = 41 * 1024;
         /// <summary>The built-in boards' training-state mode.</summary>
         public const TrainingStateMode DefaultTrainingMode = TrainingStateMode.GradientArena;
 

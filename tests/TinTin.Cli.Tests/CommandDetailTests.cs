@@ -275,7 +275,7 @@ namespace TinTin.Cli.Tests
         {
             CliResult nano = CliRunner.Run("simulate", "--on", "nanoclr", "--heap", "113664", "--max-samples", "100");
             Assert.True(nano.ExitCode == ExitCodes.Ok, nano.ToString());
-            Assert.Matches("free heap \\(nanoclr32 113664 B heap, measured\\) [1-9][0-9]+ B", nano.Out);
+            Assert.Matches("free heap \\(nanoclr32 113664 B heap \\+ emulated flash, measured\\) [1-9][0-9]+ B", nano.Out);
         }
 
         [Theory]

@@ -92,6 +92,24 @@ namespace TinTin.Firmware.Tests
             Assert.True(heaps[^1] > 0, "free heap at the end of the run");
         }
 
+        [NanoRuntimeTheory]
+        [InlineData(590)]   // the 6-16-2 model's checkpoint image
+        [InlineData(3547)]  // the 6-48-24-2 model's
+        public void The_heap_added_for_the_replays_ram_flash_is_what_the_flash_takes_on_nanoclr32(int slotCapacity)
+        {
+            // Free heap (the largest allocatable block, after a collection) before and after the RAM flash is built.
+            string entry = "AllocationProbeHeap probe = new AllocationProbeHeap(200000); int before = probe.FreeBytes(); "
+                + "RamFlash flash = new RamFlash(" + slotCapacity + "); int after = probe.FreeBytes(); "
+                + "System.Console.WriteLine(\"R flash_heap \" + (before - after).ToString() + \" \" + flash.SlotCapacity.ToString()); System.Console.WriteLine(\"E done\");";
+            using CompiledReplay compiled = NanoReplay.Compile(Options(10), new NanoReplayOptions { HeapBytes = 100000, CompareFrozen = false, ProbeHeap = false, Entry = entry });
+            NanoReplayResult result = compiled.Run(100000);
+            string[] measured = result.Figures["flash_heap"].Split(' ');
+            Assert.Equal(slotCapacity.ToString(), measured[1]);
+            int taken = int.Parse(measured[0], System.Globalization.CultureInfo.InvariantCulture);
+            // The probe bisects to 16 bytes.
+            Assert.InRange(taken, NanoReplay.EmulatedFlashHeapBytes(slotCapacity) - 16, NanoReplay.EmulatedFlashHeapBytes(slotCapacity) + 16);
+        }
+
         [NanoRuntimeFact]
         public void Too_small_a_heap_fails_with_out_of_memory_not_silently()
         {

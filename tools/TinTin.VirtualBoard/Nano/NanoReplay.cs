@@ -13,7 +13,11 @@ namespace TinTin.VirtualBoard
     /// <summary>How a nanoCLR replay runs.</summary>
     public sealed class NanoReplayOptions
     {
-        /// <summary>Managed heap in bytes: &gt; 0 runs nanoclr32 with it (a board's 12-byte heap blocks); 0 runs the 64-bit nanoclr (10 MiB).</summary>
+        /// <summary>
+        /// The board's managed heap in bytes: &gt; 0 runs nanoclr32 (a board's 12-byte heap blocks) with it plus the
+        /// replay's RAM flash (<see cref="NanoReplay.EmulatedFlashHeapBytes"/>; a board's flash is outside its heap);
+        /// 0 runs the 64-bit nanoclr (10 MiB).
+        /// </summary>
         public int HeapBytes { get; set; }
         /// <summary>Run the frozen default model beside the firmware (the summary's comparison); off for heap bisection.</summary>
         public bool CompareFrozen { get; set; } = true;
@@ -135,7 +139,7 @@ namespace TinTin.VirtualBoard
             // With a board's heap (nanoclr32 --heap) the frozen copy stays on the host: a board never holds a second
             // model, and the learner sizes its training arena to the heap the board has (the host observer gives the frozen figures).
             s.AppendLine("            tape.CompareFrozen = " + Bool(nano.CompareFrozen && nano.HeapBytes == 0) + ";");
-            s.AppendLine("            tape.ProbeHeapUpTo = " + (nano.ProbeHeap && nano.HeapBytes > 0 ? nano.HeapBytes : 0) + ";");
+            s.AppendLine("            tape.ProbeHeapUpTo = " + (nano.ProbeHeap && nano.HeapBytes > 0 ? nano.HeapBytes + EmulatedFlashHeapBytesForModel(prepared.Bytes.Length) : 0) + ";");
             s.AppendLine("            tape.Commands = new string[] { " + string.Join(", ", (options.Commands ?? Array.Empty<string>()).Select(Literal)) + " };");
             // The embedded model is taken from the firmware's own constant; a model prepared on the host becomes a
             // generated source. Either way the array exists only while the firmware parses it (boot, reset).
@@ -200,6 +204,35 @@ namespace TinTin.VirtualBoard
         private static string SymbolDisplayLiteral(string text) =>
             Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(text ?? "", true);
 
+        /// <summary>
+        /// Heap the replay's RAM flash takes on nanoclr32 (<c>RamFlash</c>: two slots of one checkpoint
+        /// image each, allocated up front, and the object holding them). A board keeps its checkpoints in
+        /// flash, outside its managed heap, so a run "with a board's heap" gives nanoclr32 the board's heap
+        /// plus exactly these bytes: the firmware's own objects then have the board's heap. nanoCLR's 32-bit
+        /// layout: 12-byte heap blocks; an array is a 20-byte header plus its elements rounded up to whole
+        /// blocks (a reference element is one block); an object is one block plus one per field.
+        /// NanoReplayTests checks it against the free heap measured around <c>new RamFlash</c> on nanoclr32.
+        /// </summary>
+        public static int EmulatedFlashHeapBytes(int slotCapacity)
+        {
+            static int Blocks(int bytes) => (bytes + HeapBlockBytes - 1) / HeapBlockBytes * HeapBlockBytes;
+            int slot = Blocks(ArrayHeaderBytes + slotCapacity);                    // byte[slotCapacity]
+            int slots = Blocks(ArrayHeaderBytes + 2 * HeapBlockBytes);             // byte[2][]
+            int lengths = Blocks(ArrayHeaderBytes + 2 * sizeof(int));             // int[2]
+            int flash = HeapBlockBytes * (1 + RamFlashFields);                     // the RamFlash object
+            return 2 * slot + slots + lengths + flash;
+        }
+
+        /// <summary><see cref="EmulatedFlashHeapBytes(int)"/> for a model file of so many bytes (slots of CheckpointStore.ImageSize).</summary>
+        public static int EmulatedFlashHeapBytesForModel(int modelFileBytes) => EmulatedFlashHeapBytes(CheckpointStore.ImageSize(modelFileBytes));
+
+        /// <summary>nanoclr32's heap block (CLR_RT_HeapBlock on a 32-bit target, as on ESP32 and STM32).</summary>
+        public const int HeapBlockBytes = 12;
+        /// <summary>CLR_RT_HeapBlock_Array: a heap block, the element count and the element type, size and flags.</summary>
+        public const int ArrayHeaderBytes = 20;
+        /// <summary>RamFlash's instance fields (slots, lengths, capacity, Writes).</summary>
+        public const int RamFlashFields = 4;
+
         /// <summary>Turns the tagged output into the summary and the serial lines; a run that did not complete is an error naming why.</summary>
         public static NanoReplayResult Parse(VirtualBoardOptions options, int heapBytes, NanoRunOutput output, VirtualBoardSummary observer = null)
         {
@@ -238,7 +271,7 @@ namespace TinTin.VirtualBoard
                 HeapFreeBytes = (int)F("heap_free"), MacsPerPredict = F("macs_per_predict"), MacsUpdatesTotal = F("macs_updates"),
                 EnergyUpdatesUj = F("energy_updates_uj"), EnergyTotalUj = F("energy_total_uj"), PredictUs = F("predict_us"),
                 SerialLines = F("serial_lines"), WallMs = output.WallMs, SerialCapture = serial,
-                HeapSource = F("heap_free") < 0 ? (heapBytes > 0 ? "nanoclr32, not measured" : "nanoclr 64-bit, not measured") : "nanoclr32 " + heapBytes + " B heap, measured",
+                HeapSource = F("heap_free") < 0 ? (heapBytes > 0 ? "nanoclr32, not measured" : "nanoclr 64-bit, not measured") : "nanoclr32 " + heapBytes + " B heap + emulated flash, measured",
                 Machine = heapBytes > 0 ? "nanoclr32" : "nanoclr",
             };
             if (observer != null && figures.TryGetValue("adaptive_confusion", out string confusion))
@@ -297,11 +330,20 @@ namespace TinTin.VirtualBoard
 
         public string Pe { get; }
 
-        /// <summary>Runs it: heapBytes &gt; 0 on nanoclr32 with that heap, else on the 64-bit nanoclr; wrapper e.g. valgrind.</summary>
+        /// <summary>Heap nanoclr32 adds for the replay's RAM flash (<see cref="NanoReplay.EmulatedFlashHeapBytes"/> of this model's checkpoint image).</summary>
+        public int FlashHeapBytes => NanoReplay.EmulatedFlashHeapBytesForModel((options.Model ?? VirtualBoardRunner.EmbeddedModel()).Bytes.Length);
+
+        /// <summary>
+        /// Runs it: heapBytes &gt; 0 on nanoclr32 with the board's heap heapBytes plus <see cref="FlashHeapBytes"/>
+        /// (the emulated flash a board keeps outside its heap), else on the 64-bit nanoclr; wrapper e.g. valgrind.
+        /// </summary>
         public NanoReplayResult Run(int heapBytes, TextWriter progress = null, IReadOnlyList<string> wrapper = null)
         {
-            progress?.WriteLine("nanoclr: running the firmware on " + (heapBytes > 0 ? "nanoclr32 with a " + heapBytes + "-byte heap" : "nanoclr (64-bit)") + " (" + runtime.Root + ")");
-            NanoRunOutput output = runtime.Run(Pe, heapBytes, nano.Timeout, wrapper);
+            int flash = heapBytes > 0 ? FlashHeapBytes : 0;
+            progress?.WriteLine("nanoclr: running the firmware on " + (heapBytes > 0
+                ? "nanoclr32 with a " + heapBytes + "-byte heap for the firmware + " + flash + " B for the replay's RAM flash (" + (heapBytes + flash) + " B; a board's flash is outside its heap)"
+                : "nanoclr (64-bit)") + " (" + runtime.Root + ")");
+            NanoRunOutput output = runtime.Run(Pe, heapBytes > 0 ? heapBytes + flash : 0, nano.Timeout, wrapper);
             observer ??= nano.CompareFrozen ? NanoReplay.HostObserver(options) : null;
             return NanoReplay.Parse(options, heapBytes, output, observer);
         }
