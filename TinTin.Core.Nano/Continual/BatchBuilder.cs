@@ -59,7 +59,9 @@ namespace TinTin.Core
             int b = BatchSize;
             count = 0;
             Array.Clear(classInBatch, 0, classes);
-            Array.Clear(classCursor, 0, classes);
+            // No sample older than the oldest pending one can be picked: every class's scan starts there.
+            int firstPending = history.OldestPendingAge();
+            for (int c = 0; c < classes; c++) classCursor[c] = firstPending;
             int newQuota = replay.Count > 0 ? b - b / 2 : b;
             PickPending(newQuota);
             // Replay: the class the batch has fewest of, among classes the replay holds.

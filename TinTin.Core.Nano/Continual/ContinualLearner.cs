@@ -130,31 +130,27 @@ namespace TinTin.Core
             int labelled = 0;
             lastNewlyLabelled = 0;
             lastNewlyLabelledCorrect = 0;
-            int slot = History.OldestSlot();
-            for (int n = 0; n < History.Count; n++)
+            // Age order, oldest first; the ring finds the samples in the span (one loop, no call per slot).
+            for (int age = History.FindInSpan(fromMs, toMs, 0); age >= 0; age = History.FindInSpan(fromMs, toMs, age + 1))
             {
-                long t = History.TimeAt(slot);
-                if (t >= fromMs && t <= toMs)
+                int slot = History.SlotAtAge(age);
+                LabelState state = History.StateAt(slot);
+                if (state == LabelState.Unlabelled)
                 {
-                    LabelState state = History.StateAt(slot);
-                    if (state == LabelState.Unlabelled)
-                    {
-                        History.SetState(slot, LabelState.Pending);
-                        pendingLabels++;
-                        bool wrong = History.PredictionAt(slot) != label;
-                        lastNewlyLabelled++;
-                        if (!wrong) lastNewlyLabelledCorrect++;
-                        if (Drift.Add(wrong) && config.ReselectOnDrift) reselectRequested = true;
-                    }
-                    else if (state == LabelState.Used && History.LabelAt(slot) != label)
-                    {
-                        History.SetState(slot, LabelState.Pending); // corrected: learn it again
-                        pendingLabels++;
-                    }
-                    History.SetLabel(slot, label);
-                    labelled++;
+                    History.SetState(slot, LabelState.Pending);
+                    pendingLabels++;
+                    bool wrong = History.PredictionAt(slot) != label;
+                    lastNewlyLabelled++;
+                    if (!wrong) lastNewlyLabelledCorrect++;
+                    if (Drift.Add(wrong) && config.ReselectOnDrift) reselectRequested = true;
                 }
-                slot = History.NextSlot(slot);
+                else if (state == LabelState.Used && History.LabelAt(slot) != label)
+                {
+                    History.SetState(slot, LabelState.Pending); // corrected: learn it again
+                    pendingLabels++;
+                }
+                History.SetLabel(slot, label);
+                labelled++;
             }
             return labelled;
         }

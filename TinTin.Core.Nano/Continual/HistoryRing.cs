@@ -21,6 +21,7 @@ namespace TinTin.Core
         private readonly byte[] state;       // [Capacity] LabelState
         private int head;                    // next slot to write
         private int count;
+        private int pendingCount;            // slots whose state is Pending (kept by Add and SetState, the only writers of state)
 
         public HistoryRing(int capacity, int featureCount)
         {
@@ -49,6 +50,7 @@ namespace TinTin.Core
         {
             int slot = head;
             LabelState overwritten = (LabelState)state[slot];
+            if (overwritten == LabelState.Pending) pendingCount--;
             Array.Copy(input, 0, Data, slot * FeatureCount, FeatureCount);
             time[slot] = timeMs;
             prediction[slot] = (sbyte)predicted;
@@ -103,6 +105,57 @@ namespace TinTin.Core
             return -1;
         }
 
+        /// <summary>
+        /// The first age ≥ fromAge (age order, 0 = oldest) whose time is in [fromMs, toMs]; -1 when none.
+        /// One loop over the ring's own arrays, in two runs of slots without a wrap test: a late label
+        /// scans the whole history, and a call per slot costs the interpreter more than the test.
+        /// </summary>
+        public int FindInSpan(long fromMs, long toMs, int fromAge)
+        {
+            int n = count;
+            if (fromAge >= n) return -1;
+            long[] times = time;
+            int capacity = Capacity;
+            int first = head - n;              // slot of age 0, maybe negative before the wrap
+            if (first < 0) first += capacity;
+            int slot = first + fromAge;
+            if (slot >= capacity) slot -= capacity;
+            int left = n - fromAge;            // ages still to test
+            int run = capacity - slot;         // slots up to the end of the array
+            if (run > left) run = left;
+            for (int end = slot + run; slot < end; slot++)
+            {
+                long t = times[slot];
+                if (t >= fromMs && t <= toMs) return slot - first >= 0 ? slot - first : slot - first + capacity;
+            }
+            for (int end = left - run, s = 0; s < end; s++)
+            {
+                long t = times[s];
+                if (t >= fromMs && t <= toMs) return s - first >= 0 ? s - first : s - first + capacity;
+            }
+            return -1;
+        }
+
+        /// <summary>
+        /// The age of the oldest Pending sample (Count when none): the ring counts its pending slots, so a
+        /// scan from the newest stops at the last one (pending samples are usually the newest few).
+        /// </summary>
+        public int OldestPendingAge()
+        {
+            int remaining = pendingCount;
+            int n = count;
+            if (remaining == 0) return n;
+            byte[] states = state;
+            byte pending = (byte)LabelState.Pending;
+            int slot = head;
+            for (int age = n - 1; age >= 0; age--)
+            {
+                if (--slot < 0) slot = Capacity - 1;
+                if (states[slot] == pending && --remaining == 0) return age;
+            }
+            return n; // not reached: pendingCount counts slots within the held ages
+        }
+
         public int OffsetOf(int slot) { return slot * FeatureCount; }
         public long TimeAt(int slot) { return time[slot]; }
         public int PredictionAt(int slot) { return prediction[slot]; }
@@ -110,6 +163,14 @@ namespace TinTin.Core
         public LabelState StateAt(int slot) { return (LabelState)state[slot]; }
 
         public void SetLabel(int slot, int value) { label[slot] = (sbyte)value; }
-        public void SetState(int slot, LabelState value) { state[slot] = (byte)value; }
+        public void SetState(int slot, LabelState value)
+        {
+            if (state[slot] == (byte)LabelState.Pending) pendingCount--;
+            if (value == LabelState.Pending) pendingCount++;
+            state[slot] = (byte)value;
+        }
+
+        /// <summary>Samples whose state is Pending.</summary>
+        public int PendingCount { get { return pendingCount; } }
     }
 }

@@ -1,0 +1,81 @@
+using System;
+using FsCheck;
+using FsCheck.Xunit;
+using TinTin.Core;
+using Xunit;
+
+namespace TinTin.Sparse.Tests
+{
+    /// <summary>
+    /// The ring's one-loop scans (FindInSpan for LabelRecent, OldestPendingAge for the batch builder)
+    /// against the plain walk they replace (OldestSlot/NextSlot, TimeAt, StateAt), over random histories:
+    /// wrapped and not, times out of order and repeated, states set and overwritten in any order.
+    /// </summary>
+    public class HistoryRingScanTests
+    {
+        private static HistoryRing RandomRing(int seed, out Random random)
+        {
+            random = new Random(seed);
+            var ring = new HistoryRing(random.Next(1, 20), 2);
+            var input = new sbyte[2];
+            int adds = random.Next(0, 60);
+            long t = 0;
+            for (int k = 0; k < adds; k++)
+            {
+                t += random.Next(-2, 4); // mostly rising, sometimes back or repeated
+                ring.Add(input, t, random.Next(2));
+                // Some states change after each add: any held slot, any state (as LabelRecent and UpdateIfDue do).
+                for (int j = random.Next(3); j > 0 && ring.Count > 0; j--)
+                    ring.SetState(ring.SlotAtAge(random.Next(ring.Count)), (LabelState)random.Next(3));
+            }
+            return ring;
+        }
+
+        [Property(MaxTest = 1000)]
+        public bool FindInSpan_finds_the_ages_the_plain_walk_finds(int seed)
+        {
+            HistoryRing ring = RandomRing(seed, out Random random);
+            long from = random.Next(-5, 60), to = from + random.Next(0, 8);
+            // Plain walk, age order.
+            var expected = new System.Collections.Generic.List<int>();
+            int slot = ring.OldestSlot();
+            for (int age = 0; age < ring.Count; age++, slot = ring.NextSlot(slot))
+                if (ring.TimeAt(slot) >= from && ring.TimeAt(slot) <= to) expected.Add(age);
+            var found = new System.Collections.Generic.List<int>();
+            for (int age = ring.FindInSpan(from, to, 0); age >= 0; age = ring.FindInSpan(from, to, age + 1)) found.Add(age);
+            return System.Linq.Enumerable.SequenceEqual(found, expected);
+        }
+
+        [Property(MaxTest = 1000)]
+        public bool OldestPendingAge_and_PendingCount_match_the_plain_walk(int seed)
+        {
+            HistoryRing ring = RandomRing(seed, out _);
+            int oldest = ring.Count, pending = 0;
+            int slot = ring.OldestSlot();
+            for (int age = 0; age < ring.Count; age++, slot = ring.NextSlot(slot))
+            {
+                if (ring.StateAt(slot) != LabelState.Pending) continue;
+                pending++;
+                if (age < oldest) oldest = age;
+            }
+            return ring.OldestPendingAge() == oldest && ring.PendingCount == pending;
+        }
+
+        [Fact]
+        public void A_pending_sample_overwritten_by_the_ring_is_no_longer_counted()
+        {
+            var ring = new HistoryRing(3, 1);
+            var input = new sbyte[1];
+            for (int t = 0; t < 3; t++) ring.Add(input, t, 0);
+            ring.SetState(ring.SlotAtAge(0), LabelState.Pending);
+            ring.SetState(ring.SlotAtAge(2), LabelState.Pending);
+            Assert.Equal(2, ring.PendingCount);
+            Assert.Equal(0, ring.OldestPendingAge());
+            ring.Add(input, 3, 0); // overwrites the oldest, which was pending
+            Assert.Equal(1, ring.PendingCount);
+            Assert.Equal(1, ring.OldestPendingAge()); // the age-2 sample is now age 1
+            Assert.Equal(1, ring.FindInSpan(2, 2, 0));
+            Assert.Equal(-1, ring.FindInSpan(0, 0, 0)); // time 0 is gone
+        }
+    }
+}
