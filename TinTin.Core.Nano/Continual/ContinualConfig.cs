@@ -58,6 +58,8 @@ namespace TinTin.Core
         public bool ScoreRecentOnly = true;
         /// <summary>Rank layers by the summed potential normalised by parameters and MACs (TinyTrain); false: by the summed potential alone.</summary>
         public bool NormaliseLayerScore = true;
+        /// <summary>Scored selections fill by value per price (<see cref="ChannelSelector.SelectPriced"/>) instead of layer by layer.</summary>
+        public bool PricedFill;
         /// <summary>Re-select when the drift detector fires (before the next update).</summary>
         public bool ReselectOnDrift = true;
         /// <summary>Page–Hinkley parameters of the drift signal (see <see cref="DriftDetector"/>).</summary>

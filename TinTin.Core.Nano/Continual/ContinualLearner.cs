@@ -86,6 +86,8 @@ namespace TinTin.Core
             Scorer = new FisherScorer(network);
             Scorer.NormaliseLayerScore = config.NormaliseLayerScore;
             Selector = new ChannelSelector(network, Scorer, config.BatchSize);
+            // The baselines keep the layer fill: random and topdown are the simple choices the scored ones are judged against.
+            Selector.PricedFill = config.PricedFill && (config.Criterion == SelectionCriterion.GradMag || config.Criterion == SelectionCriterion.Fisher);
             Drift = new DriftDetector(config.DriftDeltaQ8, config.DriftLambdaQ8, config.DriftMinSamples);
 
             MemoryPlan plan = network.DescribeMemory();

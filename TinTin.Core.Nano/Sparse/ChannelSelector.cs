@@ -15,7 +15,8 @@ namespace TinTin.Core
     /// that layer (the rest cost the same). Channels with potential zero (no gradient on the scored
     /// samples) are considered only in a second pass, so they never displace useful ones, but an
     /// unlimited budget still selects everything. Without scores every potential is zero and the
-    /// second pass selects from the top layer down. Allocates only in the constructor.
+    /// second pass selects from the top layer down. With <see cref="PricedFill"/> the scored channels are
+    /// added across layers by value per price instead (<see cref="SelectPriced"/>). Allocates only in the constructor.
     /// </summary>
     public sealed class ChannelSelector
     {
@@ -24,6 +25,8 @@ namespace TinTin.Core
         private readonly int[] counts;        // [Layers.Length] trainable channels per layer (tentative)
         private readonly int[] layerOrder;    // [parameter layers] ordinals sorted by score
         private readonly int[] channelOrder;  // [max channels]
+        private readonly int[] pricedOrder;   // [TotalChannels] every layer's channels by potential (layer k's from ChannelStart[k])
+        private readonly int[] pricedNext;    // [parameter layers] next position in layer k's order
 
         /// <summary>Samples per update (for the MACs budget).</summary>
         public int BatchSize;
@@ -31,6 +34,11 @@ namespace TinTin.Core
         public int BudgetBytes;
         /// <summary>MACs per update allowed (0 = unlimited).</summary>
         public long BudgetMacs;
+        /// <summary>
+        /// <see cref="SelectSparse"/> fills by value per price (<see cref="SelectPriced"/>) instead of layer by layer in
+        /// layer-score order. Scored channels only; unscored ones are still added top-down afterwards.
+        /// </summary>
+        public bool PricedFill;
 
         /// <summary>Cost of the committed selection.</summary>
         public int SelectedBytes;
@@ -54,6 +62,8 @@ namespace TinTin.Core
                 if (p.Channels > maxChannels) maxChannels = p.Channels;
             }
             channelOrder = new int[maxChannels];
+            pricedOrder = new int[scorer.TotalChannels];
+            pricedNext = new int[scorer.ParameterLayerCount];
             ReadCommitted();
         }
 
@@ -92,6 +102,7 @@ namespace TinTin.Core
         /// </summary>
         public int SelectSparse()
         {
+            if (PricedFill && scorer.HasScores) return SelectPriced();
             int layersCount = scorer.ParameterLayerCount;
             // Layers by score, descending; ties: higher layer first.
             for (int i = 0; i < layersCount; i++)
@@ -124,6 +135,88 @@ namespace TinTin.Core
                 }
             }
             return Commit();
+        }
+
+        /// <summary>
+        /// Value-per-price fill: each step looks at every layer's best remaining scored channel and adds
+        /// the one with the largest value / price, where value = its potential × its layer's step size
+        /// (2^−RateShift: for weight-gradient energy, the first-order loss drop of one SGD step on it) and
+        /// price = what adding it costs beyond the selection so far, as a fraction of the budget that binds
+        /// (MACs or bytes, whichever fraction is larger): the first channel of a lower layer pays for the
+        /// error propagation through every layer above it, the next ones only for their own rows. A layer
+        /// whose best channel no longer fits is closed. Then, as in the layer fill, channels with zero
+        /// potential top-down. Compared in log2 (Q16); ties: the higher layer. Returns the channels selected.
+        /// </summary>
+        public int SelectPriced()
+        {
+            int layersCount = scorer.ParameterLayerCount;
+            Array.Clear(counts, 0, counts.Length);
+            for (int k = 0; k < layersCount; k++)
+            {
+                ClearMask(Layer(k));
+                int n = SortChannels(k, Layer(k).Channels);
+                Array.Copy(channelOrder, 0, pricedOrder, scorer.ChannelStart[k], n);
+                pricedNext[k] = 0;
+            }
+            int ints = network.TrainingIntsFor(counts, null);
+            long macsNow = network.UpdateMacsFor(counts, null, BatchSize, ints);
+            long bytesNow = network.BackwardBytesFor(counts, null, ints);
+            while (true)
+            {
+                int best = -1, bestScore = 0;
+                long bestMacs = 0, bestBytes = 0;
+                for (int k = layersCount - 1; k >= 0; k--)
+                {
+                    ParameterLayer p = Layer(k);
+                    if (pricedNext[k] >= p.Channels) continue;
+                    int c = pricedOrder[scorer.ChannelStart[k] + pricedNext[k]];
+                    if (scorer.Potential(k, c) <= 0) { pricedNext[k] = p.Channels; continue; } // the rest are unscored: top-down pass
+                    int l = scorer.LayerIndex[k];
+                    counts[l]++;
+                    int tentativeInts = network.TrainingIntsFor(counts, null);
+                    long macs = network.UpdateMacsFor(counts, null, BatchSize, tentativeInts);
+                    long bytes = network.BackwardBytesFor(counts, null, tentativeInts);
+                    counts[l]--;
+                    if (tentativeInts > network.TrainingCapacityInts || (BudgetBytes > 0 && bytes > BudgetBytes) || (BudgetMacs > 0 && macs > BudgetMacs))
+                    {
+                        pricedNext[k] = p.Channels; // its best no longer fits: the layer is closed
+                        continue;
+                    }
+                    int score = scorer.ChannelLog2Q16(k, c) - (p.RateShift << 16) - PriceLog2Q16(macs - macsNow, bytes - bytesNow);
+                    if (best < 0 || score > bestScore) { best = k; bestScore = score; bestMacs = macs; bestBytes = bytes; }
+                }
+                if (best < 0) break;
+                int chosen = pricedOrder[scorer.ChannelStart[best] + pricedNext[best]];
+                pricedNext[best]++;
+                counts[scorer.LayerIndex[best]]++;
+                Layer(best).ChannelTrainable[chosen] = true;
+                macsNow = bestMacs;
+                bytesNow = bestBytes;
+            }
+            // Unscored channels, top layer first, as the layer fill's second pass.
+            for (int k = layersCount - 1; k >= 0; k--)
+            {
+                ParameterLayer p = Layer(k);
+                int l = scorer.LayerIndex[k];
+                for (int c = 0; c < p.Channels; c++)
+                {
+                    if (p.ChannelTrainable[c] || scorer.Potential(k, c) > 0) continue;
+                    counts[l]++;
+                    if (!Fits(counts)) { counts[l]--; break; }
+                    p.ChannelTrainable[c] = true;
+                }
+            }
+            return Commit();
+        }
+
+        /// <summary>log2 (Q16) of a price: the larger of the added MACs and bytes as fractions of their budgets (Q16, at least one unit).</summary>
+        private int PriceLog2Q16(long addedMacs, long addedBytes)
+        {
+            long macsShare = BudgetMacs > 0 && BudgetMacs != long.MaxValue && addedMacs > 0 ? (addedMacs << 16) / BudgetMacs : 0;
+            long bytesShare = BudgetBytes > 0 && addedBytes > 0 ? (addedBytes << 16) / BudgetBytes : 0;
+            long share = macsShare > bytesShare ? macsShare : bytesShare;
+            if (share < 1) share = 1;
+            return FisherScorer.Log2Q16(share, -16);
         }
 
         /// <summary>

@@ -314,6 +314,9 @@ namespace TinTin.Core
 
         public int PotentialExponent(int k) { return alignment[k].Exponent; }
 
+        /// <summary>log2 of a channel's mean potential (mantissa · 2^exponent) in Q16, or NoPotential: comparable across layers.</summary>
+        public int ChannelLog2Q16(int k, int channel) { return channelLog2[ChannelStart[k] + channel]; }
+
         /// <summary>log2 of TinyTrain's layer score in Q16, or NoPotential.</summary>
         public int LayerScoreLog2Q16(int k) { return layerScore[k]; }
 

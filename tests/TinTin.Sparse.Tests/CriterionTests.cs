@@ -145,6 +145,72 @@ namespace TinTin.Sparse.Tests
             }
         }
 
+        [Property(MaxTest = 150)]
+        public void ThePricedFillStaysWithinTheBudgetsTakesTheBestOfEachLayerAndLeavesNothingThatFits(byte inputs, byte[] hidden, byte classes, uint seed, bool fisher, FsCheck.PositiveInt bytesSeed, FsCheck.PositiveInt macsSeed, int dataSeed)
+        {
+            Network net = TestNets.Mlp(inputs, hidden, classes, seed, false);
+            var scorer = new FisherScorer(net) { Criterion = fisher ? SelectionCriterion.Fisher : SelectionCriterion.GradMag };
+            var selector = new ChannelSelector(net, scorer, 4) { PricedFill = true };
+            var rng = new Random(dataSeed);
+            TestNets.Score(scorer, TestNets.RandomInputs(rng, 6, net.InputLength), TestNets.RandomLabels(rng, 6, net.ClassCount));
+            // unlimited: everything, as the layer fill
+            Assert.Equal(scorer.TotalChannels, selector.SelectSparse());
+            int fullBytes = selector.SelectedBytes;
+            long fullMacs = selector.SelectedUpdateMacs;
+            long forward = 4L * net.ForwardMacs();
+            selector.BudgetBytes = 1 + bytesSeed.Get % (fullBytes + 1);
+            selector.BudgetMacs = forward + macsSeed.Get % (fullMacs - forward + 1);
+            selector.SelectSparse();
+            if (selector.SelectedChannels > 0)
+            {
+                Assert.True(selector.SelectedBytes <= selector.BudgetBytes, $"{selector.SelectedBytes} B > {selector.BudgetBytes} B");
+                Assert.True(selector.SelectedUpdateMacs <= selector.BudgetMacs, $"{selector.SelectedUpdateMacs} MACs > {selector.BudgetMacs}");
+            }
+            ParameterLayer[] layers = TestNets.ParameterLayers(net);
+            var counts = new int[net.Layers.Length];
+            selector.CountsOfNetwork(counts);
+            for (int k = 0; k < layers.Length; k++)
+            {
+                ParameterLayer p = layers[k];
+                // within a layer the scored channels taken are the highest-potential ones
+                long lowestTaken = long.MaxValue, highestLeft = -1;
+                for (int c = 0; c < p.Channels; c++)
+                {
+                    long v = scorer.Potential(k, c);
+                    if (p.ChannelTrainable[c]) lowestTaken = Math.Min(lowestTaken, v);
+                    else highestLeft = Math.Max(highestLeft, v);
+                }
+                if (highestLeft > 0) Assert.True(lowestTaken >= highestLeft, $"layer {k}: potential {highestLeft} left out, {lowestTaken} taken");
+                // every channel of a layer costs the same: if one is left, one more does not fit
+                if (counts[scorer.LayerIndex[k]] < p.Channels)
+                {
+                    counts[scorer.LayerIndex[k]]++;
+                    Assert.False(selector.Fits(counts), $"layer {k}: another channel would still fit");
+                    counts[scorer.LayerIndex[k]]--;
+                }
+            }
+            // the same scores choose the same channels, without allocating
+            string mask = Mask(net);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            selector.SelectSparse();
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Equal(mask, Mask(net));
+        }
+
+        [Fact]
+        public void ThePricedFillIsForScoredCriteriaOnly()
+        {
+            var model = new Model(Network.CreateMlp(new[] { 2, 8, 8, 2 }, 3, -1, false), null);
+            Assert.True(new ContinualLearner(model, new ContinualConfig { PricedFill = true }).Selector.PricedFill);
+            Assert.True(new ContinualLearner(model, new ContinualConfig { PricedFill = true, Criterion = SelectionCriterion.Fisher }).Selector.PricedFill);
+            Assert.False(new ContinualLearner(model, new ContinualConfig { PricedFill = true, Criterion = SelectionCriterion.Random }).Selector.PricedFill);
+            Assert.False(new ContinualLearner(model, new ContinualConfig { PricedFill = true, Criterion = SelectionCriterion.TopDown }).Selector.PricedFill);
+            Assert.False(new ContinualLearner(model, new ContinualConfig()).Selector.PricedFill);
+            Assert.True(ExperimentOptions.Parse(new[] { "--train", "a", "--stream", "b", "--fill", "priced" }).PricedFill);
+            Assert.False(ExperimentOptions.Parse(new[] { "--train", "a", "--stream", "b" }).PricedFill);
+            Assert.Contains("--fill", Assert.Throws<ArgumentException>(() => ExperimentOptions.Parse(new[] { "--train", "a", "--stream", "b", "--fill", "cheap" })).Message);
+        }
+
         [Fact]
         public void RandomScoresAreRedrawnAndTopDownIsTheUnscoredOrder()
         {

@@ -115,6 +115,8 @@ namespace TinTin.Experiments
         public bool ScoreRecentOnly { get; set; } = new ContinualConfig().ScoreRecentOnly;
         /// <summary>ContinualConfig.NormaliseLayerScore: layers by potential / (params, MACs) ("normalised") or by potential alone ("potential").</summary>
         public bool NormaliseLayerScore { get; set; } = new ContinualConfig().NormaliseLayerScore;
+        /// <summary>ContinualConfig.PricedFill: scored channels added by value per price ("priced") or layer by layer in layer-score order ("layers").</summary>
+        public bool PricedFill { get; set; } = new ContinualConfig().PricedFill;
         /// <summary>ContinualConfig.DriftLambdaQ8 (Page–Hinkley threshold on the error indicator, Q8) and ReselectOnDrift.</summary>
         public int DriftLambdaQ8 { get; set; } = new ContinualConfig().DriftLambdaQ8;
         public bool ReselectOnDrift { get; set; } = new ContinualConfig().ReselectOnDrift;
@@ -271,6 +273,7 @@ namespace TinTin.Experiments
   --label-fraction 0.05  --label-span 10  --label-delay 2  --label-inputs (the latest press and its age as inputs)
   --batch 8  --lr 1/64 (wide layers step at lr·16/fan-in, rounded to a power of two; --no-fan-in-scaling: every layer at lr)  --rate 6  --replay 64  --replay-recency 4  --history 128  --reselect 50  --profile esp32
   --scoring recent|mixed (score the history's labelled samples only, or fill with replay)  --layer-score normalised|potential
+  --fill layers|priced (scored channels layer by layer in layer-score order, or by value per price across layers)
   --drift-lambda 1024 (Q8 errors beyond the running rate that re-select)  --no-drift-reselect
   --policies none,last-layer,bias-only,full   --budgets last-layer,bias-only,half-full,full|profile|BYTES:MACS
   --chunks 8  --max-rows N  --csv FILE  --json [FILE]   (one JSON object; without FILE on standard output)
@@ -357,6 +360,12 @@ selection study (instead of the policy table): every selection at equal byte and
                         {
                             string v = Next();
                             o.NormaliseLayerScore = v == "normalised" ? true : v == "potential" ? false : throw new ArgumentException($"--layer-score: '{v}' is not normalised or potential");
+                            break;
+                        }
+                    case "--fill":
+                        {
+                            string v = Next();
+                            o.PricedFill = v == "priced" ? true : v == "layers" ? false : throw new ArgumentException($"--fill: '{v}' is not layers or priced");
                             break;
                         }
                     case "--drift-lambda": o.DriftLambdaQ8 = NextInt(); break;

@@ -505,6 +505,7 @@ namespace TinTin.Experiments
                 ReselectEveryUpdates = o.ReselectEveryUpdates,
                 ScoreRecentOnly = o.ScoreRecentOnly,
                 NormaliseLayerScore = o.NormaliseLayerScore,
+                PricedFill = o.PricedFill,
                 DriftLambdaQ8 = o.DriftLambdaQ8,
                 ReselectOnDrift = o.ReselectOnDrift,
                 Seed = (uint)o.Seed,
