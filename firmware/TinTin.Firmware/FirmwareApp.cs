@@ -166,6 +166,7 @@ namespace TinTin.Firmware
             OpCounters ops = learner.Model.Network.Counters;
             long macs0 = ops.TotalMacs, t0 = hw.Clock.NowUs;
             int predicted = learner.Observe(raw, now);
+            if (fleet != null) predicted = fleet.Answer(predicted, learner); // the fleet's challenger, while it beats the board's own model
             long measured = hw.Clock.NowUs - t0;
             long macs = ops.TotalMacs - macs0;
             long us = hw.Board.StepMicroseconds(measured, macs);
@@ -385,7 +386,18 @@ namespace TinTin.Firmware
             lastDriftSignals = learner.DriftSignals;
             updatesAtLastCheckpoint = learner.Updates;
             RefreshEngineBytes();
-            if (fleet != null) fleet.Bind(model.Network, counters.Labelled, counters.Correct);
+            if (fleet != null)
+            {
+                ContinualLearnerAdapter adapter = learner as ContinualLearnerAdapter;
+                // The fleet's challenger: a prediction-only network of the same model (no training arena).
+                Network predictor = null;
+                if (config.Fleet.Challenger && adapter != null)
+                {
+                    byte[] bytes = config.DefaultModelBytes();
+                    predictor = ModelFile.Load(bytes, bytes.Length, 0, false).Network;
+                }
+                fleet.Bind(model.Network, predictor, adapter != null ? adapter.Inner.History.Capacity : 0, counters.Labelled, counters.Correct);
+            }
         }
 
         private void RefreshEngineBytes()

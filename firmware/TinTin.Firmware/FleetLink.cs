@@ -36,6 +36,17 @@ namespace TinTin.Firmware
         public bool KeepOwnHead = true;
         /// <summary>The board's own labels count this many times when it blends the fleet's model with its own (FleetMember.OwnWeightFactor; docs/FLEET.md: 2 lost least across layouts and seeds).</summary>
         public int OwnWeightFactor = 2;
+        /// <summary>
+        /// The fleet's model is a challenger beside the board's own (FleetAdvisor, docs/FLEET.md): the board's own model
+        /// learns from its own labels only and is never replaced; a prediction-only copy of the fleet's model (blended with
+        /// the board's own) answers instead while it beats the board's own on the board's labels. False: the board takes
+        /// merged models into its own (checkpoint, checks, trial, rollback): the default, docs/FLEET.md measures both.
+        /// </summary>
+        public bool Challenger;
+        /// <summary>Lead on the board's labels from which the challenger answers (FleetAdvisor.Threshold).</summary>
+        public int ChallengerThreshold = 2;
+        /// <summary>Bound of the challenger's lead (FleetAdvisor.Cap).</summary>
+        public int ChallengerCap = 4;
     }
 
     /// <summary>
@@ -53,6 +64,7 @@ namespace TinTin.Firmware
         private readonly ProtocolWriter writer;
         private readonly byte[] inbox; // [MaxMessageBytes]
         private FleetMember member;
+        private FleetAdvisor advisor; // with settings.Challenger: the fleet's model beside the board's own
         private Network boundNetwork;
         private bool joined;
         private long seenLabelled, seenCorrect, labelledAtPublish;
@@ -68,12 +80,22 @@ namespace TinTin.Firmware
 
         public bool Joined { get { return joined; } }
         public FleetMember Member { get { return member; } }
+        /// <summary>The fleet's model as a challenger (null unless settings.Challenger and bound with a predictor).</summary>
+        public FleetAdvisor Advisor { get { return advisor; } }
 
-        /// <summary>(Re)binds to the network the learner trains (after boot, reset or restore).</summary>
-        public void Bind(Network network, long labelled, long correct)
+        /// <summary>(Re)binds to the network the learner trains (after boot, reset or restore); take mode only.</summary>
+        public void Bind(Network network, long labelled, long correct) { Bind(network, null, 0, labelled, correct); }
+
+        /// <summary>
+        /// (Re)binds to the network the learner trains (after boot, reset or restore). With
+        /// settings.Challenger, predictor (a prediction-only network of the same shape) holds the
+        /// fleet's model beside it and historyCapacity is the learner's history ring's.
+        /// </summary>
+        public void Bind(Network network, Network predictor, int historyCapacity, long labelled, long correct)
         {
             if (network == boundNetwork) return;
             boundNetwork = network;
+            advisor = null;
             if (!ParameterSet.HasMasterWeights(network))
             {
                 // An int8-only board: refused at join, never half in a fleet.
@@ -90,6 +112,12 @@ namespace TinTin.Firmware
             member.HistoryTolerance = settings.HistoryTolerance;
             member.KeepOwnHead = settings.KeepOwnHead;
             member.OwnWeightFactor = settings.OwnWeightFactor;
+            if (settings.Challenger && predictor != null && new ParameterSet(predictor).SameShape(member.Shape) && predictor.InputLength == network.InputLength)
+            {
+                advisor = new FleetAdvisor(predictor, historyCapacity);
+                advisor.Threshold = settings.ChallengerThreshold;
+                advisor.Cap = settings.ChallengerCap;
+            }
             seenLabelled = labelled;
             seenCorrect = correct;
             labelledAtPublish = labelled;
@@ -128,8 +156,16 @@ namespace TinTin.Firmware
             // Labelled outcomes since the last call: the trial of a taken model.
             int trial = member.RecordLabelled((int)(labelled - seenLabelled), (int)(correct - seenCorrect));
             if (trial == FleetTrial.None) trial = member.JudgeTrial();
+            bool newLabels = labelled != seenLabelled;
             seenLabelled = labelled;
             seenCorrect = correct;
+            ContinualLearnerAdapter adapter = learner as ContinualLearnerAdapter;
+            if (advisor != null && newLabels && adapter != null)
+            {
+                bool before = advisor.UsesChallenger;
+                advisor.Score(adapter.Inner.History);
+                if (advisor.UsesChallenger != before) ChallengerLine(nowMs, advisor.UsesChallenger ? "challenger_answers" : "own_answers");
+            }
             if (trial == FleetTrial.Kept) Line(nowMs, "kept");
             else if (trial == FleetTrial.RolledBack) { Line(nowMs, "rolled_back"); checkpoint(); changed = true; }
             if (!joined) return changed;
@@ -139,10 +175,18 @@ namespace TinTin.Firmware
                 if (length < 0) { Error("merged model larger than " + inbox.Length + " bytes dropped"); continue; }
                 if (!member.Receive(inbox, length)) Error(member.LastError);
             }
-            if (member.ReadyToTake)
+            if (advisor != null)
+            {
+                // The own model is never replaced: no checkpoint, no trial; the challenger follows the fleet's versions.
+                if (member.HasStaged && member.BuildChallenger((uint)labelled))
+                {
+                    advisor.Load(member.Challenger);
+                    ChallengerLine(nowMs, "challenger");
+                }
+            }
+            else if (member.ReadyToTake)
             {
                 checkpoint();
-                ContinualLearnerAdapter adapter = learner as ContinualLearnerAdapter;
                 ReplayBuffer replay = adapter != null && settings.CheckOnStoredLabels ? adapter.Inner.Replay : null;
                 HistoryRing history = adapter != null ? adapter.Inner.History : null;
                 Model model = learner.Model;
@@ -158,10 +202,36 @@ namespace TinTin.Firmware
                 {
                     labelledAtPublish = labelled;
                     writer.Begin(Protocol.FleetLine); writer.Int("t_ms", nowMs); writer.Token("event", "published"); writer.Int("bytes", bytes); writer.Int("base", member.BaseVersion); writer.End();
+                    // The board's own model moved on: blend the fleet's model with it again.
+                    if (advisor != null && member.BuildChallenger((uint)labelled)) advisor.Load(member.Challenger);
                 }
                 else Error("update not sent: broker unreachable");
             }
             return changed;
+        }
+
+        /// <summary>
+        /// After the learner's own prediction of the sample just observed: the prediction the board
+        /// answers with (the challenger's while it leads, else the board's own). Allocation-free.
+        /// </summary>
+        public int Answer(int ownPrediction, ILearner learner)
+        {
+            if (advisor == null) return ownPrediction;
+            ContinualLearnerAdapter adapter = learner as ContinualLearnerAdapter;
+            if (adapter == null) return ownPrediction;
+            return advisor.Advise(learner.Model.Network, adapter.Inner.History, ownPrediction);
+        }
+
+        private void ChallengerLine(long nowMs, string what)
+        {
+            writer.Begin(Protocol.FleetLine);
+            writer.Int("t_ms", nowMs);
+            writer.Token("event", what);
+            writer.Int("version", member.ChallengerVersion);
+            writer.Int("lead", advisor.Lead);
+            writer.Int("answered", advisor.Answered);
+            writer.Int("scored", advisor.Scored);
+            writer.End();
         }
 
         private void Line(long nowMs, string what)

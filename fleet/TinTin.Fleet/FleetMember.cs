@@ -54,7 +54,8 @@ namespace TinTin.Fleet
 
         private readonly ModelMerger blender;             // the board's own model with the fleet's
         private uint baseVersion, previousBaseVersion, highestVersion, stagedVersion, stagedLabelled;
-        private bool hasStaged, inTrial;
+        private bool hasStaged, inTrial, hasFleetModel;
+        private uint fleetModelVersion;
         private int trialTotal, trialCorrect, accuracyBeforePerMille;
         private int rollbacksInARow, waitLabels;
         private HistoryRing trialHistory;                // paired trial: the learner's recent samples (null: the unpaired trial)
@@ -85,7 +86,7 @@ namespace TinTin.Fleet
         /// <summary>Why a board in an int8 training mode (int8, int8r) cannot join a fleet.</summary>
         public const string NoMastersMessage = "this board keeps no int16 master weights (training mode FusedInt8 or FusedInt8Residue): the fleet merges masters, so it cannot join a fleet";
 
-        public int Published, Accepted, Declined, Kept, RolledBack, Rejected;
+        public int Published, Accepted, Declined, Kept, RolledBack, Rejected, ChallengersBuilt;
         public long BytesSent, BytesReceived;
         public string LastError;
 
@@ -192,32 +193,7 @@ namespace TinTin.Fleet
             bool checkHistory = history != null && HistoryTolerance >= 0;
             int ownReplayCorrect = replay != null ? CountCorrect(replay, inputExponent) : 0;
             int ownHistoryCorrect = checkHistory ? CountCorrect(history, inputExponent) : 0;
-            uint others = stagedLabelled > ownLabelled ? stagedLabelled - ownLabelled : 1;
-            if (ownLabelled == 0) incoming.CopyFrom(staged);
-            else
-            {
-                long ownWeighted = (long)ownLabelled * (OwnWeightFactor < 1 ? 1 : OwnWeightFactor);
-                int own = ownWeighted > ModelMerger.MaxWeight ? ModelMerger.MaxWeight : (int)ownWeighted;
-                int fleet = others > ModelMerger.MaxWeight ? ModelMerger.MaxWeight : (int)(long)others;
-                blender.Begin();
-                for (int l = 0; l < checkpoint.LayerCount; l++)
-                {
-                    blender.Declare(l, checkpoint.MasterExponent[l], checkpoint.BiasExponent[l]);
-                    blender.Declare(l, staged.MasterExponent[l], staged.BiasExponent[l]);
-                }
-                blender.Fix();
-                for (int l = 0; l < checkpoint.LayerCount; l++)
-                {
-                    int row = checkpoint.RowLength[l];
-                    for (int c = 0; c < checkpoint.Channels[l]; c++)
-                    {
-                        blender.AddRow(l, c, checkpoint.Master[l], c * row, checkpoint.MasterExponent[l], checkpoint.Bias[l][c], checkpoint.BiasExponent[l], own);
-                        blender.AddRow(l, c, staged.Master[l], c * row, staged.MasterExponent[l], staged.Bias[l][c], staged.BiasExponent[l], fleet);
-                    }
-                }
-                blender.Finish(incoming);
-            }
-            if (KeepOwnHead) incoming.CopyLayerFrom(checkpoint, checkpoint.LayerCount - 1);
+            Blend(checkpoint, staged, ownLabelled, stagedLabelled, incoming);
             incoming.CopyTo(network);
             bool worseOnReplay = replay != null && CountCorrect(replay, inputExponent) + ReplayTolerance < ownReplayCorrect;
             bool worseOnHistory = checkHistory && CountCorrect(history, inputExponent) + HistoryTolerance < ownHistoryCorrect;
@@ -250,6 +226,68 @@ namespace TinTin.Fleet
                 accuracyBeforePerMille = recentCorrect * 1000 / recentCount;
             }
             return true;
+        }
+
+        /// <summary>
+        /// The fleet as a challenger (<see cref="FleetAdvisor"/>): blends the latest verified merged
+        /// model with the board's current parameters (as a take would, own head kept with
+        /// KeepOwnHead) into <see cref="Challenger"/>, and leaves the board's network, its baseline
+        /// and its updates as they were. False when no merged model was ever verified. A staged
+        /// model is consumed; the latest stays, so the challenger can be rebuilt as the board learns.
+        /// </summary>
+        public bool BuildChallenger(uint ownLabelled)
+        {
+            if (hasStaged)
+            {
+                hasStaged = false;
+                hasFleetModel = true;
+                fleetModelVersion = stagedVersion;
+            }
+            if (!hasFleetModel) return false;
+            checkpoint.CopyFrom(network);
+            Blend(checkpoint, staged, ownLabelled, stagedLabelled, incoming);
+            ChallengersBuilt++;
+            return true;
+        }
+
+        /// <summary>The challenger <see cref="BuildChallenger"/> made last (scratch: valid until the next take or build).</summary>
+        public ParameterSet Challenger { get { return incoming; } }
+        /// <summary>Version of the merged model the challenger comes from (0: none yet).</summary>
+        public uint ChallengerVersion { get { return fleetModelVersion; } }
+
+        /// <summary>
+        /// into = the fleet's model blended with the board's own (ModelMerger: own weight
+        /// ownLabelled · OwnWeightFactor, fleet weight the other boards' labels); with
+        /// KeepOwnHead the last layer is the board's own. Without own labels: the fleet's model.
+        /// </summary>
+        private void Blend(ParameterSet own, ParameterSet fleetModel, uint ownLabelled, uint fleetLabelled, ParameterSet into)
+        {
+            uint others = fleetLabelled > ownLabelled ? fleetLabelled - ownLabelled : 1;
+            if (ownLabelled == 0) into.CopyFrom(fleetModel);
+            else
+            {
+                long ownWeighted = (long)ownLabelled * (OwnWeightFactor < 1 ? 1 : OwnWeightFactor);
+                int ownWeight = ownWeighted > ModelMerger.MaxWeight ? ModelMerger.MaxWeight : (int)ownWeighted;
+                int fleetWeight = others > ModelMerger.MaxWeight ? ModelMerger.MaxWeight : (int)(long)others;
+                blender.Begin();
+                for (int l = 0; l < own.LayerCount; l++)
+                {
+                    blender.Declare(l, own.MasterExponent[l], own.BiasExponent[l]);
+                    blender.Declare(l, fleetModel.MasterExponent[l], fleetModel.BiasExponent[l]);
+                }
+                blender.Fix();
+                for (int l = 0; l < own.LayerCount; l++)
+                {
+                    int row = own.RowLength[l];
+                    for (int c = 0; c < own.Channels[l]; c++)
+                    {
+                        blender.AddRow(l, c, own.Master[l], c * row, own.MasterExponent[l], own.Bias[l][c], own.BiasExponent[l], ownWeight);
+                        blender.AddRow(l, c, fleetModel.Master[l], c * row, fleetModel.MasterExponent[l], fleetModel.Bias[l][c], fleetModel.BiasExponent[l], fleetWeight);
+                    }
+                }
+                blender.Finish(into);
+            }
+            if (KeepOwnHead) into.CopyLayerFrom(own, own.LayerCount - 1);
         }
 
         /// <summary>Stored labelled samples the network predicts right.</summary>

@@ -1,6 +1,12 @@
+using System;
+using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
 using TinTin.FleetHost;
+using TinTin.TestSupport;
 using Xunit;
 
 namespace TinTin.Cli.Tests
@@ -58,6 +64,74 @@ namespace TinTin.Cli.Tests
             Assert.True(r.ExitCode == 0, r.ToString());
             Assert.Contains("embedded MQTT broker on mqtt://127.0.0.1:" + port, r.Out);
             Assert.Contains("aggregator stopped: 0 merges", r.Out);
+        }
+
+        [Theory]
+        [InlineData("pem")]
+        [InlineData("pfx")]
+        public async Task ServeStartsTheEmbeddedBrokerWithTlsAndABoardConnectsOverMqtts(string format)
+        {
+            using var certificates = new TestCertificates();
+            int port = EmbeddedBroker.FreeLoopbackPort();
+            string[] tls = format == "pem"
+                ? new[] { "--tls-cert", certificates.ServerCertFile, "--tls-key", certificates.ServerKeyFile }
+                : new[] { "--tls-cert", certificates.ServerPfxFile, "--tls-password", TestCertificates.PfxPassword };
+            using var stop = new CancellationTokenSource();
+            Task<CliResult> serve = Task.Run(() => CliRunner.Run(null, stop.Token,
+                new[] { "fleet", "serve", "--boards", "2", "--port", port.ToString(), "--duration-s", "60" }.Concat(tls).ToArray()));
+            FleetConfig config = FleetConfig.Demo(2);
+            string uri = "mqtts://127.0.0.1:" + port;
+            bool connected = false;
+            string lastError = null;
+            var watch = Stopwatch.StartNew();
+            while (!connected && !serve.IsCompleted && watch.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                using var board = new MqttBoardTransport(uri, config, "board1", certificates.CaFile);
+                connected = board.Connect();
+                lastError = board.LastError;
+                if (connected)
+                {
+                    // Plain MQTT to the same port does not get through, nor does a board trusting another CA.
+                    using var plain = new MqttBoardTransport("mqtt://127.0.0.1:" + port, config, "board2");
+                    Assert.False(plain.Connect());
+                    using var untrusting = new MqttBoardTransport(uri, config, "board2", certificates.OtherCaFile);
+                    Assert.False(untrusting.Connect());
+                    board.Disconnect();
+                }
+                else await Task.Delay(100);
+            }
+            stop.Cancel();
+            CliResult r = await serve;
+            Assert.True(connected, "no mqtts connection: " + lastError + "\n" + r);
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Contains("embedded MQTT broker on " + uri, r.Out);
+            // The aggregator itself reached its own broker over TLS.
+            Assert.Contains("aggregator: fleet 'demo'", r.Out);
+        }
+
+        [Fact]
+        public void ServeNamesEveryBadTlsFileAndOption()
+        {
+            using var certificates = new TestCertificates();
+            string Run(int exit, params string[] args)
+            {
+                CliResult r = CliRunner.Run(new[] { "fleet", "serve", "--port", EmbeddedBroker.FreeLoopbackPort().ToString(), "--duration-s", "0.1" }.Concat(args).ToArray());
+                Assert.True(r.ExitCode == exit, r.ToString());
+                return r.Error + r.Out;
+            }
+            Assert.Contains("TLS certificate not found: /nonexistent/broker.pem", Run(2, "--tls-cert", "/nonexistent/broker.pem"));
+            Assert.Contains("TLS key not found: /nonexistent/broker.key", Run(2, "--tls-cert", certificates.ServerCertFile, "--tls-key", "/nonexistent/broker.key"));
+            Assert.Contains("give its key with --tls-key", Run(2, "--tls-cert", certificates.ServerCertFile));
+            Assert.Contains("holds no PEM private key", Run(2, "--tls-cert", certificates.ServerCertFile, "--tls-key", certificates.CaFile));
+            // The CA's certificate with the broker's key: a key that does not belong to it.
+            Assert.Contains("do not load together", Run(2, "--tls-cert", certificates.CaFile, "--tls-key", certificates.ServerKeyFile));
+            Assert.Contains("this password opens", Run(2, "--tls-cert", certificates.ServerPfxFile, "--tls-password", "wrong"));
+            string garbage = Path.Combine(certificates.Folder, "garbage.bin");
+            File.WriteAllBytes(garbage, new byte[] { 1, 2, 3, 4 });
+            Assert.Contains("neither PEM nor a PFX", Run(2, "--tls-cert", garbage));
+            Assert.Contains("--tls-key is for a PEM certificate", Run(2, "--tls-cert", certificates.ServerPfxFile, "--tls-key", certificates.ServerKeyFile));
+            Assert.Contains("--tls-key needs --tls-cert", Run(1, "--tls-key", certificates.ServerKeyFile));
+            Assert.Contains("--tls-cert is for the embedded broker", Run(1, "--broker", "mqtts://127.0.0.1:8883", "--tls-cert", certificates.ServerCertFile));
         }
 
         [Fact]

@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Net.Sockets;
 using TinTin.FleetHost;
+using TinTin.TestSupport;
 using Xunit;
 
 namespace TinTin.Fleet.Tests

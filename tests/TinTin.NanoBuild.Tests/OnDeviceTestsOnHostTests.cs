@@ -156,5 +156,40 @@ namespace TinTin.NanoBuild.Tests
             try { XAssert.Throws<HostAssertFailedException>(() => new ProvisioningTests().ProvisioningFilesParseAsOnTheHost()); }
             finally { ProvisioningCases.Expected[3] = saved; }
         }
+
+        [Fact]
+        public void TheAdvisorCasesGiveTheHostsLinesFollowTheAdvisorsRulesAndAWrongExpectationFails()
+        {
+            string[] lines = AdvisorCases.Run();
+            new AdvisorTests().TheChallengerScoresAndAnswersAsOnTheHost();
+            // The rules, read back from the lines: no challenger before it is loaded; the answer is the
+            // challenger's while the lead (after the previous step's scoring) is at least the threshold (1);
+            // the lead stays within the cap (2); every scored sample counts at most once.
+            int previousLead = 0, answeredByChallenger = 0, previousScored = 0;
+            for (int i = 0; i < lines.Length; i++)
+            {
+                string[] w = lines[i].Split(' ');
+                int own = int.Parse(w[3]), challenger = int.Parse(w[5]), answer = int.Parse(w[7]), lead = int.Parse(w[9]), scored = int.Parse(w[11]);
+                int onlyChallenger = int.Parse(w[13]), onlyOwn = int.Parse(w[15]);
+                if (i < AdvisorCases.LoadAfter) { XAssert.Equal(-1, challenger); XAssert.Equal(own, answer); }
+                else XAssert.Equal(previousLead >= 1 ? challenger : own, answer);
+                if (answer != own) answeredByChallenger++;
+                XAssert.InRange(lead, -2, 2);
+                XAssert.InRange(scored - previousScored, 0, 2);
+                XAssert.True(onlyChallenger + onlyOwn <= scored);
+                previousLead = lead;
+                previousScored = scored;
+            }
+            // The scenario exercises both answers: the challenger answers some samples and differs from the board's own.
+            XAssert.True(answeredByChallenger > 0);
+            XAssert.Contains(lines, l => l.Split(' ')[9].StartsWith("-"));
+            // Once the board's own model is right again the challenger loses the lead and stops answering.
+            string last = lines[^1];
+            XAssert.True(int.Parse(last.Split(' ')[9]) < 1, last);
+            string saved = AdvisorCases.Expected[10];
+            AdvisorCases.Expected[10] = saved.Replace(" lead ", " lead 1");
+            try { XAssert.Throws<HostAssertFailedException>(() => new AdvisorTests().TheChallengerScoresAndAnswersAsOnTheHost()); }
+            finally { AdvisorCases.Expected[10] = saved; }
+        }
     }
 }

@@ -25,7 +25,10 @@ namespace TinTin.Cli
         {
             var broker = new Option<string>("--broker") { Description = "An MQTT broker to use, mqtt://HOST:PORT or mqtts://HOST:PORT (TLS; port 8883 by default) (mosquitto, EMQX). Without it an embedded broker runs in this process." };
             var caFile = new Option<string>("--ca-file") { Description = "With mqtts://: the broker's CA certificate (PEM or DER); only it is trusted. Without it the system's trust store is used." };
-            var port = new Option<int>("--port") { Description = "Port of the embedded broker on 127.0.0.1.", DefaultValueFactory = _ => 1883 };
+            var port = new Option<int>("--port") { Description = "Port of the embedded broker on 127.0.0.1 (default 1883, with --tls-cert 8883)." };
+            var tlsCert = new Option<string>("--tls-cert") { Description = "The embedded broker speaks MQTT over TLS only (mqtts) with this certificate: a PFX/PKCS#12 file, or a PEM certificate (its key in --tls-key or in the same file). Boards get its CA as ca_file." };
+            var tlsKey = new Option<string>("--tls-key") { Description = "With a PEM --tls-cert: its private key (PEM, unencrypted)." };
+            var tlsPassword = new Option<string>("--tls-password") { Description = "With a PFX --tls-cert: its password." };
             var config = new Option<string>("--config") { Description = "Fleet config JSON (fleet name, fleet key, aggregator and per-board credentials and keys). Default: a demo fleet (see --boards)." };
             var writeConfig = new Option<string>("--write-config") { Description = "Write the demo fleet's config to this path and exit (edit its secrets before deploying)." };
             var boards = new Option<int>("--boards") { Description = "Boards in the demo fleet.", DefaultValueFactory = _ => 4 };
@@ -39,8 +42,9 @@ namespace TinTin.Cli
                 "  tintin fleet serve                          (embedded broker on 127.0.0.1:1883, demo fleet of 4)\n" +
                 "  tintin fleet serve --write-config fleet.json && tintin fleet serve --config fleet.json --broker mqtt://127.0.0.1:1883\n" +
                 "  tintin fleet serve --config fleet.json --broker mqtts://broker.local:8883 --ca-file fleet-ca.pem\n" +
+                "  tintin fleet serve --config fleet.json --tls-cert broker.pem --tls-key broker.key   (embedded broker, mqtts on 127.0.0.1:8883)\n" +
                 "Exit codes: 0 ok, 1 usage, 2 config missing/malformed, 3 broker unreachable.");
-            foreach (Option o in new Option[] { broker, caFile, port, config, writeConfig, boards, mergeEvery, duration }) command.Options.Add(o);
+            foreach (Option o in new Option[] { broker, caFile, port, tlsCert, tlsKey, tlsPassword, config, writeConfig, boards, mergeEvery, duration }) command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
                 int count = parse.GetValue(boards);
@@ -68,19 +72,33 @@ namespace TinTin.Cli
                     try { BrokerUri.Parse(brokerUri); }
                     catch (ArgumentException e) { throw CliException.Usage(e.Message); }
                 }
+                string certFile = parse.GetValue(tlsCert), keyFile = parse.GetValue(tlsKey), password = parse.GetValue(tlsPassword);
+                if (certFile != null && brokerUri != null) throw CliException.Usage("--tls-cert is for the embedded broker; with --broker the broker has its own certificate");
+                if (certFile == null && (keyFile != null || password != null)) throw CliException.Usage((keyFile != null ? "--tls-key" : "--tls-password") + " needs --tls-cert");
                 string ca = parse.GetValue(caFile);
                 if (ca != null)
                 {
-                    if (brokerUri == null || !BrokerUri.Parse(brokerUri).Tls) throw CliException.Usage("--ca-file needs --broker mqtts://HOST:PORT");
+                    if (certFile == null && (brokerUri == null || !BrokerUri.Parse(brokerUri).Tls)) throw CliException.Usage("--ca-file needs --broker mqtts://HOST:PORT or --tls-cert");
                     try { BrokerUri.LoadCa(ca).Dispose(); }
                     catch (ArgumentException e) { throw CliException.Input(e.Message); }
                 }
-                return RunServe(context, fleet, brokerUri, ca, parse.GetValue(port), every == 0 ? fleet.Boards.Count : every, seconds).GetAwaiter().GetResult();
+                int brokerPort = parse.GetValue(port);
+                if (brokerPort < 0 || brokerPort > 65535) throw CliException.Usage("--port must be in 1..65535");
+                if (brokerPort == 0) brokerPort = certFile != null ? 8883 : 1883;
+                System.Security.Cryptography.X509Certificates.X509Certificate2 certificate = null;
+                if (certFile != null)
+                {
+                    try { certificate = EmbeddedBroker.LoadCertificate(certFile, keyFile, password); }
+                    catch (ArgumentException e) { throw CliException.Input(e.Message); }
+                }
+                using (certificate)
+                    return RunServe(context, fleet, brokerUri, ca, certificate, brokerPort, every == 0 ? fleet.Boards.Count : every, seconds).GetAwaiter().GetResult();
             }));
             return command;
         }
 
-        private static async Task<int> RunServe(CliContext context, FleetConfig fleet, string brokerUri, string caFile, int port, int mergeEvery, double seconds)
+        private static async Task<int> RunServe(CliContext context, FleetConfig fleet, string brokerUri, string caFile,
+            System.Security.Cryptography.X509Certificates.X509Certificate2 tlsCertificate, int port, int mergeEvery, double seconds)
         {
             PreparedModel prepared = VirtualBoardRunner.EmbeddedModel();
             Model model = ModelFile.Load(prepared.Bytes, prepared.Bytes.Length, 0, false);
@@ -92,14 +110,15 @@ namespace TinTin.Cli
             {
                 if (brokerUri == null)
                 {
-                    try { embedded = await EmbeddedBroker.StartAsync(fleet, port, context.Out); }
+                    try { embedded = await EmbeddedBroker.StartAsync(fleet, port, context.Out, tlsCertificate); }
                     catch (Exception e) when (e is System.Net.Sockets.SocketException || e is IOException)
                     { throw CliException.Device($"cannot start the embedded broker on 127.0.0.1:{port}: {e.Message}"); }
                     brokerUri = embedded.Uri;
                     context.Out.WriteLine($"embedded MQTT broker on {brokerUri}");
                 }
                 AggregatorService service;
-                try { service = await AggregatorService.StartAsync(brokerUri, fleet, aggregator, context.Out, caFile); }
+                // Beside its own TLS broker the aggregator trusts the CA file if given, else exactly the broker's certificate.
+                try { service = await AggregatorService.StartAsync(brokerUri, fleet, aggregator, context.Out, caFile, embedded != null && caFile == null ? tlsCertificate : null); }
                 catch (Exception e) when (e is IOException || e is MQTTnet.Exceptions.MqttCommunicationException || e is OperationCanceledException || e is System.Security.Authentication.AuthenticationException)
                 { throw CliException.Device($"cannot reach the broker at {brokerUri}: {e.Message}"); }
                 await using (service)
@@ -134,6 +153,9 @@ namespace TinTin.Cli
             var pairedTolerance = new Option<int>("--paired-tolerance") { Description = "Paired trial: newly labelled samples a taken model may get wrong beyond the board's own before it is rolled back.", DefaultValueFactory = _ => 1 };
             var fleetHead = new Option<bool>("--fleet-head") { Description = "Boards take the fleet's last layer too (default: each keeps its own last layer, a personalised head, and takes only the layers below it; ablation)." };
             var ownWeight = new Option<int>("--own-weight") { Description = "A board's own labels count this many times when it blends the fleet's model with its own (1: weighted by labelled samples alone).", DefaultValueFactory = _ => 2 };
+            var challenger = new Option<bool>("--challenger") { Description = "Boards keep the fleet's model as a prediction-only challenger beside their own (which learns from their own labels only) and answer with it while it leads on their labels, instead of taking merged models into their own (ablation; docs/FLEET.md)." };
+            var challengerThreshold = new Option<int>("--challenger-threshold") { Description = "With --challenger: the challenger (the fleet's model) answers once it got this many more of the board's labelled samples right than the board's own model.", DefaultValueFactory = _ => 2 };
+            var challengerCap = new Option<int>("--challenger-cap") { Description = "With --challenger: the challenger's lead stays within [-cap, cap].", DefaultValueFactory = _ => 4 };
             var seed = new Option<int>("--seed") { Description = "Seed of the virtual people and learners (0: the default streams; others shift every board's seed).", DefaultValueFactory = _ => 0 };
             var trialTolerance = new Option<int>("--trial-tolerance") { Description = "Accuracy drop (per mille) on the trial's labelled samples that rolls a merge back.", DefaultValueFactory = _ => 30 };
             var layout = new Option<string>("--layout") { Description = "rotated: every board replays the drift week from its own starting point (rooms out of phase); disjoint: board 1 another recording, the others disjoint stretches of the week; recordings: board i replays recording i mod 3 (datatraining, datatest, datatest2).", DefaultValueFactory = _ => "rotated" };
@@ -146,7 +168,7 @@ namespace TinTin.Cli
                 "with the fleet, balanced accuracy, the frozen default model and majority class beside them, and bytes sent.\n" +
                 "Examples:\n  tintin fleet simulate --boards 4\n  tintin fleet simulate --boards 4 --json --mqtt\n" +
                 "Exit codes: 0 ok, 1 usage, 2 data missing, 3 broker error.");
-            foreach (Option o in new Option[] { boards, layout, publishEvery, mergeEvery, maxSamples, trial, noBlend, noCheck, replayTolerance, historyTolerance, pairedTolerance, fleetHead, ownWeight, trialTolerance, seed, json, mqtt }) command.Options.Add(o);
+            foreach (Option o in new Option[] { boards, layout, publishEvery, mergeEvery, maxSamples, trial, noBlend, noCheck, replayTolerance, historyTolerance, pairedTolerance, fleetHead, ownWeight, challenger, challengerThreshold, challengerCap, trialTolerance, seed, json, mqtt }) command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
                 var options = new VirtualFleetOptions
@@ -156,6 +178,7 @@ namespace TinTin.Cli
                     ReplayTolerance = parse.GetValue(replayTolerance), TolerancePerMille = parse.GetValue(trialTolerance),
                     HistoryTolerance = parse.GetValue(historyTolerance), PairedTolerance = parse.GetValue(pairedTolerance), KeepOwnHead = !parse.GetValue(fleetHead),
                     Seed = parse.GetValue(seed), OwnWeightFactor = parse.GetValue(ownWeight),
+                    Challenger = parse.GetValue(challenger), ChallengerThreshold = parse.GetValue(challengerThreshold), ChallengerCap = parse.GetValue(challengerCap),
                 };
                 if (options.Boards < 2 || options.Boards > 16) throw CliException.Usage("--boards must be in 2..16");
                 if (options.PublishEveryLabels < 1) throw CliException.Usage("--publish-every must be at least 1");
@@ -164,6 +187,8 @@ namespace TinTin.Cli
                 if (options.Seed < 0 || options.Seed > 1000) throw CliException.Usage("--seed must be in 0..1000");
                 if (options.OwnWeightFactor < 1 || options.OwnWeightFactor > 1024) throw CliException.Usage("--own-weight must be in 1..1024");
                 if (options.PairedTolerance < 0) throw CliException.Usage("--paired-tolerance must not be negative");
+                if (options.ChallengerCap < 1 || options.ChallengerCap > 1000) throw CliException.Usage("--challenger-cap must be in 1..1000");
+                if (options.ChallengerThreshold < -options.ChallengerCap || options.ChallengerThreshold > options.ChallengerCap) throw CliException.Usage("--challenger-threshold must be in -cap..cap (--challenger-cap)");
                 if (options.TrialSamples < 1) throw CliException.Usage("--trial-samples must be at least 1");
                 bool asJson = parse.GetValue(json);
                 TextWriter progress = asJson ? TextWriter.Null : context.Out;

@@ -3,6 +3,7 @@ using System.IO;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading.Tasks;
 using MQTTnet.Protocol;
@@ -64,6 +65,52 @@ namespace TinTin.FleetHost
         }
 
         public string Uri => (Tls ? "mqtts" : "mqtt") + "://127.0.0.1:" + Port;
+
+        /// <summary>
+        /// The broker's TLS certificate with its private key, for `tintin fleet serve --tls-cert`:
+        /// a PFX/PKCS#12 file (password optional), or a PEM certificate with its PEM private key in
+        /// keyFile or in the same file. Every problem is an ArgumentException naming the file:
+        /// missing, not a certificate, no private key, a key that does not belong to it, a wrong
+        /// PFX password, a certificate not valid now.
+        /// </summary>
+        public static X509Certificate2 LoadCertificate(string certFile, string keyFile = null, string password = null)
+        {
+            if (!File.Exists(certFile)) throw new ArgumentException("TLS certificate not found: " + certFile);
+            if (keyFile != null && !File.Exists(keyFile)) throw new ArgumentException("TLS key not found: " + keyFile);
+            string text = System.Text.Encoding.ASCII.GetString(File.ReadAllBytes(certFile));
+            bool pem = text.Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal);
+            X509Certificate2 loaded;
+            if (pem)
+            {
+                if (password != null) throw new ArgumentException($"--tls-password is for a PFX file; {certFile} is PEM (an encrypted PEM key is not supported: decrypt it, e.g. openssl pkey -in KEY -out KEY.plain)");
+                string keyText = keyFile != null ? File.ReadAllText(keyFile) : text;
+                if (!keyText.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
+                    throw new ArgumentException(keyFile != null
+                        ? $"TLS key {keyFile} holds no PEM private key (-----BEGIN PRIVATE KEY----- or RSA/EC PRIVATE KEY)"
+                        : $"TLS certificate {certFile} is PEM without a private key: give its key with --tls-key");
+                if (keyText.Contains("ENCRYPTED PRIVATE KEY-----", StringComparison.Ordinal))
+                    throw new ArgumentException($"TLS key {keyFile ?? certFile} is encrypted: decrypt it (openssl pkey -in KEY -out KEY.plain) or use a PFX with --tls-password");
+                try { loaded = X509Certificate2.CreateFromPem(text, keyText); }
+                catch (CryptographicException e)
+                { throw new ArgumentException($"TLS certificate {certFile} and key {keyFile ?? certFile} do not load together (not a certificate, or a key that does not belong to it): {e.Message}"); }
+            }
+            else
+            {
+                if (keyFile != null) throw new ArgumentException($"--tls-key is for a PEM certificate; {certFile} is not PEM (a PFX holds its key)");
+                try { loaded = X509CertificateLoader.LoadPkcs12FromFile(certFile, password, X509KeyStorageFlags.Exportable); }
+                catch (CryptographicException e)
+                { throw new ArgumentException($"TLS certificate {certFile} is neither PEM nor a PFX/PKCS#12 file this password opens: {e.Message}"); }
+            }
+            using (loaded)
+            {
+                if (!loaded.HasPrivateKey) throw new ArgumentException($"TLS certificate {certFile} has no private key");
+                DateTime now = DateTime.Now;
+                if (now < loaded.NotBefore || now > loaded.NotAfter)
+                    throw new ArgumentException($"TLS certificate {certFile} is valid from {loaded.NotBefore:u} to {loaded.NotAfter:u}, not now");
+                // Exported and loaded again so SslStream on Linux can use the private key.
+                return X509CertificateLoader.LoadPkcs12(loaded.Export(X509ContentType.Pkcs12), null);
+            }
+        }
 
         public static int FreeLoopbackPort()
         {

@@ -45,7 +45,8 @@ namespace TinTin.FleetHost
             return X509Certificate2.CreateFromPem(text.AsSpan(begin)).RawData;
         }
 
-        public static MqttClientOptions Options(string uri, string user, string password, string caFile = null)
+        /// <summary>pinned (mqtts only): trust exactly this broker certificate (the aggregator beside its own embedded broker).</summary>
+        public static MqttClientOptions Options(string uri, string user, string password, string caFile = null, X509Certificate2 pinned = null)
         {
             var (host, port, tls) = Parse(uri);
             if (caFile != null && !tls) throw new ArgumentException($"a CA file is only used with mqtts://, not with {uri}");
@@ -62,6 +63,7 @@ namespace TinTin.FleetHost
                 {
                     o.UseTls(true).WithSslProtocols(SslProtocols.Tls12 | SslProtocols.Tls13);
                     if (ca != null) o.WithCertificateValidationHandler(e => ChainsTo(ca, e.Certificate, e.SslPolicyErrors));
+                    else if (pinned != null) o.WithCertificateValidationHandler(e => e.Certificate != null && e.Certificate.GetRawCertData().AsSpan().SequenceEqual(pinned.RawData));
                 });
             }
             return builder.Build();
@@ -203,10 +205,11 @@ namespace TinTin.FleetHost
             };
         }
 
-        public static async Task<AggregatorService> StartAsync(string brokerUri, FleetConfig config, FleetAggregator aggregator, System.IO.TextWriter log = null, string caFile = null)
+        /// <param name="pinned">mqtts without a CA file: trust exactly this broker certificate (the embedded broker's own).</param>
+        public static async Task<AggregatorService> StartAsync(string brokerUri, FleetConfig config, FleetAggregator aggregator, System.IO.TextWriter log = null, string caFile = null, X509Certificate2 pinned = null)
         {
             var service = new AggregatorService(config, aggregator, log);
-            var result = await service.client.ConnectAsync(BrokerUri.Options(brokerUri, FleetConfig.AggregatorUser, config.AggregatorPassword, caFile), CancellationToken.None);
+            var result = await service.client.ConnectAsync(BrokerUri.Options(brokerUri, FleetConfig.AggregatorUser, config.AggregatorPassword, caFile, pinned), CancellationToken.None);
             if (result.ResultCode != MqttClientConnectResultCode.Success)
                 throw new System.IO.IOException($"the broker at {brokerUri} refused the aggregator: {result.ResultCode}");
             var subscribe = new MqttClientFactory().CreateSubscribeOptionsBuilder()

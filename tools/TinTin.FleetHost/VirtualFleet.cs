@@ -44,6 +44,12 @@ namespace TinTin.FleetHost
         public bool KeepOwnHead { get; set; } = true;
         /// <summary>The board's own labels count this many times in its blend (FleetSettings.OwnWeightFactor).</summary>
         public int OwnWeightFactor { get; set; } = 2;
+        /// <summary>The fleet's model is a challenger beside each board's own (FleetSettings.Challenger); false: boards take merged models.</summary>
+        public bool Challenger { get; set; }
+        /// <summary>FleetSettings.ChallengerThreshold.</summary>
+        public int ChallengerThreshold { get; set; } = 2;
+        /// <summary>FleetSettings.ChallengerCap.</summary>
+        public int ChallengerCap { get; set; } = 4;
         /// <summary>Seed of the virtual people (and the learners): 0 the default streams' seeds, others shift every board's seed.</summary>
         public int Seed { get; set; }
         /// <summary>Carries the messages (null: an in-memory hub). E.g. the MQTT transports.</summary>
@@ -72,6 +78,13 @@ namespace TinTin.FleetHost
         [JsonPropertyName("merges_declined")] public int MergesDeclined { get; init; }
         [JsonPropertyName("merges_rolled_back")] public int MergesRolledBack { get; init; }
         [JsonPropertyName("messages_refused")] public int MessagesRefused { get; init; }
+        /// <summary>Challenger mode: samples the board answered with the fleet's model, and labelled samples (what the board scores) only it (only the board's own) got right.</summary>
+        [JsonPropertyName("challenger_answered")] public long ChallengerAnswered { get; init; }
+        [JsonPropertyName("challenger_only_right")] public int ChallengerOnlyRight { get; init; }
+        [JsonPropertyName("own_only_right")] public int OwnOnlyRight { get; init; }
+        /// <summary>Challenger mode, the measurement over every sample (truth the board never sees): only the challenger (only the board's own) right.</summary>
+        [JsonPropertyName("challenger_only_right_all")] public long ChallengerOnlyRightAll { get; init; }
+        [JsonPropertyName("own_only_right_all")] public long OwnOnlyRightAll { get; init; }
     }
 
     public sealed class FleetSimulationResult
@@ -185,6 +198,7 @@ namespace TinTin.FleetHost
                     FrozenAccuracy = f.Frozen, MajorityAccuracy = f.Majority,
                     BytesSent = f.BytesSent, BytesReceived = f.BytesReceived, UpdatesSent = f.UpdatesSent,
                     MergesTaken = f.Taken, MergesDeclined = f.Declined, MergesRolledBack = f.RolledBack, MessagesRefused = f.Refused,
+                    ChallengerAnswered = f.Answered, ChallengerOnlyRight = f.ChallengerOnlyRight, OwnOnlyRight = f.OwnOnlyRight, ChallengerOnlyRightAll = f.ChallengerOnlyRightAll, OwnOnlyRightAll = f.OwnOnlyRightAll,
                 });
             }
             return result;
@@ -194,7 +208,8 @@ namespace TinTin.FleetHost
         {
             public long Samples, Labelled, BytesSent, BytesReceived;
             public double Accuracy, Balanced, Frozen, Majority;
-            public int UpdatesSent, Taken, Declined, RolledBack, Refused;
+            public int UpdatesSent, Taken, Declined, RolledBack, Refused, Answered, ChallengerOnlyRight, OwnOnlyRight;
+            public long ChallengerOnlyRightAll, OwnOnlyRightAll;
         }
 
         private static BoardOutcome[] RunOnce(IReadOnlyList<BoardSpec> specs, PreparedModel model, VirtualFleetOptions options, int mergeEvery, bool fleet,
@@ -236,6 +251,7 @@ namespace TinTin.FleetHost
                             TrialSamples = options.TrialSamples, TolerancePerMille = options.TolerancePerMille, ReplayTolerance = options.ReplayTolerance,
                             BlendWithOwn = options.Blend, CheckOnStoredLabels = options.ReplayCheck,
                             HistoryTolerance = options.HistoryTolerance, PairedTolerance = options.PairedTolerance, KeepOwnHead = options.KeepOwnHead, OwnWeightFactor = options.OwnWeightFactor,
+                            Challenger = options.Challenger, ChallengerThreshold = options.ChallengerThreshold, ChallengerCap = options.ChallengerCap,
                         };
                     }));
                     if (transport != null && !transport.IsConnected) throw new IOException(specs[i].Name + " could not connect to the fleet broker");
@@ -260,6 +276,7 @@ namespace TinTin.FleetHost
                     Accuracy = b.Accuracy, Balanced = b.BalancedAccuracy, Frozen = b.FrozenAccuracy, Majority = b.MajorityAccuracy,
                     BytesSent = b.Member?.BytesSent ?? 0, BytesReceived = b.Member?.BytesReceived ?? 0, UpdatesSent = b.Member?.Published ?? 0,
                     Taken = b.Member?.Accepted ?? 0, Declined = b.Member?.Declined ?? 0, RolledBack = b.Member?.RolledBack ?? 0, Refused = b.Member?.Rejected ?? 0,
+                    Answered = b.Advisor?.Answered ?? 0, ChallengerOnlyRight = b.Advisor?.ChallengerOnlyRight ?? 0, OwnOnlyRight = b.Advisor?.OwnOnlyRight ?? 0, ChallengerOnlyRightAll = b.ChallengerOnlyRightAll, OwnOnlyRightAll = b.OwnOnlyRightAll,
                 }).ToArray();
             }
             finally

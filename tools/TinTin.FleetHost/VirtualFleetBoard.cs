@@ -79,9 +79,13 @@ namespace TinTin.FleetHost
         public readonly long[] TruthCounts = new long[2];
         public readonly long[] CorrectCounts = new long[2];
         public readonly long[] FrozenCorrectCounts = new long[2];
+        /// <summary>Challenger mode, over every sample with known truth both models predicted: only the challenger (only the board's own model) right.</summary>
+        public long ChallengerOnlyRightAll, OwnOnlyRightAll;
         public bool Ended { get; private set; }
         /// <summary>The firmware's fleet member (null without a fleet transport).</summary>
         public FleetMember Member => app.Fleet?.Member;
+        /// <summary>The fleet's challenger beside the board's own model (null in take mode or without a fleet).</summary>
+        public FleetAdvisor Advisor => app.Fleet?.Advisor;
 
         public VirtualFleetBoard(BoardSpec spec, PreparedModel model, string board = "esp32-devkit", Action<FirmwareHardware, FirmwareConfig> customize = null, bool captureSerial = false)
         {
@@ -138,6 +142,14 @@ namespace TinTin.FleetHost
             TruthCounts[truth]++;
             if (app.LastPrediction == truth) CorrectCounts[truth]++;
             if (frozenPrediction == truth) FrozenCorrectCounts[truth]++;
+            FleetAdvisor advisor = Advisor;
+            if (advisor != null && advisor.LastChallengerPrediction >= 0)
+            {
+                // The measurement (truth the board never sees): where the two models disagree, which was right.
+                bool challengerRight = advisor.LastChallengerPrediction == truth, ownRight = advisor.LastOwnPrediction == truth;
+                if (challengerRight && !ownRight) ChallengerOnlyRightAll++;
+                else if (ownRight && !challengerRight) OwnOnlyRightAll++;
+            }
             if (person.NextDouble() < spec.LabelFraction)
                 button.PressAt(clock.NowMs + 2 * 60_000, truth == 1 ? ButtonPress.Long : ButtonPress.Short);
             return true;
