@@ -25,15 +25,30 @@ namespace TinTin.Core
         {
             sbyte[] x = input.Data;           // [inSize]
             int accExponent = input.Exponent + weightExponent;
+            int biasShift = accExponent - biasExponent;
+            bool rightBiasShift = biasShift > 0 && biasShift <= 30;
+            if (outSize <= 2 && rightBiasShift)
+            {
+                output.Exponent = accExponent + ForwardTwoRows(x, weights, bias, biasShift, inSize, outSize, scratch, output.Data);
+                return;
+            }
             // Non-zero inputs, listed once: scratch[outSize + k] for k < nonZero.
             int listEnd = outSize;
             for (int i = 0; i < inSize; i++)
                 if (x[i] != 0) scratch[listEnd++] = i;
-            int biasShift = accExponent - biasExponent;
-            if (listEnd - outSize > 4 && listEnd - outSize <= 8 && biasShift > 0 && biasShift <= 30)
+            if (rightBiasShift)
             {
-                output.Exponent = accExponent + ForwardRows8(x, weights, bias, biasShift, inSize, outSize, listEnd, scratch, output.Data);
-                return;
+                int nonZero = listEnd - outSize;
+                if (nonZero > 4 && nonZero <= 6)
+                {
+                    output.Exponent = accExponent + ForwardRows6(x, weights, bias, biasShift, inSize, outSize, listEnd, scratch, output.Data);
+                    return;
+                }
+                if (nonZero > 6 && nonZero <= 8)
+                {
+                    output.Exponent = accExponent + ForwardRows8(x, weights, bias, biasShift, inSize, outSize, listEnd, scratch, output.Data);
+                    return;
+                }
             }
             AlignedBiases(bias, biasExponent, accExponent, outSize, scratch);
             int k = outSize;
@@ -64,7 +79,91 @@ namespace TinTin.Core
         }
 
         /// <summary>
-        /// Forward for 5 to 8 non-zero inputs and a right bias shift (the usual small layer): all of them
+        /// Forward for one or two output rows (a classifier's 2-class head) and a right bias shift: one pass
+        /// over the inputs, two at a time, both rows' sums in locals (each input read once for both rows; a
+        /// pair of zero inputs skipped; one row is computed twice when there is only one), no input list, no
+        /// accumulator buffer; then the biases aligned and the rounding. Returns the requantisation shift.
+        /// </summary>
+        private static int ForwardTwoRows(sbyte[] x, sbyte[] weights, int[] bias, int biasShift, int inSize, int outSize,
+            int[] scratch, sbyte[] output)
+        {
+            int w1 = outSize > 1 ? inSize : 0; // second row's start (the first again when there is one row)
+            int acc0 = 0, acc1 = 0;
+            int i = 0;
+            for (int pairs = inSize - 1; i < pairs; i += 2)
+            {
+                int xa = x[i], xb = x[i + 1];
+                if ((xa | xb) == 0) continue;
+                acc0 += weights[i] * xa + weights[i + 1] * xb;
+                acc1 += weights[w1 + i] * xa + weights[w1 + i + 1] * xb;
+            }
+            if (i < inSize)
+            {
+                int xa = x[i];
+                acc0 += weights[i] * xa;
+                acc1 += weights[w1 + i] * xa;
+            }
+            // AlignedBias for a right shift in [1, 30]: to nearest, ties away from zero.
+            int below = biasShift - 1;
+            int b = bias[0];
+            if (b >= 0) acc0 += (b >> biasShift) + ((b >> below) & 1);
+            else
+            {
+                b = b == int.MinValue ? int.MaxValue : -b;
+                acc0 -= (b >> biasShift) + ((b >> below) & 1);
+            }
+            scratch[0] = acc0;
+            int max = acc0 < 0 ? -acc0 : acc0;
+            if (outSize > 1)
+            {
+                b = bias[1];
+                if (b >= 0) acc1 += (b >> biasShift) + ((b >> below) & 1);
+                else
+                {
+                    b = b == int.MinValue ? int.MaxValue : -b;
+                    acc1 -= (b >> biasShift) + ((b >> below) & 1);
+                }
+                scratch[1] = acc1;
+                if (acc1 < 0) acc1 = -acc1;
+                if (acc1 > max) max = acc1;
+            }
+            return QMath.RequantizeToInt8Fast(scratch, outSize, max, output);
+        }
+
+        /// <summary>
+        /// <see cref="ForwardRows8"/> for 5 or 6 non-zero inputs (the 6-feature input layer): six products a row
+        /// instead of eight, the list padded to six with a zero input. Returns the requantisation shift.
+        /// </summary>
+        private static int ForwardRows6(sbyte[] x, sbyte[] weights, int[] bias, int biasShift, int inSize, int outSize,
+            int listEnd, int[] scratch, sbyte[] output)
+        {
+            int i0 = scratch[outSize], i1 = scratch[outSize + 1], i2 = scratch[outSize + 2], i3 = scratch[outSize + 3], i4 = scratch[outSize + 4];
+            int i5 = i0;
+            int x0 = x[i0], x1 = x[i1], x2 = x[i2], x3 = x[i3], x4 = x[i4], x5 = 0;
+            if (listEnd - outSize > 5) { i5 = scratch[outSize + 5]; x5 = x[i5]; }
+            int below = biasShift - 1;
+            int max = 0;
+            for (int o = 0, w = 0; o < outSize; o++, w += inSize)
+            {
+                int b = bias[o];
+                int acc;
+                if (b >= 0) acc = (b >> biasShift) + ((b >> below) & 1);
+                else
+                {
+                    b = b == int.MinValue ? int.MaxValue : -b;
+                    acc = -((b >> biasShift) + ((b >> below) & 1));
+                }
+                acc += weights[w + i0] * x0 + weights[w + i1] * x1 + weights[w + i2] * x2 + weights[w + i3] * x3
+                    + weights[w + i4] * x4 + weights[w + i5] * x5;
+                scratch[o] = acc;
+                if (acc < 0) acc = -acc;
+                if (acc > max) max = acc;
+            }
+            return QMath.RequantizeToInt8Fast(scratch, outSize, max, output);
+        }
+
+        /// <summary>
+        /// Forward for 7 or 8 non-zero inputs and a right bias shift (the usual small layer): all of them
         /// in locals (the list padded to eight with zero inputs, exact), one pass over the rows that
         /// aligns the bias, adds the eight products and tracks the largest magnitude; then the rounding.
         /// Returns the requantisation shift.
@@ -152,6 +251,12 @@ namespace TinTin.Core
             int listEnd = inSize;
             for (int o = 0; o < outSize; o++)
                 if (dy[o] != 0) scratch[listEnd++] = o;
+            int nonZero = listEnd - inSize;
+            if (nonZero > 0 && nonZero <= 4)
+            {
+                inputGrad.Exponent = weightExponent + outputGrad.Exponent + BackwardInputFew(dy, weights, inSize, nonZero, scratch, inputGrad.Data);
+                return;
+            }
             System.Array.Clear(scratch, 0, inSize);
             int k = inSize;
             for (int group = listEnd - 3; k < group; k += 4)
@@ -179,6 +284,42 @@ namespace TinTin.Core
                     scratch[i] += weights[w] * e0;
             }
             inputGrad.Exponent = weightExponent + outputGrad.Exponent + QMath.RequantizeToInt8Fast(scratch, inSize, inputGrad.Data);
+        }
+
+        /// <summary>
+        /// BackwardInput for 1 to 4 non-zero output gradients (a 2-class head has 2): all of them in locals,
+        /// one pass over the inputs that writes each sum and tracks the largest magnitude (no clearing, no
+        /// separate max pass), then the rounding. Pairs when at most two (the second may be a zero pad on the
+        /// first row, exact), else four (padded the same way). Returns the requantisation shift.
+        /// </summary>
+        private static int BackwardInputFew(sbyte[] dy, sbyte[] weights, int inSize, int nonZero, int[] scratch, sbyte[] inputGrad)
+        {
+            int o0 = scratch[inSize];
+            int r0 = o0 * inSize, r1 = r0, r2 = r0, r3 = r0;
+            int e0 = dy[o0], e1 = 0, e2 = 0, e3 = 0;
+            if (nonZero > 1) { int o1 = scratch[inSize + 1]; r1 = o1 * inSize; e1 = dy[o1]; }
+            int max = 0;
+            if (nonZero <= 2)
+            {
+                for (int i = 0; i < inSize; i++)
+                {
+                    int acc = weights[r0 + i] * e0 + weights[r1 + i] * e1;
+                    scratch[i] = acc;
+                    if (acc < 0) acc = -acc;
+                    if (acc > max) max = acc;
+                }
+                return QMath.RequantizeToInt8Fast(scratch, inSize, max, inputGrad);
+            }
+            { int o2 = scratch[inSize + 2]; r2 = o2 * inSize; e2 = dy[o2]; }
+            if (nonZero > 3) { int o3 = scratch[inSize + 3]; r3 = o3 * inSize; e3 = dy[o3]; }
+            for (int i = 0; i < inSize; i++)
+            {
+                int acc = weights[r0 + i] * e0 + weights[r1 + i] * e1 + weights[r2 + i] * e2 + weights[r3 + i] * e3;
+                scratch[i] = acc;
+                if (acc < 0) acc = -acc;
+                if (acc > max) max = acc;
+            }
+            return QMath.RequantizeToInt8Fast(scratch, inSize, max, inputGrad);
         }
 
         /// <summary>

@@ -38,7 +38,13 @@ namespace TinTin.Core
         public override void Forward(QTensor input, QTensor output)
         {
             TargetDenseKernels.Forward(input, Weights, WeightExponent, Bias, BiasExponent, InputLength, OutputLength, scratch, output);
-            Counters.Add(forwardMacs, forwardOps, forwardBytesRead, OutputLength);
+            // Counted by the network (AddForwardWork).
+        }
+
+        public override bool AddForwardWork(OpCounters work)
+        {
+            work.Add(forwardMacs, forwardOps, forwardBytesRead, OutputLength);
+            return true;
         }
 
         public override void Backward(QTensor input, QTensor output, QTensor outputGrad, QTensor inputGrad)

@@ -31,6 +31,14 @@ namespace TinTin.Core
 
         public abstract void Backward(QTensor input, QTensor output, QTensor outputGrad, QTensor inputGrad);
 
+        /// <summary>
+        /// Adds what one Forward of this layer does to `work` and returns true when the layer leaves the counting
+        /// of its forward to the network (its Forward then adds nothing: the network adds its layers' sum once per
+        /// forward pass, one counter update instead of one per layer, which the interpreter pays for). A layer
+        /// that counts its own forward returns false and adds nothing (the default).
+        /// </summary>
+        public virtual bool AddForwardWork(OpCounters work) { return false; }
+
         /// <summary>Multiply-accumulates of one forward pass.</summary>
         public virtual long ForwardMacs { get { return 0; } }
 

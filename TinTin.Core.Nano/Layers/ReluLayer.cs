@@ -24,7 +24,13 @@ namespace TinTin.Core
             }
             for (; i < n; i++) if (y[i] < 0) y[i] = 0;
             output.Exponent = input.Exponent;
-            Counters.Add(0, n, n, n);
+            // Counted by the network (AddForwardWork).
+        }
+
+        public override bool AddForwardWork(OpCounters work)
+        {
+            work.Add(0, InputLength, InputLength, InputLength);
+            return true;
         }
 
         public override void Backward(QTensor input, QTensor output, QTensor outputGrad, QTensor inputGrad)

@@ -37,6 +37,8 @@ namespace TinTin.Core
         private readonly int[] allChannels;      // [Layers.Length] every channel of each parameter layer: the full update
         private int lowestTrainableLayer;        // Layers.Length when nothing is trainable
         private int arenaIntsInUse;
+        // What one forward pass adds to the counters for the layers that leave it to the network (Layer.AddForwardWork).
+        private readonly long forwardWorkMacs, forwardWorkOps, forwardWorkBytesRead, forwardWorkBytesWritten;
 
         /// <summary>Ints of gradient arena allocated (the most the selection may use).</summary>
         public int TrainingCapacityInts { get { return trainingCapacityInts; } }
@@ -90,6 +92,12 @@ namespace TinTin.Core
                 if (p != null) { fullTraining += p.Channels * p.TrainingRowInts; allChannels[l] = p.Channels; p.UseTrainingMode(mode); }
                 layers[l].Counters = Counters;
             }
+            OpCounters forwardWork = new OpCounters();
+            for (int l = 0; l < count; l++) layers[l].AddForwardWork(forwardWork);
+            forwardWorkMacs = forwardWork.StepMacs;
+            forwardWorkOps = forwardWork.StepOps;
+            forwardWorkBytesRead = forwardWork.StepBytesRead;
+            forwardWorkBytesWritten = forwardWork.StepBytesWritten;
             if (Layers[count - 1] is ReluLayer) throw new ArgumentException("the last layer gives the logits; it cannot be a ReLU");
             Loss = new SoftmaxCrossEntropy(layers[count - 1].OutputLength);
             scratch = new int[scratchInts];
@@ -167,6 +175,7 @@ namespace TinTin.Core
         public void Forward()
         {
             for (int l = 0; l < Layers.Length; l++) Layers[l].Forward(Activations[l], Activations[l + 1]);
+            Counters.Add(forwardWorkMacs, forwardWorkOps, forwardWorkBytesRead, forwardWorkBytesWritten);
         }
 
         /// <summary>Forward, then the integer argmax of the logits.</summary>

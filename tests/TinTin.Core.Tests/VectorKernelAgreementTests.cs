@@ -104,6 +104,25 @@ namespace TinTin.Core.Tests
             Assert.Equal(reference.Data, fast.Data);
         }
 
+        /// <summary>One or two output rows (a 2-class head): the board kernel's one-pass path without an input list; biases at the extremes too.</summary>
+        [Property(MaxTest = 300)]
+        public void Forward_agrees_on_one_and_two_rows(byte inSeed, bool twoRows, byte zeroSeed, int seed)
+        {
+            int inSize = inSeed % 64 + 1, outSize = twoRows ? 2 : 1, zeroPercent = zeroSeed % 101;
+            var random = new Random(seed);
+            QTensor input = Tensor(random, inSize, random.Next(-12, 3), zeroPercent);
+            sbyte[] weights = Int8(random, inSize * outSize);
+            int[] bias = Enumerable.Range(0, outSize).Select(_ => random.Next(6) == 0 ? (random.Next(2) == 0 ? int.MinValue : int.MaxValue)
+                : random.Next(int.MinValue, int.MaxValue) >> random.Next(0, 31)).ToArray();
+            int wExp = random.Next(-14, 0), bExp = random.Next(-45, -5);
+            var fast = new QTensor(outSize);
+            var reference = new QTensor(outSize);
+            DenseKernels.Forward(input, weights, wExp, bias, bExp, inSize, outSize, new int[inSize + outSize], fast);
+            DenseKernelsReference.Forward(input, weights, wExp, bias, bExp, inSize, outSize, new int[inSize + outSize], reference);
+            Assert.Equal(reference.Exponent, fast.Exponent);
+            Assert.Equal(reference.Data, fast.Data);
+        }
+
         [Property(MaxTest = 300)]
         public void BackwardInput_agrees(byte inSeed, byte outSeed, byte zeroSeed, int seed)
         {
@@ -119,6 +138,23 @@ namespace TinTin.Core.Tests
             DenseKernelsReference.BackwardInput(grad, weights, -7, inSize, outSize, new int[inSize + outSize], reference);
             Assert.Equal(reference.Exponent, vector.Exponent);
             Assert.Equal(reference.Data, vector.Data);
+            Assert.Equal(reference.Exponent, fast.Exponent);
+            Assert.Equal(reference.Data, fast.Data);
+        }
+
+        /// <summary>1..4 non-zero output gradients (a 2-class head has 2): the board kernel's one-pass path with them in locals.</summary>
+        [Property(MaxTest = 300)]
+        public void BackwardInput_agrees_with_few_non_zero_gradients(byte inSeed, byte outSeed, byte nonZeroSeed, int seed)
+        {
+            int inSize = inSeed % 40 + 1, outSize = outSeed % 40 + 1;
+            var random = new Random(seed);
+            var grad = new QTensor(outSize) { Exponent = random.Next(-20, -5) };
+            for (int k = nonZeroSeed % 4 + 1; k > 0; k--) grad.Data[random.Next(outSize)] = (sbyte)random.Next(-128, 128);
+            sbyte[] weights = Int8(random, inSize * outSize);
+            var fast = new QTensor(inSize);
+            var reference = new QTensor(inSize);
+            DenseKernels.BackwardInput(grad, weights, -7, inSize, outSize, new int[inSize + outSize], fast);
+            DenseKernelsReference.BackwardInput(grad, weights, -7, inSize, outSize, new int[inSize + outSize], reference);
             Assert.Equal(reference.Exponent, fast.Exponent);
             Assert.Equal(reference.Data, fast.Data);
         }
