@@ -67,11 +67,9 @@ namespace TinTin.Core
             // Replay: the class the batch has fewest of, among classes the replay holds.
             while (count < b)
             {
-                int best = -1;
-                for (int c = 0; c < classes; c++)
-                    if (replay.CountOf(c) > 0 && (best < 0 || classInBatch[c] < classInBatch[best])) best = c;
+                int best = replay.FewestHeldClass(classInBatch);
                 if (best < 0) break;
-                slot[count] = replay.OffsetOf(best, replay.RandomSlot(best));
+                slot[count] = replay.RandomOffset(best);
                 fromReplay[count] = true;
                 label[count] = best;
                 classInBatch[best]++;

@@ -79,6 +79,27 @@ namespace TinTin.Core
             return (int)(long)(random.Next() % (uint)n);
         }
 
+        /// <summary>
+        /// Of the classes holding samples, the one with the fewest in perClass (a batch's class counts; ties: the
+        /// lowest class); -1 when the buffer is empty. One loop over the buffer's own counts, no call per class.
+        /// </summary>
+        public int FewestHeldClass(int[] perClass)
+        {
+            int best = -1;
+            int[] counts = classCount;
+            for (int c = 0; c < Classes; c++)
+                if (counts[c] > 0 && (best < 0 || perClass[c] < perClass[best])) best = c;
+            return best;
+        }
+
+        /// <summary>OffsetOf(label, RandomSlot(label)): the data offset of a uniformly drawn sample of a class that holds some.</summary>
+        public int RandomOffset(int label)
+        {
+            int n = classCount[label];
+            if (n == 0) throw new InvalidOperationException("class " + label + " has no replay samples");
+            return (label * PerClass + (int)(long)(random.Next() % (uint)n)) * FeatureCount; // the same draw as RandomSlot
+        }
+
         public void Clear()
         {
             Array.Clear(classCount, 0, Classes);

@@ -54,28 +54,35 @@ namespace TinTin.Core
                 BackwardAndUpdate(input, outputGrad, inputGrad);
                 return;
             }
+            // Gradient-arena mode: the network counts this pass (AddBackwardWork).
             if (FormsGradients)
             {
                 int weightExponent = outputGrad.Exponent + input.Exponent;
                 AlignGradientContribution(WeightTrainableChannelCount > 0 ? weightExponent : outputGrad.Exponent);
                 TargetDenseKernels.BackwardWeights(input, outputGrad, WeightRowOffsets, BiasOffsets, InputLength, OutputLength,
                     weightExponent - GradientExponent, outputGrad.Exponent - GradientExponent, GradientPool);
-                if (WeightTrainableChannelCount != countedWeightChannels || TrainableChannelCount != countedChannels) CountGradientPass();
-                if (inputGrad == null)
-                {
-                    Counters.Add(gradientMacs, gradientOps, gradientBytesRead, gradientBytesWritten);
-                    return;
-                }
-                TargetDenseKernels.BackwardInput(outputGrad, Weights, WeightExponent, InputLength, OutputLength, scratch, inputGrad);
-                // Both passes in one counter update.
-                Counters.Add(gradientMacs + forwardMacs, gradientOps + inputGradOps, gradientBytesRead + inputGradBytesRead, gradientBytesWritten + InputLength);
-                return;
             }
             if (inputGrad != null)
             {
                 TargetDenseKernels.BackwardInput(outputGrad, Weights, WeightExponent, InputLength, OutputLength, scratch, inputGrad);
-                Counters.Add(forwardMacs, inputGradOps, inputGradBytesRead, InputLength);
+                if (TrainingMode != TrainingStateMode.GradientArena) Counters.Add(forwardMacs, inputGradOps, inputGradBytesRead, InputLength); // a fused mode counts itself
             }
+        }
+
+        /// <summary>Gradient-arena mode: what Backward does under the committed selection (the fused modes count themselves).</summary>
+        public override bool AddBackwardWork(bool propagates, OpCounters work)
+        {
+            if (TrainingMode != TrainingStateMode.GradientArena) return false;
+            if (FormsGradients)
+            {
+                if (WeightTrainableChannelCount != countedWeightChannels || TrainableChannelCount != countedChannels) CountGradientPass();
+                if (propagates) // both passes
+                    work.Add(gradientMacs + forwardMacs, gradientOps + inputGradOps, gradientBytesRead + inputGradBytesRead, gradientBytesWritten + InputLength);
+                else
+                    work.Add(gradientMacs, gradientOps, gradientBytesRead, gradientBytesWritten);
+            }
+            else if (propagates) work.Add(forwardMacs, inputGradOps, inputGradBytesRead, InputLength);
+            return true;
         }
 
         /// <summary>What one weight-gradient pass adds to the counters under the current selection.</summary>

@@ -39,6 +39,14 @@ namespace TinTin.Core
         /// </summary>
         public virtual bool AddForwardWork(OpCounters work) { return false; }
 
+        /// <summary>
+        /// Adds what one Backward of this layer does under the committed selection to `work`, when it propagates
+        /// the error (inputGrad given) or not, and returns true when the layer leaves that counting to the network
+        /// (which adds its layers' sum once per backward pass, re-planned when the selection or ScoringMode
+        /// changes). A layer that counts its own backward returns false and adds nothing (the default).
+        /// </summary>
+        public virtual bool AddBackwardWork(bool propagates, OpCounters work) { return false; }
+
         /// <summary>Multiply-accumulates of one forward pass.</summary>
         public virtual long ForwardMacs { get { return 0; } }
 

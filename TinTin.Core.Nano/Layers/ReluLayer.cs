@@ -52,7 +52,13 @@ namespace TinTin.Core
             }
             for (; i < n; i++) if (x[i] <= 0) dx[i] = 0;
             inputGrad.Exponent = outputGrad.Exponent;
-            Counters.Add(0, n, 2 * n, n);
+            // Counted by the network (AddBackwardWork).
+        }
+
+        public override bool AddBackwardWork(bool propagates, OpCounters work)
+        {
+            if (propagates) work.Add(0, InputLength, 2L * InputLength, InputLength);
+            return true;
         }
 
         public override bool KeepsInputForBackward(bool propagatesError, int weightChannels, int biasOnlyChannels) { return propagatesError; }

@@ -39,6 +39,10 @@ namespace TinTin.Core
         private int arenaIntsInUse;
         // What one forward pass adds to the counters for the layers that leave it to the network (Layer.AddForwardWork).
         private readonly long forwardWorkMacs, forwardWorkOps, forwardWorkBytesRead, forwardWorkBytesWritten;
+        // What one Backward adds for the loss head and the layers that leave it to the network (Layer.AddBackwardWork),
+        // planned for the committed selection in ScoringMode or not; re-planned after ApplySelection or a ScoringMode change.
+        private readonly OpCounters backwardWork = new OpCounters();
+        private bool backwardWorkPlanned, backwardWorkScoring;
 
         /// <summary>Ints of gradient arena allocated (the most the selection may use).</summary>
         public int TrainingCapacityInts { get { return trainingCapacityInts; } }
@@ -199,7 +203,8 @@ namespace TinTin.Core
             int lowest = ScoringMode ? 0 : lowestTrainableLayer;
             if (lowest >= top) return loss;
             Loss.Backward(label, Gradients[top]);
-            Counters.Add(0, 8L * ClassCount, 2L * ClassCount, ClassCount);
+            if (!backwardWorkPlanned || backwardWorkScoring != ScoringMode) PlanBackwardWork(lowest);
+            Counters.Add(backwardWork.StepMacs, backwardWork.StepOps, backwardWork.StepBytesRead, backwardWork.StepBytesWritten);
             for (int l = top - 1; l >= lowest; l--)
             {
                 bool propagate = l > 0 && (ScoringMode || propagatesError[l]);
@@ -210,6 +215,27 @@ namespace TinTin.Core
                 layer.Backward(Activations[l], Activations[l + 1], Gradients[l + 1], propagate ? Gradients[l] : null);
             }
             return loss;
+        }
+
+        /// <summary>
+        /// Sums what one Backward adds to the counters (the loss head, and every layer Backward will run that leaves
+        /// its counting to the network), walking the layers as Backward does; one counter update per backward pass.
+        /// </summary>
+        private void PlanBackwardWork(int lowest)
+        {
+            backwardWork.Reset();
+            backwardWork.Add(0, 8L * ClassCount, 2L * ClassCount, ClassCount);
+            for (int l = Layers.Length - 1; l >= lowest; l--)
+            {
+                bool propagate = l > 0 && (ScoringMode || propagatesError[l]);
+                Layer layer = Layers[l];
+                ParameterLayer p = layer as ParameterLayer;
+                if (p != null) p.WeightGradientsSuspended = ScoringMode;
+                if (ScoringMode && !propagate && p != null) continue;
+                layer.AddBackwardWork(propagate, backwardWork);
+            }
+            backwardWorkScoring = ScoringMode;
+            backwardWorkPlanned = true;
         }
 
         /// <summary>Forward and Backward for one sample; returns the loss in Q16 nats.</summary>
@@ -328,6 +354,7 @@ namespace TinTin.Core
             if (gradientArena != null) Array.Clear(gradientArena, 0, gradientArena.Length);
             // Layer l must hand an error to layer l-1 only if something trainable lies below l.
             for (int l = 0; l < Layers.Length; l++) propagatesError[l] = l > lowestTrainableLayer;
+            backwardWorkPlanned = false;
         }
 
         /// <summary>Gradient ints the current masks need (before ApplySelection commits them).</summary>
