@@ -75,27 +75,41 @@ namespace TinTin.Core
         {
             int size = SizeOf(model);
             if (offset < 0 || buffer.Length - offset < size) throw new ArgumentException("buffer holds " + buffer.Length + " bytes, the model needs " + size + " from offset " + offset);
-            int at = offset;
-            at = LittleEndian.PutU32(buffer, at, Magic);
-            at = LittleEndian.PutU16(buffer, at, FormatVersion);
-            at = LittleEndian.PutU16(buffer, at, 0);
-            at = LittleEndian.PutU32(buffer, at, (uint)(size - HeaderBytes - 4));
+            ByteWriter writer = new ByteWriter();
+            writer.Begin(buffer, offset);
+            Write(model, writer);
+            return writer.Count;
+        }
+
+        /// <summary>
+        /// Writes the model's SizeOf bytes through writer (at its current position; e.g. a checkpoint
+        /// streamed to flash through a small chunk). The file's CRC covers only the model's own bytes
+        /// (a section of the writer). Allocates nothing.
+        /// </summary>
+        public static void Write(Model model, ByteWriter w)
+        {
+            int size = SizeOf(model);
+            w.StartSection();
+            w.U32(Magic);
+            w.U16(FormatVersion);
+            w.U16(0);
+            w.U32((uint)(size - HeaderBytes - 4));
             Layer[] layers = model.Network.Layers;
-            at = LittleEndian.PutU16(buffer, at, layers.Length);
+            w.U16(layers.Length);
             for (int l = 0; l < layers.Length; l++)
             {
                 Layer layer = layers[l];
-                buffer[at++] = (byte)layer.Kind;
-                at = LittleEndian.PutU16(buffer, at, layer.InputLength);
-                at = LittleEndian.PutU16(buffer, at, layer.OutputLength);
+                w.U8((int)layer.Kind);
+                w.U16(layer.InputLength);
+                w.U16(layer.OutputLength);
                 Conv1DLayer conv = layer as Conv1DLayer;
                 if (conv != null)
                 {
-                    at = LittleEndian.PutU16(buffer, at, conv.InChannels);
-                    at = LittleEndian.PutU16(buffer, at, conv.Kernel);
+                    w.U16(conv.InChannels);
+                    w.U16(conv.Kernel);
                 }
                 GlobalMaxPoolLayer pool = layer as GlobalMaxPoolLayer;
-                if (pool != null) at = LittleEndian.PutU16(buffer, at, pool.Channels);
+                if (pool != null) w.U16(pool.Channels);
                 ParameterLayer dense = layer as ParameterLayer;
                 if (dense == null) continue;
                 short[] master = dense.MasterWeights;
@@ -103,48 +117,47 @@ namespace TinTin.Core
                 {
                     // FusedInt8 (and FusedInt8Residue) keep no master: write the int8 (fine) weights as one, shifted left (exact on reload).
                     int masterShift = MasterShiftForInt8(dense.WeightExponent);
-                    buffer[at++] = (byte)(sbyte)(dense.WeightExponent - masterShift);
-                    buffer[at++] = (byte)(sbyte)dense.WeightExponent;
-                    buffer[at++] = (byte)(sbyte)dense.BiasExponent;
+                    w.U8((sbyte)(dense.WeightExponent - masterShift));
+                    w.U8((sbyte)dense.WeightExponent);
+                    w.U8((sbyte)dense.BiasExponent);
                     sbyte[] weights = dense.Weights;
                     byte[] residues = dense.Residues;
                     if (residues == null)
-                        for (int i = 0; i < weights.Length; i++) at = LittleEndian.PutU16(buffer, at, (ushort)(short)(weights[i] << masterShift));
+                        for (int i = 0; i < weights.Length; i++) w.U16((ushort)(short)(weights[i] << masterShift));
                     else // FusedInt8Residue: the 12-bit fine values, 2^(masterShift − 4) coarser than the master (exact from 4 on)
                         for (int i = 0; i < weights.Length; i++)
                         {
                             int fine = PackedResidue.Fine(weights, residues, i);
                             int value = masterShift >= PackedResidue.Bits ? fine << (masterShift - PackedResidue.Bits) : QMath.RoundingShiftRight(fine, PackedResidue.Bits - masterShift);
-                            at = LittleEndian.PutU16(buffer, at, (ushort)(short)value);
+                            w.U16((ushort)(short)value);
                         }
                 }
                 else
                 {
-                    buffer[at++] = (byte)(sbyte)dense.MasterExponent;
-                    buffer[at++] = (byte)(sbyte)dense.WeightExponent;
-                    buffer[at++] = (byte)(sbyte)dense.BiasExponent;
-                    for (int i = 0; i < master.Length; i++) at = LittleEndian.PutU16(buffer, at, (ushort)master[i]);
+                    w.U8((sbyte)dense.MasterExponent);
+                    w.U8((sbyte)dense.WeightExponent);
+                    w.U8((sbyte)dense.BiasExponent);
+                    for (int i = 0; i < master.Length; i++) w.U16((ushort)master[i]);
                 }
                 int[] bias = dense.Bias;
-                for (int i = 0; i < bias.Length; i++) at = LittleEndian.PutU32(buffer, at, (uint)bias[i]);
+                for (int i = 0; i < bias.Length; i++) w.U32((uint)bias[i]);
             }
             InputNormalizer normalizer = model.Normalizer;
-            at = LittleEndian.PutU16(buffer, at, normalizer == null ? 0 : normalizer.FeatureCount);
+            w.U16(normalizer == null ? 0 : normalizer.FeatureCount);
             if (normalizer != null)
             {
-                buffer[at++] = (byte)(sbyte)normalizer.InputExponent;
+                w.U8((sbyte)normalizer.InputExponent);
                 for (int i = 0; i < normalizer.FeatureCount; i++)
                 {
                     FeatureScale f = normalizer.Features[i];
-                    at = LittleEndian.PutU32(buffer, at, (uint)f.Offset);
-                    at = LittleEndian.PutU32(buffer, at, (uint)f.Scale.PlusMask);
-                    at = LittleEndian.PutU32(buffer, at, (uint)f.Scale.MinusMask);
-                    buffer[at++] = (byte)f.Scale.FractionBits;
-                    buffer[at++] = (byte)(sbyte)f.Decimals;
+                    w.U32((uint)f.Offset);
+                    w.U32((uint)f.Scale.PlusMask);
+                    w.U32((uint)f.Scale.MinusMask);
+                    w.U8(f.Scale.FractionBits);
+                    w.U8((sbyte)f.Decimals);
                 }
             }
-            at = LittleEndian.PutU32(buffer, at, Crc32.Compute(buffer, offset, at - offset));
-            return at - offset;
+            w.U32(w.SectionCrc());
         }
 
         /// <summary>Heap a loaded model may take when the caller gives no limit (host tools): 16 MiB.</summary>

@@ -79,16 +79,18 @@ namespace TinTin.Firmware.Board
 
         private string PathOf(int slot) { return prefix + slot.ToString() + ".bin"; }
 
-        public int Read(int slot, byte[] buffer)
+        public int Read(int slot, int offset, byte[] buffer, int count)
         {
             string path = PathOf(slot);
             if (!File.Exists(path)) return 0;
             using (FileStream stream = new FileStream(path, FileMode.Open, FileAccess.Read))
             {
+                if (offset >= stream.Length) return 0;
+                stream.Seek(offset, SeekOrigin.Begin);
                 int total = 0;
-                while (total < buffer.Length)
+                while (total < count)
                 {
-                    int n = stream.Read(buffer, total, buffer.Length - total);
+                    int n = stream.Read(buffer, total, count - total);
                     if (n <= 0) break;
                     total += n;
                 }
@@ -96,11 +98,14 @@ namespace TinTin.Firmware.Board
             }
         }
 
-        public void Write(int slot, byte[] data, int length)
+        /// <summary>Offset 0 replaces the file; later chunks are appended (the checkpoint streams in order).</summary>
+        public void Write(int slot, int offset, byte[] data, int count)
         {
-            using (FileStream stream = new FileStream(PathOf(slot), FileMode.Create, FileAccess.Write))
+            if (offset + count > capacity) throw new ArgumentException("flash slot " + slot + " holds " + capacity + " bytes, not " + (offset + count));
+            using (FileStream stream = new FileStream(PathOf(slot), offset == 0 ? FileMode.Create : FileMode.Append, FileAccess.Write))
             {
-                stream.Write(data, 0, length);
+                if (stream.Position != offset) throw new ArgumentException("flash slot " + slot + " is written in order: offset " + offset + ", file " + stream.Position + " bytes");
+                stream.Write(data, 0, count);
                 stream.Flush();
             }
         }

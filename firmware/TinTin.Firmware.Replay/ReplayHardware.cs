@@ -182,21 +182,24 @@ namespace TinTin.Firmware.Replay
         public int SlotCapacity { get { return capacity; } }
         public int Writes;
 
-        public int Read(int slot, byte[] buffer)
+        public int Read(int slot, int offset, byte[] buffer, int count)
         {
             CheckSlot(slot);
-            int n = lengths[slot] < buffer.Length ? lengths[slot] : buffer.Length;
-            if (n > 0) Array.Copy(slots[slot], buffer, n);
+            int n = lengths[slot] - offset;
+            if (n > count) n = count;
+            if (n <= 0 || offset < 0) return 0;
+            Array.Copy(slots[slot], offset, buffer, 0, n);
             return n;
         }
 
-        public void Write(int slot, byte[] data, int length)
+        public void Write(int slot, int offset, byte[] data, int count)
         {
             CheckSlot(slot);
-            if (length > capacity) throw new ArgumentException("flash slot " + slot + " holds " + capacity + " bytes, not " + length);
-            Array.Copy(data, slots[slot], length);
-            lengths[slot] = length;
-            Writes++;
+            if (offset != 0 && offset != lengths[slot]) throw new ArgumentException("flash slot " + slot + " is written in order: offset " + offset + ", image so far " + lengths[slot] + " bytes");
+            if (offset + count > capacity) throw new ArgumentException("flash slot " + slot + " holds " + capacity + " bytes, not " + (offset + count));
+            Array.Copy(data, 0, slots[slot], offset, count);
+            lengths[slot] = offset + count;
+            if (offset == 0) Writes++;
         }
 
         private static void CheckSlot(int slot)

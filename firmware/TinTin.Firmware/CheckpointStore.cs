@@ -26,7 +26,12 @@ namespace TinTin.Firmware
     /// good one). A slot whose CRC is valid but whose model is rejected is skipped too, and the
     /// older slot loads. After a reset (<see cref="SaveReset"/>) the slot holding the learned
     /// model is kept until a newly learned checkpoint replaces it (<see cref="ReleaseKept"/>);
-    /// <see cref="Restore"/> brings it back. Buffers are allocated once, here.
+    /// <see cref="Restore"/> brings it back. Images are streamed: a save writes header, model
+    /// (<see cref="ModelFile.Write(Model, ByteWriter)"/>), counters and CRC through one small chunk
+    /// (<see cref="ChunkBytes"/>) with the CRC computed on the fly, and checking a slot reads it back
+    /// chunk by chunk, so the store holds no model-sized buffer between checkpoints (a board's heap
+    /// keeps only the chunk; the image lives in flash). Only loading (boot, restore) makes a
+    /// model-sized array, for the model parser, and drops it. Saves allocate nothing.
     /// </summary>
     public sealed class CheckpointStore
     {
@@ -37,9 +42,16 @@ namespace TinTin.Firmware
         public const int FlagKeepsOther = 1;
         private const int Slots = 2;
 
+        /// <summary>Bytes of the buffer images are streamed through (at least a header).</summary>
+        public const int ChunkBytes = 128;
+
         private readonly IFlashStore flash;
-        private readonly byte[] image;                       // [ImageSize(modelBytes)] one slot image: saves, loads and read-back checks all use it
+        private readonly byte[] chunk = new byte[ChunkBytes]; // [ChunkBytes] saves, read-back checks and loads stream through it
+        private readonly ByteWriter writer = new ByteWriter();
+        private readonly SlotSink sink;
         private readonly int modelBytes;                     // ModelFile.SizeOf the firmware's model
+        private int readFlags, readCounterCount;             // header fields of the slot the last Validate accepted
+        private uint readCrc;
         private readonly long[] counterValues = new long[FirmwareCounters.Count];
         private readonly string[] rejections = new string[Slots]; // why each rejected slot was skipped (last LoadLatest)
         private readonly uint[] slotSequence = new uint[Slots];
@@ -66,7 +78,7 @@ namespace TinTin.Firmware
             int size = ImageSize(modelBytes);
             if (size > flash.SlotCapacity) throw new ArgumentException("a checkpoint needs " + size + " bytes but a flash slot holds " + flash.SlotCapacity);
             this.flash = flash;
-            image = new byte[size];
+            sink = new SlotSink(flash);
             this.modelBytes = modelBytes;
         }
 
@@ -112,10 +124,9 @@ namespace TinTin.Firmware
             for (int slot = 0; slot < Slots; slot++)
             {
                 slotValid[slot] = false;
-                int length = ReadSlot(slot);
-                if (length == 0) continue;
+                if (flash.Read(slot, 0, chunk, 1) <= 0) continue; // empty
                 uint sequence;
-                string why = Validate(length, out sequence);
+                string why = Validate(slot, out sequence);
                 if (why != null) { Reject(slot, why); continue; }
                 slotValid[slot] = true;
                 slotSequence[slot] = sequence;
@@ -139,21 +150,23 @@ namespace TinTin.Firmware
         private Model TryLoad(int slot, FirmwareCounters counters, int trainingCapacityInts, bool withMomentum, int inputLength, int classCount)
         {
             if (slot < 0) return null;
-            int bytes = ReadSlot(slot);
             uint sequence;
-            string why = Validate(bytes, out sequence);
+            string why = Validate(slot, out sequence);
             if (why != null) { Reject(slot, why); return null; }
-            int flags = LittleEndian.GetU16(image, 6);
-            int counterCount = LittleEndian.GetU16(image, 16);
+            int flags = readFlags;
+            int counterCount = readCounterCount;
             int at = HeaderBytes + modelBytes;
             int n = counterCount < FirmwareCounters.Count ? counterCount : FirmwareCounters.Count;
-            for (int i = 0; i < n; i++) counterValues[i] = LittleEndian.GetI64(image, at + 8 * i);
-            // The model is parsed where it lies once moved to the image's start (ModelFile reads
-            // from offset 0): no second model-sized buffer. The image is scratch from here on;
-            // every use reads the slot again first.
-            for (int i = 0; i < modelBytes; i++) image[i] = image[HeaderBytes + i];
+            for (int i = 0; i < n; i++)
+            {
+                if (flash.Read(slot, at + 8 * i, chunk, 8) < 8) { Reject(slot, "counters unreadable"); return null; }
+                counterValues[i] = LittleEndian.GetI64(chunk, 0);
+            }
+            // The model parser reads an array: made here (boot, restore), dropped after.
+            byte[] bytes = new byte[modelBytes];
+            if (flash.Read(slot, HeaderBytes, bytes, modelBytes) < modelBytes) { Reject(slot, "model unreadable"); return null; }
             Model model;
-            try { model = ModelFile.Load(image, modelBytes, trainingCapacityInts, withMomentum, ModelHeapLimit, TrainingMode); }
+            try { model = ModelFile.Load(bytes, modelBytes, trainingCapacityInts, withMomentum, ModelHeapLimit, TrainingMode); }
             catch (Exception e) { Reject(slot, "model rejected: " + e.Message); return null; }
             if ((inputLength >= 0 && model.Network.InputLength != inputLength) || (classCount >= 0 && model.Network.ClassCount != classCount))
             {
@@ -163,7 +176,7 @@ namespace TinTin.Firmware
             counters.CopyFrom(counterValues, n);
             lastSlot = slot;
             if ((flags & FlagKeepsOther) != 0 && slotValid[1 - slot]) keptSlot = 1 - slot;
-            LastBytes = bytes;
+            LastBytes = HeaderBytes + modelBytes + 8 * counterCount + 4;
             return model;
         }
 
@@ -223,26 +236,26 @@ namespace TinTin.Firmware
             if (size != modelBytes) throw new ArgumentException("the model is " + size + " bytes, the store was sized for " + modelBytes);
             uint sequence = lastSequence + 1;
             if (sequence == 0) sequence = 1;
-            int at = 0;
-            at = LittleEndian.PutU32(image, at, Magic);
-            at = LittleEndian.PutU16(image, at, FormatVersion);
-            at = LittleEndian.PutU16(image, at, flags);
-            at = LittleEndian.PutU32(image, at, sequence);
-            at = LittleEndian.PutU32(image, at, (uint)modelBytes);
-            at = LittleEndian.PutU16(image, at, FirmwareCounters.Count);
-            at = LittleEndian.PutU16(image, at, 0);
-            at += ModelFile.Write(model, image, at);
+            sink.Start(slot);
+            writer.Begin(chunk, sink);
+            writer.U32(Magic);
+            writer.U16(FormatVersion);
+            writer.U16(flags);
+            writer.U32(sequence);
+            writer.U32((uint)modelBytes);
+            writer.U16(FirmwareCounters.Count);
+            writer.U16(0);
+            ModelFile.Write(model, writer);
             counters.CopyTo(counterValues);
-            for (int i = 0; i < FirmwareCounters.Count; i++) at = LittleEndian.PutI64(image, at, counterValues[i]);
-            uint crc = Crc32.Compute(image, 0, at);
-            at = LittleEndian.PutU32(image, at, crc);
-            flash.Write(slot, image, at);
+            for (int i = 0; i < FirmwareCounters.Count; i++) writer.I64(counterValues[i]);
+            uint crc = writer.Crc();
+            writer.U32(crc);
+            writer.End();
+            int at = writer.Count;
             // Read back before the slot counts: a flash that silently stored something else must
             // not displace the older good checkpoint (the next save goes to this slot again).
-            int readBack = ReadSlot(slot);
             uint readSequence;
-            if (readBack < at || Validate(readBack, out readSequence) != null || readSequence != sequence
-                || LittleEndian.GetU32(image, at - 4) != crc || LittleEndian.GetU16(image, 6) != flags)
+            if (Validate(slot, out readSequence) != null || readSequence != sequence || readCrc != crc || readFlags != flags)
                 throw new FlashVerifyException(slot);
             lastSequence = sequence;
             lastSlot = slot;
@@ -250,31 +263,56 @@ namespace TinTin.Firmware
             return slot;
         }
 
-        private int ReadSlot(int slot)
-        {
-            int length = flash.Read(slot, image);
-            if (length < 0) length = 0;
-            if (length > image.Length) length = image.Length;
-            return length;
-        }
-
-        /// <summary>Null when image[0..length) is a valid checkpoint, else why not.</summary>
-        private string Validate(int length, out uint sequence)
+        /// <summary>
+        /// Null when the slot holds a valid checkpoint (header, length, CRC-32 over every byte read
+        /// back chunk by chunk), else why not. Keeps the header's flags, counter count and stored CRC.
+        /// </summary>
+        private string Validate(int slot, out uint sequence)
         {
             sequence = 0;
-            if (length < HeaderBytes + 4) return "truncated header (" + length + " bytes)";
-            if (LittleEndian.GetU32(image, 0) != Magic) return "no TTCK magic";
-            int version = LittleEndian.GetU16(image, 4);
+            int length = flash.Read(slot, 0, chunk, HeaderBytes);
+            if (length < HeaderBytes) return "truncated header (" + (length < 0 ? 0 : length) + " bytes)";
+            if (LittleEndian.GetU32(chunk, 0) != Magic) return "no TTCK magic";
+            int version = LittleEndian.GetU16(chunk, 4);
             if (version != FormatVersion) return "unsupported checkpoint version " + version;
-            uint storedModelBytes = LittleEndian.GetU32(image, 12);
-            int counterCount = LittleEndian.GetU16(image, 16);
+            uint storedModelBytes = LittleEndian.GetU32(chunk, 12);
+            int counterCount = LittleEndian.GetU16(chunk, 16);
             if (storedModelBytes != (uint)modelBytes) return "model is " + storedModelBytes + " bytes, this firmware's model is " + modelBytes;
-            long total = HeaderBytes + (long)storedModelBytes + 8L * counterCount + 4;
-            if (total > length) return "truncated: needs " + total + " bytes, has " + length;
-            int end = (int)total - 4;
-            if (LittleEndian.GetU32(image, end) != Crc32.Compute(image, 0, end)) return "CRC-32 mismatch";
-            sequence = LittleEndian.GetU32(image, 8);
+            int flags = LittleEndian.GetU16(chunk, 6);
+            uint storedSequence = LittleEndian.GetU32(chunk, 8);
+            int end = HeaderBytes + modelBytes + 8 * counterCount;
+            uint crc = 0xFFFFFFFFu;
+            for (int at = 0; at < end; )
+            {
+                int want = end - at < chunk.Length ? end - at : chunk.Length;
+                int got = flash.Read(slot, at, chunk, want);
+                if (got < want) return "truncated: needs " + (end + 4) + " bytes, has " + (at + (got < 0 ? 0 : got));
+                crc = Crc32.Update(crc, chunk, 0, got);
+                at += got;
+            }
+            int tail = flash.Read(slot, end, chunk, 4);
+            if (tail < 4) return "truncated: needs " + (end + 4) + " bytes, has " + (end + (tail < 0 ? 0 : tail));
+            uint stored = LittleEndian.GetU32(chunk, 0);
+            if (stored != (crc ^ 0xFFFFFFFFu)) return "CRC-32 mismatch";
+            readFlags = flags;
+            readCounterCount = counterCount;
+            readCrc = stored;
+            sequence = storedSequence;
             return null;
+        }
+
+        /// <summary>The writer's chunks, in order, to one slot (offset 0 starts the image).</summary>
+        private sealed class SlotSink : IByteSink
+        {
+            private readonly IFlashStore flash;
+            private int slot, offset;
+            public SlotSink(IFlashStore flash) { this.flash = flash; }
+            public void Start(int slot) { this.slot = slot; offset = 0; }
+            public void Write(byte[] data, int count)
+            {
+                flash.Write(slot, offset, data, count);
+                offset += count;
+            }
         }
     }
 

@@ -28,19 +28,22 @@ namespace TinTin.Firmware
     }
 
     /// <summary>
-    /// A block store with a fixed number of slots (two for checkpoints). A slot write is not atomic:
-    /// power may fail after any byte, leaving the slot with a prefix of the new image (and, on
-    /// flash that is not erased first, the old bytes after it). The checkpoint format copes.
+    /// A block store with a fixed number of slots (two for checkpoints), written in order like erased
+    /// flash pages: a write at offset 0 starts a new image (the slot's old content is gone), each
+    /// further write continues it at the offset where the last one ended. So a checkpoint streams
+    /// through a small buffer instead of a model-sized one. A slot write is not atomic: power may fail
+    /// after any byte, leaving the slot with a prefix of the new image (and, on flash that is not
+    /// erased first, the old bytes after it). The checkpoint format copes.
     /// </summary>
     public interface IFlashStore
     {
         int SlotCount { get; }
         /// <summary>Largest image a slot holds, in bytes.</summary>
         int SlotCapacity { get; }
-        /// <summary>Reads up to buffer.Length bytes of a slot into buffer; returns the bytes read (0 for an empty slot).</summary>
-        int Read(int slot, byte[] buffer);
-        /// <summary>Replaces the slot's content with data[0..length).</summary>
-        void Write(int slot, byte[] data, int length);
+        /// <summary>Reads up to count bytes of a slot from offset into buffer[0..count); returns the bytes read (fewer at the slot's end, 0 for an empty slot).</summary>
+        int Read(int slot, int offset, byte[] buffer, int count);
+        /// <summary>Writes data[0..count) to the slot at offset: 0 starts a new image, any other offset must be where the image written so far ends.</summary>
+        void Write(int slot, int offset, byte[] data, int count);
     }
 
     /// <summary>The serial line: whole lines in, raw bytes out (each protocol line ends with '\n').</summary>

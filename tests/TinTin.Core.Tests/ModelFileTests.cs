@@ -25,6 +25,50 @@ namespace TinTin.Core.Tests
             return new Model(net, normalizer);
         }
 
+        private sealed class CollectingSink : IByteSink
+        {
+            public readonly System.Collections.Generic.List<byte> Bytes = new();
+            public int Chunks;
+            public void Write(byte[] data, int count) { for (int i = 0; i < count; i++) Bytes.Add(data[i]); Chunks++; }
+        }
+
+        [Theory]
+        [InlineData(8)]
+        [InlineData(13)]
+        [InlineData(128)]
+        [InlineData(4096)]
+        public void Streamed_through_a_small_chunk_the_file_is_byte_for_byte_the_saved_one_with_both_crcs(int chunkBytes)
+        {
+            Model model = TrainedModel();
+            byte[] saved = ModelFile.Save(model);
+            var sink = new CollectingSink();
+            var writer = new ByteWriter();
+            writer.Begin(new byte[chunkBytes], sink);
+            writer.U16(0xBEEF); // a header before the model, as in a checkpoint image
+            ModelFile.Write(model, writer);
+            uint whole = writer.Crc();
+            writer.U32(whole);
+            writer.End();
+            byte[] streamed = sink.Bytes.ToArray();
+            Assert.Equal(2 + saved.Length + 4, writer.Count);
+            Assert.Equal(writer.Count, streamed.Length);
+            Assert.Equal(saved, streamed[2..(2 + saved.Length)]);
+            // The outer CRC covers the header and the model (with its own CRC), as System.IO.Hashing computes it.
+            Assert.Equal(System.IO.Hashing.Crc32.HashToUInt32(streamed.AsSpan(0, 2 + saved.Length)), whole);
+            Assert.Equal((writer.Count + chunkBytes - 1) / chunkBytes, sink.Chunks); // whole chunks as they fill, the rest at End
+        }
+
+        [Fact]
+        public void Writing_past_the_end_of_an_array_is_refused_not_truncated()
+        {
+            Model model = TrainedModel();
+            var writer = new ByteWriter();
+            writer.Begin(new byte[ModelFile.SizeOf(model) - 1], 0);
+            var e = Assert.Throws<ArgumentException>(() => ModelFile.Write(model, writer));
+            Assert.Contains("needs more", e.Message);
+            Assert.Throws<ArgumentException>(() => ModelFile.Write(model, new byte[ModelFile.SizeOf(model) + 3], 4));
+        }
+
         [Fact]
         public void Round_trip_is_exact()
         {

@@ -51,8 +51,19 @@ namespace TinTin.Cli
             private readonly int[] lengths = new int[2];
             public int SlotCount => 2;
             public int SlotCapacity => 16384;
-            public int Read(int slot, byte[] buffer) { int n = Math.Min(lengths[slot], buffer.Length); Array.Copy(slots[slot], buffer, n); return n; }
-            public void Write(int slot, byte[] data, int length) { Array.Copy(data, slots[slot], length); lengths[slot] = length; }
+            public int Read(int slot, int offset, byte[] buffer, int count)
+            {
+                int n = Math.Min(lengths[slot] - offset, count);
+                if (n <= 0) return 0;
+                Array.Copy(slots[slot], offset, buffer, 0, n);
+                return n;
+            }
+            public void Write(int slot, int offset, byte[] data, int count)
+            {
+                if (offset != 0 && offset != lengths[slot]) throw new ArgumentException("written in order");
+                Array.Copy(data, 0, slots[slot], offset, count);
+                lengths[slot] = offset + count;
+            }
         }
 
         /// <summary>A day/night occupancy pattern: warmer and more humid while occupied (one sample a minute).</summary>

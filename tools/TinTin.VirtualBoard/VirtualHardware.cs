@@ -108,44 +108,55 @@ namespace TinTin.VirtualBoard
 
         public string SlotPath(int slot) => Path.Combine(folder, "slot" + slot + ".bin");
 
-        public int Read(int slot, byte[] buffer)
+        public int Read(int slot, int offset, byte[] buffer, int count)
         {
             CheckSlot(slot);
             string path = SlotPath(slot);
             if (!File.Exists(path)) return 0;
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            if (offset >= stream.Length) return 0;
+            stream.Seek(offset, SeekOrigin.Begin);
             int total = 0, n;
-            while (total < buffer.Length && (n = stream.Read(buffer, total, buffer.Length - total)) > 0) total += n;
+            while (total < count && (n = stream.Read(buffer, total, count - total)) > 0) total += n;
             return total;
         }
 
-        public void Write(int slot, byte[] data, int length)
+        /// <summary>
+        /// Offset 0 starts a new image (the file is truncated unless OverwriteInPlace); later chunks continue it.
+        /// Fault injection counts bytes from the image's start: CutAfterBytes = k cuts the image after k bytes,
+        /// GarbleNextWrites changes one byte of the image's first chunk; <see cref="Writes"/> counts images.
+        /// </summary>
+        public void Write(int slot, int offset, byte[] data, int count)
         {
             CheckSlot(slot);
-            if (length > SlotCapacity) throw new IOException($"flash slot {slot} holds {SlotCapacity} bytes, not {length}");
-            Writes++;
+            if (offset + count > SlotCapacity) throw new IOException($"flash slot {slot} holds {SlotCapacity} bytes, not {offset + count}");
+            if (offset == 0) { Writes++; imageLength = 0; garbleImage = GarbleNextWrites > 0; if (garbleImage) GarbleNextWrites--; }
+            if (offset != imageLength) throw new IOException($"flash slot {slot} is written in order: offset {offset}, image so far {imageLength} bytes");
+            using var stream = new FileStream(SlotPath(slot), offset == 0 && !OverwriteInPlace ? FileMode.Create : FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read);
+            stream.Seek(offset, SeekOrigin.Begin);
             int cut = CutAfterBytes;
-            using var stream = new FileStream(SlotPath(slot), OverwriteInPlace ? FileMode.OpenOrCreate : FileMode.Create, FileAccess.Write, FileShare.Read);
-            if (cut >= 0 && cut < length)
+            if (cut >= 0 && cut < offset + count)
             {
-                stream.Write(data, 0, cut);
+                int keep = Math.Max(0, cut - offset);
+                stream.Write(data, 0, keep);
                 stream.Flush(true);
                 CutAfterBytes = -1;
-                throw new PowerCutException(slot, cut);
+                throw new PowerCutException(slot, offset + keep);
             }
-            if (GarbleNextWrites > 0)
+            if (garbleImage && offset == 0)
             {
-                GarbleNextWrites--;
-                byte[] garbled = new byte[length];
-                Array.Copy(data, garbled, length);
-                garbled[length / 2] ^= 0x5A;
-                stream.Write(garbled, 0, length);
-                stream.Flush(true);
-                return;
+                byte[] garbled = new byte[count];
+                Array.Copy(data, garbled, count);
+                garbled[count / 2] ^= 0x5A;
+                stream.Write(garbled, 0, count);
             }
-            stream.Write(data, 0, length);
+            else stream.Write(data, 0, count);
             stream.Flush(true);
+            imageLength = offset + count;
         }
+
+        private int imageLength;
+        private bool garbleImage;
 
         public void Erase()
         {
