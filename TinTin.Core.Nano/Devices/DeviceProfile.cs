@@ -28,15 +28,15 @@ namespace TinTin.Core
     ///    (RamFlash); a board keeps them in flash, outside its managed heap, so nanoclr32 runs with the
     ///    board's heap PLUS exactly the bytes RamFlash takes (NanoReplay.EmulatedFlashHeapBytes, 1,368 B
     ///    for the 6-16-2 model's 590-byte image, checked on nanoclr32 by NanoReplayTests) and the figures
-    ///    below are the firmware's own. Issue 16, main efe6125: at 55,296 B (ESP32-C3) the free heap never
-    ///    fell below 8,976 B, at 113,664 B (ESP32) below 66,880 B: 41,430 B and 41,894 B used by the
-    ///    rest (43,197 / 43,021 B when the RAM flash was counted, at da7328c). Taken as 41 KB
-    ///    (41,984 B) on every board (the same firmware; the STM32 build is not measured). It still
-    ///    counts the replay's tape readers and label queues, which a board does not hold, and the
-    ///    checkpoint image buffer (one image of the model). It does NOT count the transient peak
-    ///    inside a step (nanoCLR's stack frames, blocks its compaction does not move): the smallest
-    ///    board heap that completes the same run is 50,432 B, i.e. about 3.6 KB more than reserve +
-    ///    engine + learner + backward.
+    ///    below are the firmware's own. Issue 16, session 5 (checkpoints streamed through a 128-byte
+    ///    chunk instead of a model-sized image buffer, the replay's label queues 16 deep instead of 64):
+    ///    at 55,296 B (ESP32-C3) the free heap never fell below 9,239 B, at 113,664 B (ESP32) below
+    ///    67,611 B: 41,167 B and 41,163 B used by the rest (43,197 / 43,021 B at da7328c, when the RAM
+    ///    flash counted). Taken as 41 KB (41,984 B) on every board (the same firmware; the STM32 build
+    ///    is not measured). It still counts the replay's tape readers and label queues, which a board
+    ///    does not hold. It does NOT count the transient peak inside a step (nanoCLR's stack frames,
+    ///    the replay's per-line strings): the smallest board heap that completes the same run is
+    ///    49,472 B, i.e. about 3.4 KB more than reserve + engine + learner + backward.
     ///  * UpdateAllowanceMs: time one update may take, 500 ms (5 % of the 10 s between updates at
     ///    the firmware's cap of 6 updates a minute). With CyclesPerMac it gives the MAC budget.
     ///  * CyclesPerMac: calibrated on the real interpreter (issues 9 and 12): nanoCLR (nanoclr32, the

@@ -13,6 +13,14 @@ namespace TinTin.Firmware.Replay
     /// </summary>
     public static class ReplayRunner
     {
+        /// <summary>
+        /// Presses, serial labels and host lines the replay queues at once (each queue throws, naming it,
+        /// when more are pending). A press comes LabelDelayMs after its sample: at one sample a minute and
+        /// the default 2-minute delay about 3 are pending. Kept small: the queues are the replay's, not the
+        /// firmware's, yet they take the board's heap on nanoclr32 (64 each took 2.4 KB).
+        /// </summary>
+        public const int PendingCapacity = 16;
+
         public static void Run(ReplayTape tape, ILineOutput output)
         {
             try
@@ -31,8 +39,8 @@ namespace TinTin.Firmware.Replay
             BoardProfile board = BoardByName(tape.BoardName);
             ReplayClock clock = new ReplayClock();
             ReplaySampleSource source = new ReplaySampleSource(tape, clock);
-            ScheduledButton button = new ScheduledButton(clock, 64);
-            ReplaySerial serial = new ReplaySerial(output, 64);
+            ScheduledButton button = new ScheduledButton(clock, PendingCapacity);
+            ReplaySerial serial = new ReplaySerial(output, PendingCapacity);
             TapeReader decisions = new TapeReader(tape.Decisions);
 
             FirmwareHardware hardware = new FirmwareHardware();
@@ -67,8 +75,8 @@ namespace TinTin.Firmware.Replay
             }
             long labelSeconds = tape.ButtonWindowMs / 1000;
             if (labelSeconds < 1) labelSeconds = 1;
-            long[] serialAt = new long[64];
-            string[] serialLine = new string[64];
+            long[] serialAt = new long[PendingCapacity];       // [PendingCapacity] when each queued serial label is typed
+            string[] serialLine = new string[PendingCapacity]; // [PendingCapacity] the queued label lines
             int serialHead = 0, serialCount = 0, serialSent = 0;
 
             int samples = 0, frozenCorrect = 0, adaptiveCorrect = 0;
