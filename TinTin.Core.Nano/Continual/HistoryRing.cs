@@ -22,6 +22,7 @@ namespace TinTin.Core
         private int head;                    // next slot to write
         private int count;
         private int pendingCount;            // slots whose state is Pending (kept by Add and SetState, the only writers of state)
+        private int timeDescents;            // held neighbours (age a, a+1) whose time goes down (kept by Add, the only writer of time)
 
         public HistoryRing(int capacity, int featureCount)
         {
@@ -49,6 +50,14 @@ namespace TinTin.Core
         public LabelState Add(sbyte[] input, long timeMs, int predicted)
         {
             int slot = head;
+            int held = count;
+            if (held == Capacity)
+            {
+                // The oldest leaves, and with it its pair with the second oldest.
+                held--;
+                if (held > 0 && time[slot + 1 == Capacity ? 0 : slot + 1] < time[slot]) timeDescents--;
+            }
+            if (held > 0 && timeMs < time[slot == 0 ? Capacity - 1 : slot - 1]) timeDescents++;
             LabelState overwritten = (LabelState)state[slot];
             if (overwritten == LabelState.Pending) pendingCount--;
             Array.Copy(input, 0, Data, slot * FeatureCount, FeatureCount);
@@ -107,8 +116,9 @@ namespace TinTin.Core
 
         /// <summary>
         /// The first age ≥ fromAge (age order, 0 = oldest) whose time is in [fromMs, toMs]; -1 when none.
-        /// One loop over the ring's own arrays, in two runs of slots without a wrap test: a late label
-        /// scans the whole history, and a call per slot costs the interpreter more than the test.
+        /// When the held times never go down with age (the ring counts the places where they do), a
+        /// bisection; else one loop over the ring's own arrays, in two runs of slots without a wrap test
+        /// (a late label would scan the whole history, and a call per slot costs the interpreter more than the test).
         /// </summary>
         public int FindInSpan(long fromMs, long toMs, int fromAge)
         {
@@ -118,6 +128,22 @@ namespace TinTin.Core
             int capacity = Capacity;
             int first = head - n;              // slot of age 0, maybe negative before the wrap
             if (first < 0) first += capacity;
+            if (timeDescents == 0)
+            {
+                // Times rise (or stay) with age, as a clock gives them: the first age from fromAge at or after
+                // fromMs by bisection; it is in the span, or none is.
+                int low = fromAge, high = n;
+                while (low < high)
+                {
+                    int middle = (low + high) >> 1;
+                    int at = first + middle;
+                    if (times[at >= capacity ? at - capacity : at] < fromMs) low = middle + 1;
+                    else high = middle;
+                }
+                if (low == n) return -1;
+                int found = first + low;
+                return times[found >= capacity ? found - capacity : found] <= toMs ? low : -1;
+            }
             int slot = first + fromAge;
             if (slot >= capacity) slot -= capacity;
             int left = n - fromAge;            // ages still to test
@@ -169,6 +195,9 @@ namespace TinTin.Core
             if (value == LabelState.Pending) pendingCount++;
             state[slot] = (byte)value;
         }
+
+        /// <summary>Whether the held samples' times never go down from one age to the next (FindInSpan then bisects).</summary>
+        public bool TimesRise { get { return timeDescents == 0; } }
 
         /// <summary>Samples whose state is Pending.</summary>
         public int PendingCount { get { return pendingCount; } }

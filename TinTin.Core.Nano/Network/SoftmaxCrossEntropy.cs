@@ -71,6 +71,7 @@ namespace TinTin.Core
             int half = shift > 0 && shift <= 30 ? 1 << (shift - 1) : 0;
             int left = shift < 0 ? (shift < -31 ? 31 : -shift) : 0;
             int leftLimit = left < 31 ? QMath.Int32Max >> left : 0;
+            int[] table = Exp2NegTable;
             for (int i = 0; i < Classes; i++)
             {
                 // t = (z_i − max) · 2^e · log2(e), in Q16, ≤ 0
@@ -81,7 +82,23 @@ namespace TinTin.Core
                 else if (v < -leftLimit) t = QMath.Int32Min;
                 else t = v << left;
                 log2Powers[i] = t;
-                int p = Exp2Q16(t);
+                // Exp2Q16(t), inlined (a call per class costs the interpreter more than the arithmetic)
+                int p;
+                if (t >= 0) p = One;
+                else
+                {
+                    int negative = t == int.MinValue ? int.MaxValue : -t;
+                    int whole = negative >> 16;
+                    if (whole > 16) p = 0;
+                    else
+                    {
+                        int fraction = negative & 0xFFFF;
+                        int index = fraction >> 11;
+                        int a = table[index];
+                        int value = a - (((a - table[index + 1]) * (fraction & 0x7FF) + 1024) >> 11);
+                        p = whole == 0 ? value : (value + (1 << (whole - 1))) >> whole;
+                    }
+                }
                 powers[i] = p;
                 sum += p;
             }
@@ -130,7 +147,14 @@ namespace TinTin.Core
         public static int Log2Q16(int x)
         {
             if (x < 1) throw new ArgumentException("log2 needs a positive value");
-            int b = QMath.BitLength(x) - 1;
+            // b = QMath.BitLength(x) − 1 by int halving steps (no 64-bit arithmetic, no call)
+            int b = 0;
+            int v = x;
+            if (v >= 1 << 16) { v >>= 16; b = 16; }
+            if (v >= 1 << 8) { v >>= 8; b += 8; }
+            if (v >= 1 << 4) { v >>= 4; b += 4; }
+            if (v >= 1 << 2) { v >>= 2; b += 2; }
+            if (v >= 2) b++;
             int rest = x - (1 << b);
             int fraction = b >= 16 ? rest >> (b - 16) : rest << (16 - b);
             int index = fraction >> 11;

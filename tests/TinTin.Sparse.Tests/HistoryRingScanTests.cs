@@ -9,7 +9,8 @@ namespace TinTin.Sparse.Tests
     /// <summary>
     /// The ring's one-loop scans (FindInSpan for LabelRecent, OldestPendingAge for the batch builder)
     /// against the plain walk they replace (OldestSlot/NextSlot, TimeAt, StateAt), over random histories:
-    /// wrapped and not, times out of order and repeated, states set and overwritten in any order.
+    /// wrapped and not, times rising (FindInSpan bisects), repeated or out of order (it scans), states set and
+    /// overwritten in any order.
     /// </summary>
     public class HistoryRingScanTests
     {
@@ -20,9 +21,10 @@ namespace TinTin.Sparse.Tests
             var input = new sbyte[2];
             int adds = random.Next(0, 60);
             long t = 0;
+            bool rising = random.Next(2) == 0; // a clock's times (the bisection), or some going back (the scan)
             for (int k = 0; k < adds; k++)
             {
-                t += random.Next(-2, 4); // mostly rising, sometimes back or repeated
+                t += random.Next(rising ? 0 : -2, 4); // rising or repeated, or sometimes back
                 ring.Add(input, t, random.Next(2));
                 // Some states change after each add: any held slot, any state (as LabelRecent and UpdateIfDue do).
                 for (int j = random.Next(3); j > 0 && ring.Count > 0; j--)
@@ -43,7 +45,11 @@ namespace TinTin.Sparse.Tests
                 if (ring.TimeAt(slot) >= from && ring.TimeAt(slot) <= to) expected.Add(age);
             var found = new System.Collections.Generic.List<int>();
             for (int age = ring.FindInSpan(from, to, 0); age >= 0; age = ring.FindInSpan(from, to, age + 1)) found.Add(age);
-            return System.Linq.Enumerable.SequenceEqual(found, expected);
+            bool rises = true;
+            slot = ring.OldestSlot();
+            for (int age = 1; age < ring.Count; age++, slot = ring.NextSlot(slot))
+                if (ring.TimeAt(ring.NextSlot(slot)) < ring.TimeAt(slot)) rises = false;
+            return System.Linq.Enumerable.SequenceEqual(found, expected) && ring.TimesRise == rises;
         }
 
         [Property(MaxTest = 1000)]
