@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using TinTin.FleetHost;
 using Xunit;
 
@@ -49,6 +51,41 @@ namespace TinTin.Fleet.Tests
                 anyDifferent |= fleetCorrect != isolatedCorrect;
             }
             Assert.True(anyDifferent);
+        }
+
+        [Fact]
+        public void TheShadowEstimateAnswersWithTheFleetLineageOnlyWhileItLeadsOnTheBoardsLabels()
+        {
+            // Ten samples a minute apart, truth 1: the own lineage is right on 0..2 (3 right), the fleet lineage on 3..9 (7 right).
+            var own = Enumerable.Range(0, 10).Select(i => new TracedSample(60_000L * i, 1, i < 3 ? 1 : 0)).ToList();
+            var fleet = Enumerable.Range(0, 10).Select(i => new TracedSample(60_000L * i, 1, i < 3 ? 0 : 1)).ToList();
+            // A press at 2:00 (seen before sample 2) labels samples 1, 0: only the own lineage right, lead -2 (cap 2).
+            // A press at 6:00 (before sample 6) labels 5, 4, 3 (fleet right: -1, 0, 1) and 2 (own right: 0).
+            var presses = new List<TracedPress> { new TracedPress(360_000, 1), new TracedPress(120_000, 1) };
+            // Threshold 0: the fleet lineage answers 0, 1 (lead 0, wrong), the own 2..5 (lead -2: right on 2), the fleet 6..9 (lead 0: right).
+            Assert.Equal(5, ShadowEstimate.Correct(own, fleet, presses, 300_000, threshold: 0, cap: 2));
+            // Threshold 1 is never reached: the board's own lineage throughout.
+            Assert.Equal(3, ShadowEstimate.Correct(own, fleet, presses, 300_000, threshold: 1, cap: 2));
+            // At -cap the fleet lineage answers everything; above the cap the own lineage does; no labels: the lead stays 0.
+            Assert.Equal(7, ShadowEstimate.Correct(own, fleet, presses, 300_000, threshold: -2, cap: 2));
+            Assert.Equal(3, ShadowEstimate.Correct(own, fleet, presses, 300_000, threshold: 3, cap: 2));
+            Assert.Equal(7, ShadowEstimate.Correct(own, fleet, new List<TracedPress>(), 300_000, threshold: 0, cap: 2));
+            Assert.Throws<ArgumentException>(() => ShadowEstimate.Correct(own, fleet.Take(9).ToList(), presses, 300_000, 1, 2));
+        }
+
+        [Fact]
+        public void TheShadowEstimateAtItsExtremesIsTheBoardAloneOrTheFleetRun()
+        {
+            FleetSimulationResult r = VirtualFleet.Run(new VirtualFleetOptions { Boards = 3, MaxSamples = 1500, PublishEveryLabels = 16 }, TextWriter.Null);
+            foreach (FleetBoardResult b in r.Boards)
+            {
+                Assert.Equal(VirtualFleet.ShadowGrid.Length, b.Shadow.Count);
+                foreach (ShadowResult s in b.Shadow)
+                {
+                    double low = Math.Min(b.IsolatedAccuracy, b.FleetAccuracy), high = Math.Max(b.IsolatedAccuracy, b.FleetAccuracy);
+                    Assert.InRange(s.Accuracy, low - 0.05, high + 0.05);
+                }
+            }
         }
     }
 }

@@ -85,6 +85,15 @@ namespace TinTin.FleetHost
         /// <summary>Challenger mode, the measurement over every sample (truth the board never sees): only the challenger (only the board's own) right.</summary>
         [JsonPropertyName("challenger_only_right_all")] public long ChallengerOnlyRightAll { get; init; }
         [JsonPropertyName("own_only_right_all")] public long OwnOnlyRightAll { get; init; }
+        /// <summary>Take mode: the host's estimate of a shadow own-only learner beside the fleet's (ShadowEstimate), one accuracy per (threshold, cap) of VirtualFleet.ShadowGrid.</summary>
+        [JsonPropertyName("shadow")] public List<ShadowResult> Shadow { get; init; }
+    }
+
+    public sealed class ShadowResult
+    {
+        [JsonPropertyName("threshold")] public int Threshold { get; init; }
+        [JsonPropertyName("cap")] public int Cap { get; init; }
+        [JsonPropertyName("accuracy")] public double Accuracy { get; init; }
     }
 
     public sealed class FleetSimulationResult
@@ -124,6 +133,9 @@ namespace TinTin.FleetHost
     public static class VirtualFleet
     {
         public static readonly string[] Layouts = { "rotated", "disjoint", "recordings" };
+
+        /// <summary>(threshold, cap) pairs the shadow estimate is reported for (docs/FLEET.md).</summary>
+        public static readonly (int Threshold, int Cap)[] ShadowGrid = { (-1, 2), (0, 2), (1, 2), (2, 2), (0, 4), (1, 4), (2, 4), (4, 4), (1, 8), (2, 8), (4, 8) };
 
         /// <summary>
         /// The boards' streams; the label rate falls geometrically from 10 % (board 1) to 0.5 % (board N).
@@ -186,9 +198,17 @@ namespace TinTin.FleetHost
                 Layout = options.Specs != null ? "custom" : options.Layout, MergedVersions = versions,
                 PublishEveryLabels = options.PublishEveryLabels, MergeEvery = mergeEvery,
             };
+            long windowMs = new FirmwareConfig().ButtonWindowMs;
             for (int i = 0; i < specs.Count; i++)
             {
                 BoardOutcome a = isolated[i], f = withFleet[i];
+                List<ShadowResult> shadow = null;
+                if (!options.Challenger)
+                    shadow = ShadowGrid.Select(g => new ShadowResult
+                    {
+                        Threshold = g.Threshold, Cap = g.Cap,
+                        Accuracy = f.Trace.Count == 0 ? 0 : (double)ShadowEstimate.Correct(a.Trace, f.Trace, f.Presses, windowMs, g.Threshold, g.Cap) / f.Trace.Count,
+                    }).ToList();
                 result.Boards.Add(new FleetBoardResult
                 {
                     Name = specs[i].Name, Stream = specs[i].StreamText, LabelFraction = specs[i].LabelFraction,
@@ -198,7 +218,7 @@ namespace TinTin.FleetHost
                     FrozenAccuracy = f.Frozen, MajorityAccuracy = f.Majority,
                     BytesSent = f.BytesSent, BytesReceived = f.BytesReceived, UpdatesSent = f.UpdatesSent,
                     MergesTaken = f.Taken, MergesDeclined = f.Declined, MergesRolledBack = f.RolledBack, MessagesRefused = f.Refused,
-                    ChallengerAnswered = f.Answered, ChallengerOnlyRight = f.ChallengerOnlyRight, OwnOnlyRight = f.OwnOnlyRight, ChallengerOnlyRightAll = f.ChallengerOnlyRightAll, OwnOnlyRightAll = f.OwnOnlyRightAll,
+                    ChallengerAnswered = f.Answered, ChallengerOnlyRight = f.ChallengerOnlyRight, OwnOnlyRight = f.OwnOnlyRight, ChallengerOnlyRightAll = f.ChallengerOnlyRightAll, OwnOnlyRightAll = f.OwnOnlyRightAll, Shadow = shadow,
                 });
             }
             return result;
@@ -210,6 +230,8 @@ namespace TinTin.FleetHost
             public double Accuracy, Balanced, Frozen, Majority;
             public int UpdatesSent, Taken, Declined, RolledBack, Refused, Answered, ChallengerOnlyRight, OwnOnlyRight;
             public long ChallengerOnlyRightAll, OwnOnlyRightAll;
+            public List<TracedSample> Trace;
+            public List<TracedPress> Presses;
         }
 
         private static BoardOutcome[] RunOnce(IReadOnlyList<BoardSpec> specs, PreparedModel model, VirtualFleetOptions options, int mergeEvery, bool fleet,
@@ -254,6 +276,8 @@ namespace TinTin.FleetHost
                             Challenger = options.Challenger, ChallengerThreshold = options.ChallengerThreshold, ChallengerCap = options.ChallengerCap,
                         };
                     }));
+                    boards[^1].Trace = new List<TracedSample>();
+                    boards[^1].Presses = new List<TracedPress>();
                     if (transport != null && !transport.IsConnected) throw new IOException(specs[i].Name + " could not connect to the fleet broker");
                 }
                 while (true)
@@ -277,6 +301,7 @@ namespace TinTin.FleetHost
                     BytesSent = b.Member?.BytesSent ?? 0, BytesReceived = b.Member?.BytesReceived ?? 0, UpdatesSent = b.Member?.Published ?? 0,
                     Taken = b.Member?.Accepted ?? 0, Declined = b.Member?.Declined ?? 0, RolledBack = b.Member?.RolledBack ?? 0, Refused = b.Member?.Rejected ?? 0,
                     Answered = b.Advisor?.Answered ?? 0, ChallengerOnlyRight = b.Advisor?.ChallengerOnlyRight ?? 0, OwnOnlyRight = b.Advisor?.OwnOnlyRight ?? 0, ChallengerOnlyRightAll = b.ChallengerOnlyRightAll, OwnOnlyRightAll = b.OwnOnlyRightAll,
+                    Trace = b.Trace, Presses = b.Presses,
                 }).ToArray();
             }
             finally

@@ -33,6 +33,53 @@ namespace TinTin.FleetHost
         public override string ToString() => $"{Name}: {StreamText}, label fraction {LabelFraction:0.####}";
     }
 
+    public readonly record struct TracedSample(long TimeMs, int Truth, int Prediction);
+    public readonly record struct TracedPress(long AtMs, int Label);
+
+    /// <summary>
+    /// A host-side estimate of a design the board does not run: a shadow own-only learner beside the
+    /// fleet's (twice the training), both learning all the time, the board answering with the fleet
+    /// lineage while it leads on the board's own labels. Both lineages are exactly the two runs the
+    /// virtual fleet makes anyway (alone and with the fleet, same stream, same presses), so the
+    /// estimate replays their predictions: a press at time P labels the samples of the last window
+    /// (P − windowMs .. P) not labelled yet; each labelled sample scores the two predictions made at
+    /// the time (lead +1 when only the fleet lineage was right, −1 when only the own; within [−cap, cap]);
+    /// a sample is answered by the fleet lineage while lead ≥ threshold.
+    /// </summary>
+    public static class ShadowEstimate
+    {
+        /// <summary>Correct answers over the trace.</summary>
+        public static long Correct(System.Collections.Generic.IReadOnlyList<TracedSample> own, System.Collections.Generic.IReadOnlyList<TracedSample> fleet,
+            System.Collections.Generic.IReadOnlyList<TracedPress> presses, long windowMs, int threshold, int cap)
+        {
+            if (own.Count != fleet.Count) throw new ArgumentException("the two runs predicted different samples");
+            var labelled = new bool[own.Count];
+            var sorted = new System.Collections.Generic.List<TracedPress>(presses);
+            sorted.Sort((a, b) => a.AtMs.CompareTo(b.AtMs));
+            int next = 0, lead = 0;
+            long correct = 0;
+            for (int i = 0; i < own.Count; i++)
+            {
+                if (own[i].TimeMs != fleet[i].TimeMs) throw new ArgumentException("the two runs predicted different samples");
+                for (; next < sorted.Count && sorted[next].AtMs <= own[i].TimeMs; next++)
+                {
+                    TracedPress p = sorted[next];
+                    for (int j = i - 1; j >= 0 && own[j].TimeMs >= p.AtMs - windowMs; j--)
+                    {
+                        if (labelled[j]) continue;
+                        labelled[j] = true;
+                        bool ownRight = own[j].Prediction == p.Label, fleetRight = fleet[j].Prediction == p.Label;
+                        if (fleetRight && !ownRight) lead = Math.Min(cap, lead + 1);
+                        else if (ownRight && !fleetRight) lead = Math.Max(-cap, lead - 1);
+                    }
+                }
+                int answer = lead >= threshold ? fleet[i].Prediction : own[i].Prediction;
+                if (answer == own[i].Truth) correct++;
+            }
+            return correct;
+        }
+    }
+
     /// <summary>Reads rows [start, start+count) of a replay source as if they were the whole recording.</summary>
     public sealed class StretchSource : ISampleSource
     {
@@ -81,6 +128,9 @@ namespace TinTin.FleetHost
         public readonly long[] FrozenCorrectCounts = new long[2];
         /// <summary>Challenger mode, over every sample with known truth both models predicted: only the challenger (only the board's own model) right.</summary>
         public long ChallengerOnlyRightAll, OwnOnlyRightAll;
+        /// <summary>When set: every predicted sample with known truth (time, truth, the board's answer), and every press (time, class), for <see cref="ShadowEstimate"/>.</summary>
+        public System.Collections.Generic.List<TracedSample> Trace;
+        public System.Collections.Generic.List<TracedPress> Presses;
         public bool Ended { get; private set; }
         /// <summary>The firmware's fleet member (null without a fleet transport).</summary>
         public FleetMember Member => app.Fleet?.Member;
@@ -150,8 +200,12 @@ namespace TinTin.FleetHost
                 if (challengerRight && !ownRight) ChallengerOnlyRightAll++;
                 else if (ownRight && !challengerRight) OwnOnlyRightAll++;
             }
+            Trace?.Add(new TracedSample(clock.NowMs, truth, app.LastPrediction));
             if (person.NextDouble() < spec.LabelFraction)
+            {
                 button.PressAt(clock.NowMs + 2 * 60_000, truth == 1 ? ButtonPress.Long : ButtonPress.Short);
+                Presses?.Add(new TracedPress(clock.NowMs + 2 * 60_000, truth));
+            }
             return true;
         }
 
