@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using TinTin.Core;
 using TinTin.FleetHost;
 using Xunit;
 
@@ -86,6 +87,49 @@ namespace TinTin.Fleet.Tests
                     Assert.InRange(s.Accuracy, low - 0.05, high + 0.05);
                 }
             }
+        }
+
+        [Fact]
+        public void TheChallengerAllocatesNothingPerSampleNorWhenItIsRebuilt()
+        {
+            Network own = FleetNets.Create(11), other = FleetNets.Create(12), predictor = FleetNets.Create(13);
+            FleetNets.Train(own, 1, 4);
+            var member = new FleetMember(own, FleetNets.BoardKey, FleetNets.FleetKey, FleetMessage.DefaultMaxBytes, 64) { KeepOwnHead = true, OwnWeightFactor = 2 };
+            var fleetModel = new ParameterSet(other);
+            fleetModel.CopyFrom(other);
+            byte[] merged = new byte[FleetMessage.MergedBytes(fleetModel)];
+            int length = FleetMessage.WriteMerged(merged, fleetModel, 1, 2, 100, new HmacSha256(FleetNets.FleetKey));
+            Assert.True(member.Receive(merged, length), member.LastError);
+            var history = new HistoryRing(16, 6);
+            var advisor = new FleetAdvisor(predictor, history.Capacity) { Threshold = 0, Cap = 4 };
+            var random = new Random(5);
+            void Steps(int n)
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    FleetNets.Fill(own, random, 0);
+                    int p = own.Predict();
+                    history.Add(own.Input.Data, 1000L * i, p);
+                    advisor.Advise(own, history, p);
+                    if (i % 4 == 3)
+                    {
+                        int slot = history.PreviousSlot(history.NewestSlot());
+                        history.SetLabel(slot, random.Next(2));
+                        history.SetState(slot, LabelState.Pending);
+                        advisor.Score(history);
+                    }
+                    if (i % 16 == 15 && member.BuildChallenger(20)) advisor.Load(member.Challenger);
+                }
+            }
+            Assert.True(member.BuildChallenger(20));
+            advisor.Load(member.Challenger);
+            Steps(64); // warm-up
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Steps(256);
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Equal(0, allocated);
+            Assert.True(advisor.Scored > 0);
+            Assert.Equal(1u, member.ChallengerVersion);
         }
     }
 }
