@@ -69,6 +69,32 @@ namespace TinTin.Cli.Tests
             Assert.Contains("0x" + bytes[0].ToString("X2"), source);
         }
 
+        [Fact]
+        public void Simulate_with_a_model_file_runs_that_model_and_refuses_one_that_does_not_fit_the_features()
+        {
+            using var temp = new TempFolder();
+            string same = temp.File("embedded.ttm");
+            File.WriteAllBytes(same, TinTin.Firmware.DefaultModel.Bytes());
+            CliResult embedded = CliRunner.Run("simulate", "--max-samples", "300");
+            CliResult fromFile = CliRunner.Run("simulate", "--max-samples", "300", "--model", same);
+            Assert.True(fromFile.ExitCode == ExitCodes.Ok, fromFile.ToString());
+            string Figures(string text) => string.Join("\n", text.Split('\n').Where(l => l.Contains("accuracy") || l.Contains("memory:") || l.Contains("updates ")));
+            Assert.Equal(Figures(embedded.Out), Figures(fromFile.Out));
+            Assert.Contains("adapting firmware", fromFile.Out);
+
+            string three = temp.File("three.ttm");
+            File.WriteAllBytes(three, ModelFile.Save(new Model(Network.CreateMlp(new[] { 3, 4, 2 }, 1, -1, false), null)));
+            CliResult wrong = CliRunner.Run("simulate", "--max-samples", "50", "--model", three);
+            Assert.Equal(ExitCodes.InputError, wrong.ExitCode);
+            Assert.Contains("takes 3 inputs", wrong.Error);
+            string junk = temp.File("junk.ttm");
+            File.WriteAllText(junk, "not a model");
+            CliResult bad = CliRunner.Run("simulate", "--model", junk);
+            Assert.Equal(ExitCodes.InputError, bad.ExitCode);
+            Assert.Contains("junk.ttm: not a model file", bad.Error);
+            Assert.Equal(ExitCodes.Usage, CliRunner.Run("simulate", "--model", same, "--prepare").ExitCode);
+        }
+
         [Theory]
         [InlineData(new[] { "prepare" }, ExitCodes.Usage, "--mnist FOLDER or --csv FILE")]
         [InlineData(new[] { "prepare", "--mnist", "/no/such/folder" }, ExitCodes.InputError, "MNIST folder not found")]

@@ -47,6 +47,7 @@ namespace TinTin.Cli
             var missing = new Option<string>("--missing") { Description = "Empty/NA cells: error (default), skip, or previous.", DefaultValueFactory = _ => "error" };
             var trainCsv = new Option<string>("--train-csv") { Description = "Prepare the board's default model on this recording (same columns and reading options) instead of the embedded one." };
             var mode = new Option<string>("--mode") { Description = "Training-state mode of the board's engine: " + TrainingStateModeNames.List + " (default: the board profile's)." };
+            var modelFile = new Option<string>("--model") { Description = "Run this model file (`tintin prepare --board-features default ... --out FILE`) instead of the embedded one: it must take the firmware's default features." };
             var json = new Option<bool>("--json") { Description = "Print one JSON object (test_accuracy, balanced_accuracy, majority, per_class_recall, confusion of the adapting firmware; frozen and baselines) on standard output; the rest goes to standard error." };
             data.Aliases.Add("--csv");
             var command = new Command("simulate",
@@ -65,7 +66,7 @@ namespace TinTin.Cli
                 "Exit codes: 0 ok, 1 usage, 2 data or flash folder missing/malformed, 3 the firmware stopped inside nanoCLR,\n" +
                 "4 no nanoFramework runtime or board build, 5 out of memory on nanoCLR.");
             foreach (Option o in new Option[] { data, board, serial, log, pred, speed, labelFraction, labelDelay, serialLabels, flash, keepFlash, seed, maxSamples, commands, prepare, on, heap,
-                temperature, humidity, pressure, label, labelMap, time, timeFormat, noHeader, group, node, missing, trainCsv, mode, json })
+                temperature, humidity, pressure, label, labelMap, time, timeFormat, noHeader, group, node, missing, trainCsv, mode, modelFile, json })
                 command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
@@ -104,9 +105,33 @@ namespace TinTin.Cli
                     }
                 }
                 catch (ArgumentException e) { throw CliException.Usage(e.Message); }
+                string modelPath = parse.GetValue(modelFile);
+                if (modelPath != null)
+                {
+                    if (parse.GetValue(prepare) || parse.GetValue(trainCsv) != null) throw CliException.Usage("--model runs a prepared model: leave out --prepare and --train-csv");
+                    options.Model = ModelFromFile(modelPath);
+                }
                 return Run(context, options, parse.GetValue(log), parse.GetValue(prepare), parse.GetValue(on), parse.GetValue(heap), parse.GetValue(trainCsv), parse.GetValue(json));
             }));
             return command;
+        }
+
+        /// <summary>A model file prepared on the firmware's default features (checked: it loads and takes as many inputs).</summary>
+        public static PreparedModel ModelFromFile(string path)
+        {
+            TinTin.Reference.InputFiles.CheckInput(path, TinTin.Reference.InputFiles.MaxDataBytes, "--model file");
+            byte[] bytes = File.ReadAllBytes(path);
+            int[] features = TinTin.Firmware.DefaultModel.FeatureIds();
+            TinTin.Core.Model model;
+            try { model = TinTin.Core.ModelFile.Load(bytes, bytes.Length, -1, false); }
+            catch (TinTin.Core.ModelFormatException e) { throw CliException.Input(path + ": not a model file: " + e.Message); }
+            if (model.Network.InputLength != features.Length)
+                throw CliException.Input(path + ": the model takes " + model.Network.InputLength + " inputs, the firmware's default features are " + features.Length + " (prepare it with --board-features default)");
+            return new PreparedModel
+            {
+                Bytes = bytes, FeatureIds = features, WindowSamples = TinTin.Firmware.DefaultModel.WindowSamples,
+                ModelName = TinTin.Firmware.DefaultModel.Name, Source = path,
+            };
         }
 
         public static int Run(CliContext context, VirtualBoardOptions options, string logPath, bool prepare, string on = "host", int heapBytes = 0,
