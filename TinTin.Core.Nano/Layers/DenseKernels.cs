@@ -18,7 +18,9 @@ namespace TinTin.Core
         /// Output exponent = input exponent + weight exponent + the exponent rule's shift.
         /// Column groups: the non-zero inputs are taken four at a time into locals, and each group
         /// adds its four products to every row's accumulator (one accumulator read and write per
-        /// four MACs instead of an input read per MAC); zero inputs cost nothing.
+        /// four MACs instead of an input read per MAC); zero inputs cost nothing. The board's small shapes
+        /// take one-pass paths when the bias shifts right: one or two output rows (<see cref="ForwardTwoRows"/>),
+        /// 5–6 or 7–8 non-zero inputs (<see cref="ForwardRows6"/>, <see cref="ForwardRows8"/>).
         /// </summary>
         public static void Forward(QTensor input, sbyte[] weights, int weightExponent, int[] bias, int biasExponent,
             int inSize, int outSize, int[] scratch, QTensor output)

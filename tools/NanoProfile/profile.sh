@@ -8,7 +8,12 @@
 # 8 softmax/loss forward+backward, 9 Network.Backward, 10 LabelRecent, 11/12/13 layer 0/1/2 Forward,
 # 14 OpCounters.Add, 16/17/18 layer 2/1/0 Backward (N ≤ 40: they accumulate), 15 Observe + label + UpdateIfDue (one update per iteration), 25 BatchBuilder.Build,
 # 30 FisherScorer.AddSample (forward + scoring backward + accumulate), 31 FisherScorer.Accumulate, 32 Network.Backward in
-# ScoringMode, 33 Network.Forward in ScoringMode, 34 ChannelSelector.SelectSparse (from the start-up scores).
+# ScoringMode, 33 Network.Forward in ScoringMode, 34 ChannelSelector.SelectSparse (from the start-up scores);
+# the bench's steady state (history full, every sample labelled, replay filled first): 40 Observe + LabelRecent + UpdateIfDue
+# (an update every iteration; N = 20 gave 0.83 M more than N = 10, the longer runs reaching more re-selections: compare equal N),
+# 41 LabelRecent, 42 BatchBuilder.Build (no sample pending there: 8 replay picks), 43 Observe; the dense kernels alone (no layer, counters or alignment): 50/51 Forward of layer 0/2, 52 BackwardWeights of
+# layer 2, 53 BackwardInput of layer 2, 54 BackwardWeights of layer 0, 55 QMath.RequantizeToInt8Fast of 16 values.
+# Counts vary by about ±10,000 between runs (the interpreter's housekeeping): compare small steps with larger N.
 # Needs `dotnet build TinTinNano.sln` (build/nano-out) and valgrind. CPU-heavy: run sparingly.
 set -e
 MODE=${1:?mode}; N=${2:-20}
