@@ -4,6 +4,7 @@ using TinTin.Firmware;
 using TinTin.VirtualBoard;
 using Xunit;
 using Xunit.Abstractions;
+using TinTin.Firmware.Replay;
 
 namespace TinTin.Firmware.Tests
 {
@@ -26,28 +27,6 @@ namespace TinTin.Firmware.Tests
             public void Write(byte[] buffer, int offset, int count) { BytesWritten += count; }
         }
 
-        /// <summary>Two preallocated slots, like raw flash pages.</summary>
-        private sealed class MemoryFlash : IFlashStore
-        {
-            private readonly byte[][] slots = { new byte[8192], new byte[8192] };
-            private readonly int[] lengths = new int[2];
-            public int SlotCount => 2;
-            public int SlotCapacity => 8192;
-            public int Read(int slot, int offset, byte[] buffer, int count)
-            {
-                int n = Math.Min(lengths[slot] - offset, count);
-                if (n <= 0) return 0;
-                Array.Copy(slots[slot], offset, buffer, 0, n);
-                return n;
-            }
-            public void Write(int slot, int offset, byte[] data, int count)
-            {
-                if (offset != 0 && offset != lengths[slot]) throw new ArgumentException("written in order");
-                Array.Copy(data, 0, slots[slot], offset, count);
-                lengths[slot] = offset + count;
-            }
-        }
-
         private static (FirmwareApp App, QuietSerial Serial, SimulatedBoardClock Clock) NewApp()
         {
             var clock = new SimulatedBoardClock();
@@ -55,7 +34,7 @@ namespace TinTin.Firmware.Tests
             BoardProfile board = BoardProfile.Esp32DevKit(false);
             var hardware = new FirmwareHardware
             {
-                Source = new SyntheticSource(clock), Flash = new MemoryFlash(), Serial = serial, Clock = clock, Board = board,
+                Source = new SyntheticSource(clock), Flash = new RamFlash(8192), Serial = serial, Clock = clock, Board = board,
             };
             var config = FirmwareConfig.WithEmbeddedModel();
             config.PredLines = true;

@@ -7,6 +7,7 @@ using TinTin.Core;
 using TinTin.Firmware;
 using TinTin.Sensors;
 using TinTin.VirtualBoard;
+using TinTin.Firmware.Replay;
 
 namespace TinTin.Cli
 {
@@ -44,28 +45,6 @@ namespace TinTin.Cli
             public void Write(byte[] buffer, int offset, int count) { }
         }
 
-        /// <summary>Two preallocated slots, like raw flash pages.</summary>
-        private sealed class MemoryFlash : IFlashStore
-        {
-            private readonly byte[][] slots = { new byte[16384], new byte[16384] };
-            private readonly int[] lengths = new int[2];
-            public int SlotCount => 2;
-            public int SlotCapacity => 16384;
-            public int Read(int slot, int offset, byte[] buffer, int count)
-            {
-                int n = Math.Min(lengths[slot] - offset, count);
-                if (n <= 0) return 0;
-                Array.Copy(slots[slot], offset, buffer, 0, n);
-                return n;
-            }
-            public void Write(int slot, int offset, byte[] data, int count)
-            {
-                if (offset != 0 && offset != lengths[slot]) throw new ArgumentException("written in order");
-                Array.Copy(data, 0, slots[slot], offset, count);
-                lengths[slot] = offset + count;
-            }
-        }
-
         /// <summary>A day/night occupancy pattern: warmer and more humid while occupied (one sample a minute).</summary>
         private sealed class DayNightSource : ISampleSource
         {
@@ -99,7 +78,7 @@ namespace TinTin.Cli
             var clock = new SimulatedBoardClock();
             var source = new DayNightSource(clock);
             BoardProfile board = BoardProfile.Esp32DevKit(false);
-            var hardware = new FirmwareHardware { Source = source, Flash = new MemoryFlash(), Serial = new NullSerial(), Clock = clock, Board = board };
+            var hardware = new FirmwareHardware { Source = source, Flash = new RamFlash(16384), Serial = new NullSerial(), Clock = clock, Board = board };
             var config = FirmwareConfig.WithEmbeddedModel();
             config.PredLines = true;
             config.StatEverySamples = 60;
