@@ -22,8 +22,8 @@ namespace TinTin.Firmware
         public const int PlainPort = 1883;
         public const int TlsPort = 8883;
         private const int MaxPathChars = 128;
-        private static readonly string[] Keys = { "broker_host", "broker_port", "fleet", "board_id", "board_password", "board_key", "fleet_key", "publish_every", "join_at_start", "tls", "ca_file" };
-        private readonly bool[] seen = new bool[11]; // [Keys.Length]
+        private const int KeyCount = 11; // the keys KeyIndex knows
+        private readonly bool[] seen = new bool[KeyCount]; // [KeyCount]
 
         public string BrokerHost;
         /// <summary>The broker's port: as provisioned, else 1883 (8883 with TLS).</summary>
@@ -156,9 +156,21 @@ namespace TinTin.Firmware
             return Fail(at + "unknown key '" + key + "'");
         }
 
+        // The keys in a chain of comparisons, not a static string[]: nanoCLR runs every static constructor at
+        // start-up, so a table would hold board heap for the whole run even on a board that never joins a fleet.
         private static int KeyIndex(string key)
         {
-            for (int i = 0; i < Keys.Length; i++) if (Keys[i] == key) return i;
+            if (key == "broker_host") return 0;
+            if (key == "broker_port") return 1;
+            if (key == "fleet") return 2;
+            if (key == "board_id") return 3;
+            if (key == "board_password") return 4;
+            if (key == "board_key") return 5;
+            if (key == "fleet_key") return 6;
+            if (key == "publish_every") return 7;
+            if (key == "join_at_start") return 8;
+            if (key == "tls") return 9;
+            if (key == "ca_file") return 10;
             return -1;
         }
 

@@ -43,6 +43,19 @@ namespace TinTin.Firmware
             EndKey();
         }
 
+        /// <summary>Adds " keyINDEX=value" ("f", 3 → " f3=value") with an integer value, without building the key.</summary>
+        public void IndexedInt(string key, int index, long value)
+        {
+            mark = length;
+            overflow = false;
+            AppendChar(' ');
+            Append(key);
+            AppendDigits(index);
+            AppendChar('=');
+            AppendDigits(value);
+            EndKey();
+        }
+
         /// <summary>Adds " key=token"; characters outside the token set become '_'.</summary>
         public void Token(string key, string value)
         {

@@ -85,7 +85,7 @@ namespace TinTin.Firmware
             writer.Begin(Protocol.Pred);
             writer.Int("t_ms", now);
             writer.Int("cls", predicted);
-            for (int i = 0; i < raw.Length; i++) writer.Int(FeatureKey(i), raw[i]);
+            for (int i = 0; i < raw.Length; i++) { if (i < MaxFeatureKeys) writer.IndexedInt("f", i, raw[i]); else writer.Int("fx", raw[i]); }
             writer.End();
         }
 
@@ -133,8 +133,8 @@ namespace TinTin.Firmware
             writer.End();
         }
 
-        private static readonly string[] FeatureKeys = new string[] { "f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10", "f11", "f12", "f13", "f14", "f15" };
-
-        private static string FeatureKey(int i) { return i < FeatureKeys.Length ? FeatureKeys[i] : "fx"; }
+        // Features f0..f15 are keyed by index (written as digits, not from a static string table: nanoCLR keeps
+        // every static array and its strings on the board's heap from start-up); later ones share "fx".
+        private const int MaxFeatureKeys = 16;
     }
 }

@@ -41,21 +41,60 @@ namespace TinTin.Sensors
         /// <summary>Number of defined ids (valid ids are 0..Count-1).</summary>
         public const int Count = 18;
 
-        private static readonly string[] Names = new string[]
+        // Names and units as switches, not static string arrays: nanoCLR runs every static constructor at start-up,
+        // so a string[] table and its strings would hold board heap for the whole run (about 0.9 KB for the two).
+        private static string NameOf(int feature)
         {
-            "Temperature", "Humidity", "Pressure", "TemperatureDelta", "HumidityDelta",
-            "HumidityRatio", "TemperatureMean", "HumidityMean", "HumidityRatioMean",
-            "TemperatureTrend", "HumidityTrend", "HumidityRatioTrend", "HumidityRatioDelta",
-            "TemperatureStdDev", "HumidityStdDev", "PressureDelta", "PressureMean", "PressureTrend"
-        };
+            switch (feature)
+            {
+                case 0: return "Temperature";
+                case 1: return "Humidity";
+                case 2: return "Pressure";
+                case 3: return "TemperatureDelta";
+                case 4: return "HumidityDelta";
+                case 5: return "HumidityRatio";
+                case 6: return "TemperatureMean";
+                case 7: return "HumidityMean";
+                case 8: return "HumidityRatioMean";
+                case 9: return "TemperatureTrend";
+                case 10: return "HumidityTrend";
+                case 11: return "HumidityRatioTrend";
+                case 12: return "HumidityRatioDelta";
+                case 13: return "TemperatureStdDev";
+                case 14: return "HumidityStdDev";
+                case 15: return "PressureDelta";
+                case 16: return "PressureMean";
+                case 17: return "PressureTrend";
+                default: return null;
+            }
+        }
 
-        private static readonly string[] Units = new string[]
+        // [Count] raw fixed-point units, in id order.
+        private static string UnitOf(int feature)
         {
-            "0.01C", "0.01%RH", "Pa", "0.01C", "0.01%RH",
-            "mg/kg", "0.01C", "0.01%RH", "mg/kg",
-            "0.01C", "0.01%RH", "mg/kg", "mg/kg",
-            "0.01C", "0.01%RH", "Pa", "Pa", "Pa"
-        };
+            switch (feature)
+            {
+                case 0: return "0.01C";
+                case 1: return "0.01%RH";
+                case 2: return "Pa";
+                case 3: return "0.01C";
+                case 4: return "0.01%RH";
+                case 5: return "mg/kg";
+                case 6: return "0.01C";
+                case 7: return "0.01%RH";
+                case 8: return "mg/kg";
+                case 9: return "0.01C";
+                case 10: return "0.01%RH";
+                case 11: return "mg/kg";
+                case 12: return "mg/kg";
+                case 13: return "0.01C";
+                case 14: return "0.01%RH";
+                case 15: return "Pa";
+                case 16: return "Pa";
+                case 17: return "Pa";
+                default: return null;
+            }
+        }
 
         public static bool IsValid(int feature) { return feature >= 0 && feature < Count; }
 
@@ -63,14 +102,14 @@ namespace TinTin.Sensors
         public static string Name(int feature)
         {
             Check(feature);
-            return Names[feature];
+            return NameOf(feature);
         }
 
         /// <summary>The raw fixed-point unit, e.g. "0.01C", "mg/kg".</summary>
         public static string Unit(int feature)
         {
             Check(feature);
-            return Units[feature];
+            return UnitOf(feature);
         }
 
         /// <summary>The id of a name (case-insensitive); throws ArgumentException naming the valid names.</summary>
@@ -79,9 +118,9 @@ namespace TinTin.Sensors
             if (name == null) throw new ArgumentException("feature name is null");
             string lower = name.Trim().ToLower();
             for (int i = 0; i < Count; i++)
-                if (Names[i].ToLower() == lower) return i;
+                if (NameOf(i).ToLower() == lower) return i;
             string all = "";
-            for (int i = 0; i < Count; i++) all = all + (i == 0 ? "" : ", ") + Names[i];
+            for (int i = 0; i < Count; i++) all = all + (i == 0 ? "" : ", ") + NameOf(i);
             throw new ArgumentException("unknown feature '" + name + "'; known: " + all);
         }
 
