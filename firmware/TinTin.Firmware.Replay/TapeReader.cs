@@ -4,14 +4,17 @@ namespace TinTin.Firmware.Replay
 {
     /// <summary>
     /// Reads <see cref="TapeText"/> forward: integers separated by ',' and ';' (rows), or single
-    /// characters (decisions). Keeps only the current chunk, copied to a char array once (indexing a
-    /// string on nanoCLR walks its UTF-8 text from the start: a 64-row chunk cost about a million
-    /// native instructions per row that way). Allocates one small array per chunk, nothing per value.
+    /// characters (decisions). Copies the current chunk into one char buffer sized to the longest
+    /// chunk at construction (indexing a string on nanoCLR walks its UTF-8 text from the start, so each
+    /// value is read from the buffer, not the string). A char[] per chunk (ToCharArray, a native
+    /// allocation of about 550 B every 8 rows) took the board's heap on nanoclr32 and was where runs
+    /// near the C3's heap ran out; now nothing is allocated after construction but the chunk's string.
     /// </summary>
     public sealed class TapeReader
     {
         private readonly TapeText text;
-        private char[] chunk;
+        private readonly char[] chunk;   // [longest chunk] the current chunk's characters
+        private int chunkLength;         // characters of the current chunk in use
         private int chunkIndex = -1;
         private int at;
 
@@ -19,6 +22,13 @@ namespace TinTin.Firmware.Replay
         {
             if (text == null) throw new ArgumentException("the tape has no text here");
             this.text = text;
+            int longest = 1;
+            for (int i = 0; i < text.ChunkCount; i++)
+            {
+                int length = text.Chunk(i).Length;
+                if (length > longest) longest = length;
+            }
+            chunk = new char[longest];
         }
 
         /// <summary>True when no character is left.</summary>
@@ -26,11 +36,13 @@ namespace TinTin.Firmware.Replay
         {
             get
             {
-                while (chunk == null || at >= chunk.Length)
+                while (at >= chunkLength)
                 {
                     if (chunkIndex + 1 >= text.ChunkCount) return true;
                     chunkIndex++;
-                    chunk = text.Chunk(chunkIndex).ToCharArray();
+                    string next = text.Chunk(chunkIndex);
+                    chunkLength = next.Length;
+                    for (int i = 0; i < chunkLength; i++) chunk[i] = next[i];
                     at = 0;
                 }
                 return false;
@@ -52,7 +64,7 @@ namespace TinTin.Firmware.Replay
             if (chunk[at] == '-') { negative = true; at++; }
             long value = 0;
             int digits = 0;
-            while (at < chunk.Length)
+            while (at < chunkLength)
             {
                 char c = chunk[at];
                 if (c == ',' || c == ';') { at++; break; }
