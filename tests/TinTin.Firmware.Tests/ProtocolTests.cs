@@ -17,6 +17,20 @@ namespace TinTin.Firmware.Tests
         }
 
         [Fact]
+        public void An_indexed_key_is_written_as_the_key_and_its_index_as_an_integer_key_would_be()
+        {
+            var (w, port) = NewWriter();
+            w.Begin("pred");
+            w.IndexedInt("f", 0, -17);
+            w.IndexedInt("f", 15, 2479);
+            w.Int("f16", 5);
+            w.End();
+            Assert.Equal("TT1 pred f0=-17 f15=2479 f16=5", port.Lines.Single());
+            ProtocolMessage m = ProtocolParser.Parse(port.Lines.Single());
+            Assert.Equal("2479", m.Get("f15"));
+        }
+
+        [Fact]
         public void Integers_and_tokens_round_trip_through_writer_and_parser()
         {
             var (w, port) = NewWriter();
