@@ -15,7 +15,12 @@ namespace TinTin.Core
         public readonly int FeatureCount;
         /// <summary>[Capacity · FeatureCount] int8 model inputs; slot s starts at OffsetOf(s).</summary>
         public readonly sbyte[] Data;
-        private readonly long[] time;        // [Capacity] ms
+        // Times as int ms after timeBase (half the bytes of a long per sample: on the ESP32-C3 the 128-sample
+        // ring's long[] held 1 KB). Add moves the base when a time falls outside int range of it; only when the
+        // held times themselves span more than 2^32 ms (49.7 days) does the ring switch, once, to wideTime.
+        private readonly int[] time;         // [Capacity] ms − timeBase
+        private long timeBase;
+        private long[] wideTime;             // [Capacity] ms, null until the held times span more than an int
         private readonly sbyte[] prediction; // [Capacity]
         private readonly sbyte[] label;      // [Capacity], -1 unlabelled
         private readonly byte[] state;       // [Capacity] LabelState
@@ -30,7 +35,7 @@ namespace TinTin.Core
             Capacity = capacity;
             FeatureCount = featureCount;
             Data = new sbyte[capacity * featureCount];
-            time = new long[capacity];
+            time = new int[capacity];
             prediction = new sbyte[capacity];
             label = new sbyte[capacity];
             state = new byte[capacity];
@@ -40,7 +45,11 @@ namespace TinTin.Core
         /// <summary>Samples held (at most Capacity).</summary>
         public int Count { get { return count; } }
 
-        /// <summary>Bytes of the ring's buffers.</summary>
+        /// <summary>
+        /// Bytes of the ring's buffers, counting 8 per time as when times were longs: the learner's default
+        /// budget subtracts this, so it stays as it was (an over-count of 4 B per sample, to drop in a change
+        /// that may move the budget).
+        /// </summary>
         public int Bytes { get { return Data.Length + 8 * Capacity + 3 * Capacity; } }
 
         /// <summary>
@@ -55,19 +64,64 @@ namespace TinTin.Core
             {
                 // The oldest leaves, and with it its pair with the second oldest.
                 held--;
-                if (held > 0 && time[slot + 1 == Capacity ? 0 : slot + 1] < time[slot]) timeDescents--;
+                if (held > 0 && TimeAt(slot + 1 == Capacity ? 0 : slot + 1) < TimeAt(slot)) timeDescents--;
             }
-            if (held > 0 && timeMs < time[slot == 0 ? Capacity - 1 : slot - 1]) timeDescents++;
+            if (held > 0 && timeMs < TimeAt(slot == 0 ? Capacity - 1 : slot - 1)) timeDescents++;
             LabelState overwritten = (LabelState)state[slot];
             if (overwritten == LabelState.Pending) pendingCount--;
             Array.Copy(input, 0, Data, slot * FeatureCount, FeatureCount);
-            time[slot] = timeMs;
+            StoreTime(slot, held, timeMs);
             prediction[slot] = (sbyte)predicted;
             label[slot] = -1;
             state[slot] = (byte)LabelState.Unlabelled;
             head = slot + 1 == Capacity ? 0 : slot + 1;
             if (count < Capacity) count++;
             return overwritten;
+        }
+
+        /// <summary>
+        /// Writes slot's time, the `held` samples before it (newest first, the overwritten one no longer
+        /// among them) kept exactly: moves timeBase when timeMs is outside int range of it, and switches to
+        /// wideTime (one allocation, ever) when the held times and timeMs span more than an int.
+        /// </summary>
+        private void StoreTime(int slot, int held, long timeMs)
+        {
+            if (wideTime != null) { wideTime[slot] = timeMs; return; }
+            if (held == 0) timeBase = timeMs;
+            long offset = timeMs - timeBase;
+            bool overflowed = timeMs >= timeBase ? offset < 0 : offset > 0;
+            if (!overflowed && offset >= int.MinValue && offset <= int.MaxValue) { time[slot] = (int)offset; return; }
+            // Rebase: the new base puts the highest time at int.MaxValue (or the lowest at int.MinValue, whichever
+            // cannot overflow a long), if the span then fits.
+            long low = timeMs, high = timeMs;
+            for (int k = 0, s = slot; k < held; k++)
+            {
+                s = s == 0 ? Capacity - 1 : s - 1;
+                long t = timeBase + time[s];
+                if (t < low) low = t;
+                if (t > high) high = t;
+            }
+            long span = high - low;
+            if (span >= 0 && span <= (long)uint.MaxValue)
+            {
+                long newBase = low >= 0 ? high - int.MaxValue : low - int.MinValue;
+                for (int k = 0, s = slot; k < held; k++)
+                {
+                    s = s == 0 ? Capacity - 1 : s - 1;
+                    time[s] = (int)(timeBase + time[s] - newBase);
+                }
+                timeBase = newBase;
+                time[slot] = (int)(timeMs - newBase);
+                return;
+            }
+            long[] wide = new long[Capacity];
+            for (int k = 0, s = slot; k < held; k++)
+            {
+                s = s == 0 ? Capacity - 1 : s - 1;
+                wide[s] = timeBase + time[s];
+            }
+            wide[slot] = timeMs;
+            wideTime = wide;
         }
 
         public int OldestSlot()
@@ -124,10 +178,27 @@ namespace TinTin.Core
         {
             int n = count;
             if (fromAge >= n) return -1;
-            long[] times = time;
             int capacity = Capacity;
             int first = head - n;              // slot of age 0, maybe negative before the wrap
             if (first < 0) first += capacity;
+            if (wideTime != null)
+            {
+                // Held times spanning more than an int (49.7 days within one ring): the plain walk.
+                for (int age = fromAge, at = first + fromAge; age < n; age++, at++)
+                {
+                    long t = wideTime[at >= capacity ? at - capacity : at];
+                    if (t >= fromMs && t <= toMs) return age;
+                }
+                return -1;
+            }
+            // The span as int offsets from timeBase, clamped: an end past int range holds every offset or none.
+            long fromOffset = fromMs - timeBase, toOffset = toMs - timeBase;
+            if (fromMs >= timeBase ? fromOffset < 0 : fromOffset > 0) fromOffset = fromMs >= timeBase ? long.MaxValue : long.MinValue;
+            if (toMs >= timeBase ? toOffset < 0 : toOffset > 0) toOffset = toMs >= timeBase ? long.MaxValue : long.MinValue;
+            if (fromOffset > int.MaxValue || toOffset < int.MinValue || fromOffset > toOffset) return -1;
+            int fromTime = fromOffset < int.MinValue ? int.MinValue : (int)fromOffset;
+            int toTime = toOffset > int.MaxValue ? int.MaxValue : (int)toOffset;
+            int[] times = time;
             if (timeDescents == 0)
             {
                 // Times rise (or stay) with age, as a clock gives them: the first age from fromAge at or after
@@ -137,12 +208,12 @@ namespace TinTin.Core
                 {
                     int middle = (low + high) >> 1;
                     int at = first + middle;
-                    if (times[at >= capacity ? at - capacity : at] < fromMs) low = middle + 1;
+                    if (times[at >= capacity ? at - capacity : at] < fromTime) low = middle + 1;
                     else high = middle;
                 }
                 if (low == n) return -1;
                 int found = first + low;
-                return times[found >= capacity ? found - capacity : found] <= toMs ? low : -1;
+                return times[found >= capacity ? found - capacity : found] <= toTime ? low : -1;
             }
             int slot = first + fromAge;
             if (slot >= capacity) slot -= capacity;
@@ -151,13 +222,13 @@ namespace TinTin.Core
             if (run > left) run = left;
             for (int end = slot + run; slot < end; slot++)
             {
-                long t = times[slot];
-                if (t >= fromMs && t <= toMs) return slot - first >= 0 ? slot - first : slot - first + capacity;
+                int t = times[slot];
+                if (t >= fromTime && t <= toTime) return slot - first >= 0 ? slot - first : slot - first + capacity;
             }
             for (int end = left - run, s = 0; s < end; s++)
             {
-                long t = times[s];
-                if (t >= fromMs && t <= toMs) return s - first >= 0 ? s - first : s - first + capacity;
+                int t = times[s];
+                if (t >= fromTime && t <= toTime) return s - first >= 0 ? s - first : s - first + capacity;
             }
             return -1;
         }
@@ -183,7 +254,7 @@ namespace TinTin.Core
         }
 
         public int OffsetOf(int slot) { return slot * FeatureCount; }
-        public long TimeAt(int slot) { return time[slot]; }
+        public long TimeAt(int slot) { return wideTime != null ? wideTime[slot] : timeBase + time[slot]; }
         public int PredictionAt(int slot) { return prediction[slot]; }
         public int LabelAt(int slot) { return label[slot]; }
         public LabelState StateAt(int slot) { return (LabelState)state[slot]; }

@@ -52,6 +52,48 @@ namespace TinTin.Sparse.Tests
             return System.Linq.Enumerable.SequenceEqual(found, expected) && ring.TimesRise == rises;
         }
 
+        /// <summary>
+        /// Times held as int offsets from a base: gaps past int range (the base moves) and past 2^32 ms
+        /// (the ring switches to longs) keep every held time exact, and FindInSpan finds what the plain walk
+        /// finds, spans reaching past int range and long's ends included.
+        /// </summary>
+        [Property(MaxTest = 1000)]
+        public bool Times_stay_exact_across_gaps_past_int_range(int seed)
+        {
+            var random = new Random(seed);
+            var ring = new HistoryRing(random.Next(1, 12), 1);
+            var input = new sbyte[1];
+            var added = new System.Collections.Generic.List<long>();
+            long[] jumps = { 0, 1, -1, 1000, int.MaxValue, (long)int.MaxValue + 1, -(long)int.MaxValue - 1, uint.MaxValue, -(long)uint.MaxValue, 1L << 40, -(1L << 40) };
+            long t = random.Next(3) == 0 ? long.MaxValue - (1L << 41) : random.Next(3) == 0 ? long.MinValue + (1L << 41) : 0;
+            int adds = random.Next(0, 40);
+            bool wide = random.Next(4) == 0; // else jumps kept under 2^32 ms across the held samples mostly
+            for (int k = 0; k < adds; k++)
+            {
+                long jump = jumps[random.Next(wide ? jumps.Length : 9)];
+                t += jump;
+                ring.Add(input, t, 0);
+                added.Add(t);
+            }
+            int slot = ring.OldestSlot();
+            for (int age = 0; age < ring.Count; age++, slot = ring.NextSlot(slot))
+                if (ring.TimeAt(slot) != added[added.Count - ring.Count + age]) return false;
+            long[] ends = { long.MinValue, long.MaxValue, t, t - 1, t + 1, t - int.MaxValue, t + (long)int.MaxValue + 2,
+                added.Count > 0 ? added[random.Next(added.Count)] : 0, added.Count > 0 ? added[random.Next(added.Count)] : 0 };
+            for (int trial = 0; trial < 8; trial++)
+            {
+                long from = ends[random.Next(ends.Length)], to = ends[random.Next(ends.Length)];
+                var expected = new System.Collections.Generic.List<int>();
+                slot = ring.OldestSlot();
+                for (int age = 0; age < ring.Count; age++, slot = ring.NextSlot(slot))
+                    if (ring.TimeAt(slot) >= from && ring.TimeAt(slot) <= to) expected.Add(age);
+                var found = new System.Collections.Generic.List<int>();
+                for (int age = ring.FindInSpan(from, to, 0); age >= 0; age = ring.FindInSpan(from, to, age + 1)) found.Add(age);
+                if (!System.Linq.Enumerable.SequenceEqual(found, expected)) return false;
+            }
+            return true;
+        }
+
         [Property(MaxTest = 1000)]
         public bool OldestPendingAge_and_PendingCount_match_the_plain_walk(int seed)
         {
