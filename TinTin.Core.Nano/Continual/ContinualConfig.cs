@@ -60,6 +60,16 @@ namespace TinTin.Core
         public bool NormaliseLayerScore = true;
         /// <summary>Scored selections fill by value per price (<see cref="ChannelSelector.SelectPriced"/>) instead of layer by layer.</summary>
         public bool PricedFill;
+        /// <summary>
+        /// Fresh scores from every update's own backward pass (GradMag and Fisher; off by default): the update's
+        /// training backward already forms the output gradient of every channel of the layers at and above the
+        /// lowest trainable one, so the scorer accumulates those layers' scores there (no extra pass), replaces
+        /// their scores after the update and the selector re-selects every <see cref="FreshReselectEveryUpdates"/>
+        /// updates. Layers below keep the scores of the last scoring pass (periodic, drift, budget), which still runs.
+        /// </summary>
+        public bool ScoreFromUpdates;
+        /// <summary>With ScoreFromUpdates: re-select from the fresh scores every so many updates (0: only at the usual re-selections).</summary>
+        public int FreshReselectEveryUpdates = 1;
         /// <summary>Re-select when the drift detector fires (before the next update).</summary>
         public bool ReselectOnDrift = true;
         /// <summary>Page–Hinkley parameters of the drift signal (see <see cref="DriftDetector"/>).</summary>

@@ -51,6 +51,8 @@ namespace TinTin.Core
         private long budgetMacs;
         private readonly int staticBytes;
         private readonly XorShift32 randomSelection; // draws the Random criterion's scores
+        private readonly bool freshScores;           // ScoreFromUpdates in force (a scored sparse criterion)
+        private int freshReselections;
 
         public ContinualLearner(Model model, ContinualConfig config)
         {
@@ -66,6 +68,7 @@ namespace TinTin.Core
             if (config.BudgetBytes < 0 || config.BudgetMacs < 0) throw new ArgumentException("budgets must not be negative (0 = the profile's default)");
             if (config.ReselectEveryUpdates < 0) throw new ArgumentException("ReselectEveryUpdates must not be negative");
             if (config.ScoringSamples < 1) throw new ArgumentException("ScoringSamples must be at least 1");
+            if (config.FreshReselectEveryUpdates < 0) throw new ArgumentException("FreshReselectEveryUpdates must not be negative");
             if (config.Profile == null) throw new ArgumentException("Profile is missing");
             if (config.Policy < UpdatePolicy.None || config.Policy > UpdatePolicy.BiasOnly) throw new ArgumentException("unknown update policy " + (int)config.Policy);
             if (config.Criterion < SelectionCriterion.Fisher || config.Criterion > SelectionCriterion.LastLayer) throw new ArgumentException("unknown selection criterion " + (int)config.Criterion);
@@ -89,6 +92,8 @@ namespace TinTin.Core
             // The baselines keep the layer fill: random and topdown are the simple choices the scored ones are judged against.
             Selector.PricedFill = config.PricedFill && (config.Criterion == SelectionCriterion.GradMag || config.Criterion == SelectionCriterion.Fisher);
             Drift = new DriftDetector(config.DriftDeltaQ8, config.DriftLambdaQ8, config.DriftMinSamples);
+            freshScores = config.ScoreFromUpdates && config.Policy == UpdatePolicy.Sparse
+                && (config.Criterion == SelectionCriterion.GradMag || config.Criterion == SelectionCriterion.Fisher);
 
             MemoryPlan plan = network.DescribeMemory();
             staticBytes = plan.BytesIn(MemoryCategory.Weights) + plan.BytesIn(MemoryCategory.MasterWeights)
@@ -170,13 +175,16 @@ namespace TinTin.Core
 
             network.Counters.BeginStep();
             network.SetLearningRate(config.LearningRate); // a fused mode applies it sample by sample
+            if (freshScores) Scorer.BeginUpdateRound(network.LowestTrainableLayer);
             long lossSum = 0;
             for (int i = 0; i < count; i++)
             {
                 batch.Load(i, network.Input, inputExponent);
                 lossSum += network.TrainSample(batch.LabelOf(i));
+                if (freshScores) Scorer.AccumulateUpdate(); // the sample's own gradients, before the next overwrites them
             }
             network.Step(config.LearningRate, null);
+            if (freshScores) Scorer.FinishUpdateRound();
             lastMacs = network.Counters.StepMacs;
             lastBytes = Selector.SelectedBytes;
             lastLoss = (int)(lossSum / count);
@@ -194,6 +202,11 @@ namespace TinTin.Core
             rateLimiter.Record(nowMs);
             updates++;
             if (config.ReselectEveryUpdates > 0 && updates % config.ReselectEveryUpdates == 0) Reselect();
+            else if (freshScores && config.FreshReselectEveryUpdates > 0 && updates % config.FreshReselectEveryUpdates == 0)
+            {
+                Selector.SelectSparse(); // from the fresh scores (layers below the update's reach keep their last)
+                freshReselections++;
+            }
             return true;
         }
 
@@ -219,6 +232,8 @@ namespace TinTin.Core
         public int LastUpdateBytes { get { return lastBytes; } }
         public int LastLossQ16 { get { return lastLoss; } }
         public int Reselections { get { return reselections; } }
+        /// <summary>Re-selections from an update's own scores (ScoreFromUpdates), beside the scored <see cref="Reselections"/>.</summary>
+        public int FreshReselections { get { return freshReselections; } }
         public int DriftSignals { get { return Drift.Signals; } }
         /// <summary>Samples scored (one error-only forward and backward each) over all re-selections so far: the cost of choosing, beside the updates'.</summary>
         public long ScoredSamples { get { return scoredSamples; } }

@@ -60,6 +60,7 @@ namespace TinTin.Core
         private bool finished;
         private bool savedScoringMode;
         private long lossSum;
+        private int freshFrom, freshSamples, freshRounds; // the update round (BeginUpdateRound): first layer ordinal, samples so far, rounds finished
 
         /// <summary>
         /// What <see cref="Accumulate"/> adds per channel: Fisher's (Σ a·g)², or with GradMag the
@@ -115,6 +116,7 @@ namespace TinTin.Core
                 layerLog2[k] = NoPotential;
             }
             for (int c = 0; c < channels; c++) channelLog2[c] = NoPotential;
+            freshFrom = count; // no update round until BeginUpdateRound
             finished = true; // no scores yet (Samples = 0)
         }
 
@@ -128,6 +130,7 @@ namespace TinTin.Core
             for (int k = 0; k < alignment.Length; k++) alignment[k].Reset();
             samples = 0;
             lossSum = 0;
+            freshRounds = 0;
             finished = false;
             savedScoringMode = network.ScoringMode;
             network.ScoringMode = true;
@@ -158,62 +161,118 @@ namespace TinTin.Core
         /// <summary>Adds the contributions of the network's Activations/Gradients after a ScoringMode Backward.</summary>
         public void Accumulate()
         {
-            for (int k = 0; k < LayerIndex.Length; k++)
-            {
-                int l = LayerIndex[k];
-                QTensor a = network.Activations[l + 1];
-                QTensor g = network.Gradients[l + 1];
-                ParameterLayer p = (ParameterLayer)network.Layers[l];
-                int channels = p.Channels;
-                int positions = a.Length / channels; // position-major layout: [positions][Channels] (Dense: one position)
-                // Several positions per channel: the dot is reduced by 2^reduce first so its square
-                // stays below 2^28 (Dense: one position, reduce = 0, exact).
-                int reduce = QMath.BitLength(positions - 1);
-                int e = 2 * (a.Exponent + g.Exponent + reduce);
-                long inputEnergy = 0;
-                if (Criterion == SelectionCriterion.GradMag)
-                {
-                    // (Σ g² >> reduce) < 2^14 and (Σ x² >> inputReduce) < 2^14: the product < 2^28 as above.
-                    // Σx² keeps its top 14 bits (inputs ≤ 2^12 long: Σx² < 2^26 fits an int).
-                    // In int: inputs ≤ 2^12 long, so Σx² < 2^26 (64-bit arithmetic costs calls on the interpreter).
-                    QTensor x = network.Activations[l];
-                    sbyte[] xd = x.Data;
-                    int xLength = x.Length;
-                    int energySum = 0;
-                    for (int i = 0; i < xLength; i++) { int v = xd[i]; energySum += v * v; }
-                    int inputReduce = QMath.BitLength(energySum) - 14;
-                    if (inputReduce < 0) inputReduce = 0;
-                    if (inputReduce > 0) energySum = (energySum + (1 << (inputReduce - 1))) >> inputReduce; // = RoundingShiftRight64 (non-negative)
-                    inputEnergy = energySum;
-                    e = 2 * g.Exponent + reduce + 2 * x.Exponent + inputReduce;
-                }
-                int rescale = alignment[k].Admit(e);
-                if (rescale > 0)
-                {
-                    int start = ChannelStart[k];
-                    for (int c = 0; c < p.Channels; c++) sums[start + c] = QMath.RoundingShiftRight64(sums[start + c], rescale);
-                }
-                int shift = e - alignment[k].Exponent; // ≤ GuardBits
-                int begin = ChannelStart[k];
-                sbyte[] ad = a.Data;
-                sbyte[] gd = g.Data;
-                if (Criterion == SelectionCriterion.GradMag)
-                {
-                    AccumulateGradientEnergy(k, positions, begin, shift, gd, inputEnergy);
-                    continue;
-                }
-                for (int c = 0; c < p.Channels; c++)
-                {
-                    long dot = 0;
-                    for (int i = c; i < a.Length; i += channels) dot += ad[i] * gd[i];
-                    if (dot == 0) continue;
-                    if (reduce > 0) dot = QMath.RoundingShiftRight64(dot, reduce);
-                    long square = dot * dot;                          // < 2^28 (+ rounding), exact
-                    sums[begin + c] += shift >= 0 ? square << shift : QMath.RoundingShiftRight64(square, -shift);
-                }
-            }
+            for (int k = 0; k < LayerIndex.Length; k++) AccumulateLayer(k);
             samples++;
         }
+
+        /// <summary>Adds parameter layer k's contributions (its output, output gradient and, for GradMag, input) of the current sample.</summary>
+        private void AccumulateLayer(int k)
+        {
+            int l = LayerIndex[k];
+            QTensor a = network.Activations[l + 1];
+            QTensor g = network.Gradients[l + 1];
+            ParameterLayer p = (ParameterLayer)network.Layers[l];
+            int channels = p.Channels;
+            int positions = a.Length / channels; // position-major layout: [positions][Channels] (Dense: one position)
+            // Several positions per channel: the dot is reduced by 2^reduce first so its square
+            // stays below 2^28 (Dense: one position, reduce = 0, exact).
+            int reduce = QMath.BitLength(positions - 1);
+            int e = 2 * (a.Exponent + g.Exponent + reduce);
+            long inputEnergy = 0;
+            if (Criterion == SelectionCriterion.GradMag)
+            {
+                // (Σ g² >> reduce) < 2^14 and (Σ x² >> inputReduce) < 2^14: the product < 2^28 as above.
+                // Σx² keeps its top 14 bits (inputs ≤ 2^12 long: Σx² < 2^26 fits an int).
+                // In int: inputs ≤ 2^12 long, so Σx² < 2^26 (64-bit arithmetic costs calls on the interpreter).
+                QTensor x = network.Activations[l];
+                sbyte[] xd = x.Data;
+                int xLength = x.Length;
+                int energySum = 0;
+                for (int i = 0; i < xLength; i++) { int v = xd[i]; energySum += v * v; }
+                int inputReduce = QMath.BitLength(energySum) - 14;
+                if (inputReduce < 0) inputReduce = 0;
+                if (inputReduce > 0) energySum = (energySum + (1 << (inputReduce - 1))) >> inputReduce; // = RoundingShiftRight64 (non-negative)
+                inputEnergy = energySum;
+                e = 2 * g.Exponent + reduce + 2 * x.Exponent + inputReduce;
+            }
+            int rescale = alignment[k].Admit(e);
+            if (rescale > 0)
+            {
+                int start = ChannelStart[k];
+                for (int c = 0; c < p.Channels; c++) sums[start + c] = QMath.RoundingShiftRight64(sums[start + c], rescale);
+            }
+            int shift = e - alignment[k].Exponent; // ≤ GuardBits
+            int begin = ChannelStart[k];
+            sbyte[] ad = a.Data;
+            sbyte[] gd = g.Data;
+            if (Criterion == SelectionCriterion.GradMag)
+            {
+                AccumulateGradientEnergy(k, positions, begin, shift, gd, inputEnergy);
+                return;
+            }
+            for (int c = 0; c < p.Channels; c++)
+            {
+                long dot = 0;
+                for (int i = c; i < a.Length; i += channels) dot += ad[i] * gd[i];
+                if (dot == 0) continue;
+                if (reduce > 0) dot = QMath.RoundingShiftRight64(dot, reduce);
+                long square = dot * dot;                          // < 2^28 (+ rounding), exact
+                sums[begin + c] += shift >= 0 ? square << shift : QMath.RoundingShiftRight64(square, -shift);
+            }
+        }
+
+        // ---- fresh scores from an update's own backward --------------------------------------------
+
+        /// <summary>
+        /// Starts a round of fresh scores from an update's own backward pass: the parameter layers at or
+        /// above network layer <paramref name="lowestLayer"/> (the lowest trainable layer: the backward
+        /// forms the output gradient of every channel of those layers, trained or frozen, and of none
+        /// below). After each training Backward of the update, <see cref="AccumulateUpdate"/> adds the
+        /// sample's contributions of those layers exactly as a scoring pass would (the same tensors, the
+        /// same arithmetic); <see cref="FinishUpdateRound"/> then replaces those layers' scores by the
+        /// round's means. Layers below keep their last scores (from the last scoring pass or the last
+        /// round that reached them) untouched. Nothing is cleared until the first sample arrives, so a
+        /// round without samples changes nothing. Allocation-free; no extra forward or backward.
+        /// </summary>
+        public void BeginUpdateRound(int lowestLayer)
+        {
+            int from = LayerIndex.Length;
+            for (int k = 0; k < LayerIndex.Length; k++)
+                if (LayerIndex[k] >= lowestLayer) { from = k; break; }
+            freshFrom = from;
+            freshSamples = 0;
+        }
+
+        /// <summary>After a training Backward (not ScoringMode) of the round's update: adds the sample's contributions of the round's layers.</summary>
+        public void AccumulateUpdate()
+        {
+            if (freshSamples == 0)
+            {
+                if (freshFrom >= LayerIndex.Length) return;
+                for (int k = freshFrom; k < LayerIndex.Length; k++)
+                {
+                    Array.Clear(sums, ChannelStart[k], ((ParameterLayer)network.Layers[LayerIndex[k]]).Channels);
+                    alignment[k].Reset();
+                }
+            }
+            if (freshSamples >= MaxSamples) throw new InvalidOperationException("too many samples for one scoring round");
+            for (int k = freshFrom; k < LayerIndex.Length; k++) AccumulateLayer(k);
+            freshSamples++;
+        }
+
+        /// <summary>Replaces the round's layers' scores by the round's means (the others keep theirs); nothing when no sample was added.</summary>
+        public void FinishUpdateRound()
+        {
+            if (freshSamples == 0) return;
+            for (int k = freshFrom; k < LayerIndex.Length; k++) FinishLayer(k, freshSamples);
+            freshRounds++;
+            freshSamples = 0;
+        }
+
+        /// <summary>Parameter layers (ordinals from this one up) the current or last update round scores.</summary>
+        public int FreshFrom { get { return freshFrom; } }
+        /// <summary>Update rounds finished since the last <see cref="Begin"/>.</summary>
+        public int FreshRounds { get { return freshRounds; } }
 
         private void AccumulateGradientEnergy(int k, int positions, int begin, int shift, sbyte[] gd, long inputEnergy)
         {
@@ -289,21 +348,24 @@ namespace TinTin.Core
         {
             network.ScoringMode = savedScoringMode;
             finished = true;
-            for (int k = 0; k < LayerIndex.Length; k++)
+            for (int k = 0; k < LayerIndex.Length; k++) FinishLayer(k, samples);
+        }
+
+        /// <summary>Layer k's sums to means over the samples, then its channels' log2 potentials and its layer score.</summary>
+        private void FinishLayer(int k, int count)
+        {
+            int start = ChannelStart[k];
+            int channels = ((ParameterLayer)network.Layers[LayerIndex[k]]).Channels;
+            long layerSum = 0;
+            for (int c = 0; c < channels; c++)
             {
-                int start = ChannelStart[k];
-                int count = ((ParameterLayer)network.Layers[LayerIndex[k]]).Channels;
-                long layerSum = 0;
-                for (int c = 0; c < count; c++)
-                {
-                    if (samples > 1) sums[start + c] = (sums[start + c] + samples / 2) / samples;
-                    layerSum += sums[start + c];
-                }
-                for (int c = 0; c < count; c++)
-                    channelLog2[start + c] = sums[start + c] > 0 ? Log2Q16(sums[start + c], alignment[k].Exponent) : NoPotential;
-                layerLog2[k] = layerSum > 0 ? Log2Q16(layerSum, alignment[k].Exponent) : NoPotential;
-                layerScore[k] = layerSum > 0 ? layerLog2[k] + (NormaliseLayerScore ? sizeTermLog2[k] : 0) : NoPotential;
+                if (count > 1) sums[start + c] = (sums[start + c] + count / 2) / count;
+                layerSum += sums[start + c];
             }
+            for (int c = 0; c < channels; c++)
+                channelLog2[start + c] = sums[start + c] > 0 ? Log2Q16(sums[start + c], alignment[k].Exponent) : NoPotential;
+            layerLog2[k] = layerSum > 0 ? Log2Q16(layerSum, alignment[k].Exponent) : NoPotential;
+            layerScore[k] = layerSum > 0 ? layerLog2[k] + (NormaliseLayerScore ? sizeTermLog2[k] : 0) : NoPotential;
         }
 
         /// <summary>Mean potential mantissa of a channel (k = parameter-layer ordinal): potential = value · 2^PotentialExponent(k).</summary>
@@ -321,8 +383,8 @@ namespace TinTin.Core
         public int LayerScoreLog2Q16(int k) { return layerScore[k]; }
 
 
-        /// <summary>Whether Finish ran after the last Begin and at least one sample was added.</summary>
-        public bool HasScores { get { return finished && samples > 0; } }
+        /// <summary>Whether Finish ran after the last Begin and at least one sample was added (by that pass or by an update round since).</summary>
+        public bool HasScores { get { return finished && (samples > 0 || freshRounds > 0); } }
 
         /// <summary>log2(mantissa · 2^exponent) · 2^16 for mantissa ≥ 1.</summary>
         public static int Log2Q16(long mantissa, int exponent)

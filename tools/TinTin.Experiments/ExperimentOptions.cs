@@ -117,6 +117,9 @@ namespace TinTin.Experiments
         public bool NormaliseLayerScore { get; set; } = new ContinualConfig().NormaliseLayerScore;
         /// <summary>ContinualConfig.PricedFill: scored channels added by value per price ("priced") or layer by layer in layer-score order ("layers").</summary>
         public bool PricedFill { get; set; } = new ContinualConfig().PricedFill;
+        /// <summary>ContinualConfig.ScoreFromUpdates ("--scores update": fresh scores from each update's own backward) and FreshReselectEveryUpdates.</summary>
+        public bool ScoreFromUpdates { get; set; } = new ContinualConfig().ScoreFromUpdates;
+        public int FreshReselectEveryUpdates { get; set; } = new ContinualConfig().FreshReselectEveryUpdates;
         /// <summary>ContinualConfig.DriftLambdaQ8 (Page–Hinkley threshold on the error indicator, Q8) and ReselectOnDrift.</summary>
         public int DriftLambdaQ8 { get; set; } = new ContinualConfig().DriftLambdaQ8;
         public bool ReselectOnDrift { get; set; } = new ContinualConfig().ReselectOnDrift;
@@ -207,6 +210,7 @@ namespace TinTin.Experiments
             if (ReplayCapacity < 0 || ReplayCapacity > 100_000) throw new ArgumentException("--replay must be in 0..100000");
             if (HistorySamples < 1 || HistorySamples > 100_000) throw new ArgumentException("--history must be in 1..100000");
             if (ReselectEveryUpdates < 0) throw new ArgumentException("--reselect must not be negative");
+            if (FreshReselectEveryUpdates < 0) throw new ArgumentException("--fresh-every must not be negative");
             if (DriftLambdaQ8 <= 0) throw new ArgumentException("--drift-lambda must be positive (Q8: 256 = one error beyond the running rate)");
             if (ReplayRecency < 0 || ReplayRecency > 1000) throw new ArgumentException("--replay-recency must be in 0..1000");
             if (PretrainEpochs < 0 || PretrainEpochs > 1000) throw new ArgumentException("--epochs must be in 0..1000");
@@ -223,9 +227,9 @@ namespace TinTin.Experiments
             if (Selections != null)
             {
                 if (Selections.Length == 0) throw new ArgumentException("--selections: name at least one (" + string.Join(", ", AllSelections) + ")");
-                foreach (string c in Selections)
-                    if (!SelectionCriterionNames.TryParse(c, out _)) throw new ArgumentException($"--selections: unknown selection '{c}' ({string.Join(", ", AllSelections)})");
-                if (!SelectionCriterionNames.TryParse(Reference, out _)) throw new ArgumentException($"--reference: unknown selection '{Reference}'");
+                foreach (string c in Selections) SelectionSpec.Criterion(c);
+                try { SelectionSpec.Criterion(Reference); }
+                catch (ArgumentException e) { throw new ArgumentException("--reference: " + e.Message); }
             }
             if (UpdateAllowanceMs < 1 || UpdateAllowanceMs > 600_000) throw new ArgumentException("--allowance-ms must be in 1..600000");
             if (ChartPath != null && Selections == null) throw new ArgumentException("--chart draws the selection study: give --selections too");
@@ -274,12 +278,14 @@ namespace TinTin.Experiments
   --batch 8  --lr 1/64 (wide layers step at lr·16/fan-in, rounded to a power of two; --no-fan-in-scaling: every layer at lr)  --rate 6  --replay 64  --replay-recency 4  --history 128  --reselect 50  --profile esp32
   --scoring recent|mixed (score the history's labelled samples only, or fill with replay)  --layer-score normalised|potential
   --fill layers|priced (scored channels layer by layer in layer-score order, or by value per price across layers)
+  --scores pass|update (update: fresh scores from each update's own backward, re-selecting every --fresh-every 1 updates)
   --drift-lambda 1024 (Q8 errors beyond the running rate that re-select)  --no-drift-reselect
   --policies none,last-layer,bias-only,full   --budgets last-layer,bias-only,half-full,full|profile|BYTES:MACS
   --chunks 8  --max-rows N  --csv FILE  --json [FILE]   (one JSON object; without FILE on standard output)
   --noise-burst 0.3,0.4          wrong labels between these fractions of the stream; reports recovery
 selection study (instead of the policy table): every selection at equal byte and MAC budgets, seeds 1..N, paired
   --selections all|gradmag,fisher,topdown,random,first-layer,last-layer   --reference gradmag (the learner's default)
+     a selection may carry its own settings: NAME+update|pass|freshN|priced|layers|lambdaN|reselectN (e.g. gradmag+update+priced)
   --seeds 5  --first-seed 1  --fractions 12.5,25,50,100[,profile]  --allowance-ms 500  --json [FILE]  --chart FILE (tintin only: FILE.svg, FILE.png)";
 
         /// <summary>Parses command-line arguments (see <see cref="Usage"/>).</summary>
@@ -368,6 +374,13 @@ selection study (instead of the policy table): every selection at equal byte and
                             o.PricedFill = v == "priced" ? true : v == "layers" ? false : throw new ArgumentException($"--fill: '{v}' is not layers or priced");
                             break;
                         }
+                    case "--scores":
+                        {
+                            string v = Next();
+                            o.ScoreFromUpdates = v == "update" ? true : v == "pass" ? false : throw new ArgumentException($"--scores: '{v}' is not pass or update");
+                            break;
+                        }
+                    case "--fresh-every": o.FreshReselectEveryUpdates = NextInt(); break;
                     case "--drift-lambda": o.DriftLambdaQ8 = NextInt(); break;
                     case "--no-drift-reselect": o.ReselectOnDrift = false; break;
                     case "--profile": o.Profile = Next(); break;

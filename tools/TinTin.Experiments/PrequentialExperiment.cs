@@ -506,6 +506,8 @@ namespace TinTin.Experiments
                 ScoreRecentOnly = o.ScoreRecentOnly,
                 NormaliseLayerScore = o.NormaliseLayerScore,
                 PricedFill = o.PricedFill,
+                ScoreFromUpdates = o.ScoreFromUpdates,
+                FreshReselectEveryUpdates = o.FreshReselectEveryUpdates,
                 DriftLambdaQ8 = o.DriftLambdaQ8,
                 ReselectOnDrift = o.ReselectOnDrift,
                 Seed = (uint)o.Seed,

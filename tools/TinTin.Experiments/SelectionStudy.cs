@@ -137,8 +137,8 @@ namespace TinTin.Experiments
                 foreach (StudyBudget b in budgets)
                     foreach (string s in selections)
                     {
-                        SelectionCriterionNames.TryParse(s, out SelectionCriterion criterion);
-                        StrategyResult r = PrequentialExperiment.RunStream(s, UpdatePolicy.Sparse, criterion, b.Bytes, b.Macs, seed.Pretrained, seed.Stream, seed.Events, o, chunks);
+                        SelectionCriterion criterion = SelectionSpec.Criterion(s);
+                        StrategyResult r = PrequentialExperiment.RunStream(s, UpdatePolicy.Sparse, criterion, b.Bytes, b.Macs, seed.Pretrained, seed.Stream, seed.Events, SelectionSpec.Apply(s, o), chunks);
                         var cell = acc[(s, b.Label)];
                         cell.acc[i] = 100 * r.Accuracy;
                         cell.bal[i] = 100 * r.BalancedAccuracy;
@@ -204,12 +204,13 @@ namespace TinTin.Experiments
             w.WriteLine($"no update (frozen): {F1(r.FrozenAccuracy.Average())} % (balanced {F1(r.FrozenBalancedAccuracy.Average())});  full update: {F1(r.FullAccuracy.Average())} % (balanced {F1(r.FullBalancedAccuracy.Average())});  last-label: {F1(r.LastLabelAccuracy.Average())} % (balanced {F1(r.LastLabelBalancedAccuracy.Average())})");
             w.WriteLine();
             w.WriteLine("prequential accuracy %, mean ± sd over seeds [balanced accuracy] {bytes used / full}");
-            var header = new StringBuilder($"{"selection",-12}");
+            int width = Math.Max(12, r.Selections.Max(x => x.Length) + 1);
+            var header = new StringBuilder("selection".PadRight(width));
             foreach (StudyBudget b in r.Budgets) header.Append($"{(b.Label == "profile" ? "profile" : b.Label + " %"),28}");
             w.WriteLine(header.ToString());
             foreach (string s in r.Selections)
             {
-                var line = new StringBuilder($"{s,-12}");
+                var line = new StringBuilder(s.PadRight(width));
                 foreach (StudyBudget b in r.Budgets)
                 {
                     StudyCell c = r.Cell(s, b.Label);
@@ -221,7 +222,7 @@ namespace TinTin.Experiments
             w.WriteLine("final selection: trainable channels per parameter layer, bottom to top, mean over seeds");
             foreach (string s in r.Selections)
             {
-                var line = new StringBuilder($"{s,-12}");
+                var line = new StringBuilder(s.PadRight(width));
                 foreach (StudyBudget b in r.Budgets)
                 {
                     int[][] perSeed = r.Cell(s, b.Label).SelectedPerLayer;
@@ -235,13 +236,13 @@ namespace TinTin.Experiments
             foreach (string s in r.Selections)
             {
                 var cells = r.Budgets.Select(b => r.Cell(s, b.Label)).ToList();
-                w.WriteLine($"  {s,-12} {cells.Average(c => c.Reselections.Average()),6:0.0} re-selections {cells.Average(c => c.ScoredSamples.Average()),8:0} samples scored");
+                w.WriteLine($"  {s.PadRight(width)} {cells.Average(c => c.Reselections.Average()),6:0.0} re-selections {cells.Average(c => c.ScoredSamples.Average()),8:0} samples scored");
             }
             w.WriteLine();
             w.WriteLine($"paired differences {r.Reference} − selection, accuracy points over {r.Seeds.Length} seeds: mean [95 % t CI] wins/losses/ties, paired t-test p, exact sign-flip p");
             foreach (StudyBudget b in r.Budgets)
                 foreach (PairedComparison c in r.Comparisons[b.Label])
-                    w.WriteLine($"  {b.Label,-8} vs {c.Baseline,-12} {(c.Mean >= 0 ? "+" : "") + F2(c.Mean),7} [{F2(c.CiLow),6}, {F2(c.CiHigh),6}]  {c.Wins}/{c.Losses}/{c.Ties}  t p={P(c.TTestP)}  sign-flip p={P(c.PermutationP)}");
+                    w.WriteLine($"  {b.Label,-8} vs {c.Baseline.PadRight(width)} {(c.Mean >= 0 ? "+" : "") + F2(c.Mean),7} [{F2(c.CiLow),6}, {F2(c.CiHigh),6}]  {c.Wins}/{c.Losses}/{c.Ties}  t p={P(c.TTestP)}  sign-flip p={P(c.PermutationP)}");
         }
 
         public static void WriteJson(SelectionStudyResult r, string path, TextWriter w)
