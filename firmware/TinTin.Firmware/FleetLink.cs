@@ -37,6 +37,16 @@ namespace TinTin.Firmware
         /// <summary>The board's own labels count this many times when it blends the fleet's model with its own (FleetMember.OwnWeightFactor; docs/FLEET.md: 2 lost least across layouts and seeds).</summary>
         public int OwnWeightFactor = 2;
         /// <summary>
+        /// Agreement budget (FleetMember.AgreementBudget, docs/FLEET.md): samples of the learner's recent history
+        /// (labelled or not) whose prediction a blend may change before the board takes a smaller step towards it
+        /// (AgreementHalvings) or declines it; negative: no agreement check (the default).
+        /// </summary>
+        public int AgreementBudget = -1;
+        /// <summary>Halvings of the step towards a blend that changes too many predictions (FleetMember.AgreementHalvings; 0: all or nothing).</summary>
+        public int AgreementHalvings;
+        /// <summary>Extra changed predictions allowed per labelled changed sample the blend gets right beyond those it gets wrong (FleetMember.AgreementEvidence).</summary>
+        public int AgreementEvidence;
+        /// <summary>
         /// The fleet's model is a challenger beside the board's own (FleetAdvisor, docs/FLEET.md): the board's own model
         /// learns from its own labels only and is never replaced; a prediction-only copy of the fleet's model (blended with
         /// the board's own) answers instead while it beats the board's own on the board's labels. False: the board takes
@@ -89,7 +99,8 @@ namespace TinTin.Firmware
         /// <summary>
         /// (Re)binds to the network the learner trains (after boot, reset or restore). With
         /// settings.Challenger, predictor (a prediction-only network of the same shape) holds the
-        /// fleet's model beside it and historyCapacity is the learner's history ring's.
+        /// fleet's model beside it; historyCapacity is the learner's history ring's (the challenger's
+        /// and the agreement check's buffers are sized by it, here at start-up).
         /// </summary>
         public void Bind(Network network, Network predictor, int historyCapacity, long labelled, long correct)
         {
@@ -112,6 +123,10 @@ namespace TinTin.Firmware
             member.HistoryTolerance = settings.HistoryTolerance;
             member.KeepOwnHead = settings.KeepOwnHead;
             member.OwnWeightFactor = settings.OwnWeightFactor;
+            member.AgreementBudget = settings.AgreementBudget;
+            member.AgreementHalvings = settings.AgreementHalvings;
+            member.AgreementEvidence = settings.AgreementEvidence;
+            if (settings.AgreementBudget >= 0 && historyCapacity > 0) member.ReserveAgreement(historyCapacity);
             if (settings.Challenger && predictor != null && new ParameterSet(predictor).SameShape(member.Shape) && predictor.InputLength == network.InputLength)
             {
                 advisor = new FleetAdvisor(predictor, historyCapacity);

@@ -83,6 +83,23 @@ namespace TinTin.Fleet
         /// <summary>Keep the board's own last parameter layer (a personalised head): only the layers below it come from the fleet.</summary>
         public bool KeepOwnHead;
 
+        /// <summary>
+        /// Agreement budget (docs/FLEET.md, "agreement on unlabelled samples"): samples of the learner's
+        /// history ring (labelled or not) whose prediction the blend may change from the board's current
+        /// model's before the board takes a smaller step towards it (AgreementHalvings) or declines it;
+        /// negative: no agreement check. Needs <see cref="ReserveAgreement"/> at start-up.
+        /// </summary>
+        public int AgreementBudget = -1;
+        /// <summary>Halvings of the step towards the blend tried when it changes too many predictions (0: all or nothing).</summary>
+        public int AgreementHalvings;
+        /// <summary>Extra changed predictions allowed per labelled history sample the blend gets right and the current model wrong, beyond those it gets wrong and the current model right.</summary>
+        public int AgreementEvidence;
+        private sbyte[] ownPrediction;                    // [history capacity] the current model's predictions of the history ring, before a blend
+        /// <summary>Changed predictions of the blend at the last agreement check, and the halvings the last take used.</summary>
+        public int LastChanged, LastHalvings;
+        /// <summary>Takes with a smaller step (halved at least once), and blends declined by the agreement budget.</summary>
+        public int Narrowed, AgreementDeclined;
+
         /// <summary>Why a board in an int8 training mode (int8, int8r) cannot join a fleet.</summary>
         public const string NoMastersMessage = "this board keeps no int16 master weights (training mode FusedInt8 or FusedInt8Residue): the fleet merges masters, so it cannot join a fleet";
 
@@ -111,6 +128,13 @@ namespace TinTin.Fleet
             updateBuffer = new byte[updateBytes];
             recent = new bool[recentWindow];
             baseline.CopyFrom(network);
+        }
+
+        /// <summary>Allocates the agreement check's buffer (one sbyte per history slot): at start-up, not at a safe point.</summary>
+        public void ReserveAgreement(int historyCapacity)
+        {
+            if (historyCapacity < 1) throw new ArgumentException("the agreement check needs the learner's history ring");
+            if (ownPrediction == null || ownPrediction.Length < historyCapacity) ownPrediction = new sbyte[historyCapacity];
         }
 
         /// <summary>Version of the merged model the board's parameters started from (0: its own default).</summary>
@@ -191,10 +215,26 @@ namespace TinTin.Fleet
             hasStaged = false;
             checkpoint.CopyFrom(network);
             bool checkHistory = history != null && HistoryTolerance >= 0;
+            bool checkAgreement = history != null && AgreementBudget >= 0 && ownPrediction != null && ownPrediction.Length >= history.Capacity;
             int ownReplayCorrect = replay != null ? CountCorrect(replay, inputExponent) : 0;
             int ownHistoryCorrect = checkHistory ? CountCorrect(history, inputExponent) : 0;
-            Blend(checkpoint, staged, ownLabelled, stagedLabelled, incoming);
-            incoming.CopyTo(network);
+            if (checkAgreement) PredictHistory(history, inputExponent);
+            int halvings = 0;
+            while (true)
+            {
+                Blend(checkpoint, staged, ownLabelled, stagedLabelled, halvings, incoming);
+                incoming.CopyTo(network);
+                if (!checkAgreement || WithinAgreementBudget(history, inputExponent)) break;
+                if (halvings >= AgreementHalvings)
+                {
+                    checkpoint.CopyTo(network);
+                    Declined++;
+                    AgreementDeclined++;
+                    return false;
+                }
+                halvings++;
+            }
+            LastHalvings = halvings;
             bool worseOnReplay = replay != null && CountCorrect(replay, inputExponent) + ReplayTolerance < ownReplayCorrect;
             bool worseOnHistory = checkHistory && CountCorrect(history, inputExponent) + HistoryTolerance < ownHistoryCorrect;
             if (worseOnReplay || worseOnHistory)
@@ -208,6 +248,7 @@ namespace TinTin.Fleet
             baseline.CopyFrom(staged);
             baseVersion = stagedVersion;
             Accepted++;
+            if (halvings > 0) Narrowed++;
             trialHistory = PairedTrial ? history : null;
             if (trialHistory != null)
             {
@@ -245,7 +286,7 @@ namespace TinTin.Fleet
             }
             if (!hasFleetModel) return false;
             checkpoint.CopyFrom(network);
-            Blend(checkpoint, staged, ownLabelled, stagedLabelled, incoming);
+            Blend(checkpoint, staged, ownLabelled, stagedLabelled, 0, incoming);
             ChallengersBuilt++;
             return true;
         }
@@ -259,16 +300,34 @@ namespace TinTin.Fleet
         /// into = the fleet's model blended with the board's own (ModelMerger: own weight
         /// ownLabelled · OwnWeightFactor, fleet weight the other boards' labels); with
         /// KeepOwnHead the last layer is the board's own. Without own labels: the fleet's model.
+        /// halvings k > 0: a step of 2^-k of the way from the board's own model to that blend
+        /// (own weight o + (2^k - 1)(o + f), fleet weight f, both halved together until they fit ModelMerger.MaxWeight).
         /// </summary>
-        private void Blend(ParameterSet own, ParameterSet fleetModel, uint ownLabelled, uint fleetLabelled, ParameterSet into)
+        private void Blend(ParameterSet own, ParameterSet fleetModel, uint ownLabelled, uint fleetLabelled, int halvings, ParameterSet into)
         {
             uint others = fleetLabelled > ownLabelled ? fleetLabelled - ownLabelled : 1;
-            if (ownLabelled == 0) into.CopyFrom(fleetModel);
+            if (ownLabelled == 0 && halvings == 0) into.CopyFrom(fleetModel);
             else
             {
                 long ownWeighted = (long)ownLabelled * (OwnWeightFactor < 1 ? 1 : OwnWeightFactor);
-                int ownWeight = ownWeighted > ModelMerger.MaxWeight ? ModelMerger.MaxWeight : (int)ownWeighted;
-                int fleetWeight = others > ModelMerger.MaxWeight ? ModelMerger.MaxWeight : (int)(long)others;
+                if (ownWeighted < 1) ownWeighted = 1;
+                long fleetWeighted = others;
+                if (halvings == 0)
+                {
+                    if (ownWeighted > ModelMerger.MaxWeight) ownWeighted = ModelMerger.MaxWeight;
+                    if (fleetWeighted > ModelMerger.MaxWeight) fleetWeighted = ModelMerger.MaxWeight;
+                }
+                else
+                {
+                    ownWeighted += (((long)1 << halvings) - 1) * (ownWeighted + fleetWeighted);
+                    while (ownWeighted > ModelMerger.MaxWeight || fleetWeighted > ModelMerger.MaxWeight)
+                    {
+                        ownWeighted = (ownWeighted + 1) >> 1;
+                        fleetWeighted = (fleetWeighted + 1) >> 1;
+                    }
+                }
+                int ownWeight = (int)ownWeighted;
+                int fleetWeight = (int)fleetWeighted;
                 blender.Begin();
                 for (int l = 0; l < own.LayerCount; l++)
                 {
@@ -288,6 +347,50 @@ namespace TinTin.Fleet
                 blender.Finish(into);
             }
             if (KeepOwnHead) into.CopyLayerFrom(own, own.LayerCount - 1);
+        }
+
+        /// <summary>ownPrediction[slot] = the network's prediction of every sample in the history ring.</summary>
+        private void PredictHistory(HistoryRing history, int inputExponent)
+        {
+            QTensor input = network.Input;
+            int features = history.FeatureCount;
+            int slot = history.OldestSlot();
+            for (int n = 0; n < history.Count; n++, slot = history.NextSlot(slot))
+            {
+                Array.Copy(history.Data, history.OffsetOf(slot), input.Data, 0, features);
+                input.Exponent = inputExponent;
+                ownPrediction[slot] = (sbyte)network.Predict();
+            }
+        }
+
+        /// <summary>
+        /// Whether the network (the blend) changes at most AgreementBudget predictions of the history
+        /// ring from ownPrediction, plus AgreementEvidence per labelled changed sample it gets right
+        /// beyond those it gets wrong (only labelled changes say which model is right; the unlabelled
+        /// ones bound what a wrong take can cost).
+        /// </summary>
+        private bool WithinAgreementBudget(HistoryRing history, int inputExponent)
+        {
+            QTensor input = network.Input;
+            int features = history.FeatureCount;
+            int changed = 0, better = 0, worse = 0;
+            int slot = history.OldestSlot();
+            for (int n = 0; n < history.Count; n++, slot = history.NextSlot(slot))
+            {
+                Array.Copy(history.Data, history.OffsetOf(slot), input.Data, 0, features);
+                input.Exponent = inputExponent;
+                int predicted = network.Predict();
+                int own = ownPrediction[slot];
+                if (predicted == own) continue;
+                changed++;
+                if (history.StateAt(slot) == LabelState.Unlabelled) continue;
+                int label = history.LabelAt(slot);
+                if (predicted == label) better++;
+                else if (own == label) worse++;
+            }
+            LastChanged = changed;
+            int lead = better - worse;
+            return changed <= AgreementBudget + (lead > 0 ? AgreementEvidence * lead : 0);
         }
 
         /// <summary>Stored labelled samples the network predicts right.</summary>

@@ -50,6 +50,12 @@ namespace TinTin.FleetHost
         public int ChallengerThreshold { get; set; } = 2;
         /// <summary>FleetSettings.ChallengerCap.</summary>
         public int ChallengerCap { get; set; } = 4;
+        /// <summary>FleetSettings.AgreementBudget (negative: no agreement check).</summary>
+        public int AgreementBudget { get; set; } = -1;
+        /// <summary>FleetSettings.AgreementHalvings.</summary>
+        public int AgreementHalvings { get; set; }
+        /// <summary>FleetSettings.AgreementEvidence.</summary>
+        public int AgreementEvidence { get; set; }
         /// <summary>Seed of the virtual people (and the learners): 0 the default streams' seeds, others shift every board's seed.</summary>
         public int Seed { get; set; }
         /// <summary>Carries the messages (null: an in-memory hub). E.g. the MQTT transports.</summary>
@@ -78,6 +84,9 @@ namespace TinTin.FleetHost
         [JsonPropertyName("merges_declined")] public int MergesDeclined { get; init; }
         [JsonPropertyName("merges_rolled_back")] public int MergesRolledBack { get; init; }
         [JsonPropertyName("messages_refused")] public int MessagesRefused { get; init; }
+        /// <summary>Agreement budget: takes with a smaller step towards the blend, and blends declined because they changed too many predictions.</summary>
+        [JsonPropertyName("merges_narrowed")] public int MergesNarrowed { get; init; }
+        [JsonPropertyName("agreement_declined")] public int AgreementDeclined { get; init; }
         /// <summary>Challenger mode: samples the board answered with the fleet's model, and labelled samples (what the board scores) only it (only the board's own) got right.</summary>
         [JsonPropertyName("challenger_answered")] public long ChallengerAnswered { get; init; }
         [JsonPropertyName("challenger_only_right")] public int ChallengerOnlyRight { get; init; }
@@ -217,7 +226,7 @@ namespace TinTin.FleetHost
                     IsolatedBalancedAccuracy = a.Balanced, FleetBalancedAccuracy = f.Balanced,
                     FrozenAccuracy = f.Frozen, MajorityAccuracy = f.Majority,
                     BytesSent = f.BytesSent, BytesReceived = f.BytesReceived, UpdatesSent = f.UpdatesSent,
-                    MergesTaken = f.Taken, MergesDeclined = f.Declined, MergesRolledBack = f.RolledBack, MessagesRefused = f.Refused,
+                    MergesTaken = f.Taken, MergesDeclined = f.Declined, MergesRolledBack = f.RolledBack, MessagesRefused = f.Refused, MergesNarrowed = f.Narrowed, AgreementDeclined = f.AgreementDeclined,
                     ChallengerAnswered = f.Answered, ChallengerOnlyRight = f.ChallengerOnlyRight, OwnOnlyRight = f.OwnOnlyRight, ChallengerOnlyRightAll = f.ChallengerOnlyRightAll, OwnOnlyRightAll = f.OwnOnlyRightAll, Shadow = shadow,
                 });
             }
@@ -228,7 +237,7 @@ namespace TinTin.FleetHost
         {
             public long Samples, Labelled, BytesSent, BytesReceived;
             public double Accuracy, Balanced, Frozen, Majority;
-            public int UpdatesSent, Taken, Declined, RolledBack, Refused, Answered, ChallengerOnlyRight, OwnOnlyRight;
+            public int UpdatesSent, Taken, Declined, RolledBack, Refused, Answered, ChallengerOnlyRight, OwnOnlyRight, Narrowed, AgreementDeclined;
             public long ChallengerOnlyRightAll, OwnOnlyRightAll;
             public List<TracedSample> Trace;
             public List<TracedPress> Presses;
@@ -274,6 +283,7 @@ namespace TinTin.FleetHost
                             BlendWithOwn = options.Blend, CheckOnStoredLabels = options.ReplayCheck,
                             HistoryTolerance = options.HistoryTolerance, PairedTolerance = options.PairedTolerance, KeepOwnHead = options.KeepOwnHead, OwnWeightFactor = options.OwnWeightFactor,
                             Challenger = options.Challenger, ChallengerThreshold = options.ChallengerThreshold, ChallengerCap = options.ChallengerCap,
+                            AgreementBudget = options.AgreementBudget, AgreementHalvings = options.AgreementHalvings, AgreementEvidence = options.AgreementEvidence,
                         };
                     }));
                     boards[^1].Trace = new List<TracedSample>();
@@ -299,7 +309,7 @@ namespace TinTin.FleetHost
                     Samples = b.Samples, Labelled = b.Counters.Labelled,
                     Accuracy = b.Accuracy, Balanced = b.BalancedAccuracy, Frozen = b.FrozenAccuracy, Majority = b.MajorityAccuracy,
                     BytesSent = b.Member?.BytesSent ?? 0, BytesReceived = b.Member?.BytesReceived ?? 0, UpdatesSent = b.Member?.Published ?? 0,
-                    Taken = b.Member?.Accepted ?? 0, Declined = b.Member?.Declined ?? 0, RolledBack = b.Member?.RolledBack ?? 0, Refused = b.Member?.Rejected ?? 0,
+                    Taken = b.Member?.Accepted ?? 0, Declined = b.Member?.Declined ?? 0, RolledBack = b.Member?.RolledBack ?? 0, Refused = b.Member?.Rejected ?? 0, Narrowed = b.Member?.Narrowed ?? 0, AgreementDeclined = b.Member?.AgreementDeclined ?? 0,
                     Answered = b.Advisor?.Answered ?? 0, ChallengerOnlyRight = b.Advisor?.ChallengerOnlyRight ?? 0, OwnOnlyRight = b.Advisor?.OwnOnlyRight ?? 0, ChallengerOnlyRightAll = b.ChallengerOnlyRightAll, OwnOnlyRightAll = b.OwnOnlyRightAll,
                     Trace = b.Trace, Presses = b.Presses,
                 }).ToArray();
