@@ -22,6 +22,9 @@ namespace TinTin.NFUnitTest
         [TestMethod]
         public void MemberRefusesTakesAndRollsBackAsTheHost() { Check(FleetScenario.Member); }
 
+        [TestMethod]
+        public void AgreementCheckDeclinesNarrowsAndTakesAsTheHost() { Check(FleetScenario.Agreement); }
+
         /// <summary>Runs the scenario and compares every section of one kind, value by value.</summary>
         public static void Check(string kind)
         {

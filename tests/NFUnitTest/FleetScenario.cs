@@ -19,6 +19,7 @@ namespace TinTin.NFUnitTest
         public const string Merge = "merge";
         public const string Message = "message";
         public const string Member = "member";
+        public const string Agreement = "agreement";
 
         /// <summary>Layer sizes of the fleet's model (the firmware's default shape).</summary>
         public static readonly int[] Sizes = new int[] { 6, 16, 2 };
@@ -98,7 +99,65 @@ namespace TinTin.NFUnitTest
             after.CopyFrom(a);
             RecordSet(trace, Member, "after-rollback", after);
             trace.Add(new GoldenSection(Member, "trial", new int[] { taken ? 1 : 0, trial, (int)(long)member.BaseVersion, member.WaitLabels, SameAs(own, after) ? 1 : 0 }));
+            RunAgreement(trace, boardKey, fleetKey);
             return trace;
+        }
+
+        /// <summary>
+        /// The agreement check (FleetMember.AgreementBudget): the same merged model offered to the same board
+        /// with an ample budget, a tight budget with halvings (a smaller step), and budget 0 all or nothing
+        /// (declined), judged on a 24-sample history ring, a third of it labelled.
+        /// </summary>
+        private static void RunAgreement(ArrayList trace, byte[] boardKey, byte[] fleetKey)
+        {
+            Network board = Network.CreateMlp(Sizes, 21, -1, false);
+            Train(board, 6);
+            Network other = Network.CreateMlp(Sizes, 22, -1, false);
+            Train(other, 3);
+            ParameterSet fleetModel = new ParameterSet(other);
+            fleetModel.CopyFrom(other);
+            byte[] message = new byte[FleetMessage.MergedBytes(fleetModel)];
+            int length = FleetMessage.WriteMerged(message, fleetModel, 1, 3, 200, new HmacSha256(fleetKey));
+            HistoryRing history = new HistoryRing(24, Sizes[0]);
+            XorShift32 random = new XorShift32(7);
+            sbyte[] x = new sbyte[Sizes[0]];
+            for (int k = 0; k < 30; k++)
+            {
+                for (int i = 0; i < x.Length; i++) x[i] = (sbyte)((int)(long)(random.Next() % 201) - 100);
+                history.Add(x, 1000 * k, 0);
+                if (k % 3 == 0)
+                {
+                    int slot = history.NewestSlot();
+                    history.SetLabel(slot, x[0] + x[1] > 0 ? 1 : 0);
+                    history.SetState(slot, LabelState.Used);
+                }
+            }
+            ParameterSet own = new ParameterSet(board);
+            own.CopyFrom(board);
+            int ampleChanged = 0;
+            for (int variant = 0; variant < 3; variant++)
+            {
+                own.CopyTo(board);
+                FleetMember member = new FleetMember(board, boardKey, fleetKey, FleetMessage.DefaultMaxBytes, 16);
+                member.KeepOwnHead = true;
+                member.OwnWeightFactor = 2;
+                member.HistoryTolerance = -1;
+                member.AgreementBudget = variant == 0 ? 1000 : variant == 1 ? ampleChanged / 3 : 0;
+                member.AgreementHalvings = variant == 1 ? 4 : 0;
+                member.ReserveAgreement(history.Capacity);
+                int received = member.Receive(message, length) ? 1 : 0;
+                int taken = member.ApplyStaged(40, null, history, -6) ? 1 : 0;
+                if (variant == 0) ampleChanged = member.LastChanged;
+                trace.Add(new GoldenSection(Agreement, "agreement.variant" + variant, new int[] { received, taken, member.AgreementBudget, member.LastChanged, member.LastHalvings, member.Narrowed, member.AgreementDeclined, member.InTrial ? 1 : 0, SameAs(own, Snapshot(board)) ? 1 : 0 }));
+                if (variant == 1) RecordSet(trace, Agreement, "agreement.step", Snapshot(board));
+            }
+        }
+
+        private static ParameterSet Snapshot(Network network)
+        {
+            ParameterSet set = new ParameterSet(network);
+            set.CopyFrom(network);
+            return set;
         }
 
         private static void RunHashes(ArrayList trace)

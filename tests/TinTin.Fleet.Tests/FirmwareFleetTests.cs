@@ -187,6 +187,30 @@ namespace TinTin.Fleet.Tests
             }
         }
 
+        [Theory]
+        [InlineData(0, "declined")]
+        [InlineData(-1, "taken")]
+        public void AModelChangingTooManyRecentPredictionsIsDeclinedByTheAgreementBudget(int budget, string outcome)
+        {
+            var t = new FakeTransport();
+            using var b = Board(t, settings: s => { s.AgreementBudget = budget; s.HistoryTolerance = -1; s.CheckOnStoredLabels = false; });
+            b.App.HandleLine("fleet join");
+            for (int i = 0; i < 20; i++) b.Step();
+            int own = b.App.LastPrediction;
+            ParameterSet before = Snapshot(b.Network);
+            // Every recent prediction flips; none of them labelled.
+            t.Incoming.Enqueue(Merged(b.Network, 1, s => { s.Bias[1][own] -= 1 << 26; s.Bias[1][1 - own] += 1 << 26; }));
+            b.Step();
+            Assert.Contains(Lines(b, "fleet"), m => m.Get("event") == outcome);
+            Assert.Equal(budget >= 0 ? 1 : 0, b.Member.AgreementDeclined);
+            if (outcome == "declined")
+            {
+                ParameterSet after = Snapshot(b.Network);
+                for (int l = 0; l < before.LayerCount; l++) Assert.Equal(before.Bias[l], after.Bias[l]);
+                Assert.True(b.Member.LastChanged > 0);
+            }
+        }
+
         [Fact]
         public void APairedTrialRollsBackAModelWorseThanTheBoardsOwnOnTheSameLabelsBitForBit()
         {

@@ -74,6 +74,18 @@ namespace TinTin.NanoBuild.Tests
             XAssert.Equal(0, trial[2]);                       // back to its own base
             XAssert.Equal(1, trial[4]);                       // parameters equal the checkpoint
             XAssert.NotEqual(sections["blended.layer0"], sections["after-rollback.layer0"]);
+            // Agreement check: {received, taken, budget, changed, halvings, narrowed, declined by it, in trial, parameters unchanged}.
+            int[] ample = sections["agreement.variant0"], tight = sections["agreement.variant1"], none = sections["agreement.variant2"];
+            XAssert.Equal(1, ample[1]);
+            XAssert.Equal(0, ample[4]);
+            XAssert.True(ample[3] >= 3, "the scenario's fleet model must change some predictions");
+            XAssert.Equal(1, tight[1]);                       // taken as a smaller step
+            XAssert.InRange(tight[4], 1, 4);
+            XAssert.True(tight[3] <= tight[2]);
+            XAssert.Equal(1, tight[5]);
+            XAssert.Equal(0, none[1]);                        // budget 0, all or nothing: declined
+            XAssert.Equal(1, none[6]);
+            XAssert.Equal(1, none[8]);                        // and the board's parameters are its own
             // SHA-256("abc") is the FIPS 180-2 example.
             XAssert.Equal(Convert.FromHexString("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad").Select(b => (int)b), sections["sha256.len3"]);
         }
@@ -88,7 +100,7 @@ namespace TinTin.NanoBuild.Tests
             }
             int last = FleetGoldens.Values.Length - 1;
             FleetGoldens.Values[last]++;
-            try { XAssert.Throws<HostAssertFailedException>(() => FleetGoldenTests.Check(FleetScenario.Member)); }
+            try { XAssert.Throws<HostAssertFailedException>(() => FleetGoldenTests.Check(FleetScenario.Agreement)); }
             finally { FleetGoldens.Values[last]--; }
         }
     }
