@@ -40,6 +40,11 @@ namespace TinTin.Cli.Tests
             Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--publish-every", "0").ExitCode);
             Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--layout", "diagonal").ExitCode);
             Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--seed", "-1").ExitCode);
+            Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--agreement-budget", "-2").ExitCode);
+            Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--agreement-budget", "4", "--agreement-halvings", "9").ExitCode);
+            CliResult r = CliRunner.Run("fleet", "simulate", "--agreement-halvings", "2");
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("need --agreement-budget", r.ToString());
         }
 
         [Fact]
