@@ -137,7 +137,7 @@ namespace TinTin.Firmware.Tests
             Assert.Contains(host.Lines, l => l.Contains("status=out-of-range"));
             Assert.Equal("E done", host.Lines[^1]);
 
-            NanoProgram runtime = NanoProgram.Locate();
+            NanoProgram runtime = NanoProgram.Locate(NanoProgram.ChecksProject);
             string folder = Path.Combine(Path.GetTempPath(), "tintin-sensor-check-" + Guid.NewGuid().ToString("N")[..8]);
             try
             {
@@ -193,7 +193,7 @@ namespace TinTin.Firmware.Tests
             Assert.Contains("lines=312 many=304 buffered=0", perSize[0][^1]);
             Assert.Contains(perSize[0], l => l.Contains(" len=201 xxxx"));
 
-            NanoProgram runtime = NanoProgram.Locate();
+            NanoProgram runtime = NanoProgram.Locate(NanoProgram.ChecksProject);
             string folder = Path.Combine(Path.GetTempPath(), "tintin-board-flow-" + Guid.NewGuid().ToString("N")[..8]);
             try
             {

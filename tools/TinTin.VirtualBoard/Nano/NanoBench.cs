@@ -154,7 +154,7 @@ namespace TinTin.VirtualBoard
 
         private static (NanoReplayResult, double) Callgrind(VirtualBoardOptions options, string entry)
         {
-            using var compiled = NanoReplay.Compile(options, new NanoReplayOptions { HeapBytes = LargeHeap, CompareFrozen = false, ProbeHeap = false, Entry = entry });
+            using var compiled = NanoReplay.Compile(options, new NanoReplayOptions { HeapBytes = LargeHeap, CompareFrozen = false, ProbeHeap = false, Entry = entry, WithChecks = true });
             return CallgrindRun(compiled);
         }
 

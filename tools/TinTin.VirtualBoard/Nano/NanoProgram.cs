@@ -32,7 +32,7 @@ namespace TinTin.VirtualBoard
     /// Runs generated nanoFramework programs: compiles C# with Roslyn as the board build compiles
     /// (no standard library, C# 9, optimised) against the runtime's mscorlib and the board
     /// assemblies in build/nano-out (made by `dotnet build`), converts it with the metadata processor,
-    /// and runs it after the load list of firmware/TinTin.Firmware.Replay on nanoclr (64-bit) or
+    /// and runs it after the load list of firmware/TinTin.Firmware.Replay (or TinTin.Firmware.Checks) on nanoclr (64-bit) or
     /// nanoclr32 (a board's 12-byte heap blocks, heap from NANOCLR_HEAP_BYTES). Finding the runtime
     /// and running it is TinTin.Reference.NanoRuntime; this adds the compile step and a wrapper
     /// (valgrind) around the interpreter.
@@ -48,12 +48,22 @@ namespace TinTin.VirtualBoard
         /// <summary>The replay driver's project, whose references give the load list.</summary>
         public static string DriverProject => RepositoryPaths.Find("firmware", "TinTin.Firmware.Replay", "TinTin.Firmware.Replay.nfproj");
 
-        /// <summary>The runtime and the board outputs, or a clear error naming what is missing and how to get it.</summary>
-        public static NanoProgram Locate()
+        /// <summary>
+        /// The checks and the engine bench (SensorPathCheck, BoardFlowCheck, EngineBench) on top of the replay
+        /// driver: a program that runs them loads this project's list. A replay run does not: nanoCLR keeps the
+        /// tables of every loaded assembly on its heap, and a board has no checks.
+        /// </summary>
+        public static string ChecksProject => RepositoryPaths.Find("firmware", "TinTin.Firmware.Checks", "TinTin.Firmware.Checks.nfproj");
+
+        /// <summary>The runtime and the board outputs for the replay driver, or a clear error naming what is missing and how to get it.</summary>
+        public static NanoProgram Locate() => Locate(DriverProject);
+
+        /// <summary>The runtime and the board outputs a program on top of this board project needs (<see cref="DriverProject"/> or <see cref="ChecksProject"/>).</summary>
+        public static NanoProgram Locate(string driverProject)
         {
             string root = NanoRuntime.Find() ?? throw new NanoProgramException(NanoRuntime.MissingMessage);
             List<string> list;
-            try { list = NanoRuntime.LoadList(DriverProject); }
+            try { list = NanoRuntime.LoadList(driverProject); }
             catch (FileNotFoundException e) { throw new NanoProgramException(e.Message); }
             foreach (string pe in list.Where(p => p.StartsWith(NanoRuntime.BuildOutput, StringComparison.Ordinal)))
                 if (!File.Exists(Path.ChangeExtension(pe, ".dll")))

@@ -28,6 +28,8 @@ namespace TinTin.VirtualBoard
         public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(30);
         /// <summary>What Main runs with the tape (C#; default the replay: "ReplayRunner.Run(tape, new ConsoleLineOutput());").</summary>
         public string Entry { get; set; }
+        /// <summary>Load TinTin.Firmware.Checks too (an <see cref="Entry"/> that runs EngineBench or a check); a replay run does not.</summary>
+        public bool WithChecks { get; set; }
         /// <summary>e.g. valgrind --tool=callgrind --callgrind-out-file=...</summary>
         public IReadOnlyList<string> Wrapper { get; set; }
     }
@@ -67,7 +69,7 @@ namespace TinTin.VirtualBoard
             ArgumentNullException.ThrowIfNull(options);
             nano ??= new NanoReplayOptions();
             if (options.ConfigureLearner != null) throw new ArgumentException("a nanoCLR replay runs the default learner configuration (ConfigureLearner is host-only)");
-            var runtime = NanoProgram.Locate();
+            var runtime = NanoProgram.Locate(nano.WithChecks ? NanoProgram.ChecksProject : NanoProgram.DriverProject);
             string source = GenerateProgram(options, nano);
             string folder = nano.WorkFolder ?? Path.Combine(Path.GetTempPath(), "tintin-nano-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..8]);
             try
