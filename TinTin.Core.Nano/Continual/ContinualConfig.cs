@@ -66,6 +66,7 @@ namespace TinTin.Core
         /// lowest trainable one, so the scorer accumulates those layers' scores there (no extra pass), replaces
         /// their scores after the update and the selector re-selects every <see cref="FreshReselectEveryUpdates"/>
         /// updates. Layers below keep the scores of the last scoring pass (periodic, drift, budget), which still runs.
+        /// As the pass, with ScoreRecentOnly a round scores the batch's new labelled samples only, not its replay.
         /// </summary>
         public bool ScoreFromUpdates;
         /// <summary>With ScoreFromUpdates: re-select from the fresh scores every so many updates (0: only at the usual re-selections).</summary>

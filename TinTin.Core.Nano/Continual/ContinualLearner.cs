@@ -181,7 +181,9 @@ namespace TinTin.Core
             {
                 batch.Load(i, network.Input, inputExponent);
                 lossSum += network.TrainSample(batch.LabelOf(i));
-                if (freshScores) Scorer.AccumulateUpdate(); // the sample's own gradients, before the next overwrites them
+                // The sample's own gradients, before the next overwrites them; with ScoreRecentOnly (as the scoring
+                // pass) only the batch's new labels, not its replay (a batch of replay alone leaves the scores as they were).
+                if (freshScores && (!config.ScoreRecentOnly || !batch.IsReplay(i))) Scorer.AccumulateUpdate();
             }
             network.Step(config.LearningRate, null);
             if (freshScores) Scorer.FinishUpdateRound();

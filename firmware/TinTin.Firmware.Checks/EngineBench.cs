@@ -11,17 +11,27 @@ namespace TinTin.Firmware.Replay
     /// iteration Observe, label that sample, UpdateIfDue (one update with a batch from the pending
     /// label and the replay buffer, re-selection every 50 updates as in the firmware). Prints "R"
     /// figures (predictions, updates, MACs) and "E done"; the host runs two counts and subtracts.
+    /// The learner's opt-in selection settings (<c>tintin bench --on nanoclr --learner</c>) come as
+    /// <see cref="PricedFill"/>, <see cref="ScoreFromUpdates"/> and <see cref="ScoreMixed"/> bits and the fresh re-selection period.
     /// </summary>
     public static class EngineBench
     {
         public const int Predict = 0, Update = 1;
+        /// <summary>Settings bits: ContinualConfig.PricedFill, ContinualConfig.ScoreFromUpdates, ScoreRecentOnly off (every batch sample scored).</summary>
+        public const int PricedFill = 1, ScoreFromUpdates = 2, ScoreMixed = 4;
         private const int Vectors = 32;
 
         public static void Run(ReplayTape tape, int mode, int count, ILineOutput output)
         {
+            Run(tape, mode, count, 0, 1, output);
+        }
+
+        /// <summary>As <see cref="Run(ReplayTape, int, int, ILineOutput)"/> with the learner's selection settings (bits) and FreshReselectEveryUpdates.</summary>
+        public static void Run(ReplayTape tape, int mode, int count, int settings, int freshReselectEvery, ILineOutput output)
+        {
             try
             {
-                RunChecked(tape, mode, count, output);
+                RunChecked(tape, mode, count, settings, freshReselectEvery, output);
                 output.Line(ReplayLines.End, "done");
             }
             catch (Exception e)
@@ -30,12 +40,16 @@ namespace TinTin.Firmware.Replay
             }
         }
 
-        private static void RunChecked(ReplayTape tape, int mode, int count, ILineOutput output)
+        private static void RunChecked(ReplayTape tape, int mode, int count, int settings, int freshReselectEvery, ILineOutput output)
         {
             BoardProfile board = ReplayRunner.BoardByName(tape.BoardName);
             ContinualConfig config = new ContinualConfig();
             config.Profile = board.Device;
             config.Seed = tape.Seed;
+            config.PricedFill = (settings & PricedFill) != 0;
+            config.ScoreFromUpdates = (settings & ScoreFromUpdates) != 0;
+            config.FreshReselectEveryUpdates = freshReselectEvery;
+            if ((settings & ScoreMixed) != 0) config.ScoreRecentOnly = false;
             byte[] bytes = tape.Model.Bytes();
             Model model = ModelFile.Load(bytes, bytes.Length, -1, false);
             ContinualLearner learner = new ContinualLearner(model, config);
@@ -79,6 +93,8 @@ namespace TinTin.Firmware.Replay
             output.Line(ReplayLines.Result, "updates " + learner.Updates);
             output.Line(ReplayLines.Result, "macs_total " + (model.Network.Counters.TotalMacs - macs0));
             output.Line(ReplayLines.Result, "macs_updates " + updateMacs);
+            output.Line(ReplayLines.Result, "selected_channels " + learner.SelectedChannels);
+            output.Line(ReplayLines.Result, "reselections " + (learner.Reselections + learner.FreshReselections));
         }
     }
 }

@@ -310,6 +310,8 @@ namespace TinTin.Cli.Tests
         [InlineData(new[] { "simulate", "--on", "nanoclr", "--heap", "100" }, "--heap must be at least")]
         [InlineData(new[] { "simulate", "--on", "esp32" }, "--on must be host or nanoclr")]
         [InlineData(new[] { "bench", "--on", "nanoclr", "--samples", "5" }, "--samples must be")]
+        [InlineData(new[] { "bench", "--on", "nanoclr", "--learner", "priced,sometimes" }, "--learner: 'sometimes'")]
+        [InlineData(new[] { "bench", "--on", "nanoclr", "--engine-only", "--no-callgrind" }, "--engine-only measures instructions")]
         public void Nano_options_are_checked(string[] args, string message)
         {
             CliResult result = CliRunner.Run(args);

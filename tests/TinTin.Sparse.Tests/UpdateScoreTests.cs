@@ -218,5 +218,19 @@ namespace TinTin.Sparse.Tests
             e = Assert.Throws<ArgumentException>(() => ExperimentOptions.Parse(data.Concat(new[] { "--selections", "gradmag", "--reference", "magic+update" }).ToArray()));
             Assert.Contains("--reference", e.Message);
         }
+
+        [Fact]
+        public void TheNanoBenchTakesTheLearnersSelectionSettings()
+        {
+            var o = new TinTin.VirtualBoard.NanoBenchOptions();
+            o.ParseLearner("priced,update,fresh2,mixed");
+            Assert.Equal(1 | 2 | 4, o.LearnerSettings);
+            Assert.Equal(2, o.FreshReselectEvery);
+            o.ParseLearner(null);
+            Assert.Equal(0, o.LearnerSettings);
+            Assert.Equal(1, o.FreshReselectEvery);
+            var e = Assert.Throws<ArgumentException>(() => o.ParseLearner("update,fresh-1"));
+            Assert.Contains("'fresh-1'", e.Message);
+        }
     }
 }

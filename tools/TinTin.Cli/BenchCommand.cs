@@ -51,6 +51,8 @@ namespace TinTin.Cli
             var heapSamples = new Option<int>("--heap-samples") { Description = "--on nanoclr: rows of the run whose smallest heap is searched (0: skip the search).", DefaultValueFactory = _ => 2000 };
             var noValgrind = new Option<bool>("--no-callgrind") { Description = "--on nanoclr: skip the instruction counts (no valgrind)." };
             var benchBoard = new Option<string>("--board") { Description = "--on nanoclr: the board profile the firmware runs as (its budget sizes the training arena): esp32-devkit (default), esp32c3-devkit or nucleo-f429zi.", DefaultValueFactory = _ => "esp32-devkit" };
+            var learner = new Option<string>("--learner") { Description = "--on nanoclr: the engine-alone runs' opt-in selection settings, a comma list of priced (ContinualConfig.PricedFill), update (ScoreFromUpdates), mixed (ScoreRecentOnly off: every batch sample scored) and freshN (FreshReselectEveryUpdates, default 1; 0: accumulate only). With --model and --board esp32c3-devkit the selection binds." };
+            var engineOnly = new Option<bool>("--engine-only") { Description = "--on nanoclr: only the engine-alone instruction counts (no firmware loop, wall time or heap runs)." };
             var heapStep = new Option<int>("--heap-step") { Description = "--on nanoclr: resolution of the smallest-heap bisection in bytes.", DefaultValueFactory = _ => 512 };
             var command = new Command("bench",
                 "Benchmark the integer engine beside the float32 reference on this PC.\n" +
@@ -73,17 +75,25 @@ namespace TinTin.Cli
             command.Options.Add(repeats);
             command.Options.Add(warmup);
             command.Options.Add(json);
-            foreach (Option o in new Option[] { on, samples, engineSteps, wallSamples, heapSamples, noValgrind, benchBoard, heapStep }) command.Options.Add(o);
+            foreach (Option o in new Option[] { on, samples, engineSteps, wallSamples, heapSamples, noValgrind, benchBoard, heapStep, learner, engineOnly }) command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
                 string where = (parse.GetValue(on) ?? "host").ToLowerInvariant();
                 if (where == "nanoclr")
-                    return NanoBenchCommand.Run(context, new TinTin.VirtualBoard.NanoBenchOptions
+                {
+                    var nano = new TinTin.VirtualBoard.NanoBenchOptions
                     {
                         Samples = parse.GetValue(samples), EngineSteps = parse.GetValue(engineSteps), WallSamples = parse.GetValue(wallSamples), HeapSamples = parse.GetValue(heapSamples),
                         SkipInstructions = parse.GetValue(noValgrind), Board = parse.GetValue(benchBoard),
                         HeapStep = parse.GetValue(heapStep) >= 16 ? parse.GetValue(heapStep) : throw CliException.Usage("--heap-step must be at least 16 bytes"),
-                    }, parse.GetValue(json));
+                        EngineOnly = parse.GetValue(engineOnly),
+                        Model = parse.GetValue(model) != null ? SimulateCommand.ModelFromFile(parse.GetValue(model)) : null,
+                    };
+                    try { nano.ParseLearner(parse.GetValue(learner)); }
+                    catch (ArgumentException e) { throw CliException.Usage(e.Message); }
+                    if (nano.EngineOnly && nano.SkipInstructions) throw CliException.Usage("--engine-only measures instructions: leave out --no-callgrind");
+                    return NanoBenchCommand.Run(context, nano, parse.GetValue(json));
+                }
                 if (where != "host") throw CliException.Usage("--on must be host or nanoclr, not '" + where + "'");
                 var settings = new Settings { Seconds = parse.GetValue(seconds), WarmupSeconds = parse.GetValue(warmup), Repeats = parse.GetValue(repeats) };
                 return Run(context, parse.GetValue(sizes), parse.GetValue(model), settings, !parse.GetValue(noFloat), parse.GetValue(json),

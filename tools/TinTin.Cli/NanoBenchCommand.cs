@@ -26,12 +26,17 @@ namespace TinTin.Cli
             catch (System.ComponentModel.Win32Exception e) { throw new CliException(ExitCodes.NotAvailable, "valgrind is needed for instruction counts (apt-get install valgrind), or pass --no-callgrind: " + e.Message); }
             var w = context.Out;
             string N(double v) => v.ToString("N0", CultureInfo.InvariantCulture);
-            w.WriteLine("firmware on nanoCLR (replay of data/occupancy/datatest2.txt, board " + options.Board + ")");
-            if (f.PredictInstructions != null)
+            w.WriteLine("firmware on nanoCLR (replay of data/occupancy/datatest2.txt, board " + options.Board
+                + (options.Model != null ? ", model " + options.Model.Source : "") + (options.LearnerSettings != 0 ? ", learner " + LearnerText(options) : "") + ")");
+            if (f.EnginePredict != null)
             {
                 w.WriteLine("  native instructions, the engine alone (valgrind callgrind, nanoclr32, x86; " + options.EngineSteps + " vs " + 2 * options.EngineSteps + " steps subtracted):");
                 w.WriteLine("    per prediction   " + N(f.EngineInstructionsPerPrediction) + "  (" + N(f.EngineMacsPerPrediction) + " MACs: " + N(f.EngineInstructionsPerPredictMac) + " per MAC; normalise, forward, remember)");
                 w.WriteLine("    per update       " + N(f.EngineInstructionsPerUpdate) + "  (" + N(f.EngineMacsPerUpdate) + " MACs: " + N(f.EngineInstructionsPerUpdateMac) + " per MAC; label, batch of 8, backward, step)");
+                w.WriteLine("    the longer update run ends with " + f.EngineSelectedChannels + " channels selected after " + f.EngineReselections + " re-selections");
+            }
+            if (f.PredictInstructions != null)
+            {
                 w.WriteLine("  native instructions, the whole firmware loop on the replay (" + options.Samples + " vs " + 2 * options.Samples + " rows subtracted):");
                 w.WriteLine("    per prediction   " + N(f.InstructionsPerPrediction) + "  (" + N(f.MacsPerPrediction) + " MACs: " + N(f.InstructionsPerPredictMac) + " per MAC; read, features, predict, stat share)");
                 w.WriteLine("    per update       " + N(f.InstructionsPerUpdate) + "  (" + N(f.MacsPerUpdate) + " MACs: " + N(f.InstructionsPerUpdateMac) + " per MAC; label, batch, backward, step, upd line)");
@@ -39,15 +44,28 @@ namespace TinTin.Cli
                 int cpm = DeviceProfile.Esp32.CyclesPerMac;
                 w.WriteLine("    firmware model: " + cpm + " cycles per MAC (TinTin.Core DeviceProfile; firmware/README.md shows the derivation)");
             }
-            w.WriteLine("  wall time on this machine (nanoclr32, " + options.WallSamples + " vs " + 2 * options.WallSamples + " rows subtracted):");
-            w.WriteLine("    per prediction   " + f.WallUsPerPrediction.ToString("F0", CultureInfo.InvariantCulture) + " µs");
-            w.WriteLine("    per update       " + (f.UpdateWall.Updates > 0 ? f.WallUsPerUpdate.ToString("F0", CultureInfo.InvariantCulture) + " µs" : "n/a (no updates)"));
+            if (f.PredictWall != null)
+            {
+                w.WriteLine("  wall time on this machine (nanoclr32, " + options.WallSamples + " vs " + 2 * options.WallSamples + " rows subtracted):");
+                w.WriteLine("    per prediction   " + f.WallUsPerPrediction.ToString("F0", CultureInfo.InvariantCulture) + " µs");
+                w.WriteLine("    per update       " + (f.UpdateWall.Updates > 0 ? f.WallUsPerUpdate.ToString("F0", CultureInfo.InvariantCulture) + " µs" : "n/a (no updates)"));
+            }
             foreach (var (heap, start, least) in f.FreeHeap)
                 w.WriteLine("  free heap, firmware's own figure on nanoclr32 with " + heap + " B: " + start + " B at start, at least " + least + " B over the run");
             if (f.SmallestHeap > 0)
                 w.WriteLine("  smallest nanoclr32 heap that completes " + f.HeapRunSamples + " rows with the host's protocol lines: " + f.SmallestHeap + " B (bisection, " + options.HeapStep + "-byte steps, no frozen model beside)");
             if (json) JsonReport.WriteLine(output.Out, Json(f, options));
             return ExitCodes.Ok;
+        }
+
+        /// <summary>The engine-alone learner settings as --learner spells them ("firmware's" when none).</summary>
+        public static string LearnerText(NanoBenchOptions o)
+        {
+            var parts = new List<string>();
+            if ((o.LearnerSettings & 1) != 0) parts.Add("priced");
+            if ((o.LearnerSettings & 2) != 0) { parts.Add("update"); parts.Add("fresh" + o.FreshReselectEvery); }
+            if ((o.LearnerSettings & 4) != 0) parts.Add("mixed");
+            return parts.Count == 0 ? "firmware's" : string.Join(",", parts);
         }
 
         /// <summary>`bench --on nanoclr --json`: one results row, the firmware's engine on the interpreter.</summary>
@@ -58,19 +76,24 @@ namespace TinTin.Cli
                 ["engine"] = "integer (firmware on nanoCLR)",
                 ["board"] = options.Board,
                 ["state_bytes"] = f.EngineBytes,
-                ["wall_us_per_prediction"] = f.WallUsPerPrediction,
-                ["wall_us_per_update"] = f.UpdateWall.Updates > 0 ? f.WallUsPerUpdate : null,
+                ["learner"] = LearnerText(options),
+                ["wall_us_per_prediction"] = f.PredictWall != null ? f.WallUsPerPrediction : null,
+                ["wall_us_per_update"] = f.UpdateWall != null && f.UpdateWall.Updates > 0 ? f.WallUsPerUpdate : null,
                 ["free_heap"] = f.FreeHeap.Select(h => new Dictionary<string, object> { ["heap"] = h.Heap, ["at_start"] = h.FreeAtStart, ["least"] = h.LeastFree }).ToArray(),
                 ["smallest_heap"] = f.SmallestHeap > 0 ? f.SmallestHeap : null,
                 ["cycles_per_mac_model"] = DeviceProfile.Esp32.CyclesPerMac,
             };
-            if (f.PredictInstructions != null)
+            if (f.EnginePredict != null)
             {
                 row["engine_instructions_per_prediction"] = f.EngineInstructionsPerPrediction;
                 row["engine_instructions_per_update"] = f.EngineInstructionsPerUpdate;
                 row["engine_macs_per_prediction"] = f.EngineMacsPerPrediction;
                 row["engine_macs_per_update"] = f.EngineMacsPerUpdate;
                 row["engine_instructions_per_update_mac"] = f.EngineInstructionsPerUpdateMac;
+                row["engine_selected_channels"] = f.EngineSelectedChannels;
+            }
+            if (f.PredictInstructions != null)
+            {
                 row["firmware_instructions_per_prediction"] = f.InstructionsPerPrediction;
                 row["firmware_instructions_per_update"] = f.InstructionsPerUpdate;
                 row["firmware_macs_per_update"] = f.MacsPerUpdate;

@@ -285,7 +285,7 @@ namespace TinTin.Experiments
   --noise-burst 0.3,0.4          wrong labels between these fractions of the stream; reports recovery
 selection study (instead of the policy table): every selection at equal byte and MAC budgets, seeds 1..N, paired
   --selections all|gradmag,fisher,topdown,random,first-layer,last-layer   --reference gradmag (the learner's default)
-     a selection may carry its own settings: NAME+update|pass|freshN|priced|layers|lambdaN|reselectN (e.g. gradmag+update+priced)
+     a selection may carry its own settings: NAME+update|pass|freshN|priced|layers|drift|nodrift|recent|mixed|lambdaN|reselectN (e.g. gradmag+update+priced)
   --seeds 5  --first-seed 1  --fractions 12.5,25,50,100[,profile]  --allowance-ms 500  --json [FILE]  --chart FILE (tintin only: FILE.svg, FILE.png)";
 
         /// <summary>Parses command-line arguments (see <see cref="Usage"/>).</summary>

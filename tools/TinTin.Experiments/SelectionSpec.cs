@@ -10,11 +10,11 @@ namespace TinTin.Experiments
     /// <c>gradmag+update+priced+lambda512</c> beside <c>gradmag</c>, <c>topdown</c> and <c>random</c> at the flags' settings.
     /// Settings: <c>update</c> / <c>pass</c> (ContinualConfig.ScoreFromUpdates on / off), <c>freshN</c>
     /// (FreshReselectEveryUpdates), <c>priced</c> / <c>layers</c> (PricedFill), <c>lambdaN</c> (DriftLambdaQ8),
-    /// <c>reselectN</c> (ReselectEveryUpdates), <c>drift</c> / <c>nodrift</c> (ReselectOnDrift).
+    /// <c>reselectN</c> (ReselectEveryUpdates), <c>drift</c> / <c>nodrift</c> (ReselectOnDrift), <c>recent</c> / <c>mixed</c> (ScoreRecentOnly).
     /// </summary>
     public static class SelectionSpec
     {
-        public const string Settings = "update, pass, freshN, priced, layers, drift, nodrift, lambdaN, reselectN";
+        public const string Settings = "update, pass, freshN, priced, layers, drift, nodrift, recent, mixed, lambdaN, reselectN";
 
         /// <summary>The criterion of a spec; throws ArgumentException naming what is wrong.</summary>
         public static SelectionCriterion Criterion(string spec)
@@ -39,6 +39,8 @@ namespace TinTin.Experiments
                 else if (p == "priced") o.PricedFill = true;
                 else if (p == "layers") o.PricedFill = false;
                 else if (p == "nodrift") o.ReselectOnDrift = false;
+                else if (p == "recent") o.ScoreRecentOnly = true;
+                else if (p == "mixed") o.ScoreRecentOnly = false;
                 else if (p == "drift") o.ReselectOnDrift = true;
                 else if (Number(p, "fresh", out int fresh) && fresh >= 0) o.FreshReselectEveryUpdates = fresh;
                 else if (Number(p, "lambda", out int lambda) && lambda > 0) o.DriftLambdaQ8 = lambda;

@@ -27,6 +27,32 @@ namespace TinTin.VirtualBoard
         public int[] ReportHeaps { get; set; } = { 113664, 55296 };
         /// <summary>Search resolution of the smallest heap, bytes.</summary>
         public int HeapStep { get; set; } = 512;
+        /// <summary>The model the firmware runs (null: the embedded default).</summary>
+        public PreparedModel Model { get; set; }
+        /// <summary>
+        /// The engine-alone runs' learner settings beyond the firmware's (opt-in selection settings):
+        /// TinTin.Firmware.Replay.EngineBench bits (1 PricedFill, 2 ScoreFromUpdates, 4 every batch sample scored) and FreshReselectEveryUpdates.
+        /// </summary>
+        public int LearnerSettings { get; set; }
+        public int FreshReselectEvery { get; set; } = 1;
+        /// <summary>Only the engine-alone instruction counts (no firmware loop, wall time or heap runs).</summary>
+        public bool EngineOnly { get; set; }
+
+        /// <summary>Parses --learner: a comma list of priced, update, mixed, freshN (N ≥ 0); throws ArgumentException naming what is wrong.</summary>
+        public void ParseLearner(string spec)
+        {
+            LearnerSettings = 0;
+            FreshReselectEvery = 1;
+            if (string.IsNullOrEmpty(spec)) return;
+            foreach (string part in spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (part == "priced") LearnerSettings |= 1;
+                else if (part == "update") LearnerSettings |= 2;
+                else if (part == "mixed") LearnerSettings |= 4;
+                else if (part.StartsWith("fresh", StringComparison.Ordinal) && int.TryParse(part.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out int n)) FreshReselectEvery = n;
+                else throw new ArgumentException("--learner: '" + part + "' is not priced, update, mixed or freshN");
+            }
+        }
     }
 
     /// <summary>One pair of runs (n and 2n rows): what changed between them.</summary>
@@ -55,6 +81,8 @@ namespace TinTin.VirtualBoard
         public int HeapRunSamples;
         /// <summary>heap → (free at start: hello line, least free over the run: stat lines).</summary>
         public List<(int Heap, int FreeAtStart, int LeastFree)> FreeHeap = new();
+        /// <summary>The engine-alone update run's selection at its end and its re-selections (both from the longer run).</summary>
+        public long EngineSelectedChannels = -1, EngineReselections = -1;
     }
 
     /// <summary>
@@ -79,7 +107,7 @@ namespace TinTin.VirtualBoard
             {
                 progress.WriteLine("callgrind: the engine alone, " + o.EngineSteps + " and " + 2 * o.EngineSteps + " steps ...");
                 f.EnginePredict = EnginePair(o, "EngineBench.Predict", o.EngineSteps, progress);
-                f.EngineUpdate = EnginePair(o, "EngineBench.Update", o.EngineSteps, progress);
+                f.EngineUpdate = EnginePair(o, "EngineBench.Update", o.EngineSteps, progress, f);
                 f.EngineInstructionsPerPrediction = f.EnginePredict.Cost / f.EnginePredict.Predictions;
                 f.EngineMacsPerPrediction = (double)f.EnginePredict.PredictMacs / f.EnginePredict.Predictions;
                 f.EngineInstructionsPerPredictMac = f.EngineInstructionsPerPrediction / f.EngineMacsPerPrediction;
@@ -88,6 +116,7 @@ namespace TinTin.VirtualBoard
                 f.EngineInstructionsPerUpdate = (e.Cost - e.Predictions * f.EngineInstructionsPerPrediction) / e.Updates;
                 f.EngineMacsPerUpdate = (double)e.UpdateMacs / e.Updates;
                 f.EngineInstructionsPerUpdateMac = f.EngineInstructionsPerUpdate / f.EngineMacsPerUpdate;
+                if (o.EngineOnly) return f;
                 progress.WriteLine("callgrind: predictions only, " + o.Samples + " and " + 2 * o.Samples + " rows ...");
                 f.PredictInstructions = Pair(o, o.Samples, 0, true, progress);
                 progress.WriteLine("callgrind: with updates (label fraction " + o.UpdateLabelFraction.ToString(CultureInfo.InvariantCulture) + "), " + o.Samples + " and " + 2 * o.Samples + " rows ...");
@@ -137,18 +166,24 @@ namespace TinTin.VirtualBoard
 
         private static VirtualBoardOptions Options(NanoBenchOptions o, int samples, double labelFraction) => new VirtualBoardOptions
         {
-            DataPath = o.DataPath, Board = o.Board, MaxSamples = samples, LabelFraction = labelFraction, ProgressEvery = 0,
+            DataPath = o.DataPath, Board = o.Board, MaxSamples = samples, LabelFraction = labelFraction, ProgressEvery = 0, Model = o.Model,
         };
 
-        private static RunPair EnginePair(NanoBenchOptions o, string mode, int n, TextWriter progress)
+        private static RunPair EnginePair(NanoBenchOptions o, string mode, int n, TextWriter progress, NanoBenchFigures f = null)
         {
             // The tape holds rows for the feature vectors only; the loop count is the only difference.
             var options = Options(o, 200, 0);
             NanoReplayResult a, b;
             double ca, cb;
-            (a, ca) = Callgrind(options, "EngineBench.Run(tape, " + mode + ", " + n + ", new ConsoleLineOutput());");
-            (b, cb) = Callgrind(options, "EngineBench.Run(tape, " + mode + ", " + 2 * n + ", new ConsoleLineOutput());");
+            string settings = ", " + o.LearnerSettings + ", " + o.FreshReselectEvery.ToString(CultureInfo.InvariantCulture);
+            (a, ca) = Callgrind(options, "EngineBench.Run(tape, " + mode + ", " + n + settings + ", new ConsoleLineOutput());");
+            (b, cb) = Callgrind(options, "EngineBench.Run(tape, " + mode + ", " + 2 * n + settings + ", new ConsoleLineOutput());");
             progress.WriteLine(string.Format(CultureInfo.InvariantCulture, "  {0}: {1} steps {2:N0} instructions, {3} steps {4:N0}", mode, n, ca, 2 * n, cb));
+            if (f != null)
+            {
+                f.EngineSelectedChannels = b.Figure("selected_channels");
+                f.EngineReselections = b.Figure("reselections");
+            }
             return Difference(a, ca, b, cb);
         }
 
