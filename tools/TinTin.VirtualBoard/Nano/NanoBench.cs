@@ -31,7 +31,7 @@ namespace TinTin.VirtualBoard
         public PreparedModel Model { get; set; }
         /// <summary>
         /// The engine-alone runs' learner settings beyond the firmware's (opt-in selection settings):
-        /// TinTin.Firmware.Replay.EngineBench bits (1 PricedFill, 2 ScoreFromUpdates, 4 every batch sample scored) and FreshReselectEveryUpdates.
+        /// TinTin.Firmware.Checks EngineBench bits (1 PricedFill, 2 ScoreFromUpdates, 4 every batch sample scored) and FreshReselectEveryUpdates.
         /// </summary>
         public int LearnerSettings { get; set; }
         public int FreshReselectEvery { get; set; } = 1;
