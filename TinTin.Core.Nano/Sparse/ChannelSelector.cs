@@ -25,8 +25,11 @@ namespace TinTin.Core
         private readonly int[] counts;        // [Layers.Length] trainable channels per layer (tentative)
         private readonly int[] layerOrder;    // [parameter layers] ordinals sorted by score
         private readonly int[] channelOrder;  // [max channels]
-        private readonly int[] pricedOrder;   // [TotalChannels] every layer's channels by potential (layer k's from ChannelStart[k])
-        private readonly int[] pricedNext;    // [parameter layers] next position in layer k's order
+        // Only with PricedFill (allocated when it is switched on, never while selecting): a board that does not
+        // use it keeps the heap.
+        private int[] pricedOrder;            // [TotalChannels] every layer's channels by potential (layer k's from ChannelStart[k])
+        private int[] pricedNext;             // [parameter layers] next position in layer k's order
+        private bool pricedFill;
 
         /// <summary>Samples per update (for the MACs budget).</summary>
         public int BatchSize;
@@ -37,8 +40,21 @@ namespace TinTin.Core
         /// <summary>
         /// <see cref="SelectSparse"/> fills by value per price (<see cref="SelectPriced"/>) instead of layer by layer in
         /// layer-score order. Scored channels only; unscored ones are still added top-down afterwards.
+        /// Switching it on allocates the fill's two orders (once).
         /// </summary>
-        public bool PricedFill;
+        public bool PricedFill
+        {
+            get { return pricedFill; }
+            set
+            {
+                if (value && pricedOrder == null)
+                {
+                    pricedOrder = new int[scorer.TotalChannels];
+                    pricedNext = new int[scorer.ParameterLayerCount];
+                }
+                pricedFill = value;
+            }
+        }
 
         /// <summary>Cost of the committed selection.</summary>
         public int SelectedBytes;
@@ -62,8 +78,6 @@ namespace TinTin.Core
                 if (p.Channels > maxChannels) maxChannels = p.Channels;
             }
             channelOrder = new int[maxChannels];
-            pricedOrder = new int[scorer.TotalChannels];
-            pricedNext = new int[scorer.ParameterLayerCount];
             ReadCommitted();
         }
 
@@ -102,7 +116,7 @@ namespace TinTin.Core
         /// </summary>
         public int SelectSparse()
         {
-            if (PricedFill && scorer.HasScores) return SelectPriced();
+            if (pricedFill && scorer.HasScores) return SelectPriced();
             int layersCount = scorer.ParameterLayerCount;
             // Layers by score, descending; ties: higher layer first.
             for (int i = 0; i < layersCount; i++)
