@@ -95,6 +95,10 @@ namespace TinTin.Firmware.Replay
             output.Line(ReplayLines.Result, "macs_updates " + updateMacs);
             output.Line(ReplayLines.Result, "selected_channels " + learner.SelectedChannels);
             output.Line(ReplayLines.Result, "reselections " + (learner.Reselections + learner.FreshReselections));
+            // The trained model's CRC (the file's own, its last 4 bytes: a CRC over a file that ends in its CRC is a constant).
+            // After the measured loop: both run lengths pay it once.
+            byte[] trained = ModelFile.Save(model);
+            output.Line(ReplayLines.Result, "model_crc " + Crc32.Compute(trained, 0, trained.Length - 4).ToString());
         }
     }
 }

@@ -84,16 +84,19 @@ namespace TinTin.VirtualBoard
             }
         }
 
-        /// <summary>The generated program: the tape (settings, rows, decisions, model) and a Main that runs it.</summary>
-        public static string GenerateProgram(VirtualBoardOptions options, NanoReplayOptions nano)
+        /// <summary>
+        /// The tape's rows (time since the first row in ms, centi-°C, centi-%RH, Pa or 0, label; RowsPerChunk to a
+        /// chunk) as the generated program holds them, and the recording's row count and whether it has pressure:
+        /// a host test builds the same tape from them.
+        /// </summary>
+        public static List<string> RowChunks(VirtualBoardOptions options, out int totalRows, out bool hasPressure, out string sourceName)
         {
-            PreparedModel prepared = options.Model ?? VirtualBoardRunner.EmbeddedModel();
-            BoardProfile board = VirtualBoardRunner.BoardByName(options.Board);
             string dataPath = options.DataPath ?? RepositoryPaths.Data("occupancy", "datatest2.txt");
             var replay = ReplaySource.Open(dataPath, options.Columns);
-            int total = replay.RowCount;
-            int rows = options.MaxSamples > 0 ? Math.Min(options.MaxSamples, total) : total;
-
+            totalRows = replay.RowCount;
+            hasPressure = replay.HasPressure;
+            sourceName = replay.Name;
+            int rows = options.MaxSamples > 0 ? Math.Min(options.MaxSamples, totalRows) : totalRows;
             var rowChunks = new List<string>();
             var chunk = new StringBuilder();
             var sample = new EnvironmentSample();
@@ -107,6 +110,15 @@ namespace TinTin.VirtualBoard
                 if ((i + 1) % RowsPerChunk == 0) { rowChunks.Add(chunk.ToString()); chunk.Clear(); }
             }
             if (chunk.Length > 0) rowChunks.Add(chunk.ToString());
+            return rowChunks;
+        }
+
+        /// <summary>The generated program: the tape (settings, rows, decisions, model) and a Main that runs it.</summary>
+        public static string GenerateProgram(VirtualBoardOptions options, NanoReplayOptions nano)
+        {
+            PreparedModel prepared = options.Model ?? VirtualBoardRunner.EmbeddedModel();
+            BoardProfile board = VirtualBoardRunner.BoardByName(options.Board);
+            List<string> rowChunks = RowChunks(options, out int total, out bool hasPressure, out string sourceName);
 
             // The virtual person's decisions, one per labelled prediction, as the host's virtual board made them
             // (they depend only on the recording and the seed, never on what the board predicts).
@@ -126,10 +138,10 @@ namespace TinTin.VirtualBoard
             s.AppendLine("        {");
             s.AppendLine("            ReplayTape tape = new ReplayTape();");
             s.AppendLine("            tape.BoardName = " + Literal(board.Name) + ";");
-            s.AppendLine("            tape.SourceName = " + Literal(replay.Name) + ";");
+            s.AppendLine("            tape.SourceName = " + Literal(sourceName) + ";");
             s.AppendLine("            tape.TotalRows = " + total + ";");
             s.AppendLine("            tape.MaxSamples = " + Math.Max(0, options.MaxSamples) + ";");
-            s.AppendLine("            tape.HasPressure = " + Bool(replay.HasPressure) + ";");
+            s.AppendLine("            tape.HasPressure = " + Bool(hasPressure) + ";");
             s.AppendLine("            tape.Rows = new Rows();");
             s.AppendLine("            tape.Decisions = new Decisions();");
             s.AppendLine("            tape.LabelDelayMs = " + options.LabelDelayMs + ";");
