@@ -77,12 +77,21 @@ namespace TinTin.Fleet
         /// </summary>
         public static int Merge(ModelMerger merger, FleetUpdate[] updates, ParameterSet[] bases, int count, ParameterSet destination)
         {
+            return Merge(merger, updates, bases, null, count, destination);
+        }
+
+        /// <summary>
+        /// As above with a weight per update (weights[b] &gt;= 0, at most ModelMerger.MaxWeight; 0 leaves the
+        /// update out); null weights: each update's labelled samples (capped at MaxWeight).
+        /// </summary>
+        public static int Merge(ModelMerger merger, FleetUpdate[] updates, ParameterSet[] bases, int[] weights, int count, ParameterSet destination)
+        {
             merger.Begin();
             int boards = 0;
             for (int b = 0; b < count; b++)
             {
                 FleetUpdate u = updates[b];
-                if (u.Labelled == 0) continue;
+                if (u.Labelled == 0 || (weights != null && weights[b] <= 0)) continue;
                 boards++;
                 for (int l = 0; l < u.Shape.LayerCount; l++)
                 {
@@ -97,8 +106,9 @@ namespace TinTin.Fleet
             for (int b = 0; b < count; b++)
             {
                 FleetUpdate u = updates[b];
-                if (u.Labelled == 0) continue;
-                int weight = u.Labelled > ModelMerger.MaxWeight ? ModelMerger.MaxWeight : (int)(long)u.Labelled;
+                if (u.Labelled == 0 || (weights != null && weights[b] <= 0)) continue;
+                int weight = weights != null ? (weights[b] > ModelMerger.MaxWeight ? ModelMerger.MaxWeight : weights[b])
+                    : u.Labelled > ModelMerger.MaxWeight ? ModelMerger.MaxWeight : (int)(long)u.Labelled;
                 ParameterSet basis = bases[b];
                 for (int l = 0; l < u.Shape.LayerCount; l++)
                 {

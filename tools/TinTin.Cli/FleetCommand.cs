@@ -159,6 +159,9 @@ namespace TinTin.Cli
             var agreementBudget = new Option<int>("--agreement-budget") { Description = "Agreement on unlabelled samples (docs/FLEET.md): a board takes a blend only if it changes at most this many predictions of its recent history (labelled or not) from its current model; -1: no agreement check (the default).", DefaultValueFactory = _ => -1 };
             var agreementHalvings = new Option<int>("--agreement-halvings") { Description = "With --agreement-budget: halve the step towards a blend that changes too many predictions up to this many times before declining it (0: all or nothing; at most 8).", DefaultValueFactory = _ => 0 };
             var agreementEvidence = new Option<int>("--agreement-evidence") { Description = "With --agreement-budget: extra changed predictions allowed per recently labelled changed sample the blend gets right beyond those it gets wrong.", DefaultValueFactory = _ => 0 };
+            var similarity = new Option<string>("--similarity-merge") { Description = "Host experiment (docs/FLEET.md): the aggregator merges for each board, weighting every contributor by labelled samples and by how alike the two boards' inputs are: recent (means over the last ~128 samples) or all (over every sample so far). Default: one merge for all." };
+            similarity.AcceptOnlyFromAmong("recent", "all");
+            var similarityWidth = new Option<int>("--similarity-width") { Description = "With --similarity-merge: kernel width W in int8 input units (L1 over features): weight · max(0, W − distance) / W.", DefaultValueFactory = _ => 32 };
             var seed = new Option<int>("--seed") { Description = "Seed of the virtual people and learners (0: the default streams; others shift every board's seed).", DefaultValueFactory = _ => 0 };
             var trialTolerance = new Option<int>("--trial-tolerance") { Description = "Accuracy drop (per mille) on the trial's labelled samples that rolls a merge back.", DefaultValueFactory = _ => 30 };
             var layout = new Option<string>("--layout") { Description = "rotated: every board replays the drift week from its own starting point (rooms out of phase); disjoint: board 1 another recording, the others disjoint stretches of the week; recordings: board i replays recording i mod 3 (datatraining, datatest, datatest2).", DefaultValueFactory = _ => "rotated" };
@@ -171,7 +174,7 @@ namespace TinTin.Cli
                 "with the fleet, balanced accuracy, the frozen default model and majority class beside them, and bytes sent.\n" +
                 "Examples:\n  tintin fleet simulate --boards 4\n  tintin fleet simulate --boards 4 --json --mqtt\n" +
                 "Exit codes: 0 ok, 1 usage, 2 data missing, 3 broker error.");
-            foreach (Option o in new Option[] { boards, layout, publishEvery, mergeEvery, maxSamples, trial, noBlend, noCheck, replayTolerance, historyTolerance, pairedTolerance, fleetHead, ownWeight, challenger, challengerThreshold, challengerCap, agreementBudget, agreementHalvings, agreementEvidence, trialTolerance, seed, json, mqtt }) command.Options.Add(o);
+            foreach (Option o in new Option[] { boards, layout, publishEvery, mergeEvery, maxSamples, trial, noBlend, noCheck, replayTolerance, historyTolerance, pairedTolerance, fleetHead, ownWeight, challenger, challengerThreshold, challengerCap, agreementBudget, agreementHalvings, agreementEvidence, similarity, similarityWidth, trialTolerance, seed, json, mqtt }) command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
                 var options = new VirtualFleetOptions
@@ -183,6 +186,7 @@ namespace TinTin.Cli
                     Seed = parse.GetValue(seed), OwnWeightFactor = parse.GetValue(ownWeight),
                     Challenger = parse.GetValue(challenger), ChallengerThreshold = parse.GetValue(challengerThreshold), ChallengerCap = parse.GetValue(challengerCap),
                     AgreementBudget = parse.GetValue(agreementBudget), AgreementHalvings = parse.GetValue(agreementHalvings), AgreementEvidence = parse.GetValue(agreementEvidence),
+                    SimilarityWindow = parse.GetValue(similarity), SimilarityWidth = parse.GetValue(similarityWidth),
                 };
                 if (options.Boards < 2 || options.Boards > 16) throw CliException.Usage("--boards must be in 2..16");
                 if (options.PublishEveryLabels < 1) throw CliException.Usage("--publish-every must be at least 1");
@@ -197,6 +201,8 @@ namespace TinTin.Cli
                 if (options.AgreementHalvings < 0 || options.AgreementHalvings > 8) throw CliException.Usage("--agreement-halvings must be in 0..8");
                 if (options.AgreementEvidence < 0 || options.AgreementEvidence > 1000) throw CliException.Usage("--agreement-evidence must be in 0..1000");
                 if ((options.AgreementHalvings != 0 || options.AgreementEvidence != 0) && options.AgreementBudget < 0) throw CliException.Usage("--agreement-halvings and --agreement-evidence need --agreement-budget");
+                if (options.SimilarityWidth < 1 || options.SimilarityWidth > 100000) throw CliException.Usage("--similarity-width must be in 1..100000");
+                if (options.SimilarityWindow != null && parse.GetValue(mqtt)) throw CliException.Usage("--similarity-merge is a host experiment with the in-memory fleet: not with --mqtt");
                 if (options.TrialSamples < 1) throw CliException.Usage("--trial-samples must be at least 1");
                 bool asJson = parse.GetValue(json);
                 TextWriter progress = asJson ? TextWriter.Null : context.Out;

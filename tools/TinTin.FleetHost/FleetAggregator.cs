@@ -12,6 +12,8 @@ namespace TinTin.FleetHost
         public string Error { get; init; }
         /// <summary>A newly merged, signed model to publish, or null.</summary>
         public byte[] Merged { get; init; }
+        /// <summary>With <see cref="FleetAggregator.Similarity"/>: one merged, signed model per board (board id → message), else null.</summary>
+        public IReadOnlyDictionary<string, byte[]> PerBoard { get; init; }
         public uint Version { get; init; }
     }
 
@@ -72,6 +74,14 @@ namespace TinTin.FleetHost
         }
 
         public int MergeEvery { get; set; }
+
+        /// <summary>
+        /// Similarity-weighted merge (host experiment, docs/FLEET.md): kernel(receiver, contributor) in 0..1024, 1024 for
+        /// a contributor just like the receiver; each board then gets its own merge, every contributor weighted by its
+        /// labelled samples · kernel / 1024, with its own version (one counter, so every board still sees versions rise).
+        /// Null: one merge for every board (the protocol's).
+        /// </summary>
+        public Func<string, string, int> Similarity { get; set; }
         public uint Version { get; private set; }
         public int Merges { get; private set; }
         /// <summary>Updates handled, accepted or not.</summary>
@@ -102,7 +112,9 @@ namespace TinTin.FleetHost
                 record.Updates++;
                 updatesSinceMerge++;
                 log.WriteLine($"update {boardId}: seq {incoming.Sequence}, base v{incoming.BaseVersion}, {incoming.ChannelsSent} channels, {incoming.Labelled} labelled ({Accuracy(incoming)}), {payload.Length} B");
-                byte[] merged = MergeEvery > 0 && updatesSinceMerge >= MergeEvery ? MergeLocked() : null;
+                bool due = MergeEvery > 0 && updatesSinceMerge >= MergeEvery;
+                if (due && Similarity != null) return new AggregatorResult { Accepted = true, PerBoard = MergePerBoardLocked(), Version = Version };
+                byte[] merged = due ? MergeLocked() : null;
                 return new AggregatorResult { Accepted = true, Merged = merged, Version = Version };
             }
         }
@@ -134,6 +146,44 @@ namespace TinTin.FleetHost
             latestMessage = message;
             log.WriteLine($"merged v{Version}: {contributors} boards, {labelled} labelled samples, {message.Length} B");
             return message;
+        }
+
+        private Dictionary<string, byte[]> MergePerBoardLocked()
+        {
+            var updates = new List<FleetUpdate>();
+            var bases = new List<ParameterSet>();
+            var from = new List<string>();
+            foreach (BoardRecord r in boards.Values)
+            {
+                if (!r.HasUpdate) continue;
+                updates.Add(r.Latest);
+                bases.Add(versions[r.Latest.BaseVersion]);
+                from.Add(r.Id);
+            }
+            var result = new Dictionary<string, byte[]>();
+            var weights = new int[updates.Count];
+            foreach (BoardRecord receiver in boards.Values)
+            {
+                long labelled = 0;
+                for (int b = 0; b < updates.Count; b++)
+                {
+                    int kernel = Similarity(receiver.Id, from[b]);
+                    weights[b] = (int)Math.Min(ModelMerger.MaxWeight, (long)updates[b].Labelled * kernel / 1024);
+                    labelled += weights[b];
+                }
+                var merged = new ParameterSet(shape.Channels, shape.RowLength);
+                int contributors = FleetUpdate.Merge(merger, updates.ToArray(), bases.ToArray(), weights, updates.Count, merged);
+                if (contributors == 0) continue;
+                Version++;
+                versions[Version] = merged;
+                var message = new byte[FleetMessage.MergedBytes(merged)];
+                FleetMessage.WriteMerged(message, merged, Version, (uint)contributors, (uint)labelled, fleetKey);
+                result[receiver.Id] = message;
+            }
+            if (result.Count == 0) return null;
+            Merges++;
+            updatesSinceMerge = 0;
+            return result;
         }
 
         private AggregatorResult Reject(BoardRecord record, string error)

@@ -56,6 +56,14 @@ namespace TinTin.FleetHost
         public int AgreementHalvings { get; set; }
         /// <summary>FleetSettings.AgreementEvidence.</summary>
         public int AgreementEvidence { get; set; }
+        /// <summary>
+        /// Similarity-weighted merge, a host experiment (docs/FLEET.md): null (the protocol's one merge for all), "recent"
+        /// (each board's input means over its last ~128 samples) or "all" (over every sample so far); the aggregator merges
+        /// for each board with every contributor weighted by labelled samples · max(0, W − d) / W, d the L1 distance of the
+        /// two boards' per-feature input means (int8 input units), W = SimilarityWidth.
+        /// </summary>
+        public string SimilarityWindow { get; set; }
+        public int SimilarityWidth { get; set; } = 32;
         /// <summary>Seed of the virtual people (and the learners): 0 the default streams' seeds, others shift every board's seed.</summary>
         public int Seed { get; set; }
         /// <summary>Carries the messages (null: an in-memory hub). E.g. the MQTT transports.</summary>
@@ -290,6 +298,11 @@ namespace TinTin.FleetHost
                     boards[^1].Presses = new List<TracedPress>();
                     if (transport != null && !transport.IsConnected) throw new IOException(specs[i].Name + " could not connect to the fleet broker");
                 }
+                if (aggregator != null && options.SimilarityWindow != null)
+                {
+                    var byName = boards.ToDictionary(b => b.Name);
+                    aggregator.Similarity = (receiver, contributor) => Kernel(byName[receiver], byName[contributor], options.SimilarityWindow == "recent", options.SimilarityWidth);
+                }
                 while (true)
                 {
                     bool any = false;
@@ -319,6 +332,22 @@ namespace TinTin.FleetHost
                 foreach (IFleetTransport t in transports) t?.Disconnect();
                 foreach (VirtualFleetBoard b in boards) b.Dispose();
             }
+        }
+
+        /// <summary>max(0, W − d)·1024/W, d the L1 distance of the two boards' per-feature input means (int8 units); 1024 for the board itself.</summary>
+        public static int Kernel(VirtualFleetBoard receiver, VirtualFleetBoard contributor, bool recent, int width)
+        {
+            if (receiver == contributor) return 1024;
+            if (receiver.InputSamples == 0 || contributor.InputSamples == 0) return 0;
+            long distance = 0;
+            for (int i = 0; i < receiver.InputSum.Length; i++)
+            {
+                long a = recent ? receiver.RecentMean256[i] : receiver.InputSum[i] * 256 / receiver.InputSamples;
+                long b = recent ? contributor.RecentMean256[i] : contributor.InputSum[i] * 256 / contributor.InputSamples;
+                distance += Math.Abs(a - b);
+            }
+            long w256 = (long)width * 256;
+            return distance >= w256 ? 0 : (int)((w256 - distance) * 1024 / w256);
         }
 
         /// <summary>Waits until the aggregator handled every update sent so far and every board's transport received every merged version.</summary>
@@ -363,6 +392,8 @@ namespace TinTin.FleetHost
         internal void Publish(string board, byte[] message)
         {
             AggregatorResult result = aggregator.HandleUpdate(board, message);
+            if (result.PerBoard != null)
+                foreach (InMemoryTransport t in members) { if (result.PerBoard.TryGetValue(t.Board, out byte[] own)) t.Deliver(own); }
             if (result.Merged == null) return;
             foreach (InMemoryTransport t in members) t.Deliver(result.Merged);
         }
@@ -376,6 +407,7 @@ namespace TinTin.FleetHost
         private readonly Queue<byte[]> received = new();
 
         public InMemoryTransport(InMemoryHub hub, string board) { this.hub = hub; this.board = board; }
+        public string Board => board;
         public bool IsConnected { get; private set; }
         public bool Connect() { IsConnected = true; return true; }
         public void Disconnect() => IsConnected = false;

@@ -131,6 +131,13 @@ namespace TinTin.FleetHost
         /// <summary>When set: every predicted sample with known truth (time, truth, the board's answer), and every press (time, class), for <see cref="ShadowEstimate"/>.</summary>
         public System.Collections.Generic.List<TracedSample> Trace;
         public System.Collections.Generic.List<TracedPress> Presses;
+        /// <summary>
+        /// Input statistics for the similarity-weighted merge experiment (docs/FLEET.md): per feature of the normalised
+        /// int8 input, the mean over about the last 128 samples (exponential, × 256) and the sum over every sample so far.
+        /// </summary>
+        public int[] RecentMean256;
+        public long[] InputSum;
+        public long InputSamples;
         public bool Ended { get; private set; }
         /// <summary>The firmware's fleet member (null without a fleet transport).</summary>
         public FleetMember Member => app.Fleet?.Member;
@@ -188,6 +195,14 @@ namespace TinTin.FleetHost
             int truth = source.LastLabel;
             if (truth < 0 || truth > 1) return true;
             frozen.Normalizer.Normalize(app.LastFeatures, frozen.Network.Input);
+            sbyte[] x = frozen.Network.Input.Data;
+            if (InputSum == null) { InputSum = new long[x.Length]; RecentMean256 = new int[x.Length]; }
+            for (int i = 0; i < x.Length; i++)
+            {
+                InputSum[i] += x[i];
+                RecentMean256[i] = InputSamples == 0 ? x[i] << 8 : RecentMean256[i] + (((x[i] << 8) - RecentMean256[i]) >> 7);
+            }
+            InputSamples++;
             int frozenPrediction = frozen.Network.Predict();
             TruthCounts[truth]++;
             if (app.LastPrediction == truth) CorrectCounts[truth]++;
