@@ -45,6 +45,11 @@ namespace TinTin.Cli.Tests
             CliResult r = CliRunner.Run("fleet", "simulate", "--agreement-halvings", "2");
             Assert.Equal(1, r.ExitCode);
             Assert.Contains("need --agreement-budget", r.ToString());
+            r = CliRunner.Run("fleet", "simulate", "--similarity-merge", "all", "--mqtt");
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("not with --mqtt", r.ToString());
+            Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--similarity-merge", "nearest").ExitCode);
+            Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--similarity-merge", "all", "--similarity-width", "0").ExitCode);
         }
 
         [Fact]

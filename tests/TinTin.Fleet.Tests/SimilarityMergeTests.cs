@@ -1,0 +1,108 @@
+using System;
+using TinTin.Core;
+using TinTin.FleetHost;
+using Xunit;
+
+namespace TinTin.Fleet.Tests
+{
+    /// <summary>The similarity-weighted merge host experiment (FleetAggregator.Similarity, docs/FLEET.md).</summary>
+    public class SimilarityMergeTests
+    {
+        private static byte[] Update(FleetMember m, uint labelled, uint correct)
+        {
+            int length = m.WriteUpdate(labelled, correct);
+            return m.UpdateBuffer.AsSpan(0, length).ToArray();
+        }
+
+        private static ParameterSet Read(FleetConfig config, byte[] merged)
+        {
+            var reader = new FleetMessageReader(config.MaxMessageBytes);
+            var set = new ParameterSet(FleetNets.Create());
+            Assert.True(reader.ReadMerged(merged, merged.Length, new HmacSha256(config.FleetKey), set), reader.Error);
+            return set;
+        }
+
+        private static (FleetAggregator Aggregator, AggregatorResult Result, FleetConfig Config, Network[] Boards) Run(Func<string, string, int> similarity)
+        {
+            FleetConfig config = FleetConfig.Demo(3);
+            var boards = new (Network Network, FleetMember Member)[3];
+            for (int i = 0; i < 3; i++) boards[i] = AggregatorTests.Board(config, i, i + 1);
+            var aggregator = new FleetAggregator(config, AggregatorTests.Version0(FleetNets.Create()), 3) { Similarity = similarity };
+            AggregatorResult last = null;
+            uint[] labelled = { 300, 40, 7 };
+            for (int i = 0; i < 3; i++) last = aggregator.HandleUpdate(config.Boards[i].Id, Update(boards[i].Member, labelled[i], labelled[i] / 2));
+            return (aggregator, last, config, new[] { boards[0].Network, boards[1].Network, boards[2].Network });
+        }
+
+        private static void AssertSame(ParameterSet a, ParameterSet b)
+        {
+            for (int l = 0; l < a.LayerCount; l++)
+            {
+                Assert.Equal(a.Master[l], b.Master[l]);
+                Assert.Equal(a.Bias[l], b.Bias[l]);
+                Assert.Equal(a.MasterExponent[l], b.MasterExponent[l]);
+            }
+        }
+
+        [Fact]
+        public void AKernelOfOneEverywhereGivesEveryBoardThePlainMergeUnderItsOwnRisingVersion()
+        {
+            var plain = Run(null);
+            Assert.NotNull(plain.Result.Merged);
+            ParameterSet expected = Read(plain.Config, plain.Result.Merged);
+            var similar = Run((r, c) => 1024);
+            Assert.Null(similar.Result.Merged);
+            Assert.Equal(3, similar.Result.PerBoard.Count);
+            var seen = new System.Collections.Generic.HashSet<uint>();
+            foreach (FleetBoard b in similar.Config.Boards)
+            {
+                byte[] message = similar.Result.PerBoard[b.Id];
+                AssertSame(expected, Read(similar.Config, message));
+                var member = new FleetMember(FleetNets.Create(), b.Key, similar.Config.FleetKey, similar.Config.MaxMessageBytes, 64);
+                Assert.True(member.Receive(message, message.Length), member.LastError);
+                Assert.True(seen.Add(member.StagedVersion));
+                Assert.False(member.Receive(message, message.Length)); // the same version again: a replay
+            }
+            Assert.Equal(1, similar.Aggregator.Merges);
+            Assert.Equal(3u, similar.Aggregator.Version);
+        }
+
+        [Fact]
+        public void AKernelOfZeroBetweenBoardsGivesEachBoardItsOwnModelBack()
+        {
+            var isolated = Run((r, c) => r == c ? 1024 : 0);
+            for (int i = 0; i < 3; i++)
+            {
+                ParameterSet own = Read(isolated.Config, isolated.Result.PerBoard[isolated.Config.Boards[i].Id]);
+                for (int l = 0; l < own.LayerCount; l++)
+                    Assert.Equal(FleetNets.RealWeights(isolated.Boards[i], l), FleetNets.RealWeights(FleetNets.Create().Also(n => own.CopyTo(n)), l));
+            }
+        }
+
+        [Fact]
+        public void ExplicitWeightsEqualToTheLabelsGiveTheLabelWeightedMergeAndZeroLeavesABoardOut()
+        {
+            FleetConfig config = FleetConfig.Demo(2);
+            var a = AggregatorTests.Board(config, 0, 1);
+            var b = AggregatorTests.Board(config, 1, 2);
+            var shape = AggregatorTests.Version0(FleetNets.Create());
+            var reader = new FleetMessageReader(config.MaxMessageBytes);
+            var ua = new FleetUpdate(shape);
+            var ub = new FleetUpdate(shape);
+            byte[] ma = Update(a.Member, 30, 10), mb = Update(b.Member, 50, 10);
+            Assert.True(reader.ReadUpdate(ma, ma.Length, new HmacSha256(config.Boards[0].Key), ua));
+            Assert.True(reader.ReadUpdate(mb, mb.Length, new HmacSha256(config.Boards[1].Key), ub));
+            var updates = new[] { ua, ub };
+            var bases = new[] { shape, shape };
+            var byLabels = new ParameterSet(shape.Channels, shape.RowLength);
+            var explicitWeights = new ParameterSet(shape.Channels, shape.RowLength);
+            Assert.Equal(2, FleetUpdate.Merge(new ModelMerger(shape), updates, bases, 2, byLabels));
+            Assert.Equal(2, FleetUpdate.Merge(new ModelMerger(shape), updates, bases, new[] { 30, 50 }, 2, explicitWeights));
+            AssertSame(byLabels, explicitWeights);
+            var onlyA = new ParameterSet(shape.Channels, shape.RowLength);
+            Assert.Equal(1, FleetUpdate.Merge(new ModelMerger(shape), updates, bases, new[] { 30, 0 }, 2, onlyA));
+            for (int l = 0; l < onlyA.LayerCount; l++)
+                Assert.Equal(FleetNets.RealWeights(a.Network, l), FleetNets.RealWeights(FleetNets.Create().Also(n => onlyA.CopyTo(n)), l));
+        }
+    }
+}
