@@ -102,6 +102,14 @@ namespace TinTin.Firmware
         /// <summary>How loaded models hold their training state (the board profile's mode; set by the firmware).</summary>
         public TrainingStateMode TrainingMode = TrainingStateMode.GradientArena;
 
+        /// <summary>Whether any slot holds data (a checkpoint may load); reads one byte per slot, allocates nothing.</summary>
+        public bool HoldsData()
+        {
+            for (int slot = 0; slot < Slots; slot++)
+                if (flash.Read(slot, 0, chunk, 1) > 0) return true;
+            return false;
+        }
+
         /// <summary>LoadLatest for any model shape.</summary>
         public Model LoadLatest(FirmwareCounters counters, int trainingCapacityInts, bool withMomentum)
         {

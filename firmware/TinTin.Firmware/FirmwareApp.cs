@@ -101,15 +101,17 @@ namespace TinTin.Firmware
             raw = new int[config.FeatureIds.Length];
             predLines = config.PredLines;
 
-            // The default model's shape sizes the checkpoint store; it is then dropped (and parsed
-            // again if no checkpoint loads) so boot never holds two models at once.
+            // The default model's shape sizes the checkpoint store. When the flash holds data it is
+            // dropped before a checkpoint is loaded (and parsed again if none loads), so boot never
+            // holds two models at once; with empty flash it is kept: parsing it twice would leave the
+            // first copy's blocks as holes between the model and the learner.
             Model defaultModel = LoadDefaultModel();
             int defaultBytes = ModelFile.SizeOf(defaultModel);
             int inputLength = defaultModel.Network.InputLength, classCount = defaultModel.Network.ClassCount;
-            defaultModel = null;
             store = new CheckpointStore(hw.Flash, defaultBytes);
             store.TrainingMode = factory.TrainingMode;
             store.ModelHeapLimit = hw.Board.Device.HeapBytes;
+            if (store.HoldsData()) defaultModel = null;
             Model model = null;
             try { model = store.LoadLatest(counters, factory.TrainingCapacityInts, factory.WithMomentum, inputLength, classCount); }
             catch (Exception e) { LastFailure = e.Message; model = null; }
@@ -120,7 +122,8 @@ namespace TinTin.Firmware
                 counters.Clear();
             }
             if (model != null) modelSource = "flash";
-            else { model = LoadDefaultModel(); modelSource = "default"; }
+            else { model = defaultModel != null ? defaultModel : LoadDefaultModel(); modelSource = "default"; }
+            defaultModel = null;
             counters.Boots++;
             UseModel(model);
             lastCheckpointMs = hw.Clock.NowMs;

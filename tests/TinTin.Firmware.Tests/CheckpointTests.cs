@@ -107,6 +107,29 @@ namespace TinTin.Firmware.Tests
         }
 
         [Fact]
+        public void HoldsData_is_false_on_empty_flash_and_true_once_a_slot_is_written_even_a_garbled_one()
+        {
+            // The firmware keeps the default model it parsed at boot only when HoldsData is false (nothing can load).
+            string folder = TestBoard.NewFolder();
+            try
+            {
+                var flash = new FileFlashStore(folder);
+                var store = new CheckpointStore(flash, ModelFile.SizeOf(LoadDefault()));
+                Assert.False(store.HoldsData());
+                Assert.Null(store.LoadLatest(new FirmwareCounters(), -1, false));
+                store.Save(Perturbed(1), new FirmwareCounters { Samples = 1 });
+                Assert.True(store.HoldsData());
+                byte[] bytes = File.ReadAllBytes(flash.SlotPath(0));
+                bytes[bytes.Length / 2] ^= 0x40;
+                File.WriteAllBytes(flash.SlotPath(0), bytes);
+                var reloaded = new CheckpointStore(flash, bytes.Length - CheckpointStore.ImageSize(0));
+                Assert.True(reloaded.HoldsData()); // garbled, but only LoadLatest decides whether it loads
+                Assert.Null(reloaded.LoadLatest(new FirmwareCounters(), -1, false));
+            }
+            finally { Directory.Delete(folder, true); }
+        }
+
+        [Fact]
         public void Saves_alternate_slots_and_corruption_falls_back_to_the_other_slot()
         {
             string folder = TestBoard.NewFolder();
