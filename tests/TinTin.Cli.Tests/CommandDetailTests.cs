@@ -106,6 +106,9 @@ namespace TinTin.Cli.Tests
         [InlineData(new[] { "prepare", "--mnist", "m", "--hidden", "x" }, ExitCodes.Usage, "is not a layer size")]
         [InlineData(new[] { "prepare", "--csv", "DATA", "--features", "Temperature,Nope" }, ExitCodes.InputError, "no column named 'Nope'")]
         [InlineData(new[] { "prepare", "--csv", "DATA", "--board-features", "Warmth" }, ExitCodes.Usage, "unknown feature 'Warmth'")]
+        [InlineData(new[] { "prepare", "--csv", "DATA", "--board-features", "default", "--split", "0.5" }, ExitCodes.Usage, "--split does not apply with --board-features")]
+        [InlineData(new[] { "prepare", "--csv", "DATA", "--board-features", "default", "--momentum", "9/10" }, ExitCodes.Usage, "--momentum does not apply with --board-features")]
+        [InlineData(new[] { "prepare", "--csv", "DATA", "--board-features", "default", "--lr-halve-every", "2" }, ExitCodes.Usage, "--lr-halve-every does not apply")]
         public void Prepare_errors_are_clear(string[] args, int code, string message)
         {
             args = args.Select(a => a == "DATA" ? RepositoryPaths.Data("occupancy", "datatest.txt") : a).ToArray();

@@ -42,6 +42,8 @@ namespace TinTin.Cli
             public string TimeFormat = "iso", Group, Missing = "error", LabelMap;
             public int Classes;
             public bool Json;
+            /// <summary>The options written on the command line (not defaults), to refuse those a path would ignore.</summary>
+            public HashSet<string> Given = new HashSet<string>();
 
             public CsvOptions CsvOptions()
                 => TinTin.Reference.CsvOptions.FromFlags(TimeColumn, NoHeader, TimeFormat, Group, Missing);
@@ -117,6 +119,8 @@ namespace TinTin.Cli
                     NoHeader = parse.GetValue(noHeader), TimeFormat = parse.GetValue(timeFormat), Group = parse.GetValue(group), Missing = parse.GetValue(missing),
                     LabelMap = parse.GetValue(labelMap), Classes = parse.GetValue(classes), Json = parse.GetValue(json),
                 };
+                foreach (Option o in command.Options)
+                    if (parse.GetResult(o) is { Implicit: false }) s.Given.Add(o.Name);
                 return Run(context, s);
             }));
             return command;
@@ -144,6 +148,9 @@ namespace TinTin.Cli
             throw CliException.Usage(option + ": '" + text + "' is not a ratio like 1/16");
         }
 
+        /// <summary>Options the --board-features path (ModelPreparation) has no use for: given, they would silently change nothing.</summary>
+        private static readonly string[] BoardPathIgnores = { "--split", "--momentum", "--lr-halve-every", "--train-limit", "--test-limit", "--classes" };
+
         public static int Run(CliContext context, PrepareSettings s)
         {
             CliContext output = context;
@@ -155,6 +162,11 @@ namespace TinTin.Cli
             if (sources != 1) throw CliException.Usage("give the training data: --mnist FOLDER or --csv FILE (one of them)");
             if (s.Csv != null && (s.Features == null) == (s.BoardFeatures == null))
                 throw CliException.Usage("with --csv give either --features COLUMNS (any sensor columns) or --board-features NAMES (the firmware's features)");
+            if (s.BoardFeatures != null)
+                foreach (string ignored in BoardPathIgnores)
+                    if (s.Given.Contains(ignored))
+                        throw CliException.Usage(ignored + " does not apply with --board-features: the firmware's model trains on every --csv row "
+                            + "with plain SGD (cut the file to train on part of it; evaluate with --test-csv)");
             if (s.Embed != null && s.BoardFeatures == null)
                 throw CliException.Usage("--embed writes the firmware's default model, which takes the firmware's features: use --csv with --board-features");
             if (s.Epochs < 1 || s.Epochs > 1000) throw CliException.Usage("--epochs must be 1 to 1000");
