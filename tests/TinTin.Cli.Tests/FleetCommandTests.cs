@@ -50,6 +50,8 @@ namespace TinTin.Cli.Tests
             Assert.Contains("not with --mqtt", r.ToString());
             Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--similarity-merge", "nearest").ExitCode);
             Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--similarity-merge", "all", "--similarity-width", "0").ExitCode);
+            Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--similarity-at-publish").ExitCode);
+            Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--similarity-merge", "all", "--similarity-stats-every", "-1").ExitCode);
         }
 
         [Fact]

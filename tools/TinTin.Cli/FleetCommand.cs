@@ -162,6 +162,8 @@ namespace TinTin.Cli
             var similarity = new Option<string>("--similarity-merge") { Description = "Host experiment (docs/FLEET.md): the aggregator merges for each board, weighting every contributor by labelled samples and by how alike the two boards' inputs are: recent (means over the last ~128 samples) or all (over every sample so far). Default: one merge for all." };
             similarity.AcceptOnlyFromAmong("recent", "all");
             var similarityWidth = new Option<int>("--similarity-width") { Description = "With --similarity-merge: kernel width W in int8 input units (L1 over features): weight · max(0, W − distance) / W.", DefaultValueFactory = _ => 32 };
+            var similarityAtPublish = new Option<bool>("--similarity-at-publish") { Description = "With --similarity-merge: the kernel reads each board's input means as of its last published update (as a protocol carrying them in the update would), not as of the merge." };
+            var similarityStatsEvery = new Option<int>("--similarity-stats-every") { Description = "With --similarity-merge: the kernel reads each board's input means as sent every N samples on their own (label or not), not as of the merge; 0: as of the merge." };
             var seed = new Option<int>("--seed") { Description = "Seed of the virtual people and learners (0: the default streams; others shift every board's seed).", DefaultValueFactory = _ => 0 };
             var trialTolerance = new Option<int>("--trial-tolerance") { Description = "Accuracy drop (per mille) on the trial's labelled samples that rolls a merge back.", DefaultValueFactory = _ => 30 };
             var layout = new Option<string>("--layout") { Description = "rotated: every board replays the drift week from its own starting point (rooms out of phase); disjoint: board 1 another recording, the others disjoint stretches of the week; recordings: board i replays recording i mod 3 (datatraining, datatest, datatest2).", DefaultValueFactory = _ => "rotated" };
@@ -174,7 +176,7 @@ namespace TinTin.Cli
                 "with the fleet, balanced accuracy, the frozen default model and majority class beside them, and bytes sent.\n" +
                 "Examples:\n  tintin fleet simulate --boards 4\n  tintin fleet simulate --boards 4 --json --mqtt\n" +
                 "Exit codes: 0 ok, 1 usage, 2 data missing, 3 broker error.");
-            foreach (Option o in new Option[] { boards, layout, publishEvery, mergeEvery, maxSamples, trial, noBlend, noCheck, replayTolerance, historyTolerance, pairedTolerance, fleetHead, ownWeight, challenger, challengerThreshold, challengerCap, agreementBudget, agreementHalvings, agreementEvidence, similarity, similarityWidth, trialTolerance, seed, json, mqtt }) command.Options.Add(o);
+            foreach (Option o in new Option[] { boards, layout, publishEvery, mergeEvery, maxSamples, trial, noBlend, noCheck, replayTolerance, historyTolerance, pairedTolerance, fleetHead, ownWeight, challenger, challengerThreshold, challengerCap, agreementBudget, agreementHalvings, agreementEvidence, similarity, similarityWidth, similarityAtPublish, similarityStatsEvery, trialTolerance, seed, json, mqtt }) command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
                 var options = new VirtualFleetOptions
@@ -186,7 +188,7 @@ namespace TinTin.Cli
                     Seed = parse.GetValue(seed), OwnWeightFactor = parse.GetValue(ownWeight),
                     Challenger = parse.GetValue(challenger), ChallengerThreshold = parse.GetValue(challengerThreshold), ChallengerCap = parse.GetValue(challengerCap),
                     AgreementBudget = parse.GetValue(agreementBudget), AgreementHalvings = parse.GetValue(agreementHalvings), AgreementEvidence = parse.GetValue(agreementEvidence),
-                    SimilarityWindow = parse.GetValue(similarity), SimilarityWidth = parse.GetValue(similarityWidth),
+                    SimilarityWindow = parse.GetValue(similarity), SimilarityWidth = parse.GetValue(similarityWidth), SimilarityAtPublish = parse.GetValue(similarityAtPublish), SimilarityStatsEvery = parse.GetValue(similarityStatsEvery),
                 };
                 if (options.Boards < 2 || options.Boards > 16) throw CliException.Usage("--boards must be in 2..16");
                 if (options.PublishEveryLabels < 1) throw CliException.Usage("--publish-every must be at least 1");
@@ -202,6 +204,8 @@ namespace TinTin.Cli
                 if (options.AgreementEvidence < 0 || options.AgreementEvidence > 1000) throw CliException.Usage("--agreement-evidence must be in 0..1000");
                 if ((options.AgreementHalvings != 0 || options.AgreementEvidence != 0) && options.AgreementBudget < 0) throw CliException.Usage("--agreement-halvings and --agreement-evidence need --agreement-budget");
                 if (options.SimilarityWidth < 1 || options.SimilarityWidth > 100000) throw CliException.Usage("--similarity-width must be in 1..100000");
+                if (options.SimilarityStatsEvery < 0) throw CliException.Usage("--similarity-stats-every must not be negative");
+                if ((options.SimilarityAtPublish || options.SimilarityStatsEvery > 0) && options.SimilarityWindow == null) throw CliException.Usage("--similarity-at-publish and --similarity-stats-every need --similarity-merge");
                 if (options.SimilarityWindow != null && parse.GetValue(mqtt)) throw CliException.Usage("--similarity-merge is a host experiment with the in-memory fleet: not with --mqtt");
                 if (options.TrialSamples < 1) throw CliException.Usage("--trial-samples must be at least 1");
                 bool asJson = parse.GetValue(json);

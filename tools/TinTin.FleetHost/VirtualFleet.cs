@@ -64,6 +64,10 @@ namespace TinTin.FleetHost
         /// </summary>
         public string SimilarityWindow { get; set; }
         public int SimilarityWidth { get; set; } = 32;
+        /// <summary>The kernel reads each board's statistics as of its last published update (as a protocol carrying them would), not as of the merge.</summary>
+        public bool SimilarityAtPublish { get; set; }
+        /// <summary>The kernel reads each board's statistics as sent every so many samples on their own (a small message, label or not); 0: off.</summary>
+        public int SimilarityStatsEvery { get; set; }
         /// <summary>Seed of the virtual people (and the learners): 0 the default streams' seeds, others shift every board's seed.</summary>
         public int Seed { get; set; }
         /// <summary>Carries the messages (null: an in-memory hub). E.g. the MQTT transports.</summary>
@@ -301,7 +305,10 @@ namespace TinTin.FleetHost
                 if (aggregator != null && options.SimilarityWindow != null)
                 {
                     var byName = boards.ToDictionary(b => b.Name);
-                    aggregator.Similarity = (receiver, contributor) => Kernel(byName[receiver], byName[contributor], options.SimilarityWindow == "recent", options.SimilarityWidth);
+                    bool snapshots = options.SimilarityAtPublish || options.SimilarityStatsEvery > 0;
+                    aggregator.Similarity = (receiver, contributor) => Kernel(byName[receiver], byName[contributor], options.SimilarityWindow == "recent", options.SimilarityWidth, snapshots);
+                    if (hub != null && options.SimilarityAtPublish) hub.BeforeUpdate = name => byName[name].SnapshotInputs();
+                    foreach (VirtualFleetBoard b in boards) b.SnapshotEvery = options.SimilarityStatsEvery;
                 }
                 while (true)
                 {
@@ -335,15 +342,18 @@ namespace TinTin.FleetHost
         }
 
         /// <summary>max(0, W − d)·1024/W, d the L1 distance of the two boards' per-feature input means (int8 units); 1024 for the board itself.</summary>
-        public static int Kernel(VirtualFleetBoard receiver, VirtualFleetBoard contributor, bool recent, int width)
+        public static int Kernel(VirtualFleetBoard receiver, VirtualFleetBoard contributor, bool recent, int width, bool atPublish = false)
         {
             if (receiver == contributor) return 1024;
-            if (receiver.InputSamples == 0 || contributor.InputSamples == 0) return 0;
+            long[] sumR = atPublish ? receiver.PublishedInputSum : receiver.InputSum, sumC = atPublish ? contributor.PublishedInputSum : contributor.InputSum;
+            int[] recentR = atPublish ? receiver.PublishedRecentMean256 : receiver.RecentMean256, recentC = atPublish ? contributor.PublishedRecentMean256 : contributor.RecentMean256;
+            long countR = atPublish ? receiver.PublishedInputSamples : receiver.InputSamples, countC = atPublish ? contributor.PublishedInputSamples : contributor.InputSamples;
+            if (countR == 0 || countC == 0 || sumR == null || sumC == null) return 0;
             long distance = 0;
-            for (int i = 0; i < receiver.InputSum.Length; i++)
+            for (int i = 0; i < sumR.Length; i++)
             {
-                long a = recent ? receiver.RecentMean256[i] : receiver.InputSum[i] * 256 / receiver.InputSamples;
-                long b = recent ? contributor.RecentMean256[i] : contributor.InputSum[i] * 256 / contributor.InputSamples;
+                long a = recent ? recentR[i] : sumR[i] * 256 / countR;
+                long b = recent ? recentC[i] : sumC[i] * 256 / countC;
                 distance += Math.Abs(a - b);
             }
             long w256 = (long)width * 256;
@@ -389,8 +399,12 @@ namespace TinTin.FleetHost
             return t;
         }
 
+        /// <summary>Called with the publishing board's name before its update reaches the aggregator.</summary>
+        public Action<string> BeforeUpdate { get; set; }
+
         internal void Publish(string board, byte[] message)
         {
+            BeforeUpdate?.Invoke(board);
             AggregatorResult result = aggregator.HandleUpdate(board, message);
             if (result.PerBoard != null)
                 foreach (InMemoryTransport t in members) { if (result.PerBoard.TryGetValue(t.Board, out byte[] own)) t.Deliver(own); }

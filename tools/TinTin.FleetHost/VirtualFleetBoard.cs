@@ -138,6 +138,22 @@ namespace TinTin.FleetHost
         public int[] RecentMean256;
         public long[] InputSum;
         public long InputSamples;
+        /// <summary>The same statistics as of the board's last published update (what an update carrying them would tell the aggregator).</summary>
+        public int[] PublishedRecentMean256;
+        public long[] PublishedInputSum;
+        public long PublishedInputSamples;
+
+        /// <summary>Snapshot the input statistics every so many samples (a board sending its means on their own, label or not); 0: never.</summary>
+        public int SnapshotEvery;
+
+        /// <summary>Copies the input statistics as they are now into the Published* fields (the hub calls it when the board publishes).</summary>
+        public void SnapshotInputs()
+        {
+            if (InputSum == null) return;
+            PublishedInputSum = (long[])InputSum.Clone();
+            PublishedRecentMean256 = (int[])RecentMean256.Clone();
+            PublishedInputSamples = InputSamples;
+        }
         public bool Ended { get; private set; }
         /// <summary>The firmware's fleet member (null without a fleet transport).</summary>
         public FleetMember Member => app.Fleet?.Member;
@@ -203,6 +219,7 @@ namespace TinTin.FleetHost
                 RecentMean256[i] = InputSamples == 0 ? x[i] << 8 : RecentMean256[i] + (((x[i] << 8) - RecentMean256[i]) >> 7);
             }
             InputSamples++;
+            if (SnapshotEvery > 0 && InputSamples % SnapshotEvery == 0) SnapshotInputs();
             int frozenPrediction = frozen.Network.Predict();
             TruthCounts[truth]++;
             if (app.LastPrediction == truth) CorrectCounts[truth]++;
