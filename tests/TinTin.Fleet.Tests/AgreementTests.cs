@@ -72,17 +72,6 @@ namespace TinTin.Fleet.Tests
             return n.Predict();
         }
 
-        private static void AssertSame(ParameterSet a, ParameterSet b)
-        {
-            for (int l = 0; l < a.LayerCount; l++)
-            {
-                Assert.Equal(a.Master[l], b.Master[l]);
-                Assert.Equal(a.Bias[l], b.Bias[l]);
-                Assert.Equal(a.MasterExponent[l], b.MasterExponent[l]);
-                Assert.Equal(a.BiasExponent[l], b.BiasExponent[l]);
-            }
-        }
-
         [Fact]
         public void AnAmpleBudgetTakesExactlyTheBlendABoardWithoutTheCheckTakes()
         {
@@ -95,7 +84,7 @@ namespace TinTin.Fleet.Tests
             FleetMember with = Member(board, 64);
             Assert.True(with.Receive(message, length));
             Assert.True(with.ApplyStaged(100, null, history, Exponent));
-            AssertSame(Snapshot(plain), Snapshot(board));
+            MessageTests.AssertSame(Snapshot(plain), Snapshot(board));
             Assert.Equal(0, with.LastHalvings);
             Assert.Equal(Changed(board, own, history), with.LastChanged);
             Assert.True(with.LastChanged > 4, "the fleet's rule must change some of the board's predictions for the tests below to mean something");
@@ -113,7 +102,7 @@ namespace TinTin.Fleet.Tests
             Assert.Equal(1, member.AgreementDeclined);
             Assert.Equal(0u, member.BaseVersion);
             Assert.False(member.InTrial);
-            AssertSame(own, Snapshot(board));
+            MessageTests.AssertSame(own, Snapshot(board));
         }
 
         [Fact]

@@ -25,7 +25,8 @@ namespace TinTin.Fleet.Tests
 
         private static ParameterSet Snapshot(Network n) { var s = new ParameterSet(n); s.CopyFrom(n); return s; }
 
-        private static void AssertSame(ParameterSet expected, ParameterSet actual)
+        /// <summary>Every parameter array and exponent of two parameter sets, bit for bit.</summary>
+        internal static void AssertSame(ParameterSet expected, ParameterSet actual)
         {
             for (int l = 0; l < expected.LayerCount; l++)
             {
