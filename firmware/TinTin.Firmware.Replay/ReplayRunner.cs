@@ -110,7 +110,7 @@ namespace TinTin.Firmware.Replay
                     if (app.LastPrediction == truth) adaptiveSecond++;
                 }
                 // The virtual person: the host drew these decisions from its seeded Random.
-                if (decisions.NextChar() == '1')
+                if (decisions.NextDecision())
                 {
                     long at = clock.NowMs + tape.LabelDelayMs;
                     if (tape.UseSerialLabels)

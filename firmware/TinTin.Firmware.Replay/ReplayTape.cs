@@ -1,15 +1,52 @@
 namespace TinTin.Firmware.Replay
 {
     /// <summary>
-    /// Text that stays in the assembly: a generated subclass returns string literals chunk by chunk.
-    /// nanoCLR keeps a literal's characters in the assembly (ROM on a board) and allocates only a
-    /// small string header on the managed heap, so a week of replayed samples costs next to no heap.
+    /// Values that stay in the assembly: a generated subclass writes chunk i's values as integer
+    /// constants of its code (<see cref="Row"/> per recorded row, <see cref="Put"/> per packed value)
+    /// into the reader's buffer. Nothing is allocated per chunk: on nanoCLR a string literal per chunk
+    /// cost a string object on the managed heap each time, which is the harness's heap, not the board's.
     /// </summary>
-    public abstract class TapeText
+    public abstract class TapeValues
     {
+        /// <summary>Decisions packed into one value (bits 0..29, a sentinel 1 above the last).</summary>
+        public const int DecisionsPerValue = 30;
+        /// <summary>Values per row: ms since the first row, centi-°C, centi-%RH, Pa or 0, label.</summary>
+        public const int ValuesPerRow = 5;
+
+        private int[] into;
+        private int count;
+
         public abstract int ChunkCount { get; }
-        /// <summary>Chunk i (0 ≤ i &lt; ChunkCount).</summary>
-        public abstract string Chunk(int index);
+        /// <summary>Values in the longest chunk (the reader's buffer).</summary>
+        public abstract int LongestChunk { get; }
+
+        /// <summary>Writes chunk i's values (0 ≤ i &lt; ChunkCount) into values from index 0 and returns how many.</summary>
+        public int Fill(int index, int[] values)
+        {
+            into = values;
+            count = 0;
+            Write(index);
+            into = null;
+            return count;
+        }
+
+        /// <summary>Chunk i's values, by <see cref="Row"/> and <see cref="Put"/> (generated).</summary>
+        protected abstract void Write(int index);
+
+        protected void Put(int value)
+        {
+            into[count++] = value;
+        }
+
+        protected void Row(int timeMs, int temperatureCentiC, int humidityCentiPercent, int pressurePa, int label)
+        {
+            into[count] = timeMs;
+            into[count + 1] = temperatureCentiC;
+            into[count + 2] = humidityCentiPercent;
+            into[count + 3] = pressurePa;
+            into[count + 4] = label;
+            count += ValuesPerRow;
+        }
     }
 
     /// <summary>
@@ -17,12 +54,12 @@ namespace TinTin.Firmware.Replay
     /// settings of `tintin simulate`. Written by the host (tools/TinTin.VirtualBoard NanoReplay) as
     /// generated C# compiled for nanoFramework; the host's virtual board reads the same settings.
     ///
-    /// Rows: "t,T,H,P,L;" per row: t = ms since the first row, T = temperature in 0.01 °C, H =
+    /// Rows: t, T, H, P, L per row (TapeValues.Row): t = ms since the first row, T = temperature in 0.01 °C, H =
     /// humidity in 0.01 %RH, P = pressure in Pa (0 when the data has none), L = ground-truth label
     /// (-1: none). Values are the host ReplaySource's fixed-point values, before the range check
     /// (the board code's SensorLimits does that here, as on the host).
-    /// Decisions: '1' or '0' per labelled prediction, in order: whether the virtual person labels
-    /// this one (the host draws them from System.Random(seed) with the label fraction).
+    /// Decisions: one bit per labelled prediction, in order, packed by TapeValues.DecisionsPerValue:
+    /// whether the virtual person labels this one (the host draws them from System.Random(seed) with the label fraction).
     /// </summary>
     public sealed class ReplayTape
     {
@@ -34,8 +71,8 @@ namespace TinTin.Firmware.Replay
         /// <summary>Stop after so many rows (0: all on the tape).</summary>
         public int MaxSamples;
         public bool HasPressure;
-        public TapeText Rows;
-        public TapeText Decisions;
+        public TapeValues Rows;
+        public TapeValues Decisions;
 
         public long LabelDelayMs = 2 * 60000;
         public long ButtonWindowMs = 5 * 60000;

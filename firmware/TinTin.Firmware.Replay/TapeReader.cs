@@ -3,78 +3,68 @@ using System;
 namespace TinTin.Firmware.Replay
 {
     /// <summary>
-    /// Reads <see cref="TapeText"/> forward: integers separated by ',' and ';' (rows), or single
-    /// characters (decisions). Copies the current chunk into one char buffer sized to the longest
-    /// chunk at construction (indexing a string on nanoCLR walks its UTF-8 text from the start, so each
-    /// value is read from the buffer, not the string). A char[] per chunk (ToCharArray, a native
-    /// allocation of about 550 B every 8 rows) took the board's heap on nanoclr32 and was where runs
-    /// near the C3's heap ran out; now nothing is allocated after construction but the chunk's string.
+    /// Reads <see cref="TapeValues"/> forward, one chunk at a time into one int buffer sized at
+    /// construction: integers (rows) or packed decision bits. The generated tape writes each chunk's
+    /// values as integer constants of its code, so after construction reading allocates nothing on
+    /// the managed heap (a string literal per chunk cost a string object each time, and near the
+    /// C3's heap that allocation was where replay runs on nanoclr32 ran out: the harness's, not the
+    /// firmware's).
     /// </summary>
     public sealed class TapeReader
     {
-        private readonly TapeText text;
-        private readonly char[] chunk;   // [longest chunk] the current chunk's characters
-        private int chunkLength;         // characters of the current chunk in use
+        private readonly TapeValues tape;
+        private readonly int[] chunk;   // [tape.LongestChunk] the current chunk's values
+        private int chunkLength;        // values of the current chunk in use
         private int chunkIndex = -1;
         private int at;
+        private int decisionBits = 1;   // the current packed decisions: bits still to read above a sentinel 1
 
-        public TapeReader(TapeText text)
+        public TapeReader(TapeValues tape)
         {
-            if (text == null) throw new ArgumentException("the tape has no text here");
-            this.text = text;
-            int longest = 1;
-            for (int i = 0; i < text.ChunkCount; i++)
-            {
-                int length = text.Chunk(i).Length;
-                if (length > longest) longest = length;
-            }
-            chunk = new char[longest];
+            if (tape == null) throw new ArgumentException("the tape has no values here");
+            this.tape = tape;
+            chunk = new int[tape.LongestChunk > 0 ? tape.LongestChunk : 1];
         }
 
-        /// <summary>True when no character is left.</summary>
+        /// <summary>True when no value is left.</summary>
         public bool AtEnd
         {
             get
             {
                 while (at >= chunkLength)
                 {
-                    if (chunkIndex + 1 >= text.ChunkCount) return true;
+                    if (chunkIndex + 1 >= tape.ChunkCount) return true;
                     chunkIndex++;
-                    string next = text.Chunk(chunkIndex);
-                    chunkLength = next.Length;
-                    for (int i = 0; i < chunkLength; i++) chunk[i] = next[i];
+                    chunkLength = tape.Fill(chunkIndex, chunk);
                     at = 0;
                 }
                 return false;
             }
         }
 
-        /// <summary>The next character (call AtEnd first).</summary>
-        public char NextChar()
+        /// <summary>The next integer (rows).</summary>
+        public int NextInteger()
         {
-            if (AtEnd) throw new InvalidOperationException("the tape ended");
+            if (AtEnd) throw new InvalidOperationException("the tape ended inside a row");
             return chunk[at++];
         }
 
-        /// <summary>The next integer, consuming its terminator (',' or ';') if present.</summary>
-        public long NextInteger()
+        /// <summary>
+        /// The next decision (the virtual person labels this prediction or not). Decisions are packed
+        /// up to <see cref="TapeValues.DecisionsPerValue"/> to a value, first decision in bit 0, above
+        /// them a sentinel 1 bit that marks where the value's decisions end.
+        /// </summary>
+        public bool NextDecision()
         {
-            if (AtEnd) throw new InvalidOperationException("the tape ended inside a row");
-            bool negative = false;
-            if (chunk[at] == '-') { negative = true; at++; }
-            long value = 0;
-            int digits = 0;
-            while (at < chunkLength)
+            if (decisionBits == 1)
             {
-                char c = chunk[at];
-                if (c == ',' || c == ';') { at++; break; }
-                if (c < '0' || c > '9') throw new InvalidOperationException("tape: '" + c.ToString() + "' in a number (chunk " + chunkIndex + ", offset " + at + ")");
-                value = value * 10 + (c - '0');
-                digits++;
-                at++;
+                if (AtEnd) throw new InvalidOperationException("the tape ended: no decision left");
+                decisionBits = chunk[at++];
+                if (decisionBits < 2) throw new InvalidOperationException("tape: decision value " + decisionBits + " holds no decision (chunk " + chunkIndex + ")");
             }
-            if (digits == 0) throw new InvalidOperationException("tape: empty number (chunk " + chunkIndex + ", offset " + at + ")");
-            return negative ? -value : value;
+            bool decision = (decisionBits & 1) != 0;
+            decisionBits >>= 1;
+            return decision;
         }
     }
 }

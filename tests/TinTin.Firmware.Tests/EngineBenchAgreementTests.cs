@@ -20,12 +20,13 @@ namespace TinTin.Firmware.Tests
             public void Line(string tag, string text) => Lines.Add(tag + " " + text);
         }
 
-        private sealed class Chunks : TapeText
+        private sealed class Chunks : TapeValues
         {
-            private readonly List<string> chunks;
-            public Chunks(List<string> chunks) { this.chunks = chunks; }
+            private readonly List<int[]> chunks;
+            public Chunks(List<int[]> chunks) { this.chunks = chunks; }
             public override int ChunkCount => chunks.Count;
-            public override string Chunk(int index) => index < chunks.Count ? chunks[index] : "";
+            public override int LongestChunk => chunks.Select(c => c.Length).DefaultIfEmpty(0).Max();
+            protected override void Write(int index) { foreach (int v in chunks[index]) Put(v); }
         }
 
         private sealed class FileBytes : TinTin.Firmware.ModelBytesSource
@@ -49,11 +50,11 @@ namespace TinTin.Firmware.Tests
             var options = new VirtualBoardOptions { Board = "esp32c3-devkit", MaxSamples = 200, LabelFraction = 0, ProgressEvery = 0, Model = model };
             const int Steps = 64; // past the periodic scoring pass at 50 updates, which scores the bottom layer too
 
-            List<string> rows = NanoReplay.RowChunks(options, out int total, out bool hasPressure, out string name);
+            List<int[]> rows = NanoReplay.RowChunks(options, out int total, out bool hasPressure, out string name);
             var tape = new ReplayTape
             {
                 BoardName = options.Board, SourceName = name, TotalRows = total, MaxSamples = options.MaxSamples, HasPressure = hasPressure,
-                Rows = new Chunks(rows), Decisions = new Chunks(new List<string>()), Seed = (uint)options.Seed,
+                Rows = new Chunks(rows), Decisions = new Chunks(new List<int[]>()), Seed = (uint)options.Seed,
                 Model = new FileBytes(model.Bytes), ModelName = model.ModelName, FeatureIds = model.FeatureIds, WindowSamples = model.WindowSamples,
             };
             var host = new Collect();

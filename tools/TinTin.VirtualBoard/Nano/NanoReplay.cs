@@ -48,13 +48,15 @@ namespace TinTin.VirtualBoard
     /// `tintin simulate --on nanoclr`: the virtual board's run inside the nanoFramework interpreter.
     /// The host reads the recording as the virtual board does (ReplaySource, the same columns and
     /// fixed point), draws the virtual person's decisions from the same seeded System.Random, and
-    /// writes both into a generated C# program (rows as string literals, which nanoCLR keeps out of
-    /// the managed heap) whose Main hands them to TinTin.Firmware.Replay.ReplayRunner. Everything
+    /// writes both into a generated C# program (rows and decisions as integer constants of its code,
+    /// read into one buffer allocated at start-up: nothing per sample on the managed heap) whose Main hands them to TinTin.Firmware.Replay.ReplayRunner. Everything
     /// the board does, range check, features, prediction, training, protocol, runs in nanoCLR.
     /// </summary>
     public static class NanoReplay
     {
         public const int RowsPerChunk = 8;
+        /// <summary>TinTin.Firmware.Replay's TapeValues.ValuesPerRow and DecisionsPerValue (the tape's layout; a test checks they agree).</summary>
+        public const int ValuesPerRow = 5, DecisionsPerValue = 30;
 
         public static NanoReplayResult Run(VirtualBoardOptions options, NanoReplayOptions nano, TextWriter progress)
         {
@@ -85,11 +87,11 @@ namespace TinTin.VirtualBoard
         }
 
         /// <summary>
-        /// The tape's rows (time since the first row in ms, centi-°C, centi-%RH, Pa or 0, label; RowsPerChunk to a
-        /// chunk) as the generated program holds them, and the recording's row count and whether it has pressure:
-        /// a host test builds the same tape from them.
+        /// The tape's rows (time since the first row in ms, centi-°C, centi-%RH, Pa or 0, label; ValuesPerRow
+        /// values a row, RowsPerChunk rows to a chunk) as the generated program holds them, and the recording's row count
+        /// and whether it has pressure: a host test builds the same tape from them.
         /// </summary>
-        public static List<string> RowChunks(VirtualBoardOptions options, out int totalRows, out bool hasPressure, out string sourceName)
+        public static List<int[]> RowChunks(VirtualBoardOptions options, out int totalRows, out bool hasPressure, out string sourceName)
         {
             string dataPath = options.DataPath ?? RepositoryPaths.Data("occupancy", "datatest2.txt");
             var replay = ReplaySource.Open(dataPath, options.Columns);
@@ -97,35 +99,66 @@ namespace TinTin.VirtualBoard
             hasPressure = replay.HasPressure;
             sourceName = replay.Name;
             int rows = options.MaxSamples > 0 ? Math.Min(options.MaxSamples, totalRows) : totalRows;
-            var rowChunks = new List<string>();
-            var chunk = new StringBuilder();
+            var rowChunks = new List<int[]>();
+            var chunk = new List<int>();
             var sample = new EnvironmentSample();
             long first = 0;
             for (int i = 0; i < rows; i++)
             {
                 replay.Read(sample);
                 if (i == 0) first = sample.TimestampMs;
-                chunk.Append(sample.TimestampMs - first).Append(',').Append(sample.TemperatureCentiC).Append(',').Append(sample.HumidityCentiPercent)
-                     .Append(',').Append(sample.HasPressure ? sample.PressurePa : 0).Append(',').Append(sample.Label).Append(';');
-                if ((i + 1) % RowsPerChunk == 0) { rowChunks.Add(chunk.ToString()); chunk.Clear(); }
+                long sinceFirst = sample.TimestampMs - first;
+                if (sinceFirst < int.MinValue || sinceFirst > int.MaxValue)
+                    throw new ArgumentException(sourceName + " row " + (i + 1) + ": " + sinceFirst + " ms after the first row does not fit the replay tape (int ms, about 24 days): pass --max-samples");
+                chunk.Add((int)sinceFirst);
+                chunk.Add(sample.TemperatureCentiC);
+                chunk.Add(sample.HumidityCentiPercent);
+                chunk.Add(sample.HasPressure ? sample.PressurePa : 0);
+                chunk.Add(sample.Label);
+                if ((i + 1) % RowsPerChunk == 0) { rowChunks.Add(chunk.ToArray()); chunk.Clear(); }
             }
-            if (chunk.Length > 0) rowChunks.Add(chunk.ToString());
+            if (chunk.Count > 0) rowChunks.Add(chunk.ToArray());
             return rowChunks;
         }
+
+        /// <summary>
+        /// The virtual person's decisions ('1' labels this prediction, '0' not) packed as TapeReader.NextDecision reads
+        /// them: DecisionsPerValue to a value, first in bit 0, a sentinel 1 bit above the last.
+        /// </summary>
+        public static List<int[]> DecisionChunks(string decided)
+        {
+            var values = new List<int>();
+            for (int i = 0; i < decided.Length; i += DecisionsPerValue)
+            {
+                int n = Math.Min(DecisionsPerValue, decided.Length - i);
+                int bits = 1 << n;
+                for (int j = 0; j < n; j++)
+                {
+                    char c = decided[i + j];
+                    if (c == '1') bits |= 1 << j;
+                    else if (c != '0') throw new ArgumentException("decision " + (i + j) + " is '" + c + "', not '0' or '1'");
+                }
+                values.Add(bits);
+            }
+            var chunks = new List<int[]>();
+            for (int i = 0; i < values.Count; i += DecisionValuesPerChunk)
+                chunks.Add(values.GetRange(i, Math.Min(DecisionValuesPerChunk, values.Count - i)).ToArray());
+            return chunks;
+        }
+
+        /// <summary>Packed decision values to a chunk of the generated tape (240 decisions).</summary>
+        public const int DecisionValuesPerChunk = 8;
 
         /// <summary>The generated program: the tape (settings, rows, decisions, model) and a Main that runs it.</summary>
         public static string GenerateProgram(VirtualBoardOptions options, NanoReplayOptions nano)
         {
             PreparedModel prepared = options.Model ?? VirtualBoardRunner.EmbeddedModel();
             BoardProfile board = VirtualBoardRunner.BoardByName(options.Board);
-            List<string> rowChunks = RowChunks(options, out int total, out bool hasPressure, out string sourceName);
+            List<int[]> rowChunks = RowChunks(options, out int total, out bool hasPressure, out string sourceName);
 
             // The virtual person's decisions, one per labelled prediction, as the host's virtual board made them
             // (they depend only on the recording and the seed, never on what the board predicts).
-            string decided = HostObserver(options).PressDecisions;
-            var decisionChunks = new List<string>();
-            for (int i = 0; i < decided.Length; i += RowsPerChunk * 16)
-                decisionChunks.Add(decided.Substring(i, Math.Min(RowsPerChunk * 16, decided.Length - i)));
+            List<int[]> decisionChunks = DecisionChunks(HostObserver(options).PressDecisions);
 
             var s = new StringBuilder();
             s.AppendLine("// <auto-generated> by tools/TinTin.VirtualBoard NanoReplay for `tintin simulate --on nanoclr` </auto-generated>");
@@ -165,8 +198,8 @@ namespace TinTin.VirtualBoard
             s.AppendLine("            " + (nano.Entry ?? "ReplayRunner.Run(tape, new ConsoleLineOutput());"));
             s.AppendLine("        }");
             s.AppendLine("    }");
-            AppendText(s, "Rows", rowChunks);
-            AppendText(s, "Decisions", decisionChunks);
+            AppendValues(s, "Rows", rowChunks, ValuesPerRow);
+            AppendValues(s, "Decisions", decisionChunks, 1);
             if (!embedded)
             {
                 s.AppendLine("    internal sealed class TapeModel : TinTin.Firmware.ModelBytesSource");
@@ -195,19 +228,53 @@ namespace TinTin.VirtualBoard
             return VirtualBoardRunner.Run(quiet, TextWriter.Null);
         }
 
-        private static void AppendText(StringBuilder s, string name, List<string> chunks)
+        /// <summary>
+        /// Chunks of the generated tape to one method: nanoCLR's switch has at most 255 cases and 16-bit branch offsets,
+        /// so one method holding 2,000 rows (about 22 B of code a row) stopped with an exception past its 32 KB.
+        /// </summary>
+        public const int ChunksPerMethod = 64;
+
+        /// <summary>
+        /// A TapeValues subclass: each chunk's values as integer constants (Row per row, Put per value), no strings;
+        /// Write dispatches to one method per ChunksPerMethod chunks.
+        /// </summary>
+        private static void AppendValues(StringBuilder s, string name, List<int[]> chunks, int valuesPerCall)
         {
-            s.AppendLine("    internal sealed class " + name + " : TapeText");
+            int methods = (chunks.Count + ChunksPerMethod - 1) / ChunksPerMethod;
+            if (methods > 255) throw new ArgumentException("the tape has " + chunks.Count + " chunks of " + name + ", more than nanoCLR's switch can reach: pass --max-samples");
+            s.AppendLine("    internal sealed class " + name + " : TapeValues");
             s.AppendLine("    {");
             s.AppendLine("        public override int ChunkCount { get { return " + chunks.Count + "; } }");
-            s.AppendLine("        public override string Chunk(int index)");
+            s.AppendLine("        public override int LongestChunk { get { return " + chunks.Select(c => c.Length).DefaultIfEmpty(0).Max() + "; } }");
+            s.AppendLine("        protected override void Write(int index)");
             s.AppendLine("        {");
-            s.AppendLine("            switch (index)");
+            s.AppendLine("            switch (index / " + ChunksPerMethod + ")");
             s.AppendLine("            {");
-            for (int i = 0; i < chunks.Count; i++) s.AppendLine("                case " + i + ": return " + Literal(chunks[i]) + ";");
-            s.AppendLine("                default: return \"\";");
+            for (int m = 0; m < methods; m++) s.AppendLine("                case " + m + ": Write" + m + "(index - " + (m * ChunksPerMethod) + "); return;");
             s.AppendLine("            }");
             s.AppendLine("        }");
+            var line = new StringBuilder();
+            for (int m = 0; m < methods; m++)
+            {
+                s.AppendLine("        private void Write" + m + "(int index)");
+                s.AppendLine("        {");
+                s.AppendLine("            switch (index)");
+                s.AppendLine("            {");
+                for (int i = m * ChunksPerMethod; i < Math.Min(chunks.Count, (m + 1) * ChunksPerMethod); i++)
+                {
+                    line.Clear().Append("                case ").Append(i - m * ChunksPerMethod).Append(':');
+                    int[] values = chunks[i];
+                    for (int at = 0; at < values.Length; at += valuesPerCall)
+                    {
+                        line.Append(valuesPerCall == ValuesPerRow ? " Row(" : " Put(");
+                        for (int k = 0; k < valuesPerCall; k++) line.Append(k == 0 ? "" : ",").Append(values[at + k].ToString(CultureInfo.InvariantCulture));
+                        line.Append(");");
+                    }
+                    s.AppendLine(line.Append(" return;").ToString());
+                }
+                s.AppendLine("            }");
+                s.AppendLine("        }");
+            }
             s.AppendLine("    }");
         }
 
