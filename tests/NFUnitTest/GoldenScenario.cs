@@ -328,10 +328,11 @@ namespace TinTin.NFUnitTest
         /// momentum, as the firmware loads it), the default ContinualConfig, the history filled with
         /// HistorySamples samples, then ContinualUpdates rounds of SamplesPerUpdate new samples,
         /// LabelRecent over the newest LabelSpan and UpdateIfDue. Records every prediction, the
-        /// learner's state after each update (with the model file's CRC-32), and every parameter layer
-        /// after the first, second and last update. (Every parameter after every update would push
-        /// NFUnitTest's constant data past what one nanoFramework assembly can hold: nanoCLR then
-        /// crashes while resolving it.)
+        /// learner's state after each update (with the model file's CRC-32), every parameter layer's
+        /// exponents and state CRC after the first, second and last update, and after the last the top
+        /// layer's values and every bias. (Every parameter after every update, or the 6-48-24-2 default's
+        /// hidden weights at all, would push NFUnitTest's constant data past what one nanoFramework
+        /// assembly can hold: nanoCLR then fails to resolve it.)
         /// Raw features are offset ± a few standard deviations from an integer xorshift32 stream.
         /// </summary>
         public static ArrayList RunContinual(uint seed, byte[] modelBytes)
@@ -343,6 +344,7 @@ namespace TinTin.NFUnitTest
             Network net = model.Network;
             int features = net.InputLength;
             int classes = net.ClassCount;
+            int top = TopParameterLayer(net);
 
             // Per feature, the raw distance (a power of two) that moves the normalised input by at least 32 units.
             int[] unit = new int[features];
@@ -393,21 +395,33 @@ namespace TinTin.NFUnitTest
                     (int)learner.LastUpdateMacs, (int)(long)crc,
                 }));
                 if (u > 1 && u < ContinualUpdates - 1) continue; // the CRC stands for the parameters in between
+                bool lastUpdate = u == ContinualUpdates - 1;
                 for (int l = 0; l < net.Layers.Length; l++)
                 {
                     ParameterLayer p = net.Layers[l] as ParameterLayer;
                     if (p == null) continue;
                     string layer = at + ".layer" + l;
-                    int[] master = new int[p.MasterWeights.Length];
-                    for (int i = 0; i < master.Length; i++) master[i] = p.MasterWeights[i];
-                    trace.Add(new GoldenSection(Continual, layer + ".master", Prefixed(p.MasterExponent, master)));
-                    int[] weights = new int[p.Weights.Length];
-                    for (int i = 0; i < weights.Length; i++) weights[i] = p.Weights[i];
-                    trace.Add(new GoldenSection(Continual, layer + ".weights", Prefixed(p.WeightExponent, weights)));
-                    trace.Add(new GoldenSection(Continual, layer + ".bias", Prefixed(p.BiasExponent, p.Bias)));
+                    // Per layer: exponents and the CRC of every value (a wrong value names its layer and update).
+                    trace.Add(new GoldenSection(Continual, layer + ".state", new int[]
+                    {
+                        p.MasterExponent, p.WeightExponent, p.BiasExponent, (int)(long)StateCrc(p),
+                    }));
+                    if (!lastUpdate) continue;
+                    // Full values only at the end: the top layer's state and every bias (the default model's
+                    // hidden weights, all of them, would put NFUnitTest's signature table over 64 KB).
+                    if (l == top) AddLayerState(trace, Continual, layer, p);
+                    else trace.Add(new GoldenSection(Continual, layer + ".bias", Prefixed(p.BiasExponent, p.Bias)));
                 }
             }
             return trace;
+        }
+
+        /// <summary>Index of the last parameter layer (the classifier head).</summary>
+        static int TopParameterLayer(Network net)
+        {
+            int top = -1;
+            for (int l = 0; l < net.Layers.Length; l++) if (net.Layers[l] is ParameterLayer) top = l;
+            return top;
         }
 
         /// <summary>One sample of raw features: offset + (-100..100)/32 · unit per feature. Returns the new xorshift32 state.</summary>
