@@ -334,12 +334,12 @@ namespace TinTin.Cli.Tests
                 var row = json.RootElement.GetProperty("results")[0];
                 Assert.Equal("integer (firmware on nanoCLR)", row.GetProperty("engine").GetString());
                 Assert.True(row.GetProperty("state_bytes").GetInt32() > 0);
-                Assert.Equal(128, row.GetProperty("engine_macs_per_prediction").GetDouble());
+                Assert.Equal(1488, row.GetProperty("engine_macs_per_prediction").GetDouble()); // the embedded 6-48-24-2: 6·48 + 48·24 + 24·2
                 Assert.True(row.GetProperty("engine_instructions_per_update").GetDouble() > 0);
                 Assert.Equal(2, row.GetProperty("free_heap").GetArrayLength());
             }
             var r = new { Out = run.Error };
-            Assert.Matches("the engine alone .*\\n +per prediction +[0-9,]+ +\\(128 MACs: [0-9,]+ per MAC", r.Out);
+            Assert.Matches("the engine alone .*\\n +per prediction +[0-9,]+ +\\(1,488 MACs: [0-9,]+ per MAC", r.Out);
             Assert.Matches("per update +[0-9,]+ +\\([0-9,]+ MACs: [0-9,]+ per MAC", r.Out);
             Assert.Contains("the whole firmware loop", r.Out);
             Assert.Matches("wall time on this machine.*\\n +per prediction +-?[0-9]+ µs", r.Out);

@@ -63,6 +63,8 @@ namespace TinTin.Fleet.Tests
         }
 
         private static ParameterSet Snapshot(Network n) { var s = new ParameterSet(n); s.CopyFrom(n); return s; }
+        /// <summary>The classifier head: the last parameter layer (whatever the embedded default model's depth).</summary>
+        private static int Head(ParameterSet s) => s.LayerCount - 1;
 
         [Fact]
         public void WithoutATransportTheFleetCommandSaysSo()
@@ -99,14 +101,14 @@ namespace TinTin.Fleet.Tests
             b.App.HandleLine("fleet join");
             Network network = b.Network;
             ParameterSet before = Snapshot(network);
-            byte[] good = Merged(network, 1, s => { s.Bias[1][0] += 1 << 20; s.Bias[1][1] -= 1 << 20; });
+            byte[] good = Merged(network, 1, s => { s.Bias[Head(s)][0] += 1 << 20; s.Bias[Head(s)][1] -= 1 << 20; });
             byte[] forged = (byte[])good.Clone();
             forged[40] ^= 1;
             t.Incoming.Enqueue(forged);
             t.Incoming.Enqueue(good[..(good.Length - 3)]);
             b.Step();
             Assert.Equal(2, Lines(b, "err").Count(m => m.Get("code") == "fleet"));
-            Assert.Equal(before.Bias[1], Snapshot(network).Bias[1]);
+            Assert.Equal(before.Bias[Head(before)], Snapshot(network).Bias[Head(before)]);
 
             int linesBefore = b.SerialLines.Count;
             t.Incoming.Enqueue(good);
@@ -115,7 +117,7 @@ namespace TinTin.Fleet.Tests
             int ckpt = after.FindIndex(m => m.Kind == "ckpt");
             int taken = after.FindIndex(m => m.Kind == "fleet" && m.Get("event") == "taken");
             Assert.True(ckpt >= 0 && taken > ckpt, string.Join("\n", b.SerialLines.Skip(linesBefore)));
-            Assert.Equal(before.Bias[1][0] + (1 << 20), Snapshot(network).Bias[1][0]);
+            Assert.Equal(before.Bias[Head(before)][0] + (1 << 20), Snapshot(network).Bias[Head(before)][0]);
             Assert.Equal("1", after[taken].Get("base"));
             // The same version again (a replay) is refused.
             t.Incoming.Enqueue(good);
@@ -151,15 +153,15 @@ namespace TinTin.Fleet.Tests
             b.App.HandleLine("fleet join");
             b.Step();
             ParameterSet before = Snapshot(b.Network);
-            byte[] merged = Merged(b.Network, 1, s => { s.Bias[0][0] += 1 << 12; s.Bias[1][0] += 1 << 20; });
+            byte[] merged = Merged(b.Network, 1, s => { s.Bias[0][0] += 1 << 12; s.Bias[Head(s)][0] += 1 << 20; });
             t.Incoming.Enqueue(merged);
             b.Step();
             Assert.Contains(Lines(b, "fleet"), m => m.Get("event") == "taken");
             ParameterSet after = Snapshot(b.Network);
             Assert.NotEqual(before.Bias[0][0], after.Bias[0][0]);      // the body is the fleet's
-            Assert.Equal(before.Bias[1], after.Bias[1]);                // the head is the board's own, bit for bit
-            Assert.Equal(before.Master[1], after.Master[1]);
-            Assert.Equal(before.MasterExponent[1], after.MasterExponent[1]);
+            Assert.Equal(before.Bias[Head(before)], after.Bias[Head(after)]);                // the head is the board's own, bit for bit
+            Assert.Equal(before.Master[Head(before)], after.Master[Head(after)]);
+            Assert.Equal(before.MasterExponent[Head(before)], after.MasterExponent[Head(after)]);
         }
 
         [Theory]
@@ -175,7 +177,7 @@ namespace TinTin.Fleet.Tests
             b.App.HandleLine("label " + own + " 240"); // the recent samples, labelled as the board predicts them
             b.Step();
             ParameterSet before = Snapshot(b.Network);
-            t.Incoming.Enqueue(Merged(b.Network, 1, s => { s.Bias[1][own] -= 1 << 26; s.Bias[1][1 - own] += 1 << 26; }));
+            t.Incoming.Enqueue(Merged(b.Network, 1, s => { s.Bias[Head(s)][own] -= 1 << 26; s.Bias[Head(s)][1 - own] += 1 << 26; }));
             b.Step();
             Assert.Contains(Lines(b, "fleet"), m => m.Get("event") == outcome);
             if (outcome == "declined")
@@ -199,7 +201,7 @@ namespace TinTin.Fleet.Tests
             int own = b.App.LastPrediction;
             ParameterSet before = Snapshot(b.Network);
             // Every recent prediction flips; none of them labelled.
-            t.Incoming.Enqueue(Merged(b.Network, 1, s => { s.Bias[1][own] -= 1 << 26; s.Bias[1][1 - own] += 1 << 26; }));
+            t.Incoming.Enqueue(Merged(b.Network, 1, s => { s.Bias[Head(s)][own] -= 1 << 26; s.Bias[Head(s)][1 - own] += 1 << 26; }));
             b.Step();
             Assert.Contains(Lines(b, "fleet"), m => m.Get("event") == outcome);
             Assert.Equal(budget >= 0 ? 1 : 0, b.Member.AgreementDeclined);
@@ -222,7 +224,7 @@ namespace TinTin.Fleet.Tests
             Assert.True(own >= 0);
             ParameterSet before = Snapshot(b.Network);
             // A merged model that predicts the other class everywhere.
-            t.Incoming.Enqueue(Merged(b.Network, 1, s => { s.Bias[1][own] -= 1 << 26; s.Bias[1][1 - own] += 1 << 26; }));
+            t.Incoming.Enqueue(Merged(b.Network, 1, s => { s.Bias[Head(s)][own] -= 1 << 26; s.Bias[Head(s)][1 - own] += 1 << 26; }));
             b.Step();
             Assert.Contains(Lines(b, "fleet"), m => m.Get("event") == "taken");
             Assert.True(b.Member.InTrial);
@@ -248,7 +250,7 @@ namespace TinTin.Fleet.Tests
             using var b = Board(t);
             b.App.HandleLine("fleet join");
             for (int i = 0; i < 20; i++) b.Step();
-            t.Incoming.Enqueue(Merged(b.Network, 1, s => s.Bias[1][0] += 1)); // the board's own model, one bias step apart
+            t.Incoming.Enqueue(Merged(b.Network, 1, s => s.Bias[Head(s)][0] += 1)); // the board's own model, one bias step apart
             b.Step();
             Assert.True(b.Member.InTrial);
             for (int round = 0; round < 10 && b.Member.InTrial; round++)
@@ -296,7 +298,7 @@ namespace TinTin.Fleet.Tests
             {
                 b.App.HandleLine("fleet join");
                 Assert.Equal("1", Lines(b, "fleet").Last().Get("connected"));
-                byte[] merged = Merged(b.Network, 1, s => s.Bias[1][1] += 1 << 18);
+                byte[] merged = Merged(b.Network, 1, s => s.Bias[Head(s)][1] += 1 << 18);
                 service.PublishMerged(merged);
                 Assert.True(MqttTests.WaitFor(() => transport.Pending > 0));
                 b.Step();
