@@ -29,10 +29,16 @@ namespace TinTin.Core.Tests
                 }
             }
             Steps(32); // warm-up: JIT, static tables
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            Steps(200);
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            Assert.Equal(0, allocated);
+            // A step that allocates does so in every window; the runtime's own one-off work (tiered JIT
+            // promoting a method mid-window, seen once under CI load: 7,392 B) lands in one window only.
+            long fewest = long.MaxValue;
+            for (int window = 0; window < 3; window++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                Steps(200);
+                fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
+            }
+            Assert.Equal(0, fewest);
         }
     }
 }
