@@ -94,7 +94,12 @@ namespace TinTin.Cli.Tests
             using var board = new FakeBoard(pty.BoardEnd);
             var unplug = new System.Threading.Timer(_ => pty.Unplug(), null, 1500, System.Threading.Timeout.Infinite);
             CliResult result = CliRunner.Run("monitor", pty.HostEnd, "--plain", "--send", "status", "--duration", "30");
-            unplug.Dispose();
+            // Wait for a callback still running (Unplug waits for socat to exit) before the pty is disposed under it:
+            // a plain Dispose let it touch the disposed process and crashed the test host once under CI load.
+            using (var callbacksDone = new System.Threading.ManualResetEvent(false))
+            {
+                if (unplug.Dispose(callbacksDone)) callbacksDone.WaitOne();
+            }
             Assert.True(result.ExitCode == ExitCodes.DeviceError, result.ToString());
             Assert.Contains("went away", result.Error);
             Assert.Contains("hello board=fake", result.Out); // what came before the loss was shown
