@@ -352,15 +352,9 @@ namespace TinTin.Fleet
         /// <summary>ownPrediction[slot] = the network's prediction of every sample in the history ring.</summary>
         private void PredictHistory(HistoryRing history, int inputExponent)
         {
-            QTensor input = network.Input;
-            int features = history.FeatureCount;
             int slot = history.OldestSlot();
             for (int n = 0; n < history.Count; n++, slot = history.NextSlot(slot))
-            {
-                Array.Copy(history.Data, history.OffsetOf(slot), input.Data, 0, features);
-                input.Exponent = inputExponent;
-                ownPrediction[slot] = (sbyte)network.Predict();
-            }
+                ownPrediction[slot] = (sbyte)PredictSlot(history, slot, inputExponent);
         }
 
         /// <summary>
@@ -371,15 +365,11 @@ namespace TinTin.Fleet
         /// </summary>
         private bool WithinAgreementBudget(HistoryRing history, int inputExponent)
         {
-            QTensor input = network.Input;
-            int features = history.FeatureCount;
             int changed = 0, better = 0, worse = 0;
             int slot = history.OldestSlot();
             for (int n = 0; n < history.Count; n++, slot = history.NextSlot(slot))
             {
-                Array.Copy(history.Data, history.OffsetOf(slot), input.Data, 0, features);
-                input.Exponent = inputExponent;
-                int predicted = network.Predict();
+                int predicted = PredictSlot(history, slot, inputExponent);
                 int own = ownPrediction[slot];
                 if (predicted == own) continue;
                 changed++;
@@ -415,18 +405,23 @@ namespace TinTin.Fleet
         /// <summary>Recently labelled samples in the learner's history (labels arrive late, for samples already predicted) the network predicts right.</summary>
         private int CountCorrect(HistoryRing history, int inputExponent)
         {
-            QTensor input = network.Input;
-            int features = history.FeatureCount;
             int correct = 0;
             int slot = history.OldestSlot();
             for (int n = 0; n < history.Count; n++, slot = history.NextSlot(slot))
             {
                 if (history.StateAt(slot) == LabelState.Unlabelled) continue;
-                Array.Copy(history.Data, history.OffsetOf(slot), input.Data, 0, features);
-                input.Exponent = inputExponent;
-                if (network.Predict() == history.LabelAt(slot)) correct++;
+                if (PredictSlot(history, slot, inputExponent) == history.LabelAt(slot)) correct++;
             }
             return correct;
+        }
+
+        /// <summary>The network's prediction of the sample in a history slot (at a safe point, not per sample: one call a slot is fine).</summary>
+        private int PredictSlot(HistoryRing history, int slot, int inputExponent)
+        {
+            QTensor input = network.Input;
+            Array.Copy(history.Data, history.OffsetOf(slot), input.Data, 0, history.FeatureCount);
+            input.Exponent = inputExponent;
+            return network.Predict();
         }
 
         /// <summary>
