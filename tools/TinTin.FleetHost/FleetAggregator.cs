@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using TinTin.Fleet;
 
 namespace TinTin.FleetHost
@@ -124,16 +125,9 @@ namespace TinTin.FleetHost
 
         private byte[] MergeLocked()
         {
-            var updates = new List<FleetUpdate>();
-            var bases = new List<ParameterSet>();
-            foreach (BoardRecord r in boards.Values)
-            {
-                if (!r.HasUpdate) continue;
-                updates.Add(r.Latest);
-                bases.Add(versions[r.Latest.BaseVersion]);
-            }
+            (FleetUpdate[] updates, ParameterSet[] bases, _) = LatestUpdates();
             var merged = new ParameterSet(shape.Channels, shape.RowLength);
-            int contributors = FleetUpdate.Merge(merger, updates.ToArray(), bases.ToArray(), updates.Count, merged);
+            int contributors = FleetUpdate.Merge(merger, updates, bases, updates.Length, merged);
             if (contributors == 0) return null;
             uint labelled = 0;
             foreach (FleetUpdate u in updates) labelled += u.Labelled;
@@ -150,29 +144,20 @@ namespace TinTin.FleetHost
 
         private Dictionary<string, byte[]> MergePerBoardLocked()
         {
-            var updates = new List<FleetUpdate>();
-            var bases = new List<ParameterSet>();
-            var from = new List<string>();
-            foreach (BoardRecord r in boards.Values)
-            {
-                if (!r.HasUpdate) continue;
-                updates.Add(r.Latest);
-                bases.Add(versions[r.Latest.BaseVersion]);
-                from.Add(r.Id);
-            }
+            (FleetUpdate[] updates, ParameterSet[] bases, string[] from) = LatestUpdates();
             var result = new Dictionary<string, byte[]>();
-            var weights = new int[updates.Count];
+            var weights = new int[updates.Length];
             foreach (BoardRecord receiver in boards.Values)
             {
                 long labelled = 0;
-                for (int b = 0; b < updates.Count; b++)
+                for (int b = 0; b < updates.Length; b++)
                 {
                     int kernel = Similarity(receiver.Id, from[b]);
                     weights[b] = (int)Math.Min(ModelMerger.MaxWeight, (long)updates[b].Labelled * kernel / 1024);
                     labelled += weights[b];
                 }
                 var merged = new ParameterSet(shape.Channels, shape.RowLength);
-                int contributors = FleetUpdate.Merge(merger, updates.ToArray(), bases.ToArray(), weights, updates.Count, merged);
+                int contributors = FleetUpdate.Merge(merger, updates, bases, weights, updates.Length, merged);
                 if (contributors == 0) continue;
                 Version++;
                 versions[Version] = merged;
@@ -184,6 +169,15 @@ namespace TinTin.FleetHost
             Merges++;
             updatesSinceMerge = 0;
             return result;
+        }
+
+        /// <summary>Every board's latest update, the merged version it started from, and the board's id (same order).</summary>
+        private (FleetUpdate[] Updates, ParameterSet[] Bases, string[] Ids) LatestUpdates()
+        {
+            BoardRecord[] withUpdates = boards.Values.Where(r => r.HasUpdate).ToArray();
+            return (withUpdates.Select(r => r.Latest).ToArray(),
+                    withUpdates.Select(r => versions[r.Latest.BaseVersion]).ToArray(),
+                    withUpdates.Select(r => r.Id).ToArray());
         }
 
         private AggregatorResult Reject(BoardRecord record, string error)
