@@ -55,6 +55,64 @@ namespace TinTin.Cli.Tests
         }
 
         [Fact]
+        public void SimulateStartsFromTheEmbeddedModelOrAModelFileAndNamesABadOne()
+        {
+            string[] run = { "fleet", "simulate", "--boards", "2", "--max-samples", "400", "--publish-every", "8", "--json" };
+            string Figures(CliResult r)
+            {
+                Assert.True(r.ExitCode == 0, r.ToString());
+                using JsonDocument doc = JsonDocument.Parse(r.Out);
+                return string.Join(";", doc.RootElement.GetProperty("boards").EnumerateArray().Select(b =>
+                    b.GetProperty("isolated_accuracy").GetDouble() + "/" + b.GetProperty("fleet_accuracy").GetDouble() + "/" + b.GetProperty("bytes_sent").GetInt64()));
+            }
+            string ModelOf(CliResult r) { using JsonDocument doc = JsonDocument.Parse(r.Out); return doc.RootElement.GetProperty("model").GetString(); }
+
+            using var temp = new TempFolder();
+            string embedded = temp.File("embedded.ttm");
+            File.WriteAllBytes(embedded, TinTin.Firmware.DefaultModel.Bytes());
+            CliResult byDefault = CliRunner.Run(run);
+            CliResult fromFile = CliRunner.Run(run.Concat(new[] { "--model", embedded }).ToArray());
+            // The default is the firmware's embedded model: the same bytes from a file give the same fleet.
+            Assert.Equal(Figures(byDefault), Figures(fromFile));
+            Assert.Contains("DefaultModel.g.cs", ModelOf(byDefault));
+            Assert.Equal(embedded, ModelOf(fromFile));
+            // The earlier figures' 6-16-2 model is another model: other predictions, other updates.
+            string old = TinTin.Reference.RepositoryPaths.Data("models", "occupancy-6-16-2.ttm");
+            CliResult older = CliRunner.Run(run.Concat(new[] { "--model", old }).ToArray());
+            Assert.NotEqual(Figures(byDefault), Figures(older));
+
+            CliResult missing = CliRunner.Run("fleet", "simulate", "--model", temp.File("missing.ttm"));
+            Assert.Equal(ExitCodes.InputError, missing.ExitCode);
+            Assert.Contains("--model file not found", missing.Error);
+            string junk = temp.File("junk.ttm");
+            File.WriteAllText(junk, "not a model");
+            CliResult bad = CliRunner.Run("fleet", "simulate", "--model", junk);
+            Assert.Equal(ExitCodes.InputError, bad.ExitCode);
+            Assert.Contains("junk.ttm: not a model file", bad.Error);
+            string three = temp.File("three.ttm");
+            File.WriteAllBytes(three, TinTin.Core.ModelFile.Save(new TinTin.Core.Model(TinTin.Core.Network.CreateMlp(new[] { 3, 4, 2 }, 1, -1, false), null)));
+            CliResult wrong = CliRunner.Run("fleet", "simulate", "--model", three);
+            Assert.Equal(ExitCodes.InputError, wrong.ExitCode);
+            Assert.Contains("takes 3 inputs", wrong.Error);
+        }
+
+        [Fact]
+        public void SimulateWithASimilarityMergeReportsTheDistancesItsKernelSaw()
+        {
+            CliResult r = CliRunner.Run("fleet", "simulate", "--boards", "3", "--layout", "disjoint", "--max-samples", "600", "--publish-every", "8",
+                "--similarity-merge", "all", "--similarity-width", "66", "--similarity-stats-every", "64", "--json");
+            Assert.True(r.ExitCode == 0, r.ToString());
+            using JsonDocument doc = JsonDocument.Parse(r.Out);
+            JsonElement d = doc.RootElement.GetProperty("similarity_distances");
+            Assert.True(d.GetProperty("count").GetInt32() > 0, r.Out);
+            double q1 = d.GetProperty("q1").GetDouble(), median = d.GetProperty("median").GetDouble(), q3 = d.GetProperty("q3").GetDouble();
+            Assert.True(q1 <= median && median <= q3, r.Out);
+            // disjoint: board 1 replays another recording than the others, so some pair of boards is apart.
+            Assert.True(q3 > 0, r.Out);
+            Assert.Equal(JsonValueKind.Null, JsonDocument.Parse(CliRunner.Run("fleet", "simulate", "--boards", "2", "--max-samples", "100", "--json").Out).RootElement.GetProperty("similarity_distances").ValueKind);
+        }
+
+        [Fact]
         public void ServeRefusesABadBrokerUriOrCaFileByName()
         {
             CliResult r = CliRunner.Run("fleet", "serve", "--broker", "http://127.0.0.1:1883");

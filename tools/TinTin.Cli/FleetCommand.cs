@@ -168,15 +168,18 @@ namespace TinTin.Cli
             var trialTolerance = new Option<int>("--trial-tolerance") { Description = "Accuracy drop (per mille) on the trial's labelled samples that rolls a merge back.", DefaultValueFactory = _ => 30 };
             var layout = new Option<string>("--layout") { Description = "rotated: every board replays the drift week from its own starting point (rooms out of phase); disjoint: board 1 another recording, the others disjoint stretches of the week; recordings: board i replays recording i mod 3 (datatraining, datatest, datatest2).", DefaultValueFactory = _ => "rotated" };
             layout.AcceptOnlyFromAmong(VirtualFleet.Layouts);
+            var modelFile = new Option<string>("--model") { Description = "Every board starts from this model file (`tintin prepare --board-features default ... --out FILE`; it must take the firmware's default features) instead of the firmware's embedded default (6-48-24-2, the model `tintin simulate` runs). The session-4..6 figures of docs/FLEET.md: --model data/models/occupancy-6-16-2.ttm." };
             var mqtt = new Option<bool>("--mqtt") { Description = "Carry the fleet's messages over MQTT through an embedded broker on 127.0.0.1 (default: in memory; same results)." };
             var command = new Command("simulate",
                 "Run N virtual boards (the firmware on replayed recordings, different stretches and label rates) twice: each alone,\n" +
                 "and as a fleet: every board runs the firmware's fleet link (publishes after --publish-every labels, takes merged\n" +
                 "models at its safe point, checks, trials and rolls back), the aggregator merges after --merge-every updates. Prints each board's prequential accuracy alone and\n" +
                 "with the fleet, balanced accuracy, the frozen default model and majority class beside them, and bytes sent.\n" +
+                "Every board starts from the firmware's embedded default model (6-48-24-2, as `tintin simulate`) unless --model FILE.\n" +
                 "Examples:\n  tintin fleet simulate --boards 4\n  tintin fleet simulate --boards 4 --json --mqtt\n" +
+                "  tintin fleet simulate --boards 4 --model data/models/occupancy-6-16-2.ttm   (the model of the session-4..6 figures)\n" +
                 "Exit codes: 0 ok, 1 usage, 2 data missing, 3 broker error.");
-            foreach (Option o in new Option[] { boards, layout, publishEvery, mergeEvery, maxSamples, trial, noBlend, noCheck, replayTolerance, historyTolerance, pairedTolerance, fleetHead, ownWeight, challenger, challengerThreshold, challengerCap, agreementBudget, agreementHalvings, agreementEvidence, similarity, similarityWidth, similarityAtPublish, similarityStatsEvery, trialTolerance, seed, json, mqtt }) command.Options.Add(o);
+            foreach (Option o in new Option[] { boards, layout, publishEvery, mergeEvery, maxSamples, trial, noBlend, noCheck, replayTolerance, historyTolerance, pairedTolerance, fleetHead, ownWeight, challenger, challengerThreshold, challengerCap, agreementBudget, agreementHalvings, agreementEvidence, similarity, similarityWidth, similarityAtPublish, similarityStatsEvery, trialTolerance, seed, modelFile, json, mqtt }) command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
                 var options = new VirtualFleetOptions
@@ -208,6 +211,7 @@ namespace TinTin.Cli
                 if ((options.SimilarityAtPublish || options.SimilarityStatsEvery > 0) && options.SimilarityWindow == null) throw CliException.Usage("--similarity-at-publish and --similarity-stats-every need --similarity-merge");
                 if (options.SimilarityWindow != null && parse.GetValue(mqtt)) throw CliException.Usage("--similarity-merge is a host experiment with the in-memory fleet: not with --mqtt");
                 if (options.TrialSamples < 1) throw CliException.Usage("--trial-samples must be at least 1");
+                if (parse.GetValue(modelFile) is string modelPath) options.Model = SimulateCommand.ModelFromFile(modelPath);
                 bool asJson = parse.GetValue(json);
                 TextWriter progress = asJson ? TextWriter.Null : context.Out;
                 FleetSimulationResult result = parse.GetValue(mqtt) ? SimulateOverMqtt(options, progress) : VirtualFleet.Run(options, progress);

@@ -26,6 +26,7 @@ namespace TinTin.FleetHost
         public int MergeEvery { get; set; }
         /// <summary>Stop every board after so many rows (0: all).</summary>
         public int MaxSamples { get; set; }
+        /// <summary>The model every board starts from (and the aggregator's version 0); null: the firmware's embedded default (DefaultModel.g.cs, 6-48-24-2), the model `tintin simulate` runs.</summary>
         public PreparedModel Model { get; set; }
         public string Board { get; set; } = "esp32-devkit";
         /// <summary>Labelled samples a merged model is judged on before it stays (FleetSettings.TrialSamples).</summary>
@@ -117,6 +118,24 @@ namespace TinTin.FleetHost
         [JsonPropertyName("accuracy")] public double Accuracy { get; init; }
     }
 
+    /// <summary>Quartiles of the distances a similarity kernel saw (docs/FLEET.md: the widths W are chosen from them).</summary>
+    public sealed class DistanceSummary
+    {
+        [JsonPropertyName("count")] public int Count { get; init; }
+        [JsonPropertyName("q1")] public double Q1 { get; init; }
+        [JsonPropertyName("median")] public double Median { get; init; }
+        [JsonPropertyName("q3")] public double Q3 { get; init; }
+
+        /// <summary>Distances in 1/256 input units; quartiles by the nearest rank (null: none seen).</summary>
+        public static DistanceSummary Of(List<long> distances256)
+        {
+            if (distances256.Count == 0) return null;
+            var sorted = distances256.OrderBy(d => d).ToArray();
+            double Rank(double q) => sorted[Math.Max(0, (int)Math.Ceiling(q * sorted.Length) - 1)] / 256.0;
+            return new DistanceSummary { Count = sorted.Length, Q1 = Rank(0.25), Median = Rank(0.5), Q3 = Rank(0.75) };
+        }
+    }
+
     public sealed class FleetSimulationResult
     {
         [JsonPropertyName("boards")] public List<FleetBoardResult> Boards { get; init; } = new();
@@ -124,6 +143,10 @@ namespace TinTin.FleetHost
         [JsonPropertyName("publish_every_labels")] public int PublishEveryLabels { get; init; }
         [JsonPropertyName("merge_every")] public int MergeEvery { get; init; }
         [JsonPropertyName("layout")] public string Layout { get; init; }
+        /// <summary>Where the boards' starting model came from (a file, or the firmware's embedded default).</summary>
+        [JsonPropertyName("model")] public string Model { get; init; }
+        /// <summary>With a similarity merge: the input-mean distances (int8 input units, L1) the kernel saw between two boards that both had statistics.</summary>
+        [JsonPropertyName("similarity_distances")] public DistanceSummary SimilarityDistances { get; init; }
 
         public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true });
 
@@ -131,7 +154,10 @@ namespace TinTin.FleetHost
         {
             static string P(double v) => (v * 100).ToString("F1", CultureInfo.InvariantCulture).PadLeft(5);
             var w = new StringBuilder();
-            w.AppendLine($"virtual fleet ({Layout} layout): {Boards.Count} boards running the firmware's fleet link, an update every {PublishEveryLabels} labels, a merge every {MergeEvery} updates, {MergedVersions} merged versions");
+            w.AppendLine($"virtual fleet ({Layout} layout): {Boards.Count} boards running the firmware's fleet link, an update every {PublishEveryLabels} labels, a merge every {MergeEvery} updates, {MergedVersions} merged versions; model: {Model}");
+            if (SimilarityDistances != null)
+                w.AppendLine(string.Format(CultureInfo.InvariantCulture, "similarity kernel: {0} input-mean distances between boards with statistics, quartiles {1:0.#} / {2:0.#} / {3:0.#} (int8 input units, L1)",
+                    SimilarityDistances.Count, SimilarityDistances.Q1, SimilarityDistances.Median, SimilarityDistances.Q3));
             w.AppendLine("board     labelled  accuracy: isolated  fleet   (balanced: isolated  fleet)  frozen  majority   sent B  recv B  taken/declined/rolled back");
             foreach (FleetBoardResult b in Boards)
                 w.AppendLine($"{b.Name,-9} {b.Labelled,8}            {P(b.IsolatedAccuracy)} %  {P(b.FleetAccuracy)} %            {P(b.IsolatedBalancedAccuracy)} %  {P(b.FleetBalancedAccuracy)} %  {P(b.FrozenAccuracy)} %  {P(b.MajorityAccuracy)} %  {b.BytesSent,7} {b.BytesReceived,7}  {b.MergesTaken}/{b.MergesDeclined}/{b.MergesRolledBack}");
@@ -213,10 +239,12 @@ namespace TinTin.FleetHost
             progress.WriteLine("isolated: " + specs.Count + " boards, each alone");
             var isolated = RunOnce(specs, model, options, mergeEvery, fleet: false, progress, out _);
             progress.WriteLine($"fleet: the same boards, each publishing after {options.PublishEveryLabels} new labels, merged after every {mergeEvery} updates");
-            var withFleet = RunOnce(specs, model, options, mergeEvery, fleet: true, progress, out uint versions);
+            var distances = new List<long>();
+            var withFleet = RunOnce(specs, model, options, mergeEvery, fleet: true, progress, out uint versions, distances);
             var result = new FleetSimulationResult
             {
                 Layout = options.Specs != null ? "custom" : options.Layout, MergedVersions = versions,
+                Model = model.Source ?? model.ModelName, SimilarityDistances = DistanceSummary.Of(distances),
                 PublishEveryLabels = options.PublishEveryLabels, MergeEvery = mergeEvery,
             };
             long windowMs = new FirmwareConfig().ButtonWindowMs;
@@ -256,7 +284,7 @@ namespace TinTin.FleetHost
         }
 
         private static BoardOutcome[] RunOnce(IReadOnlyList<BoardSpec> specs, PreparedModel model, VirtualFleetOptions options, int mergeEvery, bool fleet,
-            TextWriter progress, out uint versions)
+            TextWriter progress, out uint versions, List<long> distancesSeen = null)
         {
             FleetConfig config = FleetConfig.Demo(specs.Count);
             for (int i = 0; i < specs.Count; i++) config.Boards[i].Id = specs[i].Name;
@@ -306,7 +334,14 @@ namespace TinTin.FleetHost
                 {
                     var byName = boards.ToDictionary(b => b.Name);
                     bool snapshots = options.SimilarityAtPublish || options.SimilarityStatsEvery > 0;
-                    aggregator.Similarity = (receiver, contributor) => Kernel(byName[receiver], byName[contributor], options.SimilarityWindow == "recent", options.SimilarityWidth, snapshots);
+                    bool recent = options.SimilarityWindow == "recent";
+                    aggregator.Similarity = (receiver, contributor) =>
+                    {
+                        VirtualFleetBoard r = byName[receiver], c = byName[contributor];
+                        long d = r == c ? -1 : InputDistance256(r, c, recent, snapshots);
+                        if (d >= 0) distancesSeen?.Add(d);
+                        return Kernel(r, c, recent, options.SimilarityWidth, snapshots);
+                    };
                     if (hub != null && options.SimilarityAtPublish) hub.BeforeUpdate = name => byName[name].SnapshotInputs();
                     foreach (VirtualFleetBoard b in boards) b.SnapshotEvery = options.SimilarityStatsEvery;
                 }
@@ -345,10 +380,19 @@ namespace TinTin.FleetHost
         public static int Kernel(VirtualFleetBoard receiver, VirtualFleetBoard contributor, bool recent, int width, bool atPublish = false)
         {
             if (receiver == contributor) return 1024;
+            long distance = InputDistance256(receiver, contributor, recent, atPublish);
+            if (distance < 0) return 0;
+            long w256 = (long)width * 256;
+            return distance >= w256 ? 0 : (int)((w256 - distance) * 1024 / w256);
+        }
+
+        /// <summary>L1 distance of the two boards' per-feature input means in 1/256 int8 input units; -1 if either has no statistics yet.</summary>
+        public static long InputDistance256(VirtualFleetBoard receiver, VirtualFleetBoard contributor, bool recent, bool atPublish = false)
+        {
             long[] sumR = atPublish ? receiver.PublishedInputSum : receiver.InputSum, sumC = atPublish ? contributor.PublishedInputSum : contributor.InputSum;
             int[] recentR = atPublish ? receiver.PublishedRecentMean256 : receiver.RecentMean256, recentC = atPublish ? contributor.PublishedRecentMean256 : contributor.RecentMean256;
             long countR = atPublish ? receiver.PublishedInputSamples : receiver.InputSamples, countC = atPublish ? contributor.PublishedInputSamples : contributor.InputSamples;
-            if (countR == 0 || countC == 0 || sumR == null || sumC == null) return 0;
+            if (countR == 0 || countC == 0 || sumR == null || sumC == null) return -1;
             long distance = 0;
             for (int i = 0; i < sumR.Length; i++)
             {
@@ -356,8 +400,7 @@ namespace TinTin.FleetHost
                 long b = recent ? recentC[i] : sumC[i] * 256 / countC;
                 distance += Math.Abs(a - b);
             }
-            long w256 = (long)width * 256;
-            return distance >= w256 ? 0 : (int)((w256 - distance) * 1024 / w256);
+            return distance;
         }
 
         /// <summary>Waits until the aggregator handled every update sent so far and every board's transport received every merged version.</summary>
