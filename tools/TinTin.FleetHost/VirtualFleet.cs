@@ -125,6 +125,8 @@ namespace TinTin.FleetHost
         [JsonPropertyName("q1")] public double Q1 { get; init; }
         [JsonPropertyName("median")] public double Median { get; init; }
         [JsonPropertyName("q3")] public double Q3 { get; init; }
+        /// <summary>Every distance seen, in order, in 1/256 input units (to pool several runs' quartiles).</summary>
+        [JsonPropertyName("values_256")] public long[] Values256 { get; init; }
 
         /// <summary>Distances in 1/256 input units; quartiles by the nearest rank (null: none seen).</summary>
         public static DistanceSummary Of(List<long> distances256)
@@ -132,7 +134,7 @@ namespace TinTin.FleetHost
             if (distances256.Count == 0) return null;
             var sorted = distances256.OrderBy(d => d).ToArray();
             double Rank(double q) => sorted[Math.Max(0, (int)Math.Ceiling(q * sorted.Length) - 1)] / 256.0;
-            return new DistanceSummary { Count = sorted.Length, Q1 = Rank(0.25), Median = Rank(0.5), Q3 = Rank(0.75) };
+            return new DistanceSummary { Count = sorted.Length, Q1 = Rank(0.25), Median = Rank(0.5), Q3 = Rank(0.75), Values256 = distances256.ToArray() };
         }
     }
 
