@@ -171,6 +171,7 @@ namespace TinTin.Firmware
             int predicted = learner.Observe(raw, now);
             if (fleet != null) predicted = fleet.Answer(predicted, learner); // the fleet's challenger, while it beats the board's own model
             long measured = hw.Clock.NowUs - t0;
+            if (fleet != null) fleet.ObserveInput(learner.Model.Network); // the board's input statistics (FleetMessage kind 3)
             long macs = ops.TotalMacs - macs0;
             long us = hw.Board.StepMicroseconds(measured, macs);
             lastPredictUs = us;

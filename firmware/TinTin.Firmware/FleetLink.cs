@@ -14,6 +14,14 @@ namespace TinTin.Firmware
         public int MaxMessageBytes = FleetMessage.DefaultMaxBytes;
         /// <summary>Publish an update after this many new labelled samples.</summary>
         public int PublishEveryLabels = 32;
+        /// <summary>
+        /// Publish the board's input statistics (FleetMessage kind 3: per-feature means of the normalised input over every
+        /// sample so far, signed with the board's key) after this many new samples, labelled or not; 0: never. The
+        /// aggregator's similarity-weighted merge (`tintin fleet serve --similarity-merge all`) reads them.
+        /// </summary>
+        public int StatsEverySamples = 64;
+        /// <summary>The board's id (FleetProvisioning board_id): a merged model addressed to another board is refused. Null: only fleet-wide models.</summary>
+        public string BoardId;
         /// <summary>Join at start-up (else only on `fleet join`).</summary>
         public bool JoinAtStart;
         /// <summary>Labelled samples a taken model is judged on (FleetMember.TrialSamples).</summary>
@@ -78,6 +86,7 @@ namespace TinTin.Firmware
         private Network boundNetwork;
         private bool joined;
         private long seenLabelled, seenCorrect, labelledAtPublish;
+        private uint samplesAtStats;
 
         public FleetLink(IFleetTransport transport, FleetSettings settings, ProtocolWriter writer)
         {
@@ -114,7 +123,10 @@ namespace TinTin.Firmware
                 if (joined) Leave(0);
                 return;
             }
+            FleetMember previous = member;
             member = new FleetMember(network, settings.BoardKey, settings.FleetKey, settings.MaxMessageBytes, 64);
+            member.BoardId = settings.BoardId;
+            member.ContinueStatsFrom(previous);
             member.TrialSamples = settings.TrialSamples;
             member.TolerancePerMille = settings.TolerancePerMille;
             member.ReplayTolerance = settings.ReplayTolerance;
@@ -210,6 +222,12 @@ namespace TinTin.Firmware
                 if (member.ApplyStaged(settings.BlendWithOwn ? (uint)labelled : 0, replay, history, inputExponent)) { Line(nowMs, "taken"); changed = true; }
                 else { writer.Begin(Protocol.FleetLine); writer.Int("t_ms", nowMs); writer.Token("event", "declined"); writer.Int("version", version); writer.End(); }
             }
+            if (settings.StatsEverySamples > 0 && member.InputSamples - samplesAtStats >= (uint)settings.StatsEverySamples && transport.IsConnected)
+            {
+                Model model = learner.Model;
+                int bytes = member.WriteStats(model.Normalizer != null ? model.Normalizer.InputExponent : 0, (uint)labelled);
+                if (transport.PublishUpdate(member.StatsBuffer, bytes)) samplesAtStats = member.InputSamples;
+            }
             if (labelled - labelledAtPublish >= settings.PublishEveryLabels && !member.InTrial && transport.IsConnected)
             {
                 int bytes = member.WriteUpdate((uint)labelled, (uint)correct);
@@ -223,6 +241,15 @@ namespace TinTin.Firmware
                 else Error("update not sent: broker unreachable");
             }
             return changed;
+        }
+
+        /// <summary>
+        /// After the learner observed a sample: its normalised int8 input (the network's input) goes into the board's
+        /// running input statistics. Per sample: integer, allocation-free.
+        /// </summary>
+        public void ObserveInput(Network network)
+        {
+            if (member != null && network == boundNetwork) member.ObserveInput(network.Input.Data);
         }
 
         /// <summary>

@@ -104,6 +104,7 @@ namespace TinTin.Firmware
             settings.FleetKey = FleetKey;
             settings.PublishEveryLabels = PublishEveryLabels;
             settings.JoinAtStart = JoinAtStart;
+            settings.BoardId = BoardId; // a merged model addressed to another board is refused
             return settings;
         }
 

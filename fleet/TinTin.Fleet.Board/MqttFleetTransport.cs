@@ -26,6 +26,7 @@ namespace TinTin.Fleet.Board
         private readonly string password;
         private readonly string updateTopic;
         private readonly string modelTopic;
+        private readonly string boardModelTopic;   // models addressed to this board (similarity-weighted merge)
         private readonly byte[] newest;          // [maxMessageBytes] the newest model received
         private readonly object gate = new object();
         private int newestLength;
@@ -52,6 +53,7 @@ namespace TinTin.Fleet.Board
             this.password = password;
             updateTopic = "tintin/" + fleet + "/boards/" + boardId + "/update";
             modelTopic = "tintin/" + fleet + "/model";
+            boardModelTopic = "tintin/" + fleet + "/boards/" + boardId + "/model";
             newest = new byte[maxMessageBytes];
         }
 
@@ -74,7 +76,7 @@ namespace TinTin.Fleet.Board
                     LastError = "broker refused the connection: " + (int)code;
                     return false;
                 }
-                client.Subscribe(new string[] { modelTopic }, new MqttQoSLevel[] { MqttQoSLevel.AtLeastOnce });
+                client.Subscribe(new string[] { modelTopic, boardModelTopic }, new MqttQoSLevel[] { MqttQoSLevel.AtLeastOnce, MqttQoSLevel.AtLeastOnce });
                 return true;
             }
             catch (Exception e)
@@ -93,7 +95,7 @@ namespace TinTin.Fleet.Board
         public bool PublishUpdate(byte[] message, int length)
         {
             if (!IsConnected) return false;
-            byte[] payload = new byte[length]; // the client sends whole arrays; an update goes out every few hours
+            byte[] payload = new byte[length]; // the client sends whole arrays; an update goes out every few hours, statistics every StatsEverySamples samples
             Array.Copy(message, payload, length);
             try
             {
@@ -122,7 +124,7 @@ namespace TinTin.Fleet.Board
 
         private void OnMessage(object sender, MqttMsgPublishEventArgs e)
         {
-            if (e.Topic != modelTopic || e.Message == null) return;
+            if ((e.Topic != modelTopic && e.Topic != boardModelTopic) || e.Message == null) return;
             lock (gate)
             {
                 if (e.Message.Length > newest.Length) { Oversized++; return; }

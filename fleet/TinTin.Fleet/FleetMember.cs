@@ -49,6 +49,10 @@ namespace TinTin.Fleet
         private readonly HmacSha256 fleetKey;
         private readonly FleetMessageReader reader;
         private readonly byte[] updateBuffer;            // [MaxUpdateBytes]
+        private readonly long[] inputSums;               // [input features] sum of every normalised int8 input so far
+        private readonly byte[] statsBuffer;             // [StatsBytes(input features)]
+        private uint inputSamples, statsSequence, fingerprint;
+        private byte[] boardId;                          // ASCII id: an addressed model for another board is refused
         private readonly bool[] recent;                  // [RecentWindow] ring of labelled outcomes
         private int recentCount, recentNext, recentCorrect;
 
@@ -126,8 +130,11 @@ namespace TinTin.Fleet
                 throw new ArgumentException("this model's fleet messages need up to " + updateBytes + " bytes, over the " + maxMessageBytes + "-byte limit");
             reader = new FleetMessageReader(maxMessageBytes);
             updateBuffer = new byte[updateBytes];
+            inputSums = new long[network.InputLength];
+            statsBuffer = new byte[FleetMessage.StatsBytes(network.InputLength)];
             recent = new bool[recentWindow];
             baseline.CopyFrom(network);
+            fingerprint = baseline.Fingerprint();
         }
 
         /// <summary>Allocates the agreement check's buffer (one sbyte per history slot): at start-up, not at a safe point.</summary>
@@ -160,6 +167,63 @@ namespace TinTin.Fleet
             if (version > highestVersion) highestVersion = version;
         }
 
+        /// <summary>
+        /// The board's id (letters, digits, '-', '_'; at most 64): a merged model addressed to another board is refused.
+        /// Null: the board takes only unaddressed (fleet-wide) models.
+        /// </summary>
+        public string BoardId
+        {
+            get { return boardIdText; }
+            set
+            {
+                byte[] bytes = FleetMessage.BoardIdBytes(value);
+                if (value != null && bytes == null) throw new ArgumentException("a board id is 1.." + FleetMessage.MaxBoardIdBytes + " letters, digits, '-' or '_'");
+                boardId = bytes;
+                boardIdText = value;
+            }
+        }
+        private string boardIdText;
+
+        /// <summary>
+        /// Every normalised input the board predicts (per sample: integer, allocation-free): the running per-feature sums
+        /// the statistics message reports as means.
+        /// </summary>
+        public void ObserveInput(sbyte[] input)
+        {
+            long[] sums = inputSums;
+            int n = sums.Length;
+            for (int i = 0; i < n; i++) sums[i] += input[i];
+            inputSamples++;
+        }
+
+        /// <summary>
+        /// A member bound anew (after a reset or restore) goes on with the previous one's input statistics and their
+        /// sequence, so its next statistics message is not refused as a replay.
+        /// </summary>
+        public void ContinueStatsFrom(FleetMember previous)
+        {
+            if (previous == null || previous.inputSums.Length != inputSums.Length) return;
+            Array.Copy(previous.inputSums, inputSums, inputSums.Length);
+            inputSamples = previous.inputSamples;
+            statsSequence = previous.statsSequence;
+        }
+
+        /// <summary>Inputs observed so far (the statistics' sample count).</summary>
+        public uint InputSamples { get { return inputSamples; } }
+        /// <summary>Statistics messages written.</summary>
+        public int StatsPublished;
+        public byte[] StatsBuffer { get { return statsBuffer; } }
+
+        /// <summary>Writes the board's signed input statistics (next sequence number) into StatsBuffer and returns its length.</summary>
+        public int WriteStats(int inputExponent, uint labelled)
+        {
+            statsSequence++;
+            int length = FleetMessage.WriteStats(statsBuffer, inputSums, inputSamples, inputExponent, baseVersion, fingerprint, statsSequence, labelled, boardKey);
+            StatsPublished++;
+            BytesSent += length;
+            return length;
+        }
+
         /// <summary>Writes the board's update into UpdateBuffer and returns its length.</summary>
         public int WriteUpdate(uint labelled, uint correct)
         {
@@ -175,6 +239,8 @@ namespace TinTin.Fleet
         {
             BytesReceived += length > 0 ? length : 0;
             if (!reader.CheckFrame(message, length, FleetMessage.KindMerged, fleetKey)) return Refuse(reader.Error);
+            if (!reader.IsFor(message, boardId))
+                return Refuse("merged model addressed to board '" + reader.RecipientText(message) + "', not to this board ('" + (boardIdText == null ? "" : boardIdText) + "')");
             if (reader.Version <= highestVersion)
                 return Refuse("merged model version " + reader.Version + " is not newer than version " + highestVersion + " (replayed or stale)");
             if (!reader.ReadMerged(message, length, fleetKey, incoming)) return Refuse(reader.Error);

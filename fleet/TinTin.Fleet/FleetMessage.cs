@@ -4,12 +4,14 @@ using TinTin.Core;
 namespace TinTin.Fleet
 {
     /// <summary>
-    /// The fleet's two messages, little-endian, each ending in an HMAC-SHA256 tag:
+    /// The fleet's messages, little-endian, each ending in an HMAC-SHA256 tag:
     /// <code>
     ///  0  u32  magic "TTFL"
     ///  4  u8   format version (1)
-    ///  5  u8   kind: 1 update (board → aggregator), 2 merged model (aggregator → boards)
-    ///  6  u16  flags (0)
+    ///  5  u8   kind: 1 update (board → aggregator), 2 merged model (aggregator → boards),
+    ///          3 input statistics (board → aggregator)
+    ///  6  u16  flags: 0, or (merged only) 1 = addressed: the model is for one board, whose id
+    ///          follows the layers (ASCII letters, digits, '-', '_', then its length: u8 1..64)
     ///  8  u32  model version: update = the merged version the board's model started from
     ///          (0 = its default model); merged = this model's version, above every earlier one
     /// 12  u32  shape fingerprint (ParameterSet.Fingerprint): a board takes no model of another shape
@@ -21,8 +23,15 @@ namespace TinTin.Fleet
     ///     update: i8 int8-weight exponent, i8 bias exponent, u16 channels sent, then per channel
     ///             u16 index, i8 weights[row], i32 bias   (only the channels the board trained)
     ///     merged: i8 master exponent, i8 bias exponent, i16 masters[channels·row], i32 biases[channels]
-    ///  .. 32 B HMAC-SHA256 of every byte before it: update with the board's own key,
+    ///     (addressed merged: then the recipient board's id and its length, u8)
+    ///  .. 32 B HMAC-SHA256 of every byte before it: update and statistics with the board's own key,
     ///     merged with the fleet key.
+    /// The statistics message (kind 3, <see cref="StatsBytes"/>: 80 B for 6 features) reuses the header:
+    ///  8 the board's base version, 12 the shape fingerprint, 16 its statistics sequence number
+    ///  (grows: an old one replayed is refused), 20 samples the means are over, 24 labelled samples;
+    /// 32  u16  features F, i8 input exponent, u8 0, then i16 mean[F]: each feature's mean of the
+    ///          normalised int8 input over every sample so far, in 1/256 of an int8 unit
+    ///          (sum · 256 / samples, truncated).
     /// </code>
     /// Every length is checked before a byte is read, and the tag before any content is trusted.
     /// </summary>
@@ -32,6 +41,11 @@ namespace TinTin.Fleet
         public const int FormatVersion = 1;
         public const int KindUpdate = 1;
         public const int KindMerged = 2;
+        public const int KindStats = 3;
+        /// <summary>Merged-model flag: addressed to one board (its id after the layers, inside the signed bytes).</summary>
+        public const int FlagAddressed = 1;
+        /// <summary>Longest board id an addressed model carries (FleetProvisioning's board_id limit).</summary>
+        public const int MaxBoardIdBytes = 64;
         public const int HeaderBytes = 32;
         /// <summary>Default limit for either message; boards and the aggregator refuse larger ones.</summary>
         public const int DefaultMaxBytes = 16384;
@@ -49,6 +63,36 @@ namespace TinTin.Fleet
             int size = HeaderBytes + 2;
             for (int l = 0; l < shape.LayerCount; l++) size += 6 + 2 * shape.Master[l].Length + 4 * shape.Channels[l];
             return size + HmacSha256.TagBytes;
+        }
+
+        /// <summary>An addressed merged model: the merged bytes plus the recipient's id and its length byte.</summary>
+        public static int AddressedMergedBytes(ParameterSet shape, int idBytes) { return MergedBytes(shape) + 1 + idBytes; }
+
+        /// <summary>A statistics message of this many input features.</summary>
+        public static int StatsBytes(int features) { return HeaderBytes + 4 + 2 * features + HmacSha256.TagBytes; }
+
+        /// <summary>
+        /// Writes a board's input statistics: per feature sum · 256 / samples (the mean in 1/256 of an int8 unit,
+        /// truncated, saturated to i16). Returns the message length.
+        /// </summary>
+        public static int WriteStats(byte[] buffer, long[] inputSums, uint samples, int inputExponent, uint baseVersion, uint fingerprint,
+            uint sequence, uint labelled, HmacSha256 boardKey)
+        {
+            int features = inputSums.Length;
+            int need = StatsBytes(features);
+            if (buffer == null || buffer.Length < need) throw new ArgumentException("a statistics buffer needs " + need + " bytes");
+            int at = WriteHeader(buffer, KindStats, baseVersion, fingerprint, sequence, samples, labelled);
+            at = LittleEndian.PutU16(buffer, at, features);
+            buffer[at++] = (byte)(sbyte)inputExponent;
+            buffer[at++] = 0;
+            for (int i = 0; i < features; i++)
+            {
+                long mean = samples == 0 ? 0 : inputSums[i] * 256 / samples;
+                if (mean > short.MaxValue) mean = short.MaxValue;
+                if (mean < short.MinValue) mean = short.MinValue;
+                at = LittleEndian.PutU16(buffer, at, (ushort)(short)mean);
+            }
+            return Seal(buffer, at, boardKey);
         }
 
         /// <summary>
@@ -101,7 +145,17 @@ namespace TinTin.Fleet
         /// <summary>Writes a merged model; returns the message length.</summary>
         public static int WriteMerged(byte[] buffer, ParameterSet merged, uint version, uint boards, uint labelled, HmacSha256 fleetKey)
         {
-            int need = MergedBytes(merged);
+            return WriteMerged(buffer, merged, version, boards, labelled, null, fleetKey);
+        }
+
+        /// <summary>
+        /// Writes a merged model; with recipient (ASCII board id bytes, 1..MaxBoardIdBytes) an addressed one, which only
+        /// that board takes. Returns the message length.
+        /// </summary>
+        public static int WriteMerged(byte[] buffer, ParameterSet merged, uint version, uint boards, uint labelled, byte[] recipient, HmacSha256 fleetKey)
+        {
+            if (recipient != null && (recipient.Length < 1 || recipient.Length > MaxBoardIdBytes)) throw new ArgumentException("a recipient board id has 1.." + MaxBoardIdBytes + " bytes");
+            int need = recipient == null ? MergedBytes(merged) : AddressedMergedBytes(merged, recipient.Length);
             if (buffer == null || buffer.Length < need) throw new ArgumentException("a merged-model buffer needs " + need + " bytes");
             int at = WriteHeader(buffer, KindMerged, version, merged.Fingerprint(), boards, labelled, 0);
             at = LittleEndian.PutU16(buffer, at, merged.LayerCount);
@@ -116,7 +170,28 @@ namespace TinTin.Fleet
                 int[] bias = merged.Bias[l];
                 for (int c = 0; c < bias.Length; c++) at = LittleEndian.PutU32(buffer, at, (uint)bias[c]);
             }
+            if (recipient != null)
+            {
+                LittleEndian.PutU16(buffer, 6, FlagAddressed);
+                for (int i = 0; i < recipient.Length; i++) buffer[at++] = recipient[i];
+                buffer[at++] = (byte)recipient.Length;
+            }
             return Seal(buffer, at, fleetKey);
+        }
+
+        /// <summary>A board id as the bytes an addressed model carries: ASCII letters, digits, '-' and '_', 1..MaxBoardIdBytes; null otherwise.</summary>
+        public static byte[] BoardIdBytes(string id)
+        {
+            if (id == null || id.Length < 1 || id.Length > MaxBoardIdBytes) return null;
+            byte[] bytes = new byte[id.Length];
+            for (int i = 0; i < id.Length; i++)
+            {
+                char c = id[i];
+                bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+                if (!ok) return null;
+                bytes[i] = (byte)c;
+            }
+            return bytes;
         }
 
         private static int WriteHeader(byte[] buffer, int kind, uint version, uint fingerprint, uint sequence, uint labelled, uint correct)

@@ -19,6 +19,9 @@ namespace TinTin.Fleet
         public uint Sequence;
         public uint Labelled;
         public uint Correct;
+        /// <summary>After CheckFrame of a merged model: addressed to one board (its id at RecipientAt, RecipientLength bytes).</summary>
+        public bool Addressed;
+        public int RecipientAt, RecipientLength;
 
         public FleetMessageReader(int maxBytes)
         {
@@ -38,7 +41,11 @@ namespace TinTin.Fleet
             if (data[4] != FleetMessage.FormatVersion) return Fail("unsupported fleet message format " + data[4] + "; this build reads " + FleetMessage.FormatVersion);
             Kind = data[5];
             if (Kind != expectedKind) return Fail("fleet message kind " + Kind + " where " + expectedKind + " was expected");
-            if (LittleEndian.GetU16(data, 6) != 0) return Fail("unknown fleet message flags");
+            int flags = LittleEndian.GetU16(data, 6);
+            Addressed = false;
+            RecipientAt = 0;
+            RecipientLength = 0;
+            if (flags != 0 && !(flags == FleetMessage.FlagAddressed && Kind == FleetMessage.KindMerged)) return Fail("unknown fleet message flags");
             uint total = LittleEndian.GetU32(data, 28);
             if (total != (uint)length) return Fail("fleet message truncated or padded: header says " + total + " bytes, " + length + " arrived");
             int signed = length - HmacSha256.TagBytes;
@@ -48,7 +55,35 @@ namespace TinTin.Fleet
             Sequence = LittleEndian.GetU32(data, 16);
             Labelled = LittleEndian.GetU32(data, 20);
             Correct = LittleEndian.GetU32(data, 24);
+            if (flags == FleetMessage.FlagAddressed)
+            {
+                // The recipient's id ends the signed bytes: the id, then its length (u8, 1..64).
+                int n = data[signed - 1];
+                if (n < 1 || n > FleetMessage.MaxBoardIdBytes || signed - 1 - n < FleetMessage.HeaderBytes + 2)
+                    return Fail("addressed merged model carries no valid recipient id (length " + n + ")");
+                Addressed = true;
+                RecipientAt = signed - 1 - n;
+                RecipientLength = n;
+            }
             return true;
+        }
+
+        /// <summary>After CheckFrame: whether an addressed message's recipient is this id (ASCII bytes); true for an unaddressed one.</summary>
+        public bool IsFor(byte[] data, byte[] boardId)
+        {
+            if (!Addressed) return true;
+            if (boardId == null || boardId.Length != RecipientLength) return false;
+            for (int i = 0; i < RecipientLength; i++) if (data[RecipientAt + i] != boardId[i]) return false;
+            return true;
+        }
+
+        /// <summary>The recipient id of an addressed message (error messages only: allocates).</summary>
+        public string RecipientText(byte[] data)
+        {
+            if (!Addressed) return "";
+            char[] text = new char[RecipientLength];
+            for (int i = 0; i < RecipientLength; i++) { byte b = data[RecipientAt + i]; text[i] = b >= 32 && b < 127 ? (char)b : '?'; }
+            return new string(text);
         }
 
         /// <summary>Reads an authentic merged model into destination when its shape matches.</summary>
@@ -57,7 +92,8 @@ namespace TinTin.Fleet
             if (!CheckFrame(data, length, FleetMessage.KindMerged, fleetKey)) return false;
             if (length > data.Length) length = data.Length;
             if (Fingerprint != destination.Fingerprint()) return Fail("merged model has another shape (fingerprint " + Fingerprint + ", this model " + destination.Fingerprint() + ")");
-            if (length != FleetMessage.MergedBytes(destination)) return Fail("merged model is " + length + " bytes, this shape needs " + FleetMessage.MergedBytes(destination));
+            int expected = Addressed ? FleetMessage.AddressedMergedBytes(destination, RecipientLength) : FleetMessage.MergedBytes(destination);
+            if (length != expected) return Fail("merged model is " + length + " bytes, this shape needs " + expected);
             int at = FleetMessage.HeaderBytes;
             if (LittleEndian.GetU16(data, at) != destination.LayerCount) return Fail("merged model layer count differs");
             at += 2;
@@ -84,6 +120,30 @@ namespace TinTin.Fleet
                 for (int c = 0; c < bias.Length; c++, at += 4) bias[c] = (int)(long)LittleEndian.GetU32(data, at);
             }
             destination.DeriveInt8Shifts();
+            return true;
+        }
+
+        /// <summary>
+        /// Reads a board's authentic input statistics into destination when the shape fingerprint and the feature count
+        /// match. The caller checks the sequence (replay).
+        /// </summary>
+        public bool ReadStats(byte[] data, int length, HmacSha256 boardKey, uint fingerprint, FleetStats destination)
+        {
+            if (!CheckFrame(data, length, FleetMessage.KindStats, boardKey)) return false;
+            if (length > data.Length) length = data.Length;
+            if (Fingerprint != fingerprint) return Fail("statistics of another model shape (fingerprint " + Fingerprint + ", fleet model " + fingerprint + ")");
+            int features = LittleEndian.GetU16(data, FleetMessage.HeaderBytes);
+            if (features != destination.Features) return Fail("statistics of " + features + " features, the fleet model has " + destination.Features);
+            if (length != FleetMessage.StatsBytes(features)) return Fail("statistics message is " + length + " bytes, " + features + " features need " + FleetMessage.StatsBytes(features));
+            if (data[FleetMessage.HeaderBytes + 3] != 0) return Fail("statistics message has a non-zero reserved byte");
+            if (Labelled == 0) return Fail("statistics over 0 samples");
+            int at = FleetMessage.HeaderBytes + 4;
+            destination.InputExponent = (sbyte)data[FleetMessage.HeaderBytes + 2];
+            for (int i = 0; i < features; i++, at += 2) destination.Mean256[i] = (short)LittleEndian.GetU16(data, at);
+            destination.BaseVersion = Version;
+            destination.Sequence = Sequence;
+            destination.Samples = Labelled;
+            destination.Labelled = Correct;
             return true;
         }
 

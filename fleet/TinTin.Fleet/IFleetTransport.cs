@@ -15,10 +15,10 @@ namespace TinTin.Fleet
 
         bool IsConnected { get; }
 
-        /// <summary>Publishes message[0..length) on the board's update topic; false when not sent.</summary>
+        /// <summary>Publishes message[0..length) on the board's update topic (updates and input statistics: the kind byte tells them apart); false when not sent.</summary>
         bool PublishUpdate(byte[] message, int length);
 
-        /// <summary>Copies the oldest received merged-model message into buffer and returns its length, 0 when none, -1 when it did not fit (dropped).</summary>
+        /// <summary>Copies the oldest received merged-model message (fleet-wide, or addressed to this board on its own model topic) into buffer and returns its length, 0 when none, -1 when it did not fit (dropped).</summary>
         int TryReceive(byte[] buffer);
     }
 }

@@ -25,6 +25,9 @@ namespace TinTin.NFUnitTest
         [TestMethod]
         public void AgreementCheckDeclinesNarrowsAndTakesAsTheHost() { Check(FleetScenario.Agreement); }
 
+        [TestMethod]
+        public void StatisticsAndAddressedModelsMatchTheHost() { Check(FleetScenario.Stats); }
+
         /// <summary>Runs the scenario and compares every section of one kind, value by value.</summary>
         public static void Check(string kind)
         {

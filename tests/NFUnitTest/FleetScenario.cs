@@ -20,6 +20,7 @@ namespace TinTin.NFUnitTest
         public const string Message = "message";
         public const string Member = "member";
         public const string Agreement = "agreement";
+        public const string Stats = "stats";
 
         /// <summary>Layer sizes of the fleet's model (the firmware's default shape).</summary>
         public static readonly int[] Sizes = new int[] { 6, 16, 2 };
@@ -100,6 +101,7 @@ namespace TinTin.NFUnitTest
             RecordSet(trace, Member, "after-rollback", after);
             trace.Add(new GoldenSection(Member, "trial", new int[] { taken ? 1 : 0, trial, (int)(long)member.BaseVersion, member.WaitLabels, SameAs(own, after) ? 1 : 0 }));
             RunAgreement(trace, boardKey, fleetKey);
+            RunStats(trace, boardKey, fleetKey);
             return trace;
         }
 
@@ -151,6 +153,44 @@ namespace TinTin.NFUnitTest
                 trace.Add(new GoldenSection(Agreement, "agreement.variant" + variant, new int[] { received, taken, member.AgreementBudget, member.LastChanged, member.LastHalvings, member.Narrowed, member.AgreementDeclined, member.InTrial ? 1 : 0, SameAs(own, Snapshot(board)) ? 1 : 0 }));
                 if (variant == 1) RecordSet(trace, Agreement, "agreement.step", Snapshot(board));
             }
+        }
+
+        /// <summary>
+        /// The board's input statistics (FleetMember.ObserveInput, WriteStats: FleetMessage kind 3) over 100 then 128 inputs
+        /// with a per-feature offset, and merged models addressed to it and to another board (the other refused).
+        /// </summary>
+        private static void RunStats(ArrayList trace, byte[] boardKey, byte[] fleetKey)
+        {
+            Network board = Network.CreateMlp(Sizes, 31, -1, false);
+            FleetMember member = new FleetMember(board, boardKey, fleetKey, FleetMessage.DefaultMaxBytes, 16);
+            member.BoardId = "board1";
+            XorShift32 random = new XorShift32(5);
+            sbyte[] x = new sbyte[Sizes[0]];
+            for (int k = 0; k < 128; k++)
+            {
+                for (int i = 0; i < x.Length; i++) x[i] = (sbyte)((int)(long)(random.Next() % 181) - 100 + 3 * i);
+                member.ObserveInput(x);
+                if (k == 99)
+                {
+                    int first = member.WriteStats(-6, 12);
+                    trace.Add(new GoldenSection(Stats, "stats.bytes", Ints(member.StatsBuffer, first)));
+                }
+            }
+            int second = member.WriteStats(-6, 20);
+            byte[] message = member.StatsBuffer;
+            trace.Add(new GoldenSection(Stats, "stats.second", new int[] { second, (int)(long)LittleEndian.GetU32(message, 16), (int)(long)LittleEndian.GetU32(message, 20),
+                (int)(long)Crc32.Compute(message, 0, second), member.StatsPublished, (int)(long)member.InputSamples }));
+
+            Network other = Network.CreateMlp(Sizes, 32, -1, false);
+            ParameterSet model = Snapshot(other);
+            byte[] toSelf = new byte[FleetMessage.AddressedMergedBytes(model, 6)];
+            int selfLength = FleetMessage.WriteMerged(toSelf, model, 5, 2, 50, FleetMessage.BoardIdBytes("board1"), new HmacSha256(fleetKey));
+            byte[] toOther = new byte[FleetMessage.AddressedMergedBytes(model, 6)];
+            int otherLength = FleetMessage.WriteMerged(toOther, model, 6, 2, 50, FleetMessage.BoardIdBytes("board2"), new HmacSha256(fleetKey));
+            int refusedOther = member.Receive(toOther, otherLength) ? 1 : 0;
+            int takenSelf = member.Receive(toSelf, selfLength) ? 1 : 0;
+            trace.Add(new GoldenSection(Stats, "addressed", new int[] { refusedOther, takenSelf, (int)(long)member.HighestVersion, member.Rejected, selfLength,
+                (int)(long)Crc32.Compute(toSelf, 0, selfLength), toSelf[selfLength - 33], toSelf[6] }));
         }
 
         private static ParameterSet Snapshot(Network network)

@@ -52,6 +52,13 @@ namespace TinTin.Cli.Tests
             Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--similarity-merge", "all", "--similarity-width", "0").ExitCode);
             Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--similarity-at-publish").ExitCode);
             Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--similarity-merge", "all", "--similarity-stats-every", "-1").ExitCode);
+            // The statistics message carries means over every sample: `recent` cannot read it.
+            r = CliRunner.Run("fleet", "simulate", "--similarity-merge", "recent", "--similarity-stats-every", "64");
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("needs --similarity-merge all", r.ToString());
+            r = CliRunner.Run("fleet", "serve", "--similarity-merge", "recent");
+            Assert.Equal(1, r.ExitCode);
+            Assert.Equal(1, CliRunner.Run("fleet", "serve", "--similarity-merge", "all", "--similarity-width", "0").ExitCode);
         }
 
         [Fact]

@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using TinTin.Core;
@@ -119,6 +120,46 @@ namespace TinTin.Fleet.Tests
             }
             Assert.NotNull(used);
             Assert.True(memory.MergedVersions > 0);
+            Assert.Equal(memory.ToJson(), mqtt.ToJson());
+        }
+    
+        [Fact]
+        public void ASimilarityRunOnTheBoardsStatisticsMessagesGivesTheSameResultsOverTheEmbeddedBrokerAsInMemory()
+        {
+            VirtualFleetOptions Options() => new VirtualFleetOptions
+            {
+                Boards = 3, MaxSamples = 700, PublishEveryLabels = 8, MergeEvery = 2,
+                SimilarityWindow = "all", SimilarityWidth = 66, SimilarityStatsEvery = 32,
+            };
+            FleetAggregator inMemory = null;
+            var memoryOptions = Options();
+            memoryOptions.AggregatorFactory = (config, version0, mergeEvery) => inMemory = new FleetAggregator(config, version0, mergeEvery);
+            FleetSimulationResult memory = VirtualFleet.Run(memoryOptions, null);
+            EmbeddedBroker broker = null;
+            AggregatorService service = null;
+            var viaMqtt = Options();
+            viaMqtt.AggregatorFactory = (config, version0, mergeEvery) =>
+            {
+                broker = EmbeddedBroker.StartAsync(config).GetAwaiter().GetResult();
+                var aggregator = new FleetAggregator(config, version0, mergeEvery);
+                service = AggregatorService.StartAsync(broker.Uri, config, aggregator).GetAwaiter().GetResult();
+                return aggregator;
+            };
+            viaMqtt.Transport = (config, board) => new MqttBoardTransport(broker.Uri, config, board);
+            FleetSimulationResult mqtt;
+            try { mqtt = VirtualFleet.Run(viaMqtt, null); }
+            finally
+            {
+                service?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                broker?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+            // The kernel read the boards' verified statistics: every board sent them, the aggregator stored them.
+            Assert.Equal(3 * (700 / 32), memory.Boards.Sum(b => b.StatsSent));
+            Assert.All(inMemory.Boards.Values, r => Assert.True(r.HasStats && r.StatsMessages == 700 / 32 && r.Stats.Samples == 700 / 32 * 32, r.Id));
+            Assert.Equal(inMemory.Version, memory.MergedVersions);
+            Assert.True(memory.MergedVersions > 0);
+            Assert.True(memory.Boards.Sum(b => b.MergesTaken + b.MergesDeclined) > 0);
+            Assert.Equal(0, memory.Boards.Sum(b => b.MessagesRefused));
             Assert.Equal(memory.ToJson(), mqtt.ToJson());
         }
     }

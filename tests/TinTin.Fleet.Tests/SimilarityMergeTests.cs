@@ -58,7 +58,7 @@ namespace TinTin.Fleet.Tests
             {
                 byte[] message = similar.Result.PerBoard[b.Id];
                 AssertSame(expected, Read(similar.Config, message));
-                var member = new FleetMember(FleetNets.Create(), b.Key, similar.Config.FleetKey, similar.Config.MaxMessageBytes, 64);
+                var member = new FleetMember(FleetNets.Create(), b.Key, similar.Config.FleetKey, similar.Config.MaxMessageBytes, 64) { BoardId = b.Id };
                 Assert.True(member.Receive(message, message.Length), member.LastError);
                 Assert.True(seen.Add(member.StagedVersion));
                 Assert.False(member.Receive(message, message.Length)); // the same version again: a replay

@@ -86,6 +86,22 @@ namespace TinTin.NanoBuild.Tests
             XAssert.Equal(0, none[1]);                        // budget 0, all or nothing: declined
             XAssert.Equal(1, none[6]);
             XAssert.Equal(1, none[8]);                        // and the board's parameters are its own
+            // Statistics: 80 B for 6 features, kind 3, sequence 1 over 100 samples, then sequence 2 over 128; means = sum·256/n.
+            int[] stats = sections["stats.bytes"];
+            XAssert.Equal(TinTin.Fleet.FleetMessage.StatsBytes(6), stats.Length);
+            XAssert.Equal(80, stats.Length);
+            XAssert.Equal(TinTin.Fleet.FleetMessage.KindStats, stats[5]);
+            XAssert.Equal(1, stats[16]);
+            XAssert.Equal(100, stats[20]);
+            int[] second = sections["stats.second"];
+            XAssert.Equal(new[] { 80, 2, 128 }, second.Take(3));
+            XAssert.Equal(128, second[5]);
+            // Addressed models: the other board's refused, its own taken (version 5); flag 1, id length 6 before the tag.
+            int[] addressed = sections["addressed"];
+            XAssert.Equal(new[] { 0, 1, 5, 1 }, addressed.Take(4));
+            XAssert.Equal(406 + 7, addressed[4]);
+            XAssert.Equal(6, addressed[6]);
+            XAssert.Equal(TinTin.Fleet.FleetMessage.FlagAddressed, addressed[7]);
             // SHA-256("abc") is the FIPS 180-2 example.
             XAssert.Equal(Convert.FromHexString("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad").Select(b => (int)b), sections["sha256.len3"]);
         }
@@ -100,7 +116,7 @@ namespace TinTin.NanoBuild.Tests
             }
             int last = FleetGoldens.Values.Length - 1;
             FleetGoldens.Values[last]++;
-            try { XAssert.Throws<HostAssertFailedException>(() => FleetGoldenTests.Check(FleetScenario.Agreement)); }
+            try { XAssert.Throws<HostAssertFailedException>(() => FleetGoldenTests.Check(FleetScenario.Stats)); }
             finally { FleetGoldens.Values[last]--; }
         }
     }

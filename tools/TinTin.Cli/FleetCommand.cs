@@ -34,6 +34,9 @@ namespace TinTin.Cli
             var boards = new Option<int>("--boards") { Description = "Boards in the demo fleet.", DefaultValueFactory = _ => 4 };
             var mergeEvery = new Option<int>("--merge-every") { Description = "Merge after this many accepted updates (default: one per board).", DefaultValueFactory = _ => 0 };
             var duration = new Option<double>("--duration-s") { Description = "Stop after this many seconds (0: until Ctrl-C)." };
+            var similarity = new Option<string>("--similarity-merge") { Description = "all: merge for each board, weighting every contributor by labelled samples and by how alike the two boards' inputs are (the boards' signed statistics messages: means over every sample); each board's model is addressed to it and published retained on tintin/FLEET/boards/ID/model. A board without statistics yet gets the all-boards merge. Default: one merge for all on tintin/FLEET/model." };
+            similarity.AcceptOnlyFromAmong("all");
+            var similarityWidth = new Option<int>("--similarity-width") { Description = "With --similarity-merge: kernel width W in int8 input units (L1 over features): weight · max(0, W − distance) / W.", DefaultValueFactory = _ => 66 };
             var command = new Command("serve",
                 "Run the fleet aggregator: verify each board's update (its own HMAC key, growing sequence numbers), merge the\n" +
                 "boards' integer models (federated averaging weighted by labelled samples, no float) and publish each merged\n" +
@@ -44,7 +47,7 @@ namespace TinTin.Cli
                 "  tintin fleet serve --config fleet.json --broker mqtts://broker.local:8883 --ca-file fleet-ca.pem\n" +
                 "  tintin fleet serve --config fleet.json --tls-cert broker.pem --tls-key broker.key   (embedded broker, mqtts on 127.0.0.1:8883)\n" +
                 "Exit codes: 0 ok, 1 usage, 2 config missing/malformed, 3 broker unreachable.");
-            foreach (Option o in new Option[] { broker, caFile, port, tlsCert, tlsKey, tlsPassword, config, writeConfig, boards, mergeEvery, duration }) command.Options.Add(o);
+            foreach (Option o in new Option[] { broker, caFile, port, tlsCert, tlsKey, tlsPassword, config, writeConfig, boards, mergeEvery, duration, similarity, similarityWidth }) command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
                 int count = parse.GetValue(boards);
@@ -66,6 +69,9 @@ namespace TinTin.Cli
                 if (every < 0) throw CliException.Usage("--merge-every must not be negative");
                 double seconds = parse.GetValue(duration);
                 if (seconds < 0) throw CliException.Usage("--duration-s must not be negative");
+                int width = parse.GetValue(similarityWidth);
+                if (width < 1 || width > 100000) throw CliException.Usage("--similarity-width must be in 1..100000");
+                if (parse.GetValue(similarity) == null) width = 0;
                 string brokerUri = parse.GetValue(broker);
                 if (brokerUri != null)
                 {
@@ -92,19 +98,19 @@ namespace TinTin.Cli
                     catch (ArgumentException e) { throw CliException.Input(e.Message); }
                 }
                 using (certificate)
-                    return RunServe(context, fleet, brokerUri, ca, certificate, brokerPort, every == 0 ? fleet.Boards.Count : every, seconds).GetAwaiter().GetResult();
+                    return RunServe(context, fleet, brokerUri, ca, certificate, brokerPort, every == 0 ? fleet.Boards.Count : every, seconds, width).GetAwaiter().GetResult();
             }));
             return command;
         }
 
         private static async Task<int> RunServe(CliContext context, FleetConfig fleet, string brokerUri, string caFile,
-            System.Security.Cryptography.X509Certificates.X509Certificate2 tlsCertificate, int port, int mergeEvery, double seconds)
+            System.Security.Cryptography.X509Certificates.X509Certificate2 tlsCertificate, int port, int mergeEvery, double seconds, int similarityWidth)
         {
             PreparedModel prepared = VirtualBoardRunner.EmbeddedModel();
             Model model = ModelFile.Load(prepared.Bytes, prepared.Bytes.Length, 0, false);
             var version0 = new ParameterSet(model.Network);
             version0.CopyFrom(model.Network);
-            var aggregator = new FleetAggregator(fleet, version0, mergeEvery, context.Out);
+            var aggregator = new FleetAggregator(fleet, version0, mergeEvery, context.Out) { SimilarityWidth = similarityWidth };
             EmbeddedBroker embedded = null;
             try
             {
@@ -123,13 +129,14 @@ namespace TinTin.Cli
                 { throw CliException.Device($"cannot reach the broker at {brokerUri}: {e.Message}"); }
                 await using (service)
                 {
-                    context.Out.WriteLine($"aggregator: fleet '{fleet.Fleet}', {fleet.Boards.Count} boards, merging every {mergeEvery} updates; updates on {fleet.UpdateTopicFilter}, models on {fleet.ModelTopic}");
+                    context.Out.WriteLine($"aggregator: fleet '{fleet.Fleet}', {fleet.Boards.Count} boards, merging every {mergeEvery} updates; updates and statistics on {fleet.UpdateTopicFilter}, models on "
+                        + (similarityWidth > 0 ? $"{fleet.BoardModelTopic("ID")} (similarity-weighted, width {similarityWidth})" : fleet.ModelTopic));
                     try { await Task.Delay(seconds > 0 ? TimeSpan.FromSeconds(seconds) : Timeout.InfiniteTimeSpan, context.Cancel); }
                     catch (OperationCanceledException) { }
                 }
                 context.Out.WriteLine($"aggregator stopped: {aggregator.Merges} merges, latest version {aggregator.Version}");
                 foreach (BoardRecord r in aggregator.Boards.Values)
-                    context.Out.WriteLine($"  {r.Id}: {r.Updates} updates, {r.Rejected} refused, {r.BytesReceived} B received" + (r.LastError != null ? ", last error: " + r.LastError : ""));
+                    context.Out.WriteLine($"  {r.Id}: {r.Updates} updates, {r.StatsMessages} statistics, {r.Rejected} refused, {r.BytesReceived} B received" + (r.LastError != null ? ", last error: " + r.LastError : ""));
                 return ExitCodes.Ok;
             }
             finally
@@ -163,7 +170,7 @@ namespace TinTin.Cli
             similarity.AcceptOnlyFromAmong("recent", "all");
             var similarityWidth = new Option<int>("--similarity-width") { Description = "With --similarity-merge: kernel width W in int8 input units (L1 over features): weight · max(0, W − distance) / W.", DefaultValueFactory = _ => 32 };
             var similarityAtPublish = new Option<bool>("--similarity-at-publish") { Description = "With --similarity-merge: the kernel reads each board's input means as of its last published update (as a protocol carrying them in the update would), not as of the merge." };
-            var similarityStatsEvery = new Option<int>("--similarity-stats-every") { Description = "With --similarity-merge: the kernel reads each board's input means as sent every N samples on their own (label or not), not as of the merge; 0: as of the merge." };
+            var similarityStatsEvery = new Option<int>("--similarity-stats-every") { Description = "With --similarity-merge all: the protocol: every board sends its signed input statistics every N samples (label or not) and the aggregator's kernel reads the verified messages (also with --mqtt); 0: the host experiment, the kernel reads each board's means as of the merge." };
             var seed = new Option<int>("--seed") { Description = "Seed of the virtual people and learners (0: the default streams; others shift every board's seed).", DefaultValueFactory = _ => 0 };
             var trialTolerance = new Option<int>("--trial-tolerance") { Description = "Accuracy drop (per mille) on the trial's labelled samples that rolls a merge back.", DefaultValueFactory = _ => 30 };
             var layout = new Option<string>("--layout") { Description = "rotated: every board replays the drift week from its own starting point (rooms out of phase); disjoint: board 1 another recording, the others disjoint stretches of the week; recordings: board i replays recording i mod 3 (datatraining, datatest, datatest2).", DefaultValueFactory = _ => "rotated" };
@@ -209,7 +216,8 @@ namespace TinTin.Cli
                 if (options.SimilarityWidth < 1 || options.SimilarityWidth > 100000) throw CliException.Usage("--similarity-width must be in 1..100000");
                 if (options.SimilarityStatsEvery < 0) throw CliException.Usage("--similarity-stats-every must not be negative");
                 if ((options.SimilarityAtPublish || options.SimilarityStatsEvery > 0) && options.SimilarityWindow == null) throw CliException.Usage("--similarity-at-publish and --similarity-stats-every need --similarity-merge");
-                if (options.SimilarityWindow != null && parse.GetValue(mqtt)) throw CliException.Usage("--similarity-merge is a host experiment with the in-memory fleet: not with --mqtt");
+                if (options.SimilarityStatsEvery > 0 && options.SimilarityWindow != "all" && !options.SimilarityAtPublish) throw CliException.Usage("--similarity-stats-every: the statistics message carries each board's means over every sample, so it needs --similarity-merge all");
+                if (options.SimilarityWindow != null && !options.SimilarityByMessages && parse.GetValue(mqtt)) throw CliException.Usage("--similarity-merge without --similarity-stats-every (or with --similarity-at-publish) is a host experiment with the in-memory fleet: not with --mqtt");
                 if (options.TrialSamples < 1) throw CliException.Usage("--trial-samples must be at least 1");
                 if (parse.GetValue(modelFile) is string modelPath) options.Model = SimulateCommand.ModelFromFile(modelPath);
                 bool asJson = parse.GetValue(json);

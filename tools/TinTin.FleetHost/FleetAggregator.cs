@@ -15,6 +15,8 @@ namespace TinTin.FleetHost
         public byte[] Merged { get; init; }
         /// <summary>With <see cref="FleetAggregator.Similarity"/>: one merged, signed model per board (board id → message), else null.</summary>
         public IReadOnlyDictionary<string, byte[]> PerBoard { get; init; }
+        /// <summary>The message was a board's input statistics (kind 3), not an update.</summary>
+        public bool Stats { get; init; }
         public uint Version { get; init; }
     }
 
@@ -24,6 +26,14 @@ namespace TinTin.FleetHost
         public string Id { get; init; }
         public FleetUpdate Latest { get; init; }
         public bool HasUpdate { get; set; }
+        /// <summary>The board's latest verified input statistics (FleetMessage kind 3).</summary>
+        public FleetStats Stats { get; init; }
+        public bool HasStats { get; set; }
+        public int StatsMessages { get; set; }
+        /// <summary>Merged models this board should have received: fleet-wide ones and those addressed to it.</summary>
+        public int ModelsSent { get; set; }
+        /// <summary>Models addressed to it that were the plain all-boards merge because it had sent no statistics yet.</summary>
+        public int Fallbacks { get; set; }
         public int Updates { get; set; }
         public int Rejected { get; set; }
         public long BytesReceived { get; set; }
@@ -31,9 +41,9 @@ namespace TinTin.FleetHost
     }
 
     /// <summary>
-    /// The aggregator's logic, free of MQTT: verifies each board's update with that board's key
-    /// (and that its sequence number grows: no replay, and its base version is one it published),
-    /// keeps each board's latest, and merges them (FleetUpdate.Merge: federated averaging weighted
+    /// The aggregator's logic, free of MQTT: verifies each board's update and input statistics with
+    /// that board's key (and that their sequence numbers grow: no replay, and an update's base version
+    /// is one it published), keeps each board's latest, and merges them (FleetUpdate.Merge: federated averaging weighted
     /// by labelled samples, integer) into a new signed version after every MergeEvery updates or
     /// when asked. Thread-safe: MQTT handlers may call it concurrently.
     /// </summary>
@@ -48,6 +58,7 @@ namespace TinTin.FleetHost
         private readonly HmacSha256 fleetKey;
         private readonly FleetMessageReader reader;
         private readonly FleetUpdate incoming;
+        private readonly FleetStats incomingStats;
         private readonly ModelMerger merger;
         private readonly TextWriter log;
         private int updatesSinceMerge;
@@ -66,10 +77,11 @@ namespace TinTin.FleetHost
             fleetKey = new HmacSha256(config.FleetKey);
             reader = new FleetMessageReader(config.MaxMessageBytes);
             incoming = new FleetUpdate(shape);
+            incomingStats = new FleetStats(shape.RowLength[0]);
             merger = new ModelMerger(shape);
             foreach (FleetBoard b in config.Boards)
             {
-                boards[b.Id] = new BoardRecord { Id = b.Id, Latest = new FleetUpdate(shape) };
+                boards[b.Id] = new BoardRecord { Id = b.Id, Latest = new FleetUpdate(shape), Stats = new FleetStats(shape.RowLength[0]) };
                 boardKeys[b.Id] = new HmacSha256(b.Key);
             }
         }
@@ -83,6 +95,17 @@ namespace TinTin.FleetHost
         /// Null: one merge for every board (the protocol's).
         /// </summary>
         public Func<string, string, int> Similarity { get; set; }
+
+        /// <summary>
+        /// The similarity-weighted merge as a protocol (`tintin fleet serve --similarity-merge all --similarity-width W`):
+        /// W &gt; 0 merges per board with kernel(receiver, contributor) = max(0, W − d)·1024/W, d the L1 distance of the two
+        /// boards' latest verified statistics (FleetStats.Kernel), a board itself 1024, a contributor without statistics 0;
+        /// a receiver that sent no statistics yet gets the plain all-boards merge (addressed to it). Each model is addressed
+        /// to its board inside the signed bytes. 0: off. <see cref="Similarity"/>, when set, is used instead (host experiment).
+        /// </summary>
+        public int SimilarityWidth { get; set; }
+
+        private bool PerBoardMerge => Similarity != null || SimilarityWidth > 0;
         public uint Version { get; private set; }
         public int Merges { get; private set; }
         /// <summary>Updates handled, accepted or not.</summary>
@@ -94,14 +117,23 @@ namespace TinTin.FleetHost
 
         public ParameterSet ModelOf(uint version) { lock (gate) return versions.TryGetValue(version, out var v) ? v : null; }
 
+        /// <summary>Merged models a board should have received so far (fleet-wide and addressed to it).</summary>
+        public int ModelsFor(string boardId) { lock (gate) return boards.TryGetValue(boardId, out BoardRecord r) ? r.ModelsSent : 0; }
+
+        /// <summary>
+        /// A message from a board's update topic: an update (kind 1) or its input statistics (kind 3), told apart by the
+        /// kind byte; each is verified with the board's key before anything of it is used.
+        /// </summary>
         public AggregatorResult HandleUpdate(string boardId, byte[] payload)
         {
             lock (gate)
             {
                 processed++;
+                bool stats = payload != null && payload.Length > 5 && payload[5] == FleetMessage.KindStats;
                 if (boardId == null || !boards.TryGetValue(boardId, out BoardRecord record))
-                    return Reject(null, "update from unknown board '" + boardId + "'");
+                    return Reject(null, (stats ? "statistics" : "update") + " from unknown board '" + boardId + "'", stats);
                 record.BytesReceived += payload?.Length ?? 0;
+                if (stats) return HandleStatsLocked(record, payload);
                 if (!reader.ReadUpdate(payload, payload?.Length ?? 0, boardKeys[boardId], incoming))
                     return Reject(record, reader.Error);
                 if (record.HasUpdate && incoming.Sequence <= record.Latest.Sequence)
@@ -114,10 +146,23 @@ namespace TinTin.FleetHost
                 updatesSinceMerge++;
                 log.WriteLine($"update {boardId}: seq {incoming.Sequence}, base v{incoming.BaseVersion}, {incoming.ChannelsSent} channels, {incoming.Labelled} labelled ({Accuracy(incoming)}), {payload.Length} B");
                 bool due = MergeEvery > 0 && updatesSinceMerge >= MergeEvery;
-                if (due && Similarity != null) return new AggregatorResult { Accepted = true, PerBoard = MergePerBoardLocked(), Version = Version };
+                if (due && PerBoardMerge) return new AggregatorResult { Accepted = true, PerBoard = MergePerBoardLocked(), Version = Version };
                 byte[] merged = due ? MergeLocked() : null;
                 return new AggregatorResult { Accepted = true, Merged = merged, Version = Version };
             }
+        }
+
+        private AggregatorResult HandleStatsLocked(BoardRecord record, byte[] payload)
+        {
+            if (!reader.ReadStats(payload, payload.Length, boardKeys[record.Id], shape.Fingerprint(), incomingStats))
+                return Reject(record, reader.Error, true);
+            if (record.HasStats && incomingStats.Sequence <= record.Stats.Sequence)
+                return Reject(record, $"statistics sequence {incomingStats.Sequence} is not above {record.Stats.Sequence} (replayed)", true);
+            record.Stats.CopyFrom(incomingStats);
+            record.HasStats = true;
+            record.StatsMessages++;
+            log.WriteLine($"stats {record.Id}: seq {incomingStats.Sequence}, {incomingStats.Samples} samples, means/256 [{string.Join(' ', incomingStats.Mean256)}], {payload.Length} B");
+            return new AggregatorResult { Accepted = true, Stats = true, Version = Version };
         }
 
         /// <summary>Merges every board's latest update now; null when no board has labelled anything.</summary>
@@ -138,6 +183,7 @@ namespace TinTin.FleetHost
             var message = new byte[FleetMessage.MergedBytes(merged)];
             FleetMessage.WriteMerged(message, merged, Version, (uint)contributors, labelled, fleetKey);
             latestMessage = message;
+            foreach (BoardRecord r in boards.Values) r.ModelsSent++;
             log.WriteLine($"merged v{Version}: {contributors} boards, {labelled} labelled samples, {message.Length} B");
             return message;
         }
@@ -150,9 +196,10 @@ namespace TinTin.FleetHost
             foreach (BoardRecord receiver in boards.Values)
             {
                 long labelled = 0;
+                bool fallback = Similarity == null && !receiver.HasStats;
                 for (int b = 0; b < updates.Length; b++)
                 {
-                    int kernel = Similarity(receiver.Id, from[b]);
+                    int kernel = Similarity != null ? Similarity(receiver.Id, from[b]) : fallback ? 1024 : StatsKernel(receiver, boards[from[b]]);
                     weights[b] = (int)Math.Min(ModelMerger.MaxWeight, (long)updates[b].Labelled * kernel / 1024);
                     labelled += weights[b];
                 }
@@ -161,14 +208,26 @@ namespace TinTin.FleetHost
                 if (contributors == 0) continue;
                 Version++;
                 versions[Version] = merged;
-                var message = new byte[FleetMessage.MergedBytes(merged)];
-                FleetMessage.WriteMerged(message, merged, Version, (uint)contributors, (uint)labelled, fleetKey);
+                byte[] recipient = FleetMessage.BoardIdBytes(receiver.Id);
+                var message = new byte[recipient != null ? FleetMessage.AddressedMergedBytes(merged, recipient.Length) : FleetMessage.MergedBytes(merged)];
+                FleetMessage.WriteMerged(message, merged, Version, (uint)contributors, (uint)labelled, recipient, fleetKey);
                 result[receiver.Id] = message;
+                receiver.ModelsSent++;
+                if (fallback) receiver.Fallbacks++;
+                log.WriteLine($"merged v{Version} for {receiver.Id}: {contributors} boards, {labelled} weighted labelled samples{(fallback ? " (no statistics yet: the all-boards merge)" : "")}, {message.Length} B");
             }
             if (result.Count == 0) return null;
             Merges++;
             updatesSinceMerge = 0;
             return result;
+        }
+
+        /// <summary>The kernel from verified statistics: 1024 for the board itself, 0 when either has none or their input exponents differ.</summary>
+        private int StatsKernel(BoardRecord receiver, BoardRecord contributor)
+        {
+            if (receiver == contributor) return 1024;
+            if (!receiver.HasStats || !contributor.HasStats || receiver.Stats.InputExponent != contributor.Stats.InputExponent) return 0;
+            return FleetStats.Kernel(receiver.Stats, contributor.Stats, SimilarityWidth);
         }
 
         /// <summary>Every board's latest update, the merged version it started from, and the board's id (same order).</summary>
@@ -180,11 +239,11 @@ namespace TinTin.FleetHost
                     withUpdates.Select(r => r.Id).ToArray());
         }
 
-        private AggregatorResult Reject(BoardRecord record, string error)
+        private AggregatorResult Reject(BoardRecord record, string error, bool stats = false)
         {
             if (record != null) { record.Rejected++; record.LastError = error; }
-            log.WriteLine("err update " + (record?.Id ?? "?") + ": " + error);
-            return new AggregatorResult { Accepted = false, Error = error, Version = Version };
+            log.WriteLine((stats ? "err stats " : "err update ") + (record?.Id ?? "?") + ": " + error);
+            return new AggregatorResult { Accepted = false, Error = error, Stats = stats, Version = Version };
         }
 
         private static string Accuracy(FleetUpdate u) => u.Labelled == 0 ? "no labels" : $"{u.Correct * 100.0 / u.Labelled:F1} % right";

@@ -41,6 +41,12 @@ namespace TinTin.FleetHost
         public string UpdateTopicFilter => $"tintin/{Fleet}/boards/+/update";
         /// <summary>The aggregator publishes each merged model here, retained, so a joining board gets the latest.</summary>
         public string ModelTopic => $"tintin/{Fleet}/model";
+        /// <summary>
+        /// The similarity-weighted merge publishes each board's own model here, retained and addressed to the board
+        /// inside the signed bytes; only that board may subscribe (the broker enforces it; mosquitto: `pattern read
+        /// tintin/FLEET/boards/%u/model`).
+        /// </summary>
+        public string BoardModelTopic(string boardId) => $"tintin/{Fleet}/boards/{boardId}/model";
 
         public FleetBoard Board(string id) => Boards.FirstOrDefault(b => b.Id == id);
 

@@ -84,7 +84,8 @@ namespace TinTin.FleetHost
 
     /// <summary>
     /// A virtual board's fleet transport over MQTT (MQTTnet): its own credentials, publishes on its
-    /// update topic, subscribes to the (retained) model topic; received models wait in a queue
+    /// update topic (updates and input statistics), subscribes to the (retained) model topic and its
+    /// own model topic (addressed models); received models wait in a queue
     /// until the board's loop asks (<see cref="TryReceive"/>), as on the real board.
     /// </summary>
     public sealed class MqttBoardTransport : IFleetTransport, IDisposable
@@ -107,7 +108,7 @@ namespace TinTin.FleetHost
             client = new MqttClientFactory().CreateMqttClient();
             client.ApplicationMessageReceivedAsync += e =>
             {
-                if (e.ApplicationMessage.Topic == config.ModelTopic)
+                if (e.ApplicationMessage.Topic == config.ModelTopic || e.ApplicationMessage.Topic == config.BoardModelTopic(board))
                 {
                     received.Enqueue(e.ApplicationMessage.Payload.ToArray());
                     Interlocked.Increment(ref receivedCount);
@@ -117,6 +118,7 @@ namespace TinTin.FleetHost
         }
 
         public bool IsConnected => client.IsConnected;
+        public string Board => board;
         public int Pending => received.Count;
         /// <summary>Merged-model messages received since the start (taken or not).</summary>
         public int Received => Volatile.Read(ref receivedCount);
@@ -133,7 +135,8 @@ namespace TinTin.FleetHost
                 var result = client.ConnectAsync(BrokerUri.Options(brokerUri, board, b.Password, caFile), CancellationToken.None).GetAwaiter().GetResult();
                 if (result.ResultCode != MqttClientConnectResultCode.Success) { LastError = result.ResultCode.ToString(); return false; }
                 var subscribe = new MqttClientFactory().CreateSubscribeOptionsBuilder()
-                    .WithTopicFilter(config.ModelTopic, MqttQualityOfServiceLevel.AtLeastOnce).Build();
+                    .WithTopicFilter(config.ModelTopic, MqttQualityOfServiceLevel.AtLeastOnce)
+                    .WithTopicFilter(config.BoardModelTopic(board), MqttQualityOfServiceLevel.AtLeastOnce).Build();
                 client.SubscribeAsync(subscribe, CancellationToken.None).GetAwaiter().GetResult();
                 return true;
             }
@@ -202,6 +205,8 @@ namespace TinTin.FleetHost
                 byte[] payload = e.ApplicationMessage.Payload.ToArray();
                 AggregatorResult result = Aggregator.HandleUpdate(board, payload);
                 if (result.Merged != null) await PublishMergedAsync(result.Merged);
+                if (result.PerBoard != null)
+                    foreach (var (id, message) in result.PerBoard) await PublishMergedAsync(message, config.BoardModelTopic(id));
             };
         }
 
@@ -218,13 +223,17 @@ namespace TinTin.FleetHost
             return service;
         }
 
-        public async Task PublishMergedAsync(byte[] merged)
+        /// <summary>Publishes a merged model retained on topic (null: the fleet's model topic; a board's model topic for an addressed one).</summary>
+        public async Task PublishMergedAsync(byte[] merged, string topic = null)
         {
-            var m = new MqttApplicationMessageBuilder().WithTopic(config.ModelTopic).WithPayload(merged)
+            topic ??= config.ModelTopic;
+            var m = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(merged)
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithRetainFlag(true).Build();
             await client.PublishAsync(m, CancellationToken.None);
-            log.WriteLine($"published v{Aggregator.Version} ({merged.Length} B) on {config.ModelTopic}");
+            log.WriteLine($"published v{LittleEndianVersion(merged)} ({merged.Length} B) on {topic}");
         }
+
+        private static uint LittleEndianVersion(byte[] message) => message.Length >= 12 ? BitConverter.ToUInt32(message, 8) : 0;
 
         public void PublishMerged(byte[] merged) => PublishMergedAsync(merged).GetAwaiter().GetResult();
 

@@ -67,8 +67,15 @@ namespace TinTin.FleetHost
         public int SimilarityWidth { get; set; } = 32;
         /// <summary>The kernel reads each board's statistics as of its last published update (as a protocol carrying them would), not as of the merge.</summary>
         public bool SimilarityAtPublish { get; set; }
-        /// <summary>The kernel reads each board's statistics as sent every so many samples on their own (a small message, label or not); 0: off.</summary>
+        /// <summary>
+        /// The protocol: every board sends its signed input statistics (FleetMessage kind 3) every so many samples, label or not
+        /// (FleetSettings.StatsEverySamples), and the aggregator's kernel reads the verified messages (FleetAggregator.SimilarityWidth;
+        /// `all` only: the message carries means over every sample). 0: no statistics messages.
+        /// </summary>
         public int SimilarityStatsEvery { get; set; }
+
+        /// <summary>The similarity merge runs on the boards' statistics messages (not on the host's view of the boards).</summary>
+        public bool SimilarityByMessages => SimilarityWindow != null && SimilarityStatsEvery > 0 && !SimilarityAtPublish;
         /// <summary>Seed of the virtual people (and the learners): 0 the default streams' seeds, others shift every board's seed.</summary>
         public int Seed { get; set; }
         /// <summary>Carries the messages (null: an in-memory hub). E.g. the MQTT transports.</summary>
@@ -93,6 +100,8 @@ namespace TinTin.FleetHost
         [JsonPropertyName("bytes_sent")] public long BytesSent { get; init; }
         [JsonPropertyName("bytes_received")] public long BytesReceived { get; init; }
         [JsonPropertyName("updates_sent")] public int UpdatesSent { get; init; }
+        /// <summary>Input statistics messages the board sent (FleetMessage kind 3; counted in bytes_sent too).</summary>
+        [JsonPropertyName("stats_sent")] public int StatsSent { get; init; }
         [JsonPropertyName("merges_taken")] public int MergesTaken { get; init; }
         [JsonPropertyName("merges_declined")] public int MergesDeclined { get; init; }
         [JsonPropertyName("merges_rolled_back")] public int MergesRolledBack { get; init; }
@@ -267,7 +276,7 @@ namespace TinTin.FleetHost
                     IsolatedAccuracy = a.Accuracy, FleetAccuracy = f.Accuracy,
                     IsolatedBalancedAccuracy = a.Balanced, FleetBalancedAccuracy = f.Balanced,
                     FrozenAccuracy = f.Frozen, MajorityAccuracy = f.Majority,
-                    BytesSent = f.BytesSent, BytesReceived = f.BytesReceived, UpdatesSent = f.UpdatesSent,
+                    BytesSent = f.BytesSent, BytesReceived = f.BytesReceived, UpdatesSent = f.UpdatesSent, StatsSent = f.StatsSent,
                     MergesTaken = f.Taken, MergesDeclined = f.Declined, MergesRolledBack = f.RolledBack, MessagesRefused = f.Refused, MergesNarrowed = f.Narrowed, AgreementDeclined = f.AgreementDeclined,
                     ChallengerAnswered = f.Answered, ChallengerOnlyRight = f.ChallengerOnlyRight, OwnOnlyRight = f.OwnOnlyRight, ChallengerOnlyRightAll = f.ChallengerOnlyRightAll, OwnOnlyRightAll = f.OwnOnlyRightAll, Shadow = shadow,
                 });
@@ -279,7 +288,7 @@ namespace TinTin.FleetHost
         {
             public long Samples, Labelled, BytesSent, BytesReceived;
             public double Accuracy, Balanced, Frozen, Majority;
-            public int UpdatesSent, Taken, Declined, RolledBack, Refused, Answered, ChallengerOnlyRight, OwnOnlyRight, Narrowed, AgreementDeclined;
+            public int UpdatesSent, StatsSent, Taken, Declined, RolledBack, Refused, Answered, ChallengerOnlyRight, OwnOnlyRight, Narrowed, AgreementDeclined;
             public long ChallengerOnlyRightAll, OwnOnlyRightAll;
             public List<TracedSample> Trace;
             public List<TracedPress> Presses;
@@ -321,6 +330,7 @@ namespace TinTin.FleetHost
                         {
                             BoardKey = credentials.Key, FleetKey = config.FleetKey, MaxMessageBytes = config.MaxMessageBytes,
                             PublishEveryLabels = options.PublishEveryLabels, JoinAtStart = true,
+                            BoardId = specs[i].Name, StatsEverySamples = options.SimilarityByMessages ? options.SimilarityStatsEvery : 0,
                             TrialSamples = options.TrialSamples, TolerancePerMille = options.TolerancePerMille, ReplayTolerance = options.ReplayTolerance,
                             BlendWithOwn = options.Blend, CheckOnStoredLabels = options.ReplayCheck,
                             HistoryTolerance = options.HistoryTolerance, PairedTolerance = options.PairedTolerance, KeepOwnHead = options.KeepOwnHead, OwnWeightFactor = options.OwnWeightFactor,
@@ -332,7 +342,13 @@ namespace TinTin.FleetHost
                     boards[^1].Presses = new List<TracedPress>();
                     if (transport != null && !transport.IsConnected) throw new IOException(specs[i].Name + " could not connect to the fleet broker");
                 }
-                if (aggregator != null && options.SimilarityWindow != null)
+                if (aggregator != null && options.SimilarityByMessages)
+                {
+                    if (options.SimilarityWindow != "all")
+                        throw new ArgumentException("--similarity-stats-every: the statistics message carries each board's means over every sample, so only --similarity-merge all reads it");
+                    aggregator.SimilarityWidth = options.SimilarityWidth;
+                }
+                else if (aggregator != null && options.SimilarityWindow != null)
                 {
                     var byName = boards.ToDictionary(b => b.Name);
                     bool snapshots = options.SimilarityAtPublish || options.SimilarityStatsEvery > 0;
@@ -353,10 +369,11 @@ namespace TinTin.FleetHost
                     foreach (VirtualFleetBoard b in boards)
                     {
                         if (options.MaxSamples > 0 && b.Samples >= options.MaxSamples) continue;
-                        long published = b.Member?.Published ?? 0;
+                        long published = (b.Member?.Published ?? 0) + (b.Member?.StatsPublished ?? 0);
                         any |= b.Step();
-                        // Lockstep over a network: what a board published is merged and delivered before the next board steps.
-                        if (fleet && hub == null && b.Member.Published != published) Settle(aggregator, transports);
+                        // Lockstep over a network: what a board published (an update or its statistics) is handled, and what it
+                        // made merged and delivered, before the next board steps.
+                        if (fleet && hub == null && b.Member.Published + b.Member.StatsPublished != published) Settle(aggregator, transports);
                     }
                     if (!any) break;
                 }
@@ -365,7 +382,7 @@ namespace TinTin.FleetHost
                 {
                     Samples = b.Samples, Labelled = b.Counters.Labelled,
                     Accuracy = b.Accuracy, Balanced = b.BalancedAccuracy, Frozen = b.FrozenAccuracy, Majority = b.MajorityAccuracy,
-                    BytesSent = b.Member?.BytesSent ?? 0, BytesReceived = b.Member?.BytesReceived ?? 0, UpdatesSent = b.Member?.Published ?? 0,
+                    BytesSent = b.Member?.BytesSent ?? 0, BytesReceived = b.Member?.BytesReceived ?? 0, UpdatesSent = b.Member?.Published ?? 0, StatsSent = b.Member?.StatsPublished ?? 0,
                     Taken = b.Member?.Accepted ?? 0, Declined = b.Member?.Declined ?? 0, RolledBack = b.Member?.RolledBack ?? 0, Refused = b.Member?.Rejected ?? 0, Narrowed = b.Member?.Narrowed ?? 0, AgreementDeclined = b.Member?.AgreementDeclined ?? 0,
                     Answered = b.Advisor?.Answered ?? 0, ChallengerOnlyRight = b.Advisor?.ChallengerOnlyRight ?? 0, OwnOnlyRight = b.Advisor?.OwnOnlyRight ?? 0, ChallengerOnlyRightAll = b.ChallengerOnlyRightAll, OwnOnlyRightAll = b.OwnOnlyRightAll,
                     Trace = b.Trace, Presses = b.Presses,
@@ -411,10 +428,13 @@ namespace TinTin.FleetHost
             long sent = transports.Sum(t => t is MqttBoardTransport m ? m.Published : 0);
             if (!WaitFor(() => aggregator.Processed >= sent, 10_000))
                 throw new IOException($"the aggregator received {aggregator.Processed} of {sent} updates within 10 s");
-            int merges = aggregator.Merges;
             foreach (IFleetTransport t in transports)
-                if (t is MqttBoardTransport m && !WaitFor(() => m.Received >= merges, 10_000))
-                    throw new IOException($"a board received {m.Received} of {merges} merged models within 10 s");
+            {
+                if (t is not MqttBoardTransport m) continue;
+                int models = aggregator.ModelsFor(m.Board);
+                if (!WaitFor(() => m.Received >= models, 10_000))
+                    throw new IOException($"{m.Board} received {m.Received} of {models} merged models within 10 s");
+            }
         }
 
         private static bool WaitFor(Func<bool> condition, int timeoutMs)

@@ -1,0 +1,63 @@
+using System;
+
+namespace TinTin.Fleet
+{
+    /// <summary>
+    /// A board's input statistics as the aggregator holds them (<see cref="FleetMessage.WriteStats"/>): per feature the mean of
+    /// the normalised int8 input over every sample so far, in 1/256 of an int8 unit, with the sample count. Shaped once;
+    /// reading a new message overwrites it.
+    /// </summary>
+    public sealed class FleetStats
+    {
+        /// <summary>[features] mean · 256 of each normalised int8 input feature.</summary>
+        public readonly int[] Mean256;
+        public int InputExponent;
+        public uint BaseVersion;
+        public uint Sequence;
+        /// <summary>Samples the means are over.</summary>
+        public uint Samples;
+        public uint Labelled;
+
+        public FleetStats(int features)
+        {
+            if (features < 1) throw new ArgumentException("statistics need at least one feature");
+            Mean256 = new int[features];
+        }
+
+        public int Features { get { return Mean256.Length; } }
+
+        public void CopyFrom(FleetStats other)
+        {
+            if (other.Mean256.Length != Mean256.Length) throw new ArgumentException("statistics differ in features");
+            Array.Copy(other.Mean256, Mean256, Mean256.Length);
+            InputExponent = other.InputExponent;
+            BaseVersion = other.BaseVersion;
+            Sequence = other.Sequence;
+            Samples = other.Samples;
+            Labelled = other.Labelled;
+        }
+
+        /// <summary>L1 distance of two boards' means, in 1/256 of an int8 unit.</summary>
+        public long Distance256(FleetStats other)
+        {
+            long distance = 0;
+            for (int i = 0; i < Mean256.Length; i++)
+            {
+                long d = (long)Mean256[i] - other.Mean256[i];
+                distance += d < 0 ? -d : d;
+            }
+            return distance;
+        }
+
+        /// <summary>
+        /// The similarity kernel of the per-board merge: max(0, W − d)·1024/W in 0..1024, d the L1 distance of the two
+        /// boards' means (int8 units), W = width (int8 units, ≥ 1).
+        /// </summary>
+        public static int Kernel(FleetStats a, FleetStats b, int width)
+        {
+            long w256 = (long)width * 256;
+            long distance = a.Distance256(b);
+            return distance >= w256 ? 0 : (int)((w256 - distance) * 1024 / w256);
+        }
+    }
+}
