@@ -93,6 +93,15 @@ namespace TinTin.Experiments
         public int LabelSpan { get; set; } = 10;
         /// <summary>Inputs per feature: its value now and at the Lags − 1 previous rows of the same node (1: the value alone). 4 features × 32 lags = 128 inputs.</summary>
         public int Lags { get; set; } = 1;
+        /// <summary>
+        /// --conv KERNEL,CHANNELS: a Conv1D over the lag window (time-major [Lags][features], as Conv1DLayer reads it) with
+        /// CHANNELS filters of KERNEL samples, then ReLU, then the --hidden dense layers; 0: an MLP.
+        /// </summary>
+        public int ConvKernel { get; set; }
+        public int ConvChannels { get; set; }
+        /// <summary>--pool max: a global max over the conv's positions before the dense layers (else they see every position).</summary>
+        public bool ConvMaxPool { get; set; }
+        public bool HasConv => ConvChannels > 0;
         /// <summary>Give the network what a board knows as inputs: the latest press (one-hot) and its age.</summary>
         public bool LabelInputs { get; set; }
         /// <summary>Samples between the end of the span and the button press.</summary>
@@ -235,6 +244,16 @@ namespace TinTin.Experiments
             if (ChartPath != null && Selections == null) throw new ArgumentException("--chart draws the selection study: give --selections too");
             if (Seeds < 1 || Seeds > 1000) throw new ArgumentException("--seeds must be in 1..1000");
             if (FirstSeed < 1 || FirstSeed > 1_000_000) throw new ArgumentException("--first-seed must be in 1..1000000");
+            if (HasConv)
+            {
+                if (ConvKernel < 1 || ConvChannels < 1 || ConvChannels > 256)
+                    throw new ArgumentException("--conv KERNEL,CHANNELS: the kernel must be at least 1 sample and the channels 1..256");
+                if (Lags < ConvKernel)
+                    throw new ArgumentException($"--conv: a kernel of {ConvKernel} samples needs a window of at least that many: give --lags {ConvKernel} or more (now {Lags})");
+                if (ModelPath != null) throw new ArgumentException("--conv builds and pre-trains its own model: leave out --model");
+                if (LabelInputs) throw new ArgumentException("--conv reads a window of the features only: leave out --label-inputs");
+            }
+            else if (ConvMaxPool) throw new ArgumentException("--pool max pools the conv's positions: give --conv KERNEL,CHANNELS too");
             if (ModelPath != null && Lags > 1) throw new ArgumentException("--model takes the model's own inputs: leave out --lags");
             if (ModelPath != null && LabelInputs) throw new ArgumentException("--model takes the model's own inputs: leave out --label-inputs");
             if (Fractions == null || Fractions.Length == 0) throw new ArgumentException("--fractions: give at least one budget");
@@ -274,6 +293,7 @@ namespace TinTin.Experiments
   --board-features default|NAMES  the firmware's own features (as prepare/simulate), per --group node, instead of --features
      --temperature COL --humidity COL [--pressure COL] (default Temperature, Humidity, none)  --window 8
   --hidden 16,16  --epochs 8  --pretrain-lr 1/8  --seed 1  --model FILE (a prepared model for every seed instead of pre-training)  --lags N (each feature now and N-1 rows back, per node)
+  --conv KERNEL,CHANNELS (with --lags N >= KERNEL: Conv1D over the window, ReLU, then the --hidden layers)  --pool max|none (global max over positions)
   --label-fraction 0.05  --label-span 10  --label-delay 2  --label-inputs (the latest press and its age as inputs)
   --batch 8  --lr 1/64 (wide layers step at lr·16/fan-in, rounded to a power of two; --no-fan-in-scaling: every layer at lr)  --rate 6  --replay 64  --replay-recency 4  --history 128  --reselect 50  --profile esp32
   --scoring recent|mixed (score the history's labelled samples only, or fill with replay)  --layer-score normalised|potential
@@ -321,6 +341,20 @@ selection study (instead of the policy table): every selection at equal byte and
                     case "--no-header": o.NoHeader = true; break;
                     case "--label-inputs": o.LabelInputs = true; break;
                     case "--lags": o.Lags = NextInt(); break;
+                    case "--conv":
+                        {
+                            string[] kc = NextList();
+                            if (kc.Length != 2 || !int.TryParse(kc[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out int k) || !int.TryParse(kc[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int c))
+                                throw new ArgumentException("--conv needs KERNEL,CHANNELS (two whole numbers, e.g. 4,8)");
+                            o.ConvKernel = k; o.ConvChannels = c;
+                            break;
+                        }
+                    case "--pool":
+                        {
+                            string v = Next();
+                            o.ConvMaxPool = v == "max" ? true : v == "none" ? false : throw new ArgumentException($"--pool: '{v}' is neither max nor none");
+                            break;
+                        }
                     case "--no-fan-in-scaling": o.ScaleRateByFanIn = false; break;
                     case "--group": o.Group = Next(); break;
                     case "--missing": o.Missing = Next(); break;

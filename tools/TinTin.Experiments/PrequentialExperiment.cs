@@ -108,7 +108,7 @@ namespace TinTin.Experiments
                 result.WrongLabels = wrong;
             }
 
-            output.WriteLine($"pre-trained on {train.Count} rows ({string.Join(",", train.FeatureNames)} → {options.LabelColumn}, MLP {string.Join("-", sizes)}): train accuracy {result.PretrainAccuracy:P1}");
+            output.WriteLine($"pre-trained on {train.Count} rows ({string.Join(",", train.FeatureNames)} → {options.LabelColumn}, {prepared.Description}): train accuracy {result.PretrainAccuracy:P1}");
             output.WriteLine($"stream: {stream.Count} rows, {events.Count} button presses labelling {result.LabelledRows} rows (label fraction {result.MeasuredLabelFraction:P2} measured, {options.LabelFraction:P2} asked; {PressesPerDay(events.Count, stream):0.#} presses a day), span ≤ {options.LabelSpan}, delay {options.LabelDelay}");
             foreach (string name in ExperimentResult.BaselineNames)
                 result.Strategies.Add(RunBaseline(name, pretrained, stream, events, result.ChunkStarts));
@@ -201,6 +201,8 @@ namespace TinTin.Experiments
             public byte[] Pretrained { get; init; }
             /// <summary>Layer widths, input to classes.</summary>
             public List<int> Sizes { get; init; }
+            /// <summary>The network's shape in words (see <see cref="Describe"/>).</summary>
+            public string Description { get; init; }
             public ExperimentResult Result { get; init; }
         }
 
@@ -208,7 +210,8 @@ namespace TinTin.Experiments
         public static PreparedSeed Prepare(ExperimentOptions options)
         {
             (SensorDataset train, SensorDataset stream) = LoadData(options);
-            if (options.Lags > 1) { train = WithLags(train, options.Lags); stream = WithLags(stream, options.Lags); }
+            int features = train.FeatureCount;
+            if (options.Lags > 1) { train = WithLags(train, options.Lags, options.HasConv); stream = WithLags(stream, options.Lags, options.HasConv); }
             if (options.MaxStreamRows > 0 && stream.Count > options.MaxStreamRows) stream = stream.Slice(0, options.MaxStreamRows);
             List<LabelEvent> events = UserLabels(stream, options);
             if (options.LabelInputs)
@@ -225,7 +228,7 @@ namespace TinTin.Experiments
             var sizes = new List<int> { train.FeatureCount };
             sizes.AddRange(options.HiddenSizes);
             sizes.Add(classes);
-            Network network = Network.CreateMlp(sizes.ToArray(), (uint)options.Seed, -1, false);
+            Network network = options.HasConv ? CreateConvNet(options, features, classes) : Network.CreateMlp(sizes.ToArray(), (uint)options.Seed, -1, false);
             QDataset trainQ = QDataset.FromSensorRows(train, normalizer);
             var trainOptions = new TrainOptions
             {
@@ -243,7 +246,50 @@ namespace TinTin.Experiments
             byte[] pretrained = ModelFile.Save(new Model(network, normalizer));
 
             CountLabels(result, stream, events, options);
-            return new PreparedSeed { Train = train, Stream = stream, Events = events, Pretrained = pretrained, Sizes = sizes, Result = result };
+            return new PreparedSeed { Train = train, Stream = stream, Events = events, Pretrained = pretrained, Sizes = sizes, Result = result, Description = Describe(network) };
+        }
+
+        /// <summary>
+        /// --conv: Conv1D over the window (input [lags][features], time-major as the layer reads it; CHANNELS filters of KERNEL
+        /// samples) → ReLU → (--pool max: global max over positions) → the --hidden dense layers with ReLU → classes.
+        /// He-uniform from the seed, like CreateMlp.
+        /// </summary>
+        public static Network CreateConvNet(ExperimentOptions o, int features, int classes)
+        {
+            if (!o.HasConv) throw new ArgumentException("CreateConvNet needs --conv KERNEL,CHANNELS");
+            if (o.Lags < o.ConvKernel) throw new ArgumentException($"--conv: a kernel of {o.ConvKernel} samples needs --lags {o.ConvKernel} or more (now {o.Lags})");
+            uint seed = (uint)o.Seed;
+            var layers = new List<Layer>();
+            var conv = new Conv1DLayer(o.Lags, features, o.ConvChannels, o.ConvKernel);
+            conv.InitializeHeUniform(seed, o.ConvKernel * features);
+            layers.Add(conv);
+            layers.Add(new ReluLayer(conv.OutputLength));
+            int width = conv.OutputLength;
+            if (o.ConvMaxPool) { layers.Add(new GlobalMaxPoolLayer(conv.Positions, o.ConvChannels)); width = o.ConvChannels; }
+            int[] widths = o.HiddenSizes.Append(classes).ToArray();
+            for (int d = 0; d < widths.Length; d++)
+            {
+                var dense = new DenseLayer(width, widths[d]);
+                dense.InitializeHeUniform(seed + (uint)((d + 1) * 7919), width);
+                layers.Add(dense);
+                if (d < widths.Length - 1) layers.Add(new ReluLayer(widths[d]));
+                width = widths[d];
+            }
+            return new Network(layers.ToArray(), -1, false);
+        }
+
+        /// <summary>The network's shape for the study's header: "MLP 6-48-24-2", or "Conv1D 16x6 k4 c8 + MLP 104-24-2" (maxpool: "… pool …").</summary>
+        public static string Describe(Network network)
+        {
+            var dense = new List<int>();
+            string front = "";
+            foreach (Layer layer in network.Layers)
+            {
+                if (layer is Conv1DLayer c) front = $"Conv1D {c.Length}x{c.InChannels} k{c.Kernel} c{c.OutChannels} + ";
+                else if (layer is GlobalMaxPoolLayer) front += "max-pool + ";
+                else if (layer is DenseLayer d) { if (dense.Count == 0) dense.Add(d.InputLength); dense.Add(d.Channels); }
+            }
+            return front + "MLP " + string.Join("-", dense);
         }
 
         /// <summary>--model: the given pre-trained model (its own normaliser) instead of pre-training; checked against the features.</summary>
@@ -269,7 +315,7 @@ namespace TinTin.Experiments
                 StreamRows = stream.Count,
             };
             CountLabels(result, stream, events, options);
-            return new PreparedSeed { Train = train, Stream = stream, Events = events, Pretrained = pretrained, Sizes = sizes, Result = result };
+            return new PreparedSeed { Train = train, Stream = stream, Events = events, Pretrained = pretrained, Sizes = sizes, Result = result, Description = Describe(network) };
         }
 
         /// <summary>The labelled rows, presses and chunk starts of a prepared stream.</summary>
@@ -353,9 +399,11 @@ namespace TinTin.Experiments
         /// <summary>
         /// Each feature now and at the lags − 1 previous rows of the same node ([f0 now, f0 one row back, …, f1 now, …]);
         /// before a node's first rows the earliest value stands in. Same rows, labels and times.
+        /// timeMajor: [oldest row: f0, f1, …][…][now: f0, f1, …] instead, the [length][channels] a Conv1DLayer reads.
         /// </summary>
-        public static SensorDataset WithLags(SensorDataset d, int lags)
+        public static SensorDataset WithLags(SensorDataset d, int lags, bool timeMajor = false)
         {
+            if (timeMajor) return WithTimeMajorLags(d, lags);
             int f = d.FeatureCount;
             var names = new string[f * lags];
             var decimals = new int[f * lags];
@@ -375,6 +423,27 @@ namespace TinTin.Experiments
                     int source = rows[Math.Max(0, rows.Count - 1 - k)];
                     for (int j = 0; j < f; j++) row[j * lags + k] = d.Raw[source][j];
                 }
+                raw[t] = row;
+            }
+            return new SensorDataset(names, raw, d.Labels, d.TimesMs, d.ClassCount, decimals, d.Groups);
+        }
+
+        /// <summary>The window as [lags][features], oldest row first (see <see cref="WithLags"/>).</summary>
+        private static SensorDataset WithTimeMajorLags(SensorDataset d, int lags)
+        {
+            SensorDataset byFeature = WithLags(d, lags);
+            int f = d.FeatureCount;
+            var names = new string[f * lags];
+            var decimals = new int[f * lags];
+            var raw = new int[d.Count][];
+            // byFeature index j·lags + k (feature j, k rows back) → position (lags − 1 − k)·f + j.
+            for (int j = 0; j < f; j++)
+                for (int k = 0; k < lags; k++) { names[(lags - 1 - k) * f + j] = byFeature.FeatureNames[j * lags + k]; decimals[(lags - 1 - k) * f + j] = byFeature.Decimals[j * lags + k]; }
+            for (int t = 0; t < d.Count; t++)
+            {
+                var row = new int[f * lags];
+                for (int j = 0; j < f; j++)
+                    for (int k = 0; k < lags; k++) row[(lags - 1 - k) * f + j] = byFeature.Raw[t][j * lags + k];
                 raw[t] = row;
             }
             return new SensorDataset(names, raw, d.Labels, d.TimesMs, d.ClassCount, decimals, d.Groups);

@@ -105,7 +105,7 @@ namespace TinTin.Experiments
                     result = new SelectionStudyResult
                     {
                         Stream = Path.GetFileName(o.StreamPath ?? o.DataPath),
-                        Model = "MLP " + string.Join("-", seed.Sizes),
+                        Model = seed.Description,
                         Profile = profile.Name,
                         Seeds = Enumerable.Range(options.FirstSeed, n).ToArray(),
                         Reference = options.Reference,
