@@ -101,7 +101,9 @@ namespace TinTin.Experiments
         public int ConvChannels { get; set; }
         /// <summary>--pool max: a global max over the conv's positions before the dense layers (else they see every position).</summary>
         public bool ConvMaxPool { get; set; }
-        public bool HasConv => ConvChannels > 0;
+        /// <summary>True when --conv was given (so --conv 4,0 is an error, not an MLP).</summary>
+        internal bool ConvGiven { get; set; }
+        public bool HasConv => ConvGiven || ConvKernel != 0 || ConvChannels != 0;
         /// <summary>Give the network what a board knows as inputs: the latest press (one-hot) and its age.</summary>
         public bool LabelInputs { get; set; }
         /// <summary>Samples between the end of the span and the button press.</summary>
@@ -346,7 +348,7 @@ selection study (instead of the policy table): every selection at equal byte and
                             string[] kc = NextList();
                             if (kc.Length != 2 || !int.TryParse(kc[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out int k) || !int.TryParse(kc[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int c))
                                 throw new ArgumentException("--conv needs KERNEL,CHANNELS (two whole numbers, e.g. 4,8)");
-                            o.ConvKernel = k; o.ConvChannels = c;
+                            o.ConvKernel = k; o.ConvChannels = c; o.ConvGiven = true;
                             break;
                         }
                     case "--pool":

@@ -53,6 +53,14 @@ namespace TinTin.Experiments
         /// <summary>batch · forward MACs: part of every update whatever is selected; budgets scale only the rest.</summary>
         public long ForwardMacsPerUpdate { get; set; }
         public int ProfileBudgetBytes { get; set; }
+        /// <summary>What the profile's byte budget subtracts from heap − firmware reserve (ContinualLearner.StaticBytes), in parts.</summary>
+        public int HeapLeftBytes { get; set; }
+        public int ModelBytes { get; set; }
+        public int ScratchBytes { get; set; }
+        public int LearnerBytes { get; set; }
+        /// <summary>Of LearnerBytes: the history ring and the replay buffer (they scale with the inputs, i.e. the window).</summary>
+        public int HistoryBytes { get; set; }
+        public int ReplayBytes { get; set; }
         public long ProfileBudgetMacs { get; set; }
         public int UpdateAllowanceMs { get; init; }
         public List<StudyBudget> Budgets { get; } = new();
@@ -179,6 +187,13 @@ namespace TinTin.Experiments
             result.ForwardMacsPerUpdate = (long)o.BatchSize * model.Network.ForwardMacs();
             result.ProfileBudgetBytes = learner.BudgetBytes; // heap − firmware reserve − weights, masters, scratch, learner buffers
             result.ProfileBudgetMacs = MacsWithin(profile, o.UpdateAllowanceMs);
+            MemoryPlan plan = model.Network.DescribeMemory();
+            result.HeapLeftBytes = profile.HeapBytes - profile.ReservedBytes;
+            result.ModelBytes = plan.BytesIn(MemoryCategory.Weights) + plan.BytesIn(MemoryCategory.MasterWeights);
+            result.ScratchBytes = plan.BytesIn(MemoryCategory.Scratch);
+            result.LearnerBytes = learner.LearnerBytes;
+            result.HistoryBytes = learner.History.Bytes;
+            result.ReplayBytes = learner.Replay.Data.Length;
         }
 
         /// <summary>MACs the profile's board runs in so many milliseconds (the profile's own rule, DeviceProfile.TrainingBudgetMacs).</summary>
@@ -193,6 +208,8 @@ namespace TinTin.Experiments
 
         public static void Print(SelectionStudyResult r, TextWriter w)
         {
+            w.WriteLine($"{r.Profile} heap − firmware reserve {r.HeapLeftBytes} B − weights and masters {r.ModelBytes} B − scratch {r.ScratchBytes} B − learner {r.LearnerBytes} B " +
+                $"(history {r.HistoryBytes} B, replay {r.ReplayBytes} B) = {r.HeapLeftBytes - r.ModelBytes - r.ScratchBytes - r.LearnerBytes} B for the backward pass");
             w.WriteLine($"budgets (fraction of the full update: backward bytes; MACs beyond the batch's forwards), profile = {r.Profile} heap left and {r.UpdateAllowanceMs} ms per update:");
             foreach (StudyBudget b in r.Budgets)
             {
