@@ -105,6 +105,9 @@ namespace TinTin.FleetHost
         /// </summary>
         public int SimilarityWidth { get; set; }
 
+        /// <summary>Called with every distance (1/256 input units) the statistics kernel computes between two boards (measurements: the width rule).</summary>
+        public Action<long> DistanceSeen { get; set; }
+
         private bool PerBoardMerge => Similarity != null || SimilarityWidth > 0;
         public uint Version { get; private set; }
         public int Merges { get; private set; }
@@ -227,6 +230,7 @@ namespace TinTin.FleetHost
         {
             if (receiver == contributor) return 1024;
             if (!receiver.HasStats || !contributor.HasStats || receiver.Stats.InputExponent != contributor.Stats.InputExponent) return 0;
+            DistanceSeen?.Invoke(receiver.Stats.Distance256(contributor.Stats));
             return FleetStats.Kernel(receiver.Stats, contributor.Stats, SimilarityWidth);
         }
 

@@ -347,6 +347,7 @@ namespace TinTin.FleetHost
                     if (options.SimilarityWindow != "all")
                         throw new ArgumentException("--similarity-stats-every: the statistics message carries each board's means over every sample, so only --similarity-merge all reads it");
                     aggregator.SimilarityWidth = options.SimilarityWidth;
+                    aggregator.DistanceSeen = d => distancesSeen?.Add(d);
                 }
                 else if (aggregator != null && options.SimilarityWindow != null)
                 {
