@@ -52,6 +52,65 @@ namespace TinTin.Fleet.Tests
             finally { service.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
         }
 
+        /// <summary>
+        /// The similarity merge over MQTT: board1 sends its statistics, board2 none; each board receives the model addressed
+        /// to it on its own retained topic (board2's is the all-boards merge) and takes it; board2 cannot read board1's topic.
+        /// </summary>
+        internal static void AddressedRoundTrip(string brokerUri, FleetConfig config, string caFile = null)
+        {
+            var aggregator = new FleetAggregator(config, AggregatorTests.Version0(FleetNets.Create()), 2) { SimilarityWidth = 66 };
+            var service = AggregatorService.StartAsync(brokerUri, config, aggregator, null, caFile).GetAwaiter().GetResult();
+            try
+            {
+                var a = AggregatorTests.Board(config, 0, 1);
+                var b = AggregatorTests.Board(config, 1, 2);
+                a.Member.BoardId = "board1";
+                b.Member.BoardId = "board2";
+                using var ta = new MqttBoardTransport(brokerUri, config, "board1", caFile);
+                using var tb = new MqttBoardTransport(brokerUri, config, "board2", caFile);
+                Assert.True(ta.Connect(), ta.LastError);
+                Assert.True(tb.Connect(), tb.LastError);
+                a.Member.ObserveInput(new sbyte[6]);
+                Assert.True(ta.PublishUpdate(a.Member.StatsBuffer, a.Member.WriteStats(-6, 20)));
+                Assert.True(WaitFor(() => aggregator.Boards["board1"].HasStats), "statistics not delivered");
+                Assert.True(ta.PublishUpdate(a.Member.UpdateBuffer, a.Member.WriteUpdate(20, 15)));
+                Assert.True(tb.PublishUpdate(b.Member.UpdateBuffer, b.Member.WriteUpdate(10, 6)));
+                Assert.True(WaitFor(() => ta.Pending > 0 && tb.Pending > 0), "addressed models not delivered");
+                var inbox = new byte[config.MaxMessageBytes];
+                int length = ta.TryReceive(inbox);
+                Assert.True(a.Member.Receive(inbox, length), a.Member.LastError);
+                length = tb.TryReceive(inbox);
+                Assert.True(b.Member.Receive(inbox, length), b.Member.LastError);
+                Assert.Equal(new uint[] { 1, 2 }, new[] { a.Member.StagedVersion, b.Member.StagedVersion }.OrderBy(v => v));
+                Assert.Equal(1, aggregator.Boards["board2"].Fallbacks);
+                Assert.Equal(0, aggregator.Boards["board1"].Fallbacks);
+                tb.Disconnect();
+                // board2's own credentials do not read board1's retained model.
+                using var snoop = new MQTTnet.MqttClientFactory().CreateMqttClient();
+                int snooped = 0;
+                snoop.ApplicationMessageReceivedAsync += e => { Interlocked.Increment(ref snooped); return Task.CompletedTask; };
+                snoop.ConnectAsync(BrokerUri.Options(brokerUri, "board2", config.Board("board2").Password, caFile)).GetAwaiter().GetResult();
+                snoop.SubscribeAsync(new MQTTnet.MqttClientFactory().CreateSubscribeOptionsBuilder().WithTopicFilter(config.BoardModelTopic("board1")).Build()).GetAwaiter().GetResult();
+                Thread.Sleep(500);
+                Assert.Equal(0, Volatile.Read(ref snooped));
+                // board1 joining later gets its retained model at once.
+                ta.Disconnect();
+                using var late = new MqttBoardTransport(brokerUri, config, "board1", caFile);
+                Assert.True(late.Connect(), late.LastError);
+                Assert.True(WaitFor(() => late.Pending > 0), "retained addressed model not delivered to a late joiner");
+            }
+            finally { service.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
+        }
+
+        [Fact]
+        public async Task AddressedModelsReachOnlyTheirBoardThroughTheEmbeddedBroker()
+        {
+            FleetConfig config = FleetConfig.Demo(2);
+            await using EmbeddedBroker broker = await EmbeddedBroker.StartAsync(config);
+            AddressedRoundTrip(broker.Uri, config);
+            Assert.True(broker.RefusedSubscriptions >= 1);
+        }
+
         [Fact]
         public async Task BoardsAndAggregatorExchangeModelsThroughTheEmbeddedBroker()
         {
