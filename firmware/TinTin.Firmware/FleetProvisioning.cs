@@ -9,7 +9,8 @@ namespace TinTin.Firmware
     /// broker_host, broker_port (1..65535; 1883, or 8883 with tls=1), fleet (topic name), board_id,
     /// board_password, board_key and fleet_key (64 hex digits each: 32-byte HMAC keys),
     /// publish_every (labels, 32), join_at_start (1/0, 1), tls (1/0, 0: MQTT over TLS), ca_file
-    /// (with tls=1: the path of the broker's CA certificate on the board's storage, PEM or DER).
+    /// (with tls=1: the path of the broker's CA certificate on the board's storage, PEM or DER),
+    /// stats_every (samples between the board's input-statistics messages, 0..100000, 64; 0: none).
     /// Each key at most once; the whole text at most <see cref="MaxChars"/> characters.
     /// Wi-Fi is the device's own stored network configuration (nanoFramework keeps SSID and
     /// password in its configuration block and connects at boot), not part of this file.
@@ -22,7 +23,7 @@ namespace TinTin.Firmware
         public const int PlainPort = 1883;
         public const int TlsPort = 8883;
         private const int MaxPathChars = 128;
-        private const int KeyCount = 11; // the keys KeyIndex knows
+        private const int KeyCount = 12; // the keys KeyIndex knows
         private readonly bool[] seen = new bool[KeyCount]; // [KeyCount]
 
         public string BrokerHost;
@@ -38,6 +39,8 @@ namespace TinTin.Firmware
         public byte[] BoardKey;
         public byte[] FleetKey;
         public int PublishEveryLabels = 32;
+        /// <summary>Samples between the board's input-statistics messages (FleetSettings.StatsEverySamples); 0: none.</summary>
+        public int StatsEverySamples = 64;
         public bool JoinAtStart = true;
         public string Error;
 
@@ -92,6 +95,7 @@ namespace TinTin.Firmware
             BoardKey = null;
             FleetKey = null;
             PublishEveryLabels = 32;
+            StatsEverySamples = 64;
             JoinAtStart = true;
             Error = null;
         }
@@ -104,6 +108,7 @@ namespace TinTin.Firmware
             settings.FleetKey = FleetKey;
             settings.PublishEveryLabels = PublishEveryLabels;
             settings.JoinAtStart = JoinAtStart;
+            settings.StatsEverySamples = StatsEverySamples;
             settings.BoardId = BoardId; // a merged model addressed to another board is refused
             return settings;
         }
@@ -134,6 +139,13 @@ namespace TinTin.Firmware
                 int n = Number(value);
                 if (n < 1 || n > 100000) return Fail(at + "publish_every must be 1..100000 labels");
                 PublishEveryLabels = n;
+                return true;
+            }
+            if (key == "stats_every")
+            {
+                int n = Number(value);
+                if (n < 0 || n > 100000) return Fail(at + "stats_every must be 0..100000 samples (0: no statistics messages)");
+                StatsEverySamples = n;
                 return true;
             }
             if (key == "join_at_start")
@@ -172,6 +184,7 @@ namespace TinTin.Firmware
             if (key == "join_at_start") return 8;
             if (key == "tls") return 9;
             if (key == "ca_file") return 10;
+            if (key == "stats_every") return 11;
             return -1;
         }
 

@@ -30,6 +30,8 @@ namespace TinTin.NFUnitTest
                 Base("tls=1\nca_file=I:\\fleet_ca.pem\n"),
                 Base("tls=1\nbroker_port=443\nca_file=D:\\ca.der\n"),
                 Base("tls=0\nbroker_port=65535\n"),
+                Base("stats_every=0\n"),
+                Base("stats_every=100001\n"),
                 Base("broker_port=0\n"),
                 Base("broker_port=65536\n"),
                 Base("broker_port=18 83\n"),
@@ -49,11 +51,13 @@ namespace TinTin.NFUnitTest
 
         public static readonly string[] Expected =
         {
-            "ok host=192.168.1.20 port=1883 tls=0 ca= fleet=hall board=board7 publish=16 join=0 key=00..1f fleetkey=f0..0f",
-            "ok host=192.168.1.20 port=1884 tls=0 ca= fleet=hall board=board7 publish=16 join=0 key=00..1f fleetkey=f0..0f",
-            "ok host=192.168.1.20 port=8883 tls=1 ca=I:\\fleet_ca.pem fleet=hall board=board7 publish=16 join=0 key=00..1f fleetkey=f0..0f",
-            "ok host=192.168.1.20 port=443 tls=1 ca=D:\\ca.der fleet=hall board=board7 publish=16 join=0 key=00..1f fleetkey=f0..0f",
-            "ok host=192.168.1.20 port=65535 tls=0 ca= fleet=hall board=board7 publish=16 join=0 key=00..1f fleetkey=f0..0f",
+            "ok host=192.168.1.20 port=1883 tls=0 ca= fleet=hall board=board7 publish=16 stats=64 join=0 key=00..1f fleetkey=f0..0f",
+            "ok host=192.168.1.20 port=1884 tls=0 ca= fleet=hall board=board7 publish=16 stats=64 join=0 key=00..1f fleetkey=f0..0f",
+            "ok host=192.168.1.20 port=8883 tls=1 ca=I:\\fleet_ca.pem fleet=hall board=board7 publish=16 stats=64 join=0 key=00..1f fleetkey=f0..0f",
+            "ok host=192.168.1.20 port=443 tls=1 ca=D:\\ca.der fleet=hall board=board7 publish=16 stats=64 join=0 key=00..1f fleetkey=f0..0f",
+            "ok host=192.168.1.20 port=65535 tls=0 ca= fleet=hall board=board7 publish=16 stats=64 join=0 key=00..1f fleetkey=f0..0f",
+            "ok host=192.168.1.20 port=1883 tls=0 ca= fleet=hall board=board7 publish=16 stats=0 join=0 key=00..1f fleetkey=f0..0f",
+            "error: line 10: stats_every must be 0..100000 samples (0: no statistics messages)",
             "error: line 10: broker_port must be a port number 1..65535",
             "error: line 10: broker_port must be a port number 1..65535",
             "error: line 10: broker_port must be a port number 1..65535",
@@ -75,7 +79,7 @@ namespace TinTin.NFUnitTest
         {
             if (!ok) return "error: " + p.Error;
             return "ok host=" + p.BrokerHost + " port=" + p.BrokerPort + " tls=" + (p.Tls ? "1" : "0") + " ca=" + (p.CaFile == null ? "" : p.CaFile) +
-                " fleet=" + p.Fleet + " board=" + p.BoardId + " publish=" + p.PublishEveryLabels + " join=" + (p.JoinAtStart ? "1" : "0") +
+                " fleet=" + p.Fleet + " board=" + p.BoardId + " publish=" + p.PublishEveryLabels + " stats=" + p.StatsEverySamples + " join=" + (p.JoinAtStart ? "1" : "0") +
                 " key=" + Ends(p.BoardKey) + " fleetkey=" + Ends(p.FleetKey);
         }
 

@@ -30,6 +30,8 @@ namespace TinTin.Fleet.Tests
             Assert.Equal(16, s.PublishEveryLabels);
             Assert.False(s.JoinAtStart);
             Assert.Equal(p.BoardKey, s.BoardKey);
+            Assert.Equal("board7", s.BoardId);          // an addressed model for another board is refused
+            Assert.Equal(64, s.StatsEverySamples);       // input statistics every 64 samples unless stats_every says otherwise
         }
 
         [Theory]
@@ -41,6 +43,8 @@ namespace TinTin.Fleet.Tests
         [InlineData("ca_file=\n", "ca_file")]
         [InlineData("fleet=again\n", "given twice")]
         [InlineData("publish_every=0\n", "publish_every")]
+        [InlineData("stats_every=-1\n", "stats_every")]
+        [InlineData("stats_every=100001\n", "stats_every")]
         [InlineData("board_id=board 7\n", "board_id")]
         [InlineData("fleet=a/b\n", "fleet")]
         [InlineData("join_at_start=yes\n", "join_at_start")]
