@@ -94,11 +94,6 @@ namespace TinTin.Firmware.Board
         }
 
         /// <summary>
-        /// The MQTT fleet transport when the board is provisioned: the file's broker, fleet, board
-        /// credentials and keys (docs/FLEET.md). Wi-Fi is the device's stored network configuration.
-        /// Returns null when there is nothing to report, else the problem (the board runs without the fleet).
-        /// </summary>
-        /// <summary>
         /// A certificate from a file's bytes: PEM text (it starts with "-----BEGIN") goes through the
         /// string constructor, which adds the terminator the native parser needs; anything else is DER.
         /// </summary>
@@ -139,6 +134,11 @@ namespace TinTin.Firmware.Board
             catch (Exception e) { return what + " " + path + " unreadable: " + e.Message; }
         }
 
+        /// <summary>
+        /// The MQTT fleet transport when the board is provisioned: the file's broker, fleet, board
+        /// credentials and keys (docs/FLEET.md). Wi-Fi is the device's stored network configuration.
+        /// Returns null when there is nothing to report, else the problem (the board runs without the fleet).
+        /// </summary>
         private static string ConfigureFleet(string path, FirmwareHardware hardware, FirmwareConfig config)
         {
             if (path == null || !File.Exists(path)) return null;
