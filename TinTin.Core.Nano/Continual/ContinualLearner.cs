@@ -95,11 +95,11 @@ namespace TinTin.Core
             freshScores = config.ScoreFromUpdates && config.Policy == UpdatePolicy.Sparse
                 && (config.Criterion == SelectionCriterion.GradMag || config.Criterion == SelectionCriterion.Fisher);
 
-            MemoryPlan plan = network.DescribeMemory();
-            staticBytes = plan.BytesIn(MemoryCategory.Weights) + plan.BytesIn(MemoryCategory.MasterWeights)
-                + plan.BytesIn(MemoryCategory.Scratch) + LearnerBytes;
+            // The budget and the arena come from one split of the engine's bytes (Network.BytesBesideBackward,
+            // Network.ArenaIntsWithin): what they allocate is what the memory plan then counts.
+            staticBytes = network.BytesBesideBackward() + LearnerBytes;
             ApplyBudget(config.BudgetBytes, config.BudgetMacs);
-            if (network.ArenaDeferred) network.AllocateTrainingArena(ArenaIntsWithin(budgetBytes));
+            if (network.ArenaDeferred) network.AllocateTrainingArena(network.ArenaIntsWithin(budgetBytes));
             Select();
         }
 
@@ -258,7 +258,11 @@ namespace TinTin.Core
                     + 12 * Scorer.TotalChannels + 4 * Scorer.TotalChannels;
             }
         }
-        /// <summary>Bytes of the model's weights, master copy, scratch and the learner's buffers (what the budget default subtracts).</summary>
+        /// <summary>
+        /// Bytes the backward budget does not pay for (what the budget default subtracts): the engine's
+        /// weights, masters, scratch and activations no backward keeps (Network.BytesBesideBackward) and
+        /// the learner's buffers.
+        /// </summary>
         public int StaticBytes { get { return staticBytes; } }
         /// <summary>Backward bytes of the current selection (the network's cost model).</summary>
         public int SelectedBytes { get { return Selector.SelectedBytes; } }
@@ -280,18 +284,6 @@ namespace TinTin.Core
         public long LastUpdateMicrojoules { get { return config.Profile.MicrojoulesFor(lastMacs); } }
 
         // ---- internals -------------------------------------------------------------------------------
-
-        /// <summary>
-        /// Gradient ints a budget leaves for the arena: what it allows beyond the activations and
-        /// their gradients a full update keeps (already allocated), per int32 (two with momentum).
-        /// </summary>
-        private int ArenaIntsWithin(int bytes)
-        {
-            int perInt = network.HasMomentum ? 8 : 4;
-            int activationBytes = network.FullBackwardBytes() - perInt * network.FullTrainingInts;
-            int ints = (bytes - activationBytes) / perInt;
-            return ints < 0 ? 0 : ints;
-        }
 
         private void ApplyBudget(int bytes, long macs)
         {

@@ -463,6 +463,41 @@ namespace TinTin.Core
         /// <summary>Backward bytes of the full update (every channel trains), whatever the committed selection.</summary>
         public int FullBackwardBytes() { return BackwardBytesFor(allChannels, null); }
 
+        /// <summary>
+        /// The full update's backward bytes besides its gradient (and velocity) ints: the activations it
+        /// keeps and their gradients, allocated whatever the arena holds.
+        /// </summary>
+        private int FullBackwardBytesBesideArena() { return BackwardBytesFor(allChannels, null, 0); }
+
+        /// <summary>
+        /// The engine's bytes no backward budget pays for: all of <see cref="TotalMemoryBytes"/> (the
+        /// memory plan) but the gradient and velocity arenas and what the full update's backward is
+        /// priced at besides them: weights, masters, biases, scratch, the softmax, and the activations
+        /// not even the full update keeps (the logits). The one split of the engine's bytes that the
+        /// budget and the arena are derived from: with the arena sized by <see cref="ArenaIntsWithin"/>(B),
+        /// TotalMemoryBytes() = BytesBesideBackward() + BackwardBytesFor(every channel, TrainingCapacityInts) ≤ BytesBesideBackward() + B
+        /// (for B at least the full update's activation bytes).
+        /// </summary>
+        public int BytesBesideBackward()
+        {
+            int arenaBytes = 0;
+            if (gradientArena != null) arenaBytes += 4 * gradientArena.Length;
+            if (velocityArena != null) arenaBytes += 4 * velocityArena.Length;
+            return TotalMemoryBytes() - arenaBytes - FullBackwardBytesBesideArena();
+        }
+
+        /// <summary>
+        /// Gradient ints a budget of backward bytes leaves for the arena: what it allows beyond the
+        /// activations and activation gradients the full update keeps (already allocated), per int32
+        /// (two with momentum), rounded down; 0 when it does not cover them. <see cref="AllocateTrainingArena"/> caps it at the full update's.
+        /// </summary>
+        public int ArenaIntsWithin(int backwardBytes)
+        {
+            int perInt = velocityArena != null ? 8 : 4;
+            int ints = (backwardBytes - FullBackwardBytesBesideArena()) / perInt;
+            return ints < 0 ? 0 : ints;
+        }
+
         /// <summary>MACs of one full update of `batch` samples (every channel trains), whatever the committed selection.</summary>
         public long FullUpdateMacs(int batch) { return UpdateMacsFor(allChannels, null, batch); }
 
