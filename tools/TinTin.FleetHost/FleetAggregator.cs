@@ -111,7 +111,7 @@ namespace TinTin.FleetHost
         private bool PerBoardMerge => Similarity != null || SimilarityWidth > 0;
         public uint Version { get; private set; }
         public int Merges { get; private set; }
-        /// <summary>Updates handled, accepted or not.</summary>
+        /// <summary>Messages (updates and statistics) handled, accepted or not.</summary>
         public long Processed { get { lock (gate) return processed; } }
         private long processed;
         /// <summary>The latest merged message (null before the first merge).</summary>
