@@ -81,6 +81,7 @@ namespace TinTin.FleetHost
             merger = new ModelMerger(shape);
             foreach (FleetBoard b in config.Boards)
             {
+                // Statistics have one mean per input feature: the first parameter layer's row length (the fleet's MLP input).
                 boards[b.Id] = new BoardRecord { Id = b.Id, Latest = new FleetUpdate(shape), Stats = new FleetStats(shape.RowLength[0]) };
                 boardKeys[b.Id] = new HmacSha256(b.Key);
             }
