@@ -259,6 +259,13 @@ namespace TinTin.Core
             }
         }
         /// <summary>
+        /// Heap the board's budget derivation counts as used: the firmware's reserve (the profile's
+        /// ReservedBytes), the engine as allocated (its memory plan: with the arena sized within the budget)
+        /// and the learner's buffers. The profile's heap less this is the emulated free heap of the virtual
+        /// board's `memory:` line and of `tintin prepare`'s board table (payload bytes, no array headers).
+        /// </summary>
+        public int HeapUsedBytes() { return config.Profile.ReservedBytes + network.TotalMemoryBytes() + LearnerBytes; }
+        /// <summary>
         /// Bytes the backward budget does not pay for (what the budget default subtracts): the engine's
         /// weights, masters, scratch and activations no backward keeps (Network.BytesBesideBackward) and
         /// the learner's buffers.

@@ -78,7 +78,7 @@ namespace TinTin.Cli
             var seed = new Option<uint>("--seed") { Description = "Initialisation and shuffling seed (same seed, same model bytes).", DefaultValueFactory = _ => 1u };
             var output = new Option<string>("--out", "-o") { Description = "Model file to write (TinTin.Core.ModelFile format).", DefaultValueFactory = _ => "model.ttm" };
             var boards = new Option<string>("--boards") { Description = "Board profiles to check the memory plan against: esp32, esp32c3, stm32f429 (comma separated; default all)." };
-            var requireFit = new Option<bool>("--require-fit") { Description = "Exit with code 5 when full training does not fit one of the boards." };
+            var requireFit = new Option<bool>("--require-fit") { Description = "Exit with code 5 when the full update does not fit a board's sparse-update budget (the board would train sparsely)." };
             var noHeader = new Option<bool>("--no-header") { Description = "The CSV has no header line: columns are c1..cN." };
             var timeFormat = new Option<string>("--time-format") { Description = "iso (default), epoch-ms, epoch-s, or a .NET format such as dd-MM-yyyy HH:mm:ss. --time-column DATE,TIME joins two columns.", DefaultValueFactory = _ => "iso" };
             var group = new Option<string>("--group") { Description = "Column naming the sensor node of each row: windows and differences are per node." };
@@ -93,7 +93,9 @@ namespace TinTin.Cli
             var command = new Command("prepare",
                 "Train a model on the PC, evaluate it, write the model file and print its memory plan against the boards.\n" +
                 "Train a model on the PC (integer engine, progress bar), evaluate it, write the model file and optionally\n" +
-                "the firmware's embedded default (C#), and print its memory plan buffer by buffer against the board profiles.\n" +
+                "the firmware's embedded default (C#), and print its memory plan buffer by buffer and, per board profile, the firmware's\n" +
+                "split of the heap: reserve, static bytes, sparse-update budget, engine, emulated free heap (payload bytes, what\n" +
+                "`tintin simulate --board B` prints; only the inference-only column adds 16 B per array header).\n" +
                 "Data: --mnist DIR (images), or --csv FILE with --features COLS --label COL (any sensor CSV), or\n" +
                 "--csv FILE --board-features NAMES (the firmware's own feature pipeline; needed for --embed).\n" +
                 "Examples:\n" +
@@ -218,7 +220,7 @@ namespace TinTin.Cli
             }
             if (s.RequireFit && fits.Any(f => !f.TrainingFits))
             {
-                context.Error.WriteLine("tintin: full training does not fit on " + string.Join(", ", fits.Where(f => !f.TrainingFits).Select(f => f.Board.Name)));
+                context.Error.WriteLine("tintin: the full update does not fit the update budget on " + string.Join(", ", fits.Where(f => !f.TrainingFits).Select(f => f.Board.Name)));
                 return ExitCodes.DoesNotFit;
             }
             return ExitCodes.Ok;

@@ -216,7 +216,8 @@ namespace TinTin.VirtualBoard
             var hardware = new FirmwareHardware
             {
                 Source = source, Button = button, Led = led, Flash = flash, Serial = serial, Clock = clock, Board = board,
-                Heap = new EmulatedHeap(board.Device.HeapBytes, () => board.Device.ReservedBytes + (app == null ? 0 : app.EngineBytes + LearnerBytes(app))),
+                Heap = new EmulatedHeap(board.Device.HeapBytes, () => app?.Learner is ContinualLearnerAdapter a ? a.Inner.HeapUsedBytes()
+                    : board.Device.ReservedBytes + (app == null ? 0 : app.EngineBytes)),
             };
             var config = new FirmwareConfig
             {
@@ -357,9 +358,6 @@ namespace TinTin.VirtualBoard
             serialIn?.Dispose();
             return summary;
         }
-
-        private static int LearnerBytes(FirmwareApp app) =>
-            app.Learner is ContinualLearnerAdapter a ? a.Inner.LearnerBytes : 0;
 
         /// <summary>esp32-devkit (default), esp32c3-devkit or nucleo-f429zi, with energy from the MAC model (no measured time on the host).</summary>
         public static BoardProfile BoardByName(string name)
