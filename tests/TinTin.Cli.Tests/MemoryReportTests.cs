@@ -34,11 +34,7 @@ namespace TinTin.Cli.Tests
         [MemberData(nameof(BoardsAndModels))]
         public void The_report_prints_what_the_virtual_board_derives(string boardName, string modelName)
         {
-            PreparedModel prepared = modelName == "embedded" ? VirtualBoardRunner.EmbeddedModel() : new PreparedModel
-            {
-                Bytes = File.ReadAllBytes(RepositoryPaths.Data("models", modelName)), FeatureIds = DefaultModel.FeatureIds(),
-                WindowSamples = DefaultModel.WindowSamples, ModelName = DefaultModel.Name, Source = modelName,
-            };
+            PreparedModel prepared = modelName == "embedded" ? VirtualBoardRunner.EmbeddedModel() : VirtualBoardRunner.WithDefaultFeatures(File.ReadAllBytes(RepositoryPaths.Data("models", modelName)), modelName);
             DeviceProfile device = VirtualBoardRunner.BoardByName(boardName).Device;
             string text = PrintReport(prepared.Bytes, device);
 

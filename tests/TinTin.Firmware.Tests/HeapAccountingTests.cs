@@ -64,14 +64,7 @@ namespace TinTin.Firmware.Tests
             Assert.Equal(free, s.HeapFreeBytes);
         }
 
-        private static PreparedModel ModelFile616(string name)
-        {
-            byte[] bytes = File.ReadAllBytes(TinTin.Reference.RepositoryPaths.Data("models", name));
-            return new PreparedModel
-            {
-                Bytes = bytes, FeatureIds = DefaultModel.FeatureIds(), WindowSamples = DefaultModel.WindowSamples,
-                ModelName = DefaultModel.Name, Source = name,
-            };
-        }
+        private static PreparedModel ModelFile616(string name) =>
+            VirtualBoardRunner.WithDefaultFeatures(File.ReadAllBytes(TinTin.Reference.RepositoryPaths.Data("models", name)), name);
     }
 }

@@ -127,11 +127,7 @@ namespace TinTin.Cli
             catch (TinTin.Core.ModelFormatException e) { throw CliException.Input(path + ": not a model file: " + e.Message); }
             if (model.Network.InputLength != features.Length)
                 throw CliException.Input(path + ": the model takes " + model.Network.InputLength + " inputs, the firmware's default features are " + features.Length + " (prepare it with --board-features default)");
-            return new PreparedModel
-            {
-                Bytes = bytes, FeatureIds = features, WindowSamples = TinTin.Firmware.DefaultModel.WindowSamples,
-                ModelName = TinTin.Firmware.DefaultModel.Name, Source = path,
-            };
+            return VirtualBoardRunner.WithDefaultFeatures(bytes, path);
         }
 
         public static int Run(CliContext context, VirtualBoardOptions options, string logPath, bool prepare, string on = "host", int heapBytes = 0,

@@ -372,10 +372,16 @@ namespace TinTin.VirtualBoard
         }
 
         /// <summary>The default model compiled into the firmware (firmware/TinTin.Firmware/DefaultModel.g.cs).</summary>
-        public static PreparedModel EmbeddedModel() => new PreparedModel
+        public static PreparedModel EmbeddedModel() => WithDefaultFeatures(DefaultModel.Bytes(), "firmware/TinTin.Firmware/DefaultModel.g.cs");
+
+        /// <summary>
+        /// Model bytes the firmware runs through its default feature pipeline (the embedded model, or a file
+        /// prepared with `--board-features default`); source names where the bytes came from.
+        /// </summary>
+        public static PreparedModel WithDefaultFeatures(byte[] bytes, string source) => new PreparedModel
         {
-            Bytes = DefaultModel.Bytes(), FeatureIds = DefaultModel.FeatureIds(), WindowSamples = DefaultModel.WindowSamples,
-            ModelName = DefaultModel.Name, Source = "firmware/TinTin.Firmware/DefaultModel.g.cs",
+            Bytes = bytes, FeatureIds = DefaultModel.FeatureIds(), WindowSamples = DefaultModel.WindowSamples,
+            ModelName = DefaultModel.Name, Source = source,
         };
     }
 }
