@@ -4,6 +4,7 @@ using System.Linq;
 using TinTin.Core;
 using TinTin.FleetHost;
 using Xunit;
+using TinTin.TestSupport;
 
 namespace TinTin.Fleet.Tests
 {
@@ -69,18 +70,14 @@ namespace TinTin.Fleet.Tests
             FleetConfig config = FleetConfig.Demo(1);
             FleetMember board = Member(config, 0);
             var x = new sbyte[] { 1, -2, 3, -4, 5, -6 };
-            long fewest = long.MaxValue;
-            // The fewest bytes over three windows: a per-sample allocation shows in every window, a one-off of the runtime's JIT in one.
-            for (int window = 0; window < 3; window++)
+            long fewest = Allocations.FewestBytes(() =>
             {
-                long before = GC.GetAllocatedBytesForCurrentThread();
                 for (int k = 0; k < 640; k++)
                 {
                     board.ObserveInput(x);
                     if (k % 64 == 63) board.WriteStats(-6, (uint)k);
                 }
-                fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
-            }
+            });
             Assert.Equal(0, fewest);
             Assert.Equal(30, board.StatsPublished);
             Assert.Equal(1920u, board.InputSamples);
