@@ -121,7 +121,11 @@ namespace TinTin.Firmware
                 model = null;
                 counters.Clear();
             }
-            if (model != null) modelSource = "flash";
+            if (model != null)
+            {
+                modelSource = "flash";
+                if (fleet != null) FleetLink.AfterCheckpointLoaded(counters);
+            }
             else { model = defaultModel != null ? defaultModel : LoadDefaultModel(); modelSource = "default"; }
             defaultModel = null;
             counters.Boots++;
@@ -341,11 +345,13 @@ namespace TinTin.Firmware
             try
             {
                 counters.Checkpoints++;
+                if (fleet != null) fleet.BeforeCheckpoint(counters);
                 // Since a reset the learned model's slot is kept; new learning may replace it.
                 if (!afterReset && store.KeptSlot >= 0 && learner.Updates > 0) store.ReleaseKept();
                 int slot = afterReset ? store.SaveReset(learner.Model, counters) : store.Save(learner.Model, counters);
                 lastCheckpointMs = now;
                 updatesAtLastCheckpoint = learner.Updates;
+                if (fleet != null) fleet.CheckpointSaved();
                 lines.Checkpoint(now, store.LastSequence, slot, store.LastBytes);
             }
             catch (Exception e)
@@ -400,7 +406,7 @@ namespace TinTin.Firmware
                     byte[] bytes = config.DefaultModelBytes();
                     predictor = ModelFile.Load(bytes, bytes.Length, 0, false).Network;
                 }
-                fleet.Bind(model.Network, predictor, adapter != null ? adapter.Inner.History.Capacity : 0, counters.Labelled, counters.Correct);
+                fleet.Bind(model.Network, predictor, adapter != null ? adapter.Inner.History.Capacity : 0, counters);
             }
         }
 

@@ -7,7 +7,7 @@ namespace TinTin.Firmware
     /// </summary>
     public sealed class FirmwareCounters
     {
-        public const int Count = 14;
+        public const int Count = 18;
 
         public long Samples;          // samples read and predicted
         public long Labelled;         // samples that received a label
@@ -23,6 +23,12 @@ namespace TinTin.Firmware
         public long ButtonPresses;
         public long LabelCommands;    // label commands received over serial
         public long PredictUsTotal;   // measured µs of all predicts
+        // The fleet's (FleetLink, docs/FLEET.md "Trust"): a rebooted board's messages must not repeat sequence numbers
+        // already sent, nor take a merged model it already saw. Zero in a checkpoint written before they existed.
+        public long FleetUpdateReserved; // update sequence numbers reserved: none sent above it, a boot goes on from it
+        public long FleetStatsReserved;  // the same for the statistics messages
+        public long FleetHighestVersion; // highest merged model version verified: older or equal ones are refused
+        public long FleetBaseVersion;    // merged version the model's parameters started from (0: the default model)
 
         public void CopyTo(long[] values)
         {
@@ -30,6 +36,7 @@ namespace TinTin.Firmware
             values[4] = Checkpoints; values[5] = Faults; values[6] = MacsTotal; values[7] = MacsUpdates;
             values[8] = EnergyTotalUj; values[9] = EnergyUpdatesUj; values[10] = Boots; values[11] = ButtonPresses;
             values[12] = LabelCommands; values[13] = PredictUsTotal;
+            values[14] = FleetUpdateReserved; values[15] = FleetStatsReserved; values[16] = FleetHighestVersion; values[17] = FleetBaseVersion;
         }
 
         /// <summary>Restores from values[0..count); counters beyond count are zero.</summary>
@@ -50,6 +57,10 @@ namespace TinTin.Firmware
             if (count > 11) ButtonPresses = values[11];
             if (count > 12) LabelCommands = values[12];
             if (count > 13) PredictUsTotal = values[13];
+            if (count > 14) FleetUpdateReserved = values[14];
+            if (count > 15) FleetStatsReserved = values[15];
+            if (count > 16) FleetHighestVersion = values[16];
+            if (count > 17) FleetBaseVersion = values[17];
         }
 
         public void Clear()
@@ -57,6 +68,7 @@ namespace TinTin.Firmware
             Samples = 0; Labelled = 0; Correct = 0; Updates = 0; Checkpoints = 0; Faults = 0; MacsTotal = 0;
             MacsUpdates = 0; EnergyTotalUj = 0; EnergyUpdatesUj = 0; Boots = 0; ButtonPresses = 0; LabelCommands = 0;
             PredictUsTotal = 0;
+            FleetUpdateReserved = 0; FleetStatsReserved = 0; FleetHighestVersion = 0; FleetBaseVersion = 0;
         }
 
         /// <summary>Accuracy on labelled samples in per mille (0 when nothing is labelled).</summary>

@@ -87,6 +87,24 @@ namespace TinTin.Firmware
         private bool joined;
         private long seenLabelled, seenCorrect, labelledAtPublish;
         private uint samplesAtStats;
+        // Sequence numbers the newest checkpoint reserves (FirmwareCounters.FleetUpdateReserved/FleetStatsReserved): no
+        // message goes out with a higher one, so a board rebooted from that checkpoint never repeats one it sent.
+        private long updateReserved, statsReserved;
+        private long pendingUpdateReserved, pendingStatsReserved; // what the checkpoint being written reserves
+
+        /// <summary>
+        /// Sequence numbers a checkpoint reserves ahead of the last message sent (of each kind): a message above the
+        /// reservation first writes a checkpoint, so a power cut never loses a sequence number the fleet has seen. One
+        /// checkpoint per this many messages at most (at the default 64 samples a statistics message: one per 65536 samples).
+        /// </summary>
+        public const long ReservedMessages = 1024;
+
+        /// <summary>
+        /// Where the sequences start after a boot from a checkpoint written before the fleet counters existed (both zero):
+        /// that firmware persisted none, so the board assumes it sent fewer than this many messages of each kind since its
+        /// last boot (at the default statistics rate, 2^26 samples: about 10 years at one sample every 5 s).
+        /// </summary>
+        public const long OlderCheckpointMargin = 1 << 20;
 
         public FleetLink(IFleetTransport transport, FleetSettings settings, ProtocolWriter writer)
         {
@@ -103,16 +121,33 @@ namespace TinTin.Firmware
         public FleetAdvisor Advisor { get { return advisor; } }
 
         /// <summary>(Re)binds to the network the learner trains (after boot, reset or restore); take mode only.</summary>
-        public void Bind(Network network, long labelled, long correct) { Bind(network, null, 0, labelled, correct); }
+        public void Bind(Network network, FirmwareCounters counters) { Bind(network, null, 0, counters); }
+
+        /// <summary>
+        /// After a boot that loaded a checkpoint: one written before the fleet counters existed has them at zero, and the
+        /// board may have sent messages since its last boot; its sequences then start at <see cref="OlderCheckpointMargin"/>.
+        /// </summary>
+        public static void AfterCheckpointLoaded(FirmwareCounters counters)
+        {
+            if (counters.FleetUpdateReserved != 0 || counters.FleetStatsReserved != 0) return;
+            counters.FleetUpdateReserved = OlderCheckpointMargin;
+            counters.FleetStatsReserved = OlderCheckpointMargin;
+        }
 
         /// <summary>
         /// (Re)binds to the network the learner trains (after boot, reset or restore). With
         /// settings.Challenger, predictor (a prediction-only network of the same shape) holds the
         /// fleet's model beside it; historyCapacity is the learner's history ring's (the challenger's
-        /// and the agreement check's buffers are sized by it, here at start-up).
+        /// and the agreement check's buffers are sized by it, here at start-up). The fleet counters go on from the
+        /// previous member after a reset or restore, and from the counters a boot loaded (the sequences from their
+        /// reservation): sequences and the highest merged version never go back. The base version is the counters'
+        /// (0 after a reset, the restored or loaded checkpoint's otherwise).
         /// </summary>
-        public void Bind(Network network, Network predictor, int historyCapacity, long labelled, long correct)
+        public void Bind(Network network, Network predictor, int historyCapacity, FirmwareCounters counters)
         {
+            long labelled = counters.Labelled, correct = counters.Correct;
+            if (counters.FleetUpdateReserved > updateReserved) updateReserved = counters.FleetUpdateReserved;
+            if (counters.FleetStatsReserved > statsReserved) statsReserved = counters.FleetStatsReserved;
             if (network == boundNetwork) return;
             boundNetwork = network;
             advisor = null;
@@ -126,7 +161,10 @@ namespace TinTin.Firmware
             FleetMember previous = member;
             member = new FleetMember(network, settings.BoardKey, settings.FleetKey, settings.MaxMessageBytes, 64);
             member.BoardId = settings.BoardId;
-            member.ContinueStatsFrom(previous);
+            member.ContinueFrom(previous);
+            // A boot: messages up to the reservation may have gone out after the checkpoint; the next ones come after it.
+            if (previous == null) member.Resume((uint)counters.FleetUpdateReserved, (uint)counters.FleetStatsReserved, (uint)counters.FleetHighestVersion);
+            member.ResetBaseline((uint)counters.FleetBaseVersion);
             member.TrialSamples = settings.TrialSamples;
             member.TolerancePerMille = settings.TolerancePerMille;
             member.ReplayTolerance = settings.ReplayTolerance;
@@ -148,6 +186,38 @@ namespace TinTin.Firmware
             seenLabelled = labelled;
             seenCorrect = correct;
             labelledAtPublish = labelled;
+        }
+
+        /// <summary>Before a checkpoint is written: the fleet counters it keeps, reserving sequence numbers ahead.</summary>
+        public void BeforeCheckpoint(FirmwareCounters counters)
+        {
+            if (member == null) return;
+            pendingUpdateReserved = (long)member.UpdateSequence + ReservedMessages;
+            pendingStatsReserved = (long)member.StatsSequence + ReservedMessages;
+            if (pendingUpdateReserved < updateReserved) pendingUpdateReserved = updateReserved;
+            if (pendingStatsReserved < statsReserved) pendingStatsReserved = statsReserved;
+            counters.FleetUpdateReserved = pendingUpdateReserved;
+            counters.FleetStatsReserved = pendingStatsReserved;
+            counters.FleetHighestVersion = member.HighestVersion;
+            counters.FleetBaseVersion = member.BaseVersion;
+        }
+
+        /// <summary>The checkpoint BeforeCheckpoint filled in is in flash (read back): its reservation holds.</summary>
+        public void CheckpointSaved()
+        {
+            if (member == null) return;
+            updateReserved = pendingUpdateReserved;
+            statsReserved = pendingStatsReserved;
+        }
+
+        /// <summary>Whether the next message's sequence number (after `last`) is reserved in flash; if not, a checkpoint reserves it.</summary>
+        private bool Reserved(uint last, bool stats, Action checkpoint)
+        {
+            if (last < (stats ? statsReserved : updateReserved)) return true;
+            checkpoint();
+            if (last < (stats ? statsReserved : updateReserved)) return true;
+            Error((stats ? "statistics" : "update") + " not sent: no checkpoint reserves its sequence number (a reboot could repeat it)");
+            return false;
         }
 
         public bool Join(long nowMs)
@@ -222,13 +292,15 @@ namespace TinTin.Firmware
                 if (member.ApplyStaged(settings.BlendWithOwn ? (uint)labelled : 0, replay, history, inputExponent)) { Line(nowMs, "taken"); changed = true; }
                 else { writer.Begin(Protocol.FleetLine); writer.Int("t_ms", nowMs); writer.Token("event", "declined"); writer.Int("version", version); writer.End(); }
             }
-            if (settings.StatsEverySamples > 0 && member.InputSamples - samplesAtStats >= (uint)settings.StatsEverySamples && transport.IsConnected)
+            if (settings.StatsEverySamples > 0 && member.InputSamples - samplesAtStats >= (uint)settings.StatsEverySamples && transport.IsConnected
+                && Reserved(member.StatsSequence, true, checkpoint))
             {
                 Model model = learner.Model;
                 int bytes = member.WriteStats(model.Normalizer != null ? model.Normalizer.InputExponent : 0, (uint)labelled);
                 if (transport.PublishUpdate(member.StatsBuffer, bytes)) samplesAtStats = member.InputSamples;
             }
-            if (labelled - labelledAtPublish >= settings.PublishEveryLabels && !member.InTrial && transport.IsConnected)
+            if (labelled - labelledAtPublish >= settings.PublishEveryLabels && !member.InTrial && transport.IsConnected
+                && Reserved(member.UpdateSequence, false, checkpoint))
             {
                 int bytes = member.WriteUpdate((uint)labelled, (uint)correct);
                 if (transport.PublishUpdate(member.UpdateBuffer, bytes))

@@ -197,16 +197,35 @@ namespace TinTin.Fleet
         }
 
         /// <summary>
-        /// A member bound anew (after a reset or restore) goes on with the previous one's input statistics and their
-        /// sequence, so its next statistics message is not refused as a replay.
+        /// A member bound anew (after a reset or restore) goes on with the previous one's fleet counters: the update and
+        /// statistics sequences (its next messages are not refused as replays), the highest merged version verified (an
+        /// old merged model replayed after the reset is still refused) and the input statistics.
         /// </summary>
-        public void ContinueStatsFrom(FleetMember previous)
+        public void ContinueFrom(FleetMember previous)
         {
-            if (previous == null || previous.inputSums.Length != inputSums.Length) return;
+            if (previous == null) return;
+            Resume(previous.sequence, previous.statsSequence, previous.highestVersion);
+            if (previous.inputSums.Length != inputSums.Length) return;
             Array.Copy(previous.inputSums, inputSums, inputSums.Length);
             inputSamples = previous.inputSamples;
-            statsSequence = previous.statsSequence;
         }
+
+        /// <summary>
+        /// Goes on from fleet counters kept elsewhere (a checkpoint, after a boot): the next update is updateSequence + 1,
+        /// the next statistics message statsSequence + 1, and merged versions up to highestVersion are refused. Counters
+        /// never go back: each becomes the larger of its value and the given one.
+        /// </summary>
+        public void Resume(uint updateSequence, uint statsSequence, uint highestVersion)
+        {
+            if (updateSequence > sequence) sequence = updateSequence;
+            if (statsSequence > this.statsSequence) this.statsSequence = statsSequence;
+            if (highestVersion > this.highestVersion) this.highestVersion = highestVersion;
+        }
+
+        /// <summary>Sequence number of the last update written (0: none).</summary>
+        public uint UpdateSequence { get { return sequence; } }
+        /// <summary>Sequence number of the last statistics message written (0: none).</summary>
+        public uint StatsSequence { get { return statsSequence; } }
 
         /// <summary>Inputs observed so far (the statistics' sample count).</summary>
         public uint InputSamples { get { return inputSamples; } }

@@ -286,6 +286,165 @@ namespace TinTin.Fleet.Tests
         }
 
         [Fact]
+        public void AfterAResetTheBoardsNextUpdateIsStillAcceptedByTheAggregator()
+        {
+            var t = new FakeTransport();
+            using var b = Board(t, publishEvery: 8);
+            b.App.HandleLine("fleet join");
+            for (int i = 0; i < 30; i++) b.Step();
+            b.App.HandleLine("label 0 1200");
+            for (int i = 0; i < 3; i++) b.Step();
+            Assert.Single(t.Published);
+            b.App.HandleLine("reset confirm");
+            for (int i = 0; i < 30; i++) b.Step();
+            b.App.HandleLine("label 0 1200");
+            for (int i = 0; i < 3; i++) b.Step();
+            Assert.Equal(2, t.Published.Count);
+            var version0 = new ParameterSet(b.Network);
+            Model model = ModelFile.Load(VirtualBoardRunner.EmbeddedModel().Bytes, VirtualBoardRunner.EmbeddedModel().Bytes.Length, 0, false);
+            version0.CopyFrom(model.Network);
+            var aggregator = new FleetAggregator(Config, version0, 0);
+            AggregatorResult first = aggregator.HandleUpdate("board1", t.Published[0]);
+            Assert.True(first.Accepted, first.Error);
+            AggregatorResult afterReset = aggregator.HandleUpdate("board1", t.Published[1]);
+            Assert.True(afterReset.Accepted, afterReset.Error);
+        }
+
+        /// <summary>The aggregator for the embedded default model (version 0), merging only on request.</summary>
+        private static FleetAggregator DefaultAggregator()
+        {
+            Model model = ModelFile.Load(VirtualBoardRunner.EmbeddedModel().Bytes, VirtualBoardRunner.EmbeddedModel().Bytes.Length, 0, false);
+            return new FleetAggregator(Config, Snapshot(model.Network), 0);
+        }
+
+        /// <summary>Samples, then a label for them, then a few more samples: the board learns, publishes an update and statistics.</summary>
+        private static void LearnAndPublish(VirtualFleetBoard b)
+        {
+            for (int i = 0; i < 30; i++) b.Step();
+            b.App.HandleLine("label 0 1200");
+            for (int i = 0; i < 3; i++) b.Step();
+        }
+
+        /// <summary>Hands every message the board published since `from` to the aggregator; each must be accepted. Returns the new count.</summary>
+        private static int Deliver(FakeTransport t, FleetAggregator aggregator, int from, string when)
+        {
+            Assert.True(t.Published.Count > from, "nothing published " + when);
+            for (int i = from; i < t.Published.Count; i++)
+            {
+                AggregatorResult r = aggregator.HandleUpdate("board1", t.Published[i]);
+                Assert.True(r.Accepted, when + ", message " + i + " (" + (r.Stats ? "statistics" : "update") + "): " + r.Error);
+            }
+            return t.Published.Count;
+        }
+
+        /// <summary>
+        /// Issue 15 (trust): after a reset, a restore, a reboot, or a power cut after messages the last checkpoint did not
+        /// see, the aggregator still accepts the board's next update and statistics (their sequence numbers never go back),
+        /// and the board still refuses a replay of the merged model it took (the highest version seen never goes back).
+        /// </summary>
+        [Theory]
+        [InlineData("reset")]
+        [InlineData("restore")]
+        [InlineData("reboot")]
+        [InlineData("cut")]
+        public void AfterAResetRestoreOrRebootTheFleetAcceptsTheBoardsMessagesAndTheBoardRefusesAReplayedModel(string what)
+        {
+            var t = new FakeTransport();
+            using var b = Board(t, publishEvery: 8, s => { s.StatsEverySamples = 16; s.TrialSamples = 1; });
+            FleetAggregator aggregator = DefaultAggregator();
+            b.App.HandleLine("fleet join");
+            LearnAndPublish(b);
+            int delivered = Deliver(t, aggregator, 0, "before the " + what);
+            Assert.Contains(t.Published, m => m[5] == FleetMessage.KindStats);
+            byte[] merged = aggregator.MergeNow();
+            Assert.NotNull(merged);
+            t.Incoming.Enqueue(merged);
+            b.Step();
+            Assert.Contains(Lines(b, "fleet"), m => m.Get("event") == "taken" || m.Get("event") == "declined");
+            Assert.Equal(1u, b.Member.HighestVersion);
+            LearnAndPublish(b);
+            delivered = Deliver(t, aggregator, delivered, "after the take");
+
+            switch (what)
+            {
+                case "reset": b.App.HandleLine("reset confirm"); break;
+                case "restore": b.App.HandleLine("reset confirm"); b.App.HandleLine("restore"); break;
+                case "reboot": b.Reboot(); b.App.HandleLine("fleet join"); break;
+                case "cut":
+                    // The cut comes right after a step that published a message and wrote no checkpoint: no checkpoint saw its sequence number.
+                    bool cut = false;
+                    for (int i = 0; i < 200 && !cut; i++)
+                    {
+                        long checkpoints = b.Counters.Checkpoints;
+                        int published = t.Published.Count;
+                        b.Step();
+                        cut = t.Published.Count > published && b.Counters.Checkpoints == checkpoints;
+                    }
+                    Assert.True(cut, "no message went out without a checkpoint after it");
+                    delivered = Deliver(t, aggregator, delivered, "after the last checkpoint");
+                    b.Reboot();
+                    b.App.HandleLine("fleet join");
+                    break;
+            }
+            if (what != "reset") Assert.Equal(1u, b.Member.HighestVersion);
+
+            int linesBefore = b.SerialLines.Count;
+            t.Incoming.Enqueue(merged);
+            b.Step();
+            var refused = b.SerialLines.Skip(linesBefore).Select(ProtocolParser.Parse).Where(m => m != null && m.Kind == "err" && m.Get("code") == "fleet").ToList();
+            Assert.Contains(refused, m => m.Get("msg").Replace('_', ' ').Contains("not newer than version 1"));
+
+            LearnAndPublish(b);
+            Assert.Contains(t.Published.Skip(delivered), m => m[5] == FleetMessage.KindUpdate);
+            Assert.Contains(t.Published.Skip(delivered), m => m[5] == FleetMessage.KindStats);
+            Deliver(t, aggregator, delivered, "after the " + what);
+        }
+
+        /// <summary>
+        /// A checkpoint written before the fleet counters existed (14 counters) still loads, with the fleet counters at
+        /// zero; the board, which may have sent messages since its last boot, then starts its sequences at the margin.
+        /// </summary>
+        [Fact]
+        public void ACheckpointWithoutTheFleetCountersLoadsAndTheBoardStartsItsSequencesAtTheMargin()
+        {
+            var t = new FakeTransport();
+            using var b = Board(t, publishEvery: 8, s => s.StatsEverySamples = 16);
+            FleetAggregator aggregator = DefaultAggregator();
+            b.App.HandleLine("fleet join");
+            LearnAndPublish(b);
+            int delivered = Deliver(t, aggregator, 0, "before the reboot");
+            int slot = b.App.Checkpoints.LastSlot;
+            Assert.True(slot >= 0);
+            WriteAsOlderCheckpoint(b.Flash, slot, olderCount: 14);
+
+            b.Reboot();
+            Assert.Equal("flash", b.App.ModelSource);
+            Assert.Equal(2, b.Counters.Boots);
+            Assert.Equal(0, b.Counters.FleetHighestVersion);
+            Assert.Equal(FleetLink.OlderCheckpointMargin, b.Member.UpdateSequence);
+            Assert.Equal(FleetLink.OlderCheckpointMargin, b.Member.StatsSequence);
+            b.App.HandleLine("fleet join");
+            LearnAndPublish(b);
+            Deliver(t, aggregator, delivered, "after booting from an older checkpoint");
+        }
+
+        /// <summary>Rewrites a slot's checkpoint as an older firmware wrote it: only the first olderCount counters, the CRC over that.</summary>
+        private static void WriteAsOlderCheckpoint(IFlashStore flash, int slot, int olderCount)
+        {
+            var image = new byte[flash.SlotCapacity];
+            int length = flash.Read(slot, 0, image, image.Length);
+            int counters = LittleEndian.GetU16(image, 16);
+            Assert.Equal(FirmwareCounters.Count, counters);
+            int modelBytes = (int)LittleEndian.GetU32(image, 12);
+            Assert.Equal(CheckpointStore.HeaderBytes + modelBytes + 8 * counters + 4, length);
+            int end = CheckpointStore.HeaderBytes + modelBytes + 8 * olderCount;
+            LittleEndian.PutU16(image, 16, olderCount);
+            uint crc = Crc32.Update(0xFFFFFFFFu, image, 0, end) ^ 0xFFFFFFFFu;
+            LittleEndian.PutU32(image, end, crc);
+            flash.Write(slot, 0, image, end + 4);
+        }
+
+        [Fact]
         public void TheFirmwareTakesAMergedModelOverTheEmbeddedBroker()
         {
             FleetConfig config = Config;

@@ -114,7 +114,10 @@ namespace TinTin.FleetHost
     public sealed class VirtualFleetBoard : IDisposable
     {
         private readonly BoardSpec spec;
-        private readonly FirmwareApp app;
+        private FirmwareApp app;
+        private readonly FirmwareHardware hardware;
+        private readonly FirmwareConfig config;
+        private readonly ContinualLearnerFactory factory;
         private readonly ClockedSource source;
         private readonly VirtualButton button;
         private readonly SimulatedBoardClock clock;
@@ -174,22 +177,37 @@ namespace TinTin.FleetHost
             flash.Erase();
             serial = new VirtualSerialPort(null, captureSerial);
             var learnerConfig = new ContinualConfig { Profile = profile.Device.WithTrainingMode(spec.TrainingMode), Seed = (uint)spec.Seed };
-            var hardware = new FirmwareHardware
+            hardware = new FirmwareHardware
             {
                 Source = source, Button = button, Led = new VirtualLed(), Flash = flash, Serial = serial, Clock = clock, Board = profile,
                 Heap = new EmulatedHeap(profile.Device.HeapBytes, () => profile.Device.ReservedBytes),
             };
-            var config = new FirmwareConfig
+            config = new FirmwareConfig
             {
                 DefaultModel = model.Bytes, ModelName = model.ModelName, FeatureIds = model.FeatureIds,
                 WindowSamples = model.WindowSamples, PredLines = false, StatEverySamples = 0,
             };
             customize?.Invoke(hardware, config);
-            app = new FirmwareApp(hardware, config, new ContinualLearnerFactory(learnerConfig, Network.ArenaFromBudget, false));
+            factory = new ContinualLearnerFactory(learnerConfig, Network.ArenaFromBudget, false);
+            app = new FirmwareApp(hardware, config, factory);
             app.Start();
             frozen = ModelFile.Load(model.Bytes, model.Bytes.Length, 0, false);
             person = new Random(spec.Seed);
         }
+
+        /// <summary>
+        /// A power cut and a boot: a new FirmwareApp on the same flash, clock, sensor stream, serial and fleet transport
+        /// (everything in RAM is lost; the board comes back from its newest checkpoint, and joins the fleet again on `fleet join`
+        /// unless it joins at start).
+        /// </summary>
+        public void Reboot()
+        {
+            app = new FirmwareApp(hardware, config, factory);
+            app.Start();
+        }
+
+        /// <summary>The board's flash (its checkpoint slots), which a <see cref="Reboot"/> keeps.</summary>
+        public IFlashStore Flash => hardware.Flash;
 
         public string Name => spec.Name;
         public FirmwareApp App => app;
