@@ -191,6 +191,25 @@ namespace TinTin.NFUnitTest
             int takenSelf = member.Receive(toSelf, selfLength) ? 1 : 0;
             trace.Add(new GoldenSection(Stats, "addressed", new int[] { refusedOther, takenSelf, (int)(long)member.HighestVersion, member.Rejected, selfLength,
                 (int)(long)Crc32.Compute(toSelf, 0, selfLength), toSelf[selfLength - 33], toSelf[6] }));
+
+            // A member bound anew after a reset or restore (ContinueFrom) and one after a boot (Resume from a checkpoint's
+            // reservation): both sequences and the highest version go on, so the version-5 model is refused as a replay.
+            member.WriteUpdate(4, 3);
+            FleetMember rebound = new FleetMember(board, boardKey, fleetKey, FleetMessage.DefaultMaxBytes, 16);
+            rebound.BoardId = "board1";
+            rebound.ContinueFrom(member);
+            int reboundRefused = rebound.Receive(toSelf, selfLength) ? 0 : 1;
+            rebound.WriteStats(-6, 20);
+            int reboundUpdate = rebound.WriteUpdate(8, 6);
+            FleetMember booted = new FleetMember(board, boardKey, fleetKey, FleetMessage.DefaultMaxBytes, 16);
+            booted.BoardId = "board1";
+            booted.Resume(1025, 1026, 5);
+            int bootedRefused = booted.Receive(toSelf, selfLength) ? 0 : 1;
+            int bootedStats = booted.WriteStats(-6, 20);
+            trace.Add(new GoldenSection(Stats, "rebind", new int[] { reboundRefused, (int)(long)rebound.StatsSequence, (int)(long)rebound.UpdateSequence,
+                (int)(long)rebound.InputSamples, (int)(long)rebound.HighestVersion, (int)(long)Crc32.Compute(rebound.UpdateBuffer, 0, reboundUpdate),
+                bootedRefused, (int)(long)booted.StatsSequence, (int)(long)booted.UpdateSequence, (int)(long)booted.HighestVersion,
+                (int)(long)Crc32.Compute(booted.StatsBuffer, 0, bootedStats) }));
         }
 
         private static ParameterSet Snapshot(Network network)
