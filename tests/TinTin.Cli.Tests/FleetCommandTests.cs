@@ -134,6 +134,30 @@ namespace TinTin.Cli.Tests
         }
 
         [Fact]
+        public void ServeKeepsItsStateBesideTheConfigAndRefusesAnUnreadableStateFile()
+        {
+            using var folder = new TempFolder();
+            string config = folder.File("fleet.json"), state = config + ".state";
+            Assert.Equal(0, CliRunner.Run("fleet", "serve", "--write-config", config, "--boards", "2").ExitCode);
+            string[] serve = { "fleet", "serve", "--config", config, "--port", EmbeddedBroker.FreeLoopbackPort().ToString(), "--duration-s", "0.2" };
+            CliResult r = CliRunner.Run(serve);
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Contains($"state {state}: no such file, starting fresh at version 0", r.Out);
+            Assert.True(File.Exists(state));
+            r = CliRunner.Run(serve);
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Contains($"state {state}: version 0", r.Out);
+            byte[] bad = File.ReadAllBytes(state);
+            bad[^1] ^= 1;
+            File.WriteAllBytes(state, bad);
+            r = CliRunner.Run(serve);
+            Assert.Equal(2, r.ExitCode);
+            Assert.Contains($"aggregator state file {state}: CRC mismatch", r.Error);
+            Assert.Equal(bad, File.ReadAllBytes(state));
+            Assert.Contains("--state", CliRunner.Run("fleet", "serve", "--help").Out);
+        }
+
+        [Fact]
         public void ServeRunsTheEmbeddedBrokerForAWhileAndStops()
         {
             int port = EmbeddedBroker.FreeLoopbackPort();

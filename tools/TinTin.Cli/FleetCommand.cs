@@ -30,6 +30,7 @@ namespace TinTin.Cli
             var tlsKey = new Option<string>("--tls-key") { Description = "With a PEM --tls-cert: its private key (PEM, unencrypted)." };
             var tlsPassword = new Option<string>("--tls-password") { Description = "With a PFX --tls-cert: its password." };
             var config = new Option<string>("--config") { Description = "Fleet config JSON (fleet name, fleet key, aggregator and per-board credentials and keys). Default: a demo fleet (see --boards)." };
+            var state = new Option<string>("--state") { Description = "The aggregator's state file: version counter, the last " + FleetAggregator.KeptVersions + " published versions, each board's latest update and statistics (their sequence numbers), written atomically after every accepted message and published version and loaded at start, so a restart goes on above every version and sequence seen. Default with --config FILE: FILE.state beside it; with the demo fleet: none (state in memory only). A missing file starts fresh; an unreadable one stops the aggregator (exit 2) and is left untouched." };
             var writeConfig = new Option<string>("--write-config") { Description = "Write the demo fleet's config to this path and exit (edit its secrets before deploying)." };
             var boards = new Option<int>("--boards") { Description = "Boards in the demo fleet.", DefaultValueFactory = _ => 4 };
             var mergeEvery = new Option<int>("--merge-every") { Description = "Merge after this many accepted updates (default: one per board).", DefaultValueFactory = _ => 0 };
@@ -40,23 +41,28 @@ namespace TinTin.Cli
             var command = new Command("serve",
                 "Run the fleet aggregator: verify each board's update (its own HMAC key, growing sequence numbers), merge the\n" +
                 "boards' integer models (federated averaging weighted by labelled samples, no float) and publish each merged\n" +
-                "model, signed with the fleet key and versioned, retained on tintin/FLEET/model.\n" +
+                "model, signed with the fleet key and versioned, retained on tintin/FLEET/model. Its state (versions, each board's\n" +
+                "sequence numbers) survives restarts in the --state file (default: the config's path + .state).\n" +
                 "Examples:\n" +
                 "  tintin fleet serve                          (embedded broker on 127.0.0.1:1883, demo fleet of 4)\n" +
                 "  tintin fleet serve --write-config fleet.json && tintin fleet serve --config fleet.json --broker mqtt://127.0.0.1:1883\n" +
                 "  tintin fleet serve --config fleet.json --broker mqtts://broker.local:8883 --ca-file fleet-ca.pem\n" +
+                "  tintin fleet serve --config fleet.json --state /var/lib/tintin/fleet.state   (state kept elsewhere than fleet.json.state)\n" +
                 "  tintin fleet serve --config fleet.json --tls-cert broker.pem --tls-key broker.key   (embedded broker, mqtts on 127.0.0.1:8883)\n" +
-                "Exit codes: 0 ok, 1 usage, 2 config missing/malformed, 3 broker unreachable.");
-            foreach (Option o in new Option[] { broker, caFile, port, tlsCert, tlsKey, tlsPassword, config, writeConfig, boards, mergeEvery, duration, similarity, similarityWidth }) command.Options.Add(o);
+                "Exit codes: 0 ok, 1 usage, 2 config missing/malformed or state file unreadable, 3 broker unreachable.");
+            foreach (Option o in new Option[] { broker, caFile, port, tlsCert, tlsKey, tlsPassword, config, state, writeConfig, boards, mergeEvery, duration, similarity, similarityWidth }) command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
                 int count = parse.GetValue(boards);
                 if (count < 1 || count > 1000) throw CliException.Usage("--boards must be in 1..1000");
                 FleetConfig fleet;
+                string statePath = parse.GetValue(state);
+                if (statePath != null && statePath.Trim().Length == 0) throw CliException.Usage("--state needs a file path");
                 if (parse.GetValue(config) is string path)
                 {
                     if (!File.Exists(path)) throw CliException.Input("fleet config not found: " + path);
                     fleet = FleetConfig.Load(path);
+                    statePath ??= path + ".state";
                 }
                 else fleet = FleetConfig.Demo(count);
                 if (parse.GetValue(writeConfig) is string target)
@@ -98,12 +104,12 @@ namespace TinTin.Cli
                     catch (ArgumentException e) { throw CliException.Input(e.Message); }
                 }
                 using (certificate)
-                    return RunServe(context, fleet, brokerUri, ca, certificate, brokerPort, every == 0 ? fleet.Boards.Count : every, seconds, width).GetAwaiter().GetResult();
+                    return RunServe(context, fleet, statePath, brokerUri, ca, certificate, brokerPort, every == 0 ? fleet.Boards.Count : every, seconds, width).GetAwaiter().GetResult();
             }));
             return command;
         }
 
-        private static async Task<int> RunServe(CliContext context, FleetConfig fleet, string brokerUri, string caFile,
+        private static async Task<int> RunServe(CliContext context, FleetConfig fleet, string statePath, string brokerUri, string caFile,
             System.Security.Cryptography.X509Certificates.X509Certificate2 tlsCertificate, int port, int mergeEvery, double seconds, int similarityWidth)
         {
             PreparedModel prepared = VirtualBoardRunner.EmbeddedModel();
@@ -111,6 +117,13 @@ namespace TinTin.Cli
             var version0 = new ParameterSet(model.Network);
             version0.CopyFrom(model.Network);
             var aggregator = new FleetAggregator(fleet, version0, mergeEvery, context.Out) { SimilarityWidth = similarityWidth };
+            if (statePath == null) context.Out.WriteLine("state in memory only (demo fleet; --state FILE keeps it across restarts)");
+            else
+            {
+                try { aggregator.UseStateFile(statePath); }
+                catch (InvalidDataException e) { throw CliException.Input(e.Message); }
+                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException) { throw CliException.Input($"cannot use state file {statePath}: {e.Message}"); }
+            }
             EmbeddedBroker embedded = null;
             try
             {
@@ -129,6 +142,12 @@ namespace TinTin.Cli
                 { throw CliException.Device($"cannot reach the broker at {brokerUri}: {e.Message}"); }
                 await using (service)
                 {
+                    // A fresh embedded broker lost the retained model: give late joiners the latest version from the state file again.
+                    if (embedded != null && aggregator.LatestMessage is byte[] latest)
+                    {
+                        await service.PublishMergedAsync(latest);
+                        context.Out.WriteLine("the latest fleet-wide model (from the state file) is retained again on " + fleet.ModelTopic);
+                    }
                     context.Out.WriteLine($"aggregator: fleet '{fleet.Fleet}', {fleet.Boards.Count} boards, merging every {mergeEvery} updates; updates and statistics on {fleet.UpdateTopicFilter}, models on "
                         + (similarityWidth > 0 ? $"{fleet.BoardModelTopic("ID")} (similarity-weighted, width {similarityWidth})" : fleet.ModelTopic));
                     try { await Task.Delay(seconds > 0 ? TimeSpan.FromSeconds(seconds) : Timeout.InfiniteTimeSpan, context.Cancel); }

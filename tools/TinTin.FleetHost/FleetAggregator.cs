@@ -38,6 +38,8 @@ namespace TinTin.FleetHost
         public int Rejected { get; set; }
         public long BytesReceived { get; set; }
         public string LastError { get; set; }
+        /// <summary>The accepted update and statistics messages as they arrived (signed): what the state file keeps of the board.</summary>
+        internal byte[] UpdateMessage, StatsMessage;
     }
 
     /// <summary>
@@ -47,12 +49,14 @@ namespace TinTin.FleetHost
     /// by labelled samples, integer) into a new signed version after every MergeEvery updates or
     /// when asked. Thread-safe: MQTT handlers may call it concurrently.
     /// </summary>
-    public sealed class FleetAggregator
+    public sealed partial class FleetAggregator
     {
         private readonly object gate = new();
         private readonly FleetConfig config;
         private readonly ParameterSet shape;
         private readonly Dictionary<uint, ParameterSet> versions = new();
+        /// <summary>The signed message of each kept version above 0 (the state file stores these).</summary>
+        private readonly Dictionary<uint, byte[]> versionMessages = new();
         private readonly Dictionary<string, BoardRecord> boards = new();
         private readonly Dictionary<string, HmacSha256> boardKeys = new();
         private readonly HmacSha256 fleetKey;
@@ -143,15 +147,26 @@ namespace TinTin.FleetHost
                 if (record.HasUpdate && incoming.Sequence <= record.Latest.Sequence)
                     return Reject(record, $"update sequence {incoming.Sequence} is not above {record.Latest.Sequence} (replayed)");
                 if (!versions.ContainsKey(incoming.BaseVersion))
-                    return Reject(record, $"update is based on version {incoming.BaseVersion}, which this aggregator never published");
+                    return Reject(record, incoming.BaseVersion <= Version
+                        ? $"update is based on version {incoming.BaseVersion}, older than the last {KeptVersions} versions this aggregator keeps (latest v{Version})"
+                        : $"update is based on version {incoming.BaseVersion}, which this aggregator never published");
                 record.Latest.CopyFrom(incoming);
+                record.UpdateMessage = payload.AsSpan(0, payload.Length).ToArray();
                 record.HasUpdate = true;
+                ForgetOldVersionsLocked(); // the board's previous base may have been the only reason to keep an old version
                 record.Updates++;
                 updatesSinceMerge++;
                 log.WriteLine($"update {boardId}: seq {incoming.Sequence}, base v{incoming.BaseVersion}, {incoming.ChannelsSent} channels, {incoming.Labelled} labelled ({Accuracy(incoming)}), {payload.Length} B");
                 bool due = MergeEvery > 0 && updatesSinceMerge >= MergeEvery;
-                if (due && PerBoardMerge) return new AggregatorResult { Accepted = true, PerBoard = MergePerBoardLocked(), Version = Version };
+                if (due && PerBoardMerge)
+                {
+                    Dictionary<string, byte[]> perBoard = MergePerBoardLocked();
+                    SaveStateLocked();
+                    return new AggregatorResult { Accepted = true, PerBoard = perBoard, Version = Version };
+                }
                 byte[] merged = due ? MergeLocked() : null;
+                // Saved before the caller publishes: a version is on disk before any board can see it.
+                SaveStateLocked();
                 return new AggregatorResult { Accepted = true, Merged = merged, Version = Version };
             }
         }
@@ -163,14 +178,24 @@ namespace TinTin.FleetHost
             if (record.HasStats && incomingStats.Sequence <= record.Stats.Sequence)
                 return Reject(record, $"statistics sequence {incomingStats.Sequence} is not above {record.Stats.Sequence} (replayed)", true);
             record.Stats.CopyFrom(incomingStats);
+            record.StatsMessage = payload.AsSpan(0, payload.Length).ToArray();
             record.HasStats = true;
             record.StatsMessages++;
             log.WriteLine($"stats {record.Id}: seq {incomingStats.Sequence}, {incomingStats.Samples} samples, means/256 [{string.Join(' ', incomingStats.Mean256)}], {payload.Length} B");
+            SaveStateLocked();
             return new AggregatorResult { Accepted = true, Stats = true, Version = Version };
         }
 
         /// <summary>Merges every board's latest update now; null when no board has labelled anything.</summary>
-        public byte[] MergeNow() { lock (gate) return MergeLocked(); }
+        public byte[] MergeNow()
+        {
+            lock (gate)
+            {
+                byte[] merged = MergeLocked();
+                if (merged != null) SaveStateLocked();
+                return merged;
+            }
+        }
 
         private byte[] MergeLocked()
         {
@@ -186,6 +211,8 @@ namespace TinTin.FleetHost
             updatesSinceMerge = 0;
             var message = new byte[FleetMessage.MergedBytes(merged)];
             FleetMessage.WriteMerged(message, merged, Version, (uint)contributors, labelled, fleetKey);
+            versionMessages[Version] = message;
+            ForgetOldVersionsLocked();
             latestMessage = message;
             foreach (BoardRecord r in boards.Values) r.ModelsSent++;
             log.WriteLine($"merged v{Version}: {contributors} boards, {labelled} labelled samples, {message.Length} B");
@@ -215,12 +242,14 @@ namespace TinTin.FleetHost
                 byte[] recipient = FleetMessage.BoardIdBytes(receiver.Id);
                 var message = new byte[recipient != null ? FleetMessage.AddressedMergedBytes(merged, recipient.Length) : FleetMessage.MergedBytes(merged)];
                 FleetMessage.WriteMerged(message, merged, Version, (uint)contributors, (uint)labelled, recipient, fleetKey);
+                versionMessages[Version] = message;
                 result[receiver.Id] = message;
                 receiver.ModelsSent++;
                 if (fallback) receiver.Fallbacks++;
                 log.WriteLine($"merged v{Version} for {receiver.Id}: {contributors} boards, {labelled} weighted labelled samples{(fallback ? " (no statistics yet: the all-boards merge)" : "")}, {message.Length} B");
             }
             if (result.Count == 0) return null;
+            ForgetOldVersionsLocked();
             Merges++;
             updatesSinceMerge = 0;
             return result;

@@ -1,0 +1,233 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.IO.Hashing;
+using System.Linq;
+using System.Text;
+using TinTin.Fleet;
+
+namespace TinTin.FleetHost
+{
+    /// <summary>
+    /// The aggregator's state file (`tintin fleet serve --state FILE`), so a restart goes on where it stopped:
+    /// the version counter, the last <see cref="KeptVersions"/> published versions (the base-version check and the
+    /// merge's bases), and each board's latest accepted update and statistics (their sequence numbers: replays stay
+    /// refused). Written after every accepted message and every published version, atomically (temp file, fsync,
+    /// rename), so a crash leaves the old file or the new one, never a mix.
+    ///
+    /// Format (little-endian): "TTAGGST" + format byte, u32 payload length, the payload, CRC-32 of everything
+    /// before it. The payload keeps messages as they were signed (merged models with the fleet key, boards' updates
+    /// and statistics with their keys) and reads them back through FleetMessageReader: one format for the wire and
+    /// the disk, and a file edited by hand fails its HMAC. The CRC catches a flipped bit in the counters, which a
+    /// text format (JSON) would read as another valid number.
+    /// </summary>
+    public sealed partial class FleetAggregator
+    {
+        /// <summary>Published versions kept for base-version checks (besides version 0 and every board's latest base).</summary>
+        public const int KeptVersions = 64;
+        private static readonly byte[] StateMagic = Encoding.ASCII.GetBytes("TTAGGST");
+        private const byte StateFormat = 1;
+        private const int StateHeaderBytes = 12, StateCrcBytes = 4;
+
+        /// <summary>The state file written after every change (null: state in memory only).</summary>
+        public string StateFile { get; private set; }
+
+        /// <summary>The last error writing the state file (null when the last write succeeded).</summary>
+        public string StateError { get; private set; }
+
+        /// <summary>
+        /// Loads the state file when it exists (else starts fresh, and says so), then writes it after every change.
+        /// A file that is not a readable state of this fleet and model throws <see cref="InvalidDataException"/>
+        /// naming the file and what is wrong; the file is left as it is.
+        /// </summary>
+        public void UseStateFile(string path)
+        {
+            lock (gate)
+            {
+                if (StateFile != null) throw new InvalidOperationException("the aggregator already uses state file " + StateFile);
+                if (File.Exists(path))
+                {
+                    LoadStateLocked(path, File.ReadAllBytes(path));
+                    log.WriteLine($"state {path}: version {Version}, {versions.Count - 1} published versions kept, {boards.Values.Count(r => r.HasUpdate)} boards with an update, {boards.Values.Count(r => r.HasStats)} with statistics");
+                }
+                else log.WriteLine($"state {path}: no such file, starting fresh at version 0");
+                StateFile = path;
+                SaveStateLocked();
+                if (StateError != null) { StateFile = null; throw new IOException(StateError); }
+            }
+        }
+
+        /// <summary>Drops published versions older than the last KeptVersions unless a board's latest update is based on one.</summary>
+        private void ForgetOldVersionsLocked()
+        {
+            if (Version <= KeptVersions) return;
+            uint oldest = Version - KeptVersions + 1;
+            foreach (uint v in versions.Keys.ToArray())
+                if (v != 0 && v < oldest && !boards.Values.Any(r => r.HasUpdate && r.Latest.BaseVersion == v))
+                {
+                    versions.Remove(v);
+                    versionMessages.Remove(v);
+                }
+        }
+
+        private void SaveStateLocked()
+        {
+            if (StateFile == null) return;
+            try
+            {
+                byte[] bytes = StateBytes();
+                string temp = StateFile + ".tmp";
+                using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+                {
+                    file.Write(bytes, 0, bytes.Length);
+                    file.Flush(true); // fsync: the bytes are on disk before the rename makes them the state
+                }
+                File.Move(temp, StateFile, true);
+                StateError = null;
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                // The message stays accepted in memory; the log says the file lags behind.
+                StateError = $"cannot write state file {StateFile}: {e.Message}";
+                log.WriteLine("err state: " + StateError);
+            }
+        }
+
+        private byte[] StateBytes()
+        {
+            var payload = new MemoryStream();
+            using (var w = new BinaryWriter(payload, Encoding.UTF8, true))
+            {
+                w.Write(config.Fleet);
+                w.Write(shape.Fingerprint());
+                w.Write(Version);
+                w.Write(Merges);
+                w.Write(updatesSinceMerge);
+                WriteBytes(w, latestMessage);
+                uint[] kept = versionMessages.Keys.OrderBy(v => v).ToArray();
+                w.Write(kept.Length);
+                foreach (uint v in kept) { w.Write(v); WriteBytes(w, versionMessages[v]); }
+                w.Write(boards.Count);
+                foreach (BoardRecord r in boards.Values)
+                {
+                    w.Write(r.Id);
+                    WriteBytes(w, r.HasUpdate ? r.UpdateMessage : null);
+                    WriteBytes(w, r.HasStats ? r.StatsMessage : null);
+                    w.Write(r.Updates); w.Write(r.StatsMessages); w.Write(r.ModelsSent); w.Write(r.Fallbacks); w.Write(r.Rejected); w.Write(r.BytesReceived);
+                }
+            }
+            var file = new byte[StateHeaderBytes + payload.Length + StateCrcBytes];
+            StateMagic.CopyTo(file, 0);
+            file[7] = StateFormat;
+            BitConverter.TryWriteBytes(file.AsSpan(8), (uint)payload.Length);
+            payload.GetBuffer().AsSpan(0, (int)payload.Length).CopyTo(file.AsSpan(StateHeaderBytes));
+            BitConverter.TryWriteBytes(file.AsSpan(file.Length - StateCrcBytes), Crc32.HashToUInt32(file.AsSpan(0, file.Length - StateCrcBytes)));
+            return file;
+        }
+
+        private static void WriteBytes(BinaryWriter w, byte[] bytes)
+        {
+            w.Write(bytes?.Length ?? -1);
+            if (bytes != null) w.Write(bytes);
+        }
+
+        /// <summary>Checks the whole file, then builds the state aside and only then takes it: a bad file changes nothing.</summary>
+        private void LoadStateLocked(string path, byte[] file)
+        {
+            Exception Bad(string what) => new InvalidDataException($"aggregator state file {path}: {what}; fix or move it (it was left untouched)");
+            if (file.Length < StateHeaderBytes + StateCrcBytes) throw Bad($"truncated ({file.Length} bytes, shorter than header and CRC)");
+            if (!file.AsSpan(0, StateMagic.Length).SequenceEqual(StateMagic)) throw Bad("not an aggregator state file (no \"TTAGGST\" magic)");
+            if (file[7] != StateFormat) throw Bad($"unsupported state format {file[7]}; this build reads {StateFormat}");
+            uint length = BitConverter.ToUInt32(file, 8);
+            if (length != (uint)(file.Length - StateHeaderBytes - StateCrcBytes))
+                throw Bad($"truncated or padded: header says {length} payload bytes, the file holds {file.Length - StateHeaderBytes - StateCrcBytes}");
+            uint crc = BitConverter.ToUInt32(file, file.Length - StateCrcBytes);
+            if (crc != Crc32.HashToUInt32(file.AsSpan(0, file.Length - StateCrcBytes))) throw Bad("CRC mismatch (corrupted)");
+
+            var keptVersions = new Dictionary<uint, ParameterSet>();
+            var keptMessages = new Dictionary<uint, byte[]>();
+            var records = new List<(BoardRecord Record, byte[] Update, byte[] Stats, int[] Counts, long Bytes)>();
+            uint version;
+            int merges, sinceMerge;
+            byte[] latest;
+            var check = new FleetMessageReader(config.MaxMessageBytes);
+            try
+            {
+                using var r = new BinaryReader(new MemoryStream(file, StateHeaderBytes, (int)length), Encoding.UTF8);
+                string fleet = r.ReadString();
+                if (fleet != config.Fleet) throw Bad($"it belongs to fleet '{fleet}', this config is fleet '{config.Fleet}'");
+                uint fingerprint = r.ReadUInt32();
+                if (fingerprint != shape.Fingerprint()) throw Bad($"it was written for another model shape (fingerprint {fingerprint}, this model {shape.Fingerprint()})");
+                version = r.ReadUInt32();
+                merges = r.ReadInt32();
+                sinceMerge = r.ReadInt32();
+                latest = ReadBytes(r, Bad);
+                int count = r.ReadInt32();
+                if (count < 0 || count > version) throw Bad($"{count} kept versions with latest version {version}");
+                for (int i = 0; i < count; i++)
+                {
+                    uint v = r.ReadUInt32();
+                    byte[] message = ReadBytes(r, Bad) ?? throw Bad($"version {v} has no message");
+                    var set = new ParameterSet(shape.Channels, shape.RowLength);
+                    if (v == 0 || v > version || !check.ReadMerged(message, message.Length, fleetKey, set) || check.Version != v)
+                        throw Bad($"kept version {v}: " + (check.Error ?? "not a published version 1.." + version));
+                    keptVersions[v] = set;
+                    keptMessages[v] = message;
+                }
+                int boardCount = r.ReadInt32();
+                if (boardCount < 0 || boardCount > 100000) throw Bad($"{boardCount} boards");
+                for (int i = 0; i < boardCount; i++)
+                {
+                    string id = r.ReadString();
+                    byte[] update = ReadBytes(r, Bad), stats = ReadBytes(r, Bad);
+                    var counts = new int[5];
+                    for (int c = 0; c < counts.Length; c++) counts[c] = r.ReadInt32();
+                    long bytes = r.ReadInt64();
+                    if (!boards.TryGetValue(id, out BoardRecord current))
+                    {
+                        log.WriteLine($"state {path}: board '{id}' is no longer in the fleet config: its state is dropped");
+                        continue;
+                    }
+                    var record = new BoardRecord { Id = id, Latest = new FleetUpdate(shape), Stats = new FleetStats(shape.RowLength[0]) };
+                    if (update != null)
+                    {
+                        if (!check.ReadUpdate(update, update.Length, boardKeys[id], record.Latest)) throw Bad($"board '{id}''s last update: {check.Error}");
+                        if (record.Latest.BaseVersion != 0 && !keptVersions.ContainsKey(record.Latest.BaseVersion))
+                            throw Bad($"board '{id}''s last update is based on version {record.Latest.BaseVersion}, which the file does not keep");
+                    }
+                    if (stats != null && !check.ReadStats(stats, stats.Length, boardKeys[id], shape.Fingerprint(), record.Stats))
+                        throw Bad($"board '{id}''s last statistics: {check.Error}");
+                    records.Add((record, update, stats, counts, bytes));
+                }
+                if (r.BaseStream.Position != r.BaseStream.Length) throw Bad($"{r.BaseStream.Length - r.BaseStream.Position} bytes after the last board");
+            }
+            catch (EndOfStreamException) { throw Bad("the payload ends early"); }
+            catch (FormatException e) { throw Bad(e.Message); }
+            if (latest != null && (!check.ReadMerged(latest, latest.Length, fleetKey, new ParameterSet(shape.Channels, shape.RowLength)) || check.Version > version))
+                throw Bad("the latest merged model: " + (check.Error ?? $"version {check.Version} is above the counter {version}"));
+
+            // Every check passed: take the state.
+            Version = version;
+            Merges = merges;
+            updatesSinceMerge = sinceMerge;
+            latestMessage = latest;
+            foreach (var (v, set) in keptVersions) { versions[v] = set; versionMessages[v] = keptMessages[v]; }
+            foreach (var (loaded, update, stats, counts, bytes) in records)
+            {
+                BoardRecord record = boards[loaded.Id];
+                if (update != null) { record.Latest.CopyFrom(loaded.Latest); record.UpdateMessage = update; record.HasUpdate = true; }
+                if (stats != null) { record.Stats.CopyFrom(loaded.Stats); record.StatsMessage = stats; record.HasStats = true; }
+                record.Updates = counts[0]; record.StatsMessages = counts[1]; record.ModelsSent = counts[2]; record.Fallbacks = counts[3]; record.Rejected = counts[4];
+                record.BytesReceived = bytes;
+            }
+        }
+
+        private static byte[] ReadBytes(BinaryReader r, Func<string, Exception> bad)
+        {
+            int n = r.ReadInt32();
+            if (n == -1) return null;
+            if (n < 0 || n > r.BaseStream.Length - r.BaseStream.Position) throw bad($"a message length of {n} bytes runs past the end");
+            return r.ReadBytes(n);
+        }
+    }
+}
