@@ -41,6 +41,17 @@ namespace TinTin.Fleet.Tests
             return aggregator;
         }
 
+        /// <summary>Two boards' first updates to an aggregator on the state file, merging after both: v1.</summary>
+        private (FleetAggregator Aggregator, (Network Network, FleetMember Member) A, (Network Network, FleetMember Member) B, byte[] V1) FirstMerge(FleetConfig config)
+        {
+            var a = AggregatorTests.Board(config, 0, 1);
+            var b = AggregatorTests.Board(config, 1, 2);
+            FleetAggregator aggregator = Start(config, StatePath);
+            aggregator.HandleUpdate("board1", Update(a.Member, 30, 20));
+            byte[] v1 = aggregator.HandleUpdate("board2", Update(b.Member, 10, 5)).Merged;
+            return (aggregator, a, b, v1);
+        }
+
         private static void Take(FleetMember member, byte[] merged)
         {
             Assert.True(member.Receive(merged, merged.Length), member.LastError);
@@ -106,11 +117,7 @@ namespace TinTin.Fleet.Tests
         public void ARestartedAggregatorAcceptsAndMergesAnUpdateBasedOnAVersionPublishedBeforeTheRestart()
         {
             FleetConfig config = FleetConfig.Demo(2);
-            var a = AggregatorTests.Board(config, 0, 1);
-            var b = AggregatorTests.Board(config, 1, 2);
-            FleetAggregator before = Start(config, StatePath);
-            before.HandleUpdate("board1", Update(a.Member, 30, 20));
-            byte[] v1 = before.HandleUpdate("board2", Update(b.Member, 10, 5)).Merged;
+            var (before, a, b, v1) = FirstMerge(config);
             Take(a.Member, v1);
             Take(b.Member, v1);
 
@@ -209,11 +216,7 @@ namespace TinTin.Fleet.Tests
         public void ABadStateFileIsAClearErrorAndStaysUntouched()
         {
             FleetConfig config = FleetConfig.Demo(2);
-            var a = AggregatorTests.Board(config, 0, 1);
-            var b = AggregatorTests.Board(config, 1, 2);
-            FleetAggregator writer = Start(config, StatePath);
-            writer.HandleUpdate("board1", Update(a.Member, 30, 20));
-            writer.HandleUpdate("board2", Update(b.Member, 10, 5));
+            var (writer, a, b, _) = FirstMerge(config);
             byte[] good = File.ReadAllBytes(StatePath);
 
             FleetConfig other = FleetConfig.Demo(2);
