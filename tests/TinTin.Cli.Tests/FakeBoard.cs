@@ -19,6 +19,10 @@ namespace TinTin.Cli.Tests
         public List<string> Received { get; } = new List<string>();
         public Exception Failure { get; private set; }
         private int samples = 40, updates;
+        private int answered;
+
+        /// <summary>Commands answered so far (every reply line written to the port).</summary>
+        public int Answered => Volatile.Read(ref answered);
 
         public FakeBoard(string path)
         {
@@ -45,6 +49,7 @@ namespace TinTin.Cli.Tests
                         pending.Clear();
                         lock (Received) Received.Add(command);
                         Answer(command);
+                        Interlocked.Increment(ref answered);
                     }
                 }
             }

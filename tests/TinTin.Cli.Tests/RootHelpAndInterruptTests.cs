@@ -65,8 +65,17 @@ namespace TinTin.Cli.Tests
             using var temp = new TempFolder();
             string log = temp.File("run.csv");
             using var cancel = new CancellationTokenSource();
-            cancel.CancelAfter(TimeSpan.FromSeconds(2));
+            // Interrupt once the board has answered `status` and the monitor has had time to read the reply (a fixed
+            // 2 s was too short on a loaded machine: the reply came after the interrupt); at the latest after 25 s.
+            var interrupter = System.Threading.Tasks.Task.Run(() =>
+            {
+                var waited = System.Diagnostics.Stopwatch.StartNew();
+                while (board.Answered == 0 && waited.Elapsed < TimeSpan.FromSeconds(25)) Thread.Sleep(20);
+                Thread.Sleep(1500);
+                cancel.Cancel();
+            });
             CliResult result = CliRunner.Run(null, cancel.Token, "monitor", pty.HostEnd, "--plain", "--send", "status", "--log", log, "--duration", "30");
+            interrupter.Wait();
             Assert.True(result.ExitCode == ExitCodes.Interrupted, result.ToString());
             Assert.Contains("interrupted", result.Error);
             Assert.Contains(File.ReadAllLines(log), l => l.Contains(",hello,"));
