@@ -157,6 +157,33 @@ namespace TinTin.Fleet.Tests
             Assert.Contains("older than the last 64 versions", after.HandleUpdate("board1", Update(a.Member, 30, 20)).Error);
         }
 
+        [Fact]
+        public void PerBoardMergesKeepTheVersionsOfTheLastKeptMergesNotOfTheLastKeptVersions()
+        {
+            // 3 boards, a per-board merge after every update: 3 versions a merge. Board1 takes its model of the first
+            // merge, then stays quiet while more than KeptVersions versions (but fewer merges) are published.
+            FleetConfig config = FleetConfig.Demo(3);
+            var a = AggregatorTests.Board(config, 0, 1);
+            var b = AggregatorTests.Board(config, 1, 2);
+            var c = AggregatorTests.Board(config, 2, 3);
+            a.Member.BoardId = "board1";
+            FleetAggregator aggregator = Start(config, null, 1);
+            aggregator.SimilarityWidth = 66;
+            AggregatorResult first = aggregator.HandleUpdate("board2", Update(b.Member, 10, 5));
+            Take(a.Member, first.PerBoard["board1"]);
+            uint basedOn = a.Member.BaseVersion;
+            Assert.Equal(3 * FleetAggregator.KeptVersions, aggregator.KeptVersionCount);
+            int merges = FleetAggregator.KeptVersions / 2 + 2;
+            for (int i = 0; i < merges; i++)
+            {
+                var board = i % 2 == 0 ? c : b;
+                Assert.NotNull(aggregator.HandleUpdate(i % 2 == 0 ? "board3" : "board2", Update(board.Member, (uint)(11 + i), 5)).PerBoard);
+            }
+            Assert.True(aggregator.Version - basedOn >= FleetAggregator.KeptVersions, "too few versions to prove anything: v" + aggregator.Version);
+            AggregatorResult r = aggregator.HandleUpdate("board1", Update(a.Member, 30, 20));
+            Assert.True(r.Accepted, r.Error);
+        }
+
         /// <summary>End to end over the embedded broker: broker and aggregator both restart; replays stay refused, the fleet goes on sharing.</summary>
         [Fact]
         public async Task OverTheEmbeddedBrokerTheFleetGoesOnSharingAfterBrokerAndAggregatorRestart()

@@ -81,12 +81,11 @@ namespace TinTin.FleetHost
             fleetKey = new HmacSha256(config.FleetKey);
             reader = new FleetMessageReader(config.MaxMessageBytes);
             incoming = new FleetUpdate(shape);
-            incomingStats = new FleetStats(shape.RowLength[0]);
+            incomingStats = new FleetStats(InputFeatures);
             merger = new ModelMerger(shape);
             foreach (FleetBoard b in config.Boards)
             {
-                // Statistics have one mean per input feature: the first parameter layer's row length (the fleet's MLP input).
-                boards[b.Id] = new BoardRecord { Id = b.Id, Latest = new FleetUpdate(shape), Stats = new FleetStats(shape.RowLength[0]) };
+                boards[b.Id] = NewBoardRecord(b.Id);
                 boardKeys[b.Id] = new HmacSha256(b.Key);
             }
         }
@@ -148,10 +147,10 @@ namespace TinTin.FleetHost
                     return Reject(record, $"update sequence {incoming.Sequence} is not above {record.Latest.Sequence} (replayed)");
                 if (!versions.ContainsKey(incoming.BaseVersion))
                     return Reject(record, incoming.BaseVersion <= Version
-                        ? $"update is based on version {incoming.BaseVersion}, older than the last {KeptVersions} versions this aggregator keeps (latest v{Version})"
+                        ? $"update is based on version {incoming.BaseVersion}, older than the last {KeptVersionCount} versions this aggregator keeps (those of its last {KeptVersions} merges; latest v{Version})"
                         : $"update is based on version {incoming.BaseVersion}, which this aggregator never published");
                 record.Latest.CopyFrom(incoming);
-                record.UpdateMessage = payload.AsSpan(0, payload.Length).ToArray();
+                record.UpdateMessage = (byte[])payload.Clone();
                 record.HasUpdate = true;
                 ForgetOldVersionsLocked(); // the board's previous base may have been the only reason to keep an old version
                 record.Updates++;
@@ -178,7 +177,7 @@ namespace TinTin.FleetHost
             if (record.HasStats && incomingStats.Sequence <= record.Stats.Sequence)
                 return Reject(record, $"statistics sequence {incomingStats.Sequence} is not above {record.Stats.Sequence} (replayed)", true);
             record.Stats.CopyFrom(incomingStats);
-            record.StatsMessage = payload.AsSpan(0, payload.Length).ToArray();
+            record.StatsMessage = (byte[])payload.Clone();
             record.HasStats = true;
             record.StatsMessages++;
             log.WriteLine($"stats {record.Id}: seq {incomingStats.Sequence}, {incomingStats.Samples} samples, means/256 [{string.Join(' ', incomingStats.Mean256)}], {payload.Length} B");
@@ -254,6 +253,11 @@ namespace TinTin.FleetHost
             updatesSinceMerge = 0;
             return result;
         }
+
+        /// <summary>Statistics have one mean per input feature: the first parameter layer's row length (the fleet's MLP input).</summary>
+        private int InputFeatures => shape.RowLength[0];
+
+        private BoardRecord NewBoardRecord(string id) => new BoardRecord { Id = id, Latest = new FleetUpdate(shape), Stats = new FleetStats(InputFeatures) };
 
         /// <summary>The kernel from verified statistics: 1024 for the board itself, 0 when either has none or their input exponents differ.</summary>
         private int StatsKernel(BoardRecord receiver, BoardRecord contributor)

@@ -10,7 +10,7 @@ namespace TinTin.FleetHost
 {
     /// <summary>
     /// The aggregator's state file (`tintin fleet serve --state FILE`), so a restart goes on where it stopped:
-    /// the version counter, the last <see cref="KeptVersions"/> published versions (the base-version check and the
+    /// the version counter, the versions of the last <see cref="KeptVersions"/> merges (the base-version check and the
     /// merge's bases), and each board's latest accepted update and statistics (their sequence numbers: replays stay
     /// refused). Written after every accepted message and every published version, atomically (temp file, fsync,
     /// rename), so a crash leaves the old file or the new one, never a mix.
@@ -23,8 +23,16 @@ namespace TinTin.FleetHost
     /// </summary>
     public sealed partial class FleetAggregator
     {
-        /// <summary>Published versions kept for base-version checks (besides version 0 and every board's latest base).</summary>
+        /// <summary>
+        /// Merges whose versions are kept for base-version checks (besides version 0 and every board's latest base): the
+        /// last KeptVersions versions of a fleet-wide merge; a per-board merge publishes one version a board, so then
+        /// KeptVersions × boards (<see cref="KeptVersionCount"/>), else with more boards than KeptVersions no board's
+        /// update based on the previous merge would be accepted.
+        /// </summary>
         public const int KeptVersions = 64;
+
+        /// <summary>Published versions kept: those of the last <see cref="KeptVersions"/> merges.</summary>
+        public int KeptVersionCount => KeptVersions * (PerBoardMerge ? Math.Max(1, boards.Count) : 1);
         private static readonly byte[] StateMagic = Encoding.ASCII.GetBytes("TTAGGST");
         private const byte StateFormat = 1;
         private const int StateHeaderBytes = 12, StateCrcBytes = 4;
@@ -57,11 +65,12 @@ namespace TinTin.FleetHost
             }
         }
 
-        /// <summary>Drops published versions older than the last KeptVersions unless a board's latest update is based on one.</summary>
+        /// <summary>Drops published versions older than the last KeptVersionCount unless a board's latest update is based on one.</summary>
         private void ForgetOldVersionsLocked()
         {
-            if (Version <= KeptVersions) return;
-            uint oldest = Version - KeptVersions + 1;
+            int kept = KeptVersionCount;
+            if (Version <= kept) return;
+            uint oldest = Version - (uint)kept + 1;
             foreach (uint v in versions.Keys.ToArray())
                 if (v != 0 && v < oldest && !boards.Values.Any(r => r.HasUpdate && r.Latest.BaseVersion == v))
                 {
@@ -188,7 +197,7 @@ namespace TinTin.FleetHost
                         log.WriteLine($"state {path}: board '{id}' is no longer in the fleet config: its state is dropped");
                         continue;
                     }
-                    var record = new BoardRecord { Id = id, Latest = new FleetUpdate(shape), Stats = new FleetStats(shape.RowLength[0]) };
+                    BoardRecord record = NewBoardRecord(id);
                     if (update != null)
                     {
                         if (!check.ReadUpdate(update, update.Length, boardKeys[id], record.Latest)) throw Bad($"board '{id}''s last update: {check.Error}");
