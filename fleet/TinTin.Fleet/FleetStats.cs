@@ -53,11 +53,13 @@ namespace TinTin.Fleet
         /// The similarity kernel of the per-board merge: max(0, W − d)·1024/W in 0..1024, d the L1 distance of the two
         /// boards' means (int8 units), W = width (int8 units, ≥ 1).
         /// </summary>
-        public static int Kernel(FleetStats a, FleetStats b, int width)
+        public static int Kernel(FleetStats a, FleetStats b, int width) { return KernelOfDistance(a.Distance256(b), width); }
+
+        /// <summary>The kernel of an L1 distance in 1/256 int8 units: max(0, W − d)·1024/W in 0..1024 (W = width, int8 units, ≥ 1).</summary>
+        public static int KernelOfDistance(long distance256, int width)
         {
             long w256 = (long)width * 256;
-            long distance = a.Distance256(b);
-            return distance >= w256 ? 0 : (int)((w256 - distance) * 1024 / w256);
+            return distance256 >= w256 ? 0 : (int)((w256 - distance256) * 1024 / w256);
         }
     }
 }

@@ -401,9 +401,7 @@ namespace TinTin.FleetHost
         {
             if (receiver == contributor) return 1024;
             long distance = InputDistance256(receiver, contributor, recent, atPublish);
-            if (distance < 0) return 0;
-            long w256 = (long)width * 256;
-            return distance >= w256 ? 0 : (int)((w256 - distance) * 1024 / w256);
+            return distance < 0 ? 0 : FleetStats.KernelOfDistance(distance, width);
         }
 
         /// <summary>L1 distance of the two boards' per-feature input means in 1/256 int8 input units; -1 if either has no statistics yet.</summary>
