@@ -51,9 +51,9 @@ namespace TinTin.Fleet.Board
             this.brokerHost = brokerHost;
             this.boardId = boardId;
             this.password = password;
-            updateTopic = "tintin/" + fleet + "/boards/" + boardId + "/update";
-            modelTopic = "tintin/" + fleet + "/model";
-            boardModelTopic = "tintin/" + fleet + "/boards/" + boardId + "/model";
+            updateTopic = FleetTopics.Update(fleet, boardId);
+            modelTopic = FleetTopics.Model(fleet);
+            boardModelTopic = FleetTopics.BoardModel(fleet, boardId);
             newest = new byte[maxMessageBytes];
         }
 

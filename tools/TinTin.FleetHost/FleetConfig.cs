@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using TinTin.Fleet;
 
 namespace TinTin.FleetHost
 {
@@ -37,23 +38,23 @@ namespace TinTin.FleetHost
         [JsonIgnore] public byte[] FleetKey => Convert.FromHexString(FleetKeyHex);
 
         /// <summary>Boards publish their update here (only their own: the broker enforces it).</summary>
-        public string UpdateTopic(string boardId) => $"tintin/{Fleet}/boards/{boardId}/update";
-        public string UpdateTopicFilter => $"tintin/{Fleet}/boards/+/update";
+        public string UpdateTopic(string boardId) => FleetTopics.Update(Fleet, boardId);
+        public string UpdateTopicFilter => FleetTopics.Update(Fleet, "+");
         /// <summary>The aggregator publishes each merged model here, retained, so a joining board gets the latest.</summary>
-        public string ModelTopic => $"tintin/{Fleet}/model";
+        public string ModelTopic => FleetTopics.Model(Fleet);
         /// <summary>
         /// The similarity-weighted merge publishes each board's own model here, retained and addressed to the board
         /// inside the signed bytes; only that board may subscribe (the broker enforces it; mosquitto: `pattern read
         /// tintin/FLEET/boards/%u/model`).
         /// </summary>
-        public string BoardModelTopic(string boardId) => $"tintin/{Fleet}/boards/{boardId}/model";
+        public string BoardModelTopic(string boardId) => FleetTopics.BoardModel(Fleet, boardId);
 
         public FleetBoard Board(string id) => Boards.FirstOrDefault(b => b.Id == id);
 
         /// <summary>The board whose update topic this is, or null.</summary>
         public string BoardOfTopic(string topic)
         {
-            string prefix = $"tintin/{Fleet}/boards/";
+            string prefix = FleetTopics.BoardsPrefix(Fleet);
             if (topic == null || !topic.StartsWith(prefix, StringComparison.Ordinal) || !topic.EndsWith("/update", StringComparison.Ordinal)) return null;
             string id = topic.Substring(prefix.Length, topic.Length - prefix.Length - "/update".Length);
             return Board(id) != null ? id : null;
