@@ -20,8 +20,18 @@ namespace TinTin.Fleet.Tests
             return true;
         }
 
+        /// <summary>
+        /// Disconnects a board and, on a broker that says which clients it still has (the embedded one), waits until it has
+        /// dropped this one: reusing the client id earlier races with the server's cleanup (<see cref="EmbeddedBroker.IsConnected"/>).
+        /// </summary>
+        internal static void DisconnectAndWait(MqttBoardTransport transport, Func<string, bool> brokerHas)
+        {
+            transport.Disconnect();
+            if (brokerHas != null) Assert.True(WaitFor(() => !brokerHas(transport.Board)), transport.Board + " still connected after its disconnect");
+        }
+
         /// <summary>Two boards publish over MQTT, the aggregator merges, both boards receive and verify the merged model.</summary>
-        internal static void RoundTrip(string brokerUri, FleetConfig config, string caFile = null)
+        internal static void RoundTrip(string brokerUri, FleetConfig config, string caFile = null, Func<string, bool> brokerHas = null)
         {
             var aggregator = new FleetAggregator(config, AggregatorTests.Version0(FleetNets.Create()), 2);
             var service = AggregatorService.StartAsync(brokerUri, config, aggregator, null, caFile).GetAwaiter().GetResult();
@@ -45,7 +55,7 @@ namespace TinTin.Fleet.Tests
                 Assert.Equal(1u, aggregator.Version);
                 // A board joining later gets the retained latest model at once.
                 using var late = new MqttBoardTransport(brokerUri, config, "board1", caFile);
-                ta.Disconnect();
+                DisconnectAndWait(ta, brokerHas);
                 Assert.True(late.Connect(), late.LastError);
                 Assert.True(WaitFor(() => late.Pending > 0), "retained model not delivered to a late joiner");
             }
@@ -56,7 +66,7 @@ namespace TinTin.Fleet.Tests
         /// The similarity merge over MQTT: board1 sends its statistics, board2 none; each board receives the model addressed
         /// to it on its own retained topic (board2's is the all-boards merge) and takes it; board2 cannot read board1's topic.
         /// </summary>
-        internal static void AddressedRoundTrip(string brokerUri, FleetConfig config, string caFile = null)
+        internal static void AddressedRoundTrip(string brokerUri, FleetConfig config, string caFile = null, Func<string, bool> brokerHas = null)
         {
             var aggregator = new FleetAggregator(config, AggregatorTests.Version0(FleetNets.Create()), 2) { SimilarityWidth = 66 };
             var service = AggregatorService.StartAsync(brokerUri, config, aggregator, null, caFile).GetAwaiter().GetResult();
@@ -84,7 +94,7 @@ namespace TinTin.Fleet.Tests
                 Assert.Equal(new uint[] { 1, 2 }, new[] { a.Member.StagedVersion, b.Member.StagedVersion }.OrderBy(v => v));
                 Assert.Equal(1, aggregator.Boards["board2"].Fallbacks);
                 Assert.Equal(0, aggregator.Boards["board1"].Fallbacks);
-                tb.Disconnect();
+                DisconnectAndWait(tb, brokerHas);
                 // board2's own credentials do not read board1's retained model.
                 using var snoop = new MQTTnet.MqttClientFactory().CreateMqttClient();
                 int snooped = 0;
@@ -94,7 +104,7 @@ namespace TinTin.Fleet.Tests
                 Thread.Sleep(500);
                 Assert.Equal(0, Volatile.Read(ref snooped));
                 // board1 joining later gets its retained model at once.
-                ta.Disconnect();
+                DisconnectAndWait(ta, brokerHas);
                 using var late = new MqttBoardTransport(brokerUri, config, "board1", caFile);
                 Assert.True(late.Connect(), late.LastError);
                 Assert.True(WaitFor(() => late.Pending > 0), "retained addressed model not delivered to a late joiner");
@@ -107,7 +117,7 @@ namespace TinTin.Fleet.Tests
         {
             FleetConfig config = FleetConfig.Demo(2);
             await using EmbeddedBroker broker = await EmbeddedBroker.StartAsync(config);
-            AddressedRoundTrip(broker.Uri, config);
+            AddressedRoundTrip(broker.Uri, config, brokerHas: broker.IsConnected);
             Assert.True(broker.RefusedSubscriptions >= 1);
         }
 
@@ -116,7 +126,7 @@ namespace TinTin.Fleet.Tests
         {
             FleetConfig config = FleetConfig.Demo(2);
             await using EmbeddedBroker broker = await EmbeddedBroker.StartAsync(config);
-            RoundTrip(broker.Uri, config);
+            RoundTrip(broker.Uri, config, brokerHas: broker.IsConnected);
         }
 
         [Fact]

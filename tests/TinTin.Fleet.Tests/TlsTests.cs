@@ -19,7 +19,7 @@ namespace TinTin.Fleet.Tests
             using var certificates = new TestCertificates();
             await using EmbeddedBroker broker = await EmbeddedBroker.StartAsync(config, 0, null, certificates.Server);
             Assert.StartsWith("mqtts://127.0.0.1:", broker.Uri);
-            MqttTests.RoundTrip(broker.Uri, config, certificates.CaFile);
+            MqttTests.RoundTrip(broker.Uri, config, certificates.CaFile, broker.IsConnected);
         }
 
         [Fact]

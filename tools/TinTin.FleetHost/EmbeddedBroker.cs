@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.IO;
 using System.Net;
 using System.Net.Sockets;
@@ -34,6 +35,17 @@ namespace TinTin.FleetHost
         /// <summary>True when the broker listens with TLS only (mqtts).</summary>
         public bool Tls { get; }
 
+        /// <summary>Open connections per client id, counted from the server's connected/disconnected events.</summary>
+        private readonly ConcurrentDictionary<string, int> connections = new ConcurrentDictionary<string, int>();
+
+        /// <summary>
+        /// Whether a client with this id is connected. False only once the server has finished with its last connection
+        /// (session deleted, disconnected event raised). MQTTnet's server can drop a new connection that reuses a client id
+        /// while the old connection's clean DISCONNECT is still being handled (the old one's cleanup removes the new client
+        /// and its session), so a client that reconnects under the same id waits for this first.
+        /// </summary>
+        public bool IsConnected(string clientId) => connections.TryGetValue(clientId, out int open) && open > 0;
+
         private EmbeddedBroker(FleetConfig config, int port, TextWriter log, X509Certificate2 tlsCertificate)
         {
             this.config = config;
@@ -51,6 +63,8 @@ namespace TinTin.FleetHost
             server.ValidatingConnectionAsync += ValidateConnection;
             server.InterceptingPublishAsync += InterceptPublish;
             server.InterceptingSubscriptionAsync += InterceptSubscription;
+            server.ClientConnectedAsync += e => { connections.AddOrUpdate(e.ClientId, 1, (_, open) => open + 1); return Task.CompletedTask; };
+            server.ClientDisconnectedAsync += e => { connections.AddOrUpdate(e.ClientId, 0, (_, open) => open - 1); return Task.CompletedTask; };
         }
 
         /// <summary>Starts a broker on 127.0.0.1:port (0: a free port).</summary>
