@@ -6,14 +6,13 @@ using TinTin.Firmware;
 
 namespace TinTin.Firmware.Board
 {
-    /// <summary>The user button on a GPIO (active low with pull-up: ESP32 GPIO0 "BOOT"; active high: Nucleo B1 on PC13). Classifies presses by how long they were held.</summary>
+    /// <summary>The user button on a GPIO (active low with pull-up: ESP32 GPIO0 "BOOT"; active high: Nucleo B1 on PC13). Presses are classified by how long they were held (<see cref="PressClassifier"/>).</summary>
     public sealed class GpioButton : IButton
     {
         private readonly GpioPin pin;
         private readonly bool activeLow;
         private readonly IClock clock;
-        private bool down;
-        private long downSinceMs;
+        private readonly PressClassifier presses = new PressClassifier();
 
         public GpioButton(GpioController gpio, int pinNumber, bool activeLow, IClock clock)
         {
@@ -24,17 +23,7 @@ namespace TinTin.Firmware.Board
 
         public int PollPress()
         {
-            bool pressed = (pin.Read() == PinValue.High) != activeLow;
-            long now = clock.NowMs;
-            if (pressed && !down) { down = true; downSinceMs = now; return ButtonPress.None; }
-            if (!pressed && down)
-            {
-                down = false;
-                long held = now - downSinceMs;
-                if (held < 30) return ButtonPress.None; // bounce
-                return held >= ButtonPress.LongPressMs ? ButtonPress.Long : ButtonPress.Short;
-            }
-            return ButtonPress.None;
+            return presses.Poll((pin.Read() == PinValue.High) != activeLow, clock.NowMs);
         }
     }
 
@@ -58,31 +47,16 @@ namespace TinTin.Firmware.Board
     }
 
     /// <summary>
-    /// Checkpoint slots as two files on the internal file system (ESP32: drive "I:\\", SPIFFS/littlefs).
-    /// A write replaces the file; a power cut leaves a short or partial file that the checkpoint's
-    /// length and CRC checks reject.
+    /// The board's file system (System.IO.FileSystem; ESP32: drive "I:\\", SPIFFS/littlefs) for the checkpoint
+    /// slots (<see cref="FileSlotFlash"/> holds the slot logic). <see cref="Create"/> truncates: a power cut
+    /// leaves a short file.
     /// </summary>
-    public sealed class FileSystemFlash : IFlashStore
+    public sealed class FileSystemFiles : ISlotFiles
     {
-        private readonly string prefix;
-        private readonly int capacity;
+        private FileStream open;
 
-        /// <param name="prefix">e.g. "I:\\tintin_ckpt" → I:\tintin_ckpt0.bin and I:\tintin_ckpt1.bin</param>
-        public FileSystemFlash(string prefix, int capacity)
+        public int ReadAt(string path, int offset, byte[] buffer, int count)
         {
-            this.prefix = prefix;
-            this.capacity = capacity;
-        }
-
-        public int SlotCount { get { return 2; } }
-        public int SlotCapacity { get { return capacity; } }
-
-        private string PathOf(int slot) { return prefix + slot.ToString() + ".bin"; }
-
-        public int Read(int slot, int offset, byte[] buffer, int count)
-        {
-            CloseImage();
-            string path = PathOf(slot);
             if (!File.Exists(path)) return 0;
             using (FileStream stream = new FileStream(path, FileMode.Open, FileAccess.Read))
             {
@@ -99,36 +73,23 @@ namespace TinTin.Firmware.Board
             }
         }
 
-        // The image being streamed: opened by its first chunk, closed (so flushed once) by the next Read, which
-        // CheckpointStore always makes to verify it, or by the next image. One open and one flush per
-        // checkpoint instead of one per 128-byte chunk: less time and less wear on the board's flash.
-        private FileStream image;
-        private int imageSlot = -1;
-
-        /// <summary>Offset 0 replaces the file; later chunks continue it (the checkpoint streams in order).</summary>
-        public void Write(int slot, int offset, byte[] data, int count)
+        public void Create(string path)
         {
-            if (offset + count > capacity) throw new ArgumentException("flash slot " + slot + " holds " + capacity + " bytes, not " + (offset + count));
-            if (offset == 0)
-            {
-                CloseImage();
-                image = new FileStream(PathOf(slot), FileMode.Create, FileAccess.Write);
-                imageSlot = slot;
-            }
-            else if (image == null || imageSlot != slot || image.Position != offset)
-            {
-                long written = image != null && imageSlot == slot ? image.Position : 0;
-                throw new ArgumentException("flash slot " + slot + " is written in order: offset " + offset + ", image so far " + written + " bytes");
-            }
-            image.Write(data, 0, count);
+            Close();
+            open = new FileStream(path, FileMode.Create, FileAccess.Write);
         }
 
-        private void CloseImage()
+        public void Append(byte[] data, int count)
         {
-            if (image == null) return;
-            FileStream closing = image;
-            image = null;
-            imageSlot = -1;
+            if (open == null) throw new InvalidOperationException("no checkpoint file is open for writing");
+            open.Write(data, 0, count);
+        }
+
+        public void Close()
+        {
+            if (open == null) return;
+            FileStream closing = open;
+            open = null;
             closing.Flush();
             closing.Dispose();
         }
@@ -165,6 +126,12 @@ namespace TinTin.Firmware.Board
         private readonly long start = DateTime.UtcNow.Ticks;
         public long NowMs { get { return (DateTime.UtcNow.Ticks - start) / 10000; } }
         public long NowUs { get { return (DateTime.UtcNow.Ticks - start) / 10; } }
+    }
+
+    /// <summary>The loop's wait between ticks.</summary>
+    public sealed class ThreadDelay : IDelay
+    {
+        public void Wait(int milliseconds) { System.Threading.Thread.Sleep(milliseconds); }
     }
 
     /// <summary>Free managed heap: nanoFramework.Runtime.Native.GC.Run(false) returns the free bytes (and collects).</summary>

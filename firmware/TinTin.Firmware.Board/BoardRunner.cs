@@ -2,7 +2,6 @@ using System;
 using System.Device.Gpio;
 using System.IO;
 using System.Device.I2c;
-using System.Threading;
 using TinTin.Core;
 using TinTin.Firmware;
 using TinTin.Fleet.Board;
@@ -33,18 +32,28 @@ namespace TinTin.Firmware.Board
     }
 
     /// <summary>
-    /// The firmware main loop every board app runs (ESP32: firmware/TinTin.Firmware.Esp32, STM32:
-    /// firmware/TinTin.Firmware.Stm32): binds the hardware, starts the firmware logic (../TinTin.Firmware)
-    /// and samples on a fixed period. Pins, serial port and checkpoint location are in firmware/README.md.
+    /// What every board app runs (ESP32: firmware/TinTin.Firmware.Esp32, STM32: firmware/TinTin.Firmware.Stm32):
+    /// binds the real hardware (<see cref="Bind"/>, the one place that touches pins, buses, ports and files),
+    /// configures the fleet, then runs the firmware's <see cref="BoardLoop"/> (../TinTin.Firmware) forever.
+    /// Pins, serial port and checkpoint location are in firmware/README.md.
     /// </summary>
     public static class BoardRunner
     {
-        /// <summary>Milliseconds between samples (the occupancy data: one a minute).</summary>
-        private const int SamplePeriodMs = 60000;
-        /// <summary>Loop tick: commands and the button are polled this often between samples.</summary>
-        private const int TickMs = 50;
+        /// <summary>Bytes a checkpoint file may take (the 6-48-24-2 model's image is 3,547 B).</summary>
+        public const int CheckpointSlotBytes = 16 * 1024;
 
         public static void Run(BoardPins pins)
+        {
+            FirmwareHardware hardware = Bind(pins);
+            FirmwareConfig config = BoardLoop.BoardConfig();
+            string fleetProblem = ConfigureFleet(pins.FleetConfigPath, hardware, config);
+            BoardLoop loop = new BoardLoop(hardware, config, new ThreadDelay(), BoardLoop.SamplePeriodMs, BoardLoop.TickMs);
+            loop.Start(fleetProblem);
+            loop.RunForever();
+        }
+
+        /// <summary>The board's hardware behind the firmware's interfaces: BME280 on I2C, GPIO button and LED, checkpoint files, UART, clock, heap.</summary>
+        public static FirmwareHardware Bind(BoardPins pins)
         {
             BoardClock clock = new BoardClock();
             GpioController gpio = new GpioController();
@@ -53,44 +62,12 @@ namespace TinTin.Firmware.Board
             hardware.Source = new Bme280Source(i2c, new SensorClock(clock));
             hardware.Button = new GpioButton(gpio, pins.ButtonPin, pins.ButtonActiveLow, clock);
             hardware.Led = new GpioLed(gpio, pins.LedPin);
-            hardware.Flash = new FileSystemFlash(pins.CheckpointPrefix, 16 * 1024);
+            hardware.Flash = new FileSlotFlash(new FileSystemFiles(), pins.CheckpointPrefix, CheckpointSlotBytes);
             hardware.Serial = new UartSerial(pins.SerialPortName, 115200);
             hardware.Clock = clock;
             hardware.Heap = new NativeHeap();
             hardware.Board = pins.Board;
-
-            FirmwareConfig config = FirmwareConfig.WithEmbeddedModel();
-            config.PredLines = true;
-            config.StatEverySamples = 10;
-
-            ContinualConfig learning = new ContinualConfig();
-            learning.Profile = pins.Board.Device;
-            string fleetProblem = ConfigureFleet(pins.FleetConfigPath, hardware, config);
-
-            FirmwareApp app = new FirmwareApp(hardware, config, new ContinualLearnerFactory(learning, Network.ArenaFromBudget, false));
-            app.Start();
-            if (fleetProblem != null)
-            {
-                ProtocolWriter writer = new ProtocolWriter(hardware.Serial);
-                writer.Begin(Protocol.Err); writer.Token("code", Protocol.FleetError); writer.Text("msg", fleetProblem); writer.End();
-            }
-
-            // Sample on a fixed period; poll commands and the button in between (Step reads a
-            // sample each call, so the loop calls it once per period and handles input in ticks).
-            long nextSample = clock.NowMs;
-            while (true)
-            {
-                if (clock.NowMs >= nextSample)
-                {
-                    app.Step();
-                    nextSample += SamplePeriodMs;
-                }
-                else
-                {
-                    app.PollInput();
-                    Thread.Sleep(TickMs);
-                }
-            }
+            return hardware;
         }
 
         /// <summary>
