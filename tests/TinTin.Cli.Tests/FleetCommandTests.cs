@@ -56,6 +56,16 @@ namespace TinTin.Cli.Tests
             r = CliRunner.Run("fleet", "simulate", "--similarity-merge", "recent", "--similarity-stats-every", "64");
             Assert.Equal(1, r.ExitCode);
             Assert.Contains("needs --similarity-merge all", r.ToString());
+            Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--label-kernel-width", "1001").ExitCode);
+            Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--label-kernel-width", "150", "--label-prior-strength", "-1").ExitCode);
+            r = CliRunner.Run("fleet", "simulate", "--label-kernel-width", "150", "--mqtt");
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("not with --mqtt", r.ToString());
+            r = CliRunner.Run("fleet", "simulate", "--own-share-skip", "750");
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("needs a per-board merge", r.ToString());
+            Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--similarity-merge", "all", "--own-share-skip", "1001").ExitCode);
+            Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--label-kernel-width", "150", "--own-share-skip", "-1").ExitCode);
             r = CliRunner.Run("fleet", "serve", "--similarity-merge", "recent");
             Assert.Equal(1, r.ExitCode);
             Assert.Equal(1, CliRunner.Run("fleet", "serve", "--similarity-merge", "all", "--similarity-width", "0").ExitCode);
@@ -117,6 +127,28 @@ namespace TinTin.Cli.Tests
             // disjoint: board 1 replays another recording than the others, so some pair of boards is apart.
             Assert.True(q3 > 0, r.Out);
             Assert.Equal(JsonValueKind.Null, JsonDocument.Parse(CliRunner.Run("fleet", "simulate", "--boards", "2", "--max-samples", "100", "--json").Out).RootElement.GetProperty("similarity_distances").ValueKind);
+        }
+
+        [Fact]
+        public void ALabelKernelThatSeparatesTheBoardsLeavesThemWithoutTheOthersModelsAndOneThatPoolsThemDoesNot()
+        {
+            string[] run = { "fleet", "simulate", "--boards", "3", "--layout", "disjoint", "--max-samples", "700", "--publish-every", "8", "--own-share-skip", "1000",
+                "--similarity-merge", "all", "--similarity-stats-every", "64", "--similarity-width", "100000", "--json" };
+            long Received(params string[] extra)
+            {
+                CliResult r = CliRunner.Run(run.Concat(extra).ToArray());
+                Assert.True(r.ExitCode == 0, r.ToString());
+                using JsonDocument doc = JsonDocument.Parse(r.Out);
+                return doc.RootElement.GetProperty("boards").EnumerateArray().Sum(b => b.GetProperty("bytes_received").GetInt64());
+            }
+            // Every board sends its statistics (and with them its label counts) every 64 samples; an input kernel of width
+            // 100000 is near 1024 for every pair. 100000 pseudo-presses: every share is (within a per mille) the fleet's, every
+            // label kernel near 1024. No pseudo-presses and a width of 1 per mille: boards whose shares differ weigh nothing
+            // for each other, so a board gets no merge made of another's update alone, and none of only its own (--own-share-skip 1000).
+            long pooled = Received("--label-kernel-width", "1000", "--label-prior-strength", "100000");
+            long separated = Received("--label-kernel-width", "1", "--label-prior-strength", "0");
+            Assert.True(pooled > 0);
+            Assert.True(separated < pooled, $"separated {separated} B, pooled {pooled} B");
         }
 
         [Fact]

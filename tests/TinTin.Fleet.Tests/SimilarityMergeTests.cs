@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using TinTin.Core;
 using TinTin.FleetHost;
 using Xunit;
@@ -22,12 +23,12 @@ namespace TinTin.Fleet.Tests
             return set;
         }
 
-        private static (FleetAggregator Aggregator, AggregatorResult Result, FleetConfig Config, Network[] Boards) Run(Func<string, string, int> similarity)
+        private static (FleetAggregator Aggregator, AggregatorResult Result, FleetConfig Config, Network[] Boards) Run(Func<string, string, int> similarity, int ownShareSkip = 0)
         {
             FleetConfig config = FleetConfig.Demo(3);
             var boards = new (Network Network, FleetMember Member)[3];
             for (int i = 0; i < 3; i++) boards[i] = AggregatorTests.Board(config, i, i + 1);
-            var aggregator = new FleetAggregator(config, AggregatorTests.Version0(FleetNets.Create()), 3) { Similarity = similarity };
+            var aggregator = new FleetAggregator(config, AggregatorTests.Version0(FleetNets.Create()), 3) { Similarity = similarity, OwnShareSkipPerMille = ownShareSkip };
             AggregatorResult last = null;
             uint[] labelled = { 300, 40, 7 };
             for (int i = 0; i < 3; i++) last = aggregator.HandleUpdate(config.Boards[i].Id, Update(boards[i].Member, labelled[i], labelled[i] / 2));
@@ -103,6 +104,40 @@ namespace TinTin.Fleet.Tests
             Assert.Equal(1, FleetUpdate.Merge(new ModelMerger(shape), updates, bases, new[] { 30, 0 }, 2, onlyA));
             for (int l = 0; l < onlyA.LayerCount; l++)
                 Assert.Equal(FleetNets.RealWeights(a.Network, l), FleetNets.RealWeights(FleetNets.Create().Also(n => onlyA.CopyTo(n)), l));
+        }
+
+        [Fact]
+        public void AMergeMadeMostlyOfTheBoardsOwnUpdateIsNotSentToIt()
+        {
+            // Labels 300, 40, 7, every kernel 1: board1's merge is 300/347 = 864 per mille its own update.
+            var skipped = Run((r, c) => 1024, ownShareSkip: 750);
+            Assert.Equal(new[] { "board2", "board3" }, skipped.Result.PerBoard.Keys.OrderBy(k => k).ToArray());
+            Assert.Equal(1, skipped.Aggregator.Boards["board1"].Skipped);
+            Assert.Equal(0, skipped.Aggregator.ModelsFor("board1"));
+            var plain = Run((r, c) => 1024);
+            AssertSame(Read(plain.Config, plain.Result.PerBoard["board2"]), Read(skipped.Config, skipped.Result.PerBoard["board2"]));
+            // At 900 per mille board1 (864) gets its merge too.
+            Assert.Equal(3, Run((r, c) => 1024, ownShareSkip: 900).Result.PerBoard.Count);
+            // Kernel 0 between boards: every merge is the board's own update alone, so nobody gets one.
+            Assert.Null(Run((r, c) => r == c ? 1024 : 0, ownShareSkip: 750).Result.PerBoard);
+        }
+
+        [Fact]
+        public void TheLabelPriorKernelShrinksAFewPressesTowardsTheFleetAndSeparatesUnlikeRooms()
+        {
+            // 40 presses, none occupied (a room never occupied), against a fleet at 250 per mille: 8 pseudo-presses give 41.
+            Assert.Equal(41, LabelPriorKernel.SharePerMille(0, 40, 250, 8));
+            // One press "unoccupied" says little: the share stays near the fleet's.
+            Assert.Equal(222, LabelPriorKernel.SharePerMille(0, 1, 250, 8));
+            Assert.Equal(250, LabelPriorKernel.SharePerMille(0, 0, 250, 8));
+            Assert.Equal(300, LabelPriorKernel.SharePerMille(30, 100, 300, 0));
+            Assert.Equal(1024, LabelPriorKernel.Of(250, 250, 150));
+            Assert.Equal(512, LabelPriorKernel.Of(250, 325, 150));
+            Assert.Equal(512, LabelPriorKernel.Of(325, 250, 150));
+            Assert.Equal(0, LabelPriorKernel.Of(41, 250, 150));
+            Assert.Equal(310, LabelPriorKernel.Of(41, 250, 300));
+            Assert.Throws<ArgumentException>(() => LabelPriorKernel.SharePerMille(5, 4, 250, 8));
+            Assert.Throws<ArgumentException>(() => LabelPriorKernel.Of(1, 2, 0));
         }
     }
 }

@@ -190,6 +190,9 @@ namespace TinTin.Cli
             var similarityWidth = new Option<int>("--similarity-width") { Description = "With --similarity-merge: kernel width W in int8 input units (L1 over features): weight · max(0, W − distance) / W.", DefaultValueFactory = _ => 32 };
             var similarityAtPublish = new Option<bool>("--similarity-at-publish") { Description = "With --similarity-merge: the kernel reads each board's input means as of its last published update (as a protocol carrying them in the update would), not as of the merge." };
             var similarityStatsEvery = new Option<int>("--similarity-stats-every") { Description = "With --similarity-merge all: the protocol: every board sends its signed input statistics every N samples (label or not) and the aggregator's kernel reads the verified messages (also with --mqtt); 0: the host experiment, the kernel reads each board's means as of the merge." };
+            var labelWidth = new Option<int>("--label-kernel-width") { Description = "Host experiment (docs/FLEET.md, session 8): per-board merges also weight every contributor by how alike the two boards' label priors are: max(0, P − |p_r − p_c|) / P, p a board's share of 'occupied' presses so far (per mille), shrunk towards the fleet's by --label-prior-strength pseudo-presses. With --similarity-merge all --similarity-stats-every N it multiplies the input kernel. 0: off.", DefaultValueFactory = _ => 0 };
+            var labelStrength = new Option<int>("--label-prior-strength") { Description = "With --label-kernel-width: pseudo-presses at the fleet's pooled share added to each board's own.", DefaultValueFactory = _ => 8 };
+            var ownShareSkip = new Option<int>("--own-share-skip") { Description = "With a per-board merge: a board whose merge is at least this share (per mille) its own update gets none from that merge. 0: off.", DefaultValueFactory = _ => 0 };
             var seed = new Option<int>("--seed") { Description = "Seed of the virtual people and learners (0: the default streams; others shift every board's seed).", DefaultValueFactory = _ => 0 };
             var trialTolerance = new Option<int>("--trial-tolerance") { Description = "Accuracy drop (per mille) on the trial's labelled samples that rolls a merge back.", DefaultValueFactory = _ => 30 };
             var layout = new Option<string>("--layout") { Description = "rotated: every board replays the drift week from its own starting point (rooms out of phase); disjoint: board 1 another recording, the others disjoint stretches of the week; recordings: board i replays recording i mod 3 (datatraining, datatest, datatest2).", DefaultValueFactory = _ => "rotated" };
@@ -205,7 +208,7 @@ namespace TinTin.Cli
                 "Examples:\n  tintin fleet simulate --boards 4\n  tintin fleet simulate --boards 4 --json --mqtt\n" +
                 "  tintin fleet simulate --boards 4 --model data/models/occupancy-6-16-2.ttm   (the model of the session-4..6 figures)\n" +
                 "Exit codes: 0 ok, 1 usage, 2 data missing, 3 broker error.");
-            foreach (Option o in new Option[] { boards, layout, publishEvery, mergeEvery, maxSamples, trial, noBlend, noCheck, replayTolerance, historyTolerance, pairedTolerance, fleetHead, ownWeight, challenger, challengerThreshold, challengerCap, agreementBudget, agreementHalvings, agreementEvidence, similarity, similarityWidth, similarityAtPublish, similarityStatsEvery, trialTolerance, seed, modelFile, json, mqtt }) command.Options.Add(o);
+            foreach (Option o in new Option[] { boards, layout, publishEvery, mergeEvery, maxSamples, trial, noBlend, noCheck, replayTolerance, historyTolerance, pairedTolerance, fleetHead, ownWeight, challenger, challengerThreshold, challengerCap, agreementBudget, agreementHalvings, agreementEvidence, similarity, similarityWidth, similarityAtPublish, similarityStatsEvery, labelWidth, labelStrength, ownShareSkip, trialTolerance, seed, modelFile, json, mqtt }) command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
                 var options = new VirtualFleetOptions
@@ -218,7 +221,13 @@ namespace TinTin.Cli
                     Challenger = parse.GetValue(challenger), ChallengerThreshold = parse.GetValue(challengerThreshold), ChallengerCap = parse.GetValue(challengerCap),
                     AgreementBudget = parse.GetValue(agreementBudget), AgreementHalvings = parse.GetValue(agreementHalvings), AgreementEvidence = parse.GetValue(agreementEvidence),
                     SimilarityWindow = parse.GetValue(similarity), SimilarityWidth = parse.GetValue(similarityWidth), SimilarityAtPublish = parse.GetValue(similarityAtPublish), SimilarityStatsEvery = parse.GetValue(similarityStatsEvery),
+                    LabelKernelWidth = parse.GetValue(labelWidth), LabelPriorStrength = parse.GetValue(labelStrength), OwnShareSkip = parse.GetValue(ownShareSkip),
                 };
+                if (options.LabelKernelWidth < 0 || options.LabelKernelWidth > 1000) throw CliException.Usage("--label-kernel-width must be in 0..1000 (per mille)");
+                if (options.LabelPriorStrength < 0 || options.LabelPriorStrength > 100000) throw CliException.Usage("--label-prior-strength must be in 0..100000");
+                if (options.OwnShareSkip < 0 || options.OwnShareSkip > 1000) throw CliException.Usage("--own-share-skip must be in 0..1000 (per mille)");
+                if (options.LabelKernelWidth > 0 && parse.GetValue(mqtt)) throw CliException.Usage("--label-kernel-width is a host experiment with the in-memory fleet: not with --mqtt");
+                if (options.OwnShareSkip > 0 && options.SimilarityWindow == null && options.LabelKernelWidth == 0) throw CliException.Usage("--own-share-skip needs a per-board merge (--similarity-merge or --label-kernel-width)");
                 if (options.Boards < 2 || options.Boards > 16) throw CliException.Usage("--boards must be in 2..16");
                 if (options.PublishEveryLabels < 1) throw CliException.Usage("--publish-every must be at least 1");
                 if (options.MergeEvery < 0) throw CliException.Usage("--merge-every must not be negative");

@@ -34,6 +34,8 @@ namespace TinTin.FleetHost
         public int ModelsSent { get; set; }
         /// <summary>Models addressed to it that were the plain all-boards merge because it had sent no statistics yet.</summary>
         public int Fallbacks { get; set; }
+        /// <summary>Per-board merges not sent to it because they were mostly its own update (<see cref="FleetAggregator.OwnShareSkipPerMille"/>).</summary>
+        public int Skipped { get; set; }
         public int Updates { get; set; }
         public int Rejected { get; set; }
         public long BytesReceived { get; set; }
@@ -108,6 +110,24 @@ namespace TinTin.FleetHost
         /// to its board inside the signed bytes. 0: off. <see cref="Similarity"/>, when set, is used instead (host experiment).
         /// </summary>
         public int SimilarityWidth { get; set; }
+
+        /// <summary>
+        /// Per-board merge (<see cref="Similarity"/> or <see cref="SimilarityWidth"/>): a board whose merge would be at least
+        /// this share (per mille) its own update — the others' kernel-weighted labels under 1000 − share of the total — gets no
+        /// model from that merge (it would only pull the board back towards its own older self). 0: every board gets its merge.
+        /// </summary>
+        public int OwnShareSkipPerMille { get; set; }
+
+        /// <summary>The statistics kernel between two boards as the per-board merge reads it (1024 for a receiver without statistics: the all-boards fallback).</summary>
+        public int StatsKernelOf(string receiverId, string contributorId)
+        {
+            lock (gate)
+            {
+                BoardRecord receiver = boards[receiverId], contributor = boards[contributorId];
+                if (receiver != contributor && !receiver.HasStats) return 1024;
+                return StatsKernel(receiver, contributor);
+            }
+        }
 
         /// <summary>Called with every distance (1/256 input units) the statistics kernel computes between two boards (measurements: the width rule).</summary>
         public Action<long> DistanceSeen { get; set; }
@@ -232,6 +252,12 @@ namespace TinTin.FleetHost
                     int kernel = Similarity != null ? Similarity(receiver.Id, from[b]) : fallback ? 1024 : StatsKernel(receiver, boards[from[b]]);
                     weights[b] = (int)Math.Min(ModelMerger.MaxWeight, (long)updates[b].Labelled * kernel / 1024);
                     labelled += weights[b];
+                }
+                if (OwnShareSkipPerMille > 0 && labelled > 0)
+                {
+                    long own = 0;
+                    for (int b = 0; b < updates.Length; b++) if (from[b] == receiver.Id) own = weights[b];
+                    if (own * 1000 >= (long)OwnShareSkipPerMille * labelled) { receiver.Skipped++; continue; }
                 }
                 var merged = new ParameterSet(shape.Channels, shape.RowLength);
                 int contributors = FleetUpdate.Merge(merger, updates, bases, weights, updates.Length, merged);

@@ -74,6 +74,18 @@ namespace TinTin.FleetHost
         /// </summary>
         public int SimilarityStatsEvery { get; set; }
 
+        /// <summary>
+        /// Label-prior kernel (host experiment, docs/FLEET.md session 8): per-board merges weight every contributor also by
+        /// max(0, P − |p_r − p_c|)·1024/P, p a board's share of "occupied" among its presses so far (as of its last message),
+        /// shrunk towards the fleet's pooled share by <see cref="LabelPriorStrength"/> pseudo-presses; P in per mille. 0: off.
+        /// With the statistics protocol (SimilarityStatsEvery) it multiplies the input kernel; alone it is the only kernel.
+        /// </summary>
+        public int LabelKernelWidth { get; set; }
+        /// <summary>Pseudo-presses at the fleet's pooled share added to a board's own presses (a few labels say little).</summary>
+        public int LabelPriorStrength { get; set; } = 8;
+        /// <summary>FleetAggregator.OwnShareSkipPerMille (per-board merges only).</summary>
+        public int OwnShareSkip { get; set; }
+
         /// <summary>The similarity merge runs on the boards' statistics messages (not on the host's view of the boards).</summary>
         public bool SimilarityByMessages => SimilarityWindow != null && SimilarityStatsEvery > 0 && !SimilarityAtPublish;
         /// <summary>Seed of the virtual people (and the learners): 0 the default streams' seeds, others shift every board's seed.</summary>
@@ -364,6 +376,37 @@ namespace TinTin.FleetHost
                     if (hub != null && options.SimilarityAtPublish) hub.BeforeUpdate = name => byName[name].SnapshotInputs();
                     foreach (VirtualFleetBoard b in boards) b.SnapshotEvery = options.SimilarityStatsEvery;
                 }
+                if (aggregator != null && options.LabelKernelWidth > 0)
+                {
+                    if (hub == null) throw new ArgumentException("--label-kernel-width is a host experiment with the in-memory fleet: not with --mqtt");
+                    var byName = boards.ToDictionary(b => b.Name);
+                    var occupied = new Dictionary<string, long>();
+                    var presses = new Dictionary<string, long>();
+                    foreach (VirtualFleetBoard b in boards) { occupied[b.Name] = 0; presses[b.Name] = 0; }
+                    Action<string> before = hub.BeforeUpdate;
+                    hub.BeforeUpdate = name =>
+                    {
+                        before?.Invoke(name);
+                        VirtualFleetBoard b = byName[name];
+                        long now = b.Trace.Count > 0 ? b.Trace[^1].TimeMs : 0;
+                        long n = 0, occ = 0;
+                        foreach (TracedPress p in b.Presses) { if (p.AtMs > now) break; n++; occ += p.Label; }
+                        presses[name] = n; occupied[name] = occ;
+                    };
+                    bool withInputs = options.SimilarityByMessages;
+                    int width = options.LabelKernelWidth, strength = options.LabelPriorStrength;
+                    aggregator.Similarity = (receiver, contributor) =>
+                    {
+                        int input = withInputs ? aggregator.StatsKernelOf(receiver, contributor) : 1024;
+                        if (receiver == contributor || input == 0) return input;
+                        long pooledOcc = occupied.Values.Sum(), pooledAll = presses.Values.Sum();
+                        long pooled = pooledAll == 0 ? 0 : pooledOcc * 1000 / pooledAll;
+                        int label = LabelPriorKernel.Of(LabelPriorKernel.SharePerMille(occupied[receiver], presses[receiver], pooled, strength),
+                                                        LabelPriorKernel.SharePerMille(occupied[contributor], presses[contributor], pooled, strength), width);
+                        return input * label / 1024;
+                    };
+                }
+                if (aggregator != null) aggregator.OwnShareSkipPerMille = options.OwnShareSkip;
                 while (true)
                 {
                     bool any = false;
