@@ -82,7 +82,7 @@ namespace TinTin.Core
         public void Load(int i, QTensor input, int exponent)
         {
             if (fromReplay[i]) Array.Copy(replay.Data, slot[i], input.Data, 0, history.FeatureCount);
-            else Array.Copy(history.Data, history.OffsetOf(slot[i]), input.Data, 0, history.FeatureCount);
+            else history.LoadInput(slot[i], input.Data, 0);
             input.Exponent = exponent;
         }
 

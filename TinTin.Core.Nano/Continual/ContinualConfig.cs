@@ -5,7 +5,17 @@ namespace TinTin.Core
     {
         /// <summary>Recent normalised samples kept for late labels (int8 ring).</summary>
         public int HistorySamples = 128;
-        /// <summary>int8 replay buffer, class-balanced reservoir sampling.</summary>
+        /// <summary>
+        /// Rows in the model's input window (1: the input is one feature row). With more, the model's input is
+        /// WindowRows consecutive rows of InputLength / WindowRows features (laid out as <see cref="WindowTimeMajor"/>
+        /// says), and the history keeps one row a sample and rebuilds windows from them (<see cref="HistoryRing"/>):
+        /// rows × features bytes instead of samples × window × features. Observe still takes the whole window,
+        /// which must continue the rows observed before it; the normaliser must scale every row alike.
+        /// </summary>
+        public int WindowRows = 1;
+        /// <summary>The window's layout: false [feature][rows back, newest first] (a lagged MLP), true [oldest … newest row][feature] (a Conv1D).</summary>
+        public bool WindowTimeMajor;
+        /// <summary>int8 replay buffer, class-balanced reservoir sampling (each sample keeps its whole input, a window included).</summary>
         public int ReplayCapacity = 64;
         /// <summary>
         /// Replay memory horizon, in multiples of the per-class capacity (0: classic reservoir, every

@@ -81,7 +81,10 @@ namespace TinTin.Core
             inputExponent = model.Normalizer != null ? model.Normalizer.InputExponent : 0;
 
             randomSelection = new XorShift32(config.Seed * 2654435761u + 12345u);
-            History = new HistoryRing(config.HistorySamples, features);
+            if (config.WindowRows < 1 || features % config.WindowRows != 0)
+                throw new ArgumentException("WindowRows " + config.WindowRows + " does not divide the model's " + features + " inputs into equal rows");
+            if (config.WindowRows > 1) CheckRowsScaledAlike(model.Normalizer, config.WindowRows, config.WindowTimeMajor);
+            History = new HistoryRing(config.HistorySamples, features, config.WindowRows, config.WindowTimeMajor);
             Replay = new ReplayBuffer(config.ReplayCapacity, features, classes, config.Seed);
             batch = new BatchBuilder(config.BatchSize, classes, History, Replay);
             rateLimiter = new UpdateRateLimiter(config.MaxUpdatesPerMinute);
@@ -199,7 +202,7 @@ namespace TinTin.Core
                 if (History.StateAt(slot) != LabelState.Pending) continue;
                 History.SetState(slot, LabelState.Used);
                 pendingLabels--;
-                Replay.Add(History.Data, History.OffsetOf(slot), batch.LabelOf(i));
+                Replay.AddFrom(History, slot, batch.LabelOf(i));
             }
             rateLimiter.Record(nowMs);
             updates++;
@@ -292,6 +295,28 @@ namespace TinTin.Core
 
         // ---- internals -------------------------------------------------------------------------------
 
+        /// <summary>
+        /// A window kept as rows is rebuilt from rows normalised once: every row position of the window must be
+        /// normalised alike (each feature's offset and scale the same at every lag), else the rebuilt window would
+        /// differ from the observed one.
+        /// </summary>
+        private static void CheckRowsScaledAlike(InputNormalizer normalizer, int rows, bool timeMajor)
+        {
+            if (normalizer == null) return;
+            FeatureScale[] f = normalizer.Features;
+            int width = f.Length / rows;
+            for (int j = 0; j < width; j++)
+                for (int back = 1; back < rows; back++)
+                {
+                    FeatureScale newest = f[timeMajor ? (rows - 1) * width + j : j * rows];
+                    FeatureScale older = f[timeMajor ? (rows - 1 - back) * width + j : j * rows + back];
+                    if (older.Offset != newest.Offset || older.Scale.PlusMask != newest.Scale.PlusMask
+                        || older.Scale.MinusMask != newest.Scale.MinusMask || older.Scale.FractionBits != newest.Scale.FractionBits)
+                        throw new ArgumentException("WindowRows " + rows + ": feature " + j + " is normalised differently " + back
+                            + " rows back; a window kept as rows needs every row scaled alike (fit the normaliser on rows, then repeat it)");
+                }
+        }
+
         private void ApplyBudget(int bytes, long macs)
         {
             budgetBytes = bytes > 0 ? bytes : config.Profile.TrainingBudgetBytes(staticBytes);
@@ -331,7 +356,10 @@ namespace TinTin.Core
             for (int n = 0; n < History.Count && taken < recentQuota; n++, slot = History.PreviousSlot(slot))
             {
                 if (History.StateAt(slot) == LabelState.Unlabelled) continue;
-                Scorer.AddSample(History.Data, History.OffsetOf(slot), inputExponent, History.LabelAt(slot));
+                QTensor input = network.Input;
+                History.LoadInput(slot, input.Data, 0);
+                input.Exponent = inputExponent;
+                Scorer.AddCurrentInput(History.LabelAt(slot));
                 taken++;
             }
             int replayTake = config.ScoreRecentOnly && taken > 0 ? 0 : total - taken;

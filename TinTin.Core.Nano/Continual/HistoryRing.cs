@@ -8,13 +8,38 @@ namespace TinTin.Core
     /// <see cref="LabelState"/>. The newest sample overwrites the oldest. Slots are indices into
     /// the parallel arrays; walk them with OldestSlot/NextSlot (age order) or NewestSlot/PreviousSlot.
     /// Allocates only in the constructor.
+    ///
+    /// A model over a window of WindowRows consecutive feature rows (WindowRows &gt; 1) gets its inputs
+    /// kept as rows: one row of RowFeatures int8 values a sample, in a ring of Capacity + WindowRows − 1
+    /// rows, so the history costs rows × features instead of samples × window × features; a sample's
+    /// window is rebuilt from its row and the WindowRows − 1 rows before it (<see cref="LoadInput"/>).
+    /// Add checks that each window continues the rows before it (the window's older rows are the rows
+    /// observed before), so the rebuilt window is bit for bit the observed input. Before the first
+    /// row the earliest row stands in, as a board's lag stage (and `experiment --lags`) pads.
     /// </summary>
     public sealed class HistoryRing
     {
         public readonly int Capacity;
+        /// <summary>int8 values of one sample's model input (WindowRows · RowFeatures).</summary>
         public readonly int FeatureCount;
-        /// <summary>[Capacity · FeatureCount] int8 model inputs; slot s starts at OffsetOf(s).</summary>
+        /// <summary>Rows in a sample's window (1: the input is one row, kept whole as before).</summary>
+        public readonly int WindowRows;
+        /// <summary>int8 values of one row (FeatureCount / WindowRows).</summary>
+        public readonly int RowFeatures;
+        /// <summary>
+        /// How a window lays out its rows: false [feature][rows back] (feature j, k rows back at j·WindowRows + k; a
+        /// lagged MLP's input), true [oldest row … newest row][feature] (a Conv1DLayer's [length][channels]).
+        /// </summary>
+        public readonly bool TimeMajor;
+        /// <summary>
+        /// [RowCapacity · RowFeatures] int8 rows. WindowRows 1: the model inputs, slot s at OffsetOf(s) (rows and
+        /// slots coincide); else rows in observation order, read them through LoadInput.
+        /// </summary>
         public readonly sbyte[] Data;
+        /// <summary>Rows the ring keeps: Capacity + WindowRows − 1 (the oldest sample's window reaches that far back).</summary>
+        public readonly int RowCapacity;
+        private int rowHead;                 // next row to write
+        private int rowCount;                // rows held (at most RowCapacity)
         // Times as int ms after timeBase (half the bytes of a long per sample: on the ESP32-C3 the 128-sample
         // ring's long[] held 1 KB). Add moves the base when a time falls outside int range of it; only when the
         // held times themselves span more than 2^32 ms (49.7 days) does the ring switch, once, to wideTime.
@@ -29,12 +54,22 @@ namespace TinTin.Core
         private int pendingCount;            // slots whose state is Pending (kept by Add and SetState, the only writers of state)
         private int timeDescents;            // held neighbours (age a, a+1) whose time goes down (kept by Add, the only writer of time)
 
-        public HistoryRing(int capacity, int featureCount)
+        public HistoryRing(int capacity, int featureCount) : this(capacity, featureCount, 1, false) { }
+
+        /// <summary>A ring of samples whose input (featureCount int8) is a window of windowRows rows, kept as rows.</summary>
+        public HistoryRing(int capacity, int featureCount, int windowRows, bool timeMajor)
         {
             if (capacity < 1) throw new ArgumentException("HistorySamples must be at least 1");
+            if (windowRows < 1) throw new ArgumentException("a window needs at least one row");
+            if (featureCount < 1 || featureCount % windowRows != 0)
+                throw new ArgumentException("an input of " + featureCount + " values is not a window of " + windowRows + " equal rows");
             Capacity = capacity;
             FeatureCount = featureCount;
-            Data = new sbyte[capacity * featureCount];
+            WindowRows = windowRows;
+            RowFeatures = featureCount / windowRows;
+            TimeMajor = timeMajor;
+            RowCapacity = capacity + windowRows - 1;
+            Data = new sbyte[RowCapacity * RowFeatures];
             time = new int[capacity];
             prediction = new sbyte[capacity];
             label = new sbyte[capacity];
@@ -55,9 +90,13 @@ namespace TinTin.Core
         /// <summary>
         /// Remembers a sample (FeatureCount int8 values of input) as unlabelled, overwriting the
         /// oldest when full; returns the state the overwritten slot had (Unlabelled when it was free).
+        /// A window (WindowRows &gt; 1) whose older rows are not the rows observed before is refused
+        /// (ArgumentException) with nothing stored.
         /// </summary>
         public LabelState Add(sbyte[] input, long timeMs, int predicted)
         {
+            if (WindowRows > 1 && !ContinuesRows(input))
+                throw new ArgumentException("the window's older rows are not the rows observed before it: the row history needs consecutive rows of one sensor (or a window of 1)");
             int slot = head;
             int held = count;
             if (held == Capacity)
@@ -69,7 +108,7 @@ namespace TinTin.Core
             if (held > 0 && timeMs < TimeAt(slot == 0 ? Capacity - 1 : slot - 1)) timeDescents++;
             LabelState overwritten = (LabelState)state[slot];
             if (overwritten == LabelState.Pending) pendingCount--;
-            Array.Copy(input, 0, Data, slot * FeatureCount, FeatureCount);
+            StoreRow(input);
             StoreTime(slot, held, timeMs);
             prediction[slot] = (sbyte)predicted;
             label[slot] = -1;
@@ -253,7 +292,78 @@ namespace TinTin.Core
             return n; // not reached: pendingCount counts slots within the held ages
         }
 
-        public int OffsetOf(int slot) { return slot * FeatureCount; }
+        /// <summary>Where slot's input starts in Data (WindowRows 1 only: a window is rebuilt by LoadInput).</summary>
+        public int OffsetOf(int slot)
+        {
+            if (WindowRows != 1) throw new InvalidOperationException("a window sample is kept as rows: read it with LoadInput");
+            return slot * FeatureCount;
+        }
+
+        /// <summary>
+        /// Writes slot's model input (FeatureCount int8) to destination from destinationOffset: the stored input
+        /// (WindowRows 1), or the window rebuilt from the sample's row and the WindowRows − 1 before it.
+        /// </summary>
+        public void LoadInput(int slot, sbyte[] destination, int destinationOffset)
+        {
+            if (WindowRows == 1) { Array.Copy(Data, slot * FeatureCount, destination, destinationOffset, FeatureCount); return; }
+            int fromNewest = head - 1 - slot;     // samples between slot and the newest (rows advance with samples)
+            if (fromNewest < 0) fromNewest += Capacity;
+            int rows = WindowRows, width = RowFeatures;
+            for (int back = 0; back < rows; back++)
+            {
+                int row = RowBack(fromNewest + back);
+                if (TimeMajor) Array.Copy(Data, row * width, destination, destinationOffset + (rows - 1 - back) * width, width);
+                else
+                {
+                    sbyte[] data = Data;
+                    for (int j = 0, at = row * width, to = destinationOffset + back; j < width; j++, at++, to += rows) destination[to] = data[at];
+                }
+            }
+        }
+
+        /// <summary>The row index `back` rows before the newest; before the first row ever, the first row (the padding).</summary>
+        private int RowBack(int back)
+        {
+            if (back > rowCount - 1) back = rowCount - 1;
+            int row = rowHead - 1 - back;
+            return row < 0 ? row + RowCapacity : row;
+        }
+
+        /// <summary>The input's newest row into the row ring (WindowRows 1: the whole input into slot head's place).</summary>
+        private void StoreRow(sbyte[] input)
+        {
+            int width = RowFeatures, rows = WindowRows;
+            if (rows == 1) Array.Copy(input, 0, Data, rowHead * width, width);
+            else if (TimeMajor) Array.Copy(input, (rows - 1) * width, Data, rowHead * width, width);
+            else
+            {
+                sbyte[] data = Data;
+                for (int j = 0, at = rowHead * width, from = 0; j < width; j++, at++, from += rows) data[at] = input[from];
+            }
+            rowHead = rowHead + 1 == RowCapacity ? 0 : rowHead + 1;
+            if (rowCount < RowCapacity) rowCount++;
+        }
+
+        /// <summary>Whether the input's rows 1..WindowRows−1 back are the rows held (the first input: its own newest row, the padding).</summary>
+        private bool ContinuesRows(sbyte[] input)
+        {
+            int width = RowFeatures, rows = WindowRows;
+            sbyte[] data = Data;
+            for (int back = 1; back < rows; back++)
+            {
+                int row;
+                if (rowCount == 0) row = -1;
+                else row = RowBack(back - 1);
+                for (int j = 0; j < width; j++)
+                {
+                    int at = TimeMajor ? (rows - 1 - back) * width + j : j * rows + back;
+                    int newest = TimeMajor ? (rows - 1) * width + j : j * rows;
+                    sbyte expected = row < 0 ? input[newest] : data[row * width + j];
+                    if (input[at] != expected) return false;
+                }
+            }
+            return true;
+        }
         public long TimeAt(int slot) { return wideTime != null ? wideTime[slot] : timeBase + time[slot]; }
         public int PredictionAt(int slot) { return prediction[slot]; }
         public int LabelAt(int slot) { return label[slot]; }

@@ -53,8 +53,31 @@ namespace TinTin.Core
         /// <summary>Offers a sample (FeatureCount int8 values from offset); returns whether it was stored.</summary>
         public bool Add(sbyte[] source, int offset, int label)
         {
+            int slot = SlotFor(label);
+            if (slot < 0) return false;
+            Array.Copy(source, offset, Data, OffsetOf(label, slot), FeatureCount);
+            return true;
+        }
+
+        /// <summary>
+        /// Offers a history sample (its whole input, a window rebuilt from the history's rows when the model reads
+        /// one: replay samples are scattered in time, so each keeps its own window); returns whether it was stored.
+        /// The same reservoir draw as <see cref="Add"/>.
+        /// </summary>
+        public bool AddFrom(HistoryRing history, int historySlot, int label)
+        {
+            if (history.FeatureCount != FeatureCount) throw new ArgumentException("the history's inputs have " + history.FeatureCount + " values, the replay's " + FeatureCount);
+            int slot = SlotFor(label);
+            if (slot < 0) return false;
+            history.LoadInput(historySlot, Data, OffsetOf(label, slot));
+            return true;
+        }
+
+        /// <summary>The reservoir's decision for an offered sample of a class: the slot to overwrite, or -1 (not kept).</summary>
+        private int SlotFor(int label)
+        {
             if (label < 0 || label >= Classes) throw new ArgumentException("label " + label + " is outside 0.." + (Classes - 1));
-            if (PerClass == 0) return false;
+            if (PerClass == 0) return -1;
             classSeen[label]++;
             int slot;
             if (classCount[label] < PerClass) slot = classCount[label]++;
@@ -64,11 +87,10 @@ namespace TinTin.Core
                 if (Recency > 0 && seen > (long)Recency * PerClass) seen = (long)Recency * PerClass;
                 uint bound = seen > 0xFFFFFFFFL ? 0xFFFFFFFFu : (uint)seen;
                 uint j = random.Next() % bound;
-                if (j >= (uint)PerClass) return false;
+                if (j >= (uint)PerClass) return -1;
                 slot = (int)(long)j;
             }
-            Array.Copy(source, offset, Data, OffsetOf(label, slot), FeatureCount);
-            return true;
+            return slot;
         }
 
         /// <summary>A uniformly drawn slot of a class that holds samples.</summary>

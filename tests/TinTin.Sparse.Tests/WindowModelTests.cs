@@ -169,7 +169,144 @@ namespace TinTin.Sparse.Tests
             Assert.Equal("Conv1D 8x2 k3 c4 + MLP 24-8-2", r.Model);
             Assert.Contains("Conv1D 8x2 k3 c4", log.ToString());
             Assert.All(r.Cell("gradmag", "100").SelectedPerLayer, layers => Assert.Equal(new[] { 4, 8, 2 }, layers));
-            Assert.True(r.HistoryBytes >= 128 * 16, $"the history keeps each sample's whole window (16 inputs): {r.HistoryBytes} B");
+            Assert.Equal((128 + 8 - 1) * 2 + 11 * 128, r.HistoryBytes); // one row of 2 features a sample (+ 7 rows for the oldest window), not 16 inputs
+        }
+
+        /// <summary>A model over `lags` rows of the 2-feature stream, pre-trained briefly; its normaliser repeats the rows' at every lag.</summary>
+        private static (byte[] model, SensorDataset stream) WindowModel(int lags, bool conv, int seed)
+        {
+            SensorDataset rows = RisingOrFalling(1400, seed);
+            SensorDataset windows = PrequentialExperiment.WithLags(rows, lags, timeMajor: conv);
+            SensorDataset train = windows.Slice(0, 600);
+            SensorDataset stream = PrequentialExperiment.WithLags(rows.Slice(600, 800), lags, timeMajor: conv);
+            InputNormalizer normalizer = PrequentialExperiment.RepeatedOverWindow(NormalizerFit.Fit(rows.Slice(0, 600).Raw, decimals: rows.Decimals), lags, conv);
+            var o = new ExperimentOptions { Lags = lags, ConvKernel = conv ? 3 : 0, ConvChannels = conv ? 4 : 0, HiddenSizes = new[] { 12 }, Seed = seed };
+            Network network = conv ? PrequentialExperiment.CreateConvNet(o, 2, 2) : Network.CreateMlp(new[] { 2 * lags, 12, 2 }, (uint)seed, -1, false);
+            network.SetAllTrainable(true);
+            Trainer.TrainInteger(network, QDataset.FromSensorRows(train, normalizer), new TrainOptions { Epochs = 2, BatchSize = 16, ShuffleSeed = seed, LearningRateNumerator = 1, LearningRateDenominator = 8 });
+            return (ModelFile.Save(new Model(network, normalizer)), stream);
+        }
+
+        /// <summary>Runs a learner over the stream (a label every 5th row, over the last 3), recording every prediction.</summary>
+        private static (ContinualLearner learner, int[] predictions) RunWindowLearner(byte[] file, SensorDataset stream, int windowRows, bool timeMajor,
+            SelectionCriterion criterion, int budgetBytes, int replay = 16)
+        {
+            var learner = new ContinualLearner(ModelFile.Load(file, file.Length, -1, false), new ContinualConfig
+            {
+                WindowRows = windowRows, WindowTimeMajor = timeMajor, HistorySamples = 48, ReplayCapacity = replay,
+                Criterion = criterion, BudgetBytes = budgetBytes, BudgetMacs = long.MaxValue, MaxUpdatesPerMinute = 60, ReselectEveryUpdates = 7,
+            });
+            var predictions = new int[stream.Count];
+            for (int t = 0; t < stream.Count; t++)
+            {
+                long now = stream.TimesMs[t];
+                predictions[t] = learner.Observe(stream.Raw[t], now);
+                if (t % 5 == 4) learner.LabelRecent(stream.Labels[t], now - 2 * 60_000L, now);
+                learner.UpdateIfDue(now);
+            }
+            return (learner, predictions);
+        }
+
+        /// <summary>
+        /// Session 8: the history keeps one feature row a sample and rebuilds windows from rows; replay keeps whole windows.
+        /// The training is bit for bit that of the history of whole windows (WindowRows 1: the layout before), for a lagged MLP
+        /// ([feature][rows back]) and a Conv1D ([oldest..now][feature]), under a sparse and the full update, across the ring's wrap.
+        /// </summary>
+        [Theory]
+        [InlineData(4, false, SelectionCriterion.GradMag, 600)]
+        [InlineData(8, false, SelectionCriterion.Fisher, 0)]
+        [InlineData(6, true, SelectionCriterion.GradMag, 0)]
+        [InlineData(6, true, SelectionCriterion.TopDown, 900)]
+        public void AHistoryOfRowsTrainsExactlyAsAHistoryOfWholeWindows(int lags, bool conv, SelectionCriterion criterion, int budgetBytes)
+        {
+            (byte[] file, SensorDataset stream) = WindowModel(lags, conv, 11 + lags);
+            (ContinualLearner windows, int[] windowPredictions) = RunWindowLearner(file, stream, 1, false, criterion, budgetBytes);
+            (ContinualLearner rows, int[] rowPredictions) = RunWindowLearner(file, stream, lags, conv, criterion, budgetBytes);
+            Assert.True(rows.Updates > 20, $"{rows.Updates} updates");
+            Assert.Equal(windows.Updates, rows.Updates);
+            Assert.Equal(windows.Reselections, rows.Reselections);
+            Assert.Equal(windowPredictions, rowPredictions);
+            Assert.Equal(windows.Replay.Data, rows.Replay.Data);
+            Assert.Equal(ModelFile.Save(windows.Model), ModelFile.Save(rows.Model));
+            Assert.NotEqual(file, ModelFile.Save(rows.Model)); // it did train
+            // What the rows save: 48 samples × (lags − 1) rows, less the lags − 1 rows the oldest window reaches back.
+            int saved = 48 * 2 * lags - (48 + lags - 1) * 2;
+            Assert.Equal(saved, windows.History.Bytes - rows.History.Bytes);
+            Assert.Equal(saved, windows.LearnerBytes - rows.LearnerBytes);
+        }
+
+        /// <summary>
+        /// On the ESP32-C3 profile an 8-row window of the six board features (48 inputs, --hidden 32,24): the default history
+        /// of 128 samples takes 128 × 48 B as windows and (128 + 7) × 6 B as rows; the heap used falls and the backward budget
+        /// rises by exactly that.
+        /// </summary>
+        [Fact]
+        public void AnEightRowWindowOnTheC3UsesTheRowsBytesNotTheWindows()
+        {
+            const int lags = 8, features = 6;
+            Network network = Network.CreateMlp(new[] { features * lags, 32, 24, 2 }, 3, -1, false);
+            var scales = new FeatureScale[features];
+            for (int j = 0; j < features; j++) scales[j] = new FeatureScale(100 * j, ShiftSum.FromRatio(1, 3, 4));
+            InputNormalizer normalizer = PrequentialExperiment.RepeatedOverWindow(new InputNormalizer(scales, -5), lags, false);
+            byte[] file = ModelFile.Save(new Model(network, normalizer));
+            ContinualLearner Learner(int windowRows) => new ContinualLearner(ModelFile.Load(file, file.Length, -1, false),
+                new ContinualConfig { Profile = DeviceProfile.Esp32C3, WindowRows = windowRows });
+            ContinualLearner windows = Learner(1), rows = Learner(lags);
+            Assert.Equal(128 * 48 + 11 * 128, windows.History.Bytes);
+            Assert.Equal((128 + lags - 1) * 6 + 11 * 128, rows.History.Bytes);
+            int saved = 128 * 48 - 135 * 6; // 5,334 B
+            Assert.Equal(saved, windows.HeapUsedBytes() - rows.HeapUsedBytes());
+            Assert.Equal(64 * 48, rows.Replay.Data.Length); // replay keeps whole windows: its samples are scattered in time
+            Assert.Equal(1, windows.BudgetBytes);            // as windows nothing is left: "nothing can train"
+            Assert.Equal(saved, windows.StaticBytes - rows.StaticBytes); // what the byte budget subtracts
+            Assert.Equal(Math.Max(1, DeviceProfile.Esp32C3.TrainingBudgetBytes(rows.StaticBytes)), rows.BudgetBytes);
+        }
+
+        [Fact]
+        public void AWindowThatDoesNotContinueTheRowsIsRefusedWithNothingStored()
+        {
+            var ring = new HistoryRing(4, 6, 3, false); // 2 features, 3 rows: [f0 now, f0 −1, f0 −2, f1 now, f1 −1, f1 −2]
+            ring.Add(new sbyte[] { 1, 1, 1, 10, 10, 10 }, 0, 0);          // the first window: the earliest row stands in
+            ring.Add(new sbyte[] { 2, 1, 1, 20, 10, 10 }, 1, 0);
+            var e = Assert.Throws<ArgumentException>(() => ring.Add(new sbyte[] { 3, 9, 1, 30, 20, 10 }, 2, 0));
+            Assert.Contains("consecutive rows", e.Message);
+            Assert.Equal(2, ring.Count);
+            ring.Add(new sbyte[] { 3, 2, 1, 30, 20, 10 }, 2, 0);
+            var input = new sbyte[6];
+            ring.LoadInput(ring.OldestSlot(), input, 0);
+            Assert.Equal(new sbyte[] { 1, 1, 1, 10, 10, 10 }, input);
+            ring.LoadInput(ring.NewestSlot(), input, 0);
+            Assert.Equal(new sbyte[] { 3, 2, 1, 30, 20, 10 }, input);
+            Assert.Throws<InvalidOperationException>(() => ring.OffsetOf(0));
+        }
+
+        [Fact]
+        public void TheRingKeepsTheOldestSamplesWholeWindowAcrossTheWrap()
+        {
+            var ring = new HistoryRing(3, 4, 2, true); // 2 features, 2 rows, time-major: [f0 −1, f1 −1, f0 now, f1 now]
+            sbyte[] Window(int t) => new sbyte[] { (sbyte)Math.Max(0, t - 1), (sbyte)(50 + Math.Max(0, t - 1)), (sbyte)t, (sbyte)(50 + t) };
+            for (int t = 0; t < 10; t++) ring.Add(Window(t), t, 0);
+            var input = new sbyte[4];
+            for (int age = 0; age < 3; age++)
+            {
+                ring.LoadInput(ring.SlotAtAge(age), input, 0);
+                Assert.Equal(Window(7 + age), input);
+            }
+            Assert.Equal(4 * 2 + 11 * 3, ring.Bytes);
+        }
+
+        [Fact]
+        public void WindowRowsNeedEveryRowScaledAlike()
+        {
+            var scales = new FeatureScale[4];
+            for (int i = 0; i < 4; i++) scales[i] = new FeatureScale(i < 2 ? 7 : 8, ShiftSum.FromRatio(1, 3, 4)); // [f0 now, f0 −1, f1 now, f1 −1]
+            Network network = Network.CreateMlp(new[] { 4, 4, 2 }, 1, -1, false);
+            var model = new Model(network, new InputNormalizer(scales, -5));
+            Assert.NotNull(new ContinualLearner(model, new ContinualConfig { WindowRows = 2 }));
+            scales[1] = new FeatureScale(6, ShiftSum.FromRatio(1, 3, 4));
+            var e = Assert.Throws<ArgumentException>(() => new ContinualLearner(new Model(Network.CreateMlp(new[] { 4, 4, 2 }, 1, -1, false), new InputNormalizer(scales, -5)), new ContinualConfig { WindowRows = 2 }));
+            Assert.Contains("feature 0 is normalised differently 1 rows back", e.Message);
+            Assert.Contains("does not divide", Assert.Throws<ArgumentException>(() => new ContinualLearner(model, new ContinualConfig { WindowRows = 3 })).Message);
         }
 
         private static string OccupancyFolder()

@@ -104,6 +104,13 @@ namespace TinTin.Experiments
         /// <summary>True when --conv was given (so --conv 4,0 is an error, not an MLP).</summary>
         internal bool ConvGiven { get; set; }
         public bool HasConv => ConvGiven || ConvKernel != 0 || ConvChannels != 0;
+        /// <summary>
+        /// --history-windows: the learner's history keeps each sample's whole --lags window, as before session 8, instead of
+        /// one feature row a sample (ContinualConfig.WindowRows; the same training, more bytes). For comparisons.
+        /// </summary>
+        public bool HistoryWindows { get; set; }
+        /// <summary>The learner's ContinualConfig.WindowRows: --lags when the input is a window of rows kept as rows, else 1.</summary>
+        public int HistoryWindowRows => Lags > 1 && !LabelInputs && !HistoryWindows ? Lags : 1;
         /// <summary>Give the network what a board knows as inputs: the latest press (one-hot) and its age.</summary>
         public bool LabelInputs { get; set; }
         /// <summary>Samples between the end of the span and the button press.</summary>
@@ -296,6 +303,7 @@ namespace TinTin.Experiments
      --temperature COL --humidity COL [--pressure COL] (default Temperature, Humidity, none)  --window 8
   --hidden 16,16  --epochs 8  --pretrain-lr 1/8  --seed 1  --model FILE (a prepared model for every seed instead of pre-training)  --lags N (each feature now and N-1 rows back, per node)
   --conv KERNEL,CHANNELS (with --lags N >= KERNEL: Conv1D over the window, ReLU, then the --hidden layers)  --pool max|none (global max over positions)
+  --history-windows (with --lags: the learner's history keeps whole windows, as before, instead of one row a sample)
   --label-fraction 0.05  --label-span 10  --label-delay 2  --label-inputs (the latest press and its age as inputs)
   --batch 8  --lr 1/64 (wide layers step at lr·16/fan-in, rounded to a power of two; --no-fan-in-scaling: every layer at lr)  --rate 6  --replay 64  --replay-recency 4  --history 128  --reselect 50  --profile esp32
   --scoring recent|mixed (score the history's labelled samples only, or fill with replay)  --layer-score normalised|potential
@@ -343,6 +351,7 @@ selection study (instead of the policy table): every selection at equal byte and
                     case "--no-header": o.NoHeader = true; break;
                     case "--label-inputs": o.LabelInputs = true; break;
                     case "--lags": o.Lags = NextInt(); break;
+                    case "--history-windows": o.HistoryWindows = true; break;
                     case "--conv":
                         {
                             string[] kc = NextList();

@@ -211,6 +211,7 @@ namespace TinTin.Experiments
         {
             (SensorDataset train, SensorDataset stream) = LoadData(options);
             int features = train.FeatureCount;
+            SensorDataset rows = options.Lags > 1 ? train : null; // the training rows before the window
             if (options.Lags > 1) { train = WithLags(train, options.Lags, options.HasConv); stream = WithLags(stream, options.Lags, options.HasConv); }
             if (options.MaxStreamRows > 0 && stream.Count > options.MaxStreamRows) stream = stream.Slice(0, options.MaxStreamRows);
             List<LabelEvent> events = UserLabels(stream, options);
@@ -223,7 +224,10 @@ namespace TinTin.Experiments
             }
 
             if (options.ModelPath != null) return PrepareWithModel(options, train, stream, events);
-            InputNormalizer normalizer = NormalizerFit.Fit(train.Raw, decimals: train.Decimals);
+            // A window's rows are normalised alike (fitted on the rows, repeated at every lag), so a learner can keep rows.
+            InputNormalizer normalizer = rows != null && !options.LabelInputs
+                ? RepeatedOverWindow(NormalizerFit.Fit(rows.Raw, decimals: rows.Decimals), options.Lags, options.HasConv)
+                : NormalizerFit.Fit(train.Raw, decimals: train.Decimals);
             int classes = Math.Max(train.ClassCount, stream.ClassCount);
             var sizes = new List<int> { train.FeatureCount };
             sizes.AddRange(options.HiddenSizes);
@@ -428,6 +432,19 @@ namespace TinTin.Experiments
             return new SensorDataset(names, raw, d.Labels, d.TimesMs, d.ClassCount, decimals, d.Groups);
         }
 
+        /// <summary>
+        /// A row normaliser repeated at every row of a window laid out as <see cref="WithLags"/> lays it out (timeMajor:
+        /// [oldest..now][feature], else [feature][rows back]): every lag of a feature normalised alike.
+        /// </summary>
+        public static InputNormalizer RepeatedOverWindow(InputNormalizer row, int lags, bool timeMajor)
+        {
+            int f = row.FeatureCount;
+            var scales = new FeatureScale[f * lags];
+            for (int j = 0; j < f; j++)
+                for (int k = 0; k < lags; k++) scales[timeMajor ? (lags - 1 - k) * f + j : j * lags + k] = row.Features[j];
+            return new InputNormalizer(scales, row.InputExponent);
+        }
+
         /// <summary>The window as [lags][features], oldest row first (see <see cref="WithLags"/>).</summary>
         private static SensorDataset WithTimeMajorLags(SensorDataset d, int lags)
         {
@@ -583,6 +600,8 @@ namespace TinTin.Experiments
                 Policy = policy,
                 Criterion = criterion,
                 Profile = DeviceProfile.ByName(o.Profile),
+                WindowRows = o.HistoryWindowRows,
+                WindowTimeMajor = o.HasConv,
             };
             var learner = new ContinualLearner(model, config);
             var tally = new Tally(model.Network.ClassCount, chunkStarts);

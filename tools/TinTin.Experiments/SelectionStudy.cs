@@ -181,6 +181,7 @@ namespace TinTin.Experiments
             {
                 HistorySamples = o.HistorySamples, ReplayCapacity = o.ReplayCapacity, BatchSize = o.BatchSize,
                 MaxUpdatesPerMinute = o.MaxUpdatesPerMinute, Policy = UpdatePolicy.Full, Profile = profile,
+                WindowRows = o.HistoryWindowRows, WindowTimeMajor = o.HasConv,
             });
             result.FullBytes = learner.Selector.SelectedBytes;
             result.FullUpdateMacs = learner.Selector.SelectedUpdateMacs;
