@@ -416,6 +416,97 @@ namespace TinTin.NFUnitTest
             return trace;
         }
 
+        /// <summary>Sections of <see cref="RunWindowContinual"/>: a window model's learner keeping its history as rows.</summary>
+        public const string WindowHistory = "window-history";
+        /// <summary>The window scenario's shape: WindowRows rows of WindowRowFeatures raw features.</summary>
+        public const int WindowRows = 4;
+        public const int WindowRowFeatures = 3;
+        public const int WindowSamples = 150;
+        /// <summary>Record the learner's state every so many samples.</summary>
+        public const int WindowRecordEvery = 30;
+
+        /// <summary>
+        /// A learner on a model over a window of WindowRows rows (issue 16 item 4, session 8): timeMajor false a lagged
+        /// MLP 12-8-2 ([feature][rows back]), true a Conv1D 4x3 k2 c4 + 12-6-2 ([oldest..now][feature]), both from the seed,
+        /// the row normaliser repeated at every lag. WindowSamples windows of an xorshift32 random walk (the earliest row
+        /// padding the first), a label over the newest 3 samples every 4th, UpdateIfDue after each; a history of 24
+        /// (it wraps), replay 8, batch 4, a 400 B budget (sparse). asRows: ContinualConfig.WindowRows = WindowRows (the
+        /// history keeps rows); else 1 (whole windows, the layout before). Records every WindowRecordEvery samples the
+        /// learner's state with the model file's CRC, the predictions' checksum, then the top layer's state; the
+        /// history's bytes come last in their own section ("memory": the one section the two layouts differ in).
+        /// </summary>
+        public static ArrayList RunWindowContinual(uint seed, bool timeMajor, bool asRows)
+        {
+            ArrayList trace = new ArrayList();
+            int rows = WindowRows, width = WindowRowFeatures, inputs = rows * width;
+            Network net;
+            if (timeMajor)
+            {
+                Conv1DLayer conv = new Conv1DLayer(rows, width, 4, 2);
+                conv.InitializeHeUniform(seed, 2 * width);
+                DenseLayer hidden = new DenseLayer(conv.OutputLength, 6);
+                hidden.InitializeHeUniform(seed + 7919u, conv.OutputLength);
+                DenseLayer top = new DenseLayer(6, 2);
+                top.InitializeHeUniform(seed + 2u * 7919u, 6);
+                net = new Network(new Layer[] { conv, new ReluLayer(conv.OutputLength), hidden, new ReluLayer(6), top }, -1, false);
+            }
+            else net = Network.CreateMlp(new int[] { inputs, 8, 2 }, seed, -1, false);
+            FeatureScale[] scales = new FeatureScale[inputs];
+            for (int j = 0; j < width; j++)
+            {
+                FeatureScale scale = new FeatureScale(100 * j, ShiftSum.FromRatio(2 + j, 3, 3));
+                for (int back = 0; back < rows; back++) scales[timeMajor ? (rows - 1 - back) * width + j : j * rows + back] = scale;
+            }
+            Model model = new Model(net, new InputNormalizer(scales, -5));
+            ContinualConfig config = new ContinualConfig();
+            config.WindowRows = asRows ? rows : 1;
+            config.WindowTimeMajor = timeMajor;
+            config.HistorySamples = 24;
+            config.ReplayCapacity = 8;
+            config.BatchSize = 4;
+            config.BudgetBytes = 400;
+            config.BudgetMacs = long.MaxValue;
+            config.ReselectEveryUpdates = 5;
+            config.Seed = seed;
+            ContinualLearner learner = new ContinualLearner(model, config);
+
+            uint state = seed * 2654435761u + 0x9E3779B9u;
+            if (state == 0) state = 1;
+            int[] recent = new int[rows * width];   // [rows back][feature], 0 = newest
+            int[] raw = new int[inputs];
+            int level = 0, checksum = 0;
+            long time = 0;
+            for (int n = 0; n < WindowSamples; n++)
+            {
+                // The new row: a random walk, a copy of it with noise, and noise; older rows move back one.
+                for (int i = recent.Length - 1; i >= width; i--) recent[i] = recent[i - width];
+                state ^= state << 13; state ^= state >> 17; state ^= state << 5;
+                level += (int)(long)(state % 41u) - 20;
+                recent[0] = level;
+                recent[1] = 100 + level / 2 + (int)(long)((state >> 8) % 21u) - 10;
+                recent[2] = 200 + (int)(long)((state >> 16) % 61u) - 30;
+                if (n == 0) for (int i = width; i < recent.Length; i++) recent[i] = recent[i % width];
+                for (int j = 0; j < width; j++)
+                    for (int back = 0; back < rows; back++) raw[timeMajor ? (rows - 1 - back) * width + j : j * rows + back] = recent[back * width + j];
+                int predicted = learner.Observe(raw, time);
+                checksum = checksum * 31 + predicted + 1;
+                if (n % 4 == 3) learner.LabelRecent(recent[0] > recent[(rows - 1) * width] ? 1 : 0, time - 2 * SamplePeriodMs, time);
+                learner.UpdateIfDue(time);
+                time += SamplePeriodMs;
+                if (n % WindowRecordEvery != WindowRecordEvery - 1) continue;
+                uint crc = Crc32.Compute(ModelFile.Save(model), 0, ModelFile.SizeOf(model) - 4);
+                trace.Add(new GoldenSection(WindowHistory, "sample" + n + ".learner", new int[]
+                {
+                    learner.Updates, learner.PendingLabels, learner.LastLossQ16, learner.SelectedChannels, learner.LastBatchSize,
+                    learner.Reselections, learner.DriftSignals, (int)learner.LastUpdateMacs, learner.Replay.Count, checksum, (int)(long)crc,
+                }));
+            }
+            ParameterLayer head = (ParameterLayer)net.Layers[TopParameterLayer(net)];
+            AddLayerState(trace, WindowHistory, "end.top", head);
+            trace.Add(new GoldenSection(WindowHistory, "end.memory", new int[] { learner.History.Bytes, learner.LearnerBytes }));
+            return trace;
+        }
+
         /// <summary>Index of the last parameter layer (the classifier head).</summary>
         static int TopParameterLayer(Network net)
         {

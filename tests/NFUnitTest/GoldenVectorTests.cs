@@ -65,6 +65,37 @@ namespace TinTin.NFUnitTest
             Check(GoldenScenario.FanIn);
         }
 
+        [TestMethod]
+        public void WindowModelRowHistoryTrainingMatchesTheHost()
+        {
+            Check(GoldenScenario.WindowHistory);
+        }
+
+        /// <summary>
+        /// The history of rows trains as the history of whole windows did (every recorded section equal, on this runtime),
+        /// in fewer bytes: 24 samples of 4 rows of 3 features kept as 24 + 3 rows.
+        /// </summary>
+        [TestMethod]
+        public void RowHistoryTrainsAsWholeWindowsDid()
+        {
+            for (int c = 0; c < 2; c++)
+            {
+                ArrayList rows = GoldenScenario.RunWindowContinual(GoldenVectors.WindowSeed, c == 1, true);
+                ArrayList windows = GoldenScenario.RunWindowContinual(GoldenVectors.WindowSeed, c == 1, false);
+                Assert.AreEqual(windows.Count, rows.Count, "case " + c + ": sections");
+                for (int s = 0; s < rows.Count - 1; s++)
+                {
+                    int[] a = ((GoldenSection)windows[s]).Values, b = ((GoldenSection)rows[s]).Values;
+                    Assert.AreEqual(a.Length, b.Length, "case " + c + " " + ((GoldenSection)rows[s]).Name + ": length");
+                    for (int i = 0; i < a.Length; i++) Assert.AreEqual(a[i], b[i], "case " + c + " " + ((GoldenSection)rows[s]).Name + "[" + i + "]");
+                }
+                int[] windowMemory = ((GoldenSection)windows[windows.Count - 1]).Values, rowMemory = ((GoldenSection)rows[rows.Count - 1]).Values;
+                int saved = 24 * GoldenScenario.WindowRows * GoldenScenario.WindowRowFeatures - (24 + GoldenScenario.WindowRows - 1) * GoldenScenario.WindowRowFeatures;
+                Assert.AreEqual(saved, windowMemory[0] - rowMemory[0], "case " + c + ": history bytes saved");
+                Assert.AreEqual(saved, windowMemory[1] - rowMemory[1], "case " + c + ": learner bytes saved");
+            }
+        }
+
         /// <summary>Runs the scenario that records sections of this kind, every case, and compares them value by value.</summary>
         public static void Check(string kind)
         {
@@ -86,6 +117,19 @@ namespace TinTin.NFUnitTest
                 ArrayList fanIn = GoldenScenario.RunFanIn(GoldenVectors.FanInSeed, new TinTin.Core.ContinualConfig().ScaleRateByFanIn);
                 int compared = Compare(fanIn, 0, 0, GoldenVectors.FanInSectionNames, GoldenVectors.FanInSectionValues, kind);
                 Assert.AreEqual(GoldenVectors.FanInSectionNames.Length, compared, "the golden file holds fan-in sections the engine did not record");
+                return;
+            }
+            if (kind == GoldenScenario.WindowHistory)
+            {
+                int next = 0;
+                for (int c = 0; c < 2; c++)
+                {
+                    ArrayList actual = GoldenScenario.RunWindowContinual(GoldenVectors.WindowSeed, c == 1, true);
+                    for (int s = 0; s < actual.Count; s++)
+                        Assert.AreEqual(GoldenVectors.WindowSectionCases[next + s], c, "case " + c + " " + ((GoldenSection)actual[s]).Name + ": golden file out of step");
+                    next += Compare(actual, c, next, GoldenVectors.WindowSectionNames, GoldenVectors.WindowSectionValues, kind);
+                }
+                Assert.AreEqual(GoldenVectors.WindowSectionNames.Length, next, "the golden file holds window sections the engine did not record");
                 return;
             }
             if (kind == GoldenScenario.Continual)

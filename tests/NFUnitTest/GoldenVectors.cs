@@ -1492,6 +1492,61 @@ namespace TinTin.NFUnitTest
             -21, -1251328, 1251328,
         });
 
+        /// <summary>GoldenScenario.RunWindowContinual with the history kept as rows: case 0 a lagged MLP, case 1 a Conv1D.</summary>
+        public const uint WindowSeed = 20261202u;
+
+        public static readonly int[] WindowSectionCases = new int[]
+        {
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        };
+
+        public static readonly string[] WindowSectionNames = new string[]
+        {
+            "sample29.learner",
+            "sample59.learner",
+            "sample89.learner",
+            "sample119.learner",
+            "sample149.learner",
+            "end.top.master",
+            "end.top.weights",
+            "end.top.bias",
+            "end.memory",
+            "sample29.learner",
+            "sample59.learner",
+            "sample89.learner",
+            "sample119.learner",
+            "sample149.learner",
+            "end.top.master",
+            "end.top.weights",
+            "end.top.bias",
+            "end.memory",
+        };
+
+        public static readonly int[][] WindowSectionValues = Split(new int[]
+        {
+            11, 11, 11, 11, 11, 17, 17, 3, 2, 11, 11, 11, 11, 11, 13, 13, 3, 2
+        }, new int[]
+        {
+            13, 0, 39531, 7, 4, 2, 0, 899, 8, -1792853635, -472891761,
+            28, 1, 34264, 7, 4, 5, 0, 899, 8, -1348357639, 587880038,
+            43, 0, 35820, 7, 4, 8, 0, 899, 8, -1467739461, -1312353754,
+            58, 1, 33509, 7, 4, 11, 0, 899, 8, -963425606, 591810982,
+            73, 0, 37860, 7, 4, 14, 0, 899, 8, -1091978212, 1859395619,
+            -13, 3516, -258, 2291, 1196, -5560, 2117, 5589, -519, 2658, -4637, -4481, 8557, 6850, -4408, 684, -1979,
+            -6, 27, -2, 18, 9, -43, 17, 44, -4, 21, -36, -35, 67, 54, -34, 5, -15,
+            -22, -129088, 129088,
+            345, 713,
+            13, 0, 46050, 8, 4, 2, 0, 1460, 8, -658274367, 847925787,
+            28, 1, 40854, 8, 4, 5, 0, 1460, 8, 824147332, 1952336908,
+            43, 0, 36529, 8, 4, 8, 0, 1460, 8, -1444993242, 503995994,
+            58, 1, 44271, 8, 4, 11, 0, 1460, 8, 235740743, 512024089,
+            73, 0, 44960, 8, 4, 14, 0, 1460, 8, -2017853146, -622378840,
+            -13, 2721, -3756, 3137, 4044, -3572, -1470, 6405, -2544, 8198, 2415, -8198, 5772,
+            -6, 21, -29, 25, 32, -28, -11, 50, -20, 64, 19, -64, 45,
+            -21, 70400, -70400,
+            345, 745,
+        });
+
         /// <summary>
         /// Cuts flat into consecutive arrays of the given lengths. Each table is two constant arrays, not one
         /// per section: the compiler stores every constant array in a static field of one hidden type, and a

@@ -23,12 +23,26 @@ namespace TinTin.NanoBuild.Tests
         public void EveryOnDeviceTestPassesOnTheHost()
         {
             MethodInfo[] tests = TestMethods();
-            XAssert.Equal(9, tests.Length);
+            XAssert.Equal(11, tests.Length);
             XAssert.NotNull(typeof(GoldenVectorTests).GetCustomAttribute<TestClassAttribute>());
             foreach (MethodInfo m in tests)
             {
                 try { m.Invoke(new GoldenVectorTests(), null); }
                 catch (TargetInvocationException e) { XAssert.Fail(m.Name + " failed on the host: " + e.InnerException.Message); }
+            }
+        }
+
+        /// <summary>The window scenario updates many times and its model keeps changing (its CRC differs at every record), in both layouts.</summary>
+        [Fact]
+        public void TheWindowScenarioTrains()
+        {
+            for (int c = 0; c < 2; c++)
+            {
+                var learner = GoldenScenario.RunWindowContinual(GoldenGenerator.WindowSeed, c == 1, true).Cast<GoldenSection>()
+                    .Where(s => s.Name.EndsWith(".learner", StringComparison.Ordinal)).ToList();
+                XAssert.Equal(GoldenScenario.WindowSamples / GoldenScenario.WindowRecordEvery, learner.Count);
+                XAssert.True(learner[^1].Values[0] > 50, "updates: " + learner[^1].Values[0]);
+                XAssert.Equal(learner.Count, learner.Select(s => s.Values[^1]).Distinct().Count());
             }
         }
 
