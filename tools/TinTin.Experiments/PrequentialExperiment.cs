@@ -445,6 +445,18 @@ namespace TinTin.Experiments
             return new InputNormalizer(scales, row.InputExponent);
         }
 
+        /// <summary>
+        /// The learner's ContinualConfig.WindowRows for this stream: --lags when its windows are kept as rows
+        /// (<see cref="ExperimentOptions.HistoryWindowRows"/>), but 1 when the stream interleaves several nodes (--group):
+        /// the rows a learner sees are then not one node's consecutive rows, so it keeps whole windows.
+        /// </summary>
+        public static int WindowRowsFor(ExperimentOptions o, SensorDataset stream)
+        {
+            int[] groups = stream.Groups;
+            for (int t = 1; t < groups.Length; t++) if (groups[t] != groups[0]) return 1;
+            return o.HistoryWindowRows;
+        }
+
         /// <summary>The window as [lags][features], oldest row first (see <see cref="WithLags"/>).</summary>
         private static SensorDataset WithTimeMajorLags(SensorDataset d, int lags)
         {
@@ -600,7 +612,7 @@ namespace TinTin.Experiments
                 Policy = policy,
                 Criterion = criterion,
                 Profile = DeviceProfile.ByName(o.Profile),
-                WindowRows = o.HistoryWindowRows,
+                WindowRows = WindowRowsFor(o, stream),
                 WindowTimeMajor = o.HasConv,
             };
             var learner = new ContinualLearner(model, config);

@@ -122,7 +122,7 @@ namespace TinTin.Experiments
                         FrozenAccuracy = frozen, FullAccuracy = full, FrozenBalancedAccuracy = frozenBal, FullBalancedAccuracy = fullBal,
                         LastLabelAccuracy = lastLabel, LastLabelBalancedAccuracy = lastLabelBal,
                     };
-                    MeasureFull(seed.Pretrained, o, profile, result);
+                    MeasureFull(seed.Pretrained, seed.Stream, o, profile, result);
                     foreach (StudyBudget b in budgets)
                     {
                         if (b.Fraction == 0) { b.Bytes = result.ProfileBudgetBytes; b.Macs = result.ProfileBudgetMacs; }
@@ -174,14 +174,14 @@ namespace TinTin.Experiments
         }
 
         /// <summary>Cost of the full update and the profile's default budget, from a learner on the pre-trained model.</summary>
-        private static void MeasureFull(byte[] pretrained, ExperimentOptions o, DeviceProfile profile, SelectionStudyResult result)
+        private static void MeasureFull(byte[] pretrained, SensorDataset stream, ExperimentOptions o, DeviceProfile profile, SelectionStudyResult result)
         {
             Model model = ModelFile.Load(pretrained, pretrained.Length, -1, false);
             var learner = new ContinualLearner(model, new ContinualConfig
             {
                 HistorySamples = o.HistorySamples, ReplayCapacity = o.ReplayCapacity, BatchSize = o.BatchSize,
                 MaxUpdatesPerMinute = o.MaxUpdatesPerMinute, Policy = UpdatePolicy.Full, Profile = profile,
-                WindowRows = o.HistoryWindowRows, WindowTimeMajor = o.HasConv,
+                WindowRows = PrequentialExperiment.WindowRowsFor(o, stream), WindowTimeMajor = o.HasConv,
             });
             result.FullBytes = learner.Selector.SelectedBytes;
             result.FullUpdateMacs = learner.Selector.SelectedUpdateMacs;
