@@ -121,7 +121,7 @@ namespace TinTin.Firmware
         public FleetAdvisor Advisor { get { return advisor; } }
 
         /// <summary>(Re)binds to the network the learner trains (after boot, reset or restore); take mode only.</summary>
-        public void Bind(Network network, FirmwareCounters counters) { Bind(network, null, 0, counters); }
+        public void Bind(Network network, FirmwareCounters counters) { Bind(network, null, 0, counters, false); }
 
         /// <summary>
         /// After a boot that loaded a checkpoint: one written before the fleet counters existed has them at zero, and the
@@ -141,9 +141,12 @@ namespace TinTin.Firmware
         /// and the agreement check's buffers are sized by it, here at start-up). The fleet counters go on from the
         /// previous member after a reset or restore, and from the counters a boot loaded (the sequences from their
         /// reservation): sequences and the highest merged version never go back. The base version is the counters'
-        /// (0 after a reset, the restored or loaded checkpoint's otherwise).
+        /// (0 after a reset, the restored or loaded checkpoint's otherwise). defaultModel: the network is the embedded
+        /// default model as loaded (boot without a checkpoint, reset), exactly version 0's rows; otherwise it came from a
+        /// checkpoint and learned since its base, and the board's updates carry every channel until it takes a merged model
+        /// unless the previous member still holds that base (FleetMember.ResetBaseline).
         /// </summary>
-        public void Bind(Network network, Network predictor, int historyCapacity, FirmwareCounters counters)
+        public void Bind(Network network, Network predictor, int historyCapacity, FirmwareCounters counters, bool defaultModel)
         {
             long labelled = counters.Labelled, correct = counters.Correct;
             if (counters.FleetUpdateReserved > updateReserved) updateReserved = counters.FleetUpdateReserved;
@@ -164,7 +167,8 @@ namespace TinTin.Firmware
             member.ContinueFrom(previous);
             // A boot: messages up to the reservation may have gone out after the checkpoint; the next ones come after it.
             if (previous == null) member.Resume((uint)counters.FleetUpdateReserved, (uint)counters.FleetStatsReserved, (uint)counters.FleetHighestVersion);
-            member.ResetBaseline((uint)counters.FleetBaseVersion);
+            if (defaultModel) member.StartFromBase(0);
+            else member.ResetBaseline((uint)counters.FleetBaseVersion);
             member.TrialSamples = settings.TrialSamples;
             member.TolerancePerMille = settings.TolerancePerMille;
             member.ReplayTolerance = settings.ReplayTolerance;

@@ -58,6 +58,11 @@ namespace TinTin.Fleet
 
         private readonly ModelMerger blender;             // the board's own model with the fleet's
         private uint baseVersion, previousBaseVersion, highestVersion, stagedVersion, stagedLabelled;
+        // Whether baseline (previousBaseline) holds exactly the rows of merged version baseVersion (previousBaseVersion; 0:
+        // the default model). Not after a boot from a checkpoint: the loaded parameters learned after their base, and an
+        // update that left channels out would have the aggregator fill them from its copy of that version, not this board's.
+        private bool baselineExact = true, previousBaselineExact;
+        private bool continued;                          // ContinueFrom carried the previous member's bases
         private bool hasStaged, inTrial, hasFleetModel;
         private uint fleetModelVersion;
         private int trialTotal, trialCorrect, accuracyBeforePerMille;
@@ -159,10 +164,48 @@ namespace TinTin.Fleet
         public byte[] UpdateBuffer { get { return updateBuffer; } }
         public ParameterSet Shape { get { return baseline; } }
 
-        /// <summary>Makes the network's current parameters the baseline (after a boot restored a checkpoint).</summary>
-        public void ResetBaseline(uint version)
+        /// <summary>
+        /// After a boot, reset or restore: the network's parameters started from merged version `version` and may have
+        /// learned since (a checkpoint loaded or restored). The baseline becomes that version's own rows when this member
+        /// holds them (carried by <see cref="ContinueFrom"/>: the previous member's base, or the one before its last take);
+        /// otherwise the network's parameters, and then every update sends every channel (<see cref="SendsEveryChannel"/>)
+        /// until the board takes a merged model: an update that left channels out would have the aggregator fill them
+        /// from its copy of that version, which are not this board's rows.
+        /// </summary>
+        public void ResetBaseline(uint version) { Rebase(version, false); }
+
+        /// <summary>The network holds exactly the rows of merged version `version` (0: the default model, just loaded): updates are differences to it.</summary>
+        public void StartFromBase(uint version) { Rebase(version, true); }
+
+        /// <summary>Whether updates send every channel: the baseline is not the base version's own rows (<see cref="ResetBaseline"/>).</summary>
+        public bool SendsEveryChannel { get { return !baselineExact; } }
+
+        private void Rebase(uint version, bool networkIsBase)
         {
-            baseline.CopyFrom(network);
+            bool keepBaseline = !networkIsBase && continued && baselineExact && baseVersion == version;
+            bool fromPrevious = !networkIsBase && !keepBaseline && continued && previousBaselineExact && previousBaseVersion == version;
+            if (fromPrevious)
+            {
+                // The base before the previous member's last take: swap the two known bases (incoming as scratch).
+                incoming.CopyFrom(previousBaseline);
+                previousBaseline.CopyFrom(baseline);
+                previousBaseVersion = baseVersion;
+                previousBaselineExact = baselineExact;
+                baseline.CopyFrom(incoming);
+                baselineExact = true;
+            }
+            else if (!keepBaseline)
+            {
+                // A known base goes aside (no trial runs in a member just bound): a later restore may come back to it.
+                if (continued && baselineExact)
+                {
+                    previousBaseline.CopyFrom(baseline);
+                    previousBaseVersion = baseVersion;
+                    previousBaselineExact = true;
+                }
+                baseline.CopyFrom(network);
+                baselineExact = networkIsBase;
+            }
             baseVersion = version;
             if (version > highestVersion) highestVersion = version;
         }
@@ -199,12 +242,24 @@ namespace TinTin.Fleet
         /// <summary>
         /// A member bound anew (after a reset or restore) goes on with the previous one's fleet counters: the update and
         /// statistics sequences (its next messages are not refused as replays), the highest merged version verified (an
-        /// old merged model replayed after the reset is still refused) and the input statistics.
+        /// old merged model replayed after the reset is still refused) and the input statistics; and with its bases (its
+        /// baseline and the one before its last take, with their versions), so that <see cref="ResetBaseline"/> finds the
+        /// merged version's own rows for a restored checkpoint instead of taking the loaded parameters for them.
         /// </summary>
         public void ContinueFrom(FleetMember previous)
         {
             if (previous == null) return;
             Resume(previous.sequence, previous.statsSequence, previous.highestVersion);
+            if (previous.baseline.SameShape(baseline))
+            {
+                baseline.CopyFrom(previous.baseline);
+                baseVersion = previous.baseVersion;
+                baselineExact = previous.baselineExact;
+                previousBaseline.CopyFrom(previous.previousBaseline);
+                previousBaseVersion = previous.previousBaseVersion;
+                previousBaselineExact = previous.previousBaselineExact;
+                continued = true;
+            }
             if (previous.inputSums.Length != inputSums.Length) return;
             Array.Copy(previous.inputSums, inputSums, inputSums.Length);
             inputSamples = previous.inputSamples;
@@ -247,7 +302,7 @@ namespace TinTin.Fleet
         public int WriteUpdate(uint labelled, uint correct)
         {
             sequence++;
-            int length = FleetMessage.WriteUpdate(updateBuffer, network, baseline, baseVersion, sequence, labelled, correct, boardKey);
+            int length = FleetMessage.WriteUpdate(updateBuffer, network, baseline, baseVersion, sequence, labelled, correct, !baselineExact, boardKey);
             Published++;
             BytesSent += length;
             return length;
@@ -330,8 +385,10 @@ namespace TinTin.Fleet
             }
             previousBaseline.CopyFrom(baseline);
             previousBaseVersion = baseVersion;
+            previousBaselineExact = baselineExact;
             baseline.CopyFrom(staged);
             baseVersion = stagedVersion;
+            baselineExact = true;
             Accepted++;
             if (halvings > 0) Narrowed++;
             trialHistory = PairedTrial ? history : null;
@@ -608,6 +665,7 @@ namespace TinTin.Fleet
             checkpoint.CopyTo(network);
             baseline.CopyFrom(previousBaseline);
             baseVersion = previousBaseVersion;
+            baselineExact = previousBaselineExact;
             RolledBack++;
             // Wait before the next merge, twice as long after every rollback in a row: a room unlike
             // the fleet's would otherwise take (and pay for) every new version.

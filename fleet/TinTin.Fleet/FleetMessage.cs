@@ -103,6 +103,17 @@ namespace TinTin.Fleet
         public static int WriteUpdate(byte[] buffer, Network network, ParameterSet baseline, uint baseVersion, uint sequence,
             uint labelled, uint correct, HmacSha256 boardKey)
         {
+            return WriteUpdate(buffer, network, baseline, baseVersion, sequence, labelled, correct, false, boardKey);
+        }
+
+        /// <summary>
+        /// As above; everyChannel sends every channel whatever the baseline holds: a board whose baseline is not the
+        /// merged version's own rows (FleetMember after a boot from a checkpoint) must not let the aggregator fill any
+        /// channel from its copy of that version.
+        /// </summary>
+        public static int WriteUpdate(byte[] buffer, Network network, ParameterSet baseline, uint baseVersion, uint sequence,
+            uint labelled, uint correct, bool everyChannel, HmacSha256 boardKey)
+        {
             int need = MaxUpdateBytes(baseline);
             if (buffer == null || buffer.Length < need) throw new ArgumentException("an update buffer needs " + need + " bytes");
             int at = WriteHeader(buffer, KindUpdate, baseVersion, baseline.Fingerprint(), sequence, labelled, correct);
@@ -120,13 +131,14 @@ namespace TinTin.Fleet
                 int countAt = at;
                 at += 2;
                 int sent = 0;
-                bool layerRescaled = p.MasterExponent != baseline.MasterExponent[index] || p.BiasExponent != baseline.BiasExponent[index];
+                bool sendAll = everyChannel || // a rescaled layer: every row differs
+                    p.MasterExponent != baseline.MasterExponent[index] || p.BiasExponent != baseline.BiasExponent[index];
                 short[] master = p.MasterWeights;
                 short[] old = baseline.Master[index];
                 int[] oldBias = baseline.Bias[index];
                 for (int c = 0; c < p.Channels; c++)
                 {
-                    bool changed = layerRescaled || p.Bias[c] != oldBias[c];
+                    bool changed = sendAll || p.Bias[c] != oldBias[c];
                     int start = c * row;
                     for (int i = start; i < start + row && !changed; i++) changed = master[i] != old[i];
                     if (!changed) continue;

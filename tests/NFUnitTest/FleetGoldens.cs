@@ -38,11 +38,12 @@ namespace TinTin.NFUnitTest
             "stats.second",
             "addressed",
             "rebind",
+            "rebase",
         };
 
         public static readonly int[] SectionLengths = new int[]
         {
-            32, 32, 32, 32, 32, 32, 34, 34, 34, 115, 37, 406, 318, 6, 2, 115, 37, 115, 37, 5, 9, 9, 115, 37, 9, 80, 6, 8, 11
+            32, 32, 32, 32, 32, 32, 34, 34, 34, 115, 37, 406, 318, 6, 2, 115, 37, 115, 37, 5, 9, 9, 115, 37, 9, 80, 6, 8, 11, 7
         };
 
         /// <summary>Every section's values, one after another (one constant array: a nanoFramework type holds at most 255 static fields).</summary>
@@ -77,6 +78,7 @@ namespace TinTin.NFUnitTest
             80, 2, 128, 1409064819, 2, 128,
             0, 1, 5, 1, 413, -2101570434, 6, 1,
             1, 3, 2, 128, 5, -673302931, 1, 1027, 1025, 5, -930949487,
+            0, 94, -409223058, 1, 318, -283237751, 318,
         };
     }
 }

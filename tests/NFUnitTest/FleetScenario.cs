@@ -210,6 +210,23 @@ namespace TinTin.NFUnitTest
                 (int)(long)rebound.InputSamples, (int)(long)rebound.HighestVersion, (int)(long)Crc32.Compute(rebound.UpdateBuffer, 0, reboundUpdate),
                 bootedRefused, (int)(long)booted.StatsSequence, (int)(long)booted.UpdateSequence, (int)(long)booted.HighestVersion,
                 (int)(long)Crc32.Compute(booted.StatsBuffer, 0, bootedStats) }));
+
+            // The board's parameters now differ from its base (version 0) in one channel. Bound anew after a restore
+            // (ContinueFrom, then the restored checkpoint's base version): the previous member's rows of that version are
+            // the baseline, one channel goes out. After a boot (no previous member) that version's rows are gone: every channel.
+            ParameterSet learned = Snapshot(board);
+            for (int i = 2 * Sizes[0]; i < 3 * Sizes[0]; i++) learned.Master[0][i] = (short)(learned.Master[0][i] / 2 + 1000);
+            learned.CopyTo(board);
+            FleetMember restored = new FleetMember(board, boardKey, fleetKey, FleetMessage.DefaultMaxBytes, 16);
+            restored.ContinueFrom(member);
+            restored.ResetBaseline(0);
+            int restoredUpdate = restored.WriteUpdate(9, 7);
+            FleetMember fromFlash = new FleetMember(board, boardKey, fleetKey, FleetMessage.DefaultMaxBytes, 16);
+            fromFlash.ResetBaseline(0);
+            int flashUpdate = fromFlash.WriteUpdate(9, 7);
+            trace.Add(new GoldenSection(Stats, "rebase", new int[] { restored.SendsEveryChannel ? 1 : 0, restoredUpdate,
+                (int)(long)Crc32.Compute(restored.UpdateBuffer, 0, restoredUpdate), fromFlash.SendsEveryChannel ? 1 : 0, flashUpdate,
+                (int)(long)Crc32.Compute(fromFlash.UpdateBuffer, 0, flashUpdate), FleetMessage.MaxUpdateBytes(restored.Shape) }));
         }
 
         private static ParameterSet Snapshot(Network network)

@@ -16,10 +16,18 @@ namespace TinTin.Fleet.Tests
         public readonly List<byte[]> Published = new();
         public readonly Queue<byte[]> Incoming = new();
         public bool Reachable = true;
+        /// <summary>Called with every message as it is published (at the board's safe point).</summary>
+        public Action<byte[]> OnPublish;
         public bool IsConnected { get; private set; }
         public bool Connect() { IsConnected = Reachable; return IsConnected; }
         public void Disconnect() => IsConnected = false;
-        public bool PublishUpdate(byte[] message, int length) { if (!IsConnected) return false; Published.Add(message.AsSpan(0, length).ToArray()); return true; }
+        public bool PublishUpdate(byte[] message, int length)
+        {
+            if (!IsConnected) return false;
+            Published.Add(message.AsSpan(0, length).ToArray());
+            OnPublish?.Invoke(Published[^1]);
+            return true;
+        }
         public int TryReceive(byte[] buffer)
         {
             if (Incoming.Count == 0) return 0;
@@ -382,10 +390,24 @@ namespace TinTin.Fleet.Tests
             var refused = b.SerialLines.Skip(linesBefore).Select(ProtocolParser.Parse).Where(m => m != null && m.Kind == "err" && m.Get("code") == "fleet").ToList();
             Assert.Contains(refused, m => m.Get("msg").Replace('_', ' ').Contains("not newer than version 1"));
 
+            // The aggregator's view of the board after its next update is the board's own model as it published it: a
+            // channel the update leaves out is the base version's row, and that is the board's row too (a board booted
+            // from a checkpoint, whose base's rows are gone, sends every channel until it takes a model).
+            Network atPublish = null;
+            t.OnPublish = m => { if (m[5] == FleetMessage.KindUpdate) atPublish = Copy(b.Network); };
             LearnAndPublish(b);
             Assert.Contains(t.Published.Skip(delivered), m => m[5] == FleetMessage.KindUpdate);
             Assert.Contains(t.Published.Skip(delivered), m => m[5] == FleetMessage.KindStats);
             Deliver(t, aggregator, delivered, "after the " + what);
+            Assert.Equal(what == "reboot" || what == "cut", b.Member.SendsEveryChannel);
+            RebindTests.AssertAggregatorHoldsTheBoardsModel(aggregator, atPublish);
+        }
+
+        private static Network Copy(Network n)
+        {
+            Network copy = ModelFile.Load(VirtualBoardRunner.EmbeddedModel().Bytes, VirtualBoardRunner.EmbeddedModel().Bytes.Length, 0, false).Network;
+            Snapshot(n).CopyTo(copy);
+            return copy;
         }
 
         /// <summary>

@@ -68,6 +68,12 @@ namespace TinTin.NanoBuild.Tests
             var sections = FleetScenario.Run().Cast<GoldenSection>().ToDictionary(s => s.Name, s => s.Values);
             // forged, truncated, wrong key, an update instead of a model: refused; the genuine one taken; the replay refused.
             XAssert.Equal(new[] { 0, 0, 0, 0, 1, 0 }, sections["receive.outcomes"]);
+            // After a restore one changed channel goes out (the previous member's base); after a boot from flash, every channel.
+            int[] rebase = sections["rebase"];
+            XAssert.Equal(0, rebase[0]);
+            XAssert.True(rebase[1] < rebase[4], "restored update " + rebase[1] + " B");
+            XAssert.Equal(1, rebase[3]);
+            XAssert.Equal(rebase[6], rebase[4]);
             int[] trial = sections["trial"];
             XAssert.Equal(1, trial[0]);                       // taken
             XAssert.Equal(TinTin.Fleet.FleetTrial.RolledBack, trial[1]);
