@@ -301,7 +301,12 @@ namespace TinTin.Firmware
             {
                 Model model = learner.Model;
                 int bytes = member.WriteStats(model.Normalizer != null ? model.Normalizer.InputExponent : 0, (uint)labelled);
-                if (transport.PublishUpdate(member.StatsBuffer, bytes)) samplesAtStats = member.InputSamples;
+                if (transport.PublishUpdate(member.StatsBuffer, bytes))
+                {
+                    samplesAtStats = member.InputSamples;
+                    writer.Begin(Protocol.FleetLine); writer.Int("t_ms", nowMs); writer.Token("event", "stats"); writer.Int("bytes", bytes);
+                    writer.Int("seq", member.StatsSequence); writer.Int("samples", member.InputSamples); writer.End();
+                }
             }
             if (labelled - labelledAtPublish >= settings.PublishEveryLabels && !member.InTrial && transport.IsConnected
                 && Reserved(member.UpdateSequence, false, checkpoint))

@@ -105,6 +105,31 @@ namespace TinTin.Cli.Tests
             Assert.Contains("hello board=fake", result.Out); // what came before the loss was shown
         }
 
+        /// <summary>The board's `fleet event=stats` line (docs/PROTOCOL.md) goes through the host parser, the monitor's events and its log like the other fleet events.</summary>
+        [Fact]
+        public void Monitor_takes_the_fleet_statistics_line_as_a_fleet_event()
+        {
+            const string raw = "TT1 fleet t_ms=320000 event=stats bytes=80 seq=5 samples=320";
+            ProtocolLine line = ProtocolParser.Parse(raw);
+            Assert.Equal("fleet", line.Kind);
+            Assert.Equal("stats", line.Get("event"));
+            Assert.True(line.TryGetLong("bytes", out long bytes) && bytes == 80);
+            Assert.True(line.TryGetLong("seq", out long seq) && seq == 5);
+            Assert.True(line.TryGetLong("samples", out long samples) && samples == 320);
+
+            var state = new MonitorState();
+            state.Apply(ProtocolParser.Parse("TT1 fleet t_ms=300000 event=published bytes=90 base=0"));
+            state.Apply(line);
+            Assert.Equal(2, state.KindCounts["fleet"]);
+            Assert.Equal("fleet t_ms=320000 event=stats bytes=80 seq=5 samples=320", state.Events[^1]);
+
+            var text = new StringWriter();
+            using (var log = new MonitorLog(text, false)) log.Received(10, line);
+            string row = text.ToString().Split('\n')[1];
+            Assert.StartsWith("10,rx,fleet,", row);
+            Assert.EndsWith(raw, row.TrimEnd('\r'));
+        }
+
         [Fact]
         public void Monitor_on_a_missing_port_is_a_device_error()
         {

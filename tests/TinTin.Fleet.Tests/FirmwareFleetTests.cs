@@ -288,6 +288,36 @@ namespace TinTin.Fleet.Tests
             Assert.Equal((uint)b.Counters.Labelled, aggregator.Boards["board1"].Latest.Labelled);
         }
 
+        /// <summary>Every statistics message the board sends is a `fleet event=stats` line with its size, sequence and sample count.</summary>
+        [Fact]
+        public void EveryStatisticsMessageSentIsAFleetLine()
+        {
+            var t = new FakeTransport();
+            using var b = Board(t, publishEvery: 8, s => s.StatsEverySamples = 16);
+            for (int i = 0; i < 20; i++) b.Step();
+            Assert.Empty(Lines(b, "fleet").Where(m => m.Get("event") == "stats")); // not joined: nothing sent, no line
+            b.App.HandleLine("fleet join");
+            LearnAndPublish(b);
+            for (int i = 0; i < 40; i++) b.Step();
+            t.Reachable = false;
+            b.App.HandleLine("fleet leave");
+            for (int i = 0; i < 40; i++) b.Step();
+
+            List<byte[]> sent = t.Published.Where(m => m[5] == FleetMessage.KindStats).ToList();
+            List<ProtocolMessage> lines = Lines(b, "fleet").Where(m => m.Get("event") == "stats").ToList();
+            Assert.True(sent.Count >= 3, sent.Count + " statistics messages");
+            Assert.Equal(sent.Count, lines.Count);
+            for (int i = 0; i < sent.Count; i++)
+            {
+                Assert.Equal(sent[i].Length.ToString(), lines[i].Get("bytes"));
+                Assert.Equal(FleetMessage.StatsBytes(b.Network.InputLength), sent[i].Length);
+                Assert.Equal(LittleEndian.GetU32(sent[i], 16).ToString(), lines[i].Get("seq"));
+                Assert.Equal(LittleEndian.GetU32(sent[i], 20).ToString(), lines[i].Get("samples"));
+                Assert.NotNull(lines[i].Get("t_ms"));
+            }
+            Assert.Equal(b.Member.StatsSequence.ToString(), lines[^1].Get("seq"));
+        }
+
         [Fact]
         public void AfterAResetTheBoardsNextUpdateIsStillAcceptedByTheAggregator()
         {
