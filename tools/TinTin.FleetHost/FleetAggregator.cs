@@ -32,6 +32,10 @@ namespace TinTin.FleetHost
         public int StatsMessages { get; set; }
         /// <summary>Merged models this board should have received: fleet-wide ones and those addressed to it.</summary>
         public int ModelsSent { get; set; }
+        /// <summary>With a per-board merge: the version of the latest model addressed to this board (0: none yet).</summary>
+        public uint ModelVersion { get; internal set; }
+        /// <summary>That model as signed (republished retained at start: a restarted embedded broker forgot it).</summary>
+        internal byte[] ModelMessage;
         /// <summary>Models addressed to it that were the plain all-boards merge because it had sent no statistics yet.</summary>
         public int Fallbacks { get; set; }
         /// <summary>Per-board merges not sent to it because they were mostly its own update (<see cref="FleetAggregator.OwnShareSkipPerMille"/>).</summary>
@@ -138,6 +142,15 @@ namespace TinTin.FleetHost
         /// <summary>Messages (updates and statistics) handled, accepted or not.</summary>
         public long Processed { get { lock (gate) return processed; } }
         private long processed;
+        /// <summary>
+        /// With a per-board merge: each board's latest addressed model (board id → signed message; boards without one are
+        /// left out), kept in the state file, so a restarted aggregator retains them again on a fresh embedded broker.
+        /// </summary>
+        public IReadOnlyDictionary<string, byte[]> LatestBoardModels
+        {
+            get { lock (gate) return boards.Values.Where(r => r.ModelMessage != null).ToDictionary(r => r.Id, r => r.ModelMessage); }
+        }
+
         /// <summary>The latest merged message (null before the first merge).</summary>
         public byte[] LatestMessage { get { lock (gate) return latestMessage; } }
         public IReadOnlyDictionary<string, BoardRecord> Boards => boards;
@@ -269,6 +282,8 @@ namespace TinTin.FleetHost
                 FleetMessage.WriteMerged(message, merged, Version, (uint)contributors, (uint)labelled, recipient, fleetKey);
                 versionMessages[Version] = message;
                 result[receiver.Id] = message;
+                receiver.ModelVersion = Version;
+                receiver.ModelMessage = message;
                 receiver.ModelsSent++;
                 if (fallback) receiver.Fallbacks++;
                 log.WriteLine($"merged v{Version} for {receiver.Id}: {contributors} boards, {labelled} weighted labelled samples{(fallback ? " (no statistics yet: the all-boards merge)" : "")}, {message.Length} B");

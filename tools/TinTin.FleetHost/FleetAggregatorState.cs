@@ -40,6 +40,9 @@ namespace TinTin.FleetHost
         /// <summary>The state file written after every change (null: state in memory only).</summary>
         public string StateFile { get; private set; }
 
+        /// <summary>State writes whose directory was flushed after the rename (<see cref="DirectorySync"/>; 0 where the OS cannot).</summary>
+        public int StateDirectorySyncs { get; private set; }
+
         /// <summary>The last error writing the state file (null when the last write succeeded).</summary>
         public string StateError { get; private set; }
 
@@ -92,6 +95,8 @@ namespace TinTin.FleetHost
                     file.Flush(true); // fsync: the bytes are on disk before the rename makes them the state
                 }
                 File.Move(temp, StateFile, true);
+                // The rename is in the directory: flushed too, or a power cut can bring back the old file (or none).
+                if (DirectorySync.Flush(Path.GetDirectoryName(Path.GetFullPath(StateFile)))) StateDirectorySyncs++;
                 StateError = null;
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
@@ -113,7 +118,7 @@ namespace TinTin.FleetHost
                 w.Write(Merges);
                 w.Write(updatesSinceMerge);
                 WriteBytes(w, latestMessage);
-                uint[] kept = versionMessages.Keys.OrderBy(v => v).ToArray();
+                uint[] kept = StateVersions().OrderBy(v => v).ToArray();
                 w.Write(kept.Length);
                 foreach (uint v in kept) { w.Write(v); WriteBytes(w, versionMessages[v]); }
                 w.Write(boards.Count);
@@ -132,6 +137,25 @@ namespace TinTin.FleetHost
             payload.GetBuffer().AsSpan(0, (int)payload.Length).CopyTo(file.AsSpan(StateHeaderBytes));
             BitConverter.TryWriteBytes(file.AsSpan(file.Length - StateCrcBytes), Crc32.HashToUInt32(file.AsSpan(0, file.Length - StateCrcBytes)));
             return file;
+        }
+
+        /// <summary>
+        /// The versions the state file keeps. A fleet-wide merge: every kept version (the last KeptVersions). A per-board
+        /// merge publishes one version a board per merge, so keeping them all made the file grow with boards²
+        /// (64 × boards models); a restart needs only every board's latest base (its latest update's merge) and the latest
+        /// model addressed to each board (retained again at start; a board's next update is based on it or on its latest
+        /// base unless it took an intermediate one, which is then refused as too old until it takes a newer model).
+        /// </summary>
+        private IEnumerable<uint> StateVersions()
+        {
+            if (!PerBoardMerge) return versionMessages.Keys;
+            var keep = new HashSet<uint>();
+            foreach (BoardRecord r in boards.Values)
+            {
+                if (r.HasUpdate && r.Latest.BaseVersion != 0) keep.Add(r.Latest.BaseVersion);
+                if (r.ModelVersion != 0) keep.Add(r.ModelVersion);
+            }
+            return keep.Where(versionMessages.ContainsKey);
         }
 
         private static void WriteBytes(BinaryWriter w, byte[] bytes)
@@ -155,6 +179,7 @@ namespace TinTin.FleetHost
 
             var keptVersions = new Dictionary<uint, ParameterSet>();
             var keptMessages = new Dictionary<uint, byte[]>();
+            var boardModels = new Dictionary<string, uint>(); // each board's latest addressed model among the kept versions
             var records = new List<(BoardRecord Record, byte[] Update, byte[] Stats, int[] Counts, long Bytes)>();
             uint version;
             int merges, sinceMerge;
@@ -182,6 +207,11 @@ namespace TinTin.FleetHost
                         throw Bad($"kept version {v}: " + (check.Error ?? "not a published version 1.." + version));
                     keptVersions[v] = set;
                     keptMessages[v] = message;
+                    if (check.Addressed)
+                    {
+                        string recipient = check.RecipientText(message);
+                        if (!boardModels.TryGetValue(recipient, out uint newest) || v > newest) boardModels[recipient] = v;
+                    }
                 }
                 int boardCount = r.ReadInt32();
                 if (boardCount < 0 || boardCount > 100000) throw Bad($"{boardCount} boards");
@@ -229,6 +259,8 @@ namespace TinTin.FleetHost
                 record.Updates = counts[0]; record.StatsMessages = counts[1]; record.ModelsSent = counts[2]; record.Fallbacks = counts[3]; record.Rejected = counts[4];
                 record.BytesReceived = bytes;
             }
+            foreach (var (id, v) in boardModels)
+                if (boards.TryGetValue(id, out BoardRecord record)) { record.ModelVersion = v; record.ModelMessage = keptMessages[v]; }
         }
 
         private static byte[] ReadBytes(BinaryReader r, Func<string, Exception> bad)
