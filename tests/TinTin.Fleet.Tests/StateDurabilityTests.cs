@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
+using System.Threading.Tasks;
 using TinTin.Core;
 using TinTin.FleetHost;
 using TinTin.VirtualBoard;
@@ -48,6 +49,60 @@ namespace TinTin.Fleet.Tests
             Assert.Null(aggregator.StateError);
             Assert.Equal(DirectorySync.Supported ? 3 : 0, aggregator.StateDirectorySyncs); // at start, after the update, after the merge
             Assert.False(File.Exists(Path.Combine(dir, "fleet.state.tmp")));
+        }
+
+        /// <summary>
+        /// Issue 15: a per-board merge's models are retained on the embedded broker; a restart of broker and aggregator (the
+        /// broker forgets them) retains each board's latest model again from the state file, so a board that joins later
+        /// still gets its own model at once, as it does with the fleet-wide one.
+        /// </summary>
+        [Fact]
+        public async Task AfterABrokerAndAggregatorRestartABoardJoiningLaterGetsItsOwnModelRetained()
+        {
+            FleetConfig config = FleetConfig.Demo(2);
+            string path = Path.Combine(dir, "fleet.state");
+            var a = AggregatorTests.Board(config, 0, 1);
+            var b = AggregatorTests.Board(config, 1, 2);
+            a.Member.BoardId = "board1";
+            b.Member.BoardId = "board2";
+            var inbox = new byte[config.MaxMessageBytes];
+            byte[] forA, forB;
+            await using (EmbeddedBroker broker = await EmbeddedBroker.StartAsync(config))
+            {
+                var aggregator = new FleetAggregator(config, AggregatorTests.Version0(FleetNets.Create()), 2) { SimilarityWidth = 66 };
+                aggregator.UseStateFile(path);
+                await using AggregatorService service = await AggregatorService.StartAsync(broker.Uri, config, aggregator);
+                using var ta = new MqttBoardTransport(broker.Uri, config, "board1");
+                using var tb = new MqttBoardTransport(broker.Uri, config, "board2");
+                Assert.True(ta.Connect(), ta.LastError);
+                Assert.True(tb.Connect(), tb.LastError);
+                Assert.True(ta.PublishUpdate(a.Member.UpdateBuffer, a.Member.WriteUpdate(20, 15)));
+                Assert.True(tb.PublishUpdate(b.Member.UpdateBuffer, b.Member.WriteUpdate(10, 6)));
+                Assert.True(MqttTests.WaitFor(() => ta.Pending > 0 && tb.Pending > 0), "addressed models not delivered");
+                forA = inbox.AsSpan(0, ta.TryReceive(inbox)).ToArray();
+                forB = inbox.AsSpan(0, tb.TryReceive(inbox)).ToArray();
+                Assert.Null(aggregator.LatestMessage); // per-board models only
+            }
+            await using (EmbeddedBroker broker = await EmbeddedBroker.StartAsync(config))
+            {
+                var aggregator = new FleetAggregator(config, AggregatorTests.Version0(FleetNets.Create()), 2) { SimilarityWidth = 66 };
+                aggregator.UseStateFile(path);
+                await using AggregatorService service = await AggregatorService.StartAsync(broker.Uri, config, aggregator);
+                Assert.Equal(2, await service.RetainLatestAgainAsync());
+                // Both boards join only now: each gets its own model, the one addressed to it before the restart.
+                using var lateA = new MqttBoardTransport(broker.Uri, config, "board1");
+                using var lateB = new MqttBoardTransport(broker.Uri, config, "board2");
+                Assert.True(lateA.Connect(), lateA.LastError);
+                Assert.True(lateB.Connect(), lateB.LastError);
+                Assert.True(MqttTests.WaitFor(() => lateA.Pending > 0 && lateB.Pending > 0), "retained addressed models not delivered after the restart");
+                byte[] gotA = inbox.AsSpan(0, lateA.TryReceive(inbox)).ToArray();
+                byte[] gotB = inbox.AsSpan(0, lateB.TryReceive(inbox)).ToArray();
+                Assert.Equal(forA, gotA);
+                Assert.Equal(forB, gotB);
+                Assert.True(a.Member.Receive(gotA, gotA.Length), a.Member.LastError);
+                Assert.True(b.Member.Receive(gotB, gotB.Length), b.Member.LastError);
+                Assert.False(a.Member.Receive(gotB, gotB.Length)); // board2's model is not board1's
+            }
         }
 
         /// <summary>

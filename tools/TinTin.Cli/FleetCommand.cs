@@ -142,11 +142,15 @@ namespace TinTin.Cli
                 { throw CliException.Device($"cannot reach the broker at {brokerUri}: {e.Message}"); }
                 await using (service)
                 {
-                    // A fresh embedded broker lost the retained model: give late joiners the latest version from the state file again.
-                    if (embedded != null && aggregator.LatestMessage is byte[] latest)
+                    // A fresh embedded broker lost the retained models: give late joiners the latest fleet-wide model and each
+                    // board's latest addressed model (per-board merge) from the state file again.
+                    if (embedded != null)
                     {
-                        await service.PublishMergedAsync(latest);
-                        context.Out.WriteLine("the latest fleet-wide model (from the state file) is retained again on " + fleet.ModelTopic);
+                        bool fleetWide = aggregator.LatestMessage != null;
+                        int perBoard = aggregator.LatestBoardModels.Count;
+                        await service.RetainLatestAgainAsync();
+                        if (fleetWide) context.Out.WriteLine("the latest fleet-wide model (from the state file) is retained again on " + fleet.ModelTopic);
+                        if (perBoard > 0) context.Out.WriteLine($"{perBoard} boards' latest models (from the state file) are retained again on {fleet.BoardModelTopic("ID")}");
                     }
                     context.Out.WriteLine($"aggregator: fleet '{fleet.Fleet}', {fleet.Boards.Count} boards, merging every {mergeEvery} updates; updates and statistics on {fleet.UpdateTopicFilter}, models on "
                         + (similarityWidth > 0 ? $"{fleet.BoardModelTopic("ID")} (similarity-weighted, width {similarityWidth})" : fleet.ModelTopic));

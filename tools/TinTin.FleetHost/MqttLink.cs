@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.IO;
@@ -231,6 +232,23 @@ namespace TinTin.FleetHost
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithRetainFlag(true).Build();
             await client.PublishAsync(m, CancellationToken.None);
             log.WriteLine($"published v{LittleEndianVersion(merged)} ({merged.Length} B) on {topic}");
+        }
+
+        /// <summary>
+        /// After a restart on a fresh embedded broker (which forgot every retained message): publishes the aggregator's latest
+        /// fleet-wide model and each board's latest addressed model (per-board merge) retained again, from its state file,
+        /// so a board that joins later still gets its model at once. Returns the messages published.
+        /// </summary>
+        public async Task<int> RetainLatestAgainAsync()
+        {
+            int published = 0;
+            if (Aggregator.LatestMessage is byte[] latest) { await PublishMergedAsync(latest); published++; }
+            foreach (var (id, message) in Aggregator.LatestBoardModels.OrderBy(m => m.Key, StringComparer.Ordinal))
+            {
+                await PublishMergedAsync(message, config.BoardModelTopic(id));
+                published++;
+            }
+            return published;
         }
 
         private static uint LittleEndianVersion(byte[] message) => message.Length >= 12 ? BitConverter.ToUInt32(message, 8) : 0;
