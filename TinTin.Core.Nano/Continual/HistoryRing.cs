@@ -351,9 +351,7 @@ namespace TinTin.Core
             sbyte[] data = Data;
             for (int back = 1; back < rows; back++)
             {
-                int row;
-                if (rowCount == 0) row = -1;
-                else row = RowBack(back - 1);
+                int row = rowCount == 0 ? -1 : RowBack(back - 1);
                 for (int j = 0; j < width; j++)
                 {
                     int at = TimeMajor ? (rows - 1 - back) * width + j : j * rows + back;
@@ -364,6 +362,7 @@ namespace TinTin.Core
             }
             return true;
         }
+
         public long TimeAt(int slot) { return wideTime != null ? wideTime[slot] : timeBase + time[slot]; }
         public int PredictionAt(int slot) { return prediction[slot]; }
         public int LabelAt(int slot) { return label[slot]; }
