@@ -60,7 +60,7 @@ namespace TinTin.Firmware.Replay
             RowSource sensor = new RowSource(clock);
             ScriptedButton button = new ScriptedButton(clock, 8);
             CapturingSerial serial = new CapturingSerial(clock, output, 8);
-            RamFiles files = new RamFiles(4, 16 * 1024);
+            RamFiles files = new RamFiles(4, 4096); // a checkpoint image of the 6-48-24-2 model is 3,579 B
 
             // First boot, empty flash: 31 samples (0:00 … 30:00), a status command, a short press over the
             // empty room (labels 7:10–12:10 as class 0), a long press once it filled (19:20–24:20 as class 1).
