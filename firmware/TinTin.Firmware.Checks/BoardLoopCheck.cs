@@ -54,72 +54,106 @@ namespace TinTin.Firmware.Replay
             }
         }
 
-        private static void Scenario(ILineOutput output)
+        /// <summary>The hardware that outlives a reboot: the clock (set back to 0 at each boot), sensor, button, serial line and flash files.</summary>
+        private sealed class Rig
         {
-            FakeClock clock = new FakeClock();
-            RowSource sensor = new RowSource(clock);
-            ScriptedButton button = new ScriptedButton(clock, 8);
-            CapturingSerial serial = new CapturingSerial(clock, output, 8);
-            RamFiles files = new RamFiles(4, 4096); // a checkpoint image of the 6-48-24-2 model is 3,579 B
+            public readonly FakeClock Clock = new FakeClock();
+            public readonly RowSource Sensor;
+            public readonly ScriptedButton Button;
+            public readonly CapturingSerial Serial;
+            public readonly RamFiles Files = new RamFiles(4, 4096); // a checkpoint image of the 6-48-24-2 model is 3,579 B
 
-            // First boot, empty flash: 31 samples (0:00 … 30:00), a status command, a short press over the
-            // empty room (labels 7:10–12:10 as class 0), a long press once it filled (19:20–24:20 as class 1).
-            BoardLoop loop = Boot(clock, sensor, button, serial, files);
-            serial.SendAt(5 * Minute + 1000, "status");
-            button.PressAt(12 * Minute + 10000, 300);
-            button.PressAt(24 * Minute + 20000, 1500);
-            RunUntil(loop, clock, 30 * Minute + 1000);
-            Report(output, "first-boot", loop, files);
-
-            // A save by command, more learning (long press at 35:20), then a power cut 1,000 bytes into the next save.
-            serial.SendAt(31 * Minute + 1000, "save");
-            RunUntil(loop, clock, 31 * Minute + 2000);
-            uint saved = ModelCrc(loop.App);
-            Report(output, "saved", loop, files);
-            button.PressAt(35 * Minute + 20000, 1500);
-            RunUntil(loop, clock, 36 * Minute + 500);
-            Report(output, "before-cut", loop, files);
-            files.CutAfter(CutAfterBytes);
-            serial.SendAt(36 * Minute + 1000, "save");
-            RunUntil(loop, clock, 36 * Minute + 1500);
-            Report(output, "cut", loop, files);
-            files.PowerOn();
-
-            // Reboot: a new clock from 0, the last good checkpoint; the rows go on (37..39, then from the first,
-            // the empty room again), a short press labels 5:20–10:20 as class 0, a save completes.
-            clock.Ms = 0;
-            BoardLoop rebooted = Boot(clock, sensor, button, serial, files);
-            output.Line(ReplayLines.Result, "rebooted-model " + (ModelCrc(rebooted.App) == saved ? "is" : "is-not") + "-the-last-good-save source=" + rebooted.App.ModelSource);
-            Report(output, "rebooted", rebooted, files);
-            button.PressAt(10 * Minute + 20000, 300);
-            serial.SendAt(11 * Minute + 1000, "save");
-            RunUntil(rebooted, clock, 11 * Minute + 2000);
-            uint resaved = ModelCrc(rebooted.App);
-            Report(output, "resaved", rebooted, files);
-
-            // Second reboot: the newest checkpoint.
-            clock.Ms = 0;
-            BoardLoop third = Boot(clock, sensor, button, serial, files);
-            output.Line(ReplayLines.Result, "third-boot-model " + (ModelCrc(third.App) == resaved ? "is" : "is-not") + "-the-newest-save source=" + third.App.ModelSource);
-            Report(output, "third-boot", third, files);
-
-            FlashMisuse(output, files);
-            output.Line(ReplayLines.Result, "serial bytes=" + serial.Bytes.ToString() + " crc=" + serial.Crc.ToString() + " lines=" + serial.Lines.ToString()
-                + " presses=" + button.Presses.ToString() + " rows=" + sensor.Reads.ToString());
+            public Rig(ILineOutput output)
+            {
+                Sensor = new RowSource(Clock);
+                Button = new ScriptedButton(Clock, 8);
+                Serial = new CapturingSerial(Clock, output, 8);
+            }
         }
 
-        private static BoardLoop Boot(FakeClock clock, RowSource sensor, ScriptedButton button, CapturingSerial serial, RamFiles files)
+        // Each boot runs in its own method, so the previous boot's firmware (model, learner, arena) is garbage
+        // when the next one starts, as after a board's reset: the check fits the ESP32's heap on nanoclr32.
+        private static void Scenario(ILineOutput output)
+        {
+            Rig rig = new Rig(output);
+            uint saved = FirstBoot(rig, output);
+            uint resaved = Reboot(rig, output, saved);
+            ThirdBoot(rig, output, resaved);
+            FlashMisuse(output, rig.Files);
+            output.Line(ReplayLines.Result, "serial bytes=" + rig.Serial.Bytes.ToString() + " crc=" + rig.Serial.Crc.ToString() + " lines=" + rig.Serial.Lines.ToString()
+                + " presses=" + rig.Button.Presses.ToString() + " rows=" + rig.Sensor.Reads.ToString());
+        }
+
+        /// <summary>
+        /// First boot, empty flash: 31 samples (0:00 … 30:00), a status command, a short press over the empty room
+        /// (labels 7:10–12:10 as class 0), a long press once it filled (19:20–24:20 as class 1); a save by command,
+        /// more learning (long press at 35:20), then a power cut 1,000 bytes into the next save. Returns the CRC of
+        /// the model last saved whole.
+        /// </summary>
+        private static uint FirstBoot(Rig rig, ILineOutput output)
+        {
+            FakeClock clock = rig.Clock;
+            BoardLoop loop = Boot(rig);
+            rig.Serial.SendAt(5 * Minute + 1000, "status");
+            rig.Button.PressAt(12 * Minute + 10000, 300);
+            rig.Button.PressAt(24 * Minute + 20000, 1500);
+            RunUntil(loop, clock, 30 * Minute + 1000);
+            Report(output, "first-boot", loop, rig.Files);
+
+            rig.Serial.SendAt(31 * Minute + 1000, "save");
+            RunUntil(loop, clock, 31 * Minute + 2000);
+            uint saved = ModelCrc(loop.App);
+            Report(output, "saved", loop, rig.Files);
+            rig.Button.PressAt(35 * Minute + 20000, 1500);
+            RunUntil(loop, clock, 36 * Minute + 500);
+            Report(output, "before-cut", loop, rig.Files);
+            rig.Files.CutAfter(CutAfterBytes);
+            rig.Serial.SendAt(36 * Minute + 1000, "save");
+            RunUntil(loop, clock, 36 * Minute + 1500);
+            Report(output, "cut", loop, rig.Files);
+            rig.Files.PowerOn();
+            return saved;
+        }
+
+        /// <summary>
+        /// Reboot: a new clock from 0, the last good checkpoint; the rows go on (37..39, then from the first, the
+        /// empty room again), a short press labels 5:20–10:20 as class 0, a save completes. Returns its model's CRC.
+        /// </summary>
+        private static uint Reboot(Rig rig, ILineOutput output, uint saved)
+        {
+            rig.Clock.Ms = 0;
+            BoardLoop loop = Boot(rig);
+            output.Line(ReplayLines.Result, "rebooted-model " + (ModelCrc(loop.App) == saved ? "is" : "is-not") + "-the-last-good-save source=" + loop.App.ModelSource);
+            Report(output, "rebooted", loop, rig.Files);
+            rig.Button.PressAt(10 * Minute + 20000, 300);
+            rig.Serial.SendAt(11 * Minute + 1000, "save");
+            RunUntil(loop, rig.Clock, 11 * Minute + 2000);
+            uint resaved = ModelCrc(loop.App);
+            Report(output, "resaved", loop, rig.Files);
+            return resaved;
+        }
+
+        /// <summary>Second reboot: the newest checkpoint.</summary>
+        private static void ThirdBoot(Rig rig, ILineOutput output, uint resaved)
+        {
+            rig.Clock.Ms = 0;
+            BoardLoop loop = Boot(rig);
+            output.Line(ReplayLines.Result, "third-boot-model " + (ModelCrc(loop.App) == resaved ? "is" : "is-not") + "-the-newest-save source=" + loop.App.ModelSource);
+            Report(output, "third-boot", loop, rig.Files);
+        }
+
+        private static BoardLoop Boot(Rig rig)
         {
             FirmwareHardware hardware = new FirmwareHardware();
-            hardware.Source = sensor;
-            hardware.Button = button;
+            hardware.Source = rig.Sensor;
+            hardware.Button = rig.Button;
             hardware.Led = null;
-            hardware.Flash = new FileSlotFlash(files, "I:\\tintin_ckpt", 16 * 1024);
-            hardware.Serial = serial;
-            hardware.Clock = clock;
+            hardware.Flash = new FileSlotFlash(rig.Files, "I:\\tintin_ckpt", 16 * 1024);
+            hardware.Serial = rig.Serial;
+            hardware.Clock = rig.Clock;
             hardware.Heap = null; // heap=-1: nanoFramework's GC.Run aborts the POSIX nanoCLR
             hardware.Board = BoardProfile.Esp32DevKit(false); // time estimated from MACs: the same on the host and nanoCLR
-            BoardLoop loop = new BoardLoop(hardware, BoardLoop.BoardConfig(), new ClockDelay(clock), BoardLoop.SamplePeriodMs, BoardLoop.TickMs);
+            BoardLoop loop = new BoardLoop(hardware, BoardLoop.BoardConfig(), new ClockDelay(rig.Clock), BoardLoop.SamplePeriodMs, BoardLoop.TickMs);
             loop.Start(null);
             return loop;
         }
