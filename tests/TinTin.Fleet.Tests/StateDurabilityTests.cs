@@ -176,5 +176,55 @@ namespace TinTin.Fleet.Tests
             Assert.Equal(boardCount, after.PerBoard.Count);
             Assert.True(after.Version > aggregator.Version);
         }
+        /// <summary>
+        /// A per-board state file keeps each board's latest base and latest model, not the models in between: after a
+        /// restart, an update based on one a board took in between is refused with a reason that says so (not "older than
+        /// the last N versions", which it is not), and the board's update is accepted again once it takes its latest model.
+        /// </summary>
+        [Fact]
+        public void AfterARestartAnUpdateOnAnIntermediateModelIsRefusedAsNotKeptAcrossTheRestart()
+        {
+            FleetConfig config = FleetConfig.Demo(2);
+            Func<string, string, int> ownOnly = (receiver, contributor) => receiver == contributor ? 1024 : 0;
+            FleetAggregator NewAggregator() => new FleetAggregator(config, AggregatorTests.Version0(FleetNets.Create()), 2) { Similarity = ownOnly };
+            var a = AggregatorTests.Board(config, 0, 1);
+            var b = AggregatorTests.Board(config, 1, 2);
+            a.Member.BoardId = "board1";
+            b.Member.BoardId = "board2";
+            string path = Path.Combine(dir, "fleet.state");
+            FleetAggregator aggregator = NewAggregator();
+            aggregator.UseStateFile(path);
+
+            Assert.True(aggregator.HandleUpdate("board1", Update(a.Member, 10, 6)).Accepted);
+            AggregatorResult merge1 = aggregator.HandleUpdate("board2", Update(b.Member, 10, 6));
+            Assert.NotNull(merge1.PerBoard);
+            // board2 alone publishes twice a round: two more merges; board1 takes the first of them (in between) but not the second.
+            byte[] between = null;
+            for (int round = 2; round <= 3; round++)
+            {
+                Assert.True(aggregator.HandleUpdate("board2", Update(b.Member, (uint)(10 * round), 6)).Accepted);
+                AggregatorResult merge = aggregator.HandleUpdate("board2", Update(b.Member, (uint)(10 * round + 1), 6));
+                Assert.NotNull(merge.PerBoard);
+                if (round == 2) between = merge.PerBoard["board1"];
+            }
+            Assert.True(a.Member.Receive(between, between.Length), a.Member.LastError);
+            Assert.True(a.Member.ApplyStaged());
+            uint betweenVersion = a.Member.BaseVersion;
+            Assert.True(betweenVersion < aggregator.Boards["board1"].ModelVersion);
+            byte[] onBetween = Update(a.Member, 30, 20);
+
+            FleetAggregator restarted = NewAggregator();
+            restarted.UseStateFile(path);
+            string error = restarted.HandleUpdate("board1", onBetween).Error;
+            Assert.Contains($"based on version {betweenVersion}", error);
+            Assert.Contains("not kept across", error);
+            Assert.DoesNotContain("older than the last", error);
+
+            byte[] latest = restarted.LatestBoardModels["board1"];
+            Assert.True(a.Member.Receive(latest, latest.Length), a.Member.LastError);
+            Assert.True(a.Member.ApplyStaged());
+            AggregatorResult accepted = restarted.HandleUpdate("board1", Update(a.Member, 40, 28));
+            Assert.True(accepted.Accepted, accepted.Error);
+        }
     }
 }

@@ -179,9 +179,7 @@ namespace TinTin.FleetHost
                 if (record.HasUpdate && incoming.Sequence <= record.Latest.Sequence)
                     return Reject(record, $"update sequence {incoming.Sequence} is not above {record.Latest.Sequence} (replayed)");
                 if (!versions.ContainsKey(incoming.BaseVersion))
-                    return Reject(record, incoming.BaseVersion <= Version
-                        ? $"update is based on version {incoming.BaseVersion}, older than the last {KeptVersionCount} versions this aggregator keeps (those of its last {KeptVersions} merges; latest v{Version})"
-                        : $"update is based on version {incoming.BaseVersion}, which this aggregator never published");
+                    return Reject(record, UnknownBase(record, incoming.BaseVersion));
                 record.Latest.CopyFrom(incoming);
                 record.UpdateMessage = (byte[])payload.Clone();
                 record.HasUpdate = true;
@@ -316,6 +314,17 @@ namespace TinTin.FleetHost
             return (withUpdates.Select(r => r.Latest).ToArray(),
                     withUpdates.Select(r => versions[r.Latest.BaseVersion]).ToArray(),
                     withUpdates.Select(r => r.Id).ToArray());
+        }
+
+        /// <summary>Why an update's base version is not one this aggregator can merge from.</summary>
+        private string UnknownBase(BoardRecord record, uint baseVersion)
+        {
+            if (baseVersion > Version) return $"update is based on version {baseVersion}, which this aggregator never published";
+            // Within the kept range but missing: only after a restart in per-board mode, whose state file keeps each board's
+            // latest base and latest model but not the models in between (StateVersions).
+            if (Version - baseVersion < (uint)KeptVersionCount)
+                return $"update is based on version {baseVersion}, a model this board took in between, not kept across the aggregator's restart (its state file keeps each board's latest base and latest model); the board's updates are accepted again once it takes " + (record.ModelVersion != 0 ? $"its latest model, v{record.ModelVersion}, or a newer one" : "a newer model");
+            return $"update is based on version {baseVersion}, older than the last {KeptVersionCount} versions this aggregator keeps (those of its last {KeptVersions} merges; latest v{Version})";
         }
 
         private AggregatorResult Reject(BoardRecord record, string error, bool stats = false)
