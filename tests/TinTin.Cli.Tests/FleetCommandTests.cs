@@ -5,8 +5,11 @@ using System.Linq;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using TinTin.Core;
+using TinTin.Fleet;
 using TinTin.FleetHost;
 using TinTin.TestSupport;
+using TinTin.VirtualBoard;
 using Xunit;
 
 namespace TinTin.Cli.Tests
@@ -165,6 +168,38 @@ namespace TinTin.Cli.Tests
             Assert.Contains("CA file not found: /nonexistent/ca.pem", r.ToString());
         }
 
+        /// <summary>
+        /// A state file holding per-board (similarity) models: `fleet serve` on a fresh embedded broker retains each board's
+        /// latest model again and says so, so a board that joins after the restart gets its own model at once.
+        /// </summary>
+        [Fact]
+        public void ServeRetainsEachBoardsLatestModelFromTheStateFileAgain()
+        {
+            using var folder = new TempFolder();
+            string config = folder.File("fleet.json"), state = config + ".state";
+            Assert.Equal(0, CliRunner.Run("fleet", "serve", "--write-config", config, "--boards", "2").ExitCode);
+            FleetConfig fleet = FleetConfig.Load(config);
+            PreparedModel prepared = VirtualBoardRunner.EmbeddedModel();
+            Network Load() => ModelFile.Load(prepared.Bytes, prepared.Bytes.Length, 0, false).Network;
+            var version0 = new ParameterSet(Load());
+            version0.CopyFrom(Load());
+            var aggregator = new FleetAggregator(fleet, version0, 2) { Similarity = (receiver, contributor) => receiver == contributor ? 1024 : 0 };
+            aggregator.UseStateFile(state);
+            AggregatorResult last = null;
+            foreach (FleetBoard board in fleet.Boards)
+            {
+                var member = new FleetMember(Load(), board.Key, fleet.FleetKey, fleet.MaxMessageBytes, 64) { BoardId = board.Id };
+                int length = member.WriteUpdate(10, 6);
+                last = aggregator.HandleUpdate(board.Id, member.UpdateBuffer.AsSpan(0, length).ToArray());
+                Assert.True(last.Accepted, last.Error);
+            }
+            Assert.Equal(2, last.PerBoard.Count);
+
+            CliResult r = CliRunner.Run("fleet", "serve", "--config", config, "--port", EmbeddedBroker.FreeLoopbackPort().ToString(), "--duration-s", "0.2");
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Contains($"2 boards' latest models (from the state file) are retained again on {fleet.BoardModelTopic("ID")}", r.Out);
+        }
+
         [Fact]
         public void ServeKeepsItsStateBesideTheConfigAndRefusesAnUnreadableStateFile()
         {
@@ -179,6 +214,7 @@ namespace TinTin.Cli.Tests
             r = CliRunner.Run(serve);
             Assert.True(r.ExitCode == 0, r.ToString());
             Assert.Contains($"state {state}: version 0", r.Out);
+            Assert.DoesNotContain("retained again", r.Out); // nothing published yet: nothing to retain
             byte[] bad = File.ReadAllBytes(state);
             bad[^1] ^= 1;
             File.WriteAllBytes(state, bad);
