@@ -219,6 +219,7 @@ namespace TinTin.Firmware
             int n = learner.LabelRecent(cls, from, now);
             counters.Labelled += learner.LastNewlyLabelled;
             counters.Correct += learner.LastNewlyLabelledCorrect;
+            if (fleet != null) fleet.CountLabels(cls, learner.LastNewlyLabelled);
             lastLabel = cls;
             return n;
         }

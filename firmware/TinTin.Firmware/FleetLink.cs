@@ -333,6 +333,12 @@ namespace TinTin.Firmware
             if (member != null && network == boundNetwork) member.ObserveInput(network.Input.Data);
         }
 
+        /// <summary>Samples newly labelled with a class (FirmwareApp.Label): the class counts of the statistics message.</summary>
+        public void CountLabels(int cls, int newlyLabelled)
+        {
+            if (member != null) member.CountLabels(cls, newlyLabelled);
+        }
+
         /// <summary>
         /// After the learner's own prediction of the sample just observed: the prediction the board
         /// answers with (the challenger's while it leads, else the board's own). Allocation-free.

@@ -50,7 +50,8 @@ namespace TinTin.Fleet
         private readonly FleetMessageReader reader;
         private readonly byte[] updateBuffer;            // [MaxUpdateBytes]
         private readonly long[] inputSums;               // [input features] sum of every normalised int8 input so far
-        private readonly byte[] statsBuffer;             // [StatsBytes(input features)]
+        private readonly uint[] classLabelled;           // [classes] samples labelled with each class so far
+        private readonly byte[] statsBuffer;             // [StatsBytes(input features, classes)]
         private uint inputSamples, statsSequence, fingerprint;
         private byte[] boardId;                          // ASCII id: an addressed model for another board is refused
         private readonly bool[] recent;                  // [RecentWindow] ring of labelled outcomes
@@ -136,7 +137,8 @@ namespace TinTin.Fleet
             reader = new FleetMessageReader(maxMessageBytes);
             updateBuffer = new byte[updateBytes];
             inputSums = new long[network.InputLength];
-            statsBuffer = new byte[FleetMessage.StatsBytes(network.InputLength)];
+            classLabelled = new uint[network.ClassCount];
+            statsBuffer = new byte[FleetMessage.StatsBytes(network.InputLength, network.ClassCount)];
             recent = new bool[recentWindow];
             baseline.CopyFrom(network);
             fingerprint = baseline.Fingerprint();
@@ -240,6 +242,19 @@ namespace TinTin.Fleet
         }
 
         /// <summary>
+        /// Samples newly labelled with class cls (the board's label path, FirmwareApp.Label: the learner's newly labelled
+        /// count): the per-class counts the statistics message carries. A class outside the model is ignored.
+        /// </summary>
+        public void CountLabels(int cls, int newlyLabelled)
+        {
+            if (cls < 0 || cls >= classLabelled.Length || newlyLabelled <= 0) return;
+            classLabelled[cls] += (uint)newlyLabelled;
+        }
+
+        /// <summary>Samples labelled with class cls so far (the statistics message's count).</summary>
+        public uint LabelledOfClass(int cls) { return classLabelled[cls]; }
+
+        /// <summary>
         /// A member bound anew (after a reset or restore) goes on with the previous one's fleet counters: the update and
         /// statistics sequences (its next messages are not refused as replays), the highest merged version verified (an
         /// old merged model replayed after the reset is still refused) and the input statistics; and with its bases (its
@@ -263,6 +278,7 @@ namespace TinTin.Fleet
             if (previous.inputSums.Length != inputSums.Length) return;
             Array.Copy(previous.inputSums, inputSums, inputSums.Length);
             inputSamples = previous.inputSamples;
+            if (previous.classLabelled.Length == classLabelled.Length) Array.Copy(previous.classLabelled, classLabelled, classLabelled.Length);
         }
 
         /// <summary>
@@ -292,7 +308,7 @@ namespace TinTin.Fleet
         public int WriteStats(int inputExponent, uint labelled)
         {
             statsSequence++;
-            int length = FleetMessage.WriteStats(statsBuffer, inputSums, inputSamples, inputExponent, baseVersion, fingerprint, statsSequence, labelled, boardKey);
+            int length = FleetMessage.WriteStats(statsBuffer, inputSums, inputSamples, classLabelled, inputExponent, baseVersion, fingerprint, statsSequence, labelled, boardKey);
             StatsPublished++;
             BytesSent += length;
             return length;

@@ -26,12 +26,14 @@ namespace TinTin.Fleet
     ///     (addressed merged: then the recipient board's id and its length, u8)
     ///  .. 32 B HMAC-SHA256 of every byte before it: update and statistics with the board's own key,
     ///     merged with the fleet key.
-    /// The statistics message (kind 3, <see cref="StatsBytes"/>: 80 B for 6 features) reuses the header:
+    /// The statistics message (kind 3, <see cref="StatsBytes"/>: 90 B for 6 features and 2 classes) reuses the header:
     ///  8 the board's base version, 12 the shape fingerprint, 16 its statistics sequence number
     ///  (grows: an old one replayed is refused), 20 samples the means are over, 24 labelled samples;
     /// 32  u16  features F, i8 input exponent, u8 0, then i16 mean[F]: each feature's mean of the
     ///          normalised int8 input over every sample so far, in 1/256 of an int8 unit
-    ///          (sum · 256 / samples, truncated).
+    ///          (sum · 256 / samples, truncated);
+    ///     then u16 classes C (the model's), u32 labelled[C]: the samples labelled with each class so far (their sum
+    ///          is at most the samples at 20).
     /// </code>
     /// Every length is checked before a byte is read, and the tag before any content is trusted.
     /// </summary>
@@ -68,18 +70,22 @@ namespace TinTin.Fleet
         /// <summary>An addressed merged model: the merged bytes plus the recipient's id and its length byte.</summary>
         public static int AddressedMergedBytes(ParameterSet shape, int idBytes) { return MergedBytes(shape) + 1 + idBytes; }
 
-        /// <summary>A statistics message of this many input features.</summary>
-        public static int StatsBytes(int features) { return HeaderBytes + 4 + 2 * features + HmacSha256.TagBytes; }
+        /// <summary>A statistics message of this many input features and classes.</summary>
+        public static int StatsBytes(int features, int classes) { return StatsClassesAt(features) + 2 + 4 * classes + HmacSha256.TagBytes; }
+
+        /// <summary>Offset of the statistics message's class count (u16), after the means.</summary>
+        public static int StatsClassesAt(int features) { return HeaderBytes + 4 + 2 * features; }
 
         /// <summary>
         /// Writes a board's input statistics: per feature sum · 256 / samples (the mean in 1/256 of an int8 unit,
-        /// truncated, saturated to i16). Returns the message length.
+        /// truncated, saturated to i16), then the labelled samples of each class. Returns the message length.
         /// </summary>
-        public static int WriteStats(byte[] buffer, long[] inputSums, uint samples, int inputExponent, uint baseVersion, uint fingerprint,
-            uint sequence, uint labelled, HmacSha256 boardKey)
+        public static int WriteStats(byte[] buffer, long[] inputSums, uint samples, uint[] classLabelled, int inputExponent, uint baseVersion,
+            uint fingerprint, uint sequence, uint labelled, HmacSha256 boardKey)
         {
             int features = inputSums.Length;
-            int need = StatsBytes(features);
+            int classes = classLabelled.Length;
+            int need = StatsBytes(features, classes);
             if (buffer == null || buffer.Length < need) throw new ArgumentException("a statistics buffer needs " + need + " bytes");
             int at = WriteHeader(buffer, KindStats, baseVersion, fingerprint, sequence, samples, labelled);
             at = LittleEndian.PutU16(buffer, at, features);
@@ -92,6 +98,8 @@ namespace TinTin.Fleet
                 if (mean < short.MinValue) mean = short.MinValue;
                 at = LittleEndian.PutU16(buffer, at, (ushort)(short)mean);
             }
+            at = LittleEndian.PutU16(buffer, at, classes);
+            for (int c = 0; c < classes; c++) at = LittleEndian.PutU32(buffer, at, classLabelled[c]);
             return Seal(buffer, at, boardKey);
         }
 

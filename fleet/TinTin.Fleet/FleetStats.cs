@@ -17,19 +17,25 @@ namespace TinTin.Fleet
         /// <summary>Samples the means are over.</summary>
         public uint Samples;
         public uint Labelled;
+        /// <summary>[classes] samples the board labelled with each class (their sum is at most Samples).</summary>
+        public readonly uint[] ClassLabelled;
 
-        public FleetStats(int features)
+        public FleetStats(int features, int classes)
         {
             if (features < 1) throw new ArgumentException("statistics need at least one feature");
+            if (classes < 1) throw new ArgumentException("statistics need at least one class");
             Mean256 = new int[features];
+            ClassLabelled = new uint[classes];
         }
 
         public int Features { get { return Mean256.Length; } }
+        public int Classes { get { return ClassLabelled.Length; } }
 
         public void CopyFrom(FleetStats other)
         {
-            if (other.Mean256.Length != Mean256.Length) throw new ArgumentException("statistics differ in features");
+            if (other.Mean256.Length != Mean256.Length || other.ClassLabelled.Length != ClassLabelled.Length) throw new ArgumentException("statistics differ in features or classes");
             Array.Copy(other.Mean256, Mean256, Mean256.Length);
+            Array.Copy(other.ClassLabelled, ClassLabelled, ClassLabelled.Length);
             InputExponent = other.InputExponent;
             BaseVersion = other.BaseVersion;
             Sequence = other.Sequence;

@@ -157,7 +157,8 @@ namespace TinTin.NFUnitTest
 
         /// <summary>
         /// The board's input statistics (FleetMember.ObserveInput, WriteStats: FleetMessage kind 3) over 100 then 128 inputs
-        /// with a per-feature offset, and merged models addressed to it and to another board (the other refused).
+        /// with a per-feature offset and its labelled samples per class (FleetMember.CountLabels: 7 then 9 of class 1, 5 of
+        /// class 0; a class outside the model ignored), and merged models addressed to it and to another board (the other refused).
         /// </summary>
         private static void RunStats(ArrayList trace, byte[] boardKey, byte[] fleetKey)
         {
@@ -170,6 +171,8 @@ namespace TinTin.NFUnitTest
             {
                 for (int i = 0; i < x.Length; i++) x[i] = (sbyte)((int)(long)(random.Next() % 181) - 100 + 3 * i);
                 member.ObserveInput(x);
+                if (k == 40) { member.CountLabels(1, 7); member.CountLabels(0, 5); member.CountLabels(2, 30); }
+                if (k == 110) member.CountLabels(1, 2);
                 if (k == 99)
                 {
                     int first = member.WriteStats(-6, 12);

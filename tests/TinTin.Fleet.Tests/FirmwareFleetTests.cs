@@ -310,12 +310,38 @@ namespace TinTin.Fleet.Tests
             for (int i = 0; i < sent.Count; i++)
             {
                 Assert.Equal(sent[i].Length.ToString(), lines[i].Get("bytes"));
-                Assert.Equal(FleetMessage.StatsBytes(b.Network.InputLength), sent[i].Length);
+                Assert.Equal(FleetMessage.StatsBytes(b.Network.InputLength, b.Network.ClassCount), sent[i].Length);
                 Assert.Equal(LittleEndian.GetU32(sent[i], 16).ToString(), lines[i].Get("seq"));
                 Assert.Equal(LittleEndian.GetU32(sent[i], 20).ToString(), lines[i].Get("samples"));
                 Assert.NotNull(lines[i].Get("t_ms"));
             }
             Assert.Equal(b.Member.StatsSequence.ToString(), lines[^1].Get("seq"));
+        }
+
+        /// <summary>The statistics' class counts come from the board's label path (FirmwareApp.Label): they add up to its labelled samples, and the aggregator reads them.</summary>
+        [Fact]
+        public void TheStatisticsClassCountsAreTheBoardsLabelledSamplesPerClass()
+        {
+            var t = new FakeTransport();
+            using var b = Board(t, publishEvery: 8, s => s.StatsEverySamples = 16);
+            b.App.HandleLine("fleet join");
+            LearnAndPublish(b);
+            for (int i = 0; i < 40; i++) b.Step();
+            List<byte[]> sent = t.Published.Where(m => m[5] == FleetMessage.KindStats).ToList();
+            Assert.True(sent.Count >= 2, sent.Count + " statistics messages");
+            int countsAt = FleetMessage.StatsClassesAt(b.Network.InputLength);
+            foreach (byte[] m in sent)
+            {
+                Assert.Equal(b.Network.ClassCount, LittleEndian.GetU16(m, countsAt));
+                long sum = 0;
+                for (int c = 0; c < b.Network.ClassCount; c++) sum += LittleEndian.GetU32(m, countsAt + 2 + 4 * c);
+                Assert.Equal((long)LittleEndian.GetU32(m, 24), sum); // the board's labelled samples when it wrote the message
+            }
+            Assert.True(b.Counters.Labelled >= 8, "labelled " + b.Counters.Labelled);
+            Assert.Equal(b.Counters.Labelled, (long)b.Member.LabelledOfClass(0) + b.Member.LabelledOfClass(1));
+            FleetAggregator aggregator = DefaultAggregator();
+            Assert.True(aggregator.HandleUpdate("board1", sent[^1]).Accepted);
+            Assert.Equal((long)LittleEndian.GetU32(sent[^1], 24), (long)aggregator.Boards["board1"].Stats.ClassLabelled.Sum(c => (long)c));
         }
 
         [Fact]

@@ -44,8 +44,8 @@ namespace TinTin.Fleet.Tests
             var aggregator = new FleetAggregator(config, AggregatorTests.Version0(FleetNets.Create()), 0, log);
             FleetMember board = Member(config, 0);
             byte[] message = Stats(board, 10, -40);
-            Assert.Equal(FleetMessage.StatsBytes(6), message.Length);
-            Assert.Equal(80, message.Length);
+            Assert.Equal(FleetMessage.StatsBytes(6, 2), message.Length);
+            Assert.Equal(90, message.Length);
             AggregatorResult r = aggregator.HandleUpdate("board1", message);
             Assert.True(r.Accepted, r.Error);
             Assert.True(r.Stats);

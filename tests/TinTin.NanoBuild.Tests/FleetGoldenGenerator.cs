@@ -92,15 +92,19 @@ namespace TinTin.NanoBuild.Tests
             XAssert.Equal(0, none[1]);                        // budget 0, all or nothing: declined
             XAssert.Equal(1, none[6]);
             XAssert.Equal(1, none[8]);                        // and the board's parameters are its own
-            // Statistics: 80 B for 6 features, kind 3, sequence 1 over 100 samples, then sequence 2 over 128; means = sum·256/n.
+            // Statistics: 90 B for 6 features and 2 classes, kind 3, sequence 1 over 100 samples, then sequence 2 over 128;
+            // means = sum·256/n; class counts (u32 at 50, 54): 5 of class 0, 7 of class 1 (class 2 is outside the model).
             int[] stats = sections["stats.bytes"];
-            XAssert.Equal(TinTin.Fleet.FleetMessage.StatsBytes(6), stats.Length);
-            XAssert.Equal(80, stats.Length);
+            XAssert.Equal(TinTin.Fleet.FleetMessage.StatsBytes(6, 2), stats.Length);
+            XAssert.Equal(90, stats.Length);
+            XAssert.Equal(2, stats[48]);
+            XAssert.Equal(5, stats[50]);
+            XAssert.Equal(7, stats[54]);
             XAssert.Equal(TinTin.Fleet.FleetMessage.KindStats, stats[5]);
             XAssert.Equal(1, stats[16]);
             XAssert.Equal(100, stats[20]);
             int[] second = sections["stats.second"];
-            XAssert.Equal(new[] { 80, 2, 128 }, second.Take(3));
+            XAssert.Equal(new[] { 90, 2, 128 }, second.Take(3));
             XAssert.Equal(128, second[5]);
             // Addressed models: the other board's refused, its own taken (version 5); flag 1, id length 6 before the tag.
             int[] addressed = sections["addressed"];

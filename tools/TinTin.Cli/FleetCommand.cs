@@ -38,6 +38,8 @@ namespace TinTin.Cli
             var similarity = new Option<string>("--similarity-merge") { Description = "all: merge for each board, weighting every contributor by labelled samples and by how alike the two boards' inputs are (the boards' signed statistics messages: means over every sample); each board's model is addressed to it and published retained on tintin/FLEET/boards/ID/model. A board without statistics yet gets the all-boards merge. Default: one merge for all on tintin/FLEET/model." };
             similarity.AcceptOnlyFromAmong("all");
             var similarityWidth = new Option<int>("--similarity-width") { Description = "With --similarity-merge: kernel width W in int8 input units (L1 over features): weight · max(0, W − distance) / W.", DefaultValueFactory = _ => 66 };
+            var labelWidth = new Option<int>("--label-kernel-width") { Description = "Merge for each board, also weighting every contributor by how alike the two boards' label shares are: max(0, P − |p_r − p_c|) / P, p a board's share of class-1 ('occupied') labelled samples in its latest signed statistics message (per mille), shrunk towards the fleet's by --label-prior-strength pseudo-samples. Two-class models; with --similarity-merge it multiplies the input kernel. 0: off.", DefaultValueFactory = _ => 0 };
+            var labelStrength = new Option<int>("--label-prior-strength") { Description = "With --label-kernel-width: pseudo-samples at the fleet's pooled share added to each board's own.", DefaultValueFactory = _ => 8 };
             var command = new Command("serve",
                 "Run the fleet aggregator: verify each board's update (its own HMAC key, growing sequence numbers), merge the\n" +
                 "boards' integer models (federated averaging weighted by labelled samples, no float) and publish each merged\n" +
@@ -50,7 +52,7 @@ namespace TinTin.Cli
                 "  tintin fleet serve --config fleet.json --state /var/lib/tintin/fleet.state   (state kept elsewhere than fleet.json.state)\n" +
                 "  tintin fleet serve --config fleet.json --tls-cert broker.pem --tls-key broker.key   (embedded broker, mqtts on 127.0.0.1:8883)\n" +
                 "Exit codes: 0 ok, 1 usage, 2 config missing/malformed or state file unreadable, 3 broker unreachable.");
-            foreach (Option o in new Option[] { broker, caFile, port, tlsCert, tlsKey, tlsPassword, config, state, writeConfig, boards, mergeEvery, duration, similarity, similarityWidth }) command.Options.Add(o);
+            foreach (Option o in new Option[] { broker, caFile, port, tlsCert, tlsKey, tlsPassword, config, state, writeConfig, boards, mergeEvery, duration, similarity, similarityWidth, labelWidth, labelStrength }) command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
                 int count = parse.GetValue(boards);
@@ -78,6 +80,9 @@ namespace TinTin.Cli
                 int width = parse.GetValue(similarityWidth);
                 if (width < 1 || width > 100000) throw CliException.Usage("--similarity-width must be in 1..100000");
                 if (parse.GetValue(similarity) == null) width = 0;
+                int labelKernelWidth = parse.GetValue(labelWidth), labelPriorStrength = parse.GetValue(labelStrength);
+                if (labelKernelWidth < 0 || labelKernelWidth > 1000) throw CliException.Usage("--label-kernel-width must be in 0..1000 (per mille)");
+                if (labelPriorStrength < 0 || labelPriorStrength > 100000) throw CliException.Usage("--label-prior-strength must be in 0..100000");
                 string brokerUri = parse.GetValue(broker);
                 if (brokerUri != null)
                 {
@@ -104,19 +109,21 @@ namespace TinTin.Cli
                     catch (ArgumentException e) { throw CliException.Input(e.Message); }
                 }
                 using (certificate)
-                    return RunServe(context, fleet, statePath, brokerUri, ca, certificate, brokerPort, every == 0 ? fleet.Boards.Count : every, seconds, width).GetAwaiter().GetResult();
+                    return RunServe(context, fleet, statePath, brokerUri, ca, certificate, brokerPort, every == 0 ? fleet.Boards.Count : every, seconds, width, labelKernelWidth, labelPriorStrength).GetAwaiter().GetResult();
             }));
             return command;
         }
 
         private static async Task<int> RunServe(CliContext context, FleetConfig fleet, string statePath, string brokerUri, string caFile,
-            System.Security.Cryptography.X509Certificates.X509Certificate2 tlsCertificate, int port, int mergeEvery, double seconds, int similarityWidth)
+            System.Security.Cryptography.X509Certificates.X509Certificate2 tlsCertificate, int port, int mergeEvery, double seconds, int similarityWidth, int labelKernelWidth, int labelPriorStrength)
         {
             PreparedModel prepared = VirtualBoardRunner.EmbeddedModel();
             Model model = ModelFile.Load(prepared.Bytes, prepared.Bytes.Length, 0, false);
             var version0 = new ParameterSet(model.Network);
             version0.CopyFrom(model.Network);
-            var aggregator = new FleetAggregator(fleet, version0, mergeEvery, context.Out) { SimilarityWidth = similarityWidth };
+            var aggregator = new FleetAggregator(fleet, version0, mergeEvery, context.Out)
+                { SimilarityWidth = similarityWidth, LabelKernelWidth = labelKernelWidth, LabelPriorStrength = labelPriorStrength };
+            if (labelKernelWidth > 0 && version0.Channels[version0.LayerCount - 1] != 2) throw CliException.Usage("--label-kernel-width needs a two-class model");
             if (statePath == null) context.Out.WriteLine("state in memory only (demo fleet; --state FILE keeps it across restarts)");
             else
             {
@@ -153,7 +160,7 @@ namespace TinTin.Cli
                         if (perBoard > 0) context.Out.WriteLine($"{perBoard} boards' latest models (from the state file) are retained again on {fleet.BoardModelTopic("ID")}");
                     }
                     context.Out.WriteLine($"aggregator: fleet '{fleet.Fleet}', {fleet.Boards.Count} boards, merging every {mergeEvery} updates; updates and statistics on {fleet.UpdateTopicFilter}, models on "
-                        + (similarityWidth > 0 ? $"{fleet.BoardModelTopic("ID")} (similarity-weighted, width {similarityWidth})" : fleet.ModelTopic));
+                        + (similarityWidth > 0 || labelKernelWidth > 0 ? $"{fleet.BoardModelTopic("ID")} (per board{(similarityWidth > 0 ? $", similarity width {similarityWidth}" : "")}{(labelKernelWidth > 0 ? $", label kernel P {labelKernelWidth} K {labelPriorStrength}" : "")})" : fleet.ModelTopic));
                     try { await Task.Delay(seconds > 0 ? TimeSpan.FromSeconds(seconds) : Timeout.InfiniteTimeSpan, context.Cancel); }
                     catch (OperationCanceledException) { }
                 }
@@ -194,7 +201,7 @@ namespace TinTin.Cli
             var similarityWidth = new Option<int>("--similarity-width") { Description = "With --similarity-merge: kernel width W in int8 input units (L1 over features): weight · max(0, W − distance) / W.", DefaultValueFactory = _ => 32 };
             var similarityAtPublish = new Option<bool>("--similarity-at-publish") { Description = "With --similarity-merge: the kernel reads each board's input means as of its last published update (as a protocol carrying them in the update would), not as of the merge." };
             var similarityStatsEvery = new Option<int>("--similarity-stats-every") { Description = "With --similarity-merge all: the protocol: every board sends its signed input statistics every N samples (label or not) and the aggregator's kernel reads the verified messages (also with --mqtt); 0: the host experiment, the kernel reads each board's means as of the merge." };
-            var labelWidth = new Option<int>("--label-kernel-width") { Description = "Host experiment (docs/FLEET.md, session 8): per-board merges also weight every contributor by how alike the two boards' label priors are: max(0, P − |p_r − p_c|) / P, p a board's share of 'occupied' presses so far (per mille), shrunk towards the fleet's by --label-prior-strength pseudo-presses. With --similarity-merge all --similarity-stats-every N it multiplies the input kernel. 0: off.", DefaultValueFactory = _ => 0 };
+            var labelWidth = new Option<int>("--label-kernel-width") { Description = "Per-board merges also weight every contributor by how alike the two boards' label priors are: max(0, P − |p_r − p_c|) / P, p a board's share of 'occupied' so far (per mille), shrunk towards the fleet's by --label-prior-strength pseudo-labels. With --similarity-merge all --similarity-stats-every N it reads the class counts of the boards' signed statistics messages (labelled samples) and multiplies the input kernel; alone it is a host experiment (docs/FLEET.md, session 8) on the host's record of presses. 0: off.", DefaultValueFactory = _ => 0 };
             var labelStrength = new Option<int>("--label-prior-strength") { Description = "With --label-kernel-width: pseudo-presses at the fleet's pooled share added to each board's own.", DefaultValueFactory = _ => 8 };
             var ownShareSkip = new Option<int>("--own-share-skip") { Description = "With a per-board merge: a board whose merge is at least this share (per mille) its own update gets none from that merge. 0: off.", DefaultValueFactory = _ => 0 };
             var seed = new Option<int>("--seed") { Description = "Seed of the virtual people and learners (0: the default streams; others shift every board's seed).", DefaultValueFactory = _ => 0 };
@@ -230,7 +237,7 @@ namespace TinTin.Cli
                 if (options.LabelKernelWidth < 0 || options.LabelKernelWidth > 1000) throw CliException.Usage("--label-kernel-width must be in 0..1000 (per mille)");
                 if (options.LabelPriorStrength < 0 || options.LabelPriorStrength > 100000) throw CliException.Usage("--label-prior-strength must be in 0..100000");
                 if (options.OwnShareSkip < 0 || options.OwnShareSkip > 1000) throw CliException.Usage("--own-share-skip must be in 0..1000 (per mille)");
-                if (options.LabelKernelWidth > 0 && parse.GetValue(mqtt)) throw CliException.Usage("--label-kernel-width is a host experiment with the in-memory fleet: not with --mqtt");
+                if (options.LabelKernelWidth > 0 && parse.GetValue(mqtt) && !options.SimilarityByMessages) throw CliException.Usage("--label-kernel-width is a host experiment with the in-memory fleet: not with --mqtt");
                 if (options.OwnShareSkip > 0 && options.SimilarityWindow == null && options.LabelKernelWidth == 0) throw CliException.Usage("--own-share-skip needs a per-board merge (--similarity-merge or --label-kernel-width)");
                 if (options.Boards < 2 || options.Boards > 16) throw CliException.Usage("--boards must be in 2..16");
                 if (options.PublishEveryLabels < 1) throw CliException.Usage("--publish-every must be at least 1");

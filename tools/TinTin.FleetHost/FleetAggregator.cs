@@ -87,7 +87,7 @@ namespace TinTin.FleetHost
             fleetKey = new HmacSha256(config.FleetKey);
             reader = new FleetMessageReader(config.MaxMessageBytes);
             incoming = new FleetUpdate(shape);
-            incomingStats = new FleetStats(InputFeatures);
+            incomingStats = new FleetStats(InputFeatures, Classes);
             merger = new ModelMerger(shape);
             foreach (FleetBoard b in config.Boards)
             {
@@ -136,7 +136,47 @@ namespace TinTin.FleetHost
         /// <summary>Called with every distance (1/256 input units) the statistics kernel computes between two boards (measurements: the width rule).</summary>
         public Action<long> DistanceSeen { get; set; }
 
-        private bool PerBoardMerge => Similarity != null || SimilarityWidth > 0;
+        /// <summary>
+        /// Label-prior kernel from the boards' signed statistics (docs/FLEET.md, session 8; `fleet serve|simulate
+        /// --label-kernel-width P`): every contributor's weight in a per-board merge is also multiplied by
+        /// LabelPriorKernel.Of(share_receiver, share_contributor, P)/1024, a board's share the per mille of its labelled
+        /// samples with class 1 (FleetStats.ClassLabelled of its latest verified statistics; none yet: 0 samples), shrunk
+        /// towards the pooled share of every board's statistics by <see cref="LabelPriorStrength"/> pseudo-samples.
+        /// Needs a two-class model. 0: off.
+        /// </summary>
+        public int LabelKernelWidth { get; set; }
+        /// <summary>Pseudo-samples a board's label share is shrunk with towards the fleet's pooled share (LabelKernelWidth).</summary>
+        public int LabelPriorStrength { get; set; } = 8;
+
+        /// <summary>The label-prior kernel between two boards from their verified class counts (0..1024; 1024 for a board itself or with LabelKernelWidth 0).</summary>
+        public int LabelKernelOf(string receiverId, string contributorId)
+        {
+            lock (gate) return LabelKernel(boards[receiverId], boards[contributorId]);
+        }
+
+        private int LabelKernel(BoardRecord receiver, BoardRecord contributor)
+        {
+            if (LabelKernelWidth <= 0 || receiver == contributor) return 1024;
+            if (Classes != 2) throw new InvalidOperationException("the label kernel reads the share of class 1: it needs a two-class model, this one has " + Classes);
+            long pooledOne = 0, pooledAll = 0;
+            foreach (BoardRecord b in boards.Values)
+            {
+                if (!b.HasStats) continue;
+                pooledOne += b.Stats.ClassLabelled[1];
+                pooledAll += (long)b.Stats.ClassLabelled[0] + b.Stats.ClassLabelled[1];
+            }
+            long pooled = pooledAll == 0 ? 0 : pooledOne * 1000 / pooledAll;
+            return LabelPriorKernel.Of(LabelShare(receiver, pooled), LabelShare(contributor, pooled), LabelKernelWidth);
+        }
+
+        private long LabelShare(BoardRecord board, long pooledPerMille)
+        {
+            long one = board.HasStats ? board.Stats.ClassLabelled[1] : 0;
+            long all = board.HasStats ? (long)board.Stats.ClassLabelled[0] + board.Stats.ClassLabelled[1] : 0;
+            return LabelPriorKernel.SharePerMille(one, all, pooledPerMille, LabelPriorStrength);
+        }
+
+        private bool PerBoardMerge => Similarity != null || SimilarityWidth > 0 || LabelKernelWidth > 0;
         public uint Version { get; private set; }
         public int Merges { get; private set; }
         /// <summary>Messages (updates and statistics) handled, accepted or not.</summary>
@@ -257,10 +297,12 @@ namespace TinTin.FleetHost
             foreach (BoardRecord receiver in boards.Values)
             {
                 long labelled = 0;
-                bool fallback = Similarity == null && !receiver.HasStats;
+                bool fallback = Similarity == null && SimilarityWidth > 0 && !receiver.HasStats;
                 for (int b = 0; b < updates.Length; b++)
                 {
-                    int kernel = Similarity != null ? Similarity(receiver.Id, from[b]) : fallback ? 1024 : StatsKernel(receiver, boards[from[b]]);
+                    BoardRecord contributor = boards[from[b]];
+                    int kernel = Similarity != null ? Similarity(receiver.Id, from[b]) : fallback || SimilarityWidth <= 0 ? 1024 : StatsKernel(receiver, contributor);
+                    if (kernel != 0 && LabelKernelWidth > 0) kernel = kernel * LabelKernel(receiver, contributor) / 1024;
                     weights[b] = (int)Math.Min(ModelMerger.MaxWeight, (long)updates[b].Labelled * kernel / 1024);
                     labelled += weights[b];
                 }
@@ -296,7 +338,10 @@ namespace TinTin.FleetHost
         /// <summary>Statistics have one mean per input feature: the first parameter layer's row length (the fleet's MLP input).</summary>
         private int InputFeatures => shape.RowLength[0];
 
-        private BoardRecord NewBoardRecord(string id) => new BoardRecord { Id = id, Latest = new FleetUpdate(shape), Stats = new FleetStats(InputFeatures) };
+        private BoardRecord NewBoardRecord(string id) => new BoardRecord { Id = id, Latest = new FleetUpdate(shape), Stats = new FleetStats(InputFeatures, Classes) };
+
+        /// <summary>Class counts in the statistics: the last parameter layer's channels (the fleet model's classes).</summary>
+        private int Classes => shape.Channels[shape.LayerCount - 1];
 
         /// <summary>The kernel from verified statistics: 1024 for the board itself, 0 when either has none or their input exponents differ.</summary>
         private int StatsKernel(BoardRecord receiver, BoardRecord contributor)

@@ -78,7 +78,9 @@ namespace TinTin.FleetHost
         /// Label-prior kernel (host experiment, docs/FLEET.md session 8): per-board merges weight every contributor also by
         /// max(0, P − |p_r − p_c|)·1024/P, p a board's share of "occupied" among its presses so far (as of its last message),
         /// shrunk towards the fleet's pooled share by <see cref="LabelPriorStrength"/> pseudo-presses; P in per mille. 0: off.
-        /// With the statistics protocol (SimilarityStatsEvery) it multiplies the input kernel; alone it is the only kernel.
+        /// With the statistics protocol (SimilarityByMessages) it multiplies the input kernel and reads each board's class
+        /// counts (labelled samples, K pseudo-samples) from its verified statistics messages (FleetAggregator.LabelKernelWidth);
+        /// alone it is the only kernel, on the host's record of presses.
         /// </summary>
         public int LabelKernelWidth { get; set; }
         /// <summary>Pseudo-presses at the fleet's pooled share added to a board's own presses (a few labels say little).</summary>
@@ -376,7 +378,13 @@ namespace TinTin.FleetHost
                     if (hub != null && options.SimilarityAtPublish) hub.BeforeUpdate = name => byName[name].SnapshotInputs();
                     foreach (VirtualFleetBoard b in boards) b.SnapshotEvery = options.SimilarityStatsEvery;
                 }
-                if (aggregator != null && options.LabelKernelWidth > 0)
+                if (aggregator != null && options.LabelKernelWidth > 0 && options.SimilarityByMessages)
+                {
+                    // The protocol: the class counts of the boards' verified statistics messages (labelled samples).
+                    aggregator.LabelKernelWidth = options.LabelKernelWidth;
+                    aggregator.LabelPriorStrength = options.LabelPriorStrength;
+                }
+                else if (aggregator != null && options.LabelKernelWidth > 0)
                 {
                     if (hub == null) throw new ArgumentException("--label-kernel-width is a host experiment with the in-memory fleet: not with --mqtt");
                     var byName = boards.ToDictionary(b => b.Name);
