@@ -72,6 +72,12 @@ namespace TinTin.Cli.Tests
             r = CliRunner.Run("fleet", "serve", "--similarity-merge", "recent");
             Assert.Equal(1, r.ExitCode);
             Assert.Equal(1, CliRunner.Run("fleet", "serve", "--similarity-merge", "all", "--similarity-width", "0").ExitCode);
+            r = CliRunner.Run("fleet", "serve", "--label-kernel-width", "1001");
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("--label-kernel-width must be in 0..1000", r.ToString());
+            r = CliRunner.Run("fleet", "serve", "--label-kernel-width", "300", "--label-prior-strength", "-1");
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("--label-prior-strength must be in 0..100000", r.ToString());
         }
 
         [Fact]
@@ -152,6 +158,25 @@ namespace TinTin.Cli.Tests
             long separated = Received("--label-kernel-width", "1", "--label-prior-strength", "0");
             Assert.True(pooled > 0);
             Assert.True(separated < pooled, $"separated {separated} B, pooled {pooled} B");
+        }
+
+        /// <summary>With the statistics protocol the label kernel reads the class counts of the signed messages: through the broker (--mqtt) the same runs.</summary>
+        [Fact]
+        public void TheLabelKernelOnTheStatisticsMessagesGivesTheSameRunThroughTheBroker()
+        {
+            string[] run = { "fleet", "simulate", "--boards", "3", "--layout", "disjoint", "--max-samples", "500", "--publish-every", "8",
+                "--similarity-merge", "all", "--similarity-stats-every", "64", "--similarity-width", "78", "--label-kernel-width", "300", "--json" };
+            string Boards(params string[] extra)
+            {
+                CliResult r = CliRunner.Run(run.Concat(extra).ToArray());
+                Assert.True(r.ExitCode == 0, r.ToString());
+                using JsonDocument doc = JsonDocument.Parse(r.Out);
+                return string.Join(";", doc.RootElement.GetProperty("boards").EnumerateArray().Select(b =>
+                    b.GetProperty("fleet_accuracy").GetDouble().ToString("R") + "/" + b.GetProperty("bytes_received").GetInt64() + "/" + b.GetProperty("stats_sent").GetInt64()));
+            }
+            string inMemory = Boards();
+            Assert.Contains("/7;", inMemory); // 500 samples: 7 statistics messages a board
+            Assert.Equal(inMemory, Boards("--mqtt"));
         }
 
         [Fact]
