@@ -21,6 +21,8 @@ namespace TinTin.Fleet
         public uint Correct;
         /// <summary>After CheckFrame of a merged model: addressed to one board (its id at RecipientAt, RecipientLength bytes).</summary>
         public bool Addressed;
+        /// <summary>The last ReadStats refused an authentic statistics message of the older format, without class counts (before session 8).</summary>
+        public bool OlderStatsFormat;
         public int RecipientAt, RecipientLength;
 
         public FleetMessageReader(int maxBytes)
@@ -129,6 +131,7 @@ namespace TinTin.Fleet
         /// </summary>
         public bool ReadStats(byte[] data, int length, HmacSha256 boardKey, uint fingerprint, FleetStats destination)
         {
+            OlderStatsFormat = false;
             if (!CheckFrame(data, length, FleetMessage.KindStats, boardKey)) return false;
             if (length > data.Length) length = data.Length;
             if (Fingerprint != fingerprint) return Fail("statistics of another model shape (fingerprint " + Fingerprint + ", fleet model " + fingerprint + ")");
@@ -137,7 +140,11 @@ namespace TinTin.Fleet
             int features = LittleEndian.GetU16(data, FleetMessage.HeaderBytes);
             if (features != destination.Features) return Fail("statistics of " + features + " features, the fleet model has " + destination.Features);
             int classesAt = FleetMessage.StatsClassesAt(features);
-            if (classesAt + 2 > end) return Fail("statistics message ends before its class counts (" + length + " bytes; a message without them is of an older format)");
+            if (classesAt + 2 > end)
+            {
+                OlderStatsFormat = classesAt == end;
+                return Fail("statistics message ends before its class counts (" + length + " bytes; a message without them is of an older format)");
+            }
             int classes = LittleEndian.GetU16(data, classesAt);
             if (classes != destination.Classes) return Fail("statistics carry " + classes + " class counts, the fleet model has " + destination.Classes + " classes");
             if (length != FleetMessage.StatsBytes(features, classes)) return Fail("statistics message is " + length + " bytes, " + features + " features and " + classes + " classes need " + FleetMessage.StatsBytes(features, classes));

@@ -176,5 +176,69 @@ namespace TinTin.Fleet.Tests
             Assert.Contains("for board1: 1 boards, 30 weighted labelled samples", log.ToString());
             Assert.Contains("for board2: 1 boards, 10 weighted labelled samples", log.ToString());
         }
+        /// <summary>
+        /// A state file written before the class counts holds 80-byte statistics messages: the aggregator keeps its
+        /// version counter, updates and models and drops only those statistics (the board's next message replaces them),
+        /// instead of refusing the file (which would start the counter again at 0 and every board would refuse its models).
+        /// An older-format message that fails its HMAC still refuses the whole file.
+        /// </summary>
+        [Fact]
+        public void AStateFileWithOlderFormatStatisticsLoadsWithoutThem()
+        {
+            FleetConfig config = FleetConfig.Demo(2);
+            string path = Path.Combine(dir, "fleet.state");
+            var aggregator = new FleetAggregator(config, AggregatorTests.Version0(FleetNets.Create()), 2);
+            aggregator.UseStateFile(path);
+            var a = AggregatorTests.Board(config, 0, 1);
+            var b = AggregatorTests.Board(config, 1, 2);
+            byte[] stats = Stats(Member(config, 0), 100, (0, 30), (1, 10));
+            Assert.True(aggregator.HandleUpdate("board1", stats).Accepted);
+            int length = a.Member.WriteUpdate(30, 20);
+            Assert.True(aggregator.HandleUpdate("board1", a.Member.UpdateBuffer.AsSpan(0, length).ToArray()).Accepted);
+            length = b.Member.WriteUpdate(10, 5);
+            Assert.NotNull(aggregator.HandleUpdate("board2", b.Member.UpdateBuffer.AsSpan(0, length).ToArray()).Merged);
+            Assert.Equal(1u, aggregator.Version);
+
+            // The file as a build before the class counts wrote it: board1's statistics without them, signed by board1.
+            byte[] older = ResignedShort(config, stats, FleetMessage.StatsClassesAt(6));
+            Assert.Equal(80, older.Length);
+            File.WriteAllBytes(path, ReplaceInStateFile(File.ReadAllBytes(path), stats, older));
+
+            var log = new StringWriter();
+            var restarted = new FleetAggregator(config, AggregatorTests.Version0(FleetNets.Create()), 2, log);
+            restarted.UseStateFile(path);
+            Assert.Equal(1u, restarted.Version);
+            Assert.True(restarted.Boards["board1"].HasUpdate);
+            Assert.False(restarted.Boards["board1"].HasStats);
+            Assert.Contains("board 'board1''s last statistics are of the older format without class counts: dropped", log.ToString());
+            byte[] newer = Stats(Member(config, 0), 100, (0, 3), (1, 1));
+            Assert.True(restarted.HandleUpdate("board1", newer).Accepted);
+
+            // An older-format message that is not authentic is not the older format: the file is refused and left as it is.
+            byte[] forged = (byte[])older.Clone();
+            forged[FleetMessage.HeaderBytes + 5] ^= 1;
+            byte[] bad = ReplaceInStateFile(File.ReadAllBytes(path), newer, forged);
+            File.WriteAllBytes(path, bad);
+            var refused = new FleetAggregator(config, AggregatorTests.Version0(FleetNets.Create()), 2);
+            InvalidDataException e = Assert.Throws<InvalidDataException>(() => refused.UseStateFile(path));
+            Assert.Contains("board 'board1''s last statistics", e.Message);
+            Assert.Equal(bad, File.ReadAllBytes(path));
+        }
+
+        /// <summary>The state file with one stored message replaced (its length prefix, the payload length and the CRC-32 fixed).</summary>
+        private static byte[] ReplaceInStateFile(byte[] file, byte[] message, byte[] replacement)
+        {
+            int at = file.AsSpan().IndexOf(message);
+            Assert.True(at > 0, "message not found in the state file");
+            Assert.Equal(message.Length, BitConverter.ToInt32(file, at - 4));
+            var patched = new byte[file.Length - message.Length + replacement.Length];
+            Array.Copy(file, patched, at - 4);
+            BitConverter.TryWriteBytes(patched.AsSpan(at - 4), replacement.Length);
+            Array.Copy(replacement, 0, patched, at, replacement.Length);
+            Array.Copy(file, at + message.Length, patched, at + replacement.Length, file.Length - at - message.Length - 4);
+            BitConverter.TryWriteBytes(patched.AsSpan(8), (uint)(patched.Length - 16));
+            BitConverter.TryWriteBytes(patched.AsSpan(patched.Length - 4), System.IO.Hashing.Crc32.HashToUInt32(patched.AsSpan(0, patched.Length - 4)));
+            return patched;
+        }
     }
 }

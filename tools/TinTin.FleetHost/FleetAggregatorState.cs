@@ -235,7 +235,13 @@ namespace TinTin.FleetHost
                             throw Bad($"board '{id}''s last update is based on version {record.Latest.BaseVersion}, which the file does not keep");
                     }
                     if (stats != null && !check.ReadStats(stats, stats.Length, boardKeys[id], shape.Fingerprint(), record.Stats))
-                        throw Bad($"board '{id}''s last statistics: {check.Error}");
+                    {
+                        // Authentic statistics from before the class counts: only the similarity merge reads them, and the
+                        // board's next statistics message replaces them, so they go rather than the whole state.
+                        if (!check.OlderStatsFormat) throw Bad($"board '{id}''s last statistics: {check.Error}");
+                        log.WriteLine($"state {path}: board '{id}''s last statistics are of the older format without class counts: dropped (its next statistics message replaces them)");
+                        stats = null;
+                    }
                     records.Add((record, update, stats, counts, bytes));
                 }
                 if (r.BaseStream.Position != r.BaseStream.Length) throw Bad($"{r.BaseStream.Length - r.BaseStream.Position} bytes after the last board");
