@@ -81,8 +81,8 @@ namespace TinTin.Cli
                 if (width < 1 || width > 100000) throw CliException.Usage("--similarity-width must be in 1..100000");
                 if (parse.GetValue(similarity) == null) width = 0;
                 int labelKernelWidth = parse.GetValue(labelWidth), labelPriorStrength = parse.GetValue(labelStrength);
-                if (labelKernelWidth < 0 || labelKernelWidth > 1000) throw CliException.Usage("--label-kernel-width must be in 0..1000 (per mille)");
-                if (labelPriorStrength < 0 || labelPriorStrength > 100000) throw CliException.Usage("--label-prior-strength must be in 0..100000");
+                string labelProblem = LabelPriorKernel.OptionProblem(labelKernelWidth, labelPriorStrength);
+                if (labelProblem != null) throw CliException.Usage(labelProblem);
                 string brokerUri = parse.GetValue(broker);
                 if (brokerUri != null)
                 {
@@ -234,8 +234,8 @@ namespace TinTin.Cli
                     SimilarityWindow = parse.GetValue(similarity), SimilarityWidth = parse.GetValue(similarityWidth), SimilarityAtPublish = parse.GetValue(similarityAtPublish), SimilarityStatsEvery = parse.GetValue(similarityStatsEvery),
                     LabelKernelWidth = parse.GetValue(labelWidth), LabelPriorStrength = parse.GetValue(labelStrength), OwnShareSkip = parse.GetValue(ownShareSkip),
                 };
-                if (options.LabelKernelWidth < 0 || options.LabelKernelWidth > 1000) throw CliException.Usage("--label-kernel-width must be in 0..1000 (per mille)");
-                if (options.LabelPriorStrength < 0 || options.LabelPriorStrength > 100000) throw CliException.Usage("--label-prior-strength must be in 0..100000");
+                string labelProblem = LabelPriorKernel.OptionProblem(options.LabelKernelWidth, options.LabelPriorStrength);
+                if (labelProblem != null) throw CliException.Usage(labelProblem);
                 if (options.OwnShareSkip < 0 || options.OwnShareSkip > 1000) throw CliException.Usage("--own-share-skip must be in 0..1000 (per mille)");
                 if (options.LabelKernelWidth > 0 && parse.GetValue(mqtt) && !options.SimilarityByMessages) throw CliException.Usage("--label-kernel-width is a host experiment with the in-memory fleet: not with --mqtt");
                 if (options.OwnShareSkip > 0 && options.SimilarityWindow == null && options.LabelKernelWidth == 0) throw CliException.Usage("--own-share-skip needs a per-board merge (--similarity-merge or --label-kernel-width)");

@@ -162,19 +162,15 @@ namespace TinTin.FleetHost
             foreach (BoardRecord b in boards.Values)
             {
                 if (!b.HasStats) continue;
-                pooledOne += b.Stats.ClassLabelled[1];
-                pooledAll += (long)b.Stats.ClassLabelled[0] + b.Stats.ClassLabelled[1];
+                pooledOne += LabelledOne(b);
+                pooledAll += LabelledAll(b);
             }
-            long pooled = pooledAll == 0 ? 0 : pooledOne * 1000 / pooledAll;
-            return LabelPriorKernel.Of(LabelShare(receiver, pooled), LabelShare(contributor, pooled), LabelKernelWidth);
+            return LabelPriorKernel.Between(LabelledOne(receiver), LabelledAll(receiver), LabelledOne(contributor), LabelledAll(contributor),
+                pooledOne, pooledAll, LabelPriorStrength, LabelKernelWidth);
         }
 
-        private long LabelShare(BoardRecord board, long pooledPerMille)
-        {
-            long one = board.HasStats ? board.Stats.ClassLabelled[1] : 0;
-            long all = board.HasStats ? (long)board.Stats.ClassLabelled[0] + board.Stats.ClassLabelled[1] : 0;
-            return LabelPriorKernel.SharePerMille(one, all, pooledPerMille, LabelPriorStrength);
-        }
+        private static long LabelledOne(BoardRecord board) => board.HasStats ? board.Stats.ClassLabelled[1] : 0;
+        private static long LabelledAll(BoardRecord board) => board.HasStats ? (long)board.Stats.ClassLabelled[0] + board.Stats.ClassLabelled[1] : 0;
 
         private bool PerBoardMerge => Similarity != null || SimilarityWidth > 0 || LabelKernelWidth > 0;
         public uint Version { get; private set; }

@@ -24,8 +24,26 @@ namespace TinTin.FleetHost
         public static int Of(long shareA, long shareB, int widthPerMille)
         {
             if (widthPerMille < 1) throw new ArgumentException("the label kernel's width must be at least 1 per mille");
-            long d = Math.Abs(shareA - shareB);
-            return d >= widthPerMille ? 0 : (int)((widthPerMille - d) * 1024 / widthPerMille);
+            // The input-statistics kernel's triangle (distances there in 1/256 units; the scaling cancels exactly).
+            return TinTin.Fleet.FleetStats.KernelOfDistance(Math.Abs(shareA - shareB) * 256, widthPerMille);
+        }
+
+        /// <summary>
+        /// The kernel between boards A and B from their labels (class-1 and all labelled, presses or samples) and the fleet's
+        /// pooled labels: the pooled share, each board's share shrunk towards it by strength, then <see cref="Of"/>.
+        /// </summary>
+        public static int Between(long oneA, long allA, long oneB, long allB, long pooledOne, long pooledAll, int strength, int widthPerMille)
+        {
+            long pooled = pooledAll == 0 ? 0 : pooledOne * 1000 / pooledAll;
+            return Of(SharePerMille(oneA, allA, pooled, strength), SharePerMille(oneB, allB, pooled, strength), widthPerMille);
+        }
+
+        /// <summary>The command line's check of --label-kernel-width and --label-prior-strength (null: fine).</summary>
+        public static string OptionProblem(int widthPerMille, int strength)
+        {
+            if (widthPerMille < 0 || widthPerMille > 1000) return "--label-kernel-width must be in 0..1000 (per mille)";
+            if (strength < 0 || strength > 100000) return "--label-prior-strength must be in 0..100000";
+            return null;
         }
     }
 }

@@ -407,10 +407,8 @@ namespace TinTin.FleetHost
                     {
                         int input = withInputs ? aggregator.StatsKernelOf(receiver, contributor) : 1024;
                         if (receiver == contributor || input == 0) return input;
-                        long pooledOcc = occupied.Values.Sum(), pooledAll = presses.Values.Sum();
-                        long pooled = pooledAll == 0 ? 0 : pooledOcc * 1000 / pooledAll;
-                        int label = LabelPriorKernel.Of(LabelPriorKernel.SharePerMille(occupied[receiver], presses[receiver], pooled, strength),
-                                                        LabelPriorKernel.SharePerMille(occupied[contributor], presses[contributor], pooled, strength), width);
+                        int label = LabelPriorKernel.Between(occupied[receiver], presses[receiver], occupied[contributor], presses[contributor],
+                                                             occupied.Values.Sum(), presses.Values.Sum(), strength, width);
                         return input * label / 1024;
                     };
                 }
