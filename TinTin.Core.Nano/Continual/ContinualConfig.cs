@@ -71,6 +71,11 @@ namespace TinTin.Core
         /// <summary>Scored selections fill by value per price (<see cref="ChannelSelector.SelectPriced"/>) instead of layer by layer.</summary>
         public bool PricedFill;
         /// <summary>
+        /// The layer fill takes the layers top layer first (<see cref="ChannelSelector.LayersTopDown"/>) instead of in
+        /// layer-score order; channels within a layer still by score. GradMag and Fisher only; the priced fill ignores it.
+        /// </summary>
+        public bool LayersTopDown;
+        /// <summary>
         /// Fresh scores from every update's own backward pass (GradMag and Fisher; off by default): the update's
         /// training backward already forms the output gradient of every channel of the layers at and above the
         /// lowest trainable one, so the scorer accumulates those layers' scores there (no extra pass), replaces

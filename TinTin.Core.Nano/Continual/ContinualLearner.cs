@@ -94,6 +94,7 @@ namespace TinTin.Core
             Selector = new ChannelSelector(network, Scorer, config.BatchSize);
             // The baselines keep the layer fill: random and topdown are the simple choices the scored ones are judged against.
             Selector.PricedFill = config.PricedFill && (config.Criterion == SelectionCriterion.GradMag || config.Criterion == SelectionCriterion.Fisher);
+            Selector.LayersTopDown = config.LayersTopDown && (config.Criterion == SelectionCriterion.GradMag || config.Criterion == SelectionCriterion.Fisher);
             Drift = new DriftDetector(config.DriftDeltaQ8, config.DriftLambdaQ8, config.DriftMinSamples);
             freshScores = config.ScoreFromUpdates && config.Policy == UpdatePolicy.Sparse
                 && (config.Criterion == SelectionCriterion.GradMag || config.Criterion == SelectionCriterion.Fisher);

@@ -16,7 +16,8 @@ namespace TinTin.Core
     /// samples) are considered only in a second pass, so they never displace useful ones, but an
     /// unlimited budget still selects everything. Without scores every potential is zero and the
     /// second pass selects from the top layer down. With <see cref="PricedFill"/> the scored channels are
-    /// added across layers by value per price instead (<see cref="SelectPriced"/>). Allocates only in the constructor.
+    /// added across layers by value per price instead (<see cref="SelectPriced"/>); with <see cref="LayersTopDown"/>
+    /// the layers go top layer first whatever their scores. Allocates only in the constructor.
     /// </summary>
     public sealed class ChannelSelector
     {
@@ -55,6 +56,15 @@ namespace TinTin.Core
                 pricedFill = value;
             }
         }
+
+        /// <summary>
+        /// The layer fill (<see cref="SelectSparse"/> without <see cref="PricedFill"/>) takes the layers top layer first,
+        /// as the top-down baseline does, instead of in layer-score order; within a layer the channels still go by
+        /// score (the top-first fill, <c>topfirst</c>). A lower layer's channel pays for the error propagation through
+        /// every layer above it, so the top-down order spends a budget on the layers where a channel is cheapest.
+        /// Ignored by the priced fill.
+        /// </summary>
+        public bool LayersTopDown;
 
         /// <summary>Cost of the committed selection.</summary>
         public int SelectedBytes;
@@ -118,7 +128,7 @@ namespace TinTin.Core
         {
             if (pricedFill && scorer.HasScores) return SelectPriced();
             int layersCount = scorer.ParameterLayerCount;
-            // Layers by score, descending; ties: higher layer first.
+            // Layers by score, descending; ties: higher layer first (LayersTopDown: higher layer first always).
             for (int i = 0; i < layersCount; i++)
             {
                 int k = i;
@@ -323,6 +333,7 @@ namespace TinTin.Core
 
         private bool LayerBefore(int a, int b)
         {
+            if (LayersTopDown) return a > b;
             int sa = scorer.LayerScoreLog2Q16(a), sb = scorer.LayerScoreLog2Q16(b);
             if (sa != sb) return sa > sb;
             return a > b;

@@ -196,6 +196,81 @@ namespace TinTin.Sparse.Tests
             Assert.Equal(mask, Mask(net));
         }
 
+        /// <summary>
+        /// The top-first fill (<see cref="ChannelSelector.LayersTopDown"/>): the layer fill with the layers top layer first
+        /// whatever their scores, channels by potential; against a plain re-implementation from the selector's own
+        /// <see cref="ChannelSelector.Fits"/>, within the budgets, the same channels from the same scores, no allocation.
+        /// </summary>
+        [Property(MaxTest = 150)]
+        public void TheTopFirstFillTakesLayersTopDownAndChannelsByScoreWithinTheBudgets(byte inputs, byte[] hidden, byte classes, uint seed, bool fisher, byte batch, FsCheck.PositiveInt bytesSeed, FsCheck.PositiveInt macsSeed, int dataSeed, bool unscored)
+        {
+            Network net = TestNets.Mlp(inputs, hidden, classes, seed, false);
+            var scorer = new FisherScorer(net) { Criterion = fisher ? SelectionCriterion.Fisher : SelectionCriterion.GradMag };
+            int batchSize = 1 + batch % 8;
+            var selector = new ChannelSelector(net, scorer, batchSize) { LayersTopDown = true };
+            var rng = new Random(dataSeed);
+            if (!unscored) TestNets.Score(scorer, TestNets.RandomInputs(rng, 6, net.InputLength), TestNets.RandomLabels(rng, 6, net.ClassCount));
+            Assert.Equal(scorer.TotalChannels, selector.SelectSparse()); // unlimited: everything
+            int fullBytes = selector.SelectedBytes;
+            long fullMacs = selector.SelectedUpdateMacs;
+            long forward = batchSize * (long)net.ForwardMacs();
+            selector.BudgetBytes = 1 + bytesSeed.Get % (fullBytes + 1);
+            selector.BudgetMacs = forward + macsSeed.Get % (fullMacs - forward + 1);
+            selector.SelectSparse();
+            if (selector.SelectedChannels > 0)
+            {
+                Assert.True(selector.SelectedBytes <= selector.BudgetBytes, $"{selector.SelectedBytes} B > {selector.BudgetBytes} B");
+                Assert.True(selector.SelectedUpdateMacs <= selector.BudgetMacs, $"{selector.SelectedUpdateMacs} MACs > {selector.BudgetMacs}");
+            }
+            string mask = Mask(net);
+
+            // the rule, re-implemented: two passes (scored channels, then unscored), layers top first, channels by
+            // potential (ties: lower index), each while the whole selection fits; the first that does not ends the layer
+            ParameterLayer[] layers = TestNets.ParameterLayers(net);
+            var counts = new int[net.Layers.Length];
+            var taken = layers.Select(p => new bool[p.Channels]).ToArray();
+            for (int pass = 0; pass < 2; pass++)
+                for (int k = layers.Length - 1; k >= 0; k--)
+                {
+                    int[] order = Enumerable.Range(0, layers[k].Channels).OrderByDescending(c => scorer.Potential(k, c)).ThenBy(c => c).ToArray();
+                    foreach (int c in order)
+                    {
+                        if (taken[k][c] || (scorer.Potential(k, c) > 0) != (pass == 0)) continue;
+                        counts[scorer.LayerIndex[k]]++;
+                        if (!selector.Fits(counts)) { counts[scorer.LayerIndex[k]]--; break; }
+                        taken[k][c] = true;
+                    }
+                }
+            Assert.Equal(string.Concat(taken.SelectMany(t => t).Select(t => t ? '1' : '0')), mask);
+
+            // the same scores choose the same channels, without allocating
+            Assert.Equal(0, Allocations.FewestBytes(() => selector.SelectSparse()));
+            Assert.Equal(mask, Mask(net));
+            // without scores it is the top-down baseline's order
+            if (unscored)
+            {
+                var plain = new ChannelSelector(net, scorer, batchSize) { BudgetBytes = selector.BudgetBytes, BudgetMacs = selector.BudgetMacs };
+                plain.SelectSparse();
+                Assert.Equal(mask, Mask(net));
+            }
+        }
+
+        [Fact]
+        public void TheTopFirstFillIsForScoredCriteriaOnlyAndTheSpecsSetIt()
+        {
+            var model = new Model(Network.CreateMlp(new[] { 2, 8, 8, 2 }, 3, -1, false), null);
+            Assert.True(new ContinualLearner(model, new ContinualConfig { LayersTopDown = true }).Selector.LayersTopDown);
+            Assert.True(new ContinualLearner(model, new ContinualConfig { LayersTopDown = true, Criterion = SelectionCriterion.Fisher }).Selector.LayersTopDown);
+            Assert.False(new ContinualLearner(model, new ContinualConfig { LayersTopDown = true, Criterion = SelectionCriterion.Random }).Selector.LayersTopDown);
+            Assert.False(new ContinualLearner(model, new ContinualConfig { LayersTopDown = true, Criterion = SelectionCriterion.TopDown }).Selector.LayersTopDown);
+            ExperimentOptions top = ExperimentOptions.Parse(new[] { "--train", "a", "--stream", "b", "--fill", "topfirst" });
+            Assert.True(top.LayersTopDown && !top.PricedFill);
+            ExperimentOptions spec = SelectionSpec.Apply("gradmag+topfirst+lambda512", new ExperimentOptions());
+            Assert.True(spec.LayersTopDown && !spec.PricedFill && spec.DriftLambdaQ8 == 512);
+            Assert.False(SelectionSpec.Apply("gradmag+topfirst+layers", new ExperimentOptions()).LayersTopDown);
+            Assert.Equal(SelectionCriterion.GradMag, SelectionSpec.Criterion("gradmag+topfirst"));
+        }
+
         [Fact]
         public void ThePricedFillIsForScoredCriteriaOnly()
         {

@@ -179,6 +179,31 @@ namespace TinTin.Sparse.Tests
             Assert.True(learner.Updates > updates);
         }
 
+        /// <summary>The top-first fill on the learner (scoring passes every 7 updates, with and without fresh scores): nothing allocated per update, and every re-selection keeps the top layer whole before the layer below.</summary>
+        [Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public void TheTopFirstFillAllocatesNothingPerUpdateAndFillsTheTopLayerFirst(bool fresh)
+        {
+            var config = Binding(fresh, false);
+            config.LayersTopDown = true;
+            config.ReselectEveryUpdates = 7;
+            var learner = new ContinualLearner(NewModel(), config);
+            ParameterLayer[] layers = learner.Model.Network.Layers.OfType<ParameterLayer>().ToArray();
+            int updates = 0;
+            Stream(learner, 0, 300, () =>
+            {
+                updates++;
+                if (layers[0].ChannelTrainable.Any(t => t)) Assert.All(layers[1].ChannelTrainable, t => Assert.True(t));
+                if (layers[1].ChannelTrainable.Any(t => t)) Assert.All(layers[2].ChannelTrainable, t => Assert.True(t));
+            });
+            Assert.True(learner.Scorer.HasScores);
+            Assert.True(layers[1].ChannelTrainable.Any(t => t) && layers[1].ChannelTrainable.Any(t => !t)); // the budget binds inside the middle layer
+            int before = learner.Updates;
+            Assert.Equal(0, Allocations.FewestBytes(() => Stream(learner, 300, 300)));
+            Assert.True(learner.Updates > before);
+        }
+
         [Fact]
         public void ScoresFromUpdatesAreForTheScoredCriteriaOnly()
         {

@@ -135,6 +135,8 @@ namespace TinTin.Experiments
         public bool NormaliseLayerScore { get; set; } = new ContinualConfig().NormaliseLayerScore;
         /// <summary>ContinualConfig.PricedFill: scored channels added by value per price ("priced") or layer by layer in layer-score order ("layers").</summary>
         public bool PricedFill { get; set; } = new ContinualConfig().PricedFill;
+        /// <summary>ContinualConfig.LayersTopDown: the layer fill takes the layers top layer first ("topfirst"), channels by score.</summary>
+        public bool LayersTopDown { get; set; } = new ContinualConfig().LayersTopDown;
         /// <summary>ContinualConfig.ScoreFromUpdates ("--scores update": fresh scores from each update's own backward) and FreshReselectEveryUpdates.</summary>
         public bool ScoreFromUpdates { get; set; } = new ContinualConfig().ScoreFromUpdates;
         public int FreshReselectEveryUpdates { get; set; } = new ContinualConfig().FreshReselectEveryUpdates;
@@ -307,7 +309,7 @@ namespace TinTin.Experiments
   --label-fraction 0.05  --label-span 10  --label-delay 2  --label-inputs (the latest press and its age as inputs)
   --batch 8  --lr 1/64 (wide layers step at lr·16/fan-in, rounded to a power of two; --no-fan-in-scaling: every layer at lr)  --rate 6  --replay 64  --replay-recency 4  --history 128  --reselect 50  --profile esp32
   --scoring recent|mixed (score the history's labelled samples only, or fill with replay)  --layer-score normalised|potential
-  --fill layers|priced (scored channels layer by layer in layer-score order, or by value per price across layers)
+  --fill layers|topfirst|priced (scored channels layer by layer in layer-score order, layer by layer top layer first, or by value per price across layers)
   --scores pass|update (update: fresh scores from each update's own backward, re-selecting every --fresh-every 1 updates)
   --drift-lambda 1024 (Q8 errors beyond the running rate that re-select)  --no-drift-reselect
   --policies none,last-layer,bias-only,full   --budgets last-layer,bias-only,half-full,full|profile|BYTES:MACS
@@ -315,7 +317,7 @@ namespace TinTin.Experiments
   --noise-burst 0.3,0.4          wrong labels between these fractions of the stream; reports recovery
 selection study (instead of the policy table): every selection at equal byte and MAC budgets, seeds 1..N, paired
   --selections all|gradmag,fisher,topdown,random,first-layer,last-layer   --reference gradmag (the learner's default)
-     a selection may carry its own settings: NAME+update|pass|freshN|priced|layers|drift|nodrift|recent|mixed|lambdaN|reselectN (e.g. gradmag+update+priced)
+     a selection may carry its own settings: NAME+update|pass|freshN|priced|layers|topfirst|drift|nodrift|recent|mixed|lambdaN|reselectN (e.g. gradmag+update+priced)
   --seeds 5  --first-seed 1  --fractions 12.5,25,50,100[,profile]  --allowance-ms 500  --json [FILE]  --chart FILE (tintin only: FILE.svg, FILE.png)";
 
         /// <summary>Parses command-line arguments (see <see cref="Usage"/>).</summary>
@@ -416,7 +418,9 @@ selection study (instead of the policy table): every selection at equal byte and
                     case "--fill":
                         {
                             string v = Next();
-                            o.PricedFill = v == "priced" ? true : v == "layers" ? false : throw new ArgumentException($"--fill: '{v}' is not layers or priced");
+                            if (v != "priced" && v != "layers" && v != "topfirst") throw new ArgumentException($"--fill: '{v}' is not layers, topfirst or priced");
+                            o.PricedFill = v == "priced";
+                            o.LayersTopDown = v == "topfirst";
                             break;
                         }
                     case "--scores":

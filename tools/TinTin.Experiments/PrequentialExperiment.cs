@@ -604,6 +604,7 @@ namespace TinTin.Experiments
                 ScoreRecentOnly = o.ScoreRecentOnly,
                 NormaliseLayerScore = o.NormaliseLayerScore,
                 PricedFill = o.PricedFill,
+                LayersTopDown = o.LayersTopDown,
                 ScoreFromUpdates = o.ScoreFromUpdates,
                 FreshReselectEveryUpdates = o.FreshReselectEveryUpdates,
                 DriftLambdaQ8 = o.DriftLambdaQ8,
