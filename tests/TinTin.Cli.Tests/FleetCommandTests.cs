@@ -78,6 +78,19 @@ namespace TinTin.Cli.Tests
             r = CliRunner.Run("fleet", "serve", "--label-kernel-width", "300", "--label-prior-strength", "-1");
             Assert.Equal(1, r.ExitCode);
             Assert.Contains("--label-prior-strength must be in 0..100000", r.ToString());
+            // --receiver-relax: a range, and it reads the receiver's labels from the statistics of a per-board merge.
+            r = CliRunner.Run("fleet", "simulate", "--similarity-merge", "all", "--similarity-stats-every", "64", "--receiver-relax", "-1");
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("--receiver-relax must be in 0..1000000", r.ToString());
+            r = CliRunner.Run("fleet", "simulate", "--label-kernel-width", "300", "--receiver-relax", "64");
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("--receiver-relax reads the receiver's labelled samples from its signed statistics messages", r.ToString());
+            r = CliRunner.Run("fleet", "serve", "--receiver-relax", "64");
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("--receiver-relax needs a per-board merge", r.ToString());
+            r = CliRunner.Run("fleet", "serve", "--similarity-merge", "all", "--receiver-relax", "1000001");
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("--receiver-relax must be in 0..1000000", r.ToString());
         }
 
         [Fact]

@@ -169,6 +169,32 @@ namespace TinTin.FleetHost
                 pooledOne, pooledAll, LabelPriorStrength, LabelKernelWidth);
         }
 
+        /// <summary>
+        /// Receiver-side relaxation (docs/FLEET.md, session 9; `fleet serve|simulate --receiver-relax R`): in a per-board
+        /// merge, every other board's kernel k (input × label, 0..1024) is raised for a receiver with n labelled samples
+        /// (the class counts of its latest verified statistics; none yet: n = 0) to k + (1024 − k)·R/(R + n): a board with
+        /// few labels, whose own model says little, takes more of the whole fleet; a board with many keeps its kernel.
+        /// 0: off.
+        /// </summary>
+        public int ReceiverRelaxSamples { get; set; }
+
+        /// <summary>k + (1024 − k)·R/(R + n) for a kernel k in 0..1024, R ≥ 0 pseudo-samples, n ≥ 0 labelled samples (integer; R 0: k).</summary>
+        public static int Relax(int kernel, int relaxSamples, long labelled)
+        {
+            if (kernel < 0 || kernel > 1024) throw new ArgumentException("a kernel is in 0..1024");
+            if (relaxSamples < 0 || labelled < 0) throw new ArgumentException("the relaxation's samples must not be negative");
+            if (relaxSamples == 0) return kernel;
+            return kernel + (int)((1024 - kernel) * (long)relaxSamples / (relaxSamples + labelled));
+        }
+
+        /// <summary>The command line's check of --receiver-relax (null: fine).</summary>
+        public static string ReceiverRelaxProblem(int relaxSamples, bool perBoardMerge)
+        {
+            if (relaxSamples < 0 || relaxSamples > 1000000) return "--receiver-relax must be in 0..1000000 (pseudo-samples)";
+            if (relaxSamples > 0 && !perBoardMerge) return "--receiver-relax needs a per-board merge on the boards' statistics (--similarity-merge all, or --label-kernel-width)";
+            return null;
+        }
+
         private static long LabelledOne(BoardRecord board) => board.HasStats ? board.Stats.ClassLabelled[1] : 0;
         private static long LabelledAll(BoardRecord board) => board.HasStats ? (long)board.Stats.ClassLabelled[0] + board.Stats.ClassLabelled[1] : 0;
 
@@ -299,6 +325,7 @@ namespace TinTin.FleetHost
                     BoardRecord contributor = boards[from[b]];
                     int kernel = Similarity != null ? Similarity(receiver.Id, from[b]) : fallback || SimilarityWidth <= 0 ? 1024 : StatsKernel(receiver, contributor);
                     if (kernel != 0 && LabelKernelWidth > 0) kernel = kernel * LabelKernel(receiver, contributor) / 1024;
+                    if (ReceiverRelaxSamples > 0 && contributor != receiver) kernel = Relax(kernel, ReceiverRelaxSamples, LabelledAll(receiver));
                     weights[b] = (int)Math.Min(ModelMerger.MaxWeight, (long)updates[b].Labelled * kernel / 1024);
                     labelled += weights[b];
                 }

@@ -87,6 +87,8 @@ namespace TinTin.FleetHost
         public int LabelPriorStrength { get; set; } = 8;
         /// <summary>FleetAggregator.OwnShareSkipPerMille (per-board merges only).</summary>
         public int OwnShareSkip { get; set; }
+        /// <summary>FleetAggregator.ReceiverRelaxSamples (per-board merges on the statistics messages only).</summary>
+        public int ReceiverRelax { get; set; }
 
         /// <summary>The similarity merge runs on the boards' statistics messages (not on the host's view of the boards).</summary>
         public bool SimilarityByMessages => SimilarityWindow != null && SimilarityStatsEvery > 0 && !SimilarityAtPublish;
@@ -413,6 +415,11 @@ namespace TinTin.FleetHost
                     };
                 }
                 if (aggregator != null) aggregator.OwnShareSkipPerMille = options.OwnShareSkip;
+                if (aggregator != null && options.ReceiverRelax > 0)
+                {
+                    if (!options.SimilarityByMessages) throw new ArgumentException("--receiver-relax reads the receiver's labelled samples from its statistics messages: it needs --similarity-merge all --similarity-stats-every N");
+                    aggregator.ReceiverRelaxSamples = options.ReceiverRelax;
+                }
                 while (true)
                 {
                     bool any = false;
