@@ -73,8 +73,11 @@ namespace TinTin.Core
         /// <summary>
         /// The layer fill takes the layers top layer first (<see cref="ChannelSelector.LayersTopDown"/>) instead of in
         /// layer-score order; channels within a layer still by score. GradMag and Fisher only; the priced fill ignores it.
+        /// On by default (issue 16 item 4, session 9, with <see cref="DriftLambdaQ8"/> 512): TinyTrain's layer-score order
+        /// put a cheap low layer before the middle one, whose error propagation then spent the budget (−0.61 against
+        /// topdown at 50 % on the 6-48-24-2 board model); top-first never lost more than 0.16 held out (docs/ENGINE.md).
         /// </summary>
-        public bool LayersTopDown;
+        public bool LayersTopDown = true;
         /// <summary>
         /// Fresh scores from every update's own backward pass (GradMag and Fisher; off by default): the update's
         /// training backward already forms the output gradient of every channel of the layers at and above the
@@ -90,7 +93,8 @@ namespace TinTin.Core
         public bool ReselectOnDrift = true;
         /// <summary>Page–Hinkley parameters of the drift signal (see <see cref="DriftDetector"/>).</summary>
         public int DriftDeltaQ8 = 13;
-        public int DriftLambdaQ8 = 1024;
+        /// <summary>Q8 errors beyond the running rate that fire (512 ≈ 2 errors; 1024 until session 9, 2048 before session 5).</summary>
+        public int DriftLambdaQ8 = 512;
         public int DriftMinSamples = 16;
     }
 }

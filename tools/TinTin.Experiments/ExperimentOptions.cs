@@ -309,9 +309,9 @@ namespace TinTin.Experiments
   --label-fraction 0.05  --label-span 10  --label-delay 2  --label-inputs (the latest press and its age as inputs)
   --batch 8  --lr 1/64 (wide layers step at lr·16/fan-in, rounded to a power of two; --no-fan-in-scaling: every layer at lr)  --rate 6  --replay 64  --replay-recency 4  --history 128  --reselect 50  --profile esp32
   --scoring recent|mixed (score the history's labelled samples only, or fill with replay)  --layer-score normalised|potential
-  --fill layers|topfirst|priced (scored channels layer by layer in layer-score order, layer by layer top layer first, or by value per price across layers)
+  --fill topfirst|layers|priced (scored channels layer by layer top layer first (default), layer by layer in layer-score order, or by value per price across layers)
   --scores pass|update (update: fresh scores from each update's own backward, re-selecting every --fresh-every 1 updates)
-  --drift-lambda 1024 (Q8 errors beyond the running rate that re-select)  --no-drift-reselect
+  --drift-lambda 512 (Q8 errors beyond the running rate that re-select)  --no-drift-reselect
   --policies none,last-layer,bias-only,full   --budgets last-layer,bias-only,half-full,full|profile|BYTES:MACS
   --chunks 8  --max-rows N  --csv FILE  --json [FILE]   (one JSON object; without FILE on standard output)
   --noise-burst 0.3,0.4          wrong labels between these fractions of the stream; reports recovery
