@@ -61,7 +61,9 @@ namespace TinTin.Firmware.Replay
             byte[] bytes = ModelFile.Save(app.Model);
             output.Line(ReplayLines.Result, what + " crc=" + ModelCrc(bytes).ToString()
                 + " updates=" + app.Counters.Updates.ToString() + " kept=" + app.Checkpoints.KeptSlot.ToString()
-                + " source=" + app.ModelSource);
+                + " source=" + app.ModelSource + " labelled=" + app.Counters.Labelled.ToString()
+                + " c0=" + app.Counters.ClassLabelled[0].ToString() + " c1=" + app.Counters.ClassLabelled[1].ToString()
+                + " inputs=" + app.Counters.InputSamples.ToString());
         }
 
         /// <summary>The CRC-32 of a model file's contents (its own trailing CRC left out: with it every file gives the same residue).</summary>
@@ -75,7 +77,7 @@ namespace TinTin.Firmware.Replay
             ReplayClock clock = new ReplayClock();
             PatternSource source = new PatternSource(clock);
             byte[] defaults = DefaultModel.Bytes();
-            RamFlash flash = new RamFlash(CheckpointStore.ImageSize(defaults.Length));
+            RamFlash flash = new RamFlash(CheckpointStore.ImageSize(defaults));
             output.Line(ReplayLines.Result, "default crc=" + ModelCrc(defaults).ToString());
 
             FirmwareApp app = Boot(clock, source, flash, output);

@@ -46,7 +46,7 @@ namespace TinTin.Firmware.Replay
             FirmwareHardware hardware = new FirmwareHardware();
             hardware.Source = source;
             hardware.Button = button;
-            hardware.Flash = new RamFlash(CheckpointStore.ImageSize(ModelFileBytes(tape)));
+            hardware.Flash = new RamFlash(CheckpointStore.ImageSize(tape.Model.Bytes()));
             hardware.Serial = serial;
             hardware.Clock = clock;
             hardware.Board = board;
@@ -179,10 +179,6 @@ namespace TinTin.Firmware.Replay
         private static void Result(ILineOutput output, string key, string value) { output.Line(ReplayLines.Result, key + " " + value); }
 
         /// <summary>Length of the tape's model file (= ModelFile.SizeOf the model; the array is dropped at once).</summary>
-        private static int ModelFileBytes(ReplayTape tape)
-        {
-            return tape.Model.Bytes().Length;
-        }
 
         /// <summary>esp32-devkit, esp32c3-devkit or nucleo-f429zi, time and energy from the MAC model (as the virtual board).</summary>
         public static BoardProfile BoardByName(string name)

@@ -14,11 +14,19 @@ namespace TinTin.Firmware
     ///  8  u32  sequence number (1, 2, 3, …; compared with wrap-around)
     /// 12  u32  model bytes M
     /// 16  u16  counter count K
-    /// 18  u16  reserved (0)
+    /// 18  u16  statistics bytes S (0: no statistics section; a reserved 0 before session 9)
     /// 20  M bytes: the model as TinTin.Core.ModelFile writes it (weights, exponents, normaliser; its own CRC)
     /// 20+M     K × i64 firmware counters (FirmwareCounters order)
     /// 20+M+8K  u32 CRC-32 of every byte before it
+    /// 24+M+8K  S bytes, the board's statistics (<see cref="StatisticsBytes"/>): u16 classes C, u16 features F,
+    ///          u32 input samples N, C × u32 samples labelled with each class, F × i64 sums of the normalised int8 input
+    /// 24+M+8K+S u32 CRC-32 of every byte before it (the first CRC included)
     /// </code>
+    /// The statistics section comes after the first CRC so that firmware from before it (which reads only up to that
+    /// CRC and ignores the reserved field) still loads a newer image; a slot whose section is cut, corrupt, of another
+    /// shape than the model or counting more labelled samples per class than the labelled counter is rejected like any
+    /// corrupt slot. An image without the section (S = 0: written before session 9) loads with the class counts and the
+    /// input statistics at zero (<see cref="LoadedStatistics"/> false).
     /// A save writes the whole image to the slot that does NOT hold the newest valid checkpoint,
     /// so the last good one is never touched; a cut write leaves a slot whose length, magic or
     /// CRC is wrong, and <see cref="LoadLatest"/> skips it. Every write is read back and checked
@@ -50,8 +58,8 @@ namespace TinTin.Firmware
         private readonly ByteWriter writer = new ByteWriter();
         private readonly SlotSink sink;
         private readonly int modelBytes;                     // ModelFile.SizeOf the firmware's model
-        private int readFlags, readCounterCount;             // header fields of the slot the last Validate accepted
-        private uint readCrc;
+        private int readFlags, readCounterCount, readStatisticsBytes; // header fields of the slot the last Validate accepted
+        private uint readCrc, readStatisticsCrc;
         private readonly long[] counterValues = new long[FirmwareCounters.Count];
         private readonly string[] rejections = new string[Slots]; // why each rejected slot was skipped (last LoadLatest)
         private readonly uint[] slotSequence = new uint[Slots];
@@ -66,23 +74,78 @@ namespace TinTin.Firmware
         public int InvalidSlotsSeen;
         /// <summary>Why the last slot was rejected (for the log), or null.</summary>
         public string LastRejection;
+        /// <summary>Whether the last checkpoint loaded (boot, restore) held the statistics section; false: written before it, the class counts and input statistics start at 0.</summary>
+        public bool LoadedStatistics;
         /// <summary>Heap a checkpoint's model may take (ModelFile.Load's limit): the firmware sets its board's heap.</summary>
         public int ModelHeapLimit = ModelFile.DefaultMaxBytes;
 
         /// <param name="modelBytes">ModelFile.SizeOf the model the firmware runs (fixed architecture).</param>
-        public CheckpointStore(IFlashStore flash, int modelBytes)
+        public CheckpointStore(IFlashStore flash, int modelBytes) : this(flash, modelBytes, 0, 0) { }
+
+        /// <param name="modelBytes">ModelFile.SizeOf the model the firmware runs (fixed architecture).</param>
+        /// <param name="features">The model's input length (the statistics' input sums; 0 with classes 0: no statistics section).</param>
+        /// <param name="classes">The model's class count (the statistics' class counts).</param>
+        public CheckpointStore(IFlashStore flash, int modelBytes, int features, int classes)
         {
             if (flash == null) throw new ArgumentException("a checkpoint store needs a flash store");
             if (flash.SlotCount < 2) throw new ArgumentException("checkpoints need two flash slots");
             if (modelBytes < 0) throw new ArgumentException("modelBytes must not be negative");
-            int size = ImageSize(modelBytes);
+            if (features < 0 || classes < 0) throw new ArgumentException("features and classes must not be negative");
+            int size = features == 0 && classes == 0 ? ImageSize(modelBytes) : ImageSize(modelBytes, features, classes);
             if (size > flash.SlotCapacity) throw new ArgumentException("a checkpoint needs " + size + " bytes but a flash slot holds " + flash.SlotCapacity);
             this.flash = flash;
             sink = new SlotSink(flash);
             this.modelBytes = modelBytes;
         }
 
+        /// <summary>Bytes of an image without the statistics section (counters without statistics; every checkpoint before session 9).</summary>
         public static int ImageSize(int modelBytes) { return HeaderBytes + modelBytes + 8 * FirmwareCounters.Count + 4; }
+
+        /// <summary>Bytes of an image with the statistics section of a model with this input length and class count.</summary>
+        public static int ImageSize(int modelBytes, int features, int classes) { return ImageSize(modelBytes) + StatisticsBytes(features, classes) + 4; }
+
+        /// <summary>Bytes of the statistics section: C, F, N, the class counts and the input sums (64 B for 6 features and 2 classes).</summary>
+        public static int StatisticsBytes(int features, int classes) { return 8 + 4 * classes + 8 * features; }
+
+        /// <summary>
+        /// The image the firmware writes for this model file (its input length and class count read from the layer
+        /// headers, allocation-free): what a flash slot must hold. Throws ArgumentException on bytes that are not a model file.
+        /// </summary>
+        public static int ImageSize(byte[] modelFile)
+        {
+            if (modelFile == null || modelFile.Length < ModelFile.HeaderBytes + 2) throw new ArgumentException("not a model file");
+            int at = ModelFile.HeaderBytes;
+            int count = LittleEndian.GetU16(modelFile, at);
+            at += 2;
+            int features = -1, classes = -1;
+            for (int l = 0; l < count; l++)
+            {
+                if (at + 5 > modelFile.Length) throw new ArgumentException("model file truncated in layer " + l);
+                int kind = modelFile[at];
+                int inLength = LittleEndian.GetU16(modelFile, at + 1);
+                int outLength = LittleEndian.GetU16(modelFile, at + 3);
+                at += 5;
+                if (l == 0) features = inLength;
+                classes = outLength;
+                int channels = 0, row = 0;
+                if (kind == (int)LayerKind.Dense) { channels = outLength; row = inLength; }
+                else if (kind == (int)LayerKind.Conv1D)
+                {
+                    if (at + 4 > modelFile.Length) throw new ArgumentException("model file truncated in layer " + l);
+                    int inChannels = LittleEndian.GetU16(modelFile, at);
+                    int kernel = LittleEndian.GetU16(modelFile, at + 2);
+                    at += 4;
+                    int positions = inChannels == 0 ? 0 : inLength / inChannels - kernel + 1;
+                    if (positions < 1) throw new ArgumentException("model file: layer " + l + " has no positions");
+                    channels = outLength / positions;
+                    row = kernel * inChannels;
+                }
+                else if (kind == (int)LayerKind.GlobalMaxPool) at += 2;
+                if (channels > 0) at += 3 + 2 * channels * row + 4 * channels;
+            }
+            if (features < 0) throw new ArgumentException("model file without layers");
+            return ImageSize(modelFile.Length, features, classes);
+        }
 
         /// <summary>Sequence number of the newest valid checkpoint (0: none).</summary>
         public uint LastSequence { get { return lastSequence; } }
@@ -181,11 +244,63 @@ namespace TinTin.Firmware
                 Reject(slot, "model takes " + model.Network.InputLength + " features and " + model.Network.ClassCount + " classes, this firmware " + inputLength + " and " + classCount);
                 return null;
             }
+            int statisticsBytes = readStatisticsBytes;
+            int statisticsAt = HeaderBytes + modelBytes + 8 * counterCount + 4;
+            if (statisticsBytes > 0)
+            {
+                string wrong = CheckStatistics(slot, statisticsAt, statisticsBytes, model.Network.InputLength, model.Network.ClassCount, n > 1 ? counterValues[1] : 0);
+                if (wrong != null) { Reject(slot, "statistics section: " + wrong); return null; }
+            }
             counters.CopyFrom(counterValues, n);
+            LoadedStatistics = statisticsBytes > 0;
+            if (LoadedStatistics) ReadStatistics(slot, statisticsAt, model.Network.InputLength, model.Network.ClassCount, counters);
+            else counters.ClearInputStatistics();
             lastSlot = slot;
             if ((flags & FlagKeepsOther) != 0 && slotValid[1 - slot]) keptSlot = 1 - slot;
-            LastBytes = HeaderBytes + modelBytes + 8 * counterCount + 4;
+            LastBytes = statisticsAt + (statisticsBytes > 0 ? statisticsBytes + 4 : 0);
             return model;
+        }
+
+        /// <summary>Null when the slot's statistics section fits the model (shape, length) and counts at most `labelled` samples over the classes, else why not.</summary>
+        private string CheckStatistics(int slot, int at, int bytes, int features, int classes, long labelled)
+        {
+            if (bytes < 8) return bytes + " bytes, shorter than its 8-byte head";
+            if (flash.Read(slot, at, chunk, 8) < 8) return "unreadable";
+            int storedClasses = LittleEndian.GetU16(chunk, 0);
+            int storedFeatures = LittleEndian.GetU16(chunk, 2);
+            if (storedClasses != classes || storedFeatures != features)
+                return storedClasses + " classes and " + storedFeatures + " features, the model has " + classes + " and " + features;
+            if (bytes != StatisticsBytes(features, classes))
+                return bytes + " bytes, " + classes + " classes and " + features + " features need " + StatisticsBytes(features, classes);
+            long sum = 0;
+            for (int c = 0; c < classes; c++)
+            {
+                if (flash.Read(slot, at + 8 + 4 * c, chunk, 4) < 4) return "unreadable";
+                sum += LittleEndian.GetU32(chunk, 0);
+            }
+            if (sum > labelled) return "the class counts add up to " + sum + " labelled samples, more than the " + labelled + " the counters hold";
+            return null;
+        }
+
+        /// <summary>Copies a checked statistics section into the counters (sized to the model: allocates only when they were not).</summary>
+        private void ReadStatistics(int slot, int at, int features, int classes, FirmwareCounters counters)
+        {
+            counters.SizeStatistics(features, classes);
+            flash.Read(slot, at, chunk, 8);
+            counters.InputSamples = LittleEndian.GetU32(chunk, 4);
+            uint[] counts = counters.ClassLabelled;
+            for (int c = 0; c < classes; c++)
+            {
+                flash.Read(slot, at + 8 + 4 * c, chunk, 4);
+                counts[c] = LittleEndian.GetU32(chunk, 0);
+            }
+            long[] sums = counters.InputSums;
+            int sumsAt = at + 8 + 4 * classes;
+            for (int i = 0; i < features; i++)
+            {
+                flash.Read(slot, sumsAt + 8 * i, chunk, 8);
+                sums[i] = LittleEndian.GetI64(chunk, 0);
+            }
         }
 
         private void Reject(int slot, string why)
@@ -252,18 +367,34 @@ namespace TinTin.Firmware
             writer.U32(sequence);
             writer.U32((uint)modelBytes);
             writer.U16(FirmwareCounters.Count);
-            writer.U16(0);
+            bool statistics = counters.HasStatistics;
+            int statisticsBytes = statistics ? StatisticsBytes(counters.InputSums.Length, counters.ClassLabelled.Length) : 0;
+            writer.U16(statisticsBytes);
             ModelFile.Write(model, writer);
             counters.CopyTo(counterValues);
             for (int i = 0; i < FirmwareCounters.Count; i++) writer.I64(counterValues[i]);
             uint crc = writer.Crc();
             writer.U32(crc);
+            uint statisticsCrc = 0;
+            if (statistics)
+            {
+                uint[] counts = counters.ClassLabelled;
+                long[] sums = counters.InputSums;
+                writer.U16(counts.Length);
+                writer.U16(sums.Length);
+                writer.U32(counters.InputSamples);
+                for (int c = 0; c < counts.Length; c++) writer.U32(counts[c]);
+                for (int i = 0; i < sums.Length; i++) writer.I64(sums[i]);
+                statisticsCrc = writer.Crc();
+                writer.U32(statisticsCrc);
+            }
             writer.End();
             int at = writer.Count;
             // Read back before the slot counts: a flash that silently stored something else must
             // not displace the older good checkpoint (the next save goes to this slot again).
             uint readSequence;
-            if (Validate(slot, out readSequence) != null || readSequence != sequence || readCrc != crc || readFlags != flags)
+            if (Validate(slot, out readSequence) != null || readSequence != sequence || readCrc != crc || readFlags != flags
+                || readStatisticsBytes != statisticsBytes || readStatisticsCrc != statisticsCrc)
                 throw new FlashVerifyException(slot);
             lastSequence = sequence;
             lastSlot = slot;
@@ -273,7 +404,8 @@ namespace TinTin.Firmware
 
         /// <summary>
         /// Null when the slot holds a valid checkpoint (header, length, CRC-32 over every byte read
-        /// back chunk by chunk), else why not. Keeps the header's flags, counter count and stored CRC.
+        /// back chunk by chunk, and the statistics section's own CRC when it has one), else why not. Keeps the header's
+        /// flags, counter count, statistics bytes and stored CRCs.
         /// </summary>
         private string Validate(int slot, out uint sequence)
         {
@@ -287,6 +419,7 @@ namespace TinTin.Firmware
             int counterCount = LittleEndian.GetU16(chunk, 16);
             if (storedModelBytes != (uint)modelBytes) return "model is " + storedModelBytes + " bytes, this firmware's model is " + modelBytes;
             int flags = LittleEndian.GetU16(chunk, 6);
+            int statisticsBytes = LittleEndian.GetU16(chunk, 18);
             uint storedSequence = LittleEndian.GetU32(chunk, 8);
             int end = HeaderBytes + modelBytes + 8 * counterCount;
             uint crc = 0xFFFFFFFFu;
@@ -302,9 +435,30 @@ namespace TinTin.Firmware
             if (tail < 4) return "truncated: needs " + (end + 4) + " bytes, has " + (end + (tail < 0 ? 0 : tail));
             uint stored = LittleEndian.GetU32(chunk, 0);
             if (stored != (crc ^ 0xFFFFFFFFu)) return "CRC-32 mismatch";
+            uint statisticsStored = 0;
+            if (statisticsBytes > 0)
+            {
+                // The statistics section and its CRC, which runs on over the first CRC's bytes.
+                crc = Crc32.Update(crc, chunk, 0, 4);
+                int from = end + 4, to = from + statisticsBytes;
+                for (int at = from; at < to; )
+                {
+                    int want = to - at < chunk.Length ? to - at : chunk.Length;
+                    int got = flash.Read(slot, at, chunk, want);
+                    if (got < want) return "statistics section truncated: needs " + (to + 4) + " bytes, has " + (at + (got < 0 ? 0 : got));
+                    crc = Crc32.Update(crc, chunk, 0, got);
+                    at += got;
+                }
+                int last = flash.Read(slot, to, chunk, 4);
+                if (last < 4) return "statistics section truncated: needs " + (to + 4) + " bytes, has " + (to + (last < 0 ? 0 : last));
+                statisticsStored = LittleEndian.GetU32(chunk, 0);
+                if (statisticsStored != (crc ^ 0xFFFFFFFFu)) return "statistics section CRC-32 mismatch";
+            }
             readFlags = flags;
             readCounterCount = counterCount;
             readCrc = stored;
+            readStatisticsBytes = statisticsBytes;
+            readStatisticsCrc = statisticsStored;
             sequence = storedSequence;
             return null;
         }

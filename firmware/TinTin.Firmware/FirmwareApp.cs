@@ -108,7 +108,8 @@ namespace TinTin.Firmware
             Model defaultModel = LoadDefaultModel();
             int defaultBytes = ModelFile.SizeOf(defaultModel);
             int inputLength = defaultModel.Network.InputLength, classCount = defaultModel.Network.ClassCount;
-            store = new CheckpointStore(hw.Flash, defaultBytes);
+            store = new CheckpointStore(hw.Flash, defaultBytes, inputLength, classCount);
+            counters.SizeStatistics(inputLength, classCount);
             store.TrainingMode = factory.TrainingMode;
             store.ModelHeapLimit = hw.Board.Device.HeapBytes;
             if (store.HoldsData()) defaultModel = null;
@@ -120,6 +121,7 @@ namespace TinTin.Firmware
                 LastFailure = "checkpoint model does not match this firmware's features";
                 model = null;
                 counters.Clear();
+                counters.ClearInputStatistics();
             }
             if (model != null)
             {
@@ -135,6 +137,7 @@ namespace TinTin.Firmware
             Hello();
             for (int i = 0; i < store.RejectionCount; i++)
                 Error(Protocol.FlashError, "skipped checkpoint " + store.Rejection(i));
+            if (modelSource == "flash" && !store.LoadedStatistics) OlderCheckpointLine();
             if (fleet != null && config.Fleet.JoinAtStart) fleet.Join(hw.Clock.NowMs);
         }
 
@@ -175,7 +178,8 @@ namespace TinTin.Firmware
             int predicted = learner.Observe(raw, now);
             if (fleet != null) predicted = fleet.Answer(predicted, learner); // the fleet's challenger, while it beats the board's own model
             long measured = hw.Clock.NowUs - t0;
-            if (fleet != null) fleet.ObserveInput(learner.Model.Network); // the board's input statistics (FleetMessage kind 3)
+            // The board's input statistics (FleetMessage kind 3; the checkpoint keeps them): the fleet member's, else the counters'.
+            if (fleet == null || !fleet.ObserveInput(learner.Model.Network)) counters.ObserveInput(learner.Model.Network.Input.Data);
             long macs = ops.TotalMacs - macs0;
             long us = hw.Board.StepMicroseconds(measured, macs);
             lastPredictUs = us;
@@ -219,6 +223,7 @@ namespace TinTin.Firmware
             int n = learner.LabelRecent(cls, from, now);
             counters.Labelled += learner.LastNewlyLabelled;
             counters.Correct += learner.LastNewlyLabelledCorrect;
+            counters.CountLabels(cls, learner.LastNewlyLabelled);
             if (fleet != null) fleet.CountLabels(cls, learner.LastNewlyLabelled);
             lastLabel = cls;
             return n;
@@ -259,7 +264,14 @@ namespace TinTin.Firmware
             pipeline.Reset();
             modelSource = "flash";
             UseModel(model);
+            if (!store.LoadedStatistics) OlderCheckpointLine();
             return true;
+        }
+
+        /// <summary>A checkpoint from before the statistics section loaded: what it lacks starts at 0 (one err line, nothing else lost).</summary>
+        private void OlderCheckpointLine()
+        {
+            Error(Protocol.FlashError, "checkpoint slot " + store.LastSlot + " predates the class counts: labelled samples per class and input statistics start at 0");
         }
 
         /// <summary>The fleet at the loop's safe point: before a sample is read, no update half done.</summary>

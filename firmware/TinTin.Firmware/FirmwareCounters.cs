@@ -3,7 +3,11 @@ namespace TinTin.Firmware
     /// <summary>
     /// What the firmware counts, kept across power cycles in every checkpoint (as little-endian
     /// int64s in the order of <see cref="CopyTo"/>). Append new counters at the end only: an older
-    /// checkpoint with fewer counters loads with the new ones at zero.
+    /// checkpoint with fewer counters loads with the new ones at zero. Beside them, sized to the model by
+    /// <see cref="SizeStatistics"/>, the board's statistics (the checkpoint's statistics section): the samples labelled
+    /// with each class (the fleet's statistics message carries them; cleared with the counters by a reset) and the
+    /// input statistics (samples and per-feature sums of the normalised int8 input; like the fleet's, they describe the
+    /// room, not the model, and carry over a reset).
     /// </summary>
     public sealed class FirmwareCounters
     {
@@ -29,6 +33,51 @@ namespace TinTin.Firmware
         public long FleetStatsReserved;  // the same for the statistics messages
         public long FleetHighestVersion; // highest merged model version verified: older or equal ones are refused
         public long FleetBaseVersion;    // merged version the model's parameters started from (0: the default model)
+
+        /// <summary>Samples labelled with each class (FirmwareApp.Label; their sum is Labelled); null until SizeStatistics.</summary>
+        public uint[] ClassLabelled;
+        /// <summary>Samples whose normalised input went into InputSums (every predicted sample since the first boot).</summary>
+        public uint InputSamples;
+        /// <summary>Per feature, the sum of the normalised int8 input over InputSamples samples; null until SizeStatistics.</summary>
+        public long[] InputSums;
+
+        /// <summary>Whether the statistics are sized (a checkpoint then keeps them).</summary>
+        public bool HasStatistics { get { return ClassLabelled != null && InputSums != null; } }
+
+        /// <summary>Sizes the statistics to a model's input length and class count (at start-up or load; allocates only when the size changes, and then starts them at 0).</summary>
+        public void SizeStatistics(int features, int classes)
+        {
+            if (ClassLabelled == null || ClassLabelled.Length != classes) ClassLabelled = new uint[classes];
+            if (InputSums == null || InputSums.Length != features)
+            {
+                InputSums = new long[features];
+                InputSamples = 0;
+            }
+        }
+
+        /// <summary>Samples newly labelled with class cls (a class outside the model is ignored). One addition, no allocation.</summary>
+        public void CountLabels(int cls, int newlyLabelled)
+        {
+            if (ClassLabelled == null || cls < 0 || cls >= ClassLabelled.Length || newlyLabelled <= 0) return;
+            ClassLabelled[cls] += (uint)newlyLabelled;
+        }
+
+        /// <summary>One predicted sample's normalised input (when no fleet member keeps the sums). Allocation-free.</summary>
+        public void ObserveInput(sbyte[] input)
+        {
+            long[] sums = InputSums;
+            if (sums == null) return;
+            int n = sums.Length;
+            for (int i = 0; i < n; i++) sums[i] += input[i];
+            InputSamples++;
+        }
+
+        /// <summary>The input statistics back to none (a checkpoint without them, or of another model).</summary>
+        public void ClearInputStatistics()
+        {
+            InputSamples = 0;
+            if (InputSums != null) for (int i = 0; i < InputSums.Length; i++) InputSums[i] = 0;
+        }
 
         public void CopyTo(long[] values)
         {
@@ -63,12 +112,14 @@ namespace TinTin.Firmware
             if (count > 17) FleetBaseVersion = values[17];
         }
 
+        /// <summary>Every counter and the class counts to 0 (the input statistics stay: <see cref="ClearInputStatistics"/>).</summary>
         public void Clear()
         {
             Samples = 0; Labelled = 0; Correct = 0; Updates = 0; Checkpoints = 0; Faults = 0; MacsTotal = 0;
             MacsUpdates = 0; EnergyTotalUj = 0; EnergyUpdatesUj = 0; Boots = 0; ButtonPresses = 0; LabelCommands = 0;
             PredictUsTotal = 0;
             FleetUpdateReserved = 0; FleetStatsReserved = 0; FleetHighestVersion = 0; FleetBaseVersion = 0;
+            if (ClassLabelled != null) for (int c = 0; c < ClassLabelled.Length; c++) ClassLabelled[c] = 0;
         }
 
         /// <summary>Accuracy on labelled samples in per mille (0 when nothing is labelled).</summary>

@@ -144,7 +144,9 @@ namespace TinTin.Firmware
         /// (0 after a reset, the restored or loaded checkpoint's otherwise). defaultModel: the network is the embedded
         /// default model as loaded (boot without a checkpoint, reset), exactly version 0's rows; otherwise it came from a
         /// checkpoint and learned since its base, and the board's updates carry every channel until it takes a merged model
-        /// unless the previous member still holds that base (FleetMember.ResetBaseline).
+        /// unless the previous member still holds that base (FleetMember.ResetBaseline), or the base is version 0 and the board
+        /// is a challenger: its predictor, freshly loaded from the embedded default model, holds version 0's own rows (a
+        /// challenger board never takes a model, so its base stays 0 and nothing else would ever make its baseline exact).
         /// </summary>
         public void Bind(Network network, Network predictor, int historyCapacity, FirmwareCounters counters, bool defaultModel)
         {
@@ -168,7 +170,13 @@ namespace TinTin.Firmware
             // A boot: messages up to the reservation may have gone out after the checkpoint; the next ones come after it.
             if (previous == null) member.Resume((uint)counters.FleetUpdateReserved, (uint)counters.FleetStatsReserved, (uint)counters.FleetHighestVersion);
             if (defaultModel) member.StartFromBase(0);
+            else if (counters.FleetBaseVersion == 0 && settings.Challenger && predictor != null && new ParameterSet(predictor).SameShape(member.Shape))
+                member.ResetBaseline(0, predictor); // the challenger's network, as loaded, is the embedded default model: version 0's own rows
             else member.ResetBaseline((uint)counters.FleetBaseVersion);
+            // The statistics message goes on from the counters: after a boot the input statistics the checkpoint kept,
+            // and always the class counts (the checkpoint's after a boot or restore, zero after a reset).
+            if (previous == null && counters.HasStatistics) member.ResumeStatistics(counters.InputSamples, counters.InputSums);
+            member.SetClassCounts(counters.ClassLabelled);
             member.TrialSamples = settings.TrialSamples;
             member.TolerancePerMille = settings.TolerancePerMille;
             member.ReplayTolerance = settings.ReplayTolerance;
@@ -204,6 +212,7 @@ namespace TinTin.Firmware
             counters.FleetStatsReserved = pendingStatsReserved;
             counters.FleetHighestVersion = member.HighestVersion;
             counters.FleetBaseVersion = member.BaseVersion;
+            if (counters.HasStatistics) counters.InputSamples = member.CopyInputSums(counters.InputSums);
         }
 
         /// <summary>The checkpoint BeforeCheckpoint filled in is in flash (read back): its reservation holds.</summary>
@@ -326,11 +335,14 @@ namespace TinTin.Firmware
 
         /// <summary>
         /// After the learner observed a sample: its normalised int8 input (the network's input) goes into the board's
-        /// running input statistics. Per sample: integer, allocation-free.
+        /// running input statistics. Per sample: integer, allocation-free. False when no member keeps them (the firmware's
+        /// counters then do).
         /// </summary>
-        public void ObserveInput(Network network)
+        public bool ObserveInput(Network network)
         {
-            if (member != null && network == boundNetwork) member.ObserveInput(network.Input.Data);
+            if (member == null || network != boundNetwork) return false;
+            member.ObserveInput(network.Input.Data);
+            return true;
         }
 
         /// <summary>Samples newly labelled with a class (FirmwareApp.Label): the class counts of the statistics message.</summary>

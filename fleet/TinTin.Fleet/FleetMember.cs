@@ -176,6 +176,28 @@ namespace TinTin.Fleet
         /// </summary>
         public void ResetBaseline(uint version) { Rebase(version, false); }
 
+        /// <summary>
+        /// As <see cref="ResetBaseline(uint)"/>, when the board holds merged version `version`'s own rows in another
+        /// network of this shape (`rows`; for version 0 the embedded default model as loaded, which a challenger board
+        /// loads anyway for its prediction-only network): the baseline becomes those rows, so after a boot the updates are
+        /// differences to the base again (only the channels trained since), not every channel. Null rows: ResetBaseline(version).
+        /// </summary>
+        public void ResetBaseline(uint version, Network rows)
+        {
+            if (rows == null) { ResetBaseline(version); return; }
+            if (continued && baselineExact && baseVersion != version)
+            {
+                // A known base goes aside, as in Rebase: a later restore may come back to it.
+                previousBaseline.CopyFrom(baseline);
+                previousBaseVersion = baseVersion;
+                previousBaselineExact = true;
+            }
+            baseline.CopyFrom(rows);
+            baselineExact = true;
+            baseVersion = version;
+            if (version > highestVersion) highestVersion = version;
+        }
+
         /// <summary>The network holds exactly the rows of merged version `version` (0: the default model, just loaded): updates are differences to it.</summary>
         public void StartFromBase(uint version) { Rebase(version, true); }
 
@@ -253,6 +275,35 @@ namespace TinTin.Fleet
 
         /// <summary>Samples labelled with class cls so far (the statistics message's count).</summary>
         public uint LabelledOfClass(int cls) { return classLabelled[cls]; }
+
+        /// <summary>
+        /// The class counts kept elsewhere (the firmware's counters: restored from a checkpoint after a boot or a restore,
+        /// zero after a reset) become the statistics message's. Counts of another class count are ignored. No allocation.
+        /// </summary>
+        public void SetClassCounts(uint[] counts)
+        {
+            if (counts == null || counts.Length != classLabelled.Length) return;
+            Array.Copy(counts, classLabelled, classLabelled.Length);
+        }
+
+        /// <summary>
+        /// After a boot: the input statistics kept in a checkpoint (samples and per-feature sums of the normalised input)
+        /// go on, so the means and the sample count of the next statistics message are over every sample the checkpoint
+        /// saw. Sums of another input length are ignored. No allocation.
+        /// </summary>
+        public void ResumeStatistics(uint samples, long[] sums)
+        {
+            if (sums == null || sums.Length != inputSums.Length) return;
+            Array.Copy(sums, inputSums, inputSums.Length);
+            inputSamples = samples;
+        }
+
+        /// <summary>Copies the running input sums into `into` (a checkpoint keeps them) and returns the samples they are over. No allocation.</summary>
+        public uint CopyInputSums(long[] into)
+        {
+            if (into != null && into.Length == inputSums.Length) Array.Copy(inputSums, into, inputSums.Length);
+            return inputSamples;
+        }
 
         /// <summary>
         /// A member bound anew (after a reset or restore) goes on with the previous one's fleet counters: the update and

@@ -39,11 +39,12 @@ namespace TinTin.NFUnitTest
             "addressed",
             "rebind",
             "rebase",
+            "persist",
         };
 
         public static readonly int[] SectionLengths = new int[]
         {
-            32, 32, 32, 32, 32, 32, 34, 34, 34, 115, 37, 406, 318, 6, 2, 115, 37, 115, 37, 5, 9, 9, 115, 37, 9, 90, 6, 8, 11, 7
+            32, 32, 32, 32, 32, 32, 34, 34, 34, 115, 37, 406, 318, 6, 2, 115, 37, 115, 37, 5, 9, 9, 115, 37, 9, 90, 6, 8, 11, 7, 10
         };
 
         /// <summary>Every section's values, one after another (one constant array: a nanoFramework type holds at most 255 static fields).</summary>
@@ -79,6 +80,7 @@ namespace TinTin.NFUnitTest
             0, 1, 5, 1, 413, -2101570434, 6, 1,
             1, 3, 2, 128, 5, -673302931, 1, 1027, 1025, 5, -2092160372,
             0, 94, -409223058, 1, 318, -283237751, 318,
+            90, 128, 5, 9, 383349887, -1047925923, -1047925923, 0, 94, -1908361205,
         };
     }
 }

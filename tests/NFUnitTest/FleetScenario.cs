@@ -230,6 +230,26 @@ namespace TinTin.NFUnitTest
             trace.Add(new GoldenSection(Stats, "rebase", new int[] { restored.SendsEveryChannel ? 1 : 0, restoredUpdate,
                 (int)(long)Crc32.Compute(restored.UpdateBuffer, 0, restoredUpdate), fromFlash.SendsEveryChannel ? 1 : 0, flashUpdate,
                 (int)(long)Crc32.Compute(fromFlash.UpdateBuffer, 0, flashUpdate), FleetMessage.MaxUpdateBytes(restored.Shape) }));
+
+            // After a boot (issue 15, session 9): the statistics go on from a checkpoint's (ResumeStatistics, SetClassCounts:
+            // the same samples, means and class counts as the member before the boot), and a board whose base is version 0
+            // takes that version's rows from the default model (ResetBaseline(0, rows): one channel, as after the restore).
+            long[] sums = new long[Sizes[0]];
+            uint samples = member.CopyInputSums(sums);
+            uint[] counts = new uint[] { member.LabelledOfClass(0), member.LabelledOfClass(1) };
+            FleetMember resumed = new FleetMember(board, boardKey, fleetKey, FleetMessage.DefaultMaxBytes, 16);
+            resumed.BoardId = "board1";
+            resumed.Resume(1025, 1026, 5);
+            resumed.ResumeStatistics(samples, sums);
+            resumed.SetClassCounts(counts);
+            int resumedStats = resumed.WriteStats(-6, 20);
+            FleetMember rebased = new FleetMember(board, boardKey, fleetKey, FleetMessage.DefaultMaxBytes, 16);
+            rebased.ResetBaseline(0, Network.CreateMlp(Sizes, 31, -1, false));
+            int rebasedUpdate = rebased.WriteUpdate(9, 7);
+            trace.Add(new GoldenSection(Stats, "persist", new int[] { resumedStats, (int)(long)resumed.InputSamples, (int)(long)resumed.LabelledOfClass(0),
+                (int)(long)resumed.LabelledOfClass(1), (int)(long)Crc32.Compute(resumed.StatsBuffer, 0, resumedStats),
+                (int)(long)Crc32.Compute(resumed.StatsBuffer, 20, resumedStats - 20 - HmacSha256.TagBytes), (int)(long)Crc32.Compute(message, 20, second - 20 - HmacSha256.TagBytes),
+                rebased.SendsEveryChannel ? 1 : 0, rebasedUpdate, (int)(long)Crc32.Compute(rebased.UpdateBuffer, 0, rebasedUpdate) }));
         }
 
         private static ParameterSet Snapshot(Network network)

@@ -34,15 +34,16 @@ namespace TinTin.Firmware.Tests
             {
                 var flash = new FileFlashStore(folder) { OverwriteInPlace = overwriteInPlace };
                 Model older = Perturbed(11), good = Perturbed(23), next = Perturbed(37);
-                var counters = new FirmwareCounters { Samples = 1000, Updates = 17, Labelled = 40, Correct = 31 };
-                var store = new CheckpointStore(flash, ModelFile.SizeOf(good));
+                var counters = WithStatistics(new FirmwareCounters { Samples = 1000, Updates = 17, Labelled = 40, Correct = 31 }, 25, 15);
+                var store = new CheckpointStore(flash, ModelFile.SizeOf(good), Features, Classes);
                 if (bothSlotsValidBefore) store.Save(older, new FirmwareCounters { Samples = 500 });
                 store.Save(good, counters);
                 uint goodSequence = store.LastSequence;
                 byte[] goodBytes = ModelFile.Save(good);
                 byte[] slot0 = File.ReadAllBytes(flash.SlotPath(0));
                 byte[] slot1 = File.Exists(flash.SlotPath(1)) ? File.ReadAllBytes(flash.SlotPath(1)) : null;
-                int imageBytes = CheckpointStore.ImageSize(goodBytes.Length);
+                int imageBytes = CheckpointStore.ImageSize(goodBytes.Length, Features, Classes);
+                Assert.Equal(imageBytes, new FileInfo(flash.SlotPath(store.LastSlot)).Length);
 
                 for (int cut = 0; cut <= imageBytes; cut++)
                 {
@@ -56,7 +57,7 @@ namespace TinTin.Firmware.Tests
                     Assert.NotNull(booted.LoadLatest(new FirmwareCounters(), -1, false));
                     flash.CutAfterBytes = cut < imageBytes ? cut : -1;
                     bool completed = true;
-                    try { booted.Save(next, new FirmwareCounters { Samples = 2000 }); }
+                    try { booted.Save(next, WithStatistics(new FirmwareCounters { Samples = 2000, Labelled = 50 }, 30, 20)); }
                     catch (PowerCutException) { completed = false; }
                     Assert.Equal(cut == imageBytes, completed);
 
@@ -70,6 +71,8 @@ namespace TinTin.Firmware.Tests
                         Assert.Equal(goodSequence + 1, afterCut.LastSequence);
                         Assert.Equal(ModelFile.Save(next), ModelFile.Save(loaded));
                         Assert.Equal(2000, restored.Samples);
+                        Assert.Equal(new uint[] { 30, 20 }, restored.ClassLabelled);
+                        Assert.Equal(2000u, restored.InputSamples);
                     }
                     else
                     {
@@ -78,10 +81,145 @@ namespace TinTin.Firmware.Tests
                         Assert.Equal(1000, restored.Samples);
                         Assert.Equal(17, restored.Updates);
                         Assert.Equal(31, restored.Correct);
+                        Assert.Equal(new uint[] { 25, 15 }, restored.ClassLabelled);
+                        Assert.Equal(1000u, restored.InputSamples);
+                        Assert.Equal(counters.InputSums, restored.InputSums);
+                        Assert.True(afterCut.LoadedStatistics);
                     }
                 }
             }
             finally { Directory.Delete(folder, true); }
+        }
+
+        private const int Features = 6, Classes = 2; // the default model's input length and class count
+
+        /// <summary>Counters with the statistics section's values: class counts c0, c1 and input sums over Samples samples.</summary>
+        private static FirmwareCounters WithStatistics(FirmwareCounters c, uint c0, uint c1)
+        {
+            c.SizeStatistics(Features, Classes);
+            c.ClassLabelled[0] = c0;
+            c.ClassLabelled[1] = c1;
+            c.InputSamples = (uint)c.Samples;
+            for (int i = 0; i < Features; i++) c.InputSums[i] = (i - 2) * 1_000_003L * c.Samples;
+            return c;
+        }
+
+        /// <summary>Recomputes both CRCs of an image with a statistics section of `statisticsBytes` (header field 18 set to it).</summary>
+        private static byte[] Reseal(byte[] image, int modelBytes, int statisticsBytes)
+        {
+            int end = CheckpointStore.HeaderBytes + modelBytes + 8 * FirmwareCounters.Count;
+            var sealedImage = new byte[end + 4 + statisticsBytes + 4];
+            Array.Copy(image, sealedImage, Math.Min(image.Length, end + 4 + statisticsBytes));
+            LittleEndian.PutU16(sealedImage, 18, statisticsBytes);
+            LittleEndian.PutU32(sealedImage, end, Crc32.Compute(sealedImage, 0, end));
+            LittleEndian.PutU32(sealedImage, end + 4 + statisticsBytes, Crc32.Compute(sealedImage, 0, end + 4 + statisticsBytes));
+            return sealedImage;
+        }
+
+        /// <summary>
+        /// Issue 15: a checkpoint whose statistics section (class counts, input statistics) is cut, corrupt, of another
+        /// shape, shorter than its shape needs, or counting more labelled samples than the counters is rejected like any
+        /// corrupt slot, with the reason in the rejection text; the older slot loads, with its own counts.
+        /// </summary>
+        [Theory]
+        [InlineData("cut", "slot {0}: statistics section truncated: needs 3647 bytes, has 3589")]
+        [InlineData("flip", "slot {0}: statistics section CRC-32 mismatch")]
+        [InlineData("classes", "slot {0}: statistics section: 3 classes and 6 features, the model has 2 and 6")]
+        [InlineData("short", "slot {0}: statistics section: 60 bytes, 2 classes and 6 features need 64")]
+        [InlineData("head", "slot {0}: statistics section: 6 bytes, shorter than its 8-byte head")]
+        [InlineData("counts", "slot {0}: statistics section: the class counts add up to 61 labelled samples, more than the 40 the counters hold")]
+        public void A_checkpoint_whose_statistics_section_is_cut_or_corrupt_is_rejected_and_the_older_slot_loads(string damage, string reason)
+        {
+            string folder = TestBoard.NewFolder();
+            try
+            {
+                var flash = new FileFlashStore(folder);
+                Model older = Perturbed(11), newer = Perturbed(23);
+                int modelBytes = ModelFile.SizeOf(newer);
+                var store = new CheckpointStore(flash, modelBytes, Features, Classes);
+                store.Save(older, WithStatistics(new FirmwareCounters { Samples = 500, Labelled = 10 }, 6, 4));
+                int newest = store.Save(newer, WithStatistics(new FirmwareCounters { Samples = 1000, Labelled = 40 }, 25, 15));
+                byte[] image = File.ReadAllBytes(flash.SlotPath(newest));
+                int statisticsAt = CheckpointStore.HeaderBytes + modelBytes + 8 * FirmwareCounters.Count + 4;
+                int statisticsBytes = CheckpointStore.StatisticsBytes(Features, Classes);
+                Assert.Equal(statisticsBytes, LittleEndian.GetU16(image, 18));
+                Assert.Equal(3411 + 20 + 8 * 18 + 4 + 64 + 4, image.Length); // the default model's image: 3,647 B (3,579 B before the section)
+                switch (damage)
+                {
+                    case "cut": image = image.AsSpan(0, statisticsAt + 10).ToArray(); break;
+                    case "flip": image[statisticsAt + 20] ^= 0x08; break;
+                    case "classes": LittleEndian.PutU16(image, statisticsAt, 3); image = Reseal(image, modelBytes, statisticsBytes); break;
+                    case "short": image = Reseal(image, modelBytes, statisticsBytes - 4); break;
+                    case "head": image = Reseal(image, modelBytes, 6); break;
+                    case "counts": LittleEndian.PutU32(image, statisticsAt + 8, 46); image = Reseal(image, modelBytes, statisticsBytes); break;
+                }
+                File.WriteAllBytes(flash.SlotPath(newest), image);
+
+                var counters = new FirmwareCounters();
+                var reloaded = new CheckpointStore(flash, modelBytes, Features, Classes);
+                Model loaded = reloaded.LoadLatest(counters, -1, false, Features, Classes);
+                Assert.Equal(ModelFile.Save(older), ModelFile.Save(loaded));
+                Assert.Equal(1 - newest, reloaded.LastSlot);
+                Assert.Equal((500L, 10L), (counters.Samples, counters.Labelled));
+                Assert.Equal(new uint[] { 6, 4 }, counters.ClassLabelled);
+                Assert.Equal(1, reloaded.RejectionCount);
+                Assert.Equal(string.Format(reason, newest), reloaded.Rejection(0));
+            }
+            finally { Directory.Delete(folder, true); }
+        }
+
+        /// <summary>
+        /// The statistics section comes after the first CRC: firmware from before it, which checks magic, version, model
+        /// size and the CRC over header, model and counters (and ignores the reserved field 18), still accepts the image;
+        /// and this firmware loads an image from before the section with every counter and the statistics at 0.
+        /// </summary>
+        [Fact]
+        public void An_image_with_the_statistics_section_passes_the_older_firmwares_checks_and_an_older_image_loads()
+        {
+            string folder = TestBoard.NewFolder();
+            try
+            {
+                var flash = new FileFlashStore(folder);
+                Model m = Perturbed(7);
+                int modelBytes = ModelFile.SizeOf(m);
+                var store = new CheckpointStore(flash, modelBytes, Features, Classes);
+                int slot = store.Save(m, WithStatistics(new FirmwareCounters { Samples = 300, Labelled = 12, Correct = 9 }, 5, 7));
+                byte[] image = File.ReadAllBytes(flash.SlotPath(slot));
+                int end = CheckpointStore.HeaderBytes + modelBytes + 8 * FirmwareCounters.Count;
+                // What the firmware of main 06d94c5 checks (CheckpointStore.Validate there).
+                Assert.Equal(CheckpointStore.Magic, LittleEndian.GetU32(image, 0));
+                Assert.Equal(1, LittleEndian.GetU16(image, 4));
+                Assert.Equal((uint)modelBytes, LittleEndian.GetU32(image, 12));
+                Assert.Equal(FirmwareCounters.Count, LittleEndian.GetU16(image, 16));
+                Assert.Equal(Crc32.Compute(image, 0, end), LittleEndian.GetU32(image, end));
+
+                // The same checkpoint as that firmware wrote it: no section, a reserved 0.
+                byte[] older = image.AsSpan(0, end + 4).ToArray();
+                LittleEndian.PutU16(older, 18, 0);
+                LittleEndian.PutU32(older, end, Crc32.Compute(older, 0, end));
+                File.WriteAllBytes(flash.SlotPath(slot), older);
+                var counters = WithStatistics(new FirmwareCounters(), 99, 99);
+                var reloaded = new CheckpointStore(flash, modelBytes, Features, Classes);
+                Assert.Equal(ModelFile.Save(m), ModelFile.Save(reloaded.LoadLatest(counters, -1, false, Features, Classes)));
+                Assert.False(reloaded.LoadedStatistics);
+                Assert.Equal((300L, 12L, 9L), (counters.Samples, counters.Labelled, counters.Correct));
+                Assert.Equal(new uint[2], counters.ClassLabelled);
+                Assert.Equal(0u, counters.InputSamples);
+                Assert.Equal(new long[Features], counters.InputSums);
+                Assert.Equal(0, reloaded.RejectionCount);
+            }
+            finally { Directory.Delete(folder, true); }
+        }
+
+        [Fact]
+        public void CheckpointStore_ImageSize_of_a_model_file_reads_its_input_length_and_class_count()
+        {
+            byte[] bytes = DefaultModel.Bytes();
+            Assert.Equal(CheckpointStore.ImageSize(bytes.Length, 6, 2), CheckpointStore.ImageSize(bytes));
+            Assert.Equal(3647, CheckpointStore.ImageSize(bytes));
+            byte[] small = File.ReadAllBytes(TinTin.Reference.RepositoryPaths.Data("models", "occupancy-6-16-2.ttm"));
+            Assert.Equal(CheckpointStore.ImageSize(small.Length, 6, 2), CheckpointStore.ImageSize(small));
+            Assert.Throws<ArgumentException>(() => CheckpointStore.ImageSize(new byte[5]));
         }
 
         [Fact]
@@ -211,8 +349,10 @@ namespace TinTin.Firmware.Tests
         {
             byte[] bytes = File.ReadAllBytes(flash.SlotPath(slot));
             f(bytes);
-            int end = bytes.Length - 4;
+            int statisticsBytes = LittleEndian.GetU16(bytes, 18);
+            int end = statisticsBytes > 0 ? bytes.Length - 4 - statisticsBytes - 4 : bytes.Length - 4;
             LittleEndian.PutU32(bytes, end, Crc32.Compute(bytes, 0, end));
+            if (statisticsBytes > 0) LittleEndian.PutU32(bytes, bytes.Length - 4, Crc32.Compute(bytes, 0, bytes.Length - 4));
             File.WriteAllBytes(flash.SlotPath(slot), bytes);
         }
 
@@ -334,9 +474,9 @@ namespace TinTin.Firmware.Tests
                 var flash = new FileFlashStore(folder);
                 Model older = Perturbed(11), newer = Perturbed(29);
                 int modelBytes = ModelFile.SizeOf(older);
-                var store = new CheckpointStore(flash, modelBytes);
-                store.Save(older, new FirmwareCounters { Samples = 10 });
-                int newest = store.Save(newer, new FirmwareCounters { Samples = 20 });
+                var store = new CheckpointStore(flash, modelBytes, Features, Classes);
+                store.Save(older, WithStatistics(new FirmwareCounters { Samples = 10 }, 0, 0));
+                int newest = store.Save(newer, WithStatistics(new FirmwareCounters { Samples = 20 }, 0, 0));
                 RewriteSlot(flash, newest, bytes => bytes[CheckpointStore.HeaderBytes + 30] ^= 0x10);
                 using (var board = new TestBoard(folder))
                 {

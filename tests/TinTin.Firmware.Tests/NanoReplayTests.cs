@@ -190,6 +190,22 @@ namespace TinTin.Firmware.Tests
             Assert.NotEqual(defaultCrc, relearned);
             Assert.NotEqual(learned, relearned);
             Assert.Equal(relearned, Field(Result(host.Lines, "restore-after-relearning"), "crc")); // nothing kept to restore
+            // The class counts (the checkpoint's statistics section): they add up to the labelled samples, a reset clears
+            // them, a reboot and a restore bring back the checkpoint's, and the input statistics carry over a reset.
+            foreach (string what in new[] { "learned", "after-confirm", "rebooted", "restored", "third-boot", "relearned" })
+            {
+                string line = Result(host.Lines, what);
+                Assert.Equal(long.Parse(Field(line, "labelled")), long.Parse(Field(line, "c0")) + long.Parse(Field(line, "c1")));
+            }
+            string learnedLine = Result(host.Lines, "learned");
+            Assert.True(long.Parse(Field(learnedLine, "c0")) > 0 && long.Parse(Field(learnedLine, "c1")) > 0, learnedLine);
+            Assert.Equal("0", Field(Result(host.Lines, "after-confirm"), "c1"));
+            Assert.Equal(Field(learnedLine, "inputs"), Field(Result(host.Lines, "after-confirm"), "inputs"));
+            Assert.Equal("0", Field(Result(host.Lines, "rebooted"), "c1"));
+            Assert.Equal(Field(learnedLine, "c0"), Field(Result(host.Lines, "restored"), "c0"));
+            Assert.Equal(Field(learnedLine, "c1"), Field(Result(host.Lines, "restored"), "c1"));
+            Assert.Equal(Field(learnedLine, "inputs"), Field(Result(host.Lines, "rebooted"), "inputs")); // the reset's checkpoint kept them
+            Assert.True(long.Parse(Field(learnedLine, "inputs")) > 0, learnedLine);
             Assert.Contains("failures=0", Result(host.Lines, "flash"));
             // every read size delivers the same lines: 5 + 1 + 2 + 300 + the cut long line, the non-ASCII one, an empty one and status
             string[] sizes = { "uart1", "uart8", "uart64", "uart4096" };

@@ -494,6 +494,225 @@ namespace TinTin.Fleet.Tests
             Deliver(t, aggregator, delivered, "after booting from an older checkpoint");
         }
 
+        /// <summary>What the board's statistics are at a moment: class counts, labelled samples, input samples and sums.</summary>
+        private sealed record StatsState(uint C0, uint C1, long Labelled, uint Samples, long[] Sums)
+        {
+            public static StatsState Of(VirtualFleetBoard b)
+            {
+                var sums = new long[b.Network.InputLength];
+                uint samples = b.Member.CopyInputSums(sums);
+                return new StatsState(b.Member.LabelledOfClass(0), b.Member.LabelledOfClass(1), b.Counters.Labelled, samples, sums);
+            }
+            public void AssertIs(StatsState other, string when)
+            {
+                Assert.True(C0 == other.C0 && C1 == other.C1 && Labelled == other.Labelled && Samples == other.Samples && Sums.SequenceEqual(other.Sums),
+                    $"{when}: expected {other.C0}/{other.C1} of {other.Labelled} labelled, {other.Samples} samples; got {C0}/{C1} of {Labelled}, {Samples}");
+            }
+        }
+
+        /// <summary>Steps, recording the statistics at every checkpoint the firmware writes.</summary>
+        private static StatsState StepsRecordingCheckpoints(VirtualFleetBoard b, int steps, StatsState atCheckpoint)
+        {
+            for (int i = 0; i < steps; i++)
+            {
+                long checkpoints = b.Counters.Checkpoints;
+                b.Step();
+                if (b.Counters.Checkpoints != checkpoints) atCheckpoint = StatsState.Of(b);
+            }
+            return atCheckpoint;
+        }
+
+        /// <summary>
+        /// Issue 15: the labelled samples per class and the input statistics survive a reboot and a power cut (the
+        /// checkpoint's statistics section): after the boot they are the newest checkpoint's (labels and samples after it
+        /// are lost together, like the labelled counter), the statistics message goes on from them with the new labels
+        /// added, and the aggregator accepts it. On the code before, they started again at 0 after every boot.
+        /// </summary>
+        [Theory]
+        [InlineData("reboot")]
+        [InlineData("cut")]
+        public void TheClassCountsAndInputStatisticsSurviveARebootOrAPowerCut(string what)
+        {
+            var t = new FakeTransport();
+            using var b = Board(t, publishEvery: 8, s => s.StatsEverySamples = 16);
+            FleetAggregator aggregator = DefaultAggregator();
+            b.App.HandleLine("fleet join");
+            StatsState saved = StepsRecordingCheckpoints(b, 30, null);
+            b.App.HandleLine("label 0 1200");
+            saved = StepsRecordingCheckpoints(b, 25, saved);
+            b.App.HandleLine("label 1 600");
+            saved = StepsRecordingCheckpoints(b, 3, saved);
+            b.App.HandleLine("save");
+            saved = StatsState.Of(b);
+            Assert.True(saved.C0 > 0 && saved.C1 > 0 && saved.C0 + saved.C1 == saved.Labelled, saved.ToString());
+            if (what == "cut")
+            {
+                // More labels and samples, then the power goes: what came after the newest checkpoint is lost.
+                b.App.HandleLine("label 1 300");
+                saved = StepsRecordingCheckpoints(b, 5, saved);
+                Assert.NotEqual(saved.Samples, StatsState.Of(b).Samples);
+            }
+            int delivered = Deliver(t, aggregator, 0, "before the " + what);
+
+            b.Reboot();
+            StatsState.Of(b).AssertIs(saved, "after the " + what);
+            Assert.Equal(saved.Labelled, b.Counters.Labelled);
+            b.App.HandleLine("fleet join");
+            for (int i = 0; i < 20; i++) b.Step();
+            b.App.HandleLine("label 1 900");
+            StatsState labelled = StatsState.Of(b);
+            Assert.Equal(saved.C0, labelled.C0);
+            Assert.True(labelled.C1 > saved.C1);
+            for (int i = 0; i < 20; i++) b.Step();
+            byte[] stats = t.Published.Skip(delivered).Last(m => m[5] == FleetMessage.KindStats);
+            int countsAt = FleetMessage.StatsClassesAt(b.Network.InputLength);
+            Assert.Equal(labelled.C0, LittleEndian.GetU32(stats, countsAt + 2));
+            Assert.Equal(labelled.C1, LittleEndian.GetU32(stats, countsAt + 6));
+            Assert.Equal((uint)labelled.Labelled, LittleEndian.GetU32(stats, 24));
+            Assert.True(LittleEndian.GetU32(stats, 20) > saved.Samples + 20, "samples " + LittleEndian.GetU32(stats, 20));
+            Deliver(t, aggregator, delivered, "after the " + what);
+            Assert.Equal(labelled.C1, aggregator.Boards["board1"].Stats.ClassLabelled[1]);
+        }
+
+        /// <summary>`reset confirm` clears the class counts with the labelled counter (the input statistics go on); `restore` brings back the kept checkpoint's, and a reboot keeps them.</summary>
+        [Fact]
+        public void AfterAResetTheClassCountsStartAt0AndARestoreOrRebootBringsBackTheCheckpoints()
+        {
+            var t = new FakeTransport();
+            using var b = Board(t, publishEvery: 8, s => s.StatsEverySamples = 16);
+            FleetAggregator aggregator = DefaultAggregator();
+            b.App.HandleLine("fleet join");
+            for (int i = 0; i < 30; i++) b.Step();
+            b.App.HandleLine("label 0 1200");
+            for (int i = 0; i < 25; i++) b.Step();
+            b.App.HandleLine("label 1 600");
+            b.App.HandleLine("save");
+            StatsState learned = StatsState.Of(b);
+            Assert.True(learned.C0 > 0 && learned.C1 > 0);
+            int delivered = Deliver(t, aggregator, 0, "before the reset");
+
+            b.App.HandleLine("reset confirm");
+            StatsState reset = StatsState.Of(b);
+            Assert.Equal((0u, 0u, 0L), (reset.C0, reset.C1, reset.Labelled));
+            Assert.Equal(new uint[2], b.Counters.ClassLabelled);
+            Assert.Equal(learned.Samples, reset.Samples); // the room's inputs carry over
+
+            b.App.HandleLine("restore");
+            Assert.Equal((learned.C0, learned.C1, learned.Labelled), (b.Member.LabelledOfClass(0), b.Member.LabelledOfClass(1), b.Counters.Labelled));
+            Assert.Equal(new[] { learned.C0, learned.C1 }, b.Counters.ClassLabelled);
+            b.Reboot();
+            Assert.Equal((learned.C0, learned.C1, learned.Labelled), (b.Member.LabelledOfClass(0), b.Member.LabelledOfClass(1), b.Counters.Labelled));
+
+            // After a reset the statistics message counts only the labels since: none of class 0 here.
+            b.App.HandleLine("fleet join");
+            b.App.HandleLine("reset confirm");
+            for (int i = 0; i < 20; i++) b.Step();
+            b.App.HandleLine("label 1 300");
+            for (int i = 0; i < 20; i++) b.Step();
+            byte[] stats = t.Published.Skip(delivered).Last(m => m[5] == FleetMessage.KindStats);
+            int countsAt = FleetMessage.StatsClassesAt(b.Network.InputLength);
+            Assert.Equal(0u, LittleEndian.GetU32(stats, countsAt + 2));
+            Assert.True(LittleEndian.GetU32(stats, countsAt + 6) > 0);
+            Assert.Equal(LittleEndian.GetU32(stats, 24), LittleEndian.GetU32(stats, countsAt + 6));
+            Deliver(t, aggregator, delivered, "after the reset");
+        }
+
+        /// <summary>
+        /// A checkpoint written by the firmware before the statistics section (tests/TinTin.Fleet.Tests/Fixtures/checkpoint-06d94c5.bin:
+        /// written by main 06d94c5 after 51 samples, 32 of them labelled, 21 as class 0 and 11 as class 1) loads with its model and every
+        /// counter; the class counts and input statistics start at 0, with one err line saying so; the board's messages are accepted,
+        /// and its next checkpoint has the section.
+        /// </summary>
+        [Fact]
+        public void ACheckpointFromBeforeTheClassCountsLoadsWithEverythingItHeldAndTheCountsAtZero()
+        {
+            byte[] old = System.IO.File.ReadAllBytes(RepositoryPaths.Find("tests", "TinTin.Fleet.Tests", "Fixtures", "checkpoint-06d94c5.bin"));
+            int modelBytes = (int)LittleEndian.GetU32(old, 12);
+            Assert.Equal(0, LittleEndian.GetU16(old, 18)); // the reserved field then
+            Assert.Equal(CheckpointStore.ImageSize(modelBytes), old.Length);
+            var t = new FakeTransport();
+            using var b = Board(t, publishEvery: 8, s => s.StatsEverySamples = 16);
+            b.Flash.Write(0, 0, old, old.Length);
+            int linesBefore = b.SerialLines.Count;
+            b.Reboot();
+
+            Assert.Equal("flash", b.App.ModelSource);
+            Assert.Equal(old.AsSpan(CheckpointStore.HeaderBytes, modelBytes).ToArray(), ModelFile.Save(b.App.Model));
+            FirmwareCounters c = b.Counters;
+            Assert.Equal((51L, 32L, 1L, 8L, 3L, 2L), (c.Samples, c.Labelled, c.Correct, c.Updates, c.Checkpoints, c.Boots));
+            Assert.Equal((1026L, 1027L, 0L, 0L), (c.FleetUpdateReserved, c.FleetStatsReserved, c.FleetHighestVersion, c.FleetBaseVersion));
+            Assert.Equal(new uint[2], c.ClassLabelled);
+            Assert.Equal((0u, 0u, 0u), (b.Member.LabelledOfClass(0), b.Member.LabelledOfClass(1), b.Member.InputSamples));
+            var errors = b.SerialLines.Skip(linesBefore).Select(ProtocolParser.Parse).Where(m => m != null && m.Kind == "err").ToList();
+            Assert.Single(errors);
+            Assert.Equal("flash", errors[0].Get("code"));
+            Assert.Contains("predates_the_class_counts", errors[0].Get("msg"));
+
+            b.App.HandleLine("fleet join");
+            LearnAndPublish(b);
+            Deliver(t, DefaultAggregator(), 0, "after booting from a checkpoint without class counts");
+            b.App.HandleLine("save");
+            var image = new byte[b.Flash.SlotCapacity];
+            int length = b.Flash.Read(b.App.Checkpoints.LastSlot, 0, image, image.Length);
+            Assert.Equal(CheckpointStore.ImageSize(modelBytes, b.Network.InputLength, b.Network.ClassCount), length);
+            Assert.Equal(CheckpointStore.StatisticsBytes(b.Network.InputLength, b.Network.ClassCount), LittleEndian.GetU16(image, 18));
+            StatsState saved = StatsState.Of(b);
+            Assert.True(saved.C0 > 0);
+            b.Reboot();
+            StatsState.Of(b).AssertIs(saved, "after a reboot from the new checkpoint");
+            Assert.Equal(0, b.SerialLines.Skip(linesBefore).Count(l => l.Contains("predates")) - 1);
+        }
+
+        /// <summary>
+        /// Issue 15, challenger mode: a challenger board never takes a merged model, so its base stays version 0; after a
+        /// boot from a checkpoint its baseline is the embedded default model's rows again (its challenger network, loaded from
+        /// that model), and its updates carry only the channels that differ from them, as before the boot, not every channel
+        /// forever (the code before: 2,022 B on 6-48-24-2 at every update after a boot). The aggregator's view of the board is
+        /// the board's own model.
+        /// </summary>
+        [Fact]
+        public void AChallengerBoardRebootedFromACheckpointSendsOnlyTheChannelsThatDifferFromTheDefaultModel()
+        {
+            var t = new FakeTransport();
+            using var b = Board(t, publishEvery: 8, s => { s.Challenger = true; s.KeepOwnHead = true; });
+            FleetAggregator aggregator = DefaultAggregator();
+            b.App.HandleLine("fleet join");
+            LearnAndPublish(b);
+            int delivered = Deliver(t, aggregator, 0, "before the reboot");
+            byte[] merged = aggregator.MergeNow();
+            t.Incoming.Enqueue(merged);
+            b.Step();
+            Assert.Contains(Lines(b, "fleet"), m => m.Get("event") == "challenger");
+            b.App.HandleLine("save");
+            Assert.Equal(0, b.Counters.FleetBaseVersion);
+            b.Reboot();
+            Assert.False(b.Member.SendsEveryChannel);
+            Assert.Equal(0u, b.Member.BaseVersion);
+            b.App.HandleLine("fleet join");
+            Network atPublish = null;
+            t.OnPublish = m => { if (m[5] == FleetMessage.KindUpdate) atPublish = Copy(b.Network); };
+            LearnAndPublish(b);
+            byte[] update = t.Published.Skip(delivered).Last(m => m[5] == FleetMessage.KindUpdate);
+            Deliver(t, aggregator, delivered, "after the reboot");
+            RebindTests.AssertAggregatorHoldsTheBoardsModel(aggregator, atPublish);
+            // Exactly the channels that differ from the default model went out.
+            Network version0 = ModelFile.Load(VirtualBoardRunner.EmbeddedModel().Bytes, VirtualBoardRunner.EmbeddedModel().Bytes.Length, 0, false).Network;
+            int differing = 0, channels = 0;
+            ParameterSet own = Snapshot(atPublish), v0 = Snapshot(version0);
+            for (int l = 0; l < own.LayerCount; l++)
+                for (int ch = 0; ch < own.Channels[l]; ch++)
+                {
+                    channels++;
+                    bool same = own.Bias[l][ch] == v0.Bias[l][ch] && own.MasterExponent[l] == v0.MasterExponent[l] && own.BiasExponent[l] == v0.BiasExponent[l]
+                        && own.Master[l].AsSpan(ch * own.RowLength[l], own.RowLength[l]).SequenceEqual(v0.Master[l].AsSpan(ch * own.RowLength[l], own.RowLength[l]));
+                    if (!same) differing++;
+                }
+            Assert.Equal(differing, aggregator.Boards["board1"].Latest.ChannelsSent);
+            Assert.True(differing < channels, differing + " of " + channels + " channels differ");
+            Assert.True(update.Length < FleetMessage.MaxUpdateBytes(own), update.Length + " B, every channel " + FleetMessage.MaxUpdateBytes(own) + " B");
+            Console.WriteLine($"challenger board after a reboot: update {update.Length} B ({differing} of {channels} channels), every channel {FleetMessage.MaxUpdateBytes(own)} B");
+        }
+
         /// <summary>Rewrites a slot's checkpoint as an older firmware wrote it: only the first olderCount counters, the CRC over that.</summary>
         private static void WriteAsOlderCheckpoint(IFlashStore flash, int slot, int olderCount)
         {
@@ -502,9 +721,10 @@ namespace TinTin.Fleet.Tests
             int counters = LittleEndian.GetU16(image, 16);
             Assert.Equal(FirmwareCounters.Count, counters);
             int modelBytes = (int)LittleEndian.GetU32(image, 12);
-            Assert.Equal(CheckpointStore.HeaderBytes + modelBytes + 8 * counters + 4, length);
+            Assert.Equal(CheckpointStore.HeaderBytes + modelBytes + 8 * counters + 4 + LittleEndian.GetU16(image, 18) + 4, length);
             int end = CheckpointStore.HeaderBytes + modelBytes + 8 * olderCount;
             LittleEndian.PutU16(image, 16, olderCount);
+            LittleEndian.PutU16(image, 18, 0); // nor the statistics section
             uint crc = Crc32.Update(0xFFFFFFFFu, image, 0, end) ^ 0xFFFFFFFFu;
             LittleEndian.PutU32(image, end, crc);
             flash.Write(slot, 0, image, end + 4);

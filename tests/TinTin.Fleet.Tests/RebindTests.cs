@@ -154,6 +154,46 @@ namespace TinTin.Fleet.Tests
         }
 
         /// <summary>
+        /// Issue 15, challenger mode: a board that never takes a merged model keeps base version 0, so after a power cut
+        /// no take ever made its baseline exact again and every update carried every channel, indefinitely. Version 0's
+        /// rows are the embedded default model, which the board holds (its challenger network is loaded from it):
+        /// ResetBaseline(0, rows) makes the baseline exact again, and the update after the boot carries only the channels
+        /// the board trained, the same bytes as the update the board would have sent without the power cut.
+        /// </summary>
+        [Fact]
+        public void AfterAPowerCutABoardThatNeverTookAModelRebasesOnVersion0sRows()
+        {
+            Network version0 = FleetNets.Create();
+            var a = (Network: FleetNets.Create(), Member: (FleetMember)null); // starts from version 0 and never takes a model
+            a.Member = new FleetMember(a.Network, Config.Boards[0].Key, Config.FleetKey, Config.MaxMessageBytes, 64);
+            LearnChannels(a.Network, 0, 2);
+            var history = new List<(string, byte[])> { ("board1", Update(a.Member, 30, 20)) };
+            Network booted = CopyOf(a.Network);
+            LearnChannels(a.Network, 1, 1);
+            LearnChannels(booted, 1, 1);
+            byte[] withoutCut = Update(a.Member, 40, 28);
+
+            var before = new FleetMember(booted, Config.Boards[0].Key, Config.FleetKey, Config.MaxMessageBytes, 64);
+            before.Resume(a.Member.UpdateSequence - 1, 0, 0);
+            before.ResetBaseline(0);
+            Assert.True(before.SendsEveryChannel); // the code before: every channel
+            byte[] everyChannel = Update(before, 40, 28);
+
+            var fresh = new FleetMember(booted, Config.Boards[0].Key, Config.FleetKey, Config.MaxMessageBytes, 64);
+            fresh.Resume(a.Member.UpdateSequence - 1, 0, 0);
+            fresh.ResetBaseline(0, version0);
+            Assert.False(fresh.SendsEveryChannel);
+            byte[] afterCut = Update(fresh, 40, 28);
+            Assert.Equal(withoutCut, afterCut);
+            Assert.True(afterCut.Length < everyChannel.Length, afterCut.Length + " B, every channel " + everyChannel.Length + " B");
+            Assert.Equal(FleetMessage.MaxUpdateBytes(fresh.Shape), everyChannel.Length);
+            FleetAggregator aggregator = Aggregator(history);
+            Assert.True(aggregator.HandleUpdate("board1", afterCut).Accepted);
+            AssertAggregatorHoldsTheBoardsModel(aggregator, booted);
+            Assert.Throws<ArgumentException>(() => fresh.ResetBaseline(0, Network.CreateMlp(new[] { 6, 8, 2 }, 3, -1, false)));
+        }
+
+        /// <summary>
         /// The aggregator's view of board1 (its latest update over its base version) is the board's own model: every channel
         /// the update carries is the board's int8 row and bias, every other channel is the base's row and the board's master row.
         /// </summary>

@@ -112,6 +112,14 @@ namespace TinTin.NanoBuild.Tests
             XAssert.Equal(406 + 7, addressed[4]);
             XAssert.Equal(6, addressed[6]);
             XAssert.Equal(TinTin.Fleet.FleetMessage.FlagAddressed, addressed[7]);
+            // After a boot: the statistics go on from the checkpoint's (128 samples, 5 / 9 labelled; the signed bytes after the
+            // sequence equal those of the member before the boot), and version 0's rows from the default model give the
+            // restore's one-channel update, not every channel.
+            int[] persist = sections["persist"];
+            XAssert.Equal(new[] { 90, 128, 5, 9 }, persist.Take(4));
+            XAssert.Equal(persist[6], persist[5]);
+            XAssert.Equal(0, persist[7]);
+            XAssert.Equal(rebase[1], persist[8]);
             // SHA-256("abc") is the FIPS 180-2 example.
             XAssert.Equal(Convert.FromHexString("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad").Select(b => (int)b), sections["sha256.len3"]);
         }

@@ -186,7 +186,7 @@ namespace TinTin.VirtualBoard
             // With a board's heap (nanoclr32 --heap) the frozen copy stays on the host: a board never holds a second
             // model, and the learner sizes its training arena to the heap the board has (the host observer gives the frozen figures).
             s.AppendLine("            tape.CompareFrozen = " + Bool(nano.CompareFrozen && nano.HeapBytes == 0) + ";");
-            s.AppendLine("            tape.ProbeHeapUpTo = " + (nano.ProbeHeap && nano.HeapBytes > 0 ? nano.HeapBytes + EmulatedFlashHeapBytesForModel(prepared.Bytes.Length) : 0) + ";");
+            s.AppendLine("            tape.ProbeHeapUpTo = " + (nano.ProbeHeap && nano.HeapBytes > 0 ? nano.HeapBytes + EmulatedFlashHeapBytesForModel(prepared.Bytes) : 0) + ";");
             s.AppendLine("            tape.Commands = new string[] { " + string.Join(", ", (options.Commands ?? Array.Empty<string>()).Select(Literal)) + " };");
             // The embedded model is taken from the firmware's own constant; a model prepared on the host becomes a
             // generated source. Either way the array exists only while the firmware parses it (boot, reset).
@@ -305,7 +305,7 @@ namespace TinTin.VirtualBoard
         }
 
         /// <summary><see cref="EmulatedFlashHeapBytes(int)"/> for a model file of so many bytes (slots of CheckpointStore.ImageSize).</summary>
-        public static int EmulatedFlashHeapBytesForModel(int modelFileBytes) => EmulatedFlashHeapBytes(CheckpointStore.ImageSize(modelFileBytes));
+        public static int EmulatedFlashHeapBytesForModel(byte[] modelFile) => EmulatedFlashHeapBytes(CheckpointStore.ImageSize(modelFile));
 
         /// <summary>nanoclr32's heap block (CLR_RT_HeapBlock on a 32-bit target, as on ESP32 and STM32).</summary>
         public const int HeapBlockBytes = 12;
@@ -412,7 +412,7 @@ namespace TinTin.VirtualBoard
         public string Pe { get; }
 
         /// <summary>Heap nanoclr32 adds for the replay's RAM flash (<see cref="NanoReplay.EmulatedFlashHeapBytes"/> of this model's checkpoint image).</summary>
-        public int FlashHeapBytes => NanoReplay.EmulatedFlashHeapBytesForModel((options.Model ?? VirtualBoardRunner.EmbeddedModel()).Bytes.Length);
+        public int FlashHeapBytes => NanoReplay.EmulatedFlashHeapBytesForModel((options.Model ?? VirtualBoardRunner.EmbeddedModel()).Bytes);
 
         /// <summary>
         /// Runs it: heapBytes &gt; 0 on nanoclr32 with the board's heap heapBytes plus <see cref="FlashHeapBytes"/>
