@@ -206,6 +206,41 @@ namespace TinTin.Core
         /// <summary>Load into a network whose training state is held as the mode says (see <see cref="Network"/>); the heap check counts that mode's buffers.</summary>
         public static Model Load(byte[] data, int length, int trainingCapacityInts, bool withMomentum, int maxBytes, TrainingStateMode mode)
         {
+            int end = CheckedPayloadEnd(data, length);
+
+            try
+            {
+                int classes;
+                long heap = Check(data, end, mode == TrainingStateMode.GradientArena ? trainingCapacityInts : 0, withMomentum, out classes);
+                if (heap > maxBytes)
+                    throw new ModelFormatException("model size: loading it takes about " + heap + " bytes of heap, the limit is " + maxBytes);
+                return Build(data, end, trainingCapacityInts, withMomentum, mode);
+            }
+            catch (ModelFormatException) { throw; }
+            catch (Exception e)
+            {
+                // Check proves every field first, so this is a defence in depth: whatever a
+                // constructor still refuses is a bad model, never another exception type.
+                throw new ModelFormatException("model rejected: " + e.Message);
+            }
+        }
+
+        /// <summary>
+        /// The input length and class count of a model file, without building it (allocation-free): every field is
+        /// checked as <see cref="Load(byte[], int, int, bool, int, TrainingStateMode)"/> checks it, and anything wrong is
+        /// a <see cref="ModelFormatException"/> naming the field. For sizing what depends on the model's shape (a
+        /// checkpoint's statistics) before the model is loaded.
+        /// </summary>
+        public static void Shape(byte[] data, int length, out int inputs, out int classes)
+        {
+            int end = CheckedPayloadEnd(data, length);
+            Check(data, end, 0, false, out classes);
+            inputs = LittleEndian.GetU16(data, HeaderBytes + 2 + 1);
+        }
+
+        /// <summary>Checks the header, the payload length and the CRC; returns where the payload ends.</summary>
+        private static int CheckedPayloadEnd(byte[] data, int length)
+        {
             if (data == null) throw new ModelFormatException("no model data");
             if (length < 0) length = 0;
             if (length > data.Length) length = data.Length;
@@ -221,25 +256,11 @@ namespace TinTin.Core
             uint stored = LittleEndian.GetU32(data, end);
             uint actual = Crc32.Compute(data, 0, end);
             if (stored != actual) throw new ModelFormatException("model corrupted: CRC-32 mismatch (stored " + stored + ", computed " + actual + ")");
-
-            try
-            {
-                long heap = Check(data, end, mode == TrainingStateMode.GradientArena ? trainingCapacityInts : 0, withMomentum);
-                if (heap > maxBytes)
-                    throw new ModelFormatException("model size: loading it takes about " + heap + " bytes of heap, the limit is " + maxBytes);
-                return Build(data, end, trainingCapacityInts, withMomentum, mode);
-            }
-            catch (ModelFormatException) { throw; }
-            catch (Exception e)
-            {
-                // Check proves every field first, so this is a defence in depth: whatever a
-                // constructor still refuses is a bad model, never another exception type.
-                throw new ModelFormatException("model rejected: " + e.Message);
-            }
+            return end;
         }
 
         /// <summary>Pass 1, allocation-free: checks every field and returns the heap bytes the model will take.</summary>
-        private static long Check(byte[] data, int end, int trainingCapacityInts, bool withMomentum)
+        private static long Check(byte[] data, int end, int trainingCapacityInts, bool withMomentum, out int classes)
         {
             int at = HeaderBytes;
             at = Need(data, at, 2, end, "layer count");
@@ -308,6 +329,7 @@ namespace TinTin.Core
                 lastKind = kind;
             }
             if (lastKind == (int)LayerKind.Relu) throw new ModelFormatException("layer " + (count - 1) + " kind: the last layer gives the logits; it cannot be a ReLU");
+            classes = previousOut;
             long arena = trainingCapacityInts == Network.ArenaFromBudget ? 1 : trainingCapacityInts < 0 ? fullTraining : trainingCapacityInts;
             if (arena < 1) arena = 1;
             heap += 4 * arena * (withMomentum ? 2 : 1) + 4 * scratch + 8L * previousOut;

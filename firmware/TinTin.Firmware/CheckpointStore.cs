@@ -108,42 +108,14 @@ namespace TinTin.Firmware
         public static int StatisticsBytes(int features, int classes) { return 8 + 4 * classes + 8 * features; }
 
         /// <summary>
-        /// The image the firmware writes for this model file (its input length and class count read from the layer
-        /// headers, allocation-free): what a flash slot must hold. Throws ArgumentException on bytes that are not a model file.
+        /// The image the firmware writes for this model file (its input length and class count read and checked by
+        /// <see cref="ModelFile.Shape"/>, allocation-free): what a flash slot must hold. Throws
+        /// <see cref="ModelFormatException"/> on bytes that are not a valid model file.
         /// </summary>
         public static int ImageSize(byte[] modelFile)
         {
-            if (modelFile == null || modelFile.Length < ModelFile.HeaderBytes + 2) throw new ArgumentException("not a model file");
-            int at = ModelFile.HeaderBytes;
-            int count = LittleEndian.GetU16(modelFile, at);
-            at += 2;
-            int features = -1, classes = -1;
-            for (int l = 0; l < count; l++)
-            {
-                if (at + 5 > modelFile.Length) throw new ArgumentException("model file truncated in layer " + l);
-                int kind = modelFile[at];
-                int inLength = LittleEndian.GetU16(modelFile, at + 1);
-                int outLength = LittleEndian.GetU16(modelFile, at + 3);
-                at += 5;
-                if (l == 0) features = inLength;
-                classes = outLength;
-                int channels = 0, row = 0;
-                if (kind == (int)LayerKind.Dense) { channels = outLength; row = inLength; }
-                else if (kind == (int)LayerKind.Conv1D)
-                {
-                    if (at + 4 > modelFile.Length) throw new ArgumentException("model file truncated in layer " + l);
-                    int inChannels = LittleEndian.GetU16(modelFile, at);
-                    int kernel = LittleEndian.GetU16(modelFile, at + 2);
-                    at += 4;
-                    int positions = inChannels == 0 ? 0 : inLength / inChannels - kernel + 1;
-                    if (positions < 1) throw new ArgumentException("model file: layer " + l + " has no positions");
-                    channels = outLength / positions;
-                    row = kernel * inChannels;
-                }
-                else if (kind == (int)LayerKind.GlobalMaxPool) at += 2;
-                if (channels > 0) at += 3 + 2 * channels * row + 4 * channels;
-            }
-            if (features < 0) throw new ArgumentException("model file without layers");
+            int features, classes;
+            ModelFile.Shape(modelFile, modelFile == null ? 0 : modelFile.Length, out features, out classes);
             return ImageSize(modelFile.Length, features, classes);
         }
 

@@ -142,6 +142,8 @@ namespace TinTin.Core.Tests
             Model loaded = ModelFile.Load(saved, saved.Length, -1, false);
             Assert.Equal(saved, ModelFile.Save(loaded));
             Assert.Equal(new[] { LayerKind.Conv1D, LayerKind.Relu, LayerKind.GlobalMaxPool, LayerKind.Dense }, loaded.Network.Layers.Select(l => l.Kind));
+            ModelFile.Shape(saved, saved.Length, out int inputs, out int classes);
+            Assert.Equal((loaded.Network.InputLength, loaded.Network.ClassCount), (inputs, classes));
             var conv = (Conv1DLayer)loaded.Network.Layers[0];
             Assert.Equal((Window, 1, Filters, Kernel), (conv.Length, conv.InChannels, conv.OutChannels, conv.Kernel));
             for (int s = 0; s < 50; s++)

@@ -157,9 +157,14 @@ namespace TinTin.Core.Tests
                 byte[] seed = seeds[m % seeds.Count];
                 byte[] blob = Mutate(seed, random, out bool reseal);
                 if (reseal) { Reseal(blob); resealed++; }
+                // Shape checks what Load checks but the heap: whenever Load builds a model, Shape named its shape.
+                int shapeInputs = -1, shapeClasses = -1;
+                try { ModelFile.Shape(blob, blob.Length, out shapeInputs, out shapeClasses); }
+                catch (ModelFormatException) { shapeInputs = -1; }
                 try
                 {
                     Model model = ModelFile.Load(blob, blob.Length, -1, random.Next(2) == 0, 1 << 20);
+                    Assert.Equal((model.Network.InputLength, model.Network.ClassCount), (shapeInputs, shapeClasses));
                     for (int i = 0; i < model.Network.Input.Length; i++) model.Network.Input.Data[i] = (sbyte)random.Next(-127, 128);
                     int predicted = model.Network.Predict();
                     Assert.InRange(predicted, 0, model.Network.ClassCount - 1);

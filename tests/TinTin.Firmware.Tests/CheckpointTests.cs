@@ -219,7 +219,10 @@ namespace TinTin.Firmware.Tests
             Assert.Equal(3647, CheckpointStore.ImageSize(bytes));
             byte[] small = File.ReadAllBytes(TinTin.Reference.RepositoryPaths.Data("models", "occupancy-6-16-2.ttm"));
             Assert.Equal(CheckpointStore.ImageSize(small.Length, 6, 2), CheckpointStore.ImageSize(small));
-            Assert.Throws<ArgumentException>(() => CheckpointStore.ImageSize(new byte[5]));
+            Assert.Contains("truncated", Assert.Throws<ModelFormatException>(() => CheckpointStore.ImageSize(new byte[5])).Message);
+            byte[] corrupt = (byte[])bytes.Clone();
+            corrupt[40] ^= 1;
+            Assert.Contains("CRC-32", Assert.Throws<ModelFormatException>(() => CheckpointStore.ImageSize(corrupt)).Message);
         }
 
         [Fact]
