@@ -238,6 +238,67 @@ namespace TinTin.Core
             inputs = LittleEndian.GetU16(data, HeaderBytes + 2 + 1);
         }
 
+        /// <summary>
+        /// The parameters of the model in data[0..length), as <see cref="Load"/> would give its parameter layers (master
+        /// weights, biases, master exponent, int8 weight shift = weight exponent − master exponent, bias exponent), read
+        /// straight into the caller's arrays without building a model: no allocation, so a board can take a model's rows
+        /// (the fleet's version 0, its embedded default model) into a buffer it holds already instead of parsing a second
+        /// model. The file is checked as Load checks it (header, CRC, every field); parameter layer k must have
+        /// bias[k].Length channels of master[k].Length / bias[k].Length weights, and there must be master.Length parameter
+        /// layers. Any failure is a <see cref="ModelFormatException"/> naming what is wrong; the arrays of the layers up to
+        /// the failing one may then hold the file's values.
+        /// </summary>
+        public static void ReadParameters(byte[] data, int length, short[][] master, int[][] bias, int[] masterExponent, int[] weightShift, int[] biasExponent)
+        {
+            int end = CheckedPayloadEnd(data, length);
+            if (master == null || bias == null || masterExponent == null || weightShift == null || biasExponent == null || bias.Length != master.Length
+                || masterExponent.Length < master.Length || weightShift.Length < master.Length || biasExponent.Length < master.Length)
+                throw new ModelFormatException("parameters: no arrays of one length per parameter layer to read them into");
+            int classes;
+            try { Check(data, end, 0, false, out classes); }
+            catch (ModelFormatException) { throw; }
+            catch (Exception e) { throw new ModelFormatException("model rejected: " + e.Message); }
+            int at = HeaderBytes;
+            int count = LittleEndian.GetU16(data, at);
+            at += 2;
+            int next = 0;
+            for (int l = 0; l < count; l++)
+            {
+                int kind = data[at];
+                int inLength = LittleEndian.GetU16(data, at + 1);
+                int outLength = LittleEndian.GetU16(data, at + 3);
+                at += 5;
+                if (kind == (int)LayerKind.Relu) continue;
+                if (kind == (int)LayerKind.GlobalMaxPool) { at += 2; continue; }
+                int channels, rowLength;
+                if (kind == (int)LayerKind.Conv1D)
+                {
+                    int inChannels = LittleEndian.GetU16(data, at);
+                    int kernel = LittleEndian.GetU16(data, at + 2);
+                    at += 4;
+                    channels = outLength / (inLength / inChannels - kernel + 1);
+                    rowLength = kernel * inChannels;
+                }
+                else { channels = outLength; rowLength = inLength; }
+                if (next >= master.Length)
+                    throw new ModelFormatException("parameters: the model has more than the " + master.Length + " parameter layers expected");
+                short[] m = master[next];
+                int[] b = bias[next];
+                if (m == null || b == null || b.Length != channels || m.Length != channels * rowLength)
+                    throw new ModelFormatException("parameter layer " + next + ": the model's is " + channels + "x" + rowLength + ", expected "
+                        + (b == null ? 0 : b.Length) + " channels of " + (m == null || b == null || b.Length == 0 ? 0 : m.Length / b.Length) + " weights");
+                masterExponent[next] = (sbyte)data[at];
+                weightShift[next] = (sbyte)data[at + 1] - (sbyte)data[at];
+                biasExponent[next] = (sbyte)data[at + 2];
+                at += 3;
+                for (int i = 0; i < m.Length; i++, at += 2) m[i] = (short)LittleEndian.GetU16(data, at);
+                for (int i = 0; i < b.Length; i++, at += 4) b[i] = (int)(long)LittleEndian.GetU32(data, at);
+                next++;
+            }
+            if (next != master.Length)
+                throw new ModelFormatException("parameters: the model has " + next + " parameter layers, expected " + master.Length);
+        }
+
         /// <summary>Checks the header, the payload length and the CRC; returns where the payload ends.</summary>
         private static int CheckedPayloadEnd(byte[] data, int length)
         {

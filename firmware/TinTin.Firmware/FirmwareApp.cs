@@ -419,7 +419,7 @@ namespace TinTin.Firmware
                     byte[] bytes = config.DefaultModelBytes();
                     predictor = ModelFile.Load(bytes, bytes.Length, 0, false).Network;
                 }
-                fleet.Bind(model.Network, predictor, adapter != null ? adapter.Inner.History.Capacity : 0, counters, modelSource == "default");
+                fleet.Bind(model.Network, predictor, adapter != null ? adapter.Inner.History.Capacity : 0, counters, modelSource == "default", config);
             }
         }
 

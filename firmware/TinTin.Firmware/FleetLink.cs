@@ -121,7 +121,7 @@ namespace TinTin.Firmware
         public FleetAdvisor Advisor { get { return advisor; } }
 
         /// <summary>(Re)binds to the network the learner trains (after boot, reset or restore); take mode only.</summary>
-        public void Bind(Network network, FirmwareCounters counters) { Bind(network, null, 0, counters, false); }
+        public void Bind(Network network, FirmwareCounters counters) { Bind(network, null, 0, counters, false, null); }
 
         /// <summary>
         /// After a boot that loaded a checkpoint: one written before the fleet counters existed has them at zero, and the
@@ -144,11 +144,12 @@ namespace TinTin.Firmware
         /// (0 after a reset, the restored or loaded checkpoint's otherwise). defaultModel: the network is the embedded
         /// default model as loaded (boot without a checkpoint, reset), exactly version 0's rows; otherwise it came from a
         /// checkpoint and learned since its base, and the board's updates carry every channel until it takes a merged model
-        /// unless the previous member still holds that base (FleetMember.ResetBaseline), or the base is version 0 and the board
-        /// is a challenger: its predictor, freshly loaded from the embedded default model, holds version 0's own rows (a
-        /// challenger board never takes a model, so its base stays 0 and nothing else would ever make its baseline exact).
+        /// unless the previous member still holds that base (FleetMember.ResetBaseline), or the base is version 0: version 0's
+        /// rows are the embedded default model (config.DefaultModelBytes), which a challenger's predictor is freshly loaded
+        /// from, and which a take-mode board reads straight into the member's baseline (FleetMember.ResetBaseline(0, file):
+        /// no second model, only the file's bytes for the moment; see <see cref="RebaseOnVersion0"/>).
         /// </summary>
-        public void Bind(Network network, Network predictor, int historyCapacity, FirmwareCounters counters, bool defaultModel)
+        public void Bind(Network network, Network predictor, int historyCapacity, FirmwareCounters counters, bool defaultModel, FirmwareConfig config)
         {
             long labelled = counters.Labelled, correct = counters.Correct;
             if (counters.FleetUpdateReserved > updateReserved) updateReserved = counters.FleetUpdateReserved;
@@ -170,8 +171,7 @@ namespace TinTin.Firmware
             // A boot: messages up to the reservation may have gone out after the checkpoint; the next ones come after it.
             if (previous == null) member.Resume((uint)counters.FleetUpdateReserved, (uint)counters.FleetStatsReserved, (uint)counters.FleetHighestVersion);
             if (defaultModel) member.StartFromBase(0);
-            else if (counters.FleetBaseVersion == 0 && settings.Challenger && predictor != null && new ParameterSet(predictor).SameShape(member.Shape))
-                member.ResetBaseline(0, predictor); // the challenger's network, as loaded, is the embedded default model: version 0's own rows
+            else if (counters.FleetBaseVersion == 0) RebaseOnVersion0(settings.Challenger ? predictor : null, config);
             else member.ResetBaseline((uint)counters.FleetBaseVersion);
             // The statistics message goes on from the counters: after a boot the input statistics the checkpoint kept,
             // and always the class counts (the checkpoint's after a boot or restore, zero after a reset).
@@ -198,6 +198,30 @@ namespace TinTin.Firmware
             seenLabelled = labelled;
             seenCorrect = correct;
             labelledAtPublish = labelled;
+        }
+
+        /// <summary>
+        /// The network came from a checkpoint whose base is version 0, whose rows are the embedded default model. The new
+        /// member holds them when the previous one did (a restore after a bind that had them); otherwise they come from
+        /// the challenger's predictor (loaded from that model at every bind: no cost) or, on a take-mode board, from the
+        /// default model's file read into the member's baseline (a boot: the file's bytes, 3,411 B on 6-48-24-2, for the
+        /// moment, no second model). Either way the updates carry only the channels that differ from the default model,
+        /// not every channel until the board's first take. Rows that do not fit (never, with the firmware's own model):
+        /// an err line, and every channel goes out until a take, as before.
+        /// </summary>
+        private void RebaseOnVersion0(Network predictor, FirmwareConfig config)
+        {
+            if (member.HoldsBaseRows(0) || predictor == null && config == null) { member.ResetBaseline(0); return; }
+            try
+            {
+                if (predictor != null) member.ResetBaseline(0, predictor);
+                else member.ResetBaseline(0, config.DefaultModelBytes());
+            }
+            catch (Exception e)
+            {
+                member.ResetBaseline(0);
+                Error("version 0's rows (the default model) do not fit this model, updates carry every channel until a take: " + e.Message);
+            }
         }
 
         /// <summary>Before a checkpoint is written: the fleet counters it keeps, reserving sequence numbers ahead.</summary>

@@ -181,10 +181,41 @@ namespace TinTin.Fleet
         /// network of this shape (`rows`; for version 0 the embedded default model as loaded, which a challenger board
         /// loads anyway for its prediction-only network): the baseline becomes those rows, so after a boot the updates are
         /// differences to the base again (only the channels trained since), not every channel. Null rows: ResetBaseline(version).
+        /// A network of another shape throws ArgumentException and changes nothing.
         /// </summary>
         public void ResetBaseline(uint version, Network rows)
         {
             if (rows == null) { ResetBaseline(version); return; }
+            incoming.CopyFrom(rows); // scratch (no trial runs in a member just bound): another shape throws before the bases change
+            BaseRowsAre(version, incoming);
+        }
+
+        /// <summary>
+        /// As <see cref="ResetBaseline(uint, Network)"/>, with version `version`'s rows as a model file (ModelFile bytes; for
+        /// version 0 the embedded default model, which a take-mode board does not keep loaded): read straight into this
+        /// member's buffers (ParameterSet.CopyFromModelFile), so no second model is parsed. A file that is not a model of
+        /// this shape throws ModelFormatException and changes nothing. Null: ResetBaseline(version).
+        /// </summary>
+        public void ResetBaseline(uint version, byte[] modelFile)
+        {
+            if (modelFile == null) { ResetBaseline(version); return; }
+            incoming.CopyFromModelFile(modelFile, modelFile.Length); // scratch, as above: a bad file throws before the bases change
+            BaseRowsAre(version, incoming);
+        }
+
+        /// <summary>
+        /// Whether this member holds merged version `version`'s own rows (its baseline or the one before its last take,
+        /// carried by <see cref="ContinueFrom"/> from the previous member; a member bound at a boot holds none): then
+        /// <see cref="ResetBaseline(uint)"/> needs no rows from elsewhere. Call it between ContinueFrom and the rebase.
+        /// </summary>
+        public bool HoldsBaseRows(uint version)
+        {
+            return continued && (baselineExact && baseVersion == version || previousBaselineExact && previousBaseVersion == version);
+        }
+
+        /// <summary>The baseline becomes `rows`, exactly version `version`'s; a known base goes aside first, as in Rebase.</summary>
+        private void BaseRowsAre(uint version, ParameterSet rows)
+        {
             if (continued && baselineExact && baseVersion != version)
             {
                 // A known base goes aside, as in Rebase: a later restore may come back to it.

@@ -164,6 +164,16 @@ namespace TinTin.Fleet
             if (next != LayerCount) throw new ArgumentException("the network has " + next + " parameter layers, the set " + LayerCount);
         }
 
+        /// <summary>
+        /// Reads the parameters of the model file data[0..length) (ModelFile: master weights, biases, exponents, as
+        /// ModelFile.Load would give them) into this set, allocation-free: no second model is built. The file must have this
+        /// shape; anything else is a ModelFormatException naming what is wrong (the set may then hold part of the file).
+        /// </summary>
+        public void CopyFromModelFile(byte[] data, int length)
+        {
+            ModelFile.ReadParameters(data, length, Master, Bias, MasterExponent, Int8Shift, BiasExponent);
+        }
+
         public void CopyFrom(ParameterSet other)
         {
             if (!SameShape(other)) throw new ArgumentException("parameter sets differ in shape");

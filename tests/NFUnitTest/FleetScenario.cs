@@ -246,10 +246,16 @@ namespace TinTin.NFUnitTest
             FleetMember rebased = new FleetMember(board, boardKey, fleetKey, FleetMessage.DefaultMaxBytes, 16);
             rebased.ResetBaseline(0, Network.CreateMlp(Sizes, 31, -1, false));
             int rebasedUpdate = rebased.WriteUpdate(9, 7);
+            // A take-mode board keeps no second model: version 0's rows read from the default model's file into the baseline
+            // (ResetBaseline(0, file), no model built) give the same update.
+            FleetMember fromFile = new FleetMember(board, boardKey, fleetKey, FleetMessage.DefaultMaxBytes, 16);
+            fromFile.ResetBaseline(0, ModelFile.Save(new Model(Network.CreateMlp(Sizes, 31, -1, false), null)));
+            int fileUpdate = fromFile.WriteUpdate(9, 7);
             trace.Add(new GoldenSection(Stats, "persist", new int[] { resumedStats, (int)(long)resumed.InputSamples, (int)(long)resumed.LabelledOfClass(0),
                 (int)(long)resumed.LabelledOfClass(1), (int)(long)Crc32.Compute(resumed.StatsBuffer, 0, resumedStats),
                 (int)(long)Crc32.Compute(resumed.StatsBuffer, 20, resumedStats - 20 - HmacSha256.TagBytes), (int)(long)Crc32.Compute(message, 20, second - 20 - HmacSha256.TagBytes),
-                rebased.SendsEveryChannel ? 1 : 0, rebasedUpdate, (int)(long)Crc32.Compute(rebased.UpdateBuffer, 0, rebasedUpdate) }));
+                rebased.SendsEveryChannel ? 1 : 0, rebasedUpdate, (int)(long)Crc32.Compute(rebased.UpdateBuffer, 0, rebasedUpdate),
+                fromFile.SendsEveryChannel ? 1 : 0, fileUpdate, (int)(long)Crc32.Compute(fromFile.UpdateBuffer, 0, fileUpdate) }));
         }
 
         private static ParameterSet Snapshot(Network network)

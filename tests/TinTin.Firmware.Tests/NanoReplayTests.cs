@@ -93,8 +93,8 @@ namespace TinTin.Firmware.Tests
         }
 
         [NanoRuntimeTheory]
-        [InlineData(590)]   // the 6-16-2 model's checkpoint image
-        [InlineData(3547)]  // the 6-48-24-2 model's
+        [InlineData(690)]   // the 6-16-2 model's checkpoint image (CheckpointStore.ImageSize: 18 counters, statistics section)
+        [InlineData(3647)]  // the 6-48-24-2 model's
         public void The_heap_added_for_the_replays_ram_flash_is_what_the_flash_takes_on_nanoclr32(int slotCapacity)
         {
             // Free heap before and after the RAM flash is built, as the sum of every free block of 16 B or more
@@ -114,6 +114,33 @@ namespace TinTin.Firmware.Tests
             // RamFlash fills that hole whole: at most 32 B a block.
             int blocks = int.Parse(measured[2], System.Globalization.CultureInfo.InvariantCulture) + int.Parse(measured[3], System.Globalization.CultureInfo.InvariantCulture);
             Assert.InRange(taken, NanoReplay.EmulatedFlashHeapBytes(slotCapacity) - 32 * blocks, NanoReplay.EmulatedFlashHeapBytes(slotCapacity) + 32 * blocks);
+        }
+
+        /// <summary>
+        /// A take-mode fleet board booted from a checkpoint at base 0 takes version 0's rows (the embedded default model)
+        /// into its fleet member's baseline straight from the model's file (FleetLink.Bind → FleetMember.ResetBaseline(0,
+        /// file) → ParameterSet.CopyFromModelFile): on nanoclr32 that read allocates nothing; the boot holds only the file's
+        /// bytes for the moment, where a second parse of the model would hold a whole network besides (measured, printed).
+        /// </summary>
+        [NanoRuntimeFact]
+        public void Reading_version_0s_rows_from_the_model_file_allocates_nothing_on_nanoclr32()
+        {
+            string entry = "int[] blocks = new int[5]; int f0 = FreeBlockTotal(blocks, 0); byte[] b = TinTin.Firmware.DefaultModel.Bytes(); int f1 = FreeBlockTotal(blocks, 1); "
+                + "TinTin.Core.Model m = TinTin.Core.ModelFile.Load(b, b.Length, 0, false); int f2 = FreeBlockTotal(blocks, 2); "
+                + "TinTin.Fleet.ParameterSet p = new TinTin.Fleet.ParameterSet(m.Network); int f3 = FreeBlockTotal(blocks, 3); "
+                + "p.CopyFromModelFile(b, b.Length); int f4 = FreeBlockTotal(blocks, 4); "
+                + "System.Console.WriteLine(\"R rows_heap \" + (f0 - f1).ToString() + \" \" + (f1 - f2).ToString() + \" \" + (f2 - f3).ToString() + \" \" + (f3 - f4).ToString() + \" \" + b.Length.ToString() + \" \" + (blocks[3] + blocks[4]).ToString() + \" \" + p.Master[0][0].ToString() + \" \" + m.Network.InputLength.ToString()); System.Console.WriteLine(\"E done\"); "
+                + "static int FreeBlockTotal(int[] blocks, int slot) { AllocationProbeHeap probe = new AllocationProbeHeap(200000); object[] held = new object[256]; int total = 0; int n = 0; "
+                + "while (n < held.Length) { int block = probe.FreeBytes(); if (block < 16) break; held[n++] = new byte[block]; total += block; } blocks[slot] = n; return total; }";
+            using CompiledReplay compiled = NanoReplay.Compile(Options(10), new NanoReplayOptions { HeapBytes = 100000, CompareFrozen = false, ProbeHeap = false, Entry = entry });
+            NanoReplayResult result = compiled.Run(100000);
+            int[] f = result.Figures["rows_heap"].Split(' ').Select(x => int.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            int bytes = f[0], secondModel = f[1], parameterSet = f[2], read = f[3], fileLength = f[4], blocks = f[5];
+            Console.WriteLine($"nanoclr32: the model file's bytes {bytes} B ({fileLength}-byte file), a second parse {secondModel} B more, a parameter set {parameterSet} B, the read {read} B");
+            // As the RAM-flash check: each counted block is short by under 16 B plus its array header, at most 32 B a block.
+            Assert.InRange(read, -32 * blocks, 32 * blocks);
+            Assert.True(secondModel > 3 * fileLength, "a second model would take " + secondModel + " B");
+            Assert.InRange(bytes, fileLength - 64, fileLength + 64);
         }
 
         [NanoRuntimeFact]

@@ -664,28 +664,36 @@ namespace TinTin.Fleet.Tests
         }
 
         /// <summary>
-        /// Issue 15, challenger mode: a challenger board never takes a merged model, so its base stays version 0; after a
-        /// boot from a checkpoint its baseline is the embedded default model's rows again (its challenger network, loaded from
-        /// that model), and its updates carry only the channels that differ from them, as before the boot, not every channel
-        /// forever (the code before: 2,022 B on 6-48-24-2 at every update after a boot). The aggregator's view of the board is
-        /// the board's own model.
+        /// Issue 15: a board whose base is still version 0 (a challenger board never takes a merged model; a take-mode board
+        /// has taken none yet, e.g. the fleet has not merged) is rebooted from a checkpoint. Its baseline is the embedded
+        /// default model's rows again (version 0's: the challenger's prediction-only network, loaded from that model; on a
+        /// take-mode board the model file read into the member's baseline), and its updates carry only the channels that
+        /// differ from them, as before the boot, not every channel (the code before: 2,022 B on 6-48-24-2 at every update
+        /// after a boot, for good on a challenger board, until the first take on a take-mode one). The aggregator's view of
+        /// the board is the board's own model. A restore after the boot keeps the exact base (the previous member's rows).
         /// </summary>
-        [Fact]
-        public void AChallengerBoardRebootedFromACheckpointSendsOnlyTheChannelsThatDifferFromTheDefaultModel()
+        [Theory]
+        [InlineData("challenger")]
+        [InlineData("take")]
+        public void ABoardAtBase0RebootedFromACheckpointSendsOnlyTheChannelsThatDifferFromTheDefaultModel(string mode)
         {
             var t = new FakeTransport();
-            using var b = Board(t, publishEvery: 8, s => { s.Challenger = true; s.KeepOwnHead = true; });
+            using var b = mode == "challenger" ? Board(t, publishEvery: 8, s => { s.Challenger = true; s.KeepOwnHead = true; }) : Board(t, publishEvery: 8);
             FleetAggregator aggregator = DefaultAggregator();
             b.App.HandleLine("fleet join");
             LearnAndPublish(b);
             int delivered = Deliver(t, aggregator, 0, "before the reboot");
-            byte[] merged = aggregator.MergeNow();
-            t.Incoming.Enqueue(merged);
-            b.Step();
-            Assert.Contains(Lines(b, "fleet"), m => m.Get("event") == "challenger");
+            if (mode == "challenger")
+            {
+                byte[] merged = aggregator.MergeNow();
+                t.Incoming.Enqueue(merged);
+                b.Step();
+                Assert.Contains(Lines(b, "fleet"), m => m.Get("event") == "challenger");
+            }
             b.App.HandleLine("save");
             Assert.Equal(0, b.Counters.FleetBaseVersion);
             b.Reboot();
+            Assert.Equal("flash", b.App.ModelSource);
             Assert.False(b.Member.SendsEveryChannel);
             Assert.Equal(0u, b.Member.BaseVersion);
             b.App.HandleLine("fleet join");
@@ -693,7 +701,7 @@ namespace TinTin.Fleet.Tests
             t.OnPublish = m => { if (m[5] == FleetMessage.KindUpdate) atPublish = Copy(b.Network); };
             LearnAndPublish(b);
             byte[] update = t.Published.Skip(delivered).Last(m => m[5] == FleetMessage.KindUpdate);
-            Deliver(t, aggregator, delivered, "after the reboot");
+            delivered = Deliver(t, aggregator, delivered, "after the reboot");
             RebindTests.AssertAggregatorHoldsTheBoardsModel(aggregator, atPublish);
             // Exactly the channels that differ from the default model went out.
             Network version0 = ModelFile.Load(VirtualBoardRunner.EmbeddedModel().Bytes, VirtualBoardRunner.EmbeddedModel().Bytes.Length, 0, false).Network;
@@ -710,7 +718,20 @@ namespace TinTin.Fleet.Tests
             Assert.Equal(differing, aggregator.Boards["board1"].Latest.ChannelsSent);
             Assert.True(differing < channels, differing + " of " + channels + " channels differ");
             Assert.True(update.Length < FleetMessage.MaxUpdateBytes(own), update.Length + " B, every channel " + FleetMessage.MaxUpdateBytes(own) + " B");
-            Console.WriteLine($"challenger board after a reboot: update {update.Length} B ({differing} of {channels} channels), every channel {FleetMessage.MaxUpdateBytes(own)} B");
+            Console.WriteLine($"{mode} board after a reboot: update {update.Length} B ({differing} of {channels} channels), every channel {FleetMessage.MaxUpdateBytes(own)} B");
+            Assert.DoesNotContain(Lines(b, "err"), m => m.Get("code") == "fleet" && m.Get("msg").Contains("version 0"));
+
+            // A reset and a restore after the boot: the restored checkpoint's base is version 0, whose rows the member
+            // bound at the reset holds (it started from the default model), so the baseline stays exact.
+            b.App.HandleLine("save");
+            b.App.HandleLine("reset confirm");
+            b.App.HandleLine("restore");
+            Assert.Equal("flash", b.App.ModelSource);
+            Assert.False(b.Member.SendsEveryChannel);
+            t.OnPublish = m => { if (m[5] == FleetMessage.KindUpdate) atPublish = Copy(b.Network); };
+            LearnAndPublish(b);
+            Deliver(t, aggregator, delivered, "after the restore");
+            RebindTests.AssertAggregatorHoldsTheBoardsModel(aggregator, atPublish);
         }
 
         /// <summary>Rewrites a slot's checkpoint as an older firmware wrote it: only the first olderCount counters, the CRC over that.</summary>

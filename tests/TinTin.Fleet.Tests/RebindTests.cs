@@ -191,6 +191,29 @@ namespace TinTin.Fleet.Tests
             Assert.True(aggregator.HandleUpdate("board1", afterCut).Accepted);
             AssertAggregatorHoldsTheBoardsModel(aggregator, booted);
             Assert.Throws<ArgumentException>(() => fresh.ResetBaseline(0, Network.CreateMlp(new[] { 6, 8, 2 }, 3, -1, false)));
+
+            // A take-mode board keeps no second copy of the default model: version 0's rows come from its model file, read
+            // straight into the member's baseline (no model built), the same bytes again.
+            byte[] file = ModelFile.Save(new Model(version0, null));
+            var fromFile = new FleetMember(booted, Config.Boards[0].Key, Config.FleetKey, Config.MaxMessageBytes, 64);
+            fromFile.Resume(a.Member.UpdateSequence - 1, 0, 0);
+            Assert.False(fromFile.HoldsBaseRows(0)); // bound at a boot: no previous member's rows
+            fromFile.ResetBaseline(0, file);
+            Assert.False(fromFile.SendsEveryChannel);
+            Assert.Equal(withoutCut, Update(fromFile, 40, 28));
+
+            // A file that is not a model of this shape, or is damaged, changes nothing: the member still sends every channel.
+            byte[] corrupt = (byte[])file.Clone();
+            corrupt[corrupt.Length / 2] ^= 0x10;
+            foreach (byte[] bad in new[] { ModelFile.Save(new Model(Network.CreateMlp(new[] { 6, 8, 2 }, 3, -1, false), null)), corrupt, file.AsSpan(0, file.Length - 1).ToArray() })
+            {
+                var refused = new FleetMember(booted, Config.Boards[0].Key, Config.FleetKey, Config.MaxMessageBytes, 64);
+                refused.Resume(a.Member.UpdateSequence - 1, 0, 0);
+                refused.ResetBaseline(0);
+                Assert.Throws<ModelFormatException>(() => refused.ResetBaseline(0, bad));
+                Assert.True(refused.SendsEveryChannel);
+                Assert.Equal(everyChannel, Update(refused, 40, 28));
+            }
         }
 
         /// <summary>

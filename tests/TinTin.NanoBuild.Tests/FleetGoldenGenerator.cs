@@ -120,6 +120,8 @@ namespace TinTin.NanoBuild.Tests
             XAssert.Equal(persist[6], persist[5]);
             XAssert.Equal(0, persist[7]);
             XAssert.Equal(rebase[1], persist[8]);
+            // The same rows read from the model's file (a take-mode board): the same update, byte for byte.
+            XAssert.Equal(persist.Skip(7).Take(3), persist.Skip(10).Take(3));
             // SHA-256("abc") is the FIPS 180-2 example.
             XAssert.Equal(Convert.FromHexString("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad").Select(b => (int)b), sections["sha256.len3"]);
         }
