@@ -69,7 +69,9 @@ def interval(values):
     if n < 2:
         return mean, float("nan"), float("nan")
     sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
-    half = T975[n - 2] * sd / math.sqrt(n)
+    df = n - 1
+    t = T975[df - 1] if df <= len(T975) else 1.96 + 2.4 / df  # beyond df 30 within 0.003 of the exact quantile
+    half = t * sd / math.sqrt(n)
     return mean, mean - half, mean + half
 
 
