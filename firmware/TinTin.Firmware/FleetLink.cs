@@ -207,7 +207,7 @@ namespace TinTin.Firmware
         /// default model's file read into the member's baseline (a boot: the file's bytes, 3,411 B on 6-48-24-2, for the
         /// moment, no second model). Either way the updates carry only the channels that differ from the default model,
         /// not every channel until the board's first take. Rows that do not fit (never, with the firmware's own model):
-        /// an err line, and every channel goes out until a take, as before.
+        /// an err line, and every channel goes out until the board takes a merged model (a challenger never does).
         /// </summary>
         private void RebaseOnVersion0(Network predictor, FirmwareConfig config)
         {
@@ -220,7 +220,7 @@ namespace TinTin.Firmware
             catch (Exception e)
             {
                 member.ResetBaseline(0);
-                Error("version 0's rows (the default model) do not fit this model, updates carry every channel until a take: " + e.Message);
+                Error("version 0's rows (the default model) do not fit this model; updates carry every channel until the board takes a merged model (a challenger board never does): " + e.Message);
             }
         }
 
