@@ -374,6 +374,20 @@ namespace TinTin.Firmware
             return slot;
         }
 
+        /// <summary>Runs the CRC on over the slot's bytes [from, to) in chunks; returns `to`, or where the slot's bytes ended.</summary>
+        private int CrcOver(int slot, int from, int to, ref uint crc)
+        {
+            for (int at = from; at < to; )
+            {
+                int want = to - at < chunk.Length ? to - at : chunk.Length;
+                int got = flash.Read(slot, at, chunk, want);
+                if (got < want) return at + (got < 0 ? 0 : got);
+                crc = Crc32.Update(crc, chunk, 0, got);
+                at += got;
+            }
+            return to;
+        }
+
         /// <summary>
         /// Null when the slot holds a valid checkpoint (header, length, CRC-32 over every byte read
         /// back chunk by chunk, and the statistics section's own CRC when it has one), else why not. Keeps the header's
@@ -395,14 +409,8 @@ namespace TinTin.Firmware
             uint storedSequence = LittleEndian.GetU32(chunk, 8);
             int end = HeaderBytes + modelBytes + 8 * counterCount;
             uint crc = 0xFFFFFFFFu;
-            for (int at = 0; at < end; )
-            {
-                int want = end - at < chunk.Length ? end - at : chunk.Length;
-                int got = flash.Read(slot, at, chunk, want);
-                if (got < want) return "truncated: needs " + (end + 4) + " bytes, has " + (at + (got < 0 ? 0 : got));
-                crc = Crc32.Update(crc, chunk, 0, got);
-                at += got;
-            }
+            int reached = CrcOver(slot, 0, end, ref crc);
+            if (reached < end) return "truncated: needs " + (end + 4) + " bytes, has " + reached;
             int tail = flash.Read(slot, end, chunk, 4);
             if (tail < 4) return "truncated: needs " + (end + 4) + " bytes, has " + (end + (tail < 0 ? 0 : tail));
             uint stored = LittleEndian.GetU32(chunk, 0);
@@ -412,15 +420,9 @@ namespace TinTin.Firmware
             {
                 // The statistics section and its CRC, which runs on over the first CRC's bytes.
                 crc = Crc32.Update(crc, chunk, 0, 4);
-                int from = end + 4, to = from + statisticsBytes;
-                for (int at = from; at < to; )
-                {
-                    int want = to - at < chunk.Length ? to - at : chunk.Length;
-                    int got = flash.Read(slot, at, chunk, want);
-                    if (got < want) return "statistics section truncated: needs " + (to + 4) + " bytes, has " + (at + (got < 0 ? 0 : got));
-                    crc = Crc32.Update(crc, chunk, 0, got);
-                    at += got;
-                }
+                int to = end + 4 + statisticsBytes;
+                reached = CrcOver(slot, end + 4, to, ref crc);
+                if (reached < to) return "statistics section truncated: needs " + (to + 4) + " bytes, has " + reached;
                 int last = flash.Read(slot, to, chunk, 4);
                 if (last < 4) return "statistics section truncated: needs " + (to + 4) + " bytes, has " + (to + (last < 0 ? 0 : last));
                 statisticsStored = LittleEndian.GetU32(chunk, 0);

@@ -216,13 +216,7 @@ namespace TinTin.Fleet
         /// <summary>The baseline becomes `rows`, exactly version `version`'s; a known base goes aside first, as in Rebase.</summary>
         private void BaseRowsAre(uint version, ParameterSet rows)
         {
-            if (continued && baselineExact && baseVersion != version)
-            {
-                // A known base goes aside, as in Rebase: a later restore may come back to it.
-                previousBaseline.CopyFrom(baseline);
-                previousBaseVersion = baseVersion;
-                previousBaselineExact = true;
-            }
+            if (continued && baselineExact && baseVersion != version) PutKnownBaseAside();
             baseline.CopyFrom(rows);
             baselineExact = true;
             baseVersion = version;
@@ -234,6 +228,14 @@ namespace TinTin.Fleet
 
         /// <summary>Whether updates send every channel: the baseline is not the base version's own rows (<see cref="ResetBaseline"/>).</summary>
         public bool SendsEveryChannel { get { return !baselineExact; } }
+
+        /// <summary>The exact base goes aside as the previous one before the baseline is replaced: a later restore may come back to it.</summary>
+        private void PutKnownBaseAside()
+        {
+            previousBaseline.CopyFrom(baseline);
+            previousBaseVersion = baseVersion;
+            previousBaselineExact = true;
+        }
 
         private void Rebase(uint version, bool networkIsBase)
         {
@@ -251,13 +253,8 @@ namespace TinTin.Fleet
             }
             else if (!keepBaseline)
             {
-                // A known base goes aside (no trial runs in a member just bound): a later restore may come back to it.
-                if (continued && baselineExact)
-                {
-                    previousBaseline.CopyFrom(baseline);
-                    previousBaseVersion = baseVersion;
-                    previousBaselineExact = true;
-                }
+                // No trial runs in a member just bound.
+                if (continued && baselineExact) PutKnownBaseAside();
                 baseline.CopyFrom(network);
                 baselineExact = networkIsBase;
             }
