@@ -287,12 +287,11 @@ namespace TinTin.Core
                 if (m == null || b == null || b.Length != channels || m.Length != channels * rowLength)
                     throw new ModelFormatException("parameter layer " + next + ": the model's is " + channels + "x" + rowLength + ", expected "
                         + (b == null ? 0 : b.Length) + " channels of " + (m == null || b == null || b.Length == 0 ? 0 : m.Length / b.Length) + " weights");
-                masterExponent[next] = (sbyte)data[at];
-                weightShift[next] = (sbyte)data[at + 1] - (sbyte)data[at];
-                biasExponent[next] = (sbyte)data[at + 2];
-                at += 3;
-                for (int i = 0; i < m.Length; i++, at += 2) m[i] = (short)LittleEndian.GetU16(data, at);
-                for (int i = 0; i < b.Length; i++, at += 4) b[i] = (int)(long)LittleEndian.GetU32(data, at);
+                int masterShift, shift, biasShift;
+                at = ReadRows(data, at, m, b, out masterShift, out shift, out biasShift);
+                masterExponent[next] = masterShift;
+                weightShift[next] = shift;
+                biasExponent[next] = biasShift;
                 next++;
             }
             if (next != master.Length)
@@ -508,14 +507,27 @@ namespace TinTin.Core
         /// <summary>Reads a parameter layer's exponents, master weights and biases (checked before) and derives its int8 weights.</summary>
         private static int ReadParameters(byte[] data, int at, ParameterLayer layer)
         {
-            layer.MasterExponent = (sbyte)data[at++];
-            int weightExponent = (sbyte)data[at++];
-            layer.BiasExponent = (sbyte)data[at++];
-            short[] master = layer.MasterWeights;
+            int masterExponent, weightShift, biasExponent;
+            at = ReadRows(data, at, layer.MasterWeights, layer.Bias, out masterExponent, out weightShift, out biasExponent);
+            layer.MasterExponent = masterExponent;
+            layer.BiasExponent = biasExponent;
+            layer.DeriveInt8Weights(weightShift);
+            return at;
+        }
+
+        /// <summary>
+        /// One parameter layer's record at `at`, which Check has proved (master, weight and bias exponents, then
+        /// master.Length int16 masters and bias.Length int32 biases) into the caller's arrays; the int8 weight shift is the
+        /// weight exponent − the master exponent. Returns where the record ends.
+        /// </summary>
+        private static int ReadRows(byte[] data, int at, short[] master, int[] bias, out int masterExponent, out int weightShift, out int biasExponent)
+        {
+            masterExponent = (sbyte)data[at];
+            weightShift = (sbyte)data[at + 1] - masterExponent;
+            biasExponent = (sbyte)data[at + 2];
+            at += 3;
             for (int i = 0; i < master.Length; i++, at += 2) master[i] = (short)LittleEndian.GetU16(data, at);
-            int[] bias = layer.Bias;
             for (int i = 0; i < bias.Length; i++, at += 4) bias[i] = (int)(long)LittleEndian.GetU32(data, at);
-            layer.DeriveInt8Weights(weightExponent - layer.MasterExponent);
             return at;
         }
 
