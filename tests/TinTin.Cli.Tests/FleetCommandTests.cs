@@ -91,6 +91,29 @@ namespace TinTin.Cli.Tests
             r = CliRunner.Run("fleet", "serve", "--similarity-merge", "all", "--receiver-relax", "1000001");
             Assert.Equal(1, r.ExitCode);
             Assert.Contains("--receiver-relax must be in 0..1000000", r.ToString());
+            // --receiver-relax-labels: a range, a label kernel to relax, the statistics messages, and not beside --receiver-relax.
+            string[] messages = { "fleet", "simulate", "--similarity-merge", "all", "--similarity-stats-every", "64" };
+            r = CliRunner.Run(messages.Concat(new[] { "--label-kernel-width", "300", "--receiver-relax-labels", "-1" }).ToArray());
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("--receiver-relax-labels must be in 0..1000000", r.ToString());
+            r = CliRunner.Run(messages.Concat(new[] { "--receiver-relax-labels", "64" }).ToArray());
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("--receiver-relax-labels relaxes the label kernel: it needs --label-kernel-width P", r.ToString());
+            r = CliRunner.Run(messages.Concat(new[] { "--label-kernel-width", "300", "--receiver-relax", "64", "--receiver-relax-labels", "64" }).ToArray());
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("give one of them, not both", r.ToString());
+            r = CliRunner.Run("fleet", "simulate", "--label-kernel-width", "300", "--receiver-relax-labels", "64");
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("it needs --similarity-merge all --similarity-stats-every N", r.ToString());
+            r = CliRunner.Run("fleet", "serve", "--similarity-merge", "all", "--receiver-relax-labels", "64");
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("it needs --label-kernel-width P", r.ToString());
+            r = CliRunner.Run("fleet", "serve", "--label-kernel-width", "300", "--receiver-relax", "64", "--receiver-relax-labels", "64");
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("give one of them, not both", r.ToString());
+            r = CliRunner.Run("fleet", "serve", "--label-kernel-width", "300", "--receiver-relax-labels", "1000001");
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("--receiver-relax-labels must be in 0..1000000", r.ToString());
         }
 
         [Fact]

@@ -195,6 +195,33 @@ namespace TinTin.FleetHost
             return null;
         }
 
+        /// <summary>
+        /// Receiver-side relaxation of the label kernel only (docs/FLEET.md, session 10; `fleet serve|simulate
+        /// --receiver-relax-labels R`): in a per-board merge every other board's kernel is k_input × relaxed(k_label) / 1024,
+        /// relaxed(kl) = kl + (1024 − kl)·R/(R + n) for a receiver with n labelled samples (none yet: n = 0). A few labels
+        /// make the receiver's label share unreliable, so its label kernel counts for less; its input statistics do not
+        /// depend on labels, so the input kernel stays: a board whose room the input kernel separates stays separated.
+        /// Needs the label kernel (LabelKernelWidth). 0: off.
+        /// </summary>
+        public int ReceiverRelaxLabelSamples { get; set; }
+
+        /// <summary>k_input × relaxed(k_label) / 1024 (both 0..1024; integer): the per-board merge's kernel with --receiver-relax-labels R.</summary>
+        public static int LabelRelaxedKernel(int inputKernel, int labelKernel, int relaxSamples, long labelled)
+        {
+            if (inputKernel < 0 || inputKernel > 1024) throw new ArgumentException("a kernel is in 0..1024");
+            return inputKernel * Relax(labelKernel, relaxSamples, labelled) / 1024;
+        }
+
+        /// <summary>The command line's check of --receiver-relax-labels beside --receiver-relax and --label-kernel-width (null: fine).</summary>
+        public static string ReceiverRelaxLabelsProblem(int relaxLabelSamples, int relaxSamples, int labelKernelWidth)
+        {
+            if (relaxLabelSamples < 0 || relaxLabelSamples > 1000000) return "--receiver-relax-labels must be in 0..1000000 (pseudo-samples)";
+            if (relaxLabelSamples == 0) return null;
+            if (relaxSamples > 0) return "--receiver-relax-labels relaxes the label kernel only and --receiver-relax the whole kernel: give one of them, not both";
+            if (labelKernelWidth <= 0) return "--receiver-relax-labels relaxes the label kernel: it needs --label-kernel-width P";
+            return null;
+        }
+
         private static long LabelledOne(BoardRecord board) => board.HasStats ? board.Stats.ClassLabelled[1] : 0;
         private static long LabelledAll(BoardRecord board) => board.HasStats ? (long)board.Stats.ClassLabelled[0] + board.Stats.ClassLabelled[1] : 0;
 
@@ -324,7 +351,10 @@ namespace TinTin.FleetHost
                 {
                     BoardRecord contributor = boards[from[b]];
                     int kernel = Similarity != null ? Similarity(receiver.Id, from[b]) : fallback || SimilarityWidth <= 0 ? 1024 : StatsKernel(receiver, contributor);
-                    if (kernel != 0 && LabelKernelWidth > 0) kernel = kernel * LabelKernel(receiver, contributor) / 1024;
+                    if (kernel != 0 && LabelKernelWidth > 0)
+                        kernel = ReceiverRelaxLabelSamples > 0 && contributor != receiver
+                            ? LabelRelaxedKernel(kernel, LabelKernel(receiver, contributor), ReceiverRelaxLabelSamples, LabelledAll(receiver))
+                            : kernel * LabelKernel(receiver, contributor) / 1024;
                     if (ReceiverRelaxSamples > 0 && contributor != receiver) kernel = Relax(kernel, ReceiverRelaxSamples, LabelledAll(receiver));
                     weights[b] = (int)Math.Min(ModelMerger.MaxWeight, (long)updates[b].Labelled * kernel / 1024);
                     labelled += weights[b];

@@ -89,6 +89,8 @@ namespace TinTin.FleetHost
         public int OwnShareSkip { get; set; }
         /// <summary>FleetAggregator.ReceiverRelaxSamples (per-board merges on the statistics messages only).</summary>
         public int ReceiverRelax { get; set; }
+        /// <summary>FleetAggregator.ReceiverRelaxLabelSamples: relax the label kernel only (statistics messages and the label kernel only).</summary>
+        public int ReceiverRelaxLabels { get; set; }
 
         /// <summary>The similarity merge runs on the boards' statistics messages (not on the host's view of the boards).</summary>
         public bool SimilarityByMessages => SimilarityWindow != null && SimilarityStatsEvery > 0 && !SimilarityAtPublish;
@@ -419,6 +421,12 @@ namespace TinTin.FleetHost
                 {
                     if (!options.SimilarityByMessages) throw new ArgumentException("--receiver-relax reads the receiver's labelled samples from its statistics messages: it needs --similarity-merge all --similarity-stats-every N");
                     aggregator.ReceiverRelaxSamples = options.ReceiverRelax;
+                }
+                if (aggregator != null && options.ReceiverRelaxLabels > 0)
+                {
+                    if (!options.SimilarityByMessages || options.LabelKernelWidth <= 0)
+                        throw new ArgumentException("--receiver-relax-labels relaxes the label kernel of the statistics messages: it needs --similarity-merge all --similarity-stats-every N --label-kernel-width P");
+                    aggregator.ReceiverRelaxLabelSamples = options.ReceiverRelaxLabels;
                 }
                 while (true)
                 {

@@ -1,0 +1,99 @@
+using System;
+using System.IO;
+using TinTin.FleetHost;
+using Xunit;
+
+namespace TinTin.Fleet.Tests
+{
+    /// <summary>
+    /// The label-only receiver relaxation (FleetAggregator.ReceiverRelaxLabelSamples, `--receiver-relax-labels R`,
+    /// docs/FLEET.md session 10): a receiver with n labelled samples takes every other board at
+    /// k_input × (kl + (1024 − kl)·R/(R + n)) / 1024. The input kernel is kept: a board it separates stays separated under
+    /// any R; a board only the label kernel separates is taken more the fewer labels the receiver has.
+    /// </summary>
+    public sealed class ReceiverRelaxLabelsTests
+    {
+        [Fact]
+        public void TheInputKernelBoundsTheRelaxedKernelAndTheLabelKernelIsRelaxedByRtoRPlusN()
+        {
+            foreach (int r in new[] { 1, 64, 256, 1024, 1000000 })
+                foreach (long n in new long[] { 0, 10, 250, 4000 })
+                    foreach (int label in new[] { 0, 300, 1024 })
+                    {
+                        Assert.Equal(0, FleetAggregator.LabelRelaxedKernel(0, label, r, n));                      // separated by the inputs: stays so
+                        Assert.True(FleetAggregator.LabelRelaxedKernel(600, label, r, n) <= 600);                // never above the input kernel
+                        Assert.True(FleetAggregator.LabelRelaxedKernel(600, label, r, n) >= 600 * label / 1024); // never below the unrelaxed product
+                    }
+            Assert.Equal(512, FleetAggregator.LabelRelaxedKernel(1024, 0, 64, 64));    // alike inputs, label kernel 0: halfway at n = R
+            Assert.Equal(1024, FleetAggregator.LabelRelaxedKernel(1024, 0, 64, 0));    // no labels yet: the label kernel does not count
+            Assert.Equal(256, FleetAggregator.LabelRelaxedKernel(512, 0, 64, 64));     // half the input kernel times halfway
+            Assert.Equal(600 * 300 / 1024, FleetAggregator.LabelRelaxedKernel(600, 300, 0, 10));   // R 0: the plain product
+            Assert.Equal(1024 * (0 + 1024 * 256 / 498) / 1024, FleetAggregator.LabelRelaxedKernel(1024, 0, 256, 242));
+            Assert.True(FleetAggregator.LabelRelaxedKernel(800, 100, 256, 70) > FleetAggregator.LabelRelaxedKernel(800, 100, 256, 4000));
+            Assert.Throws<ArgumentException>(() => FleetAggregator.LabelRelaxedKernel(1025, 0, 64, 1));
+            Assert.Throws<ArgumentException>(() => FleetAggregator.LabelRelaxedKernel(-1, 0, 64, 1));
+            Assert.Throws<ArgumentException>(() => FleetAggregator.LabelRelaxedKernel(512, 1025, 64, 1));
+            Assert.Null(FleetAggregator.ReceiverRelaxLabelsProblem(0, 64, 0));
+            Assert.Null(FleetAggregator.ReceiverRelaxLabelsProblem(64, 0, 300));
+            Assert.Contains("must be in 0..1000000", FleetAggregator.ReceiverRelaxLabelsProblem(-1, 0, 300));
+            Assert.Contains("not both", FleetAggregator.ReceiverRelaxLabelsProblem(64, 64, 300));
+            Assert.Contains("needs --label-kernel-width", FleetAggregator.ReceiverRelaxLabelsProblem(64, 0, 0));
+        }
+
+        /// <summary>
+        /// Three boards, W 78 × label kernel P 300: board1 (40 labels, all class 0) and board2 (400, all class 1) have alike
+        /// inputs, so only the label kernel separates them; board3 (400, class 1) has inputs 60 units a feature away, so the
+        /// input kernel separates it from both. Label-only relaxation R 40: board1 takes board2 at 512/1024 and board3 at 0;
+        /// the whole-kernel relaxation (session 9) would give board1 board3 at 512 as well.
+        /// </summary>
+        [Fact]
+        public void AFewLabelBoardTakesTheBoardOnlyTheLabelKernelSeparatesButNotTheOneTheInputsSeparate()
+        {
+            string Merges(int relaxLabels, int relaxAll)
+            {
+                FleetConfig config = FleetConfig.Demo(3);
+                var log = new StringWriter();
+                var aggregator = new FleetAggregator(config, AggregatorTests.Version0(FleetNets.Create()), 3, log)
+                    { SimilarityWidth = 78, LabelKernelWidth = 300, ReceiverRelaxLabelSamples = relaxLabels, ReceiverRelaxSamples = relaxAll };
+                var a = AggregatorTests.Board(config, 0, 1);
+                var b = AggregatorTests.Board(config, 1, 2);
+                var c = AggregatorTests.Board(config, 2, 3);
+                foreach (var (member, id, offset, labelled, cls) in new[] { (a.Member, "board1", 0, 40, 0), (b.Member, "board2", 0, 400, 1), (c.Member, "board3", 60, 400, 1) })
+                {
+                    AggregatorResult s = aggregator.HandleUpdate(id, Stats(member, offset, labelled, cls));
+                    Assert.True(s.Accepted, s.Error);
+                }
+                Assert.Equal(1024, aggregator.StatsKernelOf("board1", "board2"));
+                Assert.Equal(0, aggregator.StatsKernelOf("board1", "board3"));
+                Assert.Equal(0, aggregator.LabelKernelOf("board1", "board2"));
+                Assert.Equal(0, aggregator.LabelKernelOf("board1", "board3"));
+                foreach (var (board, id, labelled) in new[] { (a, "board1", 30u), (b, "board2", 10u), (c, "board3", 20u) })
+                {
+                    int length = board.Member.WriteUpdate(labelled, labelled / 2);
+                    AggregatorResult r = aggregator.HandleUpdate(id, board.Member.UpdateBuffer.AsSpan(0, length).ToArray());
+                    Assert.True(r.Accepted, r.Error);
+                }
+                return log.ToString();
+            }
+            Assert.Contains("for board1: 1 boards, 30 weighted labelled samples", Merges(0, 0));
+            string labelsOnly = Merges(40, 0);
+            Assert.Contains("for board1: 2 boards, 35 weighted labelled samples", labelsOnly);  // 30 + 10·512/1024 + 20·0
+            Assert.Contains("for board1: 3 boards, 45 weighted labelled samples", Merges(0, 40)); // 30 + 10·512/1024 + 20·512/1024
+            // board2 (400 labels) takes board1 at 1024·40/440 = 93 (30·93/1024 = 2) and board3 not at all (inputs apart).
+            Assert.Contains("for board2: 2 boards, 12 weighted labelled samples", labelsOnly);
+        }
+
+        private static byte[] Stats(FleetMember m, int offset, int labelled, int cls)
+        {
+            var x = new sbyte[6];
+            for (int k = 0; k < 500; k++)
+            {
+                for (int i = 0; i < x.Length; i++) x[i] = (sbyte)(offset + i + k % 5);
+                m.ObserveInput(x);
+            }
+            m.CountLabels(cls, labelled);
+            int length = m.WriteStats(-6, 0);
+            return m.StatsBuffer.AsSpan(0, length).ToArray();
+        }
+    }
+}
