@@ -8,7 +8,8 @@ recordings 6), one simulation at a time, keeping every run's JSON, and prints:
   - the per-run counts: boards that lose, losses > 0.5 pt, worst delta, the fewest-label board's mean (min ... max)
     and gains, mean delta over all boards, mean bytes a board sent;
   - the goal-3 reading: (layout, board)s whose interval lies below 0, and the layouts whose fewest-label board has
-    mean >= +0.50 with its interval above 0.
+    mean >= +0.50 with its interval above 0;
+  - the lowest (layout, board) mean (session 10's screening excludes a candidate whose lowest mean is below -0.5).
 
   tools/fleet-seeds.py run DIR SEEDS [-- FLAGS...]     e.g. run /tmp/m40 0-8 -- --similarity-merge all ...
   tools/fleet-seeds.py table SEEDS DIR [DIR...]        the tables for runs already in DIR (several: side by side)
@@ -104,13 +105,15 @@ def summary(directory, seeds):
     all_d = [x for r in runs for x in r["d"]]
     few = [r["fewest"] for r in runs]
     sent = [s for r in runs for s in r["sent"]]
-    below, clear = [], []
+    below, clear, lowest = [], [], None
     for label, boards, _ in LAYOUTS:
         for i in range(boards):
             v = deltas.get((label, i))
             if not v:
                 continue
             m, lo, hi = interval(v)
+            if lowest is None or m < lowest[0]:
+                lowest = (m, f"{label} board{i + 1}")
             if hi < 0:
                 below.append(f"{label} board{i + 1}")
             if i == fewest.get(label) and m >= 0.5 and lo > 0:
@@ -123,7 +126,7 @@ def summary(directory, seeds):
         "few_max": max(few) if few else float("nan"), "few_gain": sum(1 for x in few if x > 0),
         "mean": sum(all_d) / len(all_d) if all_d else float("nan"), "sent": sum(sent) / len(sent) / 1000 if sent else float("nan"),
         "few_pooled": interval(few) if len(few) > 1 else None,
-        "below": below, "clear": clear, "deltas": deltas, "fewest": fewest,
+        "below": below, "clear": clear, "deltas": deltas, "fewest": fewest, "lowest": lowest,
     }
 
 
@@ -148,14 +151,15 @@ def table(seeds, directories):
             tag = " \u25c2" if sums and sums[0]["fewest"].get(label) == i else ""
             print(f"| {label}, board{i + 1}{tag} | " + " | ".join(cells) + " |")
     print("\nper run: lose / > 0.5 / worst / fewest-label mean (min \u2026 max), gains / mean delta / sent per board")
-    print("\n| variant | runs | per run | fewest-label pooled [95 %] | boards below 0 | layouts fewest-label clearly better |")
-    print("|---|---|---|---|---|---|")
+    print("\n| variant | runs | per run | fewest-label pooled [95 %] | lowest (layout, board) mean | boards below 0 | layouts fewest-label clearly better |")
+    print("|---|---|---|---|---|---|---|")
     for name, s in zip(names, sums):
         p = s["few_pooled"]
         pooled = f"{sign(p[0])} [{sign(p[1])}, {sign(p[2])}]" if p else ""
+        low = f"{sign(s['lowest'][0])} ({s['lowest'][1]})" if s["lowest"] else ""
         print(f"| {name} | {s['runs']} | {s['lose']} of {s['board_runs']} / {s['big']} / {sign(s['worst'])} / {sign(s['few_mean'])} "
               f"({sign(s['few_min'])} \u2026 {sign(s['few_max'])}), {s['few_gain']} of {s['runs']} / {sign(s['mean'])} / {s['sent']:.1f} kB "
-              f"| {pooled} | {len(s['below'])}{': ' + ', '.join(s['below']) if s['below'] else ''} | {len(s['clear'])} of 4{': ' + ', '.join(s['clear']) if s['clear'] else ''} |")
+              f"| {pooled} | {low} | {len(s['below'])}{': ' + ', '.join(s['below']) if s['below'] else ''} | {len(s['clear'])} of 4{': ' + ', '.join(s['clear']) if s['clear'] else ''} |")
 
 
 def main(argv):
