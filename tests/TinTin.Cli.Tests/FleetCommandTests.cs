@@ -114,6 +114,39 @@ namespace TinTin.Cli.Tests
             r = CliRunner.Run("fleet", "serve", "--label-kernel-width", "300", "--receiver-relax-labels", "1000001");
             Assert.Equal(1, r.ExitCode);
             Assert.Contains("--receiver-relax-labels must be in 0..1000000", r.ToString());
+            r = CliRunner.Run("fleet", "simulate", "--trace-kernels");
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("--trace-kernels needs a per-board merge", r.ToString());
+        }
+
+        /// <summary>
+        /// A short virtual fleet with the label-only relaxation runs, and --trace-kernels reports every (receiver, contributor)
+        /// pair's mean kernels: the final kernel never above the input kernel (the relaxation keeps it), a board's own at 1024.
+        /// Without the flag the JSON has no kernels.
+        /// </summary>
+        [Fact]
+        public void SimulateWithTheLabelOnlyRelaxationTracesItsKernels()
+        {
+            string[] run = { "fleet", "simulate", "--boards", "3", "--max-samples", "600", "--publish-every", "8", "--json", "--similarity-merge", "all",
+                             "--similarity-stats-every", "64", "--similarity-width", "78", "--label-kernel-width", "300", "--receiver-relax-labels", "256" };
+            CliResult r = CliRunner.Run(run.Append("--trace-kernels").ToArray());
+            Assert.True(r.ExitCode == 0, r.ToString());
+            using (JsonDocument doc = JsonDocument.Parse(r.Out))
+            {
+                JsonElement[] kernels = doc.RootElement.GetProperty("kernels").EnumerateArray().ToArray();
+                int contributors = kernels.Select(k => k.GetProperty("contributor").GetString()).Distinct().Count();
+                Assert.True(contributors >= 2, r.Out);                 // boards with an update so far (a 0.5 % board may have none)
+                Assert.Equal(3 * contributors, kernels.Length);        // every receiver merges every contributor
+                foreach (JsonElement k in kernels)
+                {
+                    Assert.True(k.GetProperty("merges").GetInt32() > 0);
+                    Assert.True(k.GetProperty("kernel").GetDouble() <= k.GetProperty("input").GetDouble());
+                    if (k.GetProperty("receiver").GetString() == k.GetProperty("contributor").GetString()) Assert.Equal(1024, k.GetProperty("kernel").GetDouble());
+                }
+            }
+            r = CliRunner.Run(run);
+            Assert.True(r.ExitCode == 0, r.ToString());
+            using (JsonDocument doc = JsonDocument.Parse(r.Out)) Assert.False(doc.RootElement.TryGetProperty("kernels", out _));
         }
 
         [Fact]

@@ -83,6 +83,30 @@ namespace TinTin.Fleet.Tests
             Assert.Contains("for board2: 2 boards, 12 weighted labelled samples", labelsOnly);
         }
 
+        /// <summary>--trace-kernels: one merge is a run of one receiver's contributors; means per (receiver, contributor) and weight shares per mille.</summary>
+        [Fact]
+        public void KernelSummaryAveragesEachPairOverTheMergesAndSharesTheirWeights()
+        {
+            var traces = new System.Collections.Generic.List<KernelTrace>
+            {
+                new("b1", "b1", 1024, 1024, 1024, 30), new("b1", "b2", 1024, 512, 512, 10),      // b1's first merge: 30 / 40, 10 / 40
+                new("b2", "b1", 0, 1024, 0, 0), new("b2", "b2", 1024, 1024, 1024, 20),            // b2's merge
+                new("b1", "b1", 1024, 1024, 1024, 10), new("b1", "b2", 512, 256, 128, 10),        // b1's second merge: 500, 500
+            };
+            var summary = KernelSummary.Of(traces);
+            Assert.Equal(4, summary.Count);
+            KernelSummary b1b2 = summary.Find(k => k.Receiver == "b1" && k.Contributor == "b2");
+            Assert.Equal(2, b1b2.Merges);
+            Assert.Equal(768, b1b2.Input);
+            Assert.Equal(384, b1b2.Label);
+            Assert.Equal(320, b1b2.Kernel);
+            Assert.Equal((250 + 500) / 2.0, b1b2.WeightShare);
+            KernelSummary b2b1 = summary.Find(k => k.Receiver == "b2" && k.Contributor == "b1");
+            Assert.Equal(1, b2b1.Merges);
+            Assert.Equal(0, b2b1.WeightShare);
+            Assert.Equal(1000, summary.Find(k => k.Receiver == "b2" && k.Contributor == "b2").WeightShare);
+        }
+
         private static byte[] Stats(FleetMember m, int offset, int labelled, int cls)
         {
             var x = new sbyte[6];

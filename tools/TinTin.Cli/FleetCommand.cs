@@ -217,6 +217,7 @@ namespace TinTin.Cli
             var labelStrength = new Option<int>("--label-prior-strength") { Description = "With --label-kernel-width: pseudo-presses at the fleet's pooled share added to each board's own.", DefaultValueFactory = _ => 8 };
             var receiverRelax = new Option<int>("--receiver-relax") { Description = ReceiverRelaxHelp + " Needs --similarity-merge all --similarity-stats-every N.", DefaultValueFactory = _ => 0 };
             var receiverRelaxLabels = new Option<int>("--receiver-relax-labels") { Description = ReceiverRelaxLabelsHelp + " Needs --similarity-merge all --similarity-stats-every N.", DefaultValueFactory = _ => 0 };
+            var traceKernels = new Option<bool>("--trace-kernels") { Description = "Measurement, with a per-board merge: the JSON's kernels gives, per (receiver, contributor), the mean input, label and final kernel (0..1024) over the run's merges and the contributor's mean share of the merge's weight (per mille)." };
             var ownShareSkip = new Option<int>("--own-share-skip") { Description = "With a per-board merge: a board whose merge is at least this share (per mille) its own update gets none from that merge. 0: off.", DefaultValueFactory = _ => 0 };
             var seed = new Option<int>("--seed") { Description = "Seed of the virtual people and learners (0: the default streams; others shift every board's seed).", DefaultValueFactory = _ => 0 };
             var trialTolerance = new Option<int>("--trial-tolerance") { Description = "Accuracy drop (per mille) on the trial's labelled samples that rolls a merge back.", DefaultValueFactory = _ => 30 };
@@ -233,7 +234,7 @@ namespace TinTin.Cli
                 "Examples:\n  tintin fleet simulate --boards 4\n  tintin fleet simulate --boards 4 --json --mqtt\n" +
                 "  tintin fleet simulate --boards 4 --model data/models/occupancy-6-16-2.ttm   (the model of the session-4..6 figures)\n" +
                 "Exit codes: 0 ok, 1 usage, 2 data missing, 3 broker error.");
-            foreach (Option o in new Option[] { boards, layout, publishEvery, mergeEvery, maxSamples, trial, noBlend, noCheck, replayTolerance, historyTolerance, pairedTolerance, fleetHead, ownWeight, challenger, challengerThreshold, challengerCap, agreementBudget, agreementHalvings, agreementEvidence, similarity, similarityWidth, similarityAtPublish, similarityStatsEvery, labelWidth, labelStrength, receiverRelax, receiverRelaxLabels, ownShareSkip, trialTolerance, seed, modelFile, json, mqtt }) command.Options.Add(o);
+            foreach (Option o in new Option[] { boards, layout, publishEvery, mergeEvery, maxSamples, trial, noBlend, noCheck, replayTolerance, historyTolerance, pairedTolerance, fleetHead, ownWeight, challenger, challengerThreshold, challengerCap, agreementBudget, agreementHalvings, agreementEvidence, similarity, similarityWidth, similarityAtPublish, similarityStatsEvery, labelWidth, labelStrength, receiverRelax, receiverRelaxLabels, traceKernels, ownShareSkip, trialTolerance, seed, modelFile, json, mqtt }) command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
                 var options = new VirtualFleetOptions
@@ -247,7 +248,7 @@ namespace TinTin.Cli
                     AgreementBudget = parse.GetValue(agreementBudget), AgreementHalvings = parse.GetValue(agreementHalvings), AgreementEvidence = parse.GetValue(agreementEvidence),
                     SimilarityWindow = parse.GetValue(similarity), SimilarityWidth = parse.GetValue(similarityWidth), SimilarityAtPublish = parse.GetValue(similarityAtPublish), SimilarityStatsEvery = parse.GetValue(similarityStatsEvery),
                     LabelKernelWidth = parse.GetValue(labelWidth), LabelPriorStrength = parse.GetValue(labelStrength), OwnShareSkip = parse.GetValue(ownShareSkip),
-                    ReceiverRelax = parse.GetValue(receiverRelax), ReceiverRelaxLabels = parse.GetValue(receiverRelaxLabels),
+                    ReceiverRelax = parse.GetValue(receiverRelax), ReceiverRelaxLabels = parse.GetValue(receiverRelaxLabels), TraceKernels = parse.GetValue(traceKernels),
                 };
                 string labelProblem = LabelPriorKernel.OptionProblem(options.LabelKernelWidth, options.LabelPriorStrength);
                 if (labelProblem != null) throw CliException.Usage(labelProblem);
@@ -260,6 +261,7 @@ namespace TinTin.Cli
                 if (relaxLabelsProblem == null && options.ReceiverRelaxLabels > 0 && !options.SimilarityByMessages)
                     relaxLabelsProblem = "--receiver-relax-labels relaxes the label kernel of the signed statistics messages: it needs --similarity-merge all --similarity-stats-every N";
                 if (relaxLabelsProblem != null) throw CliException.Usage(relaxLabelsProblem);
+                if (options.TraceKernels && options.SimilarityWindow == null && options.LabelKernelWidth == 0) throw CliException.Usage("--trace-kernels needs a per-board merge (--similarity-merge or --label-kernel-width)");
                 if (options.LabelKernelWidth > 0 && parse.GetValue(mqtt) && !options.SimilarityByMessages) throw CliException.Usage("--label-kernel-width is a host experiment with the in-memory fleet: not with --mqtt");
                 if (options.OwnShareSkip > 0 && options.SimilarityWindow == null && options.LabelKernelWidth == 0) throw CliException.Usage("--own-share-skip needs a per-board merge (--similarity-merge or --label-kernel-width)");
                 if (options.Boards < 2 || options.Boards > 16) throw CliException.Usage("--boards must be in 2..16");

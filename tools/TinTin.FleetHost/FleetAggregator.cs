@@ -20,6 +20,9 @@ namespace TinTin.FleetHost
         public uint Version { get; init; }
     }
 
+    /// <summary>One contributor in one per-board merge: the input kernel, the label kernel as used (after --receiver-relax-labels), the final kernel (after --receiver-relax) and the weight (labelled samples × kernel / 1024).</summary>
+    public readonly record struct KernelTrace(string Receiver, string Contributor, int Input, int Label, int Kernel, int Weight);
+
     /// <summary>Per-board figures the aggregator keeps.</summary>
     public sealed class BoardRecord
     {
@@ -132,6 +135,9 @@ namespace TinTin.FleetHost
                 return StatsKernel(receiver, contributor);
             }
         }
+
+        /// <summary>Called for every contributor of every per-board merge with its kernels and weight (measurements: `fleet simulate --trace-kernels`).</summary>
+        public Action<KernelTrace> KernelSeen { get; set; }
 
         /// <summary>Called with every distance (1/256 input units) the statistics kernel computes between two boards (measurements: the width rule).</summary>
         public Action<long> DistanceSeen { get; set; }
@@ -350,13 +356,17 @@ namespace TinTin.FleetHost
                 for (int b = 0; b < updates.Length; b++)
                 {
                     BoardRecord contributor = boards[from[b]];
-                    int kernel = Similarity != null ? Similarity(receiver.Id, from[b]) : fallback || SimilarityWidth <= 0 ? 1024 : StatsKernel(receiver, contributor);
-                    if (kernel != 0 && LabelKernelWidth > 0)
-                        kernel = ReceiverRelaxLabelSamples > 0 && contributor != receiver
-                            ? LabelRelaxedKernel(kernel, LabelKernel(receiver, contributor), ReceiverRelaxLabelSamples, LabelledAll(receiver))
-                            : kernel * LabelKernel(receiver, contributor) / 1024;
+                    int input = Similarity != null ? Similarity(receiver.Id, from[b]) : fallback || SimilarityWidth <= 0 ? 1024 : StatsKernel(receiver, contributor);
+                    int label = 1024, kernel = input;
+                    if (input != 0 && LabelKernelWidth > 0)
+                    {
+                        label = LabelKernel(receiver, contributor);
+                        if (ReceiverRelaxLabelSamples > 0 && contributor != receiver) label = Relax(label, ReceiverRelaxLabelSamples, LabelledAll(receiver));
+                        kernel = input * label / 1024;
+                    }
                     if (ReceiverRelaxSamples > 0 && contributor != receiver) kernel = Relax(kernel, ReceiverRelaxSamples, LabelledAll(receiver));
                     weights[b] = (int)Math.Min(ModelMerger.MaxWeight, (long)updates[b].Labelled * kernel / 1024);
+                    KernelSeen?.Invoke(new KernelTrace(receiver.Id, from[b], input, label, kernel, weights[b]));
                     labelled += weights[b];
                 }
                 if (OwnShareSkipPerMille > 0 && labelled > 0)

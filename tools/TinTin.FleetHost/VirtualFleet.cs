@@ -91,6 +91,8 @@ namespace TinTin.FleetHost
         public int ReceiverRelax { get; set; }
         /// <summary>FleetAggregator.ReceiverRelaxLabelSamples: relax the label kernel only (statistics messages and the label kernel only).</summary>
         public int ReceiverRelaxLabels { get; set; }
+        /// <summary>Measurement: record every per-board merge's kernels (FleetAggregator.KernelSeen) and report their means per (receiver, contributor) in the result's kernels.</summary>
+        public bool TraceKernels { get; set; }
 
         /// <summary>The similarity merge runs on the boards' statistics messages (not on the host's view of the boards).</summary>
         public bool SimilarityByMessages => SimilarityWindow != null && SimilarityStatsEvery > 0 && !SimilarityAtPublish;
@@ -165,6 +167,53 @@ namespace TinTin.FleetHost
         }
     }
 
+    /// <summary>Means over a run's per-board merges of one contributor's kernels for one receiver (FleetAggregator.KernelTrace), each 0..1024, and its share of the merge's weight (per mille).</summary>
+    public sealed class KernelSummary
+    {
+        [JsonPropertyName("receiver")] public string Receiver { get; init; }
+        [JsonPropertyName("contributor")] public string Contributor { get; init; }
+        [JsonPropertyName("merges")] public int Merges { get; init; }
+        [JsonPropertyName("input")] public double Input { get; init; }
+        [JsonPropertyName("label")] public double Label { get; init; }
+        [JsonPropertyName("kernel")] public double Kernel { get; init; }
+        /// <summary>The contributor's weight over the merge's total weight, per mille, averaged over the merges with any weight.</summary>
+        [JsonPropertyName("weight_share")] public double WeightShare { get; init; }
+
+        /// <summary>Traces in the order the aggregator made them: one merge is a run of one receiver's contributors.</summary>
+        public static List<KernelSummary> Of(List<KernelTrace> traces)
+        {
+            var sums = new Dictionary<(string, string), double[]>();
+            var order = new List<(string, string)>();
+            int start = 0;
+            for (int i = 1; i <= traces.Count; i++)
+            {
+                bool ends = i == traces.Count || traces[i].Receiver != traces[start].Receiver;
+                for (int j = start; !ends && j < i; j++) ends = traces[j].Contributor == traces[i].Contributor;
+                if (!ends) continue;
+                long total = 0;
+                for (int j = start; j < i; j++) total += traces[j].Weight;
+                for (int j = start; j < i; j++)
+                {
+                    KernelTrace t = traces[j];
+                    var key = (t.Receiver, t.Contributor);
+                    if (!sums.TryGetValue(key, out double[] a)) { sums[key] = a = new double[6]; order.Add(key); }
+                    a[0]++; a[1] += t.Input; a[2] += t.Label; a[3] += t.Kernel;
+                    if (total > 0) { a[4] += 1000.0 * t.Weight / total; a[5]++; }
+                }
+                start = i;
+            }
+            return order.Select(k =>
+            {
+                double[] a = sums[k];
+                return new KernelSummary
+                {
+                    Receiver = k.Item1, Contributor = k.Item2, Merges = (int)a[0], Input = Math.Round(a[1] / a[0], 1), Label = Math.Round(a[2] / a[0], 1),
+                    Kernel = Math.Round(a[3] / a[0], 1), WeightShare = a[5] > 0 ? Math.Round(a[4] / a[5], 1) : 0,
+                };
+            }).ToList();
+        }
+    }
+
     public sealed class FleetSimulationResult
     {
         [JsonPropertyName("boards")] public List<FleetBoardResult> Boards { get; init; } = new();
@@ -176,6 +225,8 @@ namespace TinTin.FleetHost
         [JsonPropertyName("model")] public string Model { get; init; }
         /// <summary>With a similarity merge: the input-mean distances (int8 input units, L1) the kernel saw between two boards that both had statistics.</summary>
         [JsonPropertyName("similarity_distances")] public DistanceSummary SimilarityDistances { get; init; }
+        /// <summary>With --trace-kernels: per (receiver, contributor) the mean kernels of the per-board merges (null otherwise, then not written).</summary>
+        [JsonPropertyName("kernels")][JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public List<KernelSummary> Kernels { get; init; }
 
         public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true });
 
@@ -269,11 +320,12 @@ namespace TinTin.FleetHost
             var isolated = RunOnce(specs, model, options, mergeEvery, fleet: false, progress, out _);
             progress.WriteLine($"fleet: the same boards, each publishing after {options.PublishEveryLabels} new labels, merged after every {mergeEvery} updates");
             var distances = new List<long>();
-            var withFleet = RunOnce(specs, model, options, mergeEvery, fleet: true, progress, out uint versions, distances);
+            var kernels = options.TraceKernels ? new List<KernelTrace>() : null;
+            var withFleet = RunOnce(specs, model, options, mergeEvery, fleet: true, progress, out uint versions, distances, kernels);
             var result = new FleetSimulationResult
             {
                 Layout = options.Specs != null ? "custom" : options.Layout, MergedVersions = versions,
-                Model = model.Source ?? model.ModelName, SimilarityDistances = DistanceSummary.Of(distances),
+                Model = model.Source ?? model.ModelName, SimilarityDistances = DistanceSummary.Of(distances), Kernels = kernels != null ? KernelSummary.Of(kernels) : null,
                 PublishEveryLabels = options.PublishEveryLabels, MergeEvery = mergeEvery,
             };
             long windowMs = new FirmwareConfig().ButtonWindowMs;
@@ -313,7 +365,7 @@ namespace TinTin.FleetHost
         }
 
         private static BoardOutcome[] RunOnce(IReadOnlyList<BoardSpec> specs, PreparedModel model, VirtualFleetOptions options, int mergeEvery, bool fleet,
-            TextWriter progress, out uint versions, List<long> distancesSeen = null)
+            TextWriter progress, out uint versions, List<long> distancesSeen = null, List<KernelTrace> kernelsSeen = null)
         {
             FleetConfig config = FleetConfig.Demo(specs.Count);
             for (int i = 0; i < specs.Count; i++) config.Boards[i].Id = specs[i].Name;
@@ -428,6 +480,7 @@ namespace TinTin.FleetHost
                         throw new ArgumentException("--receiver-relax-labels relaxes the label kernel of the statistics messages: it needs --similarity-merge all --similarity-stats-every N --label-kernel-width P");
                     aggregator.ReceiverRelaxLabelSamples = options.ReceiverRelaxLabels;
                 }
+                if (aggregator != null && kernelsSeen != null) aggregator.KernelSeen = kernelsSeen.Add;
                 while (true)
                 {
                     bool any = false;
