@@ -79,6 +79,18 @@ namespace TinTin.Core
         /// </summary>
         public bool LayersTopDown = true;
         /// <summary>
+        /// The whole-layer fill (<see cref="ChannelSelector.WholeLayerFill"/>; off by default, issue 16 item 4, session 10):
+        /// the layer fill top layer first, and again with each lower layer right after the top one; the selection with the
+        /// largest total value (potential · 2^−RateShift summed) is kept. GradMag and Fisher only; the priced fill ignores it.
+        /// </summary>
+        public bool WholeLayerFill;
+        /// <summary>
+        /// A label-aware switch (0 = off, the default): while the learner has had fewer than this many samples labelled
+        /// (in total since start-up), a re-selection uses TinyTrain's layer-score order (as <see cref="LayersTopDown"/>
+        /// false, <see cref="WholeLayerFill"/> false); from then on the configured fill. GradMag and Fisher only.
+        /// </summary>
+        public int LayerScoreOrderBelowLabels;
+        /// <summary>
         /// Fresh scores from every update's own backward pass (GradMag and Fisher; off by default): the update's
         /// training backward already forms the output gradient of every channel of the layers at and above the
         /// lowest trainable one, so the scorer accumulates those layers' scores there (no extra pass), replaces

@@ -45,6 +45,8 @@ namespace TinTin.Core
         private bool reselectRequested;
         private int updates, pendingLabels, reselections, lastLoss, lastBytes, lastBatch, lastPrediction = -1;
         private int lastNewlyLabelled, lastNewlyLabelledCorrect;
+        private int labelledTotal;                   // samples labelled for the first time since start-up (LayerScoreOrderBelowLabels)
+        private readonly bool scoredFill;            // a scored criterion: the fill options apply
         private long lastMacs;
         private long scoredSamples;
         private int budgetBytes;
@@ -93,8 +95,11 @@ namespace TinTin.Core
             Scorer.NormaliseLayerScore = config.NormaliseLayerScore;
             Selector = new ChannelSelector(network, Scorer, config.BatchSize);
             // The baselines keep the layer fill: random and topdown are the simple choices the scored ones are judged against.
-            Selector.PricedFill = config.PricedFill && (config.Criterion == SelectionCriterion.GradMag || config.Criterion == SelectionCriterion.Fisher);
-            Selector.LayersTopDown = config.LayersTopDown && (config.Criterion == SelectionCriterion.GradMag || config.Criterion == SelectionCriterion.Fisher);
+            scoredFill = config.Criterion == SelectionCriterion.GradMag || config.Criterion == SelectionCriterion.Fisher;
+            if (config.LayerScoreOrderBelowLabels < 0) throw new ArgumentException("LayerScoreOrderBelowLabels must not be negative");
+            Selector.PricedFill = config.PricedFill && scoredFill;
+            Selector.LayersTopDown = config.LayersTopDown && scoredFill;
+            Selector.WholeLayerFill = config.WholeLayerFill && scoredFill;
             Drift = new DriftDetector(config.DriftDeltaQ8, config.DriftLambdaQ8, config.DriftMinSamples);
             freshScores = config.ScoreFromUpdates && config.Policy == UpdatePolicy.Sparse
                 && (config.Criterion == SelectionCriterion.GradMag || config.Criterion == SelectionCriterion.Fisher);
@@ -152,6 +157,7 @@ namespace TinTin.Core
                     pendingLabels++;
                     bool wrong = History.PredictionAt(slot) != label;
                     lastNewlyLabelled++;
+                    labelledTotal++;
                     if (!wrong) lastNewlyLabelledCorrect++;
                     if (Drift.Add(wrong) && config.ReselectOnDrift) reselectRequested = true;
                 }
@@ -285,6 +291,9 @@ namespace TinTin.Core
         public int LastBatchSize { get { return lastBatch; } }
         public int LastPrediction { get { return lastPrediction; } }
         public int HistoryCount { get { return History.Count; } }
+        /// <summary>Samples labelled for the first time since start-up.</summary>
+        public int LabelledTotal { get { return labelledTotal; } }
+
         /// <summary>Samples the last LabelRecent labelled for the first time.</summary>
         public int LastNewlyLabelled { get { return lastNewlyLabelled; } }
         /// <summary>Of those, the ones whose prediction (made when observed) equals the label.</summary>
@@ -337,6 +346,12 @@ namespace TinTin.Core
                 case SelectionCriterion.TopDown: Scorer.Begin(); Scorer.Finish(); break; // no scores: fallback order
                 case SelectionCriterion.Random: Scorer.FillRandom(randomSelection); break;
                 default: Scorer.Criterion = config.Criterion; ScoreLabelledSamples(); break;
+            }
+            if (scoredFill && config.LayerScoreOrderBelowLabels > 0)
+            {
+                bool few = labelledTotal < config.LayerScoreOrderBelowLabels;
+                Selector.LayersTopDown = config.LayersTopDown && !few;
+                Selector.WholeLayerFill = config.WholeLayerFill && !few;
             }
             Selector.SelectSparse();
         }

@@ -66,6 +66,14 @@ namespace TinTin.Core
         /// </summary>
         public bool LayersTopDown;
 
+        /// <summary>
+        /// The whole-layer fill (<see cref="SelectWholeLayers"/>, <c>whole</c>): with scores and at least three parameter
+        /// layers, the layer fill is run top layer first and then each lower layer in turn next, and the selection with the
+        /// largest total value is kept, so a low layer is taken whole when it is worth its error propagation. Ignored by
+        /// the priced fill; without scores the layer fill as <see cref="LayersTopDown"/> says.
+        /// </summary>
+        public bool WholeLayerFill;
+
         /// <summary>Cost of the committed selection.</summary>
         public int SelectedBytes;
         public long SelectedUpdateMacs;
@@ -128,6 +136,7 @@ namespace TinTin.Core
         {
             if (pricedFill && scorer.HasScores) return SelectPriced();
             int layersCount = scorer.ParameterLayerCount;
+            if (WholeLayerFill && scorer.HasScores && layersCount > 2) return SelectWholeLayers();
             // Layers by score, descending; ties: higher layer first (LayersTopDown: higher layer first always).
             for (int i = 0; i < layersCount; i++)
             {
@@ -136,6 +145,113 @@ namespace TinTin.Core
                 while (j > 0 && LayerBefore(k, layerOrder[j - 1])) { layerOrder[j] = layerOrder[j - 1]; j--; }
                 layerOrder[j] = k;
             }
+            FillInLayerOrder();
+            return Commit();
+        }
+
+        /// <summary>
+        /// The whole-layer fill (<see cref="WholeLayerFill"/>): the layer fill in L − 1 layer orders, each the top layer
+        /// first and then one lower layer b before the rest (top down): b = the layer below the top is the top-first
+        /// order itself, b = 0 lets the first layer in right after the top one. Each order's selection fits the same
+        /// budget, so its error propagation (the price of reaching layer b, paid once) is already paid; they are
+        /// compared by their total value, Σ potential · 2^−RateShift over the selected scored channels (for gradmag the
+        /// first-order loss drop of one SGD step on those channels: commensurable across layers). The largest wins;
+        /// ties: the top-first order. Returns the channels selected.
+        /// </summary>
+        public int SelectWholeLayers()
+        {
+            int layersCount = scorer.ParameterLayerCount;
+            int best = -1;
+            long bestValue = 0;
+            int bestBase = 0;
+            for (int b = layersCount - 2; b >= 0; b--)
+            {
+                OrderTopThen(b);
+                FillInLayerOrder();
+                int valueBase = SelectedValueBase();
+                long value = SelectedValueAt(valueBase);
+                if (best < 0 || ValueGreater(value, valueBase, bestValue, bestBase))
+                {
+                    best = b;
+                    bestValue = value;
+                    bestBase = valueBase;
+                }
+            }
+            if (best != 0)
+            {
+                OrderTopThen(best);
+                FillInLayerOrder();
+            }
+            return Commit();
+        }
+
+        /// <summary>layerOrder = the top layer, then layer b, then the others top down.</summary>
+        private void OrderTopThen(int b)
+        {
+            int top = scorer.ParameterLayerCount - 1;
+            int i = 0;
+            layerOrder[i++] = top;
+            if (b != top) layerOrder[i++] = b;
+            for (int k = top - 1; k >= 0; k--) if (k != b) layerOrder[i++] = k;
+        }
+
+        /// <summary>
+        /// The exponent base of the selection's value: the value's highest bit lands at about bit 56 of
+        /// <see cref="SelectedValueAt"/>, leaving room for up to 128 layer terms in a long.
+        /// </summary>
+        private int SelectedValueBase()
+        {
+            int top = int.MinValue;
+            for (int k = 0; k < scorer.ParameterLayerCount; k++)
+            {
+                long sum = SelectedPotentialSum(k);
+                if (sum <= 0) continue;
+                int magnitude = scorer.PotentialExponent(k) - Layer(k).RateShift + QMath.BitLength(sum);
+                if (magnitude > top) top = magnitude;
+            }
+            return top == int.MinValue ? 0 : top - 56;
+        }
+
+        /// <summary>Σ over layers of (selected potential mantissas) · 2^(exponent − RateShift − valueBase), truncated.</summary>
+        private long SelectedValueAt(int valueBase)
+        {
+            long value = 0;
+            for (int k = 0; k < scorer.ParameterLayerCount; k++)
+            {
+                long sum = SelectedPotentialSum(k);
+                if (sum <= 0) continue;
+                int shift = scorer.PotentialExponent(k) - Layer(k).RateShift - valueBase;
+                if (shift >= 0) value += sum << shift;
+                else if (shift > -63) value += sum >> -shift;
+            }
+            return value;
+        }
+
+        private long SelectedPotentialSum(int k)
+        {
+            ParameterLayer p = Layer(k);
+            long[] potentials = scorer.PotentialMantissas;
+            int start = scorer.ChannelStart[k];
+            long sum = 0;
+            for (int c = 0; c < p.Channels; c++) if (p.ChannelTrainable[c] && potentials[start + c] > 0) sum += potentials[start + c];
+            return sum;
+        }
+
+        /// <summary>a · 2^baseA &gt; b · 2^baseB (the lower one's excess bits shifted away).</summary>
+        private static bool ValueGreater(long a, int baseA, long b, int baseB)
+        {
+            if (baseA > baseB) { int d = baseA - baseB; b = d < 63 ? b >> d : 0; }
+            else if (baseB > baseA) { int d = baseB - baseA; a = d < 63 ? a >> d : 0; }
+            return a > b;
+        }
+
+        /// <summary>
+        /// The layer fill in layerOrder: within a layer channels by potential, each added while the whole selection
+        /// fits (the first that does not ends the layer); scored channels first, then the unscored ones.
+        /// </summary>
+        private void FillInLayerOrder()
+        {
+            int layersCount = scorer.ParameterLayerCount;
             Array.Clear(counts, 0, counts.Length);
             for (int k = 0; k < layersCount; k++) ClearMask(Layer(k));
             for (int pass = 0; pass < 2; pass++)
@@ -158,7 +274,6 @@ namespace TinTin.Core
                     }
                 }
             }
-            return Commit();
         }
 
         /// <summary>

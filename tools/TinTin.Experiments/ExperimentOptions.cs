@@ -137,6 +137,10 @@ namespace TinTin.Experiments
         public bool PricedFill { get; set; } = new ContinualConfig().PricedFill;
         /// <summary>ContinualConfig.LayersTopDown: the layer fill takes the layers top layer first ("topfirst"), channels by score.</summary>
         public bool LayersTopDown { get; set; } = new ContinualConfig().LayersTopDown;
+        /// <summary>ContinualConfig.WholeLayerFill ("--fill whole"): the best of the top-first fill and fills with a lower layer right after the top one, by total value.</summary>
+        public bool WholeLayerFill { get; set; } = new ContinualConfig().WholeLayerFill;
+        /// <summary>ContinualConfig.LayerScoreOrderBelowLabels ("--layers-below-labels N"): the layer-score order until N samples are labelled (0: off).</summary>
+        public int LayerScoreOrderBelowLabels { get; set; } = new ContinualConfig().LayerScoreOrderBelowLabels;
         /// <summary>ContinualConfig.ScoreFromUpdates ("--scores update": fresh scores from each update's own backward) and FreshReselectEveryUpdates.</summary>
         public bool ScoreFromUpdates { get; set; } = new ContinualConfig().ScoreFromUpdates;
         public int FreshReselectEveryUpdates { get; set; } = new ContinualConfig().FreshReselectEveryUpdates;
@@ -309,7 +313,8 @@ namespace TinTin.Experiments
   --label-fraction 0.05  --label-span 10  --label-delay 2  --label-inputs (the latest press and its age as inputs)
   --batch 8  --lr 1/64 (wide layers step at lr·16/fan-in, rounded to a power of two; --no-fan-in-scaling: every layer at lr)  --rate 6  --replay 64  --replay-recency 4  --history 128  --reselect 50  --profile esp32
   --scoring recent|mixed (score the history's labelled samples only, or fill with replay)  --layer-score normalised|potential
-  --fill topfirst|layers|priced (scored channels layer by layer top layer first (default), layer by layer in layer-score order, or by value per price across layers)
+  --fill topfirst|layers|priced|whole (scored channels layer by layer top layer first (default), layer by layer in layer-score order, by value per price across layers, or the best by total value of the top-first fill and fills taking a lower layer right after the top one)
+  --layers-below-labels N (the layer-score order until N samples are labelled, then the --fill; 0: off, the default)
   --scores pass|update (update: fresh scores from each update's own backward, re-selecting every --fresh-every 1 updates)
   --drift-lambda 512 (Q8 errors beyond the running rate that re-select)  --no-drift-reselect
   --policies none,last-layer,bias-only,full   --budgets last-layer,bias-only,half-full,full|profile|BYTES:MACS
@@ -317,7 +322,7 @@ namespace TinTin.Experiments
   --noise-burst 0.3,0.4          wrong labels between these fractions of the stream; reports recovery
 selection study (instead of the policy table): every selection at equal byte and MAC budgets, seeds 1..N, paired
   --selections all|gradmag,fisher,topdown,random,first-layer,last-layer   --reference gradmag (the learner's default)
-     a selection may carry its own settings: NAME+update|pass|freshN|priced|layers|topfirst|drift|nodrift|recent|mixed|lambdaN|reselectN (e.g. gradmag+update+priced)
+     a selection may carry its own settings: NAME+update|pass|freshN|priced|layers|topfirst|whole|layersbelowN|drift|nodrift|recent|mixed|lambdaN|reselectN (e.g. gradmag+update+priced)
   --seeds 5  --first-seed 1  --fractions 12.5,25,50,100[,profile]  --allowance-ms 500  --json [FILE]  --chart FILE (tintin only: FILE.svg, FILE.png)";
 
         /// <summary>Parses command-line arguments (see <see cref="Usage"/>).</summary>
@@ -418,9 +423,17 @@ selection study (instead of the policy table): every selection at equal byte and
                     case "--fill":
                         {
                             string v = Next();
-                            if (v != "priced" && v != "layers" && v != "topfirst") throw new ArgumentException($"--fill: '{v}' is not layers, topfirst or priced");
+                            if (v != "priced" && v != "layers" && v != "topfirst" && v != "whole") throw new ArgumentException($"--fill: '{v}' is not layers, topfirst, priced or whole");
                             o.PricedFill = v == "priced";
-                            o.LayersTopDown = v == "topfirst";
+                            o.LayersTopDown = v == "topfirst" || v == "whole";
+                            o.WholeLayerFill = v == "whole";
+                            break;
+                        }
+                    case "--layers-below-labels":
+                        {
+                            int n = NextInt();
+                            if (n < 0) throw new ArgumentException($"--layers-below-labels: {n} is negative (0: off)");
+                            o.LayerScoreOrderBelowLabels = n;
                             break;
                         }
                     case "--scores":

@@ -605,6 +605,8 @@ namespace TinTin.Experiments
                 NormaliseLayerScore = o.NormaliseLayerScore,
                 PricedFill = o.PricedFill,
                 LayersTopDown = o.LayersTopDown,
+                WholeLayerFill = o.WholeLayerFill,
+                LayerScoreOrderBelowLabels = o.LayerScoreOrderBelowLabels,
                 ScoreFromUpdates = o.ScoreFromUpdates,
                 FreshReselectEveryUpdates = o.FreshReselectEveryUpdates,
                 DriftLambdaQ8 = o.DriftLambdaQ8,
