@@ -119,14 +119,14 @@ namespace TinTin.Sparse.Tests
         }
 
         [Property(MaxTest = 120)]
-        public void LayerOnlyBaselinesStayInTheirLayerAndWithinTheBudget(byte inputs, byte[] hidden, byte classes, uint seed, bool momentum, byte batch, FsCheck.PositiveInt budgetSeed, byte layerSeed)
+        public void LayerOnlyBaselinesStayInTheirLayerAndWithinTheBudget(byte inputs, byte[] hidden, byte classes, uint seed, bool momentum, byte batch, byte budgetShare, byte layerSeed)
         {
             Network net = TestNets.Mlp(inputs, hidden, classes, seed, momentum);
             var scorer = new FisherScorer(net);
             var selector = new ChannelSelector(net, scorer, 1 + batch % 8);
             selector.SelectAll();
             int fullBytes = selector.SelectedBytes;
-            selector.BudgetBytes = 1 + budgetSeed.Get % (fullBytes + 1);
+            selector.BudgetBytes = Math.Max(1, fullBytes * (1 + budgetShare % 100) / 100); // 1..100 % of the full update
             ParameterLayer[] layers = TestNets.ParameterLayers(net);
             int k = layerSeed % layers.Length;
             selector.SelectLayerWithinBudget(k);
@@ -147,7 +147,7 @@ namespace TinTin.Sparse.Tests
         }
 
         [Property(MaxTest = 150)]
-        public void ThePricedFillStaysWithinTheBudgetsTakesTheBestOfEachLayerAndLeavesNothingThatFits(byte inputs, byte[] hidden, byte classes, uint seed, bool fisher, FsCheck.PositiveInt bytesSeed, FsCheck.PositiveInt macsSeed, int dataSeed)
+        public void ThePricedFillStaysWithinTheBudgetsTakesTheBestOfEachLayerAndLeavesNothingThatFits(byte inputs, byte[] hidden, byte classes, uint seed, bool fisher, byte bytesShare, byte macsShare, int dataSeed)
         {
             Network net = TestNets.Mlp(inputs, hidden, classes, seed, false);
             var scorer = new FisherScorer(net) { Criterion = fisher ? SelectionCriterion.Fisher : SelectionCriterion.GradMag };
@@ -159,8 +159,8 @@ namespace TinTin.Sparse.Tests
             int fullBytes = selector.SelectedBytes;
             long fullMacs = selector.SelectedUpdateMacs;
             long forward = 4L * net.ForwardMacs();
-            selector.BudgetBytes = 1 + bytesSeed.Get % (fullBytes + 1);
-            selector.BudgetMacs = forward + macsSeed.Get % (fullMacs - forward + 1);
+            selector.BudgetBytes = Math.Max(1, fullBytes * (1 + bytesShare % 100) / 100); // 1..100 % of the full update (FsCheck's
+            selector.BudgetMacs = forward + (fullMacs - forward) * (1 + macsShare % 100) / 100; // small ints left nearly nothing)
             selector.SelectSparse();
             if (selector.SelectedChannels > 0)
             {
@@ -202,7 +202,7 @@ namespace TinTin.Sparse.Tests
         /// <see cref="ChannelSelector.Fits"/>, within the budgets, the same channels from the same scores, no allocation.
         /// </summary>
         [Property(MaxTest = 150)]
-        public void TheTopFirstFillTakesLayersTopDownAndChannelsByScoreWithinTheBudgets(byte inputs, byte[] hidden, byte classes, uint seed, bool fisher, byte batch, FsCheck.PositiveInt bytesSeed, FsCheck.PositiveInt macsSeed, int dataSeed, bool unscored)
+        public void TheTopFirstFillTakesLayersTopDownAndChannelsByScoreWithinTheBudgets(byte inputs, byte[] hidden, byte classes, uint seed, bool fisher, byte batch, byte bytesShare, byte macsShare, int dataSeed, bool unscored)
         {
             Network net = TestNets.Mlp(inputs, hidden, classes, seed, false);
             var scorer = new FisherScorer(net) { Criterion = fisher ? SelectionCriterion.Fisher : SelectionCriterion.GradMag };
@@ -214,8 +214,8 @@ namespace TinTin.Sparse.Tests
             int fullBytes = selector.SelectedBytes;
             long fullMacs = selector.SelectedUpdateMacs;
             long forward = batchSize * (long)net.ForwardMacs();
-            selector.BudgetBytes = 1 + bytesSeed.Get % (fullBytes + 1);
-            selector.BudgetMacs = forward + macsSeed.Get % (fullMacs - forward + 1);
+            selector.BudgetBytes = Math.Max(1, fullBytes * (1 + bytesShare % 100) / 100); // 1..100 % of the full update (FsCheck's
+            selector.BudgetMacs = forward + (fullMacs - forward) * (1 + macsShare % 100) / 100; // small ints left nearly nothing)
             selector.SelectSparse();
             if (selector.SelectedChannels > 0)
             {
