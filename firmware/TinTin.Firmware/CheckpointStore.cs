@@ -1,5 +1,6 @@
 using System;
 using TinTin.Core;
+using TinTin.Fleet;
 
 namespace TinTin.Firmware
 {
@@ -21,12 +22,29 @@ namespace TinTin.Firmware
     /// 24+M+8K  S bytes, the board's statistics (<see cref="StatisticsBytes"/>): u16 classes C, u16 features F,
     ///          u32 input samples N, C × u32 samples labelled with each class, F × i64 sums of the normalised int8 input
     /// 24+M+8K+S u32 CRC-32 of every byte before it (the first CRC included)
+    /// then, with flag bit 1 (FlagBaseRows), the fleet base's rows (<see cref="BaseRowsBytes"/>; at R = the end of the
+    /// statistics section's CRC, or of the first CRC without statistics):
+    /// R        u32  section bytes B (what follows up to its CRC)
+    /// R+4      u16  section version (1), u16 parameter layers L, u32 base version V, u32 the image's sequence number
+    ///               (a CRC run on over a valid CRC always reaches the same state, so the section's own CRC cannot tell a
+    ///               stale section, left behind a new image by a cut write in place, from this image's: the number can)
+    /// R+16     L × (u16 channels Ch, u16 row length W, i8 master exponent, u8 int8 shift, i8 bias exponent,
+    ///               Ch·W × i16 master weights, Ch × i32 biases): the merged rows the board's updates are differences to
+    /// R+4+B    u32  CRC-32 of every byte before it
     /// </code>
     /// The statistics section comes after the first CRC so that firmware from before it (which reads only up to that
     /// CRC and ignores the reserved field) still loads a newer image; a slot whose section is cut, corrupt, of another
     /// shape than the model or counting more labelled samples per class than the labelled counter is rejected like any
     /// corrupt slot. An image without the section (S = 0: written before session 9) loads with the class counts and the
     /// input statistics at zero (<see cref="LoadedStatistics"/> false).
+    /// The base's rows (issue 15, session 10) come last, behind a header flag that firmware from before ignores: a board
+    /// rebooted at a fleet base above 0 diffs against them again instead of sending every channel until its next take.
+    /// A base section that is cut, corrupt or of another shape does not reject the slot (its model, counters and
+    /// statistics passed their own CRCs): the rows are not used (<see cref="BaseRowsProblem"/> says why) and the board
+    /// sends every channel until its next take, as without the section. Loading checks the section's CRC only; the rows
+    /// are read later, chunk by chunk, into the fleet member's own buffer (<see cref="CopyBaseRows"/>): no model-sized
+    /// array. A save writes the section only when given exact rows of a base above 0 (version 0's are the embedded
+    /// default model) and the slot holds them; otherwise the image is what it was before (<see cref="BaseRowsLeftOut"/>).
     /// A save writes the whole image to the slot that does NOT hold the newest valid checkpoint,
     /// so the last good one is never touched; a cut write leaves a slot whose length, magic or
     /// CRC is wrong, and <see cref="LoadLatest"/> skips it. Every write is read back and checked
@@ -41,13 +59,17 @@ namespace TinTin.Firmware
     /// keeps only the chunk; the image lives in flash). Only loading (boot, restore) makes a
     /// model-sized array, for the model parser, and drops it. Saves allocate nothing.
     /// </summary>
-    public sealed class CheckpointStore
+    public sealed class CheckpointStore : IBaseRowsSource
     {
         public const uint Magic = 0x4B435454; // 'T','T','C','K'
         public const int FormatVersion = 1;
         public const int HeaderBytes = 20;
         /// <summary>Header flag: the other slot holds the model from before a reset; keep it (see <see cref="SaveReset"/>).</summary>
         public const int FlagKeepsOther = 1;
+        /// <summary>Header flag: the image ends with the fleet base's rows (see <see cref="BaseRowsBytes"/>); firmware before session 10 ignores it.</summary>
+        public const int FlagBaseRows = 2;
+        /// <summary>Version of the base-rows section's layout.</summary>
+        public const int BaseRowsVersion = 1;
         private const int Slots = 2;
 
         /// <summary>Bytes of the buffer images are streamed through (at least a header).</summary>
@@ -60,6 +82,12 @@ namespace TinTin.Firmware
         private readonly int modelBytes;                     // ModelFile.SizeOf the firmware's model
         private int readFlags, readCounterCount, readStatisticsBytes; // header fields of the slot the last Validate accepted
         private uint readCrc, readStatisticsCrc;
+        private int readBaseAt, readBaseBytes;           // the base section Validate found (flag set): where, B, and why it is unusable (null: its CRC holds)
+        private string readBaseProblem;
+        private uint readBaseCrc;
+        private int loadedBaseSlot = -1, loadedBaseAt, loadedBaseBytes;   // the base section of the slot last loaded, if usable
+        private uint loadedBaseSequence;
+        private int chunkSlot, chunkAt, chunkPos, chunkLength; // CopyBaseRows' position: chunk holds the slot's bytes [chunkAt, chunkAt + chunkLength)
         private readonly long[] counterValues = new long[FirmwareCounters.Count];
         private readonly string[] rejections = new string[Slots]; // why each rejected slot was skipped (last LoadLatest)
         private readonly uint[] slotSequence = new uint[Slots];
@@ -76,6 +104,12 @@ namespace TinTin.Firmware
         public string LastRejection;
         /// <summary>Whether the last checkpoint loaded (boot, restore) held the statistics section; false: written before it, the class counts and input statistics start at 0.</summary>
         public bool LoadedStatistics;
+        /// <summary>Whether the checkpoint last loaded (boot, restore) holds usable base rows (its section's CRC held): <see cref="CopyBaseRows"/> reads them.</summary>
+        public bool LoadedBaseRows { get { return loadedBaseSlot >= 0; } }
+        /// <summary>Why the last loaded checkpoint's base section is unusable (cut, corrupt), or null (usable, or no section).</summary>
+        public string BaseRowsProblem;
+        /// <summary>Saves that were given base rows but wrote the image without them: the slot is too small for them.</summary>
+        public int BaseRowsLeftOut;
         /// <summary>Heap a checkpoint's model may take (ModelFile.Load's limit): the firmware sets its board's heap.</summary>
         public int ModelHeapLimit = ModelFile.DefaultMaxBytes;
 
@@ -106,6 +140,14 @@ namespace TinTin.Firmware
 
         /// <summary>Bytes of the statistics section: C, F, N, the class counts and the input sums (64 B for 6 features and 2 classes).</summary>
         public static int StatisticsBytes(int features, int classes) { return 8 + 4 * classes + 8 * features; }
+
+        /// <summary>Bytes the base-rows section adds to an image for parameters of this shape: B + 8 (length field and CRC; 3,313 B on 6-48-24-2, 362 B on 6-16-2).</summary>
+        public static int BaseRowsBytes(ParameterSet shape)
+        {
+            int bytes = 4 + 12 + 4; // B; version, layers, base version, sequence; the CRC
+            for (int l = 0; l < shape.LayerCount; l++) bytes += 7 + 2 * shape.Master[l].Length + 4 * shape.Channels[l];
+            return bytes;
+        }
 
         /// <summary>
         /// The image the firmware writes for this model file (its input length and class count read and checked by
@@ -161,6 +203,8 @@ namespace TinTin.Firmware
         {
             InvalidSlotsSeen = 0;
             LastRejection = null;
+            loadedBaseSlot = -1;
+            BaseRowsProblem = null;
             lastSequence = 0;
             lastSlot = -1;
             keptSlot = -1;
@@ -224,12 +268,19 @@ namespace TinTin.Firmware
                 if (wrong != null) { Reject(slot, "statistics section: " + wrong); return null; }
             }
             counters.CopyFrom(counterValues, n);
+            loadedBaseSlot = -1;
+            BaseRowsProblem = null;
+            if ((flags & FlagBaseRows) != 0)
+            {
+                if (readBaseProblem != null) BaseRowsProblem = "slot " + slot + ": base rows section: " + readBaseProblem;
+                else { loadedBaseSlot = slot; loadedBaseAt = readBaseAt; loadedBaseBytes = readBaseBytes; loadedBaseSequence = sequence; }
+            }
             LoadedStatistics = statisticsBytes > 0;
             if (LoadedStatistics) ReadStatistics(slot, statisticsAt, model.Network.InputLength, model.Network.ClassCount, counters);
             else counters.ClearInputStatistics();
             lastSlot = slot;
             if ((flags & FlagKeepsOther) != 0 && slotValid[1 - slot]) keptSlot = 1 - slot;
-            LastBytes = statisticsAt + (statisticsBytes > 0 ? statisticsBytes + 4 : 0);
+            LastBytes = statisticsAt + (statisticsBytes > 0 ? statisticsBytes + 4 : 0) + (loadedBaseSlot >= 0 ? readBaseBytes + 8 : 0);
             return model;
         }
 
@@ -289,20 +340,30 @@ namespace TinTin.Firmware
         /// slot written. Throws <see cref="FlashVerifyException"/> when the read-back differs, and
         /// whatever the flash throws; the previous checkpoint stays the newest good one either way.
         /// </summary>
-        public int Save(Model model, FirmwareCounters counters)
+        public int Save(Model model, FirmwareCounters counters) { return Save(model, counters, null, 0); }
+
+        /// <summary>
+        /// As <see cref="Save(Model, FirmwareCounters)"/>, keeping the fleet base's rows too (baseRows: the member's exact
+        /// baseline, merged version baseVersion; null or version 0: no section, version 0's rows are the embedded default
+        /// model). A slot too small for them gets the image without them (<see cref="BaseRowsLeftOut"/> counts it).
+        /// </summary>
+        public int Save(Model model, FirmwareCounters counters, ParameterSet baseRows, uint baseVersion)
         {
             int slot = keptSlot >= 0 ? 1 - keptSlot : (lastSlot < 0 ? 0 : 1 - lastSlot);
-            return SaveTo(slot, model, counters, keptSlot >= 0 ? FlagKeepsOther : 0);
+            return SaveTo(slot, model, counters, keptSlot >= 0 ? FlagKeepsOther : 0, baseRows, baseVersion);
         }
 
         /// <summary>
         /// Checkpoints the model a reset went back to, keeping the newest learned checkpoint's slot
         /// untouched until <see cref="ReleaseKept"/> (a newly learned checkpoint) or <see cref="Restore"/>.
         /// </summary>
-        public int SaveReset(Model defaultModel, FirmwareCounters counters)
+        public int SaveReset(Model defaultModel, FirmwareCounters counters) { return SaveReset(defaultModel, counters, null, 0); }
+
+        /// <summary>SaveReset with the fleet base's rows (as <see cref="Save(Model, FirmwareCounters, ParameterSet, uint)"/>).</summary>
+        public int SaveReset(Model defaultModel, FirmwareCounters counters, ParameterSet baseRows, uint baseVersion)
         {
             if (keptSlot < 0) keptSlot = lastSlot;
-            return Save(defaultModel, counters);
+            return Save(defaultModel, counters, baseRows, baseVersion);
         }
 
         /// <summary>The model in use has learned since the reset: the kept slot may now be replaced.</summary>
@@ -325,12 +386,21 @@ namespace TinTin.Firmware
             return model;
         }
 
-        private int SaveTo(int slot, Model model, FirmwareCounters counters, int flags)
+        private int SaveTo(int slot, Model model, FirmwareCounters counters, int flags, ParameterSet baseRows, uint baseVersion)
         {
             int size = ModelFile.SizeOf(model);
             if (size != modelBytes) throw new ArgumentException("the model is " + size + " bytes, the store was sized for " + modelBytes);
             uint sequence = lastSequence + 1;
             if (sequence == 0) sequence = 1;
+            bool statistics = counters.HasStatistics;
+            int statisticsBytes = statistics ? StatisticsBytes(counters.InputSums.Length, counters.ClassLabelled.Length) : 0;
+            bool withBase = baseRows != null && baseVersion > 0;
+            if (withBase && ImageSize(modelBytes) + (statistics ? statisticsBytes + 4 : 0) + BaseRowsBytes(baseRows) > flash.SlotCapacity)
+            {
+                withBase = false;
+                BaseRowsLeftOut++;
+            }
+            if (withBase) flags |= FlagBaseRows;
             sink.Start(slot);
             writer.Begin(chunk, sink);
             writer.U32(Magic);
@@ -339,8 +409,6 @@ namespace TinTin.Firmware
             writer.U32(sequence);
             writer.U32((uint)modelBytes);
             writer.U16(FirmwareCounters.Count);
-            bool statistics = counters.HasStatistics;
-            int statisticsBytes = statistics ? StatisticsBytes(counters.InputSums.Length, counters.ClassLabelled.Length) : 0;
             writer.U16(statisticsBytes);
             ModelFile.Write(model, writer);
             counters.CopyTo(counterValues);
@@ -360,19 +428,115 @@ namespace TinTin.Firmware
                 statisticsCrc = writer.Crc();
                 writer.U32(statisticsCrc);
             }
+            uint baseCrc = 0;
+            if (withBase) baseCrc = WriteBaseRows(baseRows, baseVersion, sequence);
             writer.End();
             int at = writer.Count;
             // Read back before the slot counts: a flash that silently stored something else must
             // not displace the older good checkpoint (the next save goes to this slot again).
             uint readSequence;
             if (Validate(slot, out readSequence) != null || readSequence != sequence || readCrc != crc || readFlags != flags
-                || readStatisticsBytes != statisticsBytes || readStatisticsCrc != statisticsCrc)
+                || readStatisticsBytes != statisticsBytes || readStatisticsCrc != statisticsCrc
+                || withBase && (readBaseProblem != null || readBaseCrc != baseCrc))
                 throw new FlashVerifyException(slot);
             lastSequence = sequence;
             lastSlot = slot;
             LastBytes = at;
             return slot;
         }
+
+        /// <summary>The base-rows section (after the header flag FlagBaseRows): its length, layout, the rows, its CRC over the whole image so far.</summary>
+        private uint WriteBaseRows(ParameterSet rows, uint version, uint sequence)
+        {
+            writer.U32((uint)(long)(BaseRowsBytes(rows) - 8));
+            writer.U16(BaseRowsVersion);
+            writer.U16(rows.LayerCount);
+            writer.U32(version);
+            writer.U32(sequence);
+            for (int l = 0; l < rows.LayerCount; l++)
+            {
+                writer.U16(rows.Channels[l]);
+                writer.U16(rows.RowLength[l]);
+                writer.U8(rows.MasterExponent[l]);
+                writer.U8(rows.Int8Shift[l]);
+                writer.U8(rows.BiasExponent[l]);
+                short[] master = rows.Master[l];
+                for (int i = 0; i < master.Length; i++) writer.U16(master[i]);
+                int[] bias = rows.Bias[l];
+                for (int c = 0; c < rows.Channels[l]; c++) writer.U32((uint)bias[c]);
+            }
+            uint crc = writer.Crc();
+            writer.U32(crc);
+            return crc;
+        }
+
+        /// <summary>
+        /// IBaseRowsSource: reads the base rows of the checkpoint last loaded (boot, restore) into `into` (the fleet member's
+        /// buffer), streamed through the store's chunk: allocation-free. Null when they are merged version `version`'s
+        /// rows of into's shape, else why not (no section, a section of another layout, version or shape, out-of-range
+        /// exponents or masters, a slot rewritten since); into may then hold part of them.
+        /// </summary>
+        public string CopyBaseRows(uint version, ParameterSet into)
+        {
+            if (loadedBaseSlot < 0) return BaseRowsProblem != null ? BaseRowsProblem : "the checkpoint holds no base rows";
+            int slot = loadedBaseSlot;
+            if (flash.Read(slot, 8, chunk, 4) < 4 || LittleEndian.GetU32(chunk, 0) != loadedBaseSequence) return "slot " + slot + " was rewritten since it loaded";
+            chunkSlot = slot;
+            chunkAt = loadedBaseAt + 4;
+            chunkPos = 0;
+            chunkLength = 0;
+            int layout = NextU16();
+            int layers = NextU16();
+            uint stored = NextU32();
+            NextU32(); // the image's sequence number, checked by Validate
+            if (layout != BaseRowsVersion) return "base rows section version " + layout + ", this firmware reads " + BaseRowsVersion;
+            if (stored != version) return "base rows of version " + stored + ", the checkpoint's base is version " + version;
+            if (layers != into.LayerCount) return "base rows of " + layers + " parameter layers, the model has " + into.LayerCount;
+            for (int l = 0; l < layers; l++)
+            {
+                int channels = NextU16();
+                int rowLength = NextU16();
+                if (channels != into.Channels[l] || rowLength != into.RowLength[l])
+                    return "base rows layer " + l + " is " + channels + "x" + rowLength + ", the model's " + into.Channels[l] + "x" + into.RowLength[l];
+                int masterExponent = (sbyte)NextU8();
+                int shift = NextU8();
+                int biasExponent = (sbyte)NextU8();
+                if (shift > 15) return "base rows layer " + l + ": int8 shift " + shift + " is outside 0..15";
+                into.MasterExponent[l] = masterExponent;
+                into.Int8Shift[l] = shift;
+                into.BiasExponent[l] = biasExponent;
+                short[] master = into.Master[l];
+                for (int i = 0; i < master.Length; i++)
+                {
+                    int m = (short)NextU16();
+                    if (m == short.MinValue) return "base rows layer " + l + " master weight " + i + ": -32768 is outside the symmetric int16 range";
+                    master[i] = (short)m;
+                }
+                int[] bias = into.Bias[l];
+                for (int c = 0; c < channels; c++) bias[c] = (int)(long)NextU32();
+            }
+            if (chunkPos < 0) return "base rows section unreadable";
+            int consumed = chunkAt + chunkPos - (loadedBaseAt + 4);
+            if (consumed != loadedBaseBytes) return "base rows section is " + loadedBaseBytes + " bytes, its layers take " + consumed;
+            return null;
+        }
+
+        private int NextU8()
+        {
+            if (chunkPos >= chunkLength)
+            {
+                chunkAt += chunkLength;
+                chunkLength = flash.Read(chunkSlot, chunkAt, chunk, chunk.Length);
+                chunkPos = 0;
+                if (chunkLength <= 0) { chunkLength = 0; chunkPos = -1; return 0; } // unreadable: reported at the end
+            }
+            if (chunkPos < 0) return 0;
+            return chunk[chunkPos++];
+        }
+
+        private int NextU16() { int low = NextU8(); return low | (NextU8() << 8); }
+
+        private uint NextU32() { uint low = (uint)NextU16(); return low | ((uint)NextU16() << 16); }
 
         /// <summary>Runs the CRC on over the slot's bytes [from, to) in chunks; returns `to`, or where the slot's bytes ended.</summary>
         private int CrcOver(int slot, int from, int to, ref uint crc)
@@ -427,13 +591,44 @@ namespace TinTin.Firmware
                 if (last < 4) return "statistics section truncated: needs " + (to + 4) + " bytes, has " + (to + (last < 0 ? 0 : last));
                 statisticsStored = LittleEndian.GetU32(chunk, 0);
                 if (statisticsStored != (crc ^ 0xFFFFFFFFu)) return "statistics section CRC-32 mismatch";
+                end = to;
             }
+            readBaseProblem = null;
+            readBaseCrc = 0;
+            if ((flags & FlagBaseRows) != 0) readBaseProblem = ValidateBaseRows(slot, end + 4, crc, storedSequence);
             readFlags = flags;
             readCounterCount = counterCount;
             readCrc = stored;
             readStatisticsBytes = statisticsBytes;
             readStatisticsCrc = statisticsStored;
             sequence = storedSequence;
+            return null;
+        }
+
+        /// <summary>
+        /// Null when the base section at `at` is whole and its CRC (run on from `crc`, the image's CRC state up to `at` less
+        /// the 4 bytes of the CRC before it, still in the chunk) holds, else why not. Keeps where it is, B and its CRC.
+        /// </summary>
+        private string ValidateBaseRows(int slot, int at, uint crc, uint sequence)
+        {
+            crc = Crc32.Update(crc, chunk, 0, 4); // the CRC stored just before the section
+            int got = flash.Read(slot, at, chunk, 4);
+            if (got < 4) return "truncated: needs " + (at + 4) + " bytes, has " + (at + (got < 0 ? 0 : got));
+            uint bytes = LittleEndian.GetU32(chunk, 0);
+            if (bytes < 8 || bytes > (uint)flash.SlotCapacity) return "length " + bytes + " is outside 8.." + flash.SlotCapacity;
+            int to = at + 4 + (int)(long)bytes;
+            int reached = CrcOver(slot, at, to, ref crc);
+            if (reached < to) return "truncated: needs " + (to + 4) + " bytes, has " + reached;
+            int last = flash.Read(slot, to, chunk, 4);
+            if (last < 4) return "truncated: needs " + (to + 4) + " bytes, has " + (to + (last < 0 ? 0 : last));
+            uint stored = LittleEndian.GetU32(chunk, 0);
+            if (stored != (crc ^ 0xFFFFFFFFu)) return "CRC-32 mismatch";
+            if (bytes < 12 || flash.Read(slot, at + 12, chunk, 4) < 4) return "too short for its head";
+            uint owner = LittleEndian.GetU32(chunk, 0);
+            if (owner != sequence) return "left by checkpoint " + owner + " (a cut write), this is " + sequence;
+            readBaseAt = at;
+            readBaseBytes = (int)(long)bytes;
+            readBaseCrc = stored;
             return null;
         }
 

@@ -1,5 +1,6 @@
 using System;
 using TinTin.Core;
+using TinTin.Fleet;
 using TinTin.Sensors;
 
 namespace TinTin.Firmware
@@ -361,7 +362,14 @@ namespace TinTin.Firmware
                 if (fleet != null) fleet.BeforeCheckpoint(counters);
                 // Since a reset the learned model's slot is kept; new learning may replace it.
                 if (!afterReset && store.KeptSlot >= 0 && learner.Updates > 0) store.ReleaseKept();
-                int slot = afterReset ? store.SaveReset(learner.Model, counters) : store.Save(learner.Model, counters);
+                // The fleet base's rows go along (a base above 0), so a boot diffs against them again; BeforeCheckpoint set
+                // the counters' base version to the member's.
+                ParameterSet baseRows = fleet != null ? fleet.BaseRowsToKeep : null;
+                uint baseVersion = (uint)counters.FleetBaseVersion;
+                int leftOut = store.BaseRowsLeftOut;
+                int slot = afterReset ? store.SaveReset(learner.Model, counters, baseRows, baseVersion) : store.Save(learner.Model, counters, baseRows, baseVersion);
+                if (leftOut == 0 && store.BaseRowsLeftOut > 0)
+                    Error(Protocol.FlashError, "a checkpoint slot holds " + hw.Flash.SlotCapacity + " bytes, too few for the fleet base's rows: checkpoints go without them, and after a boot updates carry every channel until a take");
                 lastCheckpointMs = now;
                 updatesAtLastCheckpoint = learner.Updates;
                 if (fleet != null) fleet.CheckpointSaved();
@@ -419,7 +427,8 @@ namespace TinTin.Firmware
                     byte[] bytes = config.DefaultModelBytes();
                     predictor = ModelFile.Load(bytes, bytes.Length, 0, false).Network;
                 }
-                fleet.Bind(model.Network, predictor, adapter != null ? adapter.Inner.History.Capacity : 0, counters, modelSource == "default", config);
+                fleet.Bind(model.Network, predictor, adapter != null ? adapter.Inner.History.Capacity : 0, counters, modelSource == "default", config,
+                    modelSource == "flash" ? store : null);
             }
         }
 

@@ -121,7 +121,13 @@ namespace TinTin.Firmware
         public FleetAdvisor Advisor { get { return advisor; } }
 
         /// <summary>(Re)binds to the network the learner trains (after boot, reset or restore); take mode only.</summary>
-        public void Bind(Network network, FirmwareCounters counters) { Bind(network, null, 0, counters, false, null); }
+        public void Bind(Network network, FirmwareCounters counters) { Bind(network, null, 0, counters, false, null, null); }
+
+        /// <summary>Bind without the checkpoint's base rows (a base above 0 then sends every channel until a take).</summary>
+        public void Bind(Network network, Network predictor, int historyCapacity, FirmwareCounters counters, bool defaultModel, FirmwareConfig config)
+        {
+            Bind(network, predictor, historyCapacity, counters, defaultModel, config, null);
+        }
 
         /// <summary>
         /// After a boot that loaded a checkpoint: one written before the fleet counters existed has them at zero, and the
@@ -147,9 +153,11 @@ namespace TinTin.Firmware
         /// unless the previous member still holds that base (FleetMember.ResetBaseline), or the base is version 0: version 0's
         /// rows are the embedded default model (config.DefaultModelBytes), which a challenger's predictor is freshly loaded
         /// from, and which a take-mode board reads straight into the member's baseline (FleetMember.ResetBaseline(0, file):
-        /// no second model, only the file's bytes for the moment; see <see cref="RebaseOnVersion0"/>).
+        /// no second model, only the file's bytes for the moment; see <see cref="RebaseOnVersion0"/>). A base above 0: its
+        /// rows come from the previous member when it holds them (a restore), else from the checkpoint that loaded
+        /// (checkpointRows, the store: read into the member's buffer; see <see cref="RebaseFromCheckpoint"/>).
         /// </summary>
-        public void Bind(Network network, Network predictor, int historyCapacity, FirmwareCounters counters, bool defaultModel, FirmwareConfig config)
+        public void Bind(Network network, Network predictor, int historyCapacity, FirmwareCounters counters, bool defaultModel, FirmwareConfig config, IBaseRowsSource checkpointRows)
         {
             long labelled = counters.Labelled, correct = counters.Correct;
             if (counters.FleetUpdateReserved > updateReserved) updateReserved = counters.FleetUpdateReserved;
@@ -172,7 +180,7 @@ namespace TinTin.Firmware
             if (previous == null) member.Resume((uint)counters.FleetUpdateReserved, (uint)counters.FleetStatsReserved, (uint)counters.FleetHighestVersion);
             if (defaultModel) member.StartFromBase(0);
             else if (counters.FleetBaseVersion == 0) RebaseOnVersion0(settings.Challenger ? predictor : null, config);
-            else member.ResetBaseline((uint)counters.FleetBaseVersion);
+            else RebaseFromCheckpoint((uint)counters.FleetBaseVersion, checkpointRows);
             // The statistics message goes on from the counters: after a boot the input statistics the checkpoint kept,
             // and always the class counts (the checkpoint's after a boot or restore, zero after a reset).
             if (previous == null && counters.HasStatistics) member.ResumeStatistics(counters.InputSamples, counters.InputSums);
@@ -223,6 +231,27 @@ namespace TinTin.Firmware
                 Error("version 0's rows (the default model) do not fit this model; updates carry every channel until the board takes a merged model (a challenger board never does): " + e.Message);
             }
         }
+
+        /// <summary>
+        /// The network came from a checkpoint whose base is merged version `version` (above 0). The new member holds its
+        /// rows when the previous one did (a restore); otherwise they come from the checkpoint (its base section, read
+        /// straight into the member's buffer: no second model). Either way the updates carry only the channels trained
+        /// since. A checkpoint without them (written before session 10, or while the board's base rows were unknown) or
+        /// with a section that is cut, corrupt or of another shape: an err line saying why, and every channel goes out
+        /// until the board takes a merged model (a challenger board never does). Without a source (rows): the latter, silently.
+        /// </summary>
+        private void RebaseFromCheckpoint(uint version, IBaseRowsSource rows)
+        {
+            if (member.HoldsBaseRows(version) || rows == null) { member.ResetBaseline(version); return; }
+            string why;
+            try { why = member.ResetBaseline(version, rows); }
+            catch (Exception e) { member.ResetBaseline(version); why = e.Message; }
+            if (why != null)
+                Error("every channel until a take (a challenger: for good); no base v" + version + " rows: " + why); // short: a line holds 200 chars
+        }
+
+        /// <summary>The member's base rows a checkpoint keeps: exactly merged version BaseVersion's, above 0 (version 0's are the embedded default model); null otherwise.</summary>
+        public ParameterSet BaseRowsToKeep { get { return member == null || member.BaseVersion == 0 ? null : member.ExactBaseRows; } }
 
         /// <summary>Before a checkpoint is written: the fleet counters it keeps, reserving sequence numbers ahead.</summary>
         public void BeforeCheckpoint(FirmwareCounters counters)

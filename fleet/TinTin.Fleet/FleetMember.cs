@@ -14,6 +14,16 @@ namespace TinTin.Fleet
     }
 
     /// <summary>
+    /// Where a board keeps a merged version's rows outside its fleet member (its checkpoint: the firmware's
+    /// CheckpointStore), read straight into the member's buffer so no second model is built.
+    /// </summary>
+    public interface IBaseRowsSource
+    {
+        /// <summary>Reads merged version `version`'s rows into `into` (a set of the board's shape); null when done, else why not (into may then hold part of them).</summary>
+        string CopyBaseRows(uint version, ParameterSet into);
+    }
+
+    /// <summary>
     /// The board's side of the fleet, independent of the transport:
     /// - the update: int8 rows of the channels the board trained since its baseline (the model it
     ///   last took from the fleet, or its default), with its labelled and correct counters;
@@ -202,6 +212,26 @@ namespace TinTin.Fleet
             incoming.CopyFromModelFile(modelFile, modelFile.Length); // scratch, as above: a bad file throws before the bases change
             BaseRowsAre(version, incoming);
         }
+
+        /// <summary>
+        /// As <see cref="ResetBaseline(uint, Network)"/>, with version `version`'s rows kept elsewhere (the board's
+        /// checkpoint, for a base above 0): read into this member's scratch buffer, so no second model is built. Returns
+        /// null when the baseline is now exact; otherwise why the rows could not be used (the source's reason), and the
+        /// member is as after <see cref="ResetBaseline(uint)"/>: every channel goes out until the board takes a merged model.
+        /// </summary>
+        public string ResetBaseline(uint version, IBaseRowsSource source)
+        {
+            string why = source == null ? "no base rows" : source.CopyBaseRows(version, incoming); // scratch, as above
+            if (why != null) { ResetBaseline(version); return why; }
+            BaseRowsAre(version, incoming);
+            return null;
+        }
+
+        /// <summary>
+        /// The baseline when it is exactly merged version <see cref="BaseVersion"/>'s rows, else null (the board's
+        /// checkpoint keeps them so a boot diffs against them again). Read only; valid until the next take, rollback or rebase.
+        /// </summary>
+        public ParameterSet ExactBaseRows { get { return baselineExact ? baseline : null; } }
 
         /// <summary>
         /// Whether this member holds merged version `version`'s own rows (its baseline or the one before its last take,
