@@ -143,6 +143,57 @@ namespace TinTin.Firmware.Tests
             Assert.InRange(bytes, fileLength - 64, fileLength + 64);
         }
 
+        /// <summary>
+        /// Issue 15, session 10: a board at base v1 checkpoints v1's rows, boots, and rebases its fleet member on the rows
+        /// read from the checkpoint (BaseRowsCheck): its update carries only the channels it learned since; a damaged
+        /// section loads the slot without the rows and the update carries every channel. nanoCLR prints the host's lines.
+        /// </summary>
+        [NanoRuntimeFact]
+        public void Base_rows_read_back_from_a_checkpoint_on_nanoclr_give_the_host_output()
+        {
+            var host = new CollectingOutput();
+            BaseRowsCheck.Run(host);
+            Assert.Equal("E done", host.Lines[^1]);
+            string rebooted = Result(host.Lines, "rebooted"), damaged = Result(host.Lines, "damaged");
+            Assert.Equal(("1", "0", "-"), (Field(rebooted, "rows"), Field(rebooted, "every"), Field(rebooted, "why")));
+            Assert.True(int.Parse(Field(rebooted, "update")) < int.Parse(Field(rebooted, "max")), rebooted);
+            Assert.Equal(("0", "1"), (Field(damaged, "rows"), Field(damaged, "every")));
+            Assert.Equal(Field(damaged, "max"), Field(damaged, "update"));
+            Assert.Contains("why=slot 0: base rows section: CRC-32 mismatch", damaged);
+
+            NanoProgram runtime = NanoProgram.Locate(NanoProgram.ChecksProject);
+            string folder = Path.Combine(Path.GetTempPath(), "tintin-base-rows-check-" + Guid.NewGuid().ToString("N")[..8]);
+            try
+            {
+                string pe = runtime.CompileProgram(
+                    "public static class Program { public static void Main() { TinTin.Firmware.Replay.BaseRowsCheck.Run(new TinTin.Firmware.Replay.ConsoleLineOutput()); } }",
+                    "TinTin.BaseRowsCheck", folder);
+                NanoRunOutput run = runtime.Run(pe, 0, TimeSpan.FromMinutes(2));
+                List<string> nano = run.Lines.Where(l => l.StartsWith("R ", StringComparison.Ordinal) || l.StartsWith("E ", StringComparison.Ordinal) || l.StartsWith("X ", StringComparison.Ordinal)).ToList();
+                Assert.Equal(host.Lines, nano);
+            }
+            finally { try { Directory.Delete(folder, true); } catch (IOException) { } }
+        }
+
+        /// <summary>Reading the base rows from the checkpoint into the member's buffer (streamed through the store's chunk) allocates nothing on nanoclr32.</summary>
+        [NanoRuntimeFact]
+        public void Reading_the_base_rows_from_a_checkpoint_allocates_nothing_on_nanoclr32()
+        {
+            // `check` stays in use after the last probe: nanoCLR frees an object whose local is no longer read.
+            string entry = "int[] blocks = new int[2]; BaseRowsCheck check = new BaseRowsCheck(); check.SaveAtBase1(); check.Boot(); check.Rebase(); "
+                + "int a = FreeBlockTotal(blocks, 0); int b = FreeBlockTotal(blocks, 0); int f0 = FreeBlockTotal(blocks, 0); "
+                + "string why = check.Rebase(); int f1 = FreeBlockTotal(blocks, 1); int c = FreeBlockTotal(blocks, 1); "
+                + "System.Console.WriteLine(\"R rebase_heap \" + (f0 - f1).ToString() + \" \" + (blocks[0] + blocks[1]).ToString() + \" \" + (why == null ? \"1\" : \"0\") + \" \" + a.ToString() + \" \" + b.ToString() + \" \" + f0.ToString() + \" \" + f1.ToString() + \" \" + c.ToString() + \" \" + (check.Rebase() == null ? \"1\" : \"0\")); System.Console.WriteLine(\"E done\"); "
+                + "static int FreeBlockTotal(int[] blocks, int slot) { AllocationProbeHeap probe = new AllocationProbeHeap(200000); object[] held = new object[256]; int total = 0; int n = 0; "
+                + "while (n < held.Length) { int block = probe.FreeBytes(); if (block < 16) break; held[n++] = new byte[block]; total += block; } blocks[slot] = n; return total; }";
+            using CompiledReplay compiled = NanoReplay.Compile(Options(10), new NanoReplayOptions { HeapBytes = 100000, CompareFrozen = false, ProbeHeap = false, WithChecks = true, Entry = entry });
+            NanoReplayResult result = compiled.Run(100000);
+            int[] f = result.Figures["rebase_heap"].Split(' ').Select(x => int.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            Console.WriteLine($"nanoclr32: reading the base rows from the checkpoint took {f[0]} B of heap ({f[1]} free blocks counted; free {string.Join(" ", f.Skip(3))})");
+            Assert.Equal(1, f[2]);
+            Assert.InRange(f[0], -32 * f[1], 32 * f[1]); // as the other probes: under 32 B a counted block
+        }
+
         [NanoRuntimeFact]
         public void Too_small_a_heap_fails_with_out_of_memory_not_silently()
         {
