@@ -57,28 +57,38 @@ def command(args, out):
     return TINTIN + ["experiment"] + args + ["--fractions", "12.5,25,50,100,profile",
         "--selections", ",".join([D] + BASELINES), "--reference", D, "--json", out]
 
-def run(outdir, names):
-    os.makedirs(outdir, exist_ok=True)
+def board_model(outdir, tintin=TINTIN):
+    """The board model m48 (6-48-24-2, prepared once per output directory): the "@m48" of the cases."""
     m48 = os.path.join(outdir, "m48.ttm")
     if not os.path.exists(m48):
-        subprocess.run(TINTIN + ["prepare", "--csv", os.path.join(OCC, "datatraining.txt"), "--board-features", "default",
+        subprocess.run(tintin + ["prepare", "--csv", os.path.join(OCC, "datatraining.txt"), "--board-features", "default",
                                  "--epochs", "4", "--seed", "7", "--hidden", "48,24", "--out", m48],
                        check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    return m48
+
+def run_experiment(outdir, name, cmd):
+    """Runs one case's experiment command (its --json goes to NAME.json.tmp), its output kept in NAME.txt; the JSON is
+    renamed to NAME.json only when the run succeeds, so an interrupted run is repeated, a finished one never."""
+    out = os.path.join(outdir, name + ".json")
+    t0 = time.time()
+    with open(os.path.join(outdir, name + ".txt"), "w") as log:
+        log.write(" ".join(cmd) + "\n")
+        log.flush()
+        rc = subprocess.run(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT).returncode
+    if rc != 0:
+        print(f"{name}: exit {rc} (see {name}.txt)", flush=True)
+        return
+    os.replace(out + ".tmp", out)
+    print(f"{name}: {time.time() - t0:.0f} s", flush=True)
+
+def run(outdir, names):
+    os.makedirs(outdir, exist_ok=True)
+    m48 = board_model(outdir)
     for name, args in CASES:
         if names and name not in names: continue
         out = os.path.join(outdir, name + ".json")
         if os.path.exists(out): continue
-        cmd = command([m48 if a == "@m48" else a for a in args], out + ".tmp")
-        t0 = time.time()
-        with open(os.path.join(outdir, name + ".txt"), "w") as log:
-            log.write(" ".join(cmd) + "\n")
-            log.flush()
-            rc = subprocess.run(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT).returncode
-        if rc != 0:
-            print(f"{name}: exit {rc} (see {name}.txt)", flush=True)
-            continue
-        os.replace(out + ".tmp", out)
-        print(f"{name}: {time.time() - t0:.0f} s", flush=True)
+        run_experiment(outdir, name, command([m48 if a == "@m48" else a for a in args], out + ".tmp"))
 
 def fits_full(doc, budget):
     return budget["Bytes"] >= doc["FullBytes"] and budget["Macs"] >= doc["FullUpdateMacs"]

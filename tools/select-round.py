@@ -30,24 +30,10 @@ def args_for(args, first):
 def run_case(outdir, name, args, selections, m48):
     out = os.path.join(outdir, name + ".json")
     if os.path.exists(out): return
-    cmd = sc.TINTIN + ["experiment"] + [m48 if x == "@m48" else x for x in args] + [
-        "--fractions", "12.5,25,50,100,profile", "--selections", ",".join(selections), "--reference", P, "--json", out + ".tmp"]
-    t0 = time.time()
-    with open(os.path.join(outdir, name + ".txt"), "w") as log:
-        log.write(" ".join(cmd) + "\n"); log.flush()
-        rc = subprocess.run(cmd, cwd=sc.ROOT, stdout=log, stderr=subprocess.STDOUT).returncode
-    if rc != 0:
-        print(f"{name}: exit {rc}", flush=True); return
-    os.replace(out + ".tmp", out)
-    print(f"{name}: {time.time() - t0:.0f} s", flush=True)
+    sc.run_experiment(outdir, name, sc.TINTIN + ["experiment"] + [m48 if x == "@m48" else x for x in args] + [
+        "--fractions", "12.5,25,50,100,profile", "--selections", ",".join(selections), "--reference", P, "--json", out + ".tmp"])
 
-def m48_of(outdir):
-    m48 = os.path.join(outdir, "m48.ttm")
-    if not os.path.exists(m48):
-        subprocess.run(sc.TINTIN + ["prepare", "--csv", os.path.join(sc.OCC, "datatraining.txt"), "--board-features", "default",
-                                    "--epochs", "4", "--seed", "7", "--hidden", "48,24", "--out", m48],
-                       check=True, cwd=sc.ROOT, stdout=subprocess.DEVNULL)
-    return m48
+def m48_of(outdir): return sc.board_model(outdir)
 
 def screen(outdir, stored):
     os.makedirs(outdir, exist_ok=True); m48 = m48_of(outdir)
