@@ -228,7 +228,8 @@ namespace TinTin.Firmware
             catch (Exception e)
             {
                 member.ResetBaseline(0);
-                Error("version 0's rows (the default model) do not fit this model; updates carry every channel until the board takes a merged model (a challenger board never does): " + e.Message);
+                // Short: a line holds 200 characters and a longer msg is dropped whole (the text before this took 150).
+                Error("every channel until a take (a challenger: for good); no version 0 rows (default model): " + e.Message);
             }
         }
 
