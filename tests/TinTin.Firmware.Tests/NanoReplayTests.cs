@@ -155,6 +155,7 @@ namespace TinTin.Firmware.Tests
             BaseRowsCheck.Run(host);
             Assert.Equal("E done", host.Lines[^1]);
             string rebooted = Result(host.Lines, "rebooted"), damaged = Result(host.Lines, "damaged");
+            Console.WriteLine(rebooted + "\n" + damaged);
             Assert.Equal(("1", "0", "-"), (Field(rebooted, "rows"), Field(rebooted, "every"), Field(rebooted, "why")));
             Assert.True(int.Parse(Field(rebooted, "update")) < int.Parse(Field(rebooted, "max")), rebooted);
             Assert.Equal(("0", "1"), (Field(damaged, "rows"), Field(damaged, "every")));
