@@ -7,6 +7,7 @@ using TinTin.Fleet;
 using TinTin.VirtualBoard;
 using Xunit;
 using Xunit.Abstractions;
+using static TinTin.Firmware.Tests.CheckpointTests;
 
 namespace TinTin.Firmware.Tests
 {
@@ -20,17 +21,6 @@ namespace TinTin.Firmware.Tests
         private readonly ITestOutputHelper output;
 
         public BaseRowsSectionTests(ITestOutputHelper output) { this.output = output; }
-
-        private static Model LoadDefault() => ModelFile.Load(DefaultModel.Bytes(), DefaultModel.Bytes().Length, -1, false);
-
-        private static Model Perturbed(int amount)
-        {
-            Model m = LoadDefault();
-            var dense = (DenseLayer)m.Network.Layers[0];
-            for (int i = 0; i < dense.MasterWeights.Length; i += 3) dense.MasterWeights[i] = (short)(dense.MasterWeights[i] / 2 + amount);
-            dense.RefreshInt8Weights();
-            return m;
-        }
 
         private static ParameterSet RowsOf(Model m) { var s = new ParameterSet(m.Network); s.CopyFrom(m.Network); return s; }
 

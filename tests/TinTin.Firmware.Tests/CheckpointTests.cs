@@ -10,10 +10,10 @@ namespace TinTin.Firmware.Tests
 {
     public class CheckpointTests
     {
-        private static Model LoadDefault() => ModelFile.Load(DefaultModel.Bytes(), DefaultModel.Bytes().Length, -1, false);
+        internal static Model LoadDefault() => ModelFile.Load(DefaultModel.Bytes(), DefaultModel.Bytes().Length, -1, false);
 
         /// <summary>A model whose weights differ from the default (so "which checkpoint loaded" is visible).</summary>
-        private static Model Perturbed(int amount)
+        internal static Model Perturbed(int amount)
         {
             Model m = LoadDefault();
             var dense = (DenseLayer)m.Network.Layers[0];

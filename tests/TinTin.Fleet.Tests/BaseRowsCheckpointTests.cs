@@ -9,6 +9,7 @@ using TinTin.Reference;
 using TinTin.VirtualBoard;
 using Xunit;
 using Xunit.Abstractions;
+using static TinTin.Fleet.Tests.FirmwareFleetTests;
 
 namespace TinTin.Fleet.Tests
 {
@@ -38,37 +39,11 @@ namespace TinTin.Fleet.Tests
             return board;
         }
 
-        private static FleetAggregator DefaultAggregator()
-        {
-            Model model = ModelFile.Load(VirtualBoardRunner.EmbeddedModel().Bytes, VirtualBoardRunner.EmbeddedModel().Bytes.Length, 0, false);
-            return new FleetAggregator(Config, Snapshot(model.Network), 0);
-        }
-
-        private static ParameterSet Snapshot(Network n) { var s = new ParameterSet(n); s.CopyFrom(n); return s; }
-
         private static Network Copy(Network n)
         {
             Network copy = ModelFile.Load(VirtualBoardRunner.EmbeddedModel().Bytes, VirtualBoardRunner.EmbeddedModel().Bytes.Length, 0, false).Network;
             Snapshot(n).CopyTo(copy);
             return copy;
-        }
-
-        private static void LearnAndPublish(VirtualFleetBoard b)
-        {
-            for (int i = 0; i < 30; i++) b.Step();
-            b.App.HandleLine("label 0 1200");
-            for (int i = 0; i < 3; i++) b.Step();
-        }
-
-        private static int Deliver(FakeTransport t, FleetAggregator aggregator, int from, string when)
-        {
-            Assert.True(t.Published.Count > from, "nothing published " + when);
-            for (int i = from; i < t.Published.Count; i++)
-            {
-                AggregatorResult r = aggregator.HandleUpdate("board1", t.Published[i]);
-                Assert.True(r.Accepted, when + ", message " + i + ": " + r.Error);
-            }
-            return t.Published.Count;
         }
 
         private static List<ProtocolMessage> Lines(VirtualFleetBoard b, int from, string kind) =>

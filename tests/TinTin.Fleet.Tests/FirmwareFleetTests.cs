@@ -70,7 +70,7 @@ namespace TinTin.Fleet.Tests
             return message;
         }
 
-        private static ParameterSet Snapshot(Network n) { var s = new ParameterSet(n); s.CopyFrom(n); return s; }
+        internal static ParameterSet Snapshot(Network n) { var s = new ParameterSet(n); s.CopyFrom(n); return s; }
         /// <summary>The classifier head: the last parameter layer (whatever the embedded default model's depth).</summary>
         private static int Head(ParameterSet s) => s.LayerCount - 1;
 
@@ -363,14 +363,14 @@ namespace TinTin.Fleet.Tests
         }
 
         /// <summary>The aggregator for the embedded default model (version 0), merging only on request.</summary>
-        private static FleetAggregator DefaultAggregator()
+        internal static FleetAggregator DefaultAggregator()
         {
             Model model = ModelFile.Load(VirtualBoardRunner.EmbeddedModel().Bytes, VirtualBoardRunner.EmbeddedModel().Bytes.Length, 0, false);
             return new FleetAggregator(Config, Snapshot(model.Network), 0);
         }
 
         /// <summary>Samples, then a label for them, then a few more samples: the board learns, publishes an update and statistics.</summary>
-        private static void LearnAndPublish(VirtualFleetBoard b)
+        internal static void LearnAndPublish(VirtualFleetBoard b)
         {
             for (int i = 0; i < 30; i++) b.Step();
             b.App.HandleLine("label 0 1200");
@@ -378,7 +378,7 @@ namespace TinTin.Fleet.Tests
         }
 
         /// <summary>Hands every message the board published since `from` to the aggregator; each must be accepted. Returns the new count.</summary>
-        private static int Deliver(FakeTransport t, FleetAggregator aggregator, int from, string when)
+        internal static int Deliver(FakeTransport t, FleetAggregator aggregator, int from, string when)
         {
             Assert.True(t.Published.Count > from, "nothing published " + when);
             for (int i = from; i < t.Published.Count; i++)
