@@ -154,19 +154,7 @@ namespace TinTin.Sparse.Tests
             var selector = new ChannelSelector(net, scorer, 4) { PricedFill = true };
             var rng = new Random(dataSeed);
             TestNets.Score(scorer, TestNets.RandomInputs(rng, 6, net.InputLength), TestNets.RandomLabels(rng, 6, net.ClassCount));
-            // unlimited: everything, as the layer fill
-            Assert.Equal(scorer.TotalChannels, selector.SelectSparse());
-            int fullBytes = selector.SelectedBytes;
-            long fullMacs = selector.SelectedUpdateMacs;
-            long forward = 4L * net.ForwardMacs();
-            selector.BudgetBytes = Math.Max(1, fullBytes * (1 + bytesShare % 100) / 100); // 1..100 % of the full update (FsCheck's
-            selector.BudgetMacs = forward + (fullMacs - forward) * (1 + macsShare % 100) / 100; // small ints left nearly nothing)
-            selector.SelectSparse();
-            if (selector.SelectedChannels > 0)
-            {
-                Assert.True(selector.SelectedBytes <= selector.BudgetBytes, $"{selector.SelectedBytes} B > {selector.BudgetBytes} B");
-                Assert.True(selector.SelectedUpdateMacs <= selector.BudgetMacs, $"{selector.SelectedUpdateMacs} MACs > {selector.BudgetMacs}");
-            }
+            TestNets.SelectWithinSharesOfTheFullUpdate(selector, scorer, net, 4, bytesShare, macsShare);
             ParameterLayer[] layers = TestNets.ParameterLayers(net);
             var counts = new int[net.Layers.Length];
             selector.CountsOfNetwork(counts);
@@ -210,18 +198,7 @@ namespace TinTin.Sparse.Tests
             var selector = new ChannelSelector(net, scorer, batchSize) { LayersTopDown = true };
             var rng = new Random(dataSeed);
             if (!unscored) TestNets.Score(scorer, TestNets.RandomInputs(rng, 6, net.InputLength), TestNets.RandomLabels(rng, 6, net.ClassCount));
-            Assert.Equal(scorer.TotalChannels, selector.SelectSparse()); // unlimited: everything
-            int fullBytes = selector.SelectedBytes;
-            long fullMacs = selector.SelectedUpdateMacs;
-            long forward = batchSize * (long)net.ForwardMacs();
-            selector.BudgetBytes = Math.Max(1, fullBytes * (1 + bytesShare % 100) / 100); // 1..100 % of the full update (FsCheck's
-            selector.BudgetMacs = forward + (fullMacs - forward) * (1 + macsShare % 100) / 100; // small ints left nearly nothing)
-            selector.SelectSparse();
-            if (selector.SelectedChannels > 0)
-            {
-                Assert.True(selector.SelectedBytes <= selector.BudgetBytes, $"{selector.SelectedBytes} B > {selector.BudgetBytes} B");
-                Assert.True(selector.SelectedUpdateMacs <= selector.BudgetMacs, $"{selector.SelectedUpdateMacs} MACs > {selector.BudgetMacs}");
-            }
+            TestNets.SelectWithinSharesOfTheFullUpdate(selector, scorer, net, batchSize, bytesShare, macsShare);
             string mask = Mask(net);
 
             // the rule, re-implemented: two passes (scored channels, then unscored), layers top first, channels by

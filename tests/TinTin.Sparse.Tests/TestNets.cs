@@ -7,6 +7,27 @@ namespace TinTin.Sparse.Tests
     internal static class TestNets
     {
         /// <summary>
+        /// Selects once without limits (every channel: the full update's bytes and MACs), sets the budgets to 1..100 % of
+        /// that full update (the shares folded: FsCheck's small ints would otherwise leave nearly nothing), selects again and
+        /// checks that both budgets hold whenever anything was selected. batchSize: the selector's.
+        /// </summary>
+        public static void SelectWithinSharesOfTheFullUpdate(ChannelSelector selector, FisherScorer scorer, Network net, int batchSize, byte bytesShare, byte macsShare)
+        {
+            Xunit.Assert.Equal(scorer.TotalChannels, selector.SelectSparse()); // unlimited: everything
+            int fullBytes = selector.SelectedBytes;
+            long fullMacs = selector.SelectedUpdateMacs;
+            long forward = batchSize * (long)net.ForwardMacs();
+            selector.BudgetBytes = Math.Max(1, fullBytes * (1 + bytesShare % 100) / 100);
+            selector.BudgetMacs = forward + (fullMacs - forward) * (1 + macsShare % 100) / 100;
+            selector.SelectSparse();
+            if (selector.SelectedChannels > 0)
+            {
+                Xunit.Assert.True(selector.SelectedBytes <= selector.BudgetBytes, $"{selector.SelectedBytes} B > {selector.BudgetBytes} B");
+                Xunit.Assert.True(selector.SelectedUpdateMacs <= selector.BudgetMacs, $"{selector.SelectedUpdateMacs} MACs > {selector.BudgetMacs}");
+            }
+        }
+
+        /// <summary>
         /// An MLP from FsCheck property inputs, each byte folded into its range (input 2..8, one to three
         /// hidden layers of 2..24, 2..5 classes): FsCheck shrinks bytes toward 0 and arrays toward fewer
         /// elements, so a failing case shrinks toward the smallest network 2-2-2.

@@ -31,19 +31,7 @@ namespace TinTin.Sparse.Tests
             var selector = new ChannelSelector(net, scorer, batchSize) { LayersTopDown = true, WholeLayerFill = true };
             var rng = new Random(dataSeed);
             TestNets.Score(scorer, TestNets.RandomInputs(rng, 6, net.InputLength), TestNets.RandomLabels(rng, 6, net.ClassCount));
-            Assert.Equal(scorer.TotalChannels, selector.SelectSparse()); // unlimited: everything
-            int fullBytes = selector.SelectedBytes;
-            long fullMacs = selector.SelectedUpdateMacs;
-            long forward = batchSize * (long)net.ForwardMacs();
-            // budgets spread over the whole range (1..100 % of the full update's bytes, MACs beyond the forwards)
-            selector.BudgetBytes = Math.Max(1, fullBytes * (1 + bytesShare % 100) / 100);
-            selector.BudgetMacs = forward + (fullMacs - forward) * (1 + macsShare % 100) / 100;
-            selector.SelectSparse();
-            if (selector.SelectedChannels > 0)
-            {
-                Assert.True(selector.SelectedBytes <= selector.BudgetBytes, $"{selector.SelectedBytes} B > {selector.BudgetBytes} B");
-                Assert.True(selector.SelectedUpdateMacs <= selector.BudgetMacs, $"{selector.SelectedUpdateMacs} MACs > {selector.BudgetMacs}");
-            }
+            TestNets.SelectWithinSharesOfTheFullUpdate(selector, scorer, net, batchSize, bytesShare, macsShare);
             string mask = Mask(net);
 
             ParameterLayer[] layers = TestNets.ParameterLayers(net);
