@@ -87,6 +87,7 @@ namespace TinTin.Firmware
         private bool joined;
         private long seenLabelled, seenCorrect, labelledAtPublish;
         private uint samplesAtStats;
+        private uint staleBaseSaid; // the base the last "every channel from now on" err line named (0: none; base 0 is never stale)
         // Sequence numbers the newest checkpoint reserves (FirmwareCounters.FleetUpdateReserved/FleetStatsReserved): no
         // message goes out with a higher one, so a board rebooted from that checkpoint never repeats one it sent.
         private long updateReserved, statsReserved;
@@ -374,9 +375,16 @@ namespace TinTin.Firmware
             if (labelled - labelledAtPublish >= settings.PublishEveryLabels && !member.InTrial && transport.IsConnected
                 && Reserved(member.UpdateSequence, false, checkpoint))
             {
+                if (member.BaseMayBeGone && staleBaseSaid != member.BaseVersion)
+                {
+                    staleBaseSaid = member.BaseVersion; // once a base: the updates on it go on carrying every channel
+                    Error("every channel from now on: base v" + member.BaseVersion + " is " + (member.HighestVersion - member.BaseVersion)
+                        + " versions behind v" + member.HighestVersion + ", the aggregator may no longer keep it");
+                }
                 int bytes = member.WriteUpdate((uint)labelled, (uint)correct);
                 if (transport.PublishUpdate(member.UpdateBuffer, bytes))
                 {
+                    member.UpdateDelivered();
                     labelledAtPublish = labelled;
                     writer.Begin(Protocol.FleetLine); writer.Int("t_ms", nowMs); writer.Token("event", "published"); writer.Int("bytes", bytes); writer.Int("base", member.BaseVersion); writer.End();
                     // The board's own model moved on: blend the fleet's model with it again.

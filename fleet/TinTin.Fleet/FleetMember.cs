@@ -74,6 +74,10 @@ namespace TinTin.Fleet
         // update that left channels out would have the aggregator fill them from its copy of that version, not this board's.
         private bool baselineExact = true, previousBaselineExact;
         private bool continued;                          // ContinueFrom carried the previous member's bases
+        // The base of the last update written without every channel, and of the last such update the transport took:
+        // the aggregator keeps the base of each board's latest update, so after one delivered on base v it still holds v.
+        private uint sparseWrittenOn, sparseDeliveredOn;
+        private bool sparseWritten, sparseDelivered;
         private bool hasStaged, inTrial, hasFleetModel;
         private uint fleetModelVersion;
         private int trialTotal, trialCorrect, accuracyBeforePerMille;
@@ -256,8 +260,37 @@ namespace TinTin.Fleet
         /// <summary>The network holds exactly the rows of merged version `version` (0: the default model, just loaded): updates are differences to it.</summary>
         public void StartFromBase(uint version) { Rebase(version, true); }
 
-        /// <summary>Whether updates send every channel: the baseline is not the base version's own rows (<see cref="ResetBaseline"/>).</summary>
-        public bool SendsEveryChannel { get { return !baselineExact; } }
+        /// <summary>
+        /// Whether updates send every channel: the baseline is not the base version's own rows (<see cref="ResetBaseline"/>),
+        /// or the aggregator may no longer hold the base (<see cref="BaseMayBeGone"/>).
+        /// </summary>
+        public bool SendsEveryChannel { get { return !baselineExact || BaseMayBeGone; } }
+
+        /// <summary>
+        /// Merged versions beyond its base (the newest one the board verified) from which a board no longer counts on the
+        /// aggregator still holding that base: it keeps the versions of its last 64 merges (one version a merge, or one a
+        /// board per merge), so half of that leaves room for versions the board did not see.
+        /// </summary>
+        public const int StaleBaseVersions = 32;
+
+        /// <summary>
+        /// The aggregator may have dropped the base: above version 0 (always kept), at least <see cref="StaleBaseVersions"/>
+        /// behind the newest verified version, and no update without every channel on it delivered (which the aggregator
+        /// would keep the base for). Updates then carry every channel, which the aggregator accepts whatever their base:
+        /// a board that took a model and stayed silent, or one in challenger mode (it never takes), is not locked out.
+        /// </summary>
+        public bool BaseMayBeGone
+        {
+            get { return baseVersion != 0 && !(sparseDelivered && sparseDeliveredOn == baseVersion) && highestVersion - baseVersion >= (uint)StaleBaseVersions; }
+        }
+
+        /// <summary>The transport took the update <see cref="WriteUpdate"/> wrote last (so the aggregator keeps its base if it left channels out).</summary>
+        public void UpdateDelivered()
+        {
+            if (!sparseWritten) return;
+            sparseDelivered = true;
+            sparseDeliveredOn = sparseWrittenOn;
+        }
 
         /// <summary>The exact base goes aside as the previous one before the baseline is replaced: a later restore may come back to it.</summary>
         private void PutKnownBaseAside()
@@ -382,6 +415,8 @@ namespace TinTin.Fleet
                 previousBaseline.CopyFrom(previous.previousBaseline);
                 previousBaseVersion = previous.previousBaseVersion;
                 previousBaselineExact = previous.previousBaselineExact;
+                sparseDelivered = previous.sparseDelivered;
+                sparseDeliveredOn = previous.sparseDeliveredOn;
                 continued = true;
             }
             if (previous.inputSums.Length != inputSums.Length) return;
@@ -427,7 +462,10 @@ namespace TinTin.Fleet
         public int WriteUpdate(uint labelled, uint correct)
         {
             sequence++;
-            int length = FleetMessage.WriteUpdate(updateBuffer, network, baseline, baseVersion, sequence, labelled, correct, !baselineExact, boardKey);
+            bool everyChannel = SendsEveryChannel;
+            sparseWritten = !everyChannel;
+            sparseWrittenOn = baseVersion;
+            int length = FleetMessage.WriteUpdate(updateBuffer, network, baseline, baseVersion, sequence, labelled, correct, everyChannel, boardKey);
             Published++;
             BytesSent += length;
             return length;

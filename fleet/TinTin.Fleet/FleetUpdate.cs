@@ -52,6 +52,17 @@ namespace TinTin.Fleet
             }
         }
 
+        /// <summary>Whether the board sent every channel of every layer: the merge then needs none of its base's rows.</summary>
+        public bool EveryChannel
+        {
+            get
+            {
+                for (int l = 0; l < Sent.Length; l++)
+                    for (int c = 0; c < Sent[l].Length; c++) if (!Sent[l][c]) return false;
+                return true;
+            }
+        }
+
         public void CopyFrom(FleetUpdate other)
         {
             if (!Shape.SameShape(other.Shape)) throw new ArgumentException("updates differ in shape");
@@ -81,7 +92,7 @@ namespace TinTin.Fleet
         }
 
         /// <summary>
-        /// As above with a weight per update (weights[b] &gt;= 0, at most ModelMerger.MaxWeight; 0 leaves the
+        /// As above with a weight per update (a null base: the update carries every channel) (weights[b] &gt;= 0, at most ModelMerger.MaxWeight; 0 leaves the
         /// update out); null weights: each update's labelled samples (capped at MaxWeight).
         /// </summary>
         public static int Merge(ModelMerger merger, FleetUpdate[] updates, ParameterSet[] bases, int[] weights, int count, ParameterSet destination)
@@ -98,7 +109,7 @@ namespace TinTin.Fleet
                     bool anySent = false, anyKept = false;
                     for (int c = 0; c < u.Sent[l].Length; c++) { if (u.Sent[l][c]) anySent = true; else anyKept = true; }
                     if (anySent) merger.Declare(l, u.WeightExponent[l], u.BiasExponent[l]);
-                    if (anyKept) merger.Declare(l, bases[b].MasterExponent[l], bases[b].BiasExponent[l]);
+                    if (anyKept && bases[b] != null) merger.Declare(l, bases[b].MasterExponent[l], bases[b].BiasExponent[l]);
                 }
             }
             if (boards == 0) return 0;
@@ -110,6 +121,7 @@ namespace TinTin.Fleet
                 int weight = weights != null ? (weights[b] > ModelMerger.MaxWeight ? ModelMerger.MaxWeight : weights[b])
                     : u.Labelled > ModelMerger.MaxWeight ? ModelMerger.MaxWeight : (int)(long)u.Labelled;
                 ParameterSet basis = bases[b];
+                if (basis == null && !u.EveryChannel) throw new ArgumentException("an update that leaves channels out needs its base's rows");
                 for (int l = 0; l < u.Shape.LayerCount; l++)
                 {
                     int row = u.Shape.RowLength[l];

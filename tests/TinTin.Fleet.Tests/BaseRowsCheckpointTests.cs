@@ -26,7 +26,7 @@ namespace TinTin.Fleet.Tests
         public BaseRowsCheckpointTests(ITestOutputHelper output) { this.output = output; }
 
         /// <summary>A take-mode board (KeepOwnHead off, trial of one label so a take is kept at once) whose settings a test may change before a reboot.</summary>
-        private static VirtualFleetBoard Board(FakeTransport transport, out FleetSettings settings)
+        internal static VirtualFleetBoard Board(FakeTransport transport, out FleetSettings settings)
         {
             var spec = new BoardSpec { Name = "board1", DataPath = RepositoryPaths.Data("occupancy", "datatest2.txt"), LabelFraction = 0, Seed = 3 };
             FleetSettings made = null;
@@ -39,14 +39,14 @@ namespace TinTin.Fleet.Tests
             return board;
         }
 
-        private static Network Copy(Network n)
+        internal static Network Copy(Network n)
         {
             Network copy = ModelFile.Load(VirtualBoardRunner.EmbeddedModel().Bytes, VirtualBoardRunner.EmbeddedModel().Bytes.Length, 0, false).Network;
             Snapshot(n).CopyTo(copy);
             return copy;
         }
 
-        private static List<ProtocolMessage> Lines(VirtualFleetBoard b, int from, string kind) =>
+        internal static List<ProtocolMessage> Lines(VirtualFleetBoard b, int from, string kind) =>
             b.SerialLines.Skip(from).Select(l => { try { return ProtocolParser.Parse(l); } catch (ProtocolException) { return null; } })
                 .Where(m => m != null && m.Kind == kind).ToList();
 

@@ -273,7 +273,11 @@ namespace TinTin.FleetHost
                     return Reject(record, reader.Error);
                 if (record.HasUpdate && incoming.Sequence <= record.Latest.Sequence)
                     return Reject(record, $"update sequence {incoming.Sequence} is not above {record.Latest.Sequence} (replayed)");
-                if (!versions.ContainsKey(incoming.BaseVersion))
+                // An update with every channel needs none of its base's rows: accepted whatever its base, so a board whose
+                // base this aggregator dropped (it took a model and stayed silent, or never takes: challenger mode) is not
+                // locked out. A base above the latest version is still refused: this aggregator never published it.
+                bool baseKept = versions.ContainsKey(incoming.BaseVersion);
+                if (!baseKept && (incoming.BaseVersion > Version || !incoming.EveryChannel))
                     return Reject(record, UnknownBase(record, incoming.BaseVersion));
                 record.Latest.CopyFrom(incoming);
                 record.UpdateMessage = (byte[])payload.Clone();
@@ -281,7 +285,7 @@ namespace TinTin.FleetHost
                 ForgetOldVersionsLocked(); // the board's previous base may have been the only reason to keep an old version
                 record.Updates++;
                 updatesSinceMerge++;
-                log.WriteLine($"update {boardId}: seq {incoming.Sequence}, base v{incoming.BaseVersion}, {incoming.ChannelsSent} channels, {incoming.Labelled} labelled ({Accuracy(incoming)}), {payload.Length} B");
+                log.WriteLine($"update {boardId}: seq {incoming.Sequence}, base v{incoming.BaseVersion}, {incoming.ChannelsSent} channels{(baseKept ? "" : " (every channel: its base is no longer kept)")}, {incoming.Labelled} labelled ({Accuracy(incoming)}), {payload.Length} B");
                 bool due = MergeEvery > 0 && updatesSinceMerge >= MergeEvery;
                 if (due && PerBoardMerge)
                 {
@@ -415,12 +419,12 @@ namespace TinTin.FleetHost
             return FleetStats.Kernel(receiver.Stats, contributor.Stats, SimilarityWidth);
         }
 
-        /// <summary>Every board's latest update, the merged version it started from, and the board's id (same order).</summary>
+        /// <summary>Every board's latest update, the merged version it started from (null when no longer kept: the update has every channel), and the board's id (same order).</summary>
         private (FleetUpdate[] Updates, ParameterSet[] Bases, string[] Ids) LatestUpdates()
         {
             BoardRecord[] withUpdates = boards.Values.Where(r => r.HasUpdate).ToArray();
             return (withUpdates.Select(r => r.Latest).ToArray(),
-                    withUpdates.Select(r => versions[r.Latest.BaseVersion]).ToArray(),
+                    withUpdates.Select(r => versions.TryGetValue(r.Latest.BaseVersion, out ParameterSet b) ? b : null).ToArray(), // null: every channel sent
                     withUpdates.Select(r => r.Id).ToArray());
         }
 
@@ -432,7 +436,7 @@ namespace TinTin.FleetHost
             // latest base and latest model but not the models in between (StateVersions).
             if (Version - baseVersion < (uint)KeptVersionCount)
                 return $"update is based on version {baseVersion}, a model this board took in between, not kept across the aggregator's restart (its state file keeps each board's latest base and latest model); the board's updates are accepted again once it takes " + (record.ModelVersion != 0 ? $"its latest model, v{record.ModelVersion}, or a newer one" : "a newer model");
-            return $"update is based on version {baseVersion}, older than the last {KeptVersionCount} versions this aggregator keeps (those of its last {KeptVersions} merges; latest v{Version})";
+            return $"update is based on version {baseVersion}, older than the last {KeptVersionCount} versions this aggregator keeps (those of its last {KeptVersions} merges; latest v{Version}), and leaves channels out (an update with every channel is accepted on any base)";
         }
 
         private AggregatorResult Reject(BoardRecord record, string error, bool stats = false)

@@ -231,7 +231,7 @@ namespace TinTin.FleetHost
                     if (update != null)
                     {
                         if (!check.ReadUpdate(update, update.Length, boardKeys[id], record.Latest)) throw Bad($"board '{id}''s last update: {check.Error}");
-                        if (record.Latest.BaseVersion != 0 && !keptVersions.ContainsKey(record.Latest.BaseVersion))
+                        if (record.Latest.BaseVersion > version || record.Latest.BaseVersion != 0 && !keptVersions.ContainsKey(record.Latest.BaseVersion) && !record.Latest.EveryChannel)
                             throw Bad($"board '{id}''s last update is based on version {record.Latest.BaseVersion}, which the file does not keep");
                     }
                     if (stats != null && !check.ReadStats(stats, stats.Length, boardKeys[id], shape.Fingerprint(), record.Stats))
