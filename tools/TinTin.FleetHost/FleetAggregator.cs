@@ -20,7 +20,7 @@ namespace TinTin.FleetHost
         public uint Version { get; init; }
     }
 
-    /// <summary>One contributor in one per-board merge: the input kernel, the label kernel as used (after --receiver-relax-labels), the final kernel (after --receiver-relax) and the weight (labelled samples × kernel / 1024).</summary>
+    /// <summary>One contributor in one per-board merge: the input kernel, the label kernel as used (after --receiver-relax-labels; 1024 when not evaluated: no label kernel, or input kernel 0), the final kernel (after --receiver-relax) and the weight (labelled samples × kernel / 1024).</summary>
     public readonly record struct KernelTrace(string Receiver, string Contributor, int Input, int Label, int Kernel, int Weight);
 
     /// <summary>Per-board figures the aggregator keeps.</summary>
