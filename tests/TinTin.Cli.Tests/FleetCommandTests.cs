@@ -16,6 +16,14 @@ namespace TinTin.Cli.Tests
 {
     public class FleetCommandTests
     {
+        /// <summary>The command is refused (exit 1) with a message containing `expected`.</summary>
+        private static void AssertRefused(string expected, params string[] args)
+        {
+            CliResult r = CliRunner.Run(args);
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains(expected, r.ToString());
+        }
+
         [Fact]
         public void SimulateJsonListsEveryBoardWithIsolatedAndFleetAccuracyAndBytes()
         {
@@ -48,75 +56,39 @@ namespace TinTin.Cli.Tests
             CliResult r = CliRunner.Run("fleet", "simulate", "--agreement-halvings", "2");
             Assert.Equal(1, r.ExitCode);
             Assert.Contains("need --agreement-budget", r.ToString());
-            r = CliRunner.Run("fleet", "simulate", "--similarity-merge", "all", "--mqtt");
-            Assert.Equal(1, r.ExitCode);
-            Assert.Contains("not with --mqtt", r.ToString());
+            AssertRefused("not with --mqtt", "fleet", "simulate", "--similarity-merge", "all", "--mqtt");
             Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--similarity-merge", "nearest").ExitCode);
             Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--similarity-merge", "all", "--similarity-width", "0").ExitCode);
             Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--similarity-at-publish").ExitCode);
             Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--similarity-merge", "all", "--similarity-stats-every", "-1").ExitCode);
             // The statistics message carries means over every sample: `recent` cannot read it.
-            r = CliRunner.Run("fleet", "simulate", "--similarity-merge", "recent", "--similarity-stats-every", "64");
-            Assert.Equal(1, r.ExitCode);
-            Assert.Contains("needs --similarity-merge all", r.ToString());
+            AssertRefused("needs --similarity-merge all", "fleet", "simulate", "--similarity-merge", "recent", "--similarity-stats-every", "64");
             Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--label-kernel-width", "1001").ExitCode);
             Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--label-kernel-width", "150", "--label-prior-strength", "-1").ExitCode);
-            r = CliRunner.Run("fleet", "simulate", "--label-kernel-width", "150", "--mqtt");
-            Assert.Equal(1, r.ExitCode);
-            Assert.Contains("not with --mqtt", r.ToString());
-            r = CliRunner.Run("fleet", "simulate", "--own-share-skip", "750");
-            Assert.Equal(1, r.ExitCode);
-            Assert.Contains("needs a per-board merge", r.ToString());
+            AssertRefused("not with --mqtt", "fleet", "simulate", "--label-kernel-width", "150", "--mqtt");
+            AssertRefused("needs a per-board merge", "fleet", "simulate", "--own-share-skip", "750");
             Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--similarity-merge", "all", "--own-share-skip", "1001").ExitCode);
             Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--label-kernel-width", "150", "--own-share-skip", "-1").ExitCode);
             r = CliRunner.Run("fleet", "serve", "--similarity-merge", "recent");
             Assert.Equal(1, r.ExitCode);
             Assert.Equal(1, CliRunner.Run("fleet", "serve", "--similarity-merge", "all", "--similarity-width", "0").ExitCode);
-            r = CliRunner.Run("fleet", "serve", "--label-kernel-width", "1001");
-            Assert.Equal(1, r.ExitCode);
-            Assert.Contains("--label-kernel-width must be in 0..1000", r.ToString());
-            r = CliRunner.Run("fleet", "serve", "--label-kernel-width", "300", "--label-prior-strength", "-1");
-            Assert.Equal(1, r.ExitCode);
-            Assert.Contains("--label-prior-strength must be in 0..100000", r.ToString());
+            AssertRefused("--label-kernel-width must be in 0..1000", "fleet", "serve", "--label-kernel-width", "1001");
+            AssertRefused("--label-prior-strength must be in 0..100000", "fleet", "serve", "--label-kernel-width", "300", "--label-prior-strength", "-1");
             // --receiver-relax: a range, and it reads the receiver's labels from the statistics of a per-board merge.
-            r = CliRunner.Run("fleet", "simulate", "--similarity-merge", "all", "--similarity-stats-every", "64", "--receiver-relax", "-1");
-            Assert.Equal(1, r.ExitCode);
-            Assert.Contains("--receiver-relax must be in 0..1000000", r.ToString());
-            r = CliRunner.Run("fleet", "simulate", "--label-kernel-width", "300", "--receiver-relax", "64");
-            Assert.Equal(1, r.ExitCode);
-            Assert.Contains("--receiver-relax reads the receiver's labelled samples from its signed statistics messages", r.ToString());
-            r = CliRunner.Run("fleet", "serve", "--receiver-relax", "64");
-            Assert.Equal(1, r.ExitCode);
-            Assert.Contains("--receiver-relax needs a per-board merge", r.ToString());
-            r = CliRunner.Run("fleet", "serve", "--similarity-merge", "all", "--receiver-relax", "1000001");
-            Assert.Equal(1, r.ExitCode);
-            Assert.Contains("--receiver-relax must be in 0..1000000", r.ToString());
+            AssertRefused("--receiver-relax must be in 0..1000000", "fleet", "simulate", "--similarity-merge", "all", "--similarity-stats-every", "64", "--receiver-relax", "-1");
+            AssertRefused("--receiver-relax reads the receiver's labelled samples from its signed statistics messages", "fleet", "simulate", "--label-kernel-width", "300", "--receiver-relax", "64");
+            AssertRefused("--receiver-relax needs a per-board merge", "fleet", "serve", "--receiver-relax", "64");
+            AssertRefused("--receiver-relax must be in 0..1000000", "fleet", "serve", "--similarity-merge", "all", "--receiver-relax", "1000001");
             // --receiver-relax-labels: a range, a label kernel to relax, the statistics messages, and not beside --receiver-relax.
             string[] messages = { "fleet", "simulate", "--similarity-merge", "all", "--similarity-stats-every", "64" };
-            r = CliRunner.Run(messages.Concat(new[] { "--label-kernel-width", "300", "--receiver-relax-labels", "-1" }).ToArray());
-            Assert.Equal(1, r.ExitCode);
-            Assert.Contains("--receiver-relax-labels must be in 0..1000000", r.ToString());
-            r = CliRunner.Run(messages.Concat(new[] { "--receiver-relax-labels", "64" }).ToArray());
-            Assert.Equal(1, r.ExitCode);
-            Assert.Contains("--receiver-relax-labels relaxes the label kernel: it needs --label-kernel-width P", r.ToString());
-            r = CliRunner.Run(messages.Concat(new[] { "--label-kernel-width", "300", "--receiver-relax", "64", "--receiver-relax-labels", "64" }).ToArray());
-            Assert.Equal(1, r.ExitCode);
-            Assert.Contains("give one of them, not both", r.ToString());
-            r = CliRunner.Run("fleet", "simulate", "--label-kernel-width", "300", "--receiver-relax-labels", "64");
-            Assert.Equal(1, r.ExitCode);
-            Assert.Contains("it needs --similarity-merge all --similarity-stats-every N", r.ToString());
-            r = CliRunner.Run("fleet", "serve", "--similarity-merge", "all", "--receiver-relax-labels", "64");
-            Assert.Equal(1, r.ExitCode);
-            Assert.Contains("it needs --label-kernel-width P", r.ToString());
-            r = CliRunner.Run("fleet", "serve", "--label-kernel-width", "300", "--receiver-relax", "64", "--receiver-relax-labels", "64");
-            Assert.Equal(1, r.ExitCode);
-            Assert.Contains("give one of them, not both", r.ToString());
-            r = CliRunner.Run("fleet", "serve", "--label-kernel-width", "300", "--receiver-relax-labels", "1000001");
-            Assert.Equal(1, r.ExitCode);
-            Assert.Contains("--receiver-relax-labels must be in 0..1000000", r.ToString());
-            r = CliRunner.Run("fleet", "simulate", "--trace-kernels");
-            Assert.Equal(1, r.ExitCode);
-            Assert.Contains("--trace-kernels needs a per-board merge", r.ToString());
+            AssertRefused("--receiver-relax-labels must be in 0..1000000", messages.Concat(new[] { "--label-kernel-width", "300", "--receiver-relax-labels", "-1" }).ToArray());
+            AssertRefused("--receiver-relax-labels relaxes the label kernel: it needs --label-kernel-width P", messages.Concat(new[] { "--receiver-relax-labels", "64" }).ToArray());
+            AssertRefused("give one of them, not both", messages.Concat(new[] { "--label-kernel-width", "300", "--receiver-relax", "64", "--receiver-relax-labels", "64" }).ToArray());
+            AssertRefused("it needs --similarity-merge all --similarity-stats-every N", "fleet", "simulate", "--label-kernel-width", "300", "--receiver-relax-labels", "64");
+            AssertRefused("it needs --label-kernel-width P", "fleet", "serve", "--similarity-merge", "all", "--receiver-relax-labels", "64");
+            AssertRefused("give one of them, not both", "fleet", "serve", "--label-kernel-width", "300", "--receiver-relax", "64", "--receiver-relax-labels", "64");
+            AssertRefused("--receiver-relax-labels must be in 0..1000000", "fleet", "serve", "--label-kernel-width", "300", "--receiver-relax-labels", "1000001");
+            AssertRefused("--trace-kernels needs a per-board merge", "fleet", "simulate", "--trace-kernels");
         }
 
         /// <summary>
@@ -254,9 +226,7 @@ namespace TinTin.Cli.Tests
             CliResult r = CliRunner.Run("fleet", "serve", "--broker", "http://127.0.0.1:1883");
             Assert.Equal(1, r.ExitCode);
             Assert.Contains("mqtts://HOST:PORT", r.ToString());
-            r = CliRunner.Run("fleet", "serve", "--broker", "mqtt://127.0.0.1:1883", "--ca-file", "ca.pem");
-            Assert.Equal(1, r.ExitCode);
-            Assert.Contains("--ca-file needs --broker mqtts://", r.ToString());
+            AssertRefused("--ca-file needs --broker mqtts://", "fleet", "serve", "--broker", "mqtt://127.0.0.1:1883", "--ca-file", "ca.pem");
             r = CliRunner.Run("fleet", "serve", "--broker", "mqtts://127.0.0.1:8883", "--ca-file", "/nonexistent/ca.pem");
             Assert.Equal(2, r.ExitCode);
             Assert.Contains("CA file not found: /nonexistent/ca.pem", r.ToString());
