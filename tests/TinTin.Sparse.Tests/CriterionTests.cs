@@ -201,23 +201,9 @@ namespace TinTin.Sparse.Tests
             TestNets.SelectWithinSharesOfTheFullUpdate(selector, scorer, net, batchSize, bytesShare, macsShare);
             string mask = Mask(net);
 
-            // the rule, re-implemented: two passes (scored channels, then unscored), layers top first, channels by
-            // potential (ties: lower index), each while the whole selection fits; the first that does not ends the layer
+            // the rule, re-implemented: the plain layer fill with the layers top first
             ParameterLayer[] layers = TestNets.ParameterLayers(net);
-            var counts = new int[net.Layers.Length];
-            var taken = layers.Select(p => new bool[p.Channels]).ToArray();
-            for (int pass = 0; pass < 2; pass++)
-                for (int k = layers.Length - 1; k >= 0; k--)
-                {
-                    int[] order = Enumerable.Range(0, layers[k].Channels).OrderByDescending(c => scorer.Potential(k, c)).ThenBy(c => c).ToArray();
-                    foreach (int c in order)
-                    {
-                        if (taken[k][c] || (scorer.Potential(k, c) > 0) != (pass == 0)) continue;
-                        counts[scorer.LayerIndex[k]]++;
-                        if (!selector.Fits(counts)) { counts[scorer.LayerIndex[k]]--; break; }
-                        taken[k][c] = true;
-                    }
-                }
+            bool[][] taken = TestNets.FillInOrder(selector, scorer, layers, Enumerable.Range(0, layers.Length).Reverse().ToArray(), net.Layers.Length);
             Assert.Equal(string.Concat(taken.SelectMany(t => t).Select(t => t ? '1' : '0')), mask);
 
             // the same scores choose the same channels, without allocating

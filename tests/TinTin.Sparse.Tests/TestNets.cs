@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using TinTin.Core;
 
 namespace TinTin.Sparse.Tests
@@ -6,6 +7,30 @@ namespace TinTin.Sparse.Tests
     /// <summary>Random networks and samples for the property tests (System.Random: host only).</summary>
     internal static class TestNets
     {
+        /// <summary>
+        /// The layer fill re-implemented plainly, the fill properties' reference: two passes (scored channels, then unscored),
+        /// the parameter layers in `order`, within a layer channels by potential (ties: lower index), each taken while the
+        /// whole selection fits (<see cref="ChannelSelector.Fits"/>); the first that does not ends the layer. Channels taken per layer.
+        /// </summary>
+        public static bool[][] FillInOrder(ChannelSelector selector, FisherScorer scorer, ParameterLayer[] layers, int[] order, int layerCount)
+        {
+            var counts = new int[layerCount];
+            var taken = layers.Select(p => new bool[p.Channels]).ToArray();
+            for (int pass = 0; pass < 2; pass++)
+                foreach (int k in order)
+                {
+                    int[] channels = Enumerable.Range(0, layers[k].Channels).OrderByDescending(c => scorer.Potential(k, c)).ThenBy(c => c).ToArray();
+                    foreach (int c in channels)
+                    {
+                        if (taken[k][c] || (scorer.Potential(k, c) > 0) != (pass == 0)) continue;
+                        counts[scorer.LayerIndex[k]]++;
+                        if (!selector.Fits(counts)) { counts[scorer.LayerIndex[k]]--; break; }
+                        taken[k][c] = true;
+                    }
+                }
+            return taken;
+        }
+
         /// <summary>
         /// Selects once without limits (every channel: the full update's bytes and MACs), sets the budgets to 1..100 % of
         /// that full update (the shares folded: FsCheck's small ints would otherwise leave nearly nothing), selects again and

@@ -41,7 +41,7 @@ namespace TinTin.Sparse.Tests
             for (int b = top - 1; b >= 0; b--)
             {
                 int[] order = new[] { top, b }.Concat(Enumerable.Range(0, top).Reverse().Where(k => k != b)).ToArray();
-                bool[][] taken = Fill(selector, scorer, layers, order, net.Layers.Length);
+                bool[][] taken = TestNets.FillInOrder(selector, scorer, layers, order, net.Layers.Length);
                 int i = top - 1 - b; // the top-first order first
                 masks[i] = string.Concat(taken.SelectMany(t => t).Select(t => t ? '1' : '0'));
                 for (int k = 0; k < layers.Length; k++)
@@ -137,25 +137,6 @@ namespace TinTin.Sparse.Tests
             Assert.False(baseline.Selector.LayersTopDown);
             // off (0, the default): the configured fill from the start
             Assert.True(new ContinualLearner(model, new ContinualConfig()).Selector.LayersTopDown);
-        }
-
-        private static bool[][] Fill(ChannelSelector selector, FisherScorer scorer, ParameterLayer[] layers, int[] order, int layerCount)
-        {
-            var counts = new int[layerCount];
-            var taken = layers.Select(p => new bool[p.Channels]).ToArray();
-            for (int pass = 0; pass < 2; pass++)
-                foreach (int k in order)
-                {
-                    int[] channels = Enumerable.Range(0, layers[k].Channels).OrderByDescending(c => scorer.Potential(k, c)).ThenBy(c => c).ToArray();
-                    foreach (int c in channels)
-                    {
-                        if (taken[k][c] || (scorer.Potential(k, c) > 0) != (pass == 0)) continue;
-                        counts[scorer.LayerIndex[k]]++;
-                        if (!selector.Fits(counts)) { counts[scorer.LayerIndex[k]]--; break; }
-                        taken[k][c] = true;
-                    }
-                }
-            return taken;
         }
 
         private static string Mask(Network net) =>
