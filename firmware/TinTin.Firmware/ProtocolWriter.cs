@@ -3,7 +3,8 @@ namespace TinTin.Firmware
     /// <summary>
     /// Formats board → host protocol lines (docs/PROTOCOL.md) into one preallocated byte buffer and
     /// hands them to the serial port: no allocation per line. A key that would push the line past
-    /// <see cref="Protocol.MaxLineChars"/> is dropped whole, so every line stays parseable.
+    /// <see cref="Protocol.MaxLineChars"/> is dropped whole, so every line stays parseable; free text is cut to fit instead
+    /// (<see cref="Text(string, string)"/>), so an error line keeps the start of its message.
     /// </summary>
     public sealed class ProtocolWriter
     {
@@ -18,6 +19,8 @@ namespace TinTin.Firmware
         public int LinesWritten;
         /// <summary>Keys dropped because a line was full.</summary>
         public int KeysDropped;
+        /// <summary>Free texts cut to fit their line (<see cref="Text(string, string)"/>).</summary>
+        public int TextsCut;
 
         public ProtocolWriter(ISerialPort port)
         {
@@ -65,11 +68,30 @@ namespace TinTin.Firmware
             EndKey();
         }
 
-        /// <summary>Adds " key=free_text": spaces and other characters outside the token set become '_'.</summary>
+        /// <summary>
+        /// Adds " key=free_text": spaces and other characters outside the token set become '_'. Text longer than the room
+        /// left on the line is cut to fit and ends in <see cref="CutMark"/> (counted in <see cref="TextsCut"/>), not
+        /// dropped: a person reads it, and its start says what went wrong. Without room for the key and a few characters of
+        /// text, the key is dropped whole as any other.
+        /// </summary>
         public void Text(string key, string value)
         {
-            Token(key, value);
+            if (value == null || value.Length == 0) { Token(key, value); return; }
+            StartKey(key);
+            int room = Protocol.MaxLineChars - length;
+            if (value.Length <= room) AppendToken(value);
+            else if (room < CutMark.Length + 1) overflow = true;
+            else
+            {
+                for (int i = 0; i < room - CutMark.Length; i++) AppendChar(Protocol.IsValueChar(value[i]) ? value[i] : '_');
+                Append(CutMark);
+                TextsCut++;
+            }
+            EndKey();
         }
+
+        /// <summary>The end of a free text cut to fit its line (value characters, so the line still parses).</summary>
+        public const string CutMark = "...";
 
         /// <summary>Adds " key=free_text" followed by a number ("class must be 0.." and 1 → class_must_be_0..1) without building a string.</summary>
         public void Text(string key, string value, long number)

@@ -49,10 +49,11 @@ namespace TinTin.Firmware.Tests
         /// <summary>
         /// Any integer and free-text values (FsCheck: a null text stands for an integer key) round-trip
         /// through writer and parser; text outside the token set comes back as '_', empty text as '-';
-        /// a key that would push the line past 200 characters is dropped whole, never cut, and counted.
+        /// an integer that would push the line past 200 characters is dropped whole, never cut, and counted; a text
+        /// is cut to the line's end with "..." (its start intact, counted) when at least a character of it fits, else dropped.
         /// </summary>
         [Property(MaxTest = 300)]
-        public void Any_integer_and_text_keys_round_trip_and_overflowing_keys_are_dropped_whole(Tuple<long, string>[] values)
+        public void Any_integer_and_text_keys_round_trip_overflowing_integers_are_dropped_whole_and_texts_cut(Tuple<long, string>[] values)
         {
             var (w, port) = NewWriter();
             var expected = new List<(string Key, string Value)>();
@@ -83,10 +84,38 @@ namespace TinTin.Firmware.Tests
             {
                 while (next < expected.Count && expected[next].Key != m.Keys[i]) next++;
                 Assert.True(next < expected.Count, "unexpected key " + m.Keys[i]);
-                Assert.Equal(expected[next].Value, m.Values[i]);
+                string value = m.Values[i];
+                if (value != expected[next].Value)
+                {
+                    // only a text, cut at the line's end: its start, then the mark, and nothing after it on the line
+                    Assert.EndsWith(ProtocolWriter.CutMark, value);
+                    Assert.StartsWith(value[..^ProtocolWriter.CutMark.Length], expected[next].Value);
+                    Assert.Equal(Protocol.MaxLineChars, line.Length);
+                    Assert.Equal(m.Count - 1, i);
+                }
                 next++;
             }
             Assert.Equal(expected.Count - m.Count, w.KeysDropped);
+            Assert.Equal(m.Count > 0 && m.Values[m.Count - 1] != expected.Last(e => e.Key == m.Keys[m.Count - 1]).Value ? 1 : 0, w.TextsCut);
+        }
+
+        [Fact]
+        public void A_message_too_long_for_its_line_is_cut_with_a_mark_not_dropped()
+        {
+            var (w, port) = NewWriter();
+            string message = "every channel until a take: " + new string('x', 300);
+            w.Begin(Protocol.Err);
+            w.Token("code", "fleet");
+            w.Text("msg", message);
+            w.End();
+            string line = port.Lines.Single();
+            Assert.Equal(Protocol.MaxLineChars, line.Length);
+            ProtocolMessage m = ProtocolParser.Parse(line);
+            Assert.Equal("fleet", m.Get("code"));
+            Assert.StartsWith("every_channel_until_a_take:_xxx", m.Get("msg"));
+            Assert.EndsWith(ProtocolWriter.CutMark, m.Get("msg"));
+            Assert.Equal(1, w.TextsCut);
+            Assert.Equal(0, w.KeysDropped);
         }
 
         [Fact]
