@@ -91,6 +91,16 @@ namespace TinTin.Core
         /// </summary>
         public int LayerScoreOrderBelowLabels;
         /// <summary>
+        /// The look-ahead fill (off by default; issue 16 item 4, session 11): at each scored re-selection the layer fill is
+        /// run in the whole-layer fill's orders (top layer first, then each lower layer in turn right after the top one),
+        /// and each candidate selection, committed within the budgets, takes one trial step on the newest labelled samples
+        /// (at most BatchSize, the gradient-arena mode's <see cref="ParameterLayer.ApplyTrialStep"/>); the candidate whose
+        /// step lowers the integer loss most over those samples and replay (at most ScoringSamples in all) is kept; ties:
+        /// the top-first order. Undone bit for bit in the consumed gradient slots, so it needs no snapshot buffer, only
+        /// BatchSize ints for the samples' slots. GradMag and Fisher only; the priced fill ignores it.
+        /// </summary>
+        public bool LookAheadFill;
+        /// <summary>
         /// Fresh scores from every update's own backward pass (GradMag and Fisher; off by default): the update's
         /// training backward already forms the output gradient of every channel of the layers at and above the
         /// lowest trainable one, so the scorer accumulates those layers' scores there (no extra pass), replaces

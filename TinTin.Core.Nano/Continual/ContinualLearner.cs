@@ -55,6 +55,9 @@ namespace TinTin.Core
         private readonly XorShift32 randomSelection; // draws the Random criterion's scores
         private readonly bool freshScores;           // ScoreFromUpdates in force (a scored sparse criterion)
         private int freshReselections;
+        private readonly int[] lookAheadSlots;       // [BatchSize] history slots of a trial step's samples; null when LookAheadFill is off
+        private int lookAheadTrials, lookAheadLowerChosen;
+        private long lookAheadMacs, lookAheadSamples;
 
         public ContinualLearner(Model model, ContinualConfig config)
         {
@@ -100,6 +103,12 @@ namespace TinTin.Core
             Selector.PricedFill = config.PricedFill && scoredFill;
             Selector.LayersTopDown = config.LayersTopDown && scoredFill;
             Selector.WholeLayerFill = config.WholeLayerFill && scoredFill;
+            if (config.LookAheadFill && scoredFill && config.Policy == UpdatePolicy.Sparse && !config.PricedFill)
+            {
+                if (network.Mode != TrainingStateMode.GradientArena)
+                    throw new ArgumentException("LookAheadFill needs the gradient-arena training mode (a trial step undoes itself in the gradient slots)");
+                lookAheadSlots = new int[config.BatchSize];
+            }
             Drift = new DriftDetector(config.DriftDeltaQ8, config.DriftLambdaQ8, config.DriftMinSamples);
             freshScores = config.ScoreFromUpdates && config.Policy == UpdatePolicy.Sparse
                 && (config.Criterion == SelectionCriterion.GradMag || config.Criterion == SelectionCriterion.Fisher);
@@ -246,6 +255,12 @@ namespace TinTin.Core
         public int Reselections { get { return reselections; } }
         /// <summary>Re-selections from an update's own scores (ScoreFromUpdates), beside the scored <see cref="Reselections"/>.</summary>
         public int FreshReselections { get { return freshReselections; } }
+        /// <summary>Look-ahead fill: trial steps taken (one per candidate order and re-selection), and re-selections that kept an order other than top-first.</summary>
+        public int LookAheadTrials { get { return lookAheadTrials; } }
+        public int LookAheadLowerChosen { get { return lookAheadLowerChosen; } }
+        /// <summary>Look-ahead fill: MACs its trial steps and loss evaluations counted (a cost of choosing, like scoring, outside the per-update budget), and the samples its trial steps trained on.</summary>
+        public long LookAheadMacs { get { return lookAheadMacs; } }
+        public long LookAheadSamples { get { return lookAheadSamples; } }
         public int DriftSignals { get { return Drift.Signals; } }
         /// <summary>Samples scored (one error-only forward and backward each) over all re-selections so far: the cost of choosing, beside the updates'.</summary>
         public long ScoredSamples { get { return scoredSamples; } }
@@ -265,7 +280,8 @@ namespace TinTin.Core
             get
             {
                 return History.Bytes + Replay.Data.Length + batch.Bytes + rateLimiter.Bytes
-                    + 12 * Scorer.TotalChannels + 4 * Scorer.TotalChannels;
+                    + 12 * Scorer.TotalChannels + 4 * Scorer.TotalChannels
+                    + (lookAheadSlots != null ? 4 * lookAheadSlots.Length : 0);
             }
         }
         /// <summary>
@@ -353,7 +369,93 @@ namespace TinTin.Core
                 Selector.LayersTopDown = config.LayersTopDown && !few;
                 Selector.WholeLayerFill = config.WholeLayerFill && !few;
             }
+            if (lookAheadSlots != null && Scorer.HasScores && Scorer.ParameterLayerCount > 2 && LookAheadSelect()) return;
             Selector.SelectSparse();
+        }
+
+        /// <summary>
+        /// The look-ahead fill (<see cref="ContinualConfig.LookAheadFill"/>): every candidate order of the layer fill
+        /// (<see cref="ChannelSelector.SelectTopThen"/>, the top-first order first) is committed, takes one trial step on
+        /// the newest labelled history samples (at most BatchSize: a batch of the selection within the byte and MAC
+        /// budgets) and is judged by the change of the summed Q16 loss over those samples and replay (round-robin by
+        /// class, at most ScoringSamples in all), then undone bit for bit. The largest drop is kept (ties: the earlier
+        /// order). False, selecting nothing, when no labelled sample is in the history or no candidate selects a channel.
+        /// </summary>
+        private bool LookAheadSelect()
+        {
+            int steps = 0;
+            int slot = History.NewestSlot();
+            for (int n = 0; n < History.Count && steps < lookAheadSlots.Length; n++, slot = History.PreviousSlot(slot))
+                if (History.StateAt(slot) != LabelState.Unlabelled) lookAheadSlots[steps++] = slot;
+            if (steps == 0) return false;
+            long macsBefore = network.Counters.TotalMacs;
+            long before = EvaluationLoss(steps);
+            int layersCount = Scorer.ParameterLayerCount;
+            int best = -1;
+            long bestChange = 0;
+            for (int b = layersCount - 2; b >= 0; b--)
+            {
+                if (Selector.SelectTopThen(b) == 0) continue;
+                QTensor input = network.Input;
+                for (int i = 0; i < steps; i++)
+                {
+                    History.LoadInput(lookAheadSlots[i], input.Data, 0);
+                    input.Exponent = inputExponent;
+                    network.TrainSample(History.LabelAt(lookAheadSlots[i]));
+                }
+                for (int l = 0; l < network.Layers.Length; l++)
+                {
+                    ParameterLayer p = network.Layers[l] as ParameterLayer;
+                    if (p != null) p.ApplyTrialStep(config.LearningRate);
+                }
+                long change = EvaluationLoss(steps) - before;
+                for (int l = 0; l < network.Layers.Length; l++)
+                {
+                    ParameterLayer p = network.Layers[l] as ParameterLayer;
+                    if (p != null) p.UndoTrialStep();
+                }
+                lookAheadTrials++;
+                lookAheadSamples += steps;
+                if (best < 0 || change < bestChange) { best = b; bestChange = change; }
+            }
+            if (best > 0) Selector.SelectTopThen(best); // b = 0, the last candidate, is still committed
+            if (best >= 0 && best != layersCount - 2) lookAheadLowerChosen++;
+            lookAheadMacs += network.Counters.TotalMacs - macsBefore;
+            return best >= 0;
+        }
+
+        /// <summary>Σ Q16 loss (forward only) over the trial's samples, then replay round-robin by class, at most ScoringSamples in all.</summary>
+        private long EvaluationLoss(int steps)
+        {
+            QTensor input = network.Input;
+            long sum = 0;
+            int taken = 0;
+            for (int i = 0; i < steps; i++)
+            {
+                History.LoadInput(lookAheadSlots[i], input.Data, 0);
+                input.Exponent = inputExponent;
+                network.Forward();
+                network.Loss.Forward(network.Output);
+                sum += network.Loss.LossQ16(History.LabelAt(lookAheadSlots[i]));
+                taken++;
+            }
+            for (int r = 0; taken < config.ScoringSamples; r++)
+            {
+                bool any = false;
+                for (int c = 0; c < classes && taken < config.ScoringSamples; c++)
+                {
+                    if (r >= Replay.CountOf(c)) continue;
+                    Array.Copy(Replay.Data, Replay.OffsetOf(c, r), input.Data, 0, input.Length);
+                    input.Exponent = inputExponent;
+                    network.Forward();
+                    network.Loss.Forward(network.Output);
+                    sum += network.Loss.LossQ16(c);
+                    taken++;
+                    any = true;
+                }
+                if (!any) break;
+            }
+            return sum;
         }
 
         /// <summary>

@@ -535,6 +535,50 @@ namespace TinTin.Core
             }
         }
 
+        /// <summary>
+        /// A trial step for the look-ahead fill: the accumulated gradients move the int8 weights of the trained rows (as
+        /// <see cref="ApplyUpdate"/> would derive them from the stepped master at the current exponents, no momentum) and
+        /// the trained biases; the master copy and every exponent stay as they are, and each consumed gradient slot keeps the
+        /// value it replaced, so <see cref="UndoTrialStep"/> restores the layer bit for bit without a snapshot buffer. The
+        /// gradient-arena mode only (the fused modes hold no gradients). Allocation-free. Returns the ints touched.
+        /// </summary>
+        public int ApplyTrialStep(ShiftSum learningRate)
+        {
+            if (trialPending) throw new InvalidOperationException("a trial step is already applied: undo it first");
+            if (trainingMode != TrainingStateMode.GradientArena || MasterWeights == null || gradientPool == null)
+                throw new InvalidOperationException("a trial step needs the gradient-arena training mode");
+            trialPending = true;
+            trialStepped = !gradientAlignment.IsEmpty && trainableChannels > 0;
+            if (!trialStepped) return 0;
+            if (weightTrainableChannels > 0)
+                UpdateKernels.TrialInt8Rows(gradientPool, GradientExponent - RateShift, learningRate, weightRowOffset, Channels, RowLength,
+                    MasterExponent, MasterWeights, WeightExponent - MasterExponent, Weights);
+            UpdateKernels.TrialBias(gradientPool, GradientExponent, learningRate, biasOffset, Channels, BiasExponent, Bias);
+            int touched = arenaEnd - arenaStart;
+            Counters.Add(touched, 4L * touched, 7L * touched, 5L * touched);
+            return touched;
+        }
+
+        /// <summary>Undoes <see cref="ApplyTrialStep"/> (int8 weights and biases back from the gradient slots), then clears the gradients.</summary>
+        public void UndoTrialStep()
+        {
+            if (!trialPending) throw new InvalidOperationException("no trial step to undo");
+            trialPending = false;
+            if (trialStepped)
+            {
+                if (weightTrainableChannels > 0) UpdateKernels.UndoTrialInt8Rows(gradientPool, weightRowOffset, Channels, RowLength, Weights);
+                UpdateKernels.UndoTrialBias(gradientPool, biasOffset, Channels, Bias);
+                int touched = arenaEnd - arenaStart;
+                Counters.Add(0, touched, 5L * touched, 2L * touched);
+            }
+            ZeroGradients();
+        }
+
+        private bool trialPending, trialStepped;
+
+        /// <summary>Whether a trial step is applied and not yet undone (a new selection must wait for the undo).</summary>
+        public bool TrialPending { get { return trialPending; } }
+
         /// <summary>Re-derives the int8 weights of the trained weight rows only, with the layer's current shift.</summary>
         private void RefreshTrainableRows()
         {

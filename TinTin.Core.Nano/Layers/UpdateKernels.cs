@@ -135,6 +135,109 @@ namespace TinTin.Core
             return max;
         }
 
+        /// <summary>
+        /// A trial step (the look-ahead fill, <see cref="ParameterLayer.ApplyTrialStep"/>): for every weight of a trained
+        /// row, the int8 weight becomes what <see cref="SgdMasterRowsRefresh"/> would derive from the stepped master
+        /// (master − lr · g · 2^(sourceExponent − masterExponent), pseudo-stochastic, saturated to int16, then to nearest at
+        /// int8Shift, saturated to ±127) while the master copy is left as it is, and the consumed gradient slot takes the old
+        /// int8 weight (<see cref="UndoTrialInt8Rows"/> writes it back): no memory beyond the rows' own arena slots.
+        /// </summary>
+        public static void TrialInt8Rows(int[] pool, int sourceExponent, ShiftSum learningRate,
+            int[] rowOffsets, int channels, int rowLength, int masterExponent, short[] master, int int8Shift, sbyte[] weights)
+        {
+            int shift = learningRate.FractionBits + masterExponent - sourceExponent;
+            long mantissa = learningRate.Mantissa;
+            bool intPath = shift >= 2 && shift <= 30 && mantissa > 0 && mantissa <= int.MaxValue;
+            int mantissa32 = intPath ? (int)mantissa : 1;
+            int gLimit = intPath ? int.MaxValue / mantissa32 : -1;
+            int half = shift >> 1;
+            int discardMask = intPath ? (1 << shift) - 1 : 0;
+            int randomMask = intPath ? (1 << half) - 1 : 0;
+            int fractionShift = shift - half;
+            int roundHalf = int8Shift > 0 ? 1 << (int8Shift - 1) : 0;
+            for (int c = 0; c < channels; c++)
+            {
+                int offset = rowOffsets[c];
+                if (offset < 0) continue;
+                int weight = c * rowLength;
+                int end = offset + rowLength;
+                for (int k = offset; k < end; k++, weight++)
+                {
+                    int m = master[weight];
+                    int g = pool[k];
+                    if (g != 0)
+                    {
+                        int delta;
+                        if (intPath && g <= gLimit && g >= -gLimit)
+                        {
+                            int product = g * mantissa32;
+                            int magnitude = product < 0 ? -product : product;
+                            int kept = magnitude >> shift;
+                            int discarded = magnitude & discardMask;
+                            if ((discarded >> fractionShift) > (discarded & randomMask)) kept++;
+                            if (kept > 65534) kept = 65534;
+                            delta = product < 0 ? -kept : kept;
+                        }
+                        else delta = TrialDelta(g, mantissa, shift);
+                        m -= delta;
+                        m = m > 32767 ? 32767 : (m < -32767 ? -32767 : m);
+                    }
+                    int r;
+                    if (m >= 0) r = (m + roundHalf) >> int8Shift;
+                    else r = -((-m + roundHalf) >> int8Shift);
+                    pool[k] = weights[weight];
+                    weights[weight] = (sbyte)(r > 127 ? 127 : (r < -127 ? -127 : r));
+                }
+            }
+        }
+
+        /// <summary>The step of one master weight beyond the int32 path: QMath.ShiftStochastic64 (to nearest below shift 2, 0 beyond 62), clamped to ±65534.</summary>
+        private static int TrialDelta(int g, long mantissa, int shift)
+        {
+            int d = QMath.ShiftStochastic64(g * mantissa, shift);
+            return d > 65534 ? 65534 : (d < -65534 ? -65534 : d);
+        }
+
+        /// <summary>Writes back the int8 weights <see cref="TrialInt8Rows"/> kept in the trained rows' gradient slots.</summary>
+        public static void UndoTrialInt8Rows(int[] pool, int[] rowOffsets, int channels, int rowLength, sbyte[] weights)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                int offset = rowOffsets[c];
+                if (offset < 0) continue;
+                int weight = c * rowLength;
+                int end = offset + rowLength;
+                for (int k = offset; k < end; k++, weight++) weights[weight] = (sbyte)pool[k];
+            }
+        }
+
+        /// <summary>
+        /// The trial step of the trained biases: bias −= lr · g · 2^(sourceExponent − biasExponent) (pseudo-stochastic,
+        /// saturating, as <see cref="SgdBias"/>), the consumed gradient slot keeping the old bias (<see cref="UndoTrialBias"/>).
+        /// </summary>
+        public static void TrialBias(int[] pool, int sourceExponent, ShiftSum learningRate, int[] biasOffsets, int channels, int biasExponent, int[] bias)
+        {
+            int shift = biasExponent - sourceExponent;
+            for (int c = 0; c < channels; c++)
+            {
+                int offset = biasOffsets[c];
+                if (offset < 0) continue;
+                int g = pool[offset];
+                pool[offset] = bias[c];
+                if (g != 0) bias[c] = QMath.SaturatingAdd(bias[c], -learningRate.ApplyStochastic(g, shift));
+            }
+        }
+
+        /// <summary>Writes back the biases <see cref="TrialBias"/> kept in the bias gradient slots.</summary>
+        public static void UndoTrialBias(int[] pool, int[] biasOffsets, int channels, int[] bias)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                int offset = biasOffsets[c];
+                if (offset >= 0) bias[c] = pool[offset];
+            }
+        }
+
         /// <summary>QMath.ShiftStochastic64(g · mantissa, shift) clamped to ±65534: the 64-bit step of a gradient beyond the int32 path.</summary>
         private static int SgdDelta(int g, long mantissa, int shift)
         {

@@ -333,6 +333,11 @@ namespace TinTin.Core
         /// </summary>
         public void ApplySelection()
         {
+            for (int l = 0; l < Layers.Length; l++)
+            {
+                ParameterLayer t = Layers[l] as ParameterLayer;
+                if (t != null && t.TrialPending) throw new InvalidOperationException("layer " + l + " holds a trial step: undo it before selecting");
+            }
             int required = RequiredTrainingInts();
             if (required > TrainingCapacityInts)
                 throw new InvalidOperationException("selection needs " + required + " gradient ints but the arena holds " + TrainingCapacityInts);

@@ -185,6 +185,19 @@ namespace TinTin.Core
             return Commit();
         }
 
+        /// <summary>
+        /// The layer fill in one of <see cref="SelectWholeLayers"/>' orders, committed: the top layer first, then
+        /// parameter layer b, then the rest top down (b = the layer below the top: the top-first order). The look-ahead
+        /// fill (<see cref="ContinualConfig.LookAheadFill"/>) commits each candidate with it. Returns the channels selected.
+        /// </summary>
+        public int SelectTopThen(int b)
+        {
+            if (b < 0 || b >= scorer.ParameterLayerCount) throw new ArgumentException("no parameter layer " + b);
+            OrderTopThen(b);
+            FillInLayerOrder();
+            return Commit();
+        }
+
         /// <summary>layerOrder = the top layer, then layer b, then the others top down.</summary>
         private void OrderTopThen(int b)
         {

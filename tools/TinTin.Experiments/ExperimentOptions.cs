@@ -139,6 +139,8 @@ namespace TinTin.Experiments
         public bool LayersTopDown { get; set; } = new ContinualConfig().LayersTopDown;
         /// <summary>ContinualConfig.WholeLayerFill ("--fill whole"): the best of the top-first fill and fills with a lower layer right after the top one, by total value.</summary>
         public bool WholeLayerFill { get; set; } = new ContinualConfig().WholeLayerFill;
+        /// <summary>ContinualConfig.LookAheadFill ("--fill lookahead"): the whole-layer fill's orders judged by the loss change of one trial step each.</summary>
+        public bool LookAheadFill { get; set; } = new ContinualConfig().LookAheadFill;
         /// <summary>ContinualConfig.LayerScoreOrderBelowLabels ("--layers-below-labels N"): the layer-score order until N samples are labelled (0: off).</summary>
         public int LayerScoreOrderBelowLabels { get; set; } = new ContinualConfig().LayerScoreOrderBelowLabels;
         /// <summary>ContinualConfig.ScoreFromUpdates ("--scores update": fresh scores from each update's own backward) and FreshReselectEveryUpdates.</summary>
@@ -313,7 +315,7 @@ namespace TinTin.Experiments
   --label-fraction 0.05  --label-span 10  --label-delay 2  --label-inputs (the latest press and its age as inputs)
   --batch 8  --lr 1/64 (wide layers step at lr·16/fan-in, rounded to a power of two; --no-fan-in-scaling: every layer at lr)  --rate 6  --replay 64  --replay-recency 4  --history 128  --reselect 50  --profile esp32
   --scoring recent|mixed (score the history's labelled samples only, or fill with replay)  --layer-score normalised|potential
-  --fill topfirst|layers|priced|whole (scored channels layer by layer top layer first (default), layer by layer in layer-score order, by value per price across layers, or the best by total value of the top-first fill and fills taking a lower layer right after the top one)
+  --fill topfirst|layers|priced|whole|lookahead (scored channels layer by layer top layer first (default), layer by layer in layer-score order, by value per price across layers, the best by total value of the top-first fill and fills taking a lower layer right after the top one, or the one of those fills whose trial step lowers the loss most)
   --layers-below-labels N (the layer-score order until N samples are labelled, then the --fill; 0: off, the default)
   --scores pass|update (update: fresh scores from each update's own backward, re-selecting every --fresh-every 1 updates)
   --drift-lambda 512 (Q8 errors beyond the running rate that re-select)  --no-drift-reselect
@@ -322,7 +324,7 @@ namespace TinTin.Experiments
   --noise-burst 0.3,0.4          wrong labels between these fractions of the stream; reports recovery
 selection study (instead of the policy table): every selection at equal byte and MAC budgets, seeds 1..N, paired
   --selections all|gradmag,fisher,topdown,random,first-layer,last-layer   --reference gradmag (the learner's default)
-     a selection may carry its own settings: NAME+update|pass|freshN|priced|layers|topfirst|whole|layersbelowN|drift|nodrift|recent|mixed|lambdaN|reselectN (e.g. gradmag+update+priced)
+     a selection may carry its own settings: NAME+update|pass|freshN|priced|layers|topfirst|whole|lookahead|layersbelowN|drift|nodrift|recent|mixed|lambdaN|reselectN (e.g. gradmag+update+priced)
   --seeds 5  --first-seed 1  --fractions 12.5,25,50,100[,profile]  --allowance-ms 500  --json [FILE]  --chart FILE (tintin only: FILE.svg, FILE.png)";
 
         /// <summary>Parses command-line arguments (see <see cref="Usage"/>).</summary>
@@ -423,10 +425,11 @@ selection study (instead of the policy table): every selection at equal byte and
                     case "--fill":
                         {
                             string v = Next();
-                            if (v != "priced" && v != "layers" && v != "topfirst" && v != "whole") throw new ArgumentException($"--fill: '{v}' is not layers, topfirst, priced or whole");
+                            if (v != "priced" && v != "layers" && v != "topfirst" && v != "whole" && v != "lookahead") throw new ArgumentException($"--fill: '{v}' is not layers, topfirst, priced, whole or lookahead");
                             o.PricedFill = v == "priced";
-                            o.LayersTopDown = v == "topfirst" || v == "whole";
+                            o.LayersTopDown = v == "topfirst" || v == "whole" || v == "lookahead";
                             o.WholeLayerFill = v == "whole";
+                            o.LookAheadFill = v == "lookahead";
                             break;
                         }
                     case "--layers-below-labels":

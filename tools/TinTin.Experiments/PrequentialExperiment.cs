@@ -27,6 +27,8 @@ namespace TinTin.Experiments
         public int DriftSignals { get; set; }
         /// <summary>Samples the re-selections scored (an error-only forward and backward each).</summary>
         public long ScoredSamples { get; set; }
+        /// <summary>MACs the look-ahead fill's trial steps and loss evaluations counted (0 without it).</summary>
+        public long LookAheadMacs { get; set; }
         public int SelectedChannels { get; set; }
         /// <summary>The final selection's trainable channels per parameter layer, bottom to top.</summary>
         public int[] SelectedPerLayer { get; set; }
@@ -606,6 +608,7 @@ namespace TinTin.Experiments
                 PricedFill = o.PricedFill,
                 LayersTopDown = o.LayersTopDown,
                 WholeLayerFill = o.WholeLayerFill,
+                LookAheadFill = o.LookAheadFill,
                 LayerScoreOrderBelowLabels = o.LayerScoreOrderBelowLabels,
                 ScoreFromUpdates = o.ScoreFromUpdates,
                 FreshReselectEveryUpdates = o.FreshReselectEveryUpdates,
@@ -659,6 +662,7 @@ namespace TinTin.Experiments
                 Reselections = learner.Reselections,
                 DriftSignals = learner.DriftSignals,
                 ScoredSamples = learner.ScoredSamples,
+                LookAheadMacs = learner.LookAheadMacs,
                 SelectedChannels = policy == UpdatePolicy.BiasOnly ? totalChannels : learner.SelectedChannels,
                 SelectedPerLayer = perLayer,
                 TotalChannels = totalChannels,

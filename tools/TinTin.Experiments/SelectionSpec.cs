@@ -9,12 +9,12 @@ namespace TinTin.Experiments
     /// command's flags for that selection only, so a variant and the baselines run in one paired study, e.g.
     /// <c>gradmag+update+priced+lambda512</c> beside <c>gradmag</c>, <c>topdown</c> and <c>random</c> at the flags' settings.
     /// Settings: <c>update</c> / <c>pass</c> (ContinualConfig.ScoreFromUpdates on / off), <c>freshN</c>
-    /// (FreshReselectEveryUpdates), <c>priced</c> / <c>layers</c> / <c>topfirst</c> / <c>whole</c> (PricedFill, LayersTopDown, WholeLayerFill), <c>layersbelowN</c> (LayerScoreOrderBelowLabels), <c>lambdaN</c> (DriftLambdaQ8),
+    /// (FreshReselectEveryUpdates), <c>priced</c> / <c>layers</c> / <c>topfirst</c> / <c>whole</c> / <c>lookahead</c> (PricedFill, LayersTopDown, WholeLayerFill, LookAheadFill), <c>layersbelowN</c> (LayerScoreOrderBelowLabels), <c>lambdaN</c> (DriftLambdaQ8),
     /// <c>reselectN</c> (ReselectEveryUpdates), <c>drift</c> / <c>nodrift</c> (ReselectOnDrift), <c>recent</c> / <c>mixed</c> (ScoreRecentOnly).
     /// </summary>
     public static class SelectionSpec
     {
-        public const string Settings = "update, pass, freshN, priced, layers, topfirst, whole, layersbelowN, drift, nodrift, recent, mixed, lambdaN, reselectN";
+        public const string Settings = "update, pass, freshN, priced, layers, topfirst, whole, lookahead, layersbelowN, drift, nodrift, recent, mixed, lambdaN, reselectN";
 
         /// <summary>The criterion of a spec; throws ArgumentException naming what is wrong.</summary>
         public static SelectionCriterion Criterion(string spec)
@@ -37,9 +37,10 @@ namespace TinTin.Experiments
                 if (p == "update") o.ScoreFromUpdates = true;
                 else if (p == "pass") o.ScoreFromUpdates = false;
                 else if (p == "priced") o.PricedFill = true;
-                else if (p == "layers") { o.PricedFill = false; o.LayersTopDown = false; o.WholeLayerFill = false; }
-                else if (p == "topfirst") { o.PricedFill = false; o.LayersTopDown = true; o.WholeLayerFill = false; }
-                else if (p == "whole") { o.PricedFill = false; o.LayersTopDown = true; o.WholeLayerFill = true; }
+                else if (p == "layers") { o.PricedFill = false; o.LayersTopDown = false; o.WholeLayerFill = false; o.LookAheadFill = false; }
+                else if (p == "topfirst") { o.PricedFill = false; o.LayersTopDown = true; o.WholeLayerFill = false; o.LookAheadFill = false; }
+                else if (p == "whole") { o.PricedFill = false; o.LayersTopDown = true; o.WholeLayerFill = true; o.LookAheadFill = false; }
+                else if (p == "lookahead") { o.PricedFill = false; o.LayersTopDown = true; o.WholeLayerFill = false; o.LookAheadFill = true; }
                 else if (Number(p, "layersbelow", out int below)) o.LayerScoreOrderBelowLabels = below;
                 else if (p == "nodrift") o.ReselectOnDrift = false;
                 else if (p == "recent") o.ScoreRecentOnly = true;

@@ -36,6 +36,8 @@ namespace TinTin.Experiments
         /// <summary>Re-selections and samples scored for them over the stream (per seed): the cost of choosing.</summary>
         public int[] Reselections { get; init; }
         public long[] ScoredSamples { get; init; }
+        /// <summary>MACs of the look-ahead fill's trial steps and loss evaluations over the stream (per seed; 0 without it): a cost of choosing beside the scoring.</summary>
+        public long[] LookAheadMacs { get; init; }
         public double MeanAccuracy => Accuracy.Average();
         public double MeanBalancedAccuracy => BalancedAccuracy.Average();
     }
@@ -98,8 +100,8 @@ namespace TinTin.Experiments
             int n = options.Seeds;
             DeviceProfile profile = DeviceProfile.ByName(options.Profile);
             var budgets = options.Fractions.Select(f => new StudyBudget { Label = f.TrimEnd('%'), Fraction = ExperimentOptions.ParseFraction(f) }).ToList();
-            var acc = new Dictionary<(string, string), (double[] acc, double[] bal, double[] bf, double[] mf, int[] ch, int[] re, long[] sc, int[][] layers)>();
-            foreach (string s in selections) foreach (StudyBudget b in budgets) acc[(s, b.Label)] = (new double[n], new double[n], new double[n], new double[n], new int[n], new int[n], new long[n], new int[n][]);
+            var acc = new Dictionary<(string, string), (double[] acc, double[] bal, double[] bf, double[] mf, int[] ch, int[] re, long[] sc, int[][] layers, long[] la)>();
+            foreach (string s in selections) foreach (StudyBudget b in budgets) acc[(s, b.Label)] = (new double[n], new double[n], new double[n], new double[n], new int[n], new int[n], new long[n], new int[n][], new long[n]);
             var frozen = new double[n]; var full = new double[n]; var frozenBal = new double[n]; var fullBal = new double[n];
             var lastLabel = new double[n]; var lastLabelBal = new double[n];
             SelectionStudyResult result = null;
@@ -155,6 +157,7 @@ namespace TinTin.Experiments
                         cell.ch[i] = r.SelectedChannels;
                         cell.re[i] = r.Reselections;
                         cell.sc[i] = r.ScoredSamples;
+                        cell.la[i] = r.LookAheadMacs;
                         cell.layers[i] = r.SelectedPerLayer;
                     }
             }
@@ -163,7 +166,7 @@ namespace TinTin.Experiments
                 foreach (string s in selections)
                 {
                     var c = acc[(s, b.Label)];
-                    result.Cells.Add(new StudyCell { Selection = s, Budget = b.Label, Accuracy = c.acc, BalancedAccuracy = c.bal, BytesFraction = c.bf, MacsFraction = c.mf, SelectedChannels = c.ch, SelectedPerLayer = c.layers, Reselections = c.re, ScoredSamples = c.sc });
+                    result.Cells.Add(new StudyCell { Selection = s, Budget = b.Label, Accuracy = c.acc, BalancedAccuracy = c.bal, BytesFraction = c.bf, MacsFraction = c.mf, SelectedChannels = c.ch, SelectedPerLayer = c.layers, Reselections = c.re, ScoredSamples = c.sc, LookAheadMacs = c.la });
                 }
                 result.Comparisons[b.Label] = selections.Where(s => s != options.Reference)
                     .Select(s => PairedComparison.Of(options.Reference, s, acc[(options.Reference, b.Label)].acc, acc[(s, b.Label)].acc)).ToList();
@@ -254,7 +257,9 @@ namespace TinTin.Experiments
             foreach (string s in r.Selections)
             {
                 var cells = r.Budgets.Select(b => r.Cell(s, b.Label)).ToList();
-                w.WriteLine($"  {s.PadRight(width)} {cells.Average(c => c.Reselections.Average()),6:0.0} re-selections {cells.Average(c => c.ScoredSamples.Average()),8:0} samples scored");
+                double lookAhead = cells.Average(c => c.LookAheadMacs == null ? 0 : c.LookAheadMacs.Average());
+                w.WriteLine($"  {s.PadRight(width)} {cells.Average(c => c.Reselections.Average()),6:0.0} re-selections {cells.Average(c => c.ScoredSamples.Average()),8:0} samples scored"
+                    + (lookAhead > 0 ? $" {lookAhead,10:0} look-ahead MACs (trial steps and loss evaluations)" : ""));
             }
             w.WriteLine();
             w.WriteLine($"paired differences {r.Reference} − selection, accuracy points over {r.Seeds.Length} seeds: mean [95 % t CI] wins/losses/ties, paired t-test p, exact sign-flip p");
