@@ -178,7 +178,7 @@ namespace TinTin.Core
                             if (kept > 65534) kept = 65534;
                             delta = product < 0 ? -kept : kept;
                         }
-                        else delta = TrialDelta(g, mantissa, shift);
+                        else delta = SgdDelta(g, mantissa, shift); // the real step's own, so the trial moves each weight exactly as the update would
                         m -= delta;
                         m = m > 32767 ? 32767 : (m < -32767 ? -32767 : m);
                     }
@@ -189,13 +189,6 @@ namespace TinTin.Core
                     weights[weight] = (sbyte)(r > 127 ? 127 : (r < -127 ? -127 : r));
                 }
             }
-        }
-
-        /// <summary>The step of one master weight beyond the int32 path: QMath.ShiftStochastic64 (to nearest below shift 2, 0 beyond 62), clamped to ±65534.</summary>
-        private static int TrialDelta(int g, long mantissa, int shift)
-        {
-            int d = QMath.ShiftStochastic64(g * mantissa, shift);
-            return d > 65534 ? 65534 : (d < -65534 ? -65534 : d);
         }
 
         /// <summary>Writes back the int8 weights <see cref="TrialInt8Rows"/> kept in the trained rows' gradient slots.</summary>
