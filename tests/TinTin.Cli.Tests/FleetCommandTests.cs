@@ -88,7 +88,39 @@ namespace TinTin.Cli.Tests
             AssertRefused("it needs --label-kernel-width P", "fleet", "serve", "--similarity-merge", "all", "--receiver-relax-labels", "64");
             AssertRefused("give one of them, not both", "fleet", "serve", "--label-kernel-width", "300", "--receiver-relax", "64", "--receiver-relax-labels", "64");
             AssertRefused("--receiver-relax-labels must be in 0..1000000", "fleet", "serve", "--label-kernel-width", "300", "--receiver-relax-labels", "1000001");
+            // --receiver-relax-inputs: a range, an input kernel to relax and a label kernel to keep, the statistics messages, not beside --receiver-relax.
+            AssertRefused("--receiver-relax-inputs must be in 0..1000000", messages.Concat(new[] { "--label-kernel-width", "300", "--receiver-relax-inputs", "-1" }).ToArray());
+            AssertRefused("it needs --label-kernel-width P (without one", messages.Concat(new[] { "--receiver-relax-inputs", "64" }).ToArray());
+            AssertRefused("--receiver-relax-inputs relaxes the input kernel only and --receiver-relax the whole kernel", messages.Concat(new[] { "--label-kernel-width", "300", "--receiver-relax", "64", "--receiver-relax-inputs", "64" }).ToArray());
+            AssertRefused("--receiver-relax-inputs relaxes the input kernel of the boards' statistics: it needs --similarity-merge all", "fleet", "simulate", "--similarity-merge", "recent", "--label-kernel-width", "300", "--receiver-relax-inputs", "64");
+            AssertRefused("--receiver-relax-inputs relaxes the input kernel of the signed statistics messages", "fleet", "simulate", "--similarity-merge", "all", "--label-kernel-width", "300", "--receiver-relax-inputs", "64");
+            AssertRefused("it needs --similarity-merge all", "fleet", "serve", "--label-kernel-width", "300", "--receiver-relax-inputs", "64");
+            AssertRefused("it needs --label-kernel-width P (without one", "fleet", "serve", "--similarity-merge", "all", "--receiver-relax-inputs", "64");
+            AssertRefused("--receiver-relax-inputs must be in 0..1000000", "fleet", "serve", "--similarity-merge", "all", "--label-kernel-width", "300", "--receiver-relax-inputs", "1000001");
             AssertRefused("--trace-kernels needs a per-board merge", "fleet", "simulate", "--trace-kernels");
+        }
+
+        /// <summary>
+        /// A short virtual fleet with both receiver-side relaxations (input kernel and label kernel) runs, and the fewest-label
+        /// board takes the others at a larger mean input kernel than without the input relaxation (its input kernel relaxed
+        /// towards 1024), never below it.
+        /// </summary>
+        [Fact]
+        public void SimulateWithTheInputRelaxationRaisesTheFewLabelReceiversInputKernel()
+        {
+            string[] run = { "fleet", "simulate", "--boards", "3", "--max-samples", "600", "--publish-every", "8", "--json", "--similarity-merge", "all",
+                             "--similarity-stats-every", "64", "--similarity-width", "78", "--label-kernel-width", "300", "--receiver-relax-labels", "256", "--trace-kernels" };
+            double MeanInput(CliResult r)
+            {
+                Assert.True(r.ExitCode == 0, r.ToString());
+                using JsonDocument doc = JsonDocument.Parse(r.Out);
+                return doc.RootElement.GetProperty("kernels").EnumerateArray()
+                    .Where(k => k.GetProperty("receiver").GetString() != k.GetProperty("contributor").GetString())
+                    .Average(k => k.GetProperty("input").GetDouble());
+            }
+            double plain = MeanInput(CliRunner.Run(run));
+            double relaxed = MeanInput(CliRunner.Run(run.Concat(new[] { "--receiver-relax-inputs", "1024" }).ToArray()));
+            Assert.True(relaxed > plain, $"mean input kernel {relaxed} with --receiver-relax-inputs 1024, {plain} without");
         }
 
         /// <summary>

@@ -25,6 +25,8 @@ namespace TinTin.Cli
 
         private const string ReceiverRelaxLabelsHelp = "With --label-kernel-width: relax the label kernel only, keep the input kernel: a receiver with n labelled samples takes every other board at k_input × (kl + (1024 − kl)·R/(R + n)) / 1024, kl the label kernel: few labels make its label share unreliable, its input statistics are not (docs/FLEET.md, session 10). Not with --receiver-relax. 0: off.";
 
+        private const string ReceiverRelaxInputsHelp = "With --similarity-merge all and --label-kernel-width: relax the input kernel only, keep the label kernel: a receiver with n labelled samples takes every other board at (ki + (1024 − ki)·R/(R + n)) × k_label / 1024, ki the input kernel: a board with few labels borrows from rooms whose inputs differ, the label kernel keeps a room whose labels differ apart (docs/FLEET.md, session 11). Not with --receiver-relax; with --receiver-relax-labels both are relaxed. 0: off.";
+
         private static Command Serve(CliContext context)
         {
             var broker = new Option<string>("--broker") { Description = "An MQTT broker to use, mqtt://HOST:PORT or mqtts://HOST:PORT (TLS; port 8883 by default) (mosquitto, EMQX). Without it an embedded broker runs in this process." };
@@ -46,6 +48,7 @@ namespace TinTin.Cli
             var labelStrength = new Option<int>("--label-prior-strength") { Description = "With --label-kernel-width: pseudo-samples at the fleet's pooled share added to each board's own.", DefaultValueFactory = _ => 8 };
             var receiverRelax = new Option<int>("--receiver-relax") { Description = ReceiverRelaxHelp, DefaultValueFactory = _ => 0 };
             var receiverRelaxLabels = new Option<int>("--receiver-relax-labels") { Description = ReceiverRelaxLabelsHelp, DefaultValueFactory = _ => 0 };
+            var receiverRelaxInputs = new Option<int>("--receiver-relax-inputs") { Description = ReceiverRelaxInputsHelp, DefaultValueFactory = _ => 0 };
             var command = new Command("serve",
                 "Run the fleet aggregator: verify each board's update (its own HMAC key, growing sequence numbers), merge the\n" +
                 "boards' integer models (federated averaging weighted by labelled samples, no float) and publish each merged\n" +
@@ -58,7 +61,7 @@ namespace TinTin.Cli
                 "  tintin fleet serve --config fleet.json --state /var/lib/tintin/fleet.state   (state kept elsewhere than fleet.json.state)\n" +
                 "  tintin fleet serve --config fleet.json --tls-cert broker.pem --tls-key broker.key   (embedded broker, mqtts on 127.0.0.1:8883)\n" +
                 "Exit codes: 0 ok, 1 usage, 2 config missing/malformed or state file unreadable, 3 broker unreachable.");
-            foreach (Option o in new Option[] { broker, caFile, port, tlsCert, tlsKey, tlsPassword, config, state, writeConfig, boards, mergeEvery, duration, similarity, similarityWidth, labelWidth, labelStrength, receiverRelax, receiverRelaxLabels }) command.Options.Add(o);
+            foreach (Option o in new Option[] { broker, caFile, port, tlsCert, tlsKey, tlsPassword, config, state, writeConfig, boards, mergeEvery, duration, similarity, similarityWidth, labelWidth, labelStrength, receiverRelax, receiverRelaxLabels, receiverRelaxInputs }) command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
                 int count = parse.GetValue(boards);
@@ -95,6 +98,9 @@ namespace TinTin.Cli
                 int relaxLabels = parse.GetValue(receiverRelaxLabels);
                 string relaxLabelsProblem = FleetAggregator.ReceiverRelaxLabelsProblem(relaxLabels, relax, labelKernelWidth);
                 if (relaxLabelsProblem != null) throw CliException.Usage(relaxLabelsProblem);
+                int relaxInputs = parse.GetValue(receiverRelaxInputs);
+                string relaxInputsProblem = FleetAggregator.ReceiverRelaxInputsProblem(relaxInputs, relax, width, labelKernelWidth);
+                if (relaxInputsProblem != null) throw CliException.Usage(relaxInputsProblem);
                 string brokerUri = parse.GetValue(broker);
                 if (brokerUri != null)
                 {
@@ -121,20 +127,20 @@ namespace TinTin.Cli
                     catch (ArgumentException e) { throw CliException.Input(e.Message); }
                 }
                 using (certificate)
-                    return RunServe(context, fleet, statePath, brokerUri, ca, certificate, brokerPort, every == 0 ? fleet.Boards.Count : every, seconds, width, labelKernelWidth, labelPriorStrength, relax, relaxLabels).GetAwaiter().GetResult();
+                    return RunServe(context, fleet, statePath, brokerUri, ca, certificate, brokerPort, every == 0 ? fleet.Boards.Count : every, seconds, width, labelKernelWidth, labelPriorStrength, relax, relaxLabels, relaxInputs).GetAwaiter().GetResult();
             }));
             return command;
         }
 
         private static async Task<int> RunServe(CliContext context, FleetConfig fleet, string statePath, string brokerUri, string caFile,
-            System.Security.Cryptography.X509Certificates.X509Certificate2 tlsCertificate, int port, int mergeEvery, double seconds, int similarityWidth, int labelKernelWidth, int labelPriorStrength, int receiverRelax, int receiverRelaxLabels)
+            System.Security.Cryptography.X509Certificates.X509Certificate2 tlsCertificate, int port, int mergeEvery, double seconds, int similarityWidth, int labelKernelWidth, int labelPriorStrength, int receiverRelax, int receiverRelaxLabels, int receiverRelaxInputs)
         {
             PreparedModel prepared = VirtualBoardRunner.EmbeddedModel();
             Model model = ModelFile.Load(prepared.Bytes, prepared.Bytes.Length, 0, false);
             var version0 = new ParameterSet(model.Network);
             version0.CopyFrom(model.Network);
             var aggregator = new FleetAggregator(fleet, version0, mergeEvery, context.Out)
-                { SimilarityWidth = similarityWidth, LabelKernelWidth = labelKernelWidth, LabelPriorStrength = labelPriorStrength, ReceiverRelaxSamples = receiverRelax, ReceiverRelaxLabelSamples = receiverRelaxLabels };
+                { SimilarityWidth = similarityWidth, LabelKernelWidth = labelKernelWidth, LabelPriorStrength = labelPriorStrength, ReceiverRelaxSamples = receiverRelax, ReceiverRelaxLabelSamples = receiverRelaxLabels, ReceiverRelaxInputSamples = receiverRelaxInputs };
             if (labelKernelWidth > 0 && version0.Channels[version0.LayerCount - 1] != 2) throw CliException.Usage("--label-kernel-width needs a two-class model");
             if (statePath == null) context.Out.WriteLine("state in memory only (demo fleet; --state FILE keeps it across restarts)");
             else
@@ -217,6 +223,7 @@ namespace TinTin.Cli
             var labelStrength = new Option<int>("--label-prior-strength") { Description = "With --label-kernel-width: pseudo-presses at the fleet's pooled share added to each board's own.", DefaultValueFactory = _ => 8 };
             var receiverRelax = new Option<int>("--receiver-relax") { Description = ReceiverRelaxHelp + " Needs --similarity-merge all --similarity-stats-every N.", DefaultValueFactory = _ => 0 };
             var receiverRelaxLabels = new Option<int>("--receiver-relax-labels") { Description = ReceiverRelaxLabelsHelp + " Needs --similarity-merge all --similarity-stats-every N.", DefaultValueFactory = _ => 0 };
+            var receiverRelaxInputs = new Option<int>("--receiver-relax-inputs") { Description = ReceiverRelaxInputsHelp + " Needs --similarity-merge all --similarity-stats-every N.", DefaultValueFactory = _ => 0 };
             var traceKernels = new Option<bool>("--trace-kernels") { Description = "Measurement, with a per-board merge: the JSON's kernels gives, per (receiver, contributor), the mean input, label and final kernel (0..1024) over the run's merges and the contributor's mean share of the merge's weight (per mille)." };
             var ownShareSkip = new Option<int>("--own-share-skip") { Description = "With a per-board merge: a board whose merge is at least this share (per mille) its own update gets none from that merge. 0: off.", DefaultValueFactory = _ => 0 };
             var seed = new Option<int>("--seed") { Description = "Seed of the virtual people and learners (0: the default streams; others shift every board's seed).", DefaultValueFactory = _ => 0 };
@@ -234,7 +241,7 @@ namespace TinTin.Cli
                 "Examples:\n  tintin fleet simulate --boards 4\n  tintin fleet simulate --boards 4 --json --mqtt\n" +
                 "  tintin fleet simulate --boards 4 --model data/models/occupancy-6-16-2.ttm   (the model of the session-4..6 figures)\n" +
                 "Exit codes: 0 ok, 1 usage, 2 data missing, 3 broker error.");
-            foreach (Option o in new Option[] { boards, layout, publishEvery, mergeEvery, maxSamples, trial, noBlend, noCheck, replayTolerance, historyTolerance, pairedTolerance, fleetHead, ownWeight, challenger, challengerThreshold, challengerCap, agreementBudget, agreementHalvings, agreementEvidence, similarity, similarityWidth, similarityAtPublish, similarityStatsEvery, labelWidth, labelStrength, receiverRelax, receiverRelaxLabels, traceKernels, ownShareSkip, trialTolerance, seed, modelFile, json, mqtt }) command.Options.Add(o);
+            foreach (Option o in new Option[] { boards, layout, publishEvery, mergeEvery, maxSamples, trial, noBlend, noCheck, replayTolerance, historyTolerance, pairedTolerance, fleetHead, ownWeight, challenger, challengerThreshold, challengerCap, agreementBudget, agreementHalvings, agreementEvidence, similarity, similarityWidth, similarityAtPublish, similarityStatsEvery, labelWidth, labelStrength, receiverRelax, receiverRelaxLabels, receiverRelaxInputs, traceKernels, ownShareSkip, trialTolerance, seed, modelFile, json, mqtt }) command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
                 var options = new VirtualFleetOptions
@@ -248,7 +255,7 @@ namespace TinTin.Cli
                     AgreementBudget = parse.GetValue(agreementBudget), AgreementHalvings = parse.GetValue(agreementHalvings), AgreementEvidence = parse.GetValue(agreementEvidence),
                     SimilarityWindow = parse.GetValue(similarity), SimilarityWidth = parse.GetValue(similarityWidth), SimilarityAtPublish = parse.GetValue(similarityAtPublish), SimilarityStatsEvery = parse.GetValue(similarityStatsEvery),
                     LabelKernelWidth = parse.GetValue(labelWidth), LabelPriorStrength = parse.GetValue(labelStrength), OwnShareSkip = parse.GetValue(ownShareSkip),
-                    ReceiverRelax = parse.GetValue(receiverRelax), ReceiverRelaxLabels = parse.GetValue(receiverRelaxLabels), TraceKernels = parse.GetValue(traceKernels),
+                    ReceiverRelax = parse.GetValue(receiverRelax), ReceiverRelaxLabels = parse.GetValue(receiverRelaxLabels), ReceiverRelaxInputs = parse.GetValue(receiverRelaxInputs), TraceKernels = parse.GetValue(traceKernels),
                 };
                 string labelProblem = LabelPriorKernel.OptionProblem(options.LabelKernelWidth, options.LabelPriorStrength);
                 if (labelProblem != null) throw CliException.Usage(labelProblem);
@@ -261,6 +268,11 @@ namespace TinTin.Cli
                 if (relaxLabelsProblem == null && options.ReceiverRelaxLabels > 0 && !options.SimilarityByMessages)
                     relaxLabelsProblem = "--receiver-relax-labels relaxes the label kernel of the signed statistics messages: it needs --similarity-merge all --similarity-stats-every N";
                 if (relaxLabelsProblem != null) throw CliException.Usage(relaxLabelsProblem);
+                string relaxInputsProblem = FleetAggregator.ReceiverRelaxInputsProblem(options.ReceiverRelaxInputs, options.ReceiverRelax,
+                    options.SimilarityWindow == "all" ? options.SimilarityWidth : 0, options.LabelKernelWidth);
+                if (relaxInputsProblem == null && options.ReceiverRelaxInputs > 0 && !options.SimilarityByMessages)
+                    relaxInputsProblem = "--receiver-relax-inputs relaxes the input kernel of the signed statistics messages: it needs --similarity-merge all --similarity-stats-every N";
+                if (relaxInputsProblem != null) throw CliException.Usage(relaxInputsProblem);
                 if (options.TraceKernels && options.SimilarityWindow == null && options.LabelKernelWidth == 0) throw CliException.Usage("--trace-kernels needs a per-board merge (--similarity-merge or --label-kernel-width)");
                 if (options.LabelKernelWidth > 0 && parse.GetValue(mqtt) && !options.SimilarityByMessages) throw CliException.Usage("--label-kernel-width is a host experiment with the in-memory fleet: not with --mqtt");
                 if (options.OwnShareSkip > 0 && options.SimilarityWindow == null && options.LabelKernelWidth == 0) throw CliException.Usage("--own-share-skip needs a per-board merge (--similarity-merge or --label-kernel-width)");

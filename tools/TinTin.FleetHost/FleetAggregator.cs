@@ -228,6 +228,30 @@ namespace TinTin.FleetHost
             return null;
         }
 
+        /// <summary>
+        /// Receiver-side relaxation of the input kernel only (docs/FLEET.md, session 11; `fleet serve|simulate
+        /// --receiver-relax-inputs R`): in a per-board merge every other board's kernel is relaxed(k_input) × k_label / 1024,
+        /// relaxed(ki) = ki + (1024 − ki)·R/(R + n) for a receiver with n labelled samples (none yet: n = 0). Session 10's
+        /// diagnosis: on `recordings 6` the input kernel, not the label kernel, kept the fewest-label board from the fleet's
+        /// best-informed board (2 % of its merge). A board with few labels gains most from boards whose rooms differ in their
+        /// inputs but not in what their labels say; a board with many keeps its input kernel; the label kernel (not relaxed
+        /// here) is what must keep a room whose labels differ (disjoint board 3, never occupied) apart. An input kernel of 0
+        /// because a board has no verified statistics or another input exponent stays 0 (nothing to compare). Needs the input
+        /// and the label kernel. 0: off.
+        /// </summary>
+        public int ReceiverRelaxInputSamples { get; set; }
+
+        /// <summary>The command line's check of --receiver-relax-inputs beside --receiver-relax, the input kernel and the label kernel (null: fine).</summary>
+        public static string ReceiverRelaxInputsProblem(int relaxInputSamples, int relaxSamples, int similarityWidth, int labelKernelWidth)
+        {
+            if (relaxInputSamples < 0 || relaxInputSamples > 1000000) return "--receiver-relax-inputs must be in 0..1000000 (pseudo-samples)";
+            if (relaxInputSamples == 0) return null;
+            if (relaxSamples > 0) return "--receiver-relax-inputs relaxes the input kernel only and --receiver-relax the whole kernel: give one of them, not both";
+            if (similarityWidth <= 0) return "--receiver-relax-inputs relaxes the input kernel of the boards' statistics: it needs --similarity-merge all";
+            if (labelKernelWidth <= 0) return "--receiver-relax-inputs keeps the label kernel as the protection of a room unlike the fleet's: it needs --label-kernel-width P (without one the kernel is the input kernel alone, and relaxing it is --receiver-relax)";
+            return null;
+        }
+
         private static long LabelledOne(BoardRecord board) => board.HasStats ? board.Stats.ClassLabelled[1] : 0;
         private static long LabelledAll(BoardRecord board) => board.HasStats ? (long)board.Stats.ClassLabelled[0] + board.Stats.ClassLabelled[1] : 0;
 
@@ -361,6 +385,8 @@ namespace TinTin.FleetHost
                 {
                     BoardRecord contributor = boards[from[b]];
                     int input = Similarity != null ? Similarity(receiver.Id, from[b]) : fallback || SimilarityWidth <= 0 ? 1024 : StatsKernel(receiver, contributor);
+                    if (ReceiverRelaxInputSamples > 0 && Similarity == null && !fallback && SimilarityWidth > 0 && Comparable(receiver, contributor))
+                        input = Relax(input, ReceiverRelaxInputSamples, LabelledAll(receiver));
                     int label = 1024, kernel = input;
                     if (input != 0 && LabelKernelWidth > 0)
                     {
@@ -418,6 +444,10 @@ namespace TinTin.FleetHost
             DistanceSeen?.Invoke(receiver.Stats.Distance256(contributor.Stats));
             return FleetStats.Kernel(receiver.Stats, contributor.Stats, SimilarityWidth);
         }
+
+        /// <summary>Two different boards whose verified statistics can be compared (both have them, with the same input exponent).</summary>
+        private static bool Comparable(BoardRecord receiver, BoardRecord contributor) =>
+            receiver != contributor && receiver.HasStats && contributor.HasStats && receiver.Stats.InputExponent == contributor.Stats.InputExponent;
 
         /// <summary>Every board's latest update, the merged version it started from (null when no longer kept: the update has every channel), and the board's id (same order).</summary>
         private (FleetUpdate[] Updates, ParameterSet[] Bases, string[] Ids) LatestUpdates()

@@ -91,6 +91,8 @@ namespace TinTin.FleetHost
         public int ReceiverRelax { get; set; }
         /// <summary>FleetAggregator.ReceiverRelaxLabelSamples: relax the label kernel only (statistics messages and the label kernel only).</summary>
         public int ReceiverRelaxLabels { get; set; }
+        /// <summary>FleetAggregator.ReceiverRelaxInputSamples: relax the input kernel only (statistics messages and the label kernel only).</summary>
+        public int ReceiverRelaxInputs { get; set; }
         /// <summary>Measurement: record every per-board merge's kernels (FleetAggregator.KernelSeen) and report their means per (receiver, contributor) in the result's kernels.</summary>
         public bool TraceKernels { get; set; }
 
@@ -479,6 +481,12 @@ namespace TinTin.FleetHost
                     if (!options.SimilarityByMessages || options.LabelKernelWidth <= 0)
                         throw new ArgumentException("--receiver-relax-labels relaxes the label kernel of the statistics messages: it needs --similarity-merge all --similarity-stats-every N --label-kernel-width P");
                     aggregator.ReceiverRelaxLabelSamples = options.ReceiverRelaxLabels;
+                }
+                if (aggregator != null && options.ReceiverRelaxInputs > 0)
+                {
+                    if (!options.SimilarityByMessages || options.LabelKernelWidth <= 0)
+                        throw new ArgumentException("--receiver-relax-inputs relaxes the input kernel of the statistics messages and keeps the label kernel: it needs --similarity-merge all --similarity-stats-every N --label-kernel-width P");
+                    aggregator.ReceiverRelaxInputSamples = options.ReceiverRelaxInputs;
                 }
                 if (aggregator != null && kernelsSeen != null) aggregator.KernelSeen = kernelsSeen.Add;
                 while (true)
