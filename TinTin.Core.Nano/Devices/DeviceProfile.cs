@@ -27,7 +27,7 @@ namespace TinTin.Core
     ///    (engine + learner + backward = 4,890 B). The replay keeps its two checkpoint slots in RAM
     ///    (RamFlash); a board keeps them in flash, outside its managed heap, so nanoclr32 runs with the
     ///    board's heap PLUS exactly the bytes RamFlash takes (NanoReplay.EmulatedFlashHeapBytes, 1,368 B
-    ///    for the 6-16-2 model's 590-byte image then, 1,584 B for its 690-byte image now, checked on nanoclr32 by
+    ///    for the 6-16-2 model's 590-byte image then, 1,584 B for its 690-byte image at session 9 and its 694-byte image now, checked on nanoclr32 by
     ///    NanoReplayTests) and the figures
     ///    below are the firmware's own. Issue 16, session 5 (checkpoints streamed through a 128-byte
     ///    chunk instead of a model-sized image buffer, the replay's label queues 16 deep instead of 64):

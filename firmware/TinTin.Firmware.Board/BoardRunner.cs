@@ -39,7 +39,7 @@ namespace TinTin.Firmware.Board
     /// </summary>
     public static class BoardRunner
     {
-        /// <summary>Bytes a checkpoint file may take (the 6-48-24-2 model's image is 3,647 B with its statistics section).</summary>
+        /// <summary>Bytes a checkpoint file may take (the 6-48-24-2 model's image is 3,651 B with its statistics section and its sequence number).</summary>
         public const int CheckpointSlotBytes = 16 * 1024;
 
         public static void Run(BoardPins pins)

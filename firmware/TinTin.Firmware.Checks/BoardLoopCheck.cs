@@ -36,7 +36,7 @@ namespace TinTin.Firmware.Replay
             2100, 2350, 1,   2100, 2357, 1,   2100, 2360, 1,   2100, 2360, 1,
         };
 
-        /// <summary>Bytes of the checkpoint image written before the power cut (the 6-48-24-2 model's image is 3,647 B with its statistics section).</summary>
+        /// <summary>Bytes of the checkpoint image written before the power cut (the 6-48-24-2 model's image is 3,651 B with its statistics section and its sequence number).</summary>
         public const int CutAfterBytes = 1000;
 
         private const int Minute = 60000;

@@ -11,7 +11,7 @@ namespace TinTin.Firmware
     /// <code>
     ///  0  u32  magic "TTCK"
     ///  4  u16  format version (1)
-    ///  6  u16  flags (bit 0 FlagKeepsOther: the other slot holds the model from before a reset)
+    ///  6  u16  flags (bit 0 FlagKeepsOther: the other slot holds the model from before a reset; bits 1, 2 below)
     ///  8  u32  sequence number (1, 2, 3, …; compared with wrap-around)
     /// 12  u32  model bytes M
     /// 16  u16  counter count K
@@ -22,8 +22,10 @@ namespace TinTin.Firmware
     /// 24+M+8K  S bytes, the board's statistics (<see cref="StatisticsBytes"/>): u16 classes C, u16 features F,
     ///          u32 input samples N, C × u32 samples labelled with each class, F × i64 sums of the normalised int8 input
     /// 24+M+8K+S u32 CRC-32 of every byte before it (the first CRC included)
+    /// 28+M+8K+S u32 with flag bit 2 (FlagStatisticsSequence, session 11; set on every image with the section, meaningless
+    ///               without one): the image's sequence number again, which the section's CRC cannot stand in for (below)
     /// then, with flag bit 1 (FlagBaseRows), the fleet base's rows (<see cref="BaseRowsBytes"/>; at R = the end of the
-    /// statistics section's CRC, or of the first CRC without statistics):
+    /// statistics section's CRC and sequence number, or of the first CRC without statistics):
     /// R        u32  section bytes B (what follows up to its CRC)
     /// R+4      u16  section version (1), u16 parameter layers L, u32 base version V, u32 the image's sequence number
     ///               (a CRC run on over a valid CRC always reaches the same state, so the section's own CRC cannot tell a
@@ -37,6 +39,21 @@ namespace TinTin.Firmware
     /// shape than the model or counting more labelled samples per class than the labelled counter is rejected like any
     /// corrupt slot. An image without the section (S = 0: written before session 9) loads with the class counts and the
     /// input statistics at zero (<see cref="LoadedStatistics"/> false).
+    /// The statistics' sequence number (issue 15 follow-up, session 11): a CRC-32 run on over data followed by its own
+    /// valid CRC always reaches the same state, so the section's CRC holds for ANY image's section behind ANY valid first
+    /// CRC. A write cut right after the first CRC on flash written in place (no erase, no truncation) leaves the new
+    /// header, model and counters with the older image's section and CRC, which pass: the slot would load the new model
+    /// with the old class counts and input statistics. The number written after the section's CRC tells them apart: a
+    /// stale section is followed by what followed it in the older image (its number; the end of the slot, or the length
+    /// field of its base section, for an image from before session 11, which would pass only if equal to this image's
+    /// sequence number), never by this image's number, so Validate rejects the slot like any cut write and the older slot loads (the save did not complete; LoadLatest, Restore and
+    /// the slot kept after a reset treat it as any corrupt slot). Why after the CRC and not inside the section or its
+    /// CRC: up to the section's CRC the image stays exactly what firmware of sessions 9 and 10 reads and checks, so it
+    /// still loads a newer image with its statistics (those ignore bit 2; with base rows they find the section 4 bytes on
+    /// and load the slot without the rows, every channel until a take). The number needs no CRC of its own: it is
+    /// written after the section, so it reads as this image's only when the section before it was written whole by this
+    /// image (a damaged number only rejects the slot); the base section's CRC covers it. An image without bit 2 (written
+    /// before session 11) loads as before, with no such check.
     /// The base's rows (issue 15, session 10) come last, behind a header flag that firmware from before ignores: a board
     /// rebooted at a fleet base above 0 diffs against them again instead of sending every channel until its next take.
     /// A base section that is cut, corrupt or of another shape does not reject the slot (its model, counters and
@@ -68,6 +85,8 @@ namespace TinTin.Firmware
         public const int FlagKeepsOther = 1;
         /// <summary>Header flag: the image ends with the fleet base's rows (see <see cref="BaseRowsBytes"/>); firmware before session 10 ignores it.</summary>
         public const int FlagBaseRows = 2;
+        /// <summary>Header flag: the statistics section's CRC is followed by the image's sequence number (a stale section left by a cut write in place is rejected); set with every statistics section since session 11, ignored before.</summary>
+        public const int FlagStatisticsSequence = 4;
         /// <summary>Version of the base-rows section's layout.</summary>
         public const int BaseRowsVersion = 1;
         private const int Slots = 2;
@@ -81,6 +100,7 @@ namespace TinTin.Firmware
         private readonly SlotSink sink;
         private readonly int modelBytes;                     // ModelFile.SizeOf the firmware's model
         private int readFlags, readCounterCount, readStatisticsBytes; // header fields of the slot the last Validate accepted
+        private int readSectionsEnd;                     // where its statistics section (with its CRC and sequence number) ends: R
         private uint readCrc, readStatisticsCrc;
         private int readBaseAt, readBaseBytes;           // the base section Validate found (flag set): where, B, and why it is unusable (null: its CRC holds)
         private string readBaseProblem;
@@ -135,13 +155,13 @@ namespace TinTin.Firmware
         /// <summary>Bytes of an image without the statistics section (counters without statistics; every checkpoint before session 9).</summary>
         public static int ImageSize(int modelBytes) { return HeaderBytes + modelBytes + 8 * FirmwareCounters.Count + 4; }
 
-        /// <summary>Bytes of an image with the statistics section of a model with this input length and class count.</summary>
-        public static int ImageSize(int modelBytes, int features, int classes) { return ImageSize(modelBytes) + StatisticsBytes(features, classes) + 4; }
+        /// <summary>Bytes of an image with the statistics section of a model with this input length and class count (the section, its CRC and the image's sequence number after it).</summary>
+        public static int ImageSize(int modelBytes, int features, int classes) { return ImageSize(modelBytes) + StatisticsBytes(features, classes) + 8; }
 
         /// <summary>Bytes of the statistics section: C, F, N, the class counts and the input sums (64 B for 6 features and 2 classes).</summary>
         public static int StatisticsBytes(int features, int classes) { return 8 + 4 * classes + 8 * features; }
 
-        /// <summary>Bytes the base-rows section adds to an image for parameters of this shape: B + 8 (length field and CRC; 3,313 B on 6-48-24-2, 362 B on 6-16-2).</summary>
+        /// <summary>Bytes the base-rows section adds to an image for parameters of this shape: B + 8 (length field and CRC; 3,313 B on 6-48-24-2, 362 B on 6-16-2: images of 6,964 and 1,056 B with the statistics).</summary>
         public static int BaseRowsBytes(ParameterSet shape)
         {
             int bytes = 4 + 12 + 4; // B; version, layers, base version, sequence; the CRC
@@ -280,7 +300,7 @@ namespace TinTin.Firmware
             else counters.ClearInputStatistics();
             lastSlot = slot;
             if ((flags & FlagKeepsOther) != 0 && slotValid[1 - slot]) keptSlot = 1 - slot;
-            LastBytes = statisticsAt + (statisticsBytes > 0 ? statisticsBytes + 4 : 0) + (loadedBaseSlot >= 0 ? readBaseBytes + 8 : 0);
+            LastBytes = readSectionsEnd + (loadedBaseSlot >= 0 ? readBaseBytes + 8 : 0);
             return model;
         }
 
@@ -395,7 +415,8 @@ namespace TinTin.Firmware
             bool statistics = counters.HasStatistics;
             int statisticsBytes = statistics ? StatisticsBytes(counters.InputSums.Length, counters.ClassLabelled.Length) : 0;
             bool withBase = baseRows != null && baseVersion > 0;
-            if (withBase && ImageSize(modelBytes) + (statistics ? statisticsBytes + 4 : 0) + BaseRowsBytes(baseRows) > flash.SlotCapacity)
+            if (statistics) flags |= FlagStatisticsSequence;
+            if (withBase && ImageSize(modelBytes) + (statistics ? statisticsBytes + 8 : 0) + BaseRowsBytes(baseRows) > flash.SlotCapacity)
             {
                 withBase = false;
                 BaseRowsLeftOut++;
@@ -427,6 +448,7 @@ namespace TinTin.Firmware
                 for (int i = 0; i < sums.Length; i++) writer.I64(sums[i]);
                 statisticsCrc = writer.Crc();
                 writer.U32(statisticsCrc);
+                writer.U32(sequence); // FlagStatisticsSequence: tells this section from an older image's left by a cut
             }
             uint baseCrc = 0;
             if (withBase) baseCrc = WriteBaseRows(baseRows, baseVersion, sequence);
@@ -554,8 +576,9 @@ namespace TinTin.Firmware
 
         /// <summary>
         /// Null when the slot holds a valid checkpoint (header, length, CRC-32 over every byte read
-        /// back chunk by chunk, and the statistics section's own CRC when it has one), else why not. Keeps the header's
-        /// flags, counter count, statistics bytes and stored CRCs.
+        /// back chunk by chunk, and the statistics section's own CRC when it has one, and with FlagStatisticsSequence
+        /// the image's sequence number after it), else why not. Keeps the header's flags, counter count, statistics
+        /// bytes, stored CRCs and where the statistics end.
         /// </summary>
         private string Validate(int slot, out uint sequence)
         {
@@ -592,11 +615,22 @@ namespace TinTin.Firmware
                 statisticsStored = LittleEndian.GetU32(chunk, 0);
                 if (statisticsStored != (crc ^ 0xFFFFFFFFu)) return "statistics section CRC-32 mismatch";
                 end = to;
+                if ((flags & FlagStatisticsSequence) != 0)
+                {
+                    // The CRC holds for any image's section behind a valid first CRC: the number says whose it is.
+                    crc = Crc32.Update(crc, chunk, 0, 4); // the section's CRC, for the base section's CRC after it
+                    int got = flash.Read(slot, to + 4, chunk, 4);
+                    if (got < 4) return "statistics section truncated: needs " + (to + 8) + " bytes, has " + (to + 4 + (got < 0 ? 0 : got));
+                    uint owner = LittleEndian.GetU32(chunk, 0);
+                    if (owner != storedSequence) return "statistics section left by checkpoint " + owner + " (a cut write), this is " + storedSequence;
+                    end = to + 4;
+                }
             }
             readBaseProblem = null;
             readBaseCrc = 0;
             if ((flags & FlagBaseRows) != 0) readBaseProblem = ValidateBaseRows(slot, end + 4, crc, storedSequence);
             readFlags = flags;
+            readSectionsEnd = end + 4;
             readCounterCount = counterCount;
             readCrc = stored;
             readStatisticsBytes = statisticsBytes;
@@ -607,11 +641,12 @@ namespace TinTin.Firmware
 
         /// <summary>
         /// Null when the base section at `at` is whole and its CRC (run on from `crc`, the image's CRC state up to `at` less
-        /// the 4 bytes of the CRC before it, still in the chunk) holds, else why not. Keeps where it is, B and its CRC.
+        /// the 4 bytes before it, a CRC or the statistics' sequence number, still in the chunk) holds, else why not. Keeps
+        /// where it is, B and its CRC.
         /// </summary>
         private string ValidateBaseRows(int slot, int at, uint crc, uint sequence)
         {
-            crc = Crc32.Update(crc, chunk, 0, 4); // the CRC stored just before the section
+            crc = Crc32.Update(crc, chunk, 0, 4); // the 4 bytes stored just before the section
             int got = flash.Read(slot, at, chunk, 4);
             if (got < 4) return "truncated: needs " + (at + 4) + " bytes, has " + (at + (got < 0 ? 0 : got));
             uint bytes = LittleEndian.GetU32(chunk, 0);

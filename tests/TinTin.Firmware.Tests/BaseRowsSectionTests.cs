@@ -24,12 +24,24 @@ namespace TinTin.Firmware.Tests
 
         private static ParameterSet RowsOf(Model m) { var s = new ParameterSet(m.Network); s.CopyFrom(m.Network); return s; }
 
+        /// <summary>Counters whose statistics follow from `samples` (<see cref="AssertOwnStatistics"/> tells an image's from another's).</summary>
         private static FirmwareCounters Counters(long samples)
         {
-            var c = new FirmwareCounters { Samples = samples, Labelled = 10, FleetBaseVersion = 3 };
+            var c = new FirmwareCounters { Samples = samples, Labelled = samples, FleetBaseVersion = 3 };
             c.SizeStatistics(Features, Classes);
             c.InputSamples = (uint)samples;
+            c.ClassLabelled[0] = (uint)(samples / 2);
+            c.ClassLabelled[1] = (uint)(samples / 5);
+            for (int i = 0; i < Features; i++) c.InputSums[i] = (i + 1) * samples;
             return c;
+        }
+
+        /// <summary>The loaded statistics are those saved with the loaded counters (<see cref="Counters"/>), not another image's.</summary>
+        private static void AssertOwnStatistics(FirmwareCounters loaded, string when)
+        {
+            FirmwareCounters own = Counters(loaded.Samples);
+            Assert.True(loaded.InputSamples == own.InputSamples && loaded.ClassLabelled.SequenceEqual(own.ClassLabelled) && loaded.InputSums.SequenceEqual(own.InputSums),
+                $"{when}: counters of {loaded.Samples} samples with the statistics of {loaded.InputSamples} input samples, class counts {string.Join(",", loaded.ClassLabelled)}");
         }
 
         private static void AssertSameRows(ParameterSet expected, ParameterSet actual)
@@ -121,15 +133,18 @@ namespace TinTin.Firmware.Tests
         }
 
         /// <summary>
-        /// A power cut at every byte of a checkpoint with base rows: up to the statistics section's CRC the previous
-        /// checkpoint loads with its rows; inside the base section the new slot loads (its model, counters and statistics
-        /// are whole and pass their CRCs) without rows (the reason says why; every channel until a take); once written, the
-        /// new one with its rows. Never nothing, never a crash.
+        /// A power cut at every byte of a checkpoint with base rows, around and inside both sections: up to the statistics
+        /// section's sequence number the previous checkpoint loads with its rows and statistics (in place, also when the
+        /// cut left the older image's section behind the new first CRC: its CRC holds, its number does not); inside the
+        /// base section the new slot loads (its model, counters and statistics are whole and pass their checks) without
+        /// rows (the reason says why; every channel until a take); once written, the new one with its rows. In place, a
+        /// cut after the last byte that differs from what the slot held is no cut. Never nothing, never another image's
+        /// statistics, never a crash.
         /// </summary>
         [Theory]
         [InlineData(false)]
         [InlineData(true)]
-        public void A_cut_at_every_byte_of_the_base_section_loads_a_whole_model_and_rows_only_when_whole(bool overwriteInPlace)
+        public void A_cut_at_every_byte_of_the_statistics_and_base_sections_loads_a_whole_model_and_rows_only_when_whole(bool overwriteInPlace)
         {
             string folder = TestBoard.NewFolder();
             try
@@ -142,32 +157,49 @@ namespace TinTin.Firmware.Tests
                 store.Save(older, Counters(50), olderBase, 2); // the slot the next save overwrites: stale rows behind a cut in place
                 store.Save(good, Counters(100), goodBase, 3);
                 byte[] slot0 = File.ReadAllBytes(flash.SlotPath(0)), slot1 = File.ReadAllBytes(flash.SlotPath(1));
-                int statisticsEnd = CheckpointStore.ImageSize(modelBytes, Features, Classes);
+                int statisticsEnd = CheckpointStore.ImageSize(modelBytes, Features, Classes); // R: after the section's CRC and number
+                int firstCrcEnd = statisticsEnd - 8 - CheckpointStore.StatisticsBytes(Features, Classes);
                 int imageBytes = statisticsEnd + CheckpointStore.BaseRowsBytes(nextBase);
-                // Every byte around the section's head and tail, every 7th inside the rows, every 13th before.
-                for (int cut = 0; cut <= imageBytes; cut += cut < statisticsEnd - 8 ? 13 : cut < statisticsEnd + 40 || cut > imageBytes - 40 ? 1 : 7)
+                byte[] nextImage = null;
+                int staleCuts = 0;
+                // The uncut save first (what the slot holds when whole), then every byte around the statistics section
+                // and the base section's head and tail, every 7th inside the rows, every 13th before.
+                for (int cut = imageBytes; cut >= 0; cut -= cut <= firstCrcEnd - 8 ? 13 : cut <= statisticsEnd + 40 || cut > imageBytes - 40 ? 1 : 7)
                 {
                     File.WriteAllBytes(flash.SlotPath(0), slot0);
                     File.WriteAllBytes(flash.SlotPath(1), slot1);
                     var booted = new CheckpointStore(flash, modelBytes, Features, Classes);
                     Assert.NotNull(booted.LoadLatest(new FirmwareCounters(), -1, false));
                     flash.CutAfterBytes = cut < imageBytes ? cut : -1;
+                    bool completed = true;
                     try { booted.Save(next, Counters(200), nextBase, 4); }
-                    catch (PowerCutException) { }
+                    catch (PowerCutException) { completed = false; }
                     flash.CutAfterBytes = -1;
+                    Assert.Equal(cut == imageBytes, completed);
+                    if (completed) nextImage = File.ReadAllBytes(flash.SlotPath(0));
+                    int same = cut; // the slot holds the new image up to here
+                    if (overwriteInPlace) while (same < imageBytes && same < slot0.Length && slot0[same] == nextImage[same]) same++;
+                    byte[] held = CheckpointTests.Spliced(nextImage, overwriteInPlace ? slot0 : new byte[0], cut);
+                    // The older image's statistics section whole behind the new first CRC, its CRC holding.
+                    bool stale = cut >= firstCrcEnd && cut < statisticsEnd - 8 && held.Length >= statisticsEnd
+                        && Crc32.Compute(held, 0, statisticsEnd - 8) == LittleEndian.GetU32(held, statisticsEnd - 8);
+                    if (stale) staleCuts++;
 
                     var afterCut = new CheckpointStore(flash, modelBytes, Features, Classes);
                     var counters = new FirmwareCounters();
                     Model loaded = afterCut.LoadLatest(counters, -1, false, Features, Classes);
                     Assert.True(loaded != null, "nothing loads after a cut at byte " + cut);
+                    AssertOwnStatistics(counters, "a cut at byte " + cut);
+                    if (stale) Assert.Equal("slot 0: statistics section left by checkpoint 1 (a cut write), this is 3", afterCut.Rejection(0));
                     var into = new ParameterSet(loaded.Network);
-                    if (cut < statisticsEnd)
+                    if (same < statisticsEnd)
                     {
                         Assert.Equal(ModelFile.Save(good), ModelFile.Save(loaded));
                         Assert.Null(afterCut.CopyBaseRows(3, into));
                         AssertSameRows(goodBase, into);
+                        Assert.Equal(100, counters.Samples);
                     }
-                    else if (cut < imageBytes)
+                    else if (same < imageBytes)
                     {
                         Assert.Equal(ModelFile.Save(next), ModelFile.Save(loaded));
                         Assert.Equal(200, counters.Samples);
@@ -182,6 +214,85 @@ namespace TinTin.Firmware.Tests
                         AssertSameRows(nextBase, into);
                     }
                 }
+                // In place the cuts from the first CRC's end through the section's head (C, F: the same in both images)
+                // left the older section whole; a truncating flash leaves none.
+                Assert.Equal(overwriteInPlace ? 5 : 0, staleCuts);
+            }
+            finally { Directory.Delete(folder, true); }
+        }
+
+        /// <summary>
+        /// The image as firmware of session 10 wrote it: no flag bit 2, no sequence number after the statistics' CRC (the
+        /// base section, if any, right after that CRC), every CRC over the bytes before it.
+        /// </summary>
+        private static byte[] Session10Image(byte[] image, int modelBytes, bool withBase)
+        {
+            int statisticsCrcEnd = CheckpointStore.ImageSize(modelBytes, Features, Classes) - 4;
+            int firstCrcAt = CheckpointStore.HeaderBytes + modelBytes + 8 * FirmwareCounters.Count;
+            Assert.Equal(LittleEndian.GetU32(image, 8), LittleEndian.GetU32(image, statisticsCrcEnd)); // the number being removed
+            byte[] old = image.Take(statisticsCrcEnd).Concat(image.Skip(statisticsCrcEnd + 4)).ToArray();
+            LittleEndian.PutU16(old, 6, LittleEndian.GetU16(old, 6) & ~CheckpointStore.FlagStatisticsSequence);
+            LittleEndian.PutU32(old, firstCrcAt, Crc32.Compute(old, 0, firstCrcAt));
+            LittleEndian.PutU32(old, statisticsCrcEnd - 4, Crc32.Compute(old, 0, statisticsCrcEnd - 4));
+            if (withBase) LittleEndian.PutU32(old, old.Length - 4, Crc32.Compute(old, 0, old.Length - 4));
+            return old;
+        }
+
+        /// <summary>
+        /// An image from before the statistics' sequence number (session 10, built by hand from a new one) loads exactly as
+        /// before: model, counters, statistics and base rows, 4 bytes shorter. A new image written in place over it and cut
+        /// right after its first CRC does not pass the old section off as its own: the slot is rejected, the other loads.
+        /// </summary>
+        [Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public void An_image_without_the_statistics_sequence_number_loads_as_before_and_a_cut_over_it_is_rejected(bool withBase)
+        {
+            string folder = TestBoard.NewFolder();
+            try
+            {
+                var flash = new FileFlashStore(folder) { OverwriteInPlace = true };
+                Model a = Perturbed(11), g = Perturbed(23), b = Perturbed(37);
+                ParameterSet baseA = RowsOf(Perturbed(5));
+                int modelBytes = ModelFile.SizeOf(a);
+                var store = new CheckpointStore(flash, modelBytes, Features, Classes);
+                Assert.Equal(0, store.Save(a, Counters(50), withBase ? baseA : null, 2));
+                byte[] image = File.ReadAllBytes(flash.SlotPath(0));
+                Assert.Equal(CheckpointStore.FlagStatisticsSequence | (withBase ? CheckpointStore.FlagBaseRows : 0), LittleEndian.GetU16(image, 6));
+                byte[] old = Session10Image(image, modelBytes, withBase);
+                Assert.Equal(3647 + (withBase ? CheckpointStore.BaseRowsBytes(baseA) : 0), old.Length); // session 10's figures
+                File.Delete(flash.SlotPath(0));
+                File.WriteAllBytes(flash.SlotPath(0), old);
+
+                var counters = new FirmwareCounters();
+                var booted = new CheckpointStore(flash, modelBytes, Features, Classes);
+                Assert.Equal(ModelFile.Save(a), ModelFile.Save(booted.LoadLatest(counters, -1, false, Features, Classes)));
+                Assert.Equal(0, booted.RejectionCount);
+                Assert.True(booted.LoadedStatistics);
+                Assert.Equal(50, counters.Samples);
+                AssertOwnStatistics(counters, "the session 10 image");
+                Assert.Equal(old.Length, booted.LastBytes);
+                Assert.Equal(withBase, booted.LoadedBaseRows);
+                Assert.Null(booted.BaseRowsProblem);
+                if (withBase)
+                {
+                    var into = new ParameterSet(a.Network);
+                    Assert.Null(booted.CopyBaseRows(2, into));
+                    AssertSameRows(baseA, into);
+                }
+
+                // This firmware's next saves: slot 1 whole, then slot 0 (the old image) cut right after the first CRC.
+                Assert.Equal(1, booted.Save(g, Counters(100), withBase ? baseA : null, 2));
+                flash.CutAfterBytes = CheckpointStore.ImageSize(modelBytes, Features, Classes) - 8 - CheckpointStore.StatisticsBytes(Features, Classes);
+                Assert.Throws<PowerCutException>(() => booted.Save(b, Counters(200), withBase ? baseA : null, 2));
+                counters = new FirmwareCounters();
+                var afterCut = new CheckpointStore(flash, modelBytes, Features, Classes);
+                Assert.Equal(ModelFile.Save(g), ModelFile.Save(afterCut.LoadLatest(counters, -1, false, Features, Classes)));
+                AssertOwnStatistics(counters, "after the cut");
+                Assert.Equal(100, counters.Samples);
+                // What follows the old section's CRC: the end of the slot, or the old base section's length field.
+                Assert.Equal(withBase ? "slot 0: statistics section left by checkpoint " + (CheckpointStore.BaseRowsBytes(baseA) - 8) + " (a cut write), this is 3"
+                    : "slot 0: statistics section truncated: needs 3651 bytes, has 3647", afterCut.Rejection(0));
             }
             finally { Directory.Delete(folder, true); }
         }

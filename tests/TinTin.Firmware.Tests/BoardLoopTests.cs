@@ -83,8 +83,8 @@ namespace TinTin.Firmware.Tests
             Assert.Equal(BoardLoopCheck.CutAfterBytes, Int(cut, "slot0"));
             Assert.Equal(Int(saved, "slot1"), Int(cut, "slot1"));
             // Reboot: the last good checkpoint loads, not the cut one (which boot reports); new learning is saved; the next boot loads it.
-            // (the cut falls before the first CRC, which the statistics section and its own CRC follow: 64 + 4 bytes)
-            int beforeStatistics = Int(saved, "slot0") - CheckpointStore.StatisticsBytes(6, 2) - 4;
+            // (the cut falls before the first CRC, which the statistics section, its own CRC and the image's sequence number follow)
+            int beforeStatistics = Int(saved, "slot0") - (CheckpointStore.ImageSize(0, 6, 2) - CheckpointStore.ImageSize(0));
             Assert.Contains(lines, l => l.Contains(" err code=flash msg=skipped_checkpoint_slot_0:_truncated:_needs_" + beforeStatistics + "_bytes__has_1000"));
             Assert.Equal("R rebooted-model is-the-last-good-save source=flash", lines.Single(l => l.StartsWith("R rebooted-model", StringComparison.Ordinal)));
             Assert.Equal(Field(saved, "crc"), Field(Result("rebooted"), "crc"));

@@ -22,6 +22,13 @@ namespace TinTin.Firmware.Tests
             return m;
         }
 
+        /// <summary>
+        /// A power cut after every byte of a checkpoint (truncating or in-place flash, one or two valid slots before): the
+        /// previous checkpoint loads, model, counters and statistics exact, unless the slot holds the whole new image (in
+        /// place, a cut after the last byte that differs from what the slot held is no cut). With two slots the overwritten
+        /// one held an image with other statistics: in place, a cut right after the new first CRC leaves that image's
+        /// statistics section and CRC behind, which pass the CRC (session 11: its sequence number rejects it).
+        /// </summary>
         [Theory]
         [InlineData(false, false)]
         [InlineData(false, true)]
@@ -36,7 +43,7 @@ namespace TinTin.Firmware.Tests
                 Model older = Perturbed(11), good = Perturbed(23), next = Perturbed(37);
                 var counters = WithStatistics(new FirmwareCounters { Samples = 1000, Updates = 17, Labelled = 40, Correct = 31 }, 25, 15);
                 var store = new CheckpointStore(flash, ModelFile.SizeOf(good), Features, Classes);
-                if (bothSlotsValidBefore) store.Save(older, new FirmwareCounters { Samples = 500 });
+                if (bothSlotsValidBefore) store.Save(older, WithStatistics(new FirmwareCounters { Samples = 500, Labelled = 10 }, 6, 4));
                 store.Save(good, counters);
                 uint goodSequence = store.LastSequence;
                 byte[] goodBytes = ModelFile.Save(good);
@@ -44,13 +51,17 @@ namespace TinTin.Firmware.Tests
                 byte[] slot1 = File.Exists(flash.SlotPath(1)) ? File.ReadAllBytes(flash.SlotPath(1)) : null;
                 int imageBytes = CheckpointStore.ImageSize(goodBytes.Length, Features, Classes);
                 Assert.Equal(imageBytes, new FileInfo(flash.SlotPath(store.LastSlot)).Length);
+                int nextSlot = 1 - store.LastSlot;
+                byte[] nextImage = null; // what the uncut save writes (cut = imageBytes, the loop's last run)
+                int staleCuts = 0;
 
-                for (int cut = 0; cut <= imageBytes; cut++)
+                for (int cut = imageBytes; cut >= 0; cut--)
                 {
                     // restore the flash as it was before the write
                     File.WriteAllBytes(flash.SlotPath(0), slot0);
                     if (slot1 != null) File.WriteAllBytes(flash.SlotPath(1), slot1);
                     else if (File.Exists(flash.SlotPath(1))) File.Delete(flash.SlotPath(1));
+                    byte[] before = File.Exists(flash.SlotPath(nextSlot)) ? File.ReadAllBytes(flash.SlotPath(nextSlot)) : new byte[0];
 
                     // boot, then write the next checkpoint with the power cut after `cut` bytes
                     var booted = new CheckpointStore(flash, goodBytes.Length);
@@ -60,13 +71,25 @@ namespace TinTin.Firmware.Tests
                     try { booted.Save(next, WithStatistics(new FirmwareCounters { Samples = 2000, Labelled = 50 }, 30, 20)); }
                     catch (PowerCutException) { completed = false; }
                     Assert.Equal(cut == imageBytes, completed);
+                    if (completed) nextImage = File.ReadAllBytes(flash.SlotPath(nextSlot));
+                    // In place the slot keeps what it held after the cut: whole when those bytes are the new image's.
+                    int same = cut;
+                    if (overwriteInPlace) while (same < imageBytes && same < before.Length && before[same] == nextImage[same]) same++;
+                    bool whole = same == imageBytes;
+                    int statisticsCrcEnd = imageBytes - 4, firstCrcEnd = statisticsCrcEnd - 4 - CheckpointStore.StatisticsBytes(Features, Classes);
+                    // The stale case: the new header, model and counters before the older image's whole section and CRC.
+                    byte[] held = Spliced(nextImage, before, cut);
+                    bool stale = overwriteInPlace && !whole && cut >= firstCrcEnd && cut < statisticsCrcEnd - 4 && held.Length >= statisticsCrcEnd
+                        && Crc32.Compute(held, 0, statisticsCrcEnd - 4) == LittleEndian.GetU32(held, statisticsCrcEnd - 4);
+                    if (stale) staleCuts++;
 
                     // power back: the newest valid state must load, exactly
                     var restored = new FirmwareCounters();
                     var afterCut = new CheckpointStore(flash, goodBytes.Length);
                     Model loaded = afterCut.LoadLatest(restored, -1, false);
                     Assert.True(loaded != null, "nothing loadable after a cut at byte " + cut);
-                    if (completed)
+                    if (stale) Assert.Equal("slot " + nextSlot + ": statistics section left by checkpoint 1 (a cut write), this is 3", afterCut.Rejection(0));
+                    if (whole)
                     {
                         Assert.Equal(goodSequence + 1, afterCut.LastSequence);
                         Assert.Equal(ModelFile.Save(next), ModelFile.Save(loaded));
@@ -87,8 +110,20 @@ namespace TinTin.Firmware.Tests
                         Assert.True(afterCut.LoadedStatistics);
                     }
                 }
+                // Two valid slots in place: the cuts from the first CRC's end through the section's head (C and F are
+                // the same in both images) left a section whose CRC holds; other layouts leave none.
+                Assert.Equal(overwriteInPlace && bothSlotsValidBefore ? 5 : 0, staleCuts);
             }
             finally { Directory.Delete(folder, true); }
+        }
+
+        /// <summary>The slot's bytes after a cut at `cut` on flash written in place: the new image's first `cut` bytes, then what the slot held.</summary>
+        internal static byte[] Spliced(byte[] written, byte[] before, int cut)
+        {
+            var slot = new byte[Math.Max(cut, before.Length)];
+            Array.Copy(before, slot, before.Length);
+            Array.Copy(written, slot, cut);
+            return slot;
         }
 
         private const int Features = 6, Classes = 2; // the default model's input length and class count
@@ -104,15 +139,17 @@ namespace TinTin.Firmware.Tests
             return c;
         }
 
-        /// <summary>Recomputes both CRCs of an image with a statistics section of `statisticsBytes` (header field 18 set to it).</summary>
+        /// <summary>Recomputes both CRCs of an image with a statistics section of `statisticsBytes` (header field 18 set to it), the image's sequence number after them (header flag bit 2).</summary>
         private static byte[] Reseal(byte[] image, int modelBytes, int statisticsBytes)
         {
             int end = CheckpointStore.HeaderBytes + modelBytes + 8 * FirmwareCounters.Count;
-            var sealedImage = new byte[end + 4 + statisticsBytes + 4];
+            Assert.Equal(CheckpointStore.FlagStatisticsSequence, LittleEndian.GetU16(image, 6) & CheckpointStore.FlagStatisticsSequence);
+            var sealedImage = new byte[end + 4 + statisticsBytes + 4 + 4];
             Array.Copy(image, sealedImage, Math.Min(image.Length, end + 4 + statisticsBytes));
             LittleEndian.PutU16(sealedImage, 18, statisticsBytes);
             LittleEndian.PutU32(sealedImage, end, Crc32.Compute(sealedImage, 0, end));
             LittleEndian.PutU32(sealedImage, end + 4 + statisticsBytes, Crc32.Compute(sealedImage, 0, end + 4 + statisticsBytes));
+            LittleEndian.PutU32(sealedImage, end + 8 + statisticsBytes, LittleEndian.GetU32(image, 8));
             return sealedImage;
         }
 
@@ -143,7 +180,9 @@ namespace TinTin.Firmware.Tests
                 int statisticsAt = CheckpointStore.HeaderBytes + modelBytes + 8 * FirmwareCounters.Count + 4;
                 int statisticsBytes = CheckpointStore.StatisticsBytes(Features, Classes);
                 Assert.Equal(statisticsBytes, LittleEndian.GetU16(image, 18));
-                Assert.Equal(3411 + 20 + 8 * 18 + 4 + 64 + 4, image.Length); // the default model's image: 3,647 B (3,579 B before the section)
+                // The default model's image: header, model, 18 counters, CRC, section, its CRC, the sequence number: 3,651 B
+                // (3,579 B before the section, 3,647 B before the number).
+                Assert.Equal(3411 + 20 + 8 * 18 + 4 + 64 + 4 + 4, image.Length);
                 switch (damage)
                 {
                     case "cut": image = image.AsSpan(0, statisticsAt + 10).ToArray(); break;
@@ -164,6 +203,58 @@ namespace TinTin.Firmware.Tests
                 Assert.Equal(new uint[] { 6, 4 }, counters.ClassLabelled);
                 Assert.Equal(1, reloaded.RejectionCount);
                 Assert.Equal(string.Format(reason, newest), reloaded.Rejection(0));
+            }
+            finally { Directory.Delete(folder, true); }
+        }
+
+        /// <summary>
+        /// Issue 15 follow-up (session 11): image B written in place over image A and cut right after B's first CRC leaves
+        /// B's header, model and counters before A's statistics section and CRC, and that CRC holds (a CRC-32 run on over
+        /// data and its own valid CRC always reaches the same state). The sequence number after the section rejects the
+        /// slot as the cut write it is: the other slot loads with its own statistics, never B's model with A's counts;
+        /// the next save overwrites the rejected slot, and once whole it loads.
+        /// </summary>
+        [Fact]
+        public void A_stale_statistics_section_behind_a_write_cut_in_place_is_rejected_and_the_older_slot_loads()
+        {
+            string folder = TestBoard.NewFolder();
+            try
+            {
+                var flash = new FileFlashStore(folder) { OverwriteInPlace = true };
+                Model a = Perturbed(11), g = Perturbed(23), b = Perturbed(37);
+                int modelBytes = ModelFile.SizeOf(g);
+                var store = new CheckpointStore(flash, modelBytes, Features, Classes);
+                Assert.Equal(0, store.Save(a, WithStatistics(new FirmwareCounters { Samples = 500, Labelled = 10 }, 6, 4)));
+                Assert.Equal(1, store.Save(g, WithStatistics(new FirmwareCounters { Samples = 1000, Labelled = 40 }, 25, 15)));
+                int firstCrcEnd = CheckpointStore.HeaderBytes + modelBytes + 8 * FirmwareCounters.Count + 4;
+                int statisticsCrcAt = firstCrcEnd + CheckpointStore.StatisticsBytes(Features, Classes);
+                flash.CutAfterBytes = firstCrcEnd;
+                Assert.Throws<PowerCutException>(() => store.Save(b, WithStatistics(new FirmwareCounters { Samples = 2000, Labelled = 50 }, 30, 20)));
+
+                byte[] slot0 = File.ReadAllBytes(flash.SlotPath(0));
+                Assert.Equal(3u, LittleEndian.GetU32(slot0, 8));                      // B's header
+                Assert.Equal(Crc32.Compute(slot0, 0, firstCrcEnd - 4), LittleEndian.GetU32(slot0, firstCrcEnd - 4));
+                Assert.Equal(Crc32.Compute(slot0, 0, statisticsCrcAt), LittleEndian.GetU32(slot0, statisticsCrcAt)); // A's section passes
+                Assert.Equal(6u, LittleEndian.GetU32(slot0, firstCrcEnd + 8));         // A's class counts
+                Assert.Equal(1u, LittleEndian.GetU32(slot0, statisticsCrcAt + 4));    // A's number
+
+                var counters = new FirmwareCounters();
+                var reloaded = new CheckpointStore(flash, modelBytes, Features, Classes);
+                Model loaded = reloaded.LoadLatest(counters, -1, false, Features, Classes);
+                Assert.Equal(ModelFile.Save(g), ModelFile.Save(loaded));
+                Assert.Equal((1, 2u), (reloaded.LastSlot, reloaded.LastSequence));
+                Assert.Equal((1000L, 40L, 1000u), (counters.Samples, counters.Labelled, counters.InputSamples));
+                Assert.Equal(new uint[] { 25, 15 }, counters.ClassLabelled);
+                Assert.Equal(1, reloaded.RejectionCount);
+                Assert.Equal("slot 0: statistics section left by checkpoint 1 (a cut write), this is 3", reloaded.Rejection(0));
+
+                Assert.Equal(0, reloaded.Save(b, WithStatistics(new FirmwareCounters { Samples = 2000, Labelled = 50 }, 30, 20)));
+                counters = new FirmwareCounters();
+                var rebooted = new CheckpointStore(flash, modelBytes, Features, Classes);
+                Assert.Equal(ModelFile.Save(b), ModelFile.Save(rebooted.LoadLatest(counters, -1, false, Features, Classes)));
+                Assert.Equal((2000L, 2000u), (counters.Samples, counters.InputSamples));
+                Assert.Equal(new uint[] { 30, 20 }, counters.ClassLabelled);
+                Assert.Equal(0, rebooted.RejectionCount);
             }
             finally { Directory.Delete(folder, true); }
         }
@@ -195,6 +286,7 @@ namespace TinTin.Firmware.Tests
 
                 // The same checkpoint as that firmware wrote it: no section, a reserved 0.
                 byte[] older = image.AsSpan(0, end + 4).ToArray();
+                LittleEndian.PutU16(older, 6, 0);  // nor flag bit 2 (the sequence number after the section)
                 LittleEndian.PutU16(older, 18, 0);
                 LittleEndian.PutU32(older, end, Crc32.Compute(older, 0, end));
                 File.WriteAllBytes(flash.SlotPath(slot), older);
@@ -216,7 +308,7 @@ namespace TinTin.Firmware.Tests
         {
             byte[] bytes = DefaultModel.Bytes();
             Assert.Equal(CheckpointStore.ImageSize(bytes.Length, 6, 2), CheckpointStore.ImageSize(bytes));
-            Assert.Equal(3647, CheckpointStore.ImageSize(bytes));
+            Assert.Equal(3647 + 4, CheckpointStore.ImageSize(bytes)); // + the sequence number after the statistics' CRC (session 11)
             byte[] small = File.ReadAllBytes(TinTin.Reference.RepositoryPaths.Data("models", "occupancy-6-16-2.ttm"));
             Assert.Equal(CheckpointStore.ImageSize(small.Length, 6, 2), CheckpointStore.ImageSize(small));
             Assert.Contains("truncated", Assert.Throws<ModelFormatException>(() => CheckpointStore.ImageSize(new byte[5])).Message);

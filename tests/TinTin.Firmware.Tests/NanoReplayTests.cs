@@ -93,8 +93,8 @@ namespace TinTin.Firmware.Tests
         }
 
         [NanoRuntimeTheory]
-        [InlineData(690)]   // the 6-16-2 model's checkpoint image (CheckpointStore.ImageSize: 18 counters, statistics section)
-        [InlineData(3647)]  // the 6-48-24-2 model's
+        [InlineData(694)]   // the 6-16-2 model's checkpoint image (CheckpointStore.ImageSize: 18 counters, statistics section, its sequence number)
+        [InlineData(3651)]  // the 6-48-24-2 model's
         public void The_heap_added_for_the_replays_ram_flash_is_what_the_flash_takes_on_nanoclr32(int slotCapacity)
         {
             // Free heap before and after the RAM flash is built, as the sum of every free block of 16 B or more
@@ -192,6 +192,79 @@ namespace TinTin.Firmware.Tests
             int[] f = result.Figures["rebase_heap"].Split(' ').Select(x => int.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
             Console.WriteLine($"nanoclr32: reading the base rows from the checkpoint took {f[0]} B of heap ({f[1]} free blocks counted; free {string.Join(" ", f.Skip(3))})");
             Assert.Equal(1, f[2]);
+            Assert.InRange(f[0], -32 * f[1], 32 * f[1]); // as the other probes: under 32 B a counted block
+        }
+
+        /// <summary>
+        /// Issue 15 follow-up, session 11 (CheckpointCutCheck): image B written in place over image A and cut after every
+        /// byte around its statistics section (and a few before). The boot loads G, the other slot, with G's statistics, or
+        /// B with B's when the slot holds B whole; never B with A's. The cuts that leave A's whole section behind B's first
+        /// CRC (its CRC holds) are rejected by the sequence number. nanoCLR prints the host's lines.
+        /// </summary>
+        [NanoRuntimeFact]
+        public void A_checkpoint_cut_in_place_never_loads_an_older_images_statistics_on_nanoclr_as_on_the_host()
+        {
+            var host = new CollectingOutput();
+            CheckpointCutCheck.Run(host);
+            Assert.Equal("E done", host.Lines[^1]);
+            var check = new CheckpointCutCheck();
+            int firstCrcEnd = check.FirstCrcEnd, image = check.ImageBytes;
+            List<string> cuts = host.Lines.Where(l => l.StartsWith("R cut=", StringComparison.Ordinal)).ToList();
+            Assert.Equal(3 + image - (firstCrcEnd - 4) + 1, cuts.Count);
+            int staleRejected = 0;
+            foreach (string line in cuts)
+            {
+                int cut = int.Parse(Field(line, "cut"));
+                string skipped = line.Substring(line.IndexOf(" skipped=", StringComparison.Ordinal) + 9);
+                Assert.Equal(cut == image ? "whole" : "cut", Field(line, "save"));
+                string loaded = Field(line, "loaded");
+                if (loaded == "3")
+                {
+                    // B whole: uncut, or cut after its last byte that differs from A's (the number's high bytes).
+                    Assert.True(cut == image || cut > image - 4, line);
+                    Assert.Equal(("2000", "2000", "30,20", "-"), (Field(line, "samples"), Field(line, "inputs"), Field(line, "counts"), skipped));
+                }
+                else
+                {
+                    Assert.True(loaded == "2", line);
+                    Assert.Equal(("1000", "1000", "25,15"), (Field(line, "samples"), Field(line, "inputs"), Field(line, "counts")));
+                    Assert.Equal((-2L * 1000003L * 1000).ToString(System.Globalization.CultureInfo.InvariantCulture), Field(line, "sum0"));
+                    if (skipped == "slot 0: statistics section left by checkpoint 1 (a cut write), this is 3" && cut < image - 8) staleRejected++;
+                }
+            }
+            // A's section whole behind B's first CRC: cuts at its end and after each byte of C and F (the same in both).
+            Assert.Equal(5, staleRejected);
+            Console.WriteLine(string.Join("\n", cuts.Where(l => int.Parse(Field(l, "cut")) is int c && c >= firstCrcEnd - 1 && c <= firstCrcEnd + 5 || int.Parse(Field(l, "cut")) >= image - 5)));
+
+            NanoProgram runtime = NanoProgram.Locate(NanoProgram.ChecksProject);
+            string folder = Path.Combine(Path.GetTempPath(), "tintin-checkpoint-cut-check-" + Guid.NewGuid().ToString("N")[..8]);
+            try
+            {
+                string pe = runtime.CompileProgram(
+                    "public static class Program { public static void Main() { TinTin.Firmware.Replay.CheckpointCutCheck.Run(new TinTin.Firmware.Replay.ConsoleLineOutput()); } }",
+                    "TinTin.CheckpointCutCheck", folder);
+                NanoRunOutput run = runtime.Run(pe, 0, TimeSpan.FromMinutes(4));
+                List<string> nano = run.Lines.Where(l => l.StartsWith("R ", StringComparison.Ordinal) || l.StartsWith("E ", StringComparison.Ordinal) || l.StartsWith("X ", StringComparison.Ordinal)).ToList();
+                Assert.Equal(host.Lines, nano);
+            }
+            finally { try { Directory.Delete(folder, true); } catch (IOException) { } }
+        }
+
+        /// <summary>A whole save (header, model, counters, the statistics section, its CRC and the sequence number, read back and checked) takes no heap on nanoclr32.</summary>
+        [NanoRuntimeFact]
+        public void A_checkpoint_save_allocates_nothing_on_nanoclr32()
+        {
+            // `check` stays in use after the last probe: nanoCLR frees an object whose local is no longer read.
+            string entry = "int[] blocks = new int[2]; CheckpointCutCheck check = new CheckpointCutCheck(); check.SaveAAndG(); check.SaveB(); "
+                + "int f0 = FreeBlockTotal(blocks, 0); check.SaveB(); check.SaveB(); int f1 = FreeBlockTotal(blocks, 1); "
+                + "System.Console.WriteLine(\"R save_heap \" + (f0 - f1).ToString() + \" \" + (blocks[0] + blocks[1]).ToString() + \" \" + f0.ToString() + \" \" + f1.ToString() + \" \" + check.ImageBytes.ToString()); System.Console.WriteLine(\"E done\"); "
+                + "static int FreeBlockTotal(int[] blocks, int slot) { AllocationProbeHeap probe = new AllocationProbeHeap(200000); object[] held = new object[256]; int total = 0; int n = 0; "
+                + "while (n < held.Length) { int block = probe.FreeBytes(); if (block < 16) break; held[n++] = new byte[block]; total += block; } blocks[slot] = n; return total; }";
+            using CompiledReplay compiled = NanoReplay.Compile(Options(10), new NanoReplayOptions { HeapBytes = 100000, CompareFrozen = false, ProbeHeap = false, WithChecks = true, Entry = entry });
+            NanoReplayResult result = compiled.Run(100000);
+            int[] f = result.Figures["save_heap"].Split(' ').Select(x => int.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            Console.WriteLine($"nanoclr32: two checkpoint saves of {f[4]} B took {f[0]} B of heap ({f[1]} free blocks counted; free {f[2]} / {f[3]} B)");
+            Assert.Equal(new CheckpointCutCheck().ImageBytes, f[4]);
             Assert.InRange(f[0], -32 * f[1], 32 * f[1]); // as the other probes: under 32 B a counted block
         }
 

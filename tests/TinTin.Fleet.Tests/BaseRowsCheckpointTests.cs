@@ -167,6 +167,8 @@ namespace TinTin.Fleet.Tests
             Assert.Equal(CheckpointStore.FlagBaseRows, LittleEndian.GetU16(image, 6) & CheckpointStore.FlagBaseRows);
             int modelBytes = (int)LittleEndian.GetU32(image, 12);
             int at = CheckpointStore.HeaderBytes + modelBytes + 8 * LittleEndian.GetU16(image, 16) + 4 + LittleEndian.GetU16(image, 18) + 4;
+            Assert.Equal(CheckpointStore.FlagStatisticsSequence, LittleEndian.GetU16(image, 6) & CheckpointStore.FlagStatisticsSequence);
+            at += 4; // the image's sequence number after the statistics' CRC
             Assert.Equal(length, at + 4 + (int)LittleEndian.GetU32(image, at) + 4);
             return (image, length, at);
         }
@@ -197,12 +199,12 @@ namespace TinTin.Fleet.Tests
                 case "corrupt": image[at + 40] ^= 0x10; break;
                 case "shape": LittleEndian.PutU16(image, at + 6, 2); Recrc(image, length); break;
                 case "version": LittleEndian.PutU32(image, at + 8, 7); Recrc(image, length); break;
-                case "older":
-                    LittleEndian.PutU16(image, 6, LittleEndian.GetU16(image, 6) & ~CheckpointStore.FlagBaseRows);
+                case "older": // as session 9 wrote it: no base section, no sequence number after the statistics' CRC
+                    LittleEndian.PutU16(image, 6, LittleEndian.GetU16(image, 6) & ~(CheckpointStore.FlagBaseRows | CheckpointStore.FlagStatisticsSequence));
                     int firstCrc = CheckpointStore.HeaderBytes + model.Length + 8 * LittleEndian.GetU16(image, 16);
                     LittleEndian.PutU32(image, firstCrc, Crc32.Compute(image, 0, firstCrc));
-                    LittleEndian.PutU32(image, at - 4, Crc32.Compute(image, 0, at - 4));
-                    length = at;
+                    LittleEndian.PutU32(image, at - 8, Crc32.Compute(image, 0, at - 8));
+                    length = at - 4;
                     break;
             }
             b.Flash.Write(slot, 0, image, length);
@@ -239,7 +241,8 @@ namespace TinTin.Fleet.Tests
 
         /// <summary>
         /// Firmware from before the section reads an image up to the statistics section's CRC and ignores the header's other
-        /// flags: that prefix of a new image is exactly the image it would have written (same fields, both CRCs hold).
+        /// flags: that prefix of a new image is exactly the image it would have written (same fields, both CRCs hold). The
+        /// image's sequence number follows that CRC (flag bit 2, session 11), then the base section.
         /// </summary>
         [Fact]
         public void TheImageUpToTheStatisticsCrcIsTheLayoutOlderFirmwareReads()
@@ -251,7 +254,8 @@ namespace TinTin.Fleet.Tests
             int modelBytes = (int)LittleEndian.GetU32(image, 12);
             int firstCrc = CheckpointStore.HeaderBytes + modelBytes + 8 * LittleEndian.GetU16(image, 16);
             Assert.Equal(Crc32.Compute(image, 0, firstCrc), LittleEndian.GetU32(image, firstCrc));
-            Assert.Equal(Crc32.Compute(image, 0, at - 4), LittleEndian.GetU32(image, at - 4));
+            Assert.Equal(Crc32.Compute(image, 0, at - 8), LittleEndian.GetU32(image, at - 8));
+            Assert.Equal(LittleEndian.GetU32(image, 8), LittleEndian.GetU32(image, at - 4));
             Assert.Equal(CheckpointStore.ImageSize(modelBytes, b.Network.InputLength, b.Network.ClassCount), at);
             Assert.Equal(at + CheckpointStore.BaseRowsBytes(b.Member.Shape), length);
             Assert.Equal(1, LittleEndian.GetU16(image, 4)); // the format version older firmware checks

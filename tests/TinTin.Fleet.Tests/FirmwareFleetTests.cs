@@ -743,10 +743,11 @@ namespace TinTin.Fleet.Tests
             int counters = LittleEndian.GetU16(image, 16);
             Assert.Equal(FirmwareCounters.Count, counters);
             int modelBytes = (int)LittleEndian.GetU32(image, 12);
-            Assert.Equal(CheckpointStore.HeaderBytes + modelBytes + 8 * counters + 4 + LittleEndian.GetU16(image, 18) + 4, length);
+            Assert.Equal(CheckpointStore.HeaderBytes + modelBytes + 8 * counters + 4 + LittleEndian.GetU16(image, 18) + 4 + 4, length); // + the sequence number after the statistics' CRC
             int end = CheckpointStore.HeaderBytes + modelBytes + 8 * olderCount;
             LittleEndian.PutU16(image, 16, olderCount);
-            LittleEndian.PutU16(image, 18, 0); // nor the statistics section
+            LittleEndian.PutU16(image, 18, 0); // nor the statistics section (nor its sequence number, flag bit 2)
+            LittleEndian.PutU16(image, 6, LittleEndian.GetU16(image, 6) & ~CheckpointStore.FlagStatisticsSequence);
             uint crc = Crc32.Update(0xFFFFFFFFu, image, 0, end) ^ 0xFFFFFFFFu;
             LittleEndian.PutU32(image, end, crc);
             flash.Write(slot, 0, image, end + 4);
