@@ -247,6 +247,16 @@ namespace TinTin.Firmware.Tests
                 Assert.Equal(new uint[] { 25, 15 }, counters.ClassLabelled);
                 Assert.Equal(1, reloaded.RejectionCount);
                 Assert.Equal("slot 0: statistics section left by checkpoint 1 (a cut write), this is 3", reloaded.Rejection(0));
+                using (var board = new TestBoard(folder)) // the firmware's boot: G, and one err line naming the cut
+                {
+                    board.App.Start();
+                    Assert.Equal("flash", board.App.ModelSource);
+                    Assert.Equal(ModelFile.Save(g), ModelFile.Save(board.App.Model));
+                    Assert.Equal(new uint[] { 25, 15 }, board.App.Counters.ClassLabelled);
+                    var errs = board.Messages().Where(m => m.Kind == "err").ToList();
+                    Assert.Single(errs);
+                    Assert.Equal(("flash", "skipped_checkpoint_slot_0:_statistics_section_left_by_checkpoint_1__a_cut_write___this_is_3"), (errs[0].Get("code"), errs[0].Get("msg")));
+                }
 
                 Assert.Equal(0, reloaded.Save(b, WithStatistics(new FirmwareCounters { Samples = 2000, Labelled = 50 }, 30, 20)));
                 counters = new FirmwareCounters();
