@@ -5,6 +5,8 @@ using TinTin.Core;
 using TinTin.FleetHost;
 using Xunit;
 
+using static TinTin.Fleet.Tests.AggregatorTests;
+
 namespace TinTin.Fleet.Tests
 {
     /// <summary>The aggregator's state file (`fleet serve --state`): a restart goes on where the aggregator stopped (issue 15, trust).</summary>
@@ -14,12 +16,6 @@ namespace TinTin.Fleet.Tests
         private string StatePath => Path.Combine(dir, "fleet.state");
 
         public void Dispose() => Directory.Delete(dir, true);
-
-        private static byte[] Update(FleetMember m, uint labelled, uint correct)
-        {
-            int length = m.WriteUpdate(labelled, correct);
-            return m.UpdateBuffer.AsSpan(0, length).ToArray();
-        }
 
         private static byte[] Stats(FleetMember m)
         {

@@ -18,10 +18,28 @@ namespace TinTin.Fleet.Tests
             return (n, member);
         }
 
-        private static byte[] Update(FleetMember m, uint labelled, uint correct)
+        /// <summary>The member's update message (what a board publishes) with these counters.</summary>
+        internal static byte[] Update(FleetMember m, uint labelled, uint correct)
         {
             int length = m.WriteUpdate(labelled, correct);
             return m.UpdateBuffer.AsSpan(0, length).ToArray();
+        }
+
+        /// <summary>
+        /// A statistics message after 500 stand-in inputs (feature i of sample k = offset + i + k mod 5, so boards `offset`
+        /// units apart differ by that much in every feature) and `labelled` samples of class `cls`.
+        /// </summary>
+        internal static byte[] StatsOf(FleetMember m, int offset, int labelled, int cls)
+        {
+            var x = new sbyte[6];
+            for (int k = 0; k < 500; k++)
+            {
+                for (int i = 0; i < x.Length; i++) x[i] = (sbyte)(offset + i + k % 5);
+                m.ObserveInput(x);
+            }
+            m.CountLabels(cls, labelled);
+            int length = m.WriteStats(-6, 0);
+            return m.StatsBuffer.AsSpan(0, length).ToArray();
         }
 
         [Fact]

@@ -4,6 +4,8 @@ using TinTin.Core;
 using TinTin.FleetHost;
 using Xunit;
 
+using static TinTin.Fleet.Tests.AggregatorTests;
+
 namespace TinTin.Fleet.Tests
 {
     /// <summary>
@@ -15,12 +17,6 @@ namespace TinTin.Fleet.Tests
     public class RebindTests
     {
         private static readonly FleetConfig Config = FleetConfig.Demo(2);
-
-        private static byte[] Update(FleetMember m, uint labelled, uint correct)
-        {
-            int length = m.WriteUpdate(labelled, correct);
-            return m.UpdateBuffer.AsSpan(0, length).ToArray();
-        }
 
         /// <summary>Sparse learning as the board does it: a few channels' masters move, the int8 weights follow.</summary>
         private static void LearnChannels(Network n, int layer, params int[] channels)

@@ -48,7 +48,7 @@ namespace TinTin.Fleet.Tests
                 var d = AggregatorTests.Board(config, 3, 4);
                 foreach (var (member, id, offset, labelled, cls) in new[] { (a.Member, "board1", 0, 40, 1), (b.Member, "board2", 60, 400, 1), (c.Member, "board3", 0, 400, 0) })
                 {
-                    AggregatorResult s = aggregator.HandleUpdate(id, Stats(member, offset, labelled, cls));
+                    AggregatorResult s = aggregator.HandleUpdate(id, AggregatorTests.StatsOf(member, offset, labelled, cls));
                     Assert.True(s.Accepted, s.Error);
                 }
                 Assert.Equal(0, aggregator.StatsKernelOf("board1", "board2"));
@@ -57,8 +57,7 @@ namespace TinTin.Fleet.Tests
                 Assert.Equal(0, aggregator.LabelKernelOf("board1", "board3"));
                 foreach (var (board, id, labelled) in new[] { (a, "board1", 30u), (b, "board2", 10u), (c, "board3", 20u), (d, "board4", 50u) })
                 {
-                    int length = board.Member.WriteUpdate(labelled, labelled / 2);
-                    AggregatorResult r = aggregator.HandleUpdate(id, board.Member.UpdateBuffer.AsSpan(0, length).ToArray());
+                    AggregatorResult r = aggregator.HandleUpdate(id, AggregatorTests.Update(board.Member, labelled, labelled / 2));
                     Assert.True(r.Accepted, r.Error);
                 }
                 return log.ToString();
@@ -70,19 +69,6 @@ namespace TinTin.Fleet.Tests
             Assert.Contains("for board1: 4 boards, 70 weighted labelled samples", Merges(0, 40)); // 30 + (10 + 20 + 50)·512/1024
             Assert.Contains("for board2: 2 boards, 12 weighted labelled samples", inputsOnly);   // 10 + 30·93/1024; board3: labels differ
             Assert.Contains("for board2: 1 boards, 10 weighted labelled samples", Merges(0, 0));
-        }
-
-        private static byte[] Stats(FleetMember m, int offset, int labelled, int cls)
-        {
-            var x = new sbyte[6];
-            for (int k = 0; k < 500; k++)
-            {
-                for (int i = 0; i < x.Length; i++) x[i] = (sbyte)(offset + i + k % 5);
-                m.ObserveInput(x);
-            }
-            m.CountLabels(cls, labelled);
-            int length = m.WriteStats(-6, 0);
-            return m.StatsBuffer.AsSpan(0, length).ToArray();
         }
     }
 }

@@ -60,7 +60,7 @@ namespace TinTin.Fleet.Tests
                 var c = AggregatorTests.Board(config, 2, 3);
                 foreach (var (member, id, offset, labelled, cls) in new[] { (a.Member, "board1", 0, 40, 0), (b.Member, "board2", 0, 400, 1), (c.Member, "board3", 60, 400, 1) })
                 {
-                    AggregatorResult s = aggregator.HandleUpdate(id, Stats(member, offset, labelled, cls));
+                    AggregatorResult s = aggregator.HandleUpdate(id, AggregatorTests.StatsOf(member, offset, labelled, cls));
                     Assert.True(s.Accepted, s.Error);
                 }
                 Assert.Equal(1024, aggregator.StatsKernelOf("board1", "board2"));
@@ -69,8 +69,7 @@ namespace TinTin.Fleet.Tests
                 Assert.Equal(0, aggregator.LabelKernelOf("board1", "board3"));
                 foreach (var (board, id, labelled) in new[] { (a, "board1", 30u), (b, "board2", 10u), (c, "board3", 20u) })
                 {
-                    int length = board.Member.WriteUpdate(labelled, labelled / 2);
-                    AggregatorResult r = aggregator.HandleUpdate(id, board.Member.UpdateBuffer.AsSpan(0, length).ToArray());
+                    AggregatorResult r = aggregator.HandleUpdate(id, AggregatorTests.Update(board.Member, labelled, labelled / 2));
                     Assert.True(r.Accepted, r.Error);
                 }
                 return log.ToString();
@@ -105,19 +104,6 @@ namespace TinTin.Fleet.Tests
             Assert.Equal(1, b2b1.Merges);
             Assert.Equal(0, b2b1.WeightShare);
             Assert.Equal(1000, summary.Find(k => k.Receiver == "b2" && k.Contributor == "b2").WeightShare);
-        }
-
-        private static byte[] Stats(FleetMember m, int offset, int labelled, int cls)
-        {
-            var x = new sbyte[6];
-            for (int k = 0; k < 500; k++)
-            {
-                for (int i = 0; i < x.Length; i++) x[i] = (sbyte)(offset + i + k % 5);
-                m.ObserveInput(x);
-            }
-            m.CountLabels(cls, labelled);
-            int length = m.WriteStats(-6, 0);
-            return m.StatsBuffer.AsSpan(0, length).ToArray();
         }
     }
 }

@@ -4,17 +4,13 @@ using TinTin.Core;
 using TinTin.FleetHost;
 using Xunit;
 
+using static TinTin.Fleet.Tests.AggregatorTests;
+
 namespace TinTin.Fleet.Tests
 {
     /// <summary>The similarity-weighted merge host experiment (FleetAggregator.Similarity, docs/FLEET.md).</summary>
     public class SimilarityMergeTests
     {
-        private static byte[] Update(FleetMember m, uint labelled, uint correct)
-        {
-            int length = m.WriteUpdate(labelled, correct);
-            return m.UpdateBuffer.AsSpan(0, length).ToArray();
-        }
-
         private static ParameterSet Read(FleetConfig config, byte[] merged)
         {
             var reader = new FleetMessageReader(config.MaxMessageBytes);

@@ -6,6 +6,8 @@ using TinTin.Fleet;
 using TinTin.FleetHost;
 using Xunit;
 
+using static TinTin.Fleet.Tests.AggregatorTests;
+
 namespace TinTin.Fleet.Tests
 {
     /// <summary>
@@ -18,12 +20,6 @@ namespace TinTin.Fleet.Tests
     /// </summary>
     public class StaleBaseTests
     {
-        private static byte[] Update(FleetMember m, uint labelled, uint correct)
-        {
-            int length = m.WriteUpdate(labelled, correct);
-            return m.UpdateBuffer.AsSpan(0, length).ToArray();
-        }
-
         private static int AllChannels(FleetMember m) => m.Shape.Channels.Take(m.Shape.LayerCount).Sum();
 
         /// <summary>

@@ -8,6 +8,8 @@ using TinTin.VirtualBoard;
 using Xunit;
 using Xunit.Abstractions;
 
+using static TinTin.Fleet.Tests.AggregatorTests;
+
 namespace TinTin.Fleet.Tests
 {
     /// <summary>The aggregator's state file: the rename is flushed to the directory, and a per-board merge's file grows with the boards, not boards².</summary>
@@ -19,12 +21,6 @@ namespace TinTin.Fleet.Tests
         public StateDurabilityTests(ITestOutputHelper output) => this.output = output;
 
         public void Dispose() => Directory.Delete(dir, true);
-
-        private static byte[] Update(FleetMember m, uint labelled, uint correct)
-        {
-            int length = m.WriteUpdate(labelled, correct);
-            return m.UpdateBuffer.AsSpan(0, length).ToArray();
-        }
 
         [Fact]
         public void ADirectoryIsFlushedOnLinuxAndAMissingOneIsAClearError()
