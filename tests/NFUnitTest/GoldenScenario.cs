@@ -335,11 +335,20 @@ namespace TinTin.NFUnitTest
         /// assembly can hold: nanoCLR then fails to resolve it.)
         /// Raw features are offset ± a few standard deviations from an integer xorshift32 stream.
         /// </summary>
-        public static ArrayList RunContinual(uint seed, byte[] modelBytes)
+        public static ArrayList RunContinual(uint seed, byte[] modelBytes) { return RunContinual(seed, modelBytes, false); }
+
+        /// <summary>
+        /// As above; lookAhead: the opt-in look-ahead fill (ContinualConfig.LookAheadFill) with a scored re-selection after
+        /// every LookAheadReselectEvery updates, so its trial steps and undo run: per update only the learner's state with the
+        /// model file's CRC (no predictions or layer values: NFUnitTest's signature table has no room), and the look-ahead's
+        /// counters last.
+        /// </summary>
+        public static ArrayList RunContinual(uint seed, byte[] modelBytes, bool lookAhead)
         {
             ArrayList trace = new ArrayList();
             Model model = ModelFile.Load(modelBytes, modelBytes.Length, -1, false);
             ContinualConfig config = new ContinualConfig();
+            if (lookAhead) { config.LookAheadFill = true; config.ReselectEveryUpdates = LookAheadReselectEvery; }
             ContinualLearner learner = new ContinualLearner(model, config);
             Network net = model.Network;
             int features = net.InputLength;
@@ -368,7 +377,7 @@ namespace TinTin.NFUnitTest
                 fill[n] = learner.Observe(raw, time);
                 time += SamplePeriodMs;
             }
-            trace.Add(new GoldenSection(Continual, "fill.predictions", fill));
+            if (!lookAhead) trace.Add(new GoldenSection(Continual, "fill.predictions", fill));
 
             for (int u = 0; u < ContinualUpdates; u++)
             {
@@ -380,7 +389,7 @@ namespace TinTin.NFUnitTest
                     predictions[n] = learner.Observe(raw, time);
                     time += SamplePeriodMs;
                 }
-                trace.Add(new GoldenSection(Continual, at + ".predictions", predictions));
+                if (!lookAhead) trace.Add(new GoldenSection(Continual, at + ".predictions", predictions));
                 state ^= state << 13; state ^= state >> 17; state ^= state << 5;
                 int label = (int)(long)(state % (uint)classes);
                 long newest = time - SamplePeriodMs;
@@ -395,6 +404,7 @@ namespace TinTin.NFUnitTest
                     (int)learner.LastUpdateMacs, (int)(long)crc,
                 }));
                 if (u > 1 && u < ContinualUpdates - 1) continue; // the CRC stands for the parameters in between
+                if (lookAhead) continue;
                 bool lastUpdate = u == ContinualUpdates - 1;
                 for (int l = 0; l < net.Layers.Length; l++)
                 {
@@ -413,8 +423,16 @@ namespace TinTin.NFUnitTest
                     else trace.Add(new GoldenSection(Continual, layer + ".bias", Prefixed(p.BiasExponent, p.Bias)));
                 }
             }
+            if (lookAhead)
+                trace.Add(new GoldenSection(Continual, "lookahead", new int[]
+                {
+                    learner.LookAheadTrials, learner.LookAheadLowerChosen, (int)learner.LookAheadMacs, (int)learner.LookAheadSamples,
+                }));
             return trace;
         }
+
+        /// <summary>Updates between scored re-selections in <see cref="RunContinual(uint, byte[], bool)"/>'s look-ahead case.</summary>
+        public const int LookAheadReselectEvery = 3;
 
         /// <summary>Sections of <see cref="RunWindowContinual"/>: a window model's learner keeping its history as rows.</summary>
         public const string WindowHistory = "window-history";

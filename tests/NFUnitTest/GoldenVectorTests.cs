@@ -138,7 +138,7 @@ namespace TinTin.NFUnitTest
                 int next = 0;
                 for (int c = 0; c < GoldenVectors.ContinualSeeds.Length; c++)
                 {
-                    ArrayList actual = GoldenScenario.RunContinual(GoldenVectors.ContinualSeeds[c], model);
+                    ArrayList actual = GoldenScenario.RunContinual(GoldenVectors.ContinualSeeds[c], model, GoldenVectors.ContinualLookAhead[c]);
                     for (int s = 0; s < actual.Count; s++)
                         Assert.AreEqual(GoldenVectors.ContinualSectionCases[next + s], c, "case " + c + " " + ((GoldenSection)actual[s]).Name + ": golden file out of step");
                     next += Compare(actual, c, next, GoldenVectors.ContinualSectionNames, GoldenVectors.ContinualSectionValues, kind);

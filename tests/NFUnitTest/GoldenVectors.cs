@@ -1190,14 +1190,16 @@ namespace TinTin.NFUnitTest
             -21, 216064, -445440, 227328,
         });
 
-        /// <summary>GoldenScenario.RunContinual on TinTin.Firmware.DefaultModel, one case per seed.</summary>
-        public static readonly uint[] ContinualSeeds = new uint[] { 7u, 20261201u };
+        /// <summary>GoldenScenario.RunContinual on TinTin.Firmware.DefaultModel, one case per seed (ContinualLookAhead: with the look-ahead fill).</summary>
+        public static readonly uint[] ContinualSeeds = new uint[] { 7u, 20261201u, 7u };
+
+        public static readonly bool[] ContinualLookAhead = new bool[] { false, false, true };
 
         public static readonly int[] ContinualSectionCases = new int[]
         {
             0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
             0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-            1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+            1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
         };
 
         public static readonly string[] ContinualSectionNames = new string[]
@@ -1280,13 +1282,26 @@ namespace TinTin.NFUnitTest
             "update11.layer4.master",
             "update11.layer4.weights",
             "update11.layer4.bias",
+            "update0.learner",
+            "update1.learner",
+            "update2.learner",
+            "update3.learner",
+            "update4.learner",
+            "update5.learner",
+            "update6.learner",
+            "update7.learner",
+            "update8.learner",
+            "update9.learner",
+            "update10.learner",
+            "update11.learner",
+            "lookahead",
         };
 
         public static readonly int[][] ContinualSectionValues = Split(new int[]
         {
             128, 8, 12, 4, 4, 4, 8, 12, 4, 4, 4, 8, 12, 8, 12, 8, 12, 8, 12, 8, 12, 8, 12, 8, 12, 8, 12, 8, 12, 8, 12, 4,
             49, 4, 25, 4, 49, 49, 3, 128, 8, 12, 4, 4, 4, 8, 12, 4, 4, 4, 8, 12, 8, 12, 8, 12, 8, 12, 8, 12, 8, 12, 8, 12,
-            8, 12, 8, 12, 8, 12, 4, 49, 4, 25, 4, 49, 49, 3
+            8, 12, 8, 12, 8, 12, 4, 49, 4, 25, 4, 49, 49, 3, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 4
         }, new int[]
         {
             1, 0, 1, 0, 0, 1, 0, 1, 1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 0, 1, 1, 1, 0, 0, 1, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0,
@@ -1367,6 +1382,19 @@ namespace TinTin.NFUnitTest
             -14, -1547, -6426, 5900, 7576, -3467, -2041, -3367, -6541, 274, 6716, 1965, 7152, -761, 7136, 2370, -5182, -1553, -437, 305, 7315, 4380, -315, 2736, 2327, -7783, 2710, 3740, 56, -4349, 1059, 6163, -2915, -4424, -4794, 7099, -4072, -2373, -13112, -6398, 6634, -3539, -6257, 3007, -5585, 5382, -7939, 4200, 2895,
             -7, -12, -50, 46, 59, -27, -16, -26, -51, 2, 52, 15, 56, -6, 56, 19, -40, -12, -3, 2, 57, 34, -2, 21, 18, -61, 21, 29, 0, -34, 8, 48, -23, -35, -37, 55, -32, -19, -102, -50, 52, -28, -49, 23, -44, 42, -62, 33, 23,
             -22, 1478430, -1478430,
+            1, 12, 1, 1, 4, 860274, 74, 8, 0, 0, 34970, 623653210,
+            0, 12, 1, 2, 8, 417853, 74, 8, 0, 0, 34970, -592757907,
+            0, 12, 1, 3, 12, 174144, 74, 8, 1, 0, 34970, 812322512,
+            1, 12, 1, 4, 16, 265397, 74, 8, 1, 0, 34970, 88823212,
+            1, 12, 1, 5, 20, 222079, 74, 8, 1, 0, 34970, 1567005389,
+            0, 12, 1, 6, 24, 55436, 74, 8, 2, 0, 34970, -1277611210,
+            1, 12, 1, 7, 28, 54864, 74, 8, 3, 1, 34970, 2146496890,
+            1, 12, 1, 8, 32, 60706, 74, 8, 3, 1, 34970, -1755946282,
+            0, 12, 1, 9, 36, 85588, 74, 8, 4, 1, 34970, -1253278903,
+            1, 12, 1, 10, 40, 43636, 74, 8, 5, 2, 34970, -1554628510,
+            0, 12, 1, 11, 44, 64581, 74, 8, 5, 2, 34970, 1562579123,
+            1, 12, 1, 12, 48, 58195, 74, 8, 6, 2, 34970, 1329763715,
+            12, 0, 1544568, 96,
         });
 
         /// <summary>GoldenScenario.RunFanIn with the default ContinualConfig.ScaleRateByFanIn, in order.</summary>

@@ -16,7 +16,9 @@ namespace TinTin.NanoBuild.Tests
     {
         public static readonly uint[] Seeds = { 1u, 20240607u, 0xC0FFEEu };
         /// <summary>Seeds of the continual-training scenario on the default firmware model.</summary>
-        public static readonly uint[] ContinualSeeds = { 7u, 20261201u };
+        public static readonly uint[] ContinualSeeds = { 7u, 20261201u, 7u };
+        /// <summary>Per continual case: the look-ahead fill on (GoldenScenario.RunContinual(seed, model, true)).</summary>
+        public static readonly bool[] ContinualLookAhead = { false, false, true };
         /// <summary>Seed of the fan-in rate-scaling scenario (GoldenScenario.RunFanIn).</summary>
         public const uint FanInSeed = 20261203u;
         /// <summary>Seed of the window-history scenario (GoldenScenario.RunWindowContinual; case 0 a lagged MLP, case 1 a Conv1D).</summary>
@@ -90,7 +92,7 @@ namespace TinTin.NanoBuild.Tests
             int continualSections = 0;
             byte[] model = TinTin.Firmware.DefaultModel.Bytes();
             for (int c = 0; c < ContinualSeeds.Length; c++)
-                foreach (GoldenSection s in GoldenScenario.RunContinual(ContinualSeeds[c], model))
+                foreach (GoldenSection s in GoldenScenario.RunContinual(ContinualSeeds[c], model, ContinualLookAhead[c]))
                 {
                     continualCases.Append(c).Append(continualSections % 32 == 31 ? ",\n            " : ", ");
                     continualNames.Append("            \"").Append(s.Name).Append("\",\n");
@@ -139,8 +141,9 @@ namespace TinTin.NanoBuild.Tests
             sb.Append("        /// <summary>GoldenScenario.RunTrainingModes on the inputs of case 0, in order.</summary>\n");
             sb.Append("        public static readonly string[] TrainingModeSectionNames = new string[]\n        {\n").Append(modeNames).Append("        };\n\n");
             sb.Append(Table("TrainingModeSectionValues", modeValues)).Append("\n");
-            sb.Append("        /// <summary>GoldenScenario.RunContinual on TinTin.Firmware.DefaultModel, one case per seed.</summary>\n");
+            sb.Append("        /// <summary>GoldenScenario.RunContinual on TinTin.Firmware.DefaultModel, one case per seed (ContinualLookAhead: with the look-ahead fill).</summary>\n");
             sb.Append("        public static readonly uint[] ContinualSeeds = new uint[] { ").Append(string.Join(", ", ContinualSeeds.Select(s => s.ToString(CultureInfo.InvariantCulture) + "u"))).Append(" };\n\n");
+            sb.Append("        public static readonly bool[] ContinualLookAhead = new bool[] { ").Append(string.Join(", ", ContinualLookAhead.Select(b => b ? "true" : "false"))).Append(" };\n\n");
             sb.Append("        public static readonly int[] ContinualSectionCases = new int[]\n        {\n            ").Append(continualCases.ToString().TrimEnd(' ', '\n')).Append("\n        };\n\n");
             sb.Append("        public static readonly string[] ContinualSectionNames = new string[]\n        {\n").Append(continualNames).Append("        };\n\n");
             sb.Append(Table("ContinualSectionValues", continualValues)).Append("\n");
