@@ -9,7 +9,7 @@ namespace TinTin.Fleet
     ///  0  u32  magic "TTFL"
     ///  4  u8   format version (1)
     ///  5  u8   kind: 1 update (board → aggregator), 2 merged model (aggregator → boards),
-    ///          3 input statistics (board → aggregator)
+    ///          3 input statistics (board → aggregator), 4 receipt (aggregator → one board)
     ///  6  u16  flags: 0, or (merged only) 1 = addressed: the model is for one board, whose id
     ///          follows the layers (ASCII letters, digits, '-', '_', then its length: u8 1..64)
     ///  8  u32  model version: update = the merged version the board's model started from
@@ -34,6 +34,16 @@ namespace TinTin.Fleet
     ///          (sum · 256 / samples, truncated);
     ///     then u16 classes C (the model's), u32 labelled[C]: the samples labelled with each class so far (their sum
     ///          is at most the samples at 20).
+    /// The receipt (kind 4, <see cref="ReceiptBytes"/>: 83 B for the id "board1") answers one update or statistics message,
+    /// signed with the fleet key and always addressed (flags 1) to the board whose topic the message came on:
+    ///  8 the aggregator's newest version, 12 the fleet model's shape fingerprint, 16 the answered message's sequence
+    ///  number (as its header says; 0 when it has none), 20 the aggregator's last accepted sequence number of that kind
+    ///  from this board (0: none), 24 0;
+    /// 32  u8 answered kind (1 update, 3 statistics), u8 outcome (Receipt*: 0 accepted, else why refused), u16 0,
+    /// 36  8 B the first 8 bytes of the answered message's HMAC tag (zeros when it is too short to have one): a board acts
+    ///     only on a receipt for the message it sent last, so an old receipt replayed, or one for a message forged on its
+    ///     topic, is refused;
+    /// 44  the recipient board's id, then its length (u8 1..64).
     /// </code>
     /// Every length is checked before a byte is read, and the tag before any content is trusted.
     /// </summary>
@@ -44,6 +54,29 @@ namespace TinTin.Fleet
         public const int KindUpdate = 1;
         public const int KindMerged = 2;
         public const int KindStats = 3;
+        public const int KindReceipt = 4;
+        /// <summary>Receipt outcomes (byte 33): accepted, or why the aggregator refused the message.</summary>
+        public const int ReceiptAccepted = 0;
+        /// <summary>The update leaves channels out and its base is a version the aggregator published but no longer keeps.</summary>
+        public const int ReceiptBaseGone = 1;
+        /// <summary>The update's base is a version this aggregator never published (above its newest).</summary>
+        public const int ReceiptUnknownBase = 2;
+        /// <summary>The sequence number is not above the last one the aggregator accepted from the board (at 20).</summary>
+        public const int ReceiptReplayed = 3;
+        /// <summary>The message does not read (cut, padded, another shape or format, bad content).</summary>
+        public const int ReceiptMalformed = 4;
+        /// <summary>The message fails its HMAC check with the board's key (a board holding another key than the aggregator's config).</summary>
+        public const int ReceiptBadTag = 5;
+        /// <summary>The message is over the aggregator's size limit.</summary>
+        public const int ReceiptTooLarge = 6;
+        /// <summary>Highest outcome code this build knows.</summary>
+        public const int ReceiptLastCode = 6;
+        /// <summary>Bytes of the answered message's tag a receipt echoes.</summary>
+        public const int ReceiptTagBytes = 8;
+        /// <summary>Offset of a receipt's recipient id (after the answered kind, outcome, reserved u16 and the tag echo).</summary>
+        public const int ReceiptIdAt = HeaderBytes + 4 + ReceiptTagBytes;
+        /// <summary>Longest receipt (a 64-byte board id): a board refuses a longer one before reading it.</summary>
+        public const int MaxReceiptBytes = ReceiptIdAt + MaxBoardIdBytes + 1 + HmacSha256.TagBytes;
         /// <summary>Merged-model flag: addressed to one board (its id after the layers, inside the signed bytes).</summary>
         public const int FlagAddressed = 1;
         /// <summary>Longest board id an addressed model carries (FleetProvisioning's board_id limit).</summary>
@@ -69,6 +102,55 @@ namespace TinTin.Fleet
 
         /// <summary>An addressed merged model: the merged bytes plus the recipient's id and its length byte.</summary>
         public static int AddressedMergedBytes(ParameterSet shape, int idBytes) { return MergedBytes(shape) + 1 + idBytes; }
+
+        /// <summary>A receipt addressed to a board id of this many bytes.</summary>
+        public static int ReceiptBytes(int idBytes) { return ReceiptIdAt + idBytes + 1 + HmacSha256.TagBytes; }
+
+        /// <summary>The short name of a receipt outcome (protocol token).</summary>
+        public static string ReceiptCodeName(int code)
+        {
+            switch (code)
+            {
+                case ReceiptAccepted: return "accepted";
+                case ReceiptBaseGone: return "base_gone";
+                case ReceiptUnknownBase: return "unknown_base";
+                case ReceiptReplayed: return "replayed";
+                case ReceiptMalformed: return "malformed";
+                case ReceiptBadTag: return "bad_tag";
+                case ReceiptTooLarge: return "too_large";
+                default: return "code" + code;
+            }
+        }
+
+        /// <summary>
+        /// Writes the aggregator's receipt for a board's message (answered[0..answeredLength): the update or statistics as
+        /// it arrived, authentic or not): its kind, sequence number and the first bytes of its tag as the message carries
+        /// them, the outcome, the board's last accepted sequence number of that kind and the aggregator's newest version,
+        /// addressed to recipient (ASCII id bytes) and signed with the fleet key. Returns the message length.
+        /// </summary>
+        public static int WriteReceipt(byte[] buffer, byte[] answered, int answeredLength, int outcome, uint lastAccepted, uint newestVersion,
+            uint fingerprint, byte[] recipient, HmacSha256 fleetKey)
+        {
+            if (recipient == null || recipient.Length < 1 || recipient.Length > MaxBoardIdBytes) throw new ArgumentException("a receipt's recipient board id has 1.." + MaxBoardIdBytes + " bytes");
+            if (outcome < 0 || outcome > ReceiptLastCode) throw new ArgumentException("unknown receipt outcome " + outcome);
+            int need = ReceiptBytes(recipient.Length);
+            if (buffer == null || buffer.Length < need) throw new ArgumentException("a receipt buffer needs " + need + " bytes");
+            if (answered == null) answeredLength = 0;
+            else if (answeredLength > answered.Length) answeredLength = answered.Length;
+            int kind = answeredLength > 5 && answered[5] == KindStats ? KindStats : KindUpdate;
+            uint sequence = answeredLength >= 20 ? LittleEndian.GetU32(answered, 16) : 0;
+            int at = WriteHeader(buffer, KindReceipt, newestVersion, fingerprint, sequence, lastAccepted, 0);
+            LittleEndian.PutU16(buffer, 6, FlagAddressed);
+            buffer[at++] = (byte)kind;
+            buffer[at++] = (byte)outcome;
+            at = LittleEndian.PutU16(buffer, at, 0);
+            bool tagged = answeredLength >= HeaderBytes + HmacSha256.TagBytes;
+            int tagAt = answeredLength - HmacSha256.TagBytes;
+            for (int i = 0; i < ReceiptTagBytes; i++) buffer[at++] = tagged ? answered[tagAt + i] : (byte)0;
+            for (int i = 0; i < recipient.Length; i++) buffer[at++] = recipient[i];
+            buffer[at++] = (byte)recipient.Length;
+            return Seal(buffer, at, fleetKey);
+        }
 
         /// <summary>A statistics message of this many input features and classes.</summary>
         public static int StatsBytes(int features, int classes) { return StatsClassesAt(features) + 2 + 4 * classes + HmacSha256.TagBytes; }

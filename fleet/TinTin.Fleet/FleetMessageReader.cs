@@ -24,6 +24,10 @@ namespace TinTin.Fleet
         /// <summary>The last ReadStats refused an authentic statistics message of the older format, without class counts (before session 8).</summary>
         public bool OlderStatsFormat;
         public int RecipientAt, RecipientLength;
+        /// <summary>After ReadReceipt: the answered message's kind (1 update, 3 statistics), the outcome (FleetMessage.Receipt*), where the echoed tag bytes start.</summary>
+        public int ReceiptKind, ReceiptCode, ReceiptTagAt;
+        /// <summary>After a failed read: the receipt outcome that names the failure (too large, bad tag, else malformed).</summary>
+        public int FailOutcome = FleetMessage.ReceiptMalformed;
 
         public FleetMessageReader(int maxBytes)
         {
@@ -35,9 +39,10 @@ namespace TinTin.Fleet
         public bool CheckFrame(byte[] data, int length, int expectedKind, HmacSha256 key)
         {
             Error = null;
+            FailOutcome = FleetMessage.ReceiptMalformed;
             if (data == null || length <= 0) return Fail("empty fleet message");
             if (length > data.Length) length = data.Length;
-            if (length > maxBytes) return Fail("fleet message of " + length + " bytes is over the " + maxBytes + "-byte limit");
+            if (length > maxBytes) return FailWith(FleetMessage.ReceiptTooLarge, "fleet message of " + length + " bytes is over the " + maxBytes + "-byte limit");
             if (length < FleetMessage.HeaderBytes + 2 + HmacSha256.TagBytes) return Fail("fleet message truncated: " + length + " bytes is shorter than header and tag");
             if (LittleEndian.GetU32(data, 0) != FleetMessage.Magic) return Fail("not a fleet message (no \"TTFL\" magic)");
             if (data[4] != FleetMessage.FormatVersion) return Fail("unsupported fleet message format " + data[4] + "; this build reads " + FleetMessage.FormatVersion);
@@ -47,11 +52,11 @@ namespace TinTin.Fleet
             Addressed = false;
             RecipientAt = 0;
             RecipientLength = 0;
-            if (flags != 0 && !(flags == FleetMessage.FlagAddressed && Kind == FleetMessage.KindMerged)) return Fail("unknown fleet message flags");
+            if (flags != 0 && !(flags == FleetMessage.FlagAddressed && (Kind == FleetMessage.KindMerged || Kind == FleetMessage.KindReceipt))) return Fail("unknown fleet message flags");
             uint total = LittleEndian.GetU32(data, 28);
             if (total != (uint)length) return Fail("fleet message truncated or padded: header says " + total + " bytes, " + length + " arrived");
             int signed = length - HmacSha256.TagBytes;
-            if (!key.Verify(data, 0, signed, data, signed)) return Fail("fleet message fails its HMAC check (wrong key, forged or corrupted)");
+            if (!key.Verify(data, 0, signed, data, signed)) return FailWith(FleetMessage.ReceiptBadTag, "fleet message fails its HMAC check (wrong key, forged or corrupted)");
             Version = LittleEndian.GetU32(data, 8);
             Fingerprint = LittleEndian.GetU32(data, 12);
             Sequence = LittleEndian.GetU32(data, 16);
@@ -67,6 +72,30 @@ namespace TinTin.Fleet
                 RecipientAt = signed - 1 - n;
                 RecipientLength = n;
             }
+            return true;
+        }
+
+        /// <summary>
+        /// Checks an aggregator's receipt (size, frame, HMAC with the fleet key, layout, answered kind, outcome) and reads its
+        /// fields (Version: the aggregator's newest version, Sequence: the answered message's, Labelled: the aggregator's last
+        /// accepted sequence of that kind, ReceiptKind, ReceiptCode, ReceiptTagAt). The caller checks the recipient (IsFor)
+        /// and that the receipt answers the message it sent last.
+        /// </summary>
+        public bool ReadReceipt(byte[] data, int length, HmacSha256 fleetKey)
+        {
+            if (data != null && length > data.Length) length = data.Length;
+            if (length > FleetMessage.MaxReceiptBytes) return Fail("receipt of " + length + " bytes is over the " + FleetMessage.MaxReceiptBytes + "-byte limit");
+            if (!CheckFrame(data, length, FleetMessage.KindReceipt, fleetKey)) return false;
+            if (!Addressed) return Fail("receipt is not addressed to a board");
+            if (RecipientAt != FleetMessage.ReceiptIdAt) return Fail("receipt is " + length + " bytes, its " + RecipientLength + "-byte board id needs " + FleetMessage.ReceiptBytes(RecipientLength));
+            int at = FleetMessage.HeaderBytes;
+            int kind = data[at], code = data[at + 1];
+            if (kind != FleetMessage.KindUpdate && kind != FleetMessage.KindStats) return Fail("receipt answers a message of kind " + kind + ", not an update or statistics");
+            if (code > FleetMessage.ReceiptLastCode) return Fail("receipt has unknown outcome " + code);
+            if (data[at + 2] != 0 || data[at + 3] != 0 || Correct != 0) return Fail("receipt has non-zero reserved bytes");
+            ReceiptKind = kind;
+            ReceiptCode = code;
+            ReceiptTagAt = at + 4;
             return true;
         }
 
@@ -225,6 +254,12 @@ namespace TinTin.Fleet
             destination.Labelled = Labelled;
             destination.Correct = Correct;
             return true;
+        }
+
+        private bool FailWith(int outcome, string message)
+        {
+            FailOutcome = outcome;
+            return Fail(message);
         }
 
         private bool Fail(string message)

@@ -15,6 +15,9 @@ namespace TinTin.Fleet
         /// <summary>A board's own merged model (the similarity-weighted merge), retained; only that board may subscribe.</summary>
         public static string BoardModel(string fleet, string boardId) { return "tintin/" + fleet + "/boards/" + boardId + "/model"; }
 
+        /// <summary>The aggregator's receipts for a board's updates and statistics (FleetMessage kind 4), not retained; only that board may subscribe.</summary>
+        public static string Receipt(string fleet, string boardId) { return "tintin/" + fleet + "/boards/" + boardId + "/receipt"; }
+
         /// <summary>Where every board's topics start (the aggregator subscribes to the update topics below it).</summary>
         public static string BoardsPrefix(string fleet) { return "tintin/" + fleet + "/boards/"; }
     }

@@ -18,6 +18,15 @@ namespace TinTin.FleetHost
         /// <summary>The message was a board's input statistics (kind 3), not an update.</summary>
         public bool Stats { get; init; }
         public uint Version { get; init; }
+        /// <summary>
+        /// The signed receipt (FleetMessage kind 4) for the board whose topic the message came on, to publish on its receipt
+        /// topic (FleetTopics.Receipt) after any merged model: every refused update or statistics message, and every accepted
+        /// update (an accepted statistics message gets none). Null for a message from an unknown board, or with
+        /// <see cref="FleetAggregator.Receipts"/> off.
+        /// </summary>
+        public byte[] Receipt { get; init; }
+        /// <summary>The receipt's outcome (FleetMessage.Receipt*; accepted 0), also without a receipt.</summary>
+        public int Outcome { get; init; }
     }
 
     /// <summary>One contributor in one per-board merge: the input kernel, the label kernel as used (after --receiver-relax-labels; 1024 when not evaluated: no label kernel, or input kernel 0), the final kernel (after --receiver-relax) and the weight (labelled samples × kernel / 1024).</summary>
@@ -39,6 +48,8 @@ namespace TinTin.FleetHost
         public uint ModelVersion { get; internal set; }
         /// <summary>That model as signed (republished retained at start: a restarted embedded broker forgot it).</summary>
         internal byte[] ModelMessage;
+        /// <summary>Receipts made for this board's messages (refusals and accepted updates).</summary>
+        public int ReceiptsSent { get; set; }
         /// <summary>Models addressed to it that were the plain all-boards merge because it had sent no statistics yet.</summary>
         public int Fallbacks { get; set; }
         /// <summary>Per-board merges not sent to it because they were mostly its own update (<see cref="FleetAggregator.OwnShareSkipPerMille"/>).</summary>
@@ -100,6 +111,13 @@ namespace TinTin.FleetHost
         }
 
         public int MergeEvery { get; set; }
+
+        /// <summary>
+        /// Answer every refused update or statistics message, and every accepted update, with a signed receipt to the board
+        /// (<see cref="AggregatorResult.Receipt"/>; docs/FLEET.md "Receipts"). False: the aggregator before receipts (a
+        /// board then falls back on FleetMember.BaseMayBeGone).
+        /// </summary>
+        public bool Receipts { get; set; } = true;
 
         /// <summary>
         /// Similarity-weighted merge (host experiment, docs/FLEET.md): kernel(receiver, contributor) in 0..1024, 1024 for
@@ -290,19 +308,20 @@ namespace TinTin.FleetHost
                 processed++;
                 bool stats = payload != null && payload.Length > 5 && payload[5] == FleetMessage.KindStats;
                 if (boardId == null || !boards.TryGetValue(boardId, out BoardRecord record))
-                    return Reject(null, (stats ? "statistics" : "update") + " from unknown board '" + boardId + "'", stats);
+                    return Reject(null, (stats ? "statistics" : "update") + " from unknown board '" + boardId + "'", payload, FleetMessage.ReceiptMalformed, stats);
                 record.BytesReceived += payload?.Length ?? 0;
                 if (stats) return HandleStatsLocked(record, payload);
                 if (!reader.ReadUpdate(payload, payload?.Length ?? 0, boardKeys[boardId], incoming))
-                    return Reject(record, reader.Error);
+                    return Reject(record, reader.Error, payload, reader.FailOutcome);
                 if (record.HasUpdate && incoming.Sequence <= record.Latest.Sequence)
-                    return Reject(record, $"update sequence {incoming.Sequence} is not above {record.Latest.Sequence} (replayed)");
+                    return Reject(record, $"update sequence {incoming.Sequence} is not above {record.Latest.Sequence} (replayed)", payload, FleetMessage.ReceiptReplayed);
                 // An update with every channel needs none of its base's rows: accepted whatever its base, so a board whose
                 // base this aggregator dropped (it took a model and stayed silent, or never takes: challenger mode) is not
                 // locked out. A base above the latest version is still refused: this aggregator never published it.
                 bool baseKept = versions.ContainsKey(incoming.BaseVersion);
                 if (!baseKept && (incoming.BaseVersion > Version || !incoming.EveryChannel))
-                    return Reject(record, UnknownBase(record, incoming.BaseVersion));
+                    return Reject(record, UnknownBase(record, incoming.BaseVersion), payload,
+                        incoming.BaseVersion > Version ? FleetMessage.ReceiptUnknownBase : FleetMessage.ReceiptBaseGone);
                 record.Latest.CopyFrom(incoming);
                 record.UpdateMessage = (byte[])payload.Clone();
                 record.HasUpdate = true;
@@ -315,21 +334,21 @@ namespace TinTin.FleetHost
                 {
                     Dictionary<string, byte[]> perBoard = MergePerBoardLocked();
                     SaveStateLocked();
-                    return new AggregatorResult { Accepted = true, PerBoard = perBoard, Version = Version };
+                    return new AggregatorResult { Accepted = true, PerBoard = perBoard, Version = Version, Receipt = ReceiptLocked(record, payload, FleetMessage.ReceiptAccepted) };
                 }
                 byte[] merged = due ? MergeLocked() : null;
                 // Saved before the caller publishes: a version is on disk before any board can see it.
                 SaveStateLocked();
-                return new AggregatorResult { Accepted = true, Merged = merged, Version = Version };
+                return new AggregatorResult { Accepted = true, Merged = merged, Version = Version, Receipt = ReceiptLocked(record, payload, FleetMessage.ReceiptAccepted) };
             }
         }
 
         private AggregatorResult HandleStatsLocked(BoardRecord record, byte[] payload)
         {
             if (!reader.ReadStats(payload, payload.Length, boardKeys[record.Id], shape.Fingerprint(), incomingStats))
-                return Reject(record, reader.Error, true);
+                return Reject(record, reader.Error, payload, reader.FailOutcome, true);
             if (record.HasStats && incomingStats.Sequence <= record.Stats.Sequence)
-                return Reject(record, $"statistics sequence {incomingStats.Sequence} is not above {record.Stats.Sequence} (replayed)", true);
+                return Reject(record, $"statistics sequence {incomingStats.Sequence} is not above {record.Stats.Sequence} (replayed)", payload, FleetMessage.ReceiptReplayed, true);
             record.Stats.CopyFrom(incomingStats);
             record.StatsMessage = (byte[])payload.Clone();
             record.HasStats = true;
@@ -469,12 +488,34 @@ namespace TinTin.FleetHost
             return $"update is based on version {baseVersion}, older than the last {KeptVersionCount} versions this aggregator keeps (those of its last {KeptVersions} merges; latest v{Version}), and leaves channels out (an update with every channel is accepted on any base)";
         }
 
-        private AggregatorResult Reject(BoardRecord record, string error, bool stats = false)
+        private AggregatorResult Reject(BoardRecord record, string error, byte[] payload, int outcome, bool stats = false)
         {
             if (record != null) { record.Rejected++; record.LastError = error; }
             log.WriteLine((stats ? "err stats " : "err update ") + (record?.Id ?? "?") + ": " + error);
-            return new AggregatorResult { Accepted = false, Error = error, Stats = stats, Version = Version };
+            // A refusal changes no state but the board's counters: the file follows when the next accepted message saves it.
+            return new AggregatorResult { Accepted = false, Error = error, Stats = stats, Version = Version, Outcome = outcome, Receipt = ReceiptLocked(record, payload, outcome) };
         }
+
+        /// <summary>
+        /// The receipt for a message from a known board (null for an unknown one, whose id has no key and no topic, or with
+        /// Receipts off): the answered message's kind, sequence and tag bytes as it carries them, the outcome, the board's
+        /// last accepted sequence of that kind and the newest version; addressed to the board, signed with the fleet key.
+        /// </summary>
+        private byte[] ReceiptLocked(BoardRecord record, byte[] payload, int outcome)
+        {
+            if (!Receipts || record == null) return null;
+            byte[] recipient = FleetMessage.BoardIdBytes(record.Id);
+            if (recipient == null) return null; // an id a receipt cannot carry (the config allows more than the board's id rule)
+            bool stats = payload != null && payload.Length > 5 && payload[5] == FleetMessage.KindStats;
+            uint lastAccepted = stats ? (record.HasStats ? record.Stats.Sequence : 0) : (record.HasUpdate ? record.Latest.Sequence : 0);
+            var receipt = new byte[FleetMessage.ReceiptBytes(recipient.Length)];
+            FleetMessage.WriteReceipt(receipt, payload, payload?.Length ?? 0, outcome, lastAccepted, Version, shape.Fingerprint(), recipient, fleetKey);
+            record.ReceiptsSent++;
+            return receipt;
+        }
+
+        /// <summary>Messages (merged models and receipts) a board should have received so far.</summary>
+        public int MessagesFor(string boardId) { lock (gate) return boards.TryGetValue(boardId, out BoardRecord r) ? r.ModelsSent + r.ReceiptsSent : 0; }
 
         private static string Accuracy(FleetUpdate u) => u.Labelled == 0 ? "no labels" : $"{u.Correct * 100.0 / u.Labelled:F1} % right";
     }
