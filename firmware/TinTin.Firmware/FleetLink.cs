@@ -26,6 +26,14 @@ namespace TinTin.Firmware
         public bool JoinAtStart;
         /// <summary>Labelled samples a taken model is judged on (FleetMember.TrialSamples).</summary>
         public int TrialSamples = 32;
+        /// <summary>
+        /// Trial scaled to the board's label rate (FleetMember.TrialLabelRatePerMille, docs/FLEET.md "Session 12"; opt-in, 0: off):
+        /// below this labelled share (per mille of its samples) a take is judged on proportionally fewer labels, at least
+        /// TrialMinimumLabels, and the wait after a rollback shrinks with it.
+        /// </summary>
+        public int TrialLabelRatePerMille;
+        /// <summary>Fewest labels a trial scaled to the label rate lasts (FleetMember.MinimumTrialLabels).</summary>
+        public int TrialMinimumLabels = 8;
         /// <summary>Accuracy drop (per mille) in the trial that rolls the model back (FleetMember.TolerancePerMille).</summary>
         public int TolerancePerMille = 30;
         /// <summary>Stored labelled samples the blend may get wrong beyond the board's own model (FleetMember.ReplayTolerance).</summary>
@@ -187,6 +195,8 @@ namespace TinTin.Firmware
             if (previous == null && counters.HasStatistics) member.ResumeStatistics(counters.InputSamples, counters.InputSums);
             member.SetClassCounts(counters.ClassLabelled);
             member.TrialSamples = settings.TrialSamples;
+            member.TrialLabelRatePerMille = settings.TrialLabelRatePerMille;
+            member.MinimumTrialLabels = settings.TrialMinimumLabels;
             member.TolerancePerMille = settings.TolerancePerMille;
             member.ReplayTolerance = settings.ReplayTolerance;
             member.PairedTolerance = settings.PairedTolerance;

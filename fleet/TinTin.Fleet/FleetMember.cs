@@ -48,6 +48,17 @@ namespace TinTin.Fleet
         public int MaxBackoffDoublings = 4;
         /// <summary>Labelled samples a trial needs before it may end early (its outcome already decided).</summary>
         public int EarlyDecisionAfter = 8;
+        /// <summary>
+        /// Trial scaled to the board's label rate (opt-in; 0: off, every trial is TrialSamples labels). A board whose
+        /// labelled share of its samples so far (its class counts over its observed inputs, per mille) is below this
+        /// judges a take on TrialSamples · share / TrialLabelRatePerMille labels (rounded up, at least
+        /// <see cref="MinimumTrialLabels"/>), and waits that many labels, doubled per rollback in a row, after a
+        /// rollback: every trial then lasts about the time a board labelling this share needs for TrialSamples labels,
+        /// so a board with few labels is not in trial for most of its run (docs/FLEET.md, "Session 12").
+        /// </summary>
+        public int TrialLabelRatePerMille;
+        /// <summary>Fewest labels a trial scaled to the label rate lasts (TrialLabelRatePerMille; at most TrialSamples).</summary>
+        public int MinimumTrialLabels = 8;
 
         private readonly Network network;
         private readonly ParameterSet baseline;          // what the update is a difference to
@@ -81,6 +92,7 @@ namespace TinTin.Fleet
         private bool hasStaged, inTrial, hasFleetModel;
         private uint fleetModelVersion;
         private int trialTotal, trialCorrect, accuracyBeforePerMille;
+        private int scaledTrialLabels;                   // the trial on now (and its rollback's wait), with TrialLabelRatePerMille
         private int rollbacksInARow, waitLabels;
         private HistoryRing trialHistory;                // paired trial: the learner's recent samples (null: the unpaired trial)
         private int trialInputExponent, trialBetter, trialWorse;
@@ -128,6 +140,8 @@ namespace TinTin.Fleet
         public const string NoMastersMessage = "this board keeps no int16 master weights (training mode FusedInt8 or FusedInt8Residue): the fleet merges masters, so it cannot join a fleet";
 
         public int Published, Accepted, Declined, Kept, RolledBack, Rejected, ChallengersBuilt;
+        /// <summary>Blends declined because they predicted the stored labelled samples (the replay buffer), or the recently labelled history, worse than the board's own model (a blend can be both).</summary>
+        public int DeclinedOnStored, DeclinedOnHistory;
         public long BytesSent, BytesReceived;
         public string LastError;
 
@@ -177,6 +191,27 @@ namespace TinTin.Fleet
         /// <summary>Whether a staged model would be taken at this safe point: staged, no trial running, no wait after a rollback.</summary>
         public bool ReadyToTake { get { return hasStaged && !inTrial && waitLabels == 0; } }
         public int TrialSamplesSeen { get { return trialTotal; } }
+        /// <summary>Labelled samples the trial of the last take lasts (TrialSamples unless scaled to the label rate).</summary>
+        public int TrialLength { get { return TrialLabelRatePerMille > 0 ? scaledTrialLabels : TrialSamples; } }
+
+        /// <summary>
+        /// The trial a take would have now (<see cref="TrialLabelRatePerMille"/>): TrialSamples at or above that labelled
+        /// share, else TrialSamples · labelled / (samples · rate) labels rounded up, within [MinimumTrialLabels, TrialSamples].
+        /// Integer, allocation-free.
+        /// </summary>
+        public int ScaledTrialLabels()
+        {
+            int full = TrialSamples;
+            if (TrialLabelRatePerMille <= 0 || inputSamples == 0) return full;
+            long labelled = 0;
+            for (int c = 0; c < classLabelled.Length; c++) labelled += classLabelled[c];
+            long den = (long)inputSamples * TrialLabelRatePerMille;
+            if (labelled * 1000 >= den) return full;
+            long scaled = ((long)full * labelled * 1000 + den - 1) / den;
+            int least = MinimumTrialLabels < 1 ? 1 : MinimumTrialLabels;
+            if (least > full) least = full;
+            return scaled < least ? least : (int)scaled;
+        }
         public byte[] UpdateBuffer { get { return updateBuffer; } }
         public ParameterSet Shape { get { return baseline; } }
 
@@ -544,6 +579,8 @@ namespace TinTin.Fleet
             {
                 checkpoint.CopyTo(network);
                 Declined++;
+                if (worseOnReplay) DeclinedOnStored++;
+                if (worseOnHistory) DeclinedOnHistory++;
                 return false;
             }
             previousBaseline.CopyFrom(baseline);
@@ -555,6 +592,7 @@ namespace TinTin.Fleet
             Accepted++;
             if (halvings > 0) Narrowed++;
             trialHistory = PairedTrial ? history : null;
+            scaledTrialLabels = ScaledTrialLabels();
             if (trialHistory != null)
             {
                 inTrial = true;
@@ -746,8 +784,9 @@ namespace TinTin.Fleet
                 {
                     trialTotal++;
                     if (right) trialCorrect++;
-                    int bestAfter = (trialCorrect + TrialSamples - trialTotal) * 1000 / TrialSamples;
-                    if (trialTotal >= TrialSamples || (trialTotal >= EarlyDecisionAfter && bestAfter + TolerancePerMille < accuracyBeforePerMille)) result = EndTrial();
+                    int length = TrialLength;
+                    int bestAfter = (trialCorrect + length - trialTotal) * 1000 / length;
+                    if (trialTotal >= length || (trialTotal >= EarlyDecisionAfter && bestAfter + TolerancePerMille < accuracyBeforePerMille)) result = EndTrial();
                 }
                 if (recentCount == recent.Length) { if (recent[recentNext]) recentCorrect--; }
                 else recentCount++;
@@ -803,14 +842,15 @@ namespace TinTin.Fleet
             incoming.CopyTo(network);
             judgedUpToMs = newest;
             if (trialWorse - trialBetter > PairedTolerance) return RollBack();
-            if (trialTotal >= TrialSamples) return Keep();
+            if (trialTotal >= TrialLength) return Keep();
             return FleetTrial.None;
         }
 
         private int EndTrial()
         {
-            int after = trialCorrect * 1000 / TrialSamples;
-            if (trialTotal >= TrialSamples && after + TolerancePerMille >= accuracyBeforePerMille) return Keep();
+            int length = TrialLength;
+            int after = trialCorrect * 1000 / length;
+            if (trialTotal >= length && after + TolerancePerMille >= accuracyBeforePerMille) return Keep();
             return RollBack();
         }
 
@@ -833,7 +873,7 @@ namespace TinTin.Fleet
             // Wait before the next merge, twice as long after every rollback in a row: a room unlike
             // the fleet's would otherwise take (and pay for) every new version.
             if (rollbacksInARow < MaxBackoffDoublings) rollbacksInARow++;
-            waitLabels = rollbacksInARow == 0 ? 0 : TrialSamples << (rollbacksInARow - 1);
+            waitLabels = rollbacksInARow == 0 ? 0 : TrialLength << (rollbacksInARow - 1);
             return FleetTrial.RolledBack;
         }
 

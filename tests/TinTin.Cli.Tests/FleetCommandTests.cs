@@ -105,6 +105,33 @@ namespace TinTin.Cli.Tests
         /// board takes the others at a larger mean input kernel than without the input relaxation (its input kernel relaxed
         /// towards 1024), never below it.
         /// </summary>
+        /// <summary>
+        /// --trial-label-rate (session 12): a range, --trial-min-labels within 1..--trial-samples and only with the rate, not
+        /// beside --challenger. A short run with it runs, and every board's declined merges are counted by the check that
+        /// declined them (stored labels, recent history; without an agreement budget every decline is one or both).
+        /// </summary>
+        [Fact]
+        public void TheScaledTrialsOptionsAreCheckedAndEveryDeclineHasItsCheck()
+        {
+            AssertRefused("--trial-label-rate must be in 0..1000", "fleet", "simulate", "--trial-label-rate", "-1");
+            AssertRefused("--trial-label-rate must be in 0..1000", "fleet", "simulate", "--trial-label-rate", "1001");
+            AssertRefused("--trial-min-labels must be in 1..--trial-samples", "fleet", "simulate", "--trial-label-rate", "100", "--trial-min-labels", "0");
+            AssertRefused("--trial-min-labels must be in 1..--trial-samples", "fleet", "simulate", "--trial-label-rate", "100", "--trial-samples", "16", "--trial-min-labels", "17");
+            AssertRefused("--trial-min-labels needs --trial-label-rate", "fleet", "simulate", "--trial-min-labels", "4");
+            AssertRefused("not with --challenger", "fleet", "simulate", "--trial-label-rate", "100", "--challenger");
+            CliResult r = CliRunner.Run("fleet", "simulate", "--boards", "3", "--max-samples", "600", "--publish-every", "8", "--json", "--trial-label-rate", "250", "--trial-min-labels", "4");
+            Assert.True(r.ExitCode == 0, r.ToString());
+            using JsonDocument doc = JsonDocument.Parse(r.Out);
+            int declined = 0;
+            foreach (JsonElement b in doc.RootElement.GetProperty("boards").EnumerateArray())
+            {
+                int all = b.GetProperty("merges_declined").GetInt32(), stored = b.GetProperty("declined_on_stored").GetInt32(), history = b.GetProperty("declined_on_history").GetInt32();
+                Assert.True(Math.Max(stored, history) <= all && all <= stored + history, $"declined {all}: on stored {stored}, on history {history}");
+                declined += all;
+            }
+            Assert.True(doc.RootElement.GetProperty("merged_versions").GetInt32() > 0);
+        }
+
         [Fact]
         public void SimulateWithTheInputRelaxationRaisesTheFewLabelReceiversInputKernel()
         {

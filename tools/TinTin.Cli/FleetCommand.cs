@@ -227,6 +227,8 @@ namespace TinTin.Cli
             var traceKernels = new Option<bool>("--trace-kernels") { Description = "Measurement, with a per-board merge: the JSON's kernels gives, per (receiver, contributor), the mean input, label and final kernel (0..1024) over the run's merges and the contributor's mean share of the merge's weight (per mille)." };
             var ownShareSkip = new Option<int>("--own-share-skip") { Description = "With a per-board merge: a board whose merge is at least this share (per mille) its own update gets none from that merge. 0: off.", DefaultValueFactory = _ => 0 };
             var seed = new Option<int>("--seed") { Description = "Seed of the virtual people and learners (0: the default streams; others shift every board's seed).", DefaultValueFactory = _ => 0 };
+            var trialLabelRate = new Option<int>("--trial-label-rate") { Description = "Trial scaled to each board's label rate (per mille, opt-in; 0: off): a board whose labelled share of its samples is below this judges a taken model on proportionally fewer labels (--trial-samples x share / rate, rounded up, at least --trial-min-labels), and its wait after a rollback shrinks with it (docs/FLEET.md, Session 12).", DefaultValueFactory = _ => 0 };
+            var trialMinLabels = new Option<int>("--trial-min-labels") { Description = "With --trial-label-rate: the fewest labels a trial lasts.", DefaultValueFactory = _ => 8 };
             var trialTolerance = new Option<int>("--trial-tolerance") { Description = "Accuracy drop (per mille) on the trial's labelled samples that rolls a merge back.", DefaultValueFactory = _ => 30 };
             var layout = new Option<string>("--layout") { Description = "rotated: every board replays the drift week from its own starting point (rooms out of phase); disjoint: board 1 another recording, the others disjoint stretches of the week; recordings: board i replays recording i mod 3 (datatraining, datatest, datatest2).", DefaultValueFactory = _ => "rotated" };
             layout.AcceptOnlyFromAmong(VirtualFleet.Layouts);
@@ -241,13 +243,13 @@ namespace TinTin.Cli
                 "Examples:\n  tintin fleet simulate --boards 4\n  tintin fleet simulate --boards 4 --json --mqtt\n" +
                 "  tintin fleet simulate --boards 4 --model data/models/occupancy-6-16-2.ttm   (the model of the session-4..6 figures)\n" +
                 "Exit codes: 0 ok, 1 usage, 2 data missing, 3 broker error.");
-            foreach (Option o in new Option[] { boards, layout, publishEvery, mergeEvery, maxSamples, trial, noBlend, noCheck, replayTolerance, historyTolerance, pairedTolerance, fleetHead, ownWeight, challenger, challengerThreshold, challengerCap, agreementBudget, agreementHalvings, agreementEvidence, similarity, similarityWidth, similarityAtPublish, similarityStatsEvery, labelWidth, labelStrength, receiverRelax, receiverRelaxLabels, receiverRelaxInputs, traceKernels, ownShareSkip, trialTolerance, seed, modelFile, json, mqtt }) command.Options.Add(o);
+            foreach (Option o in new Option[] { boards, layout, publishEvery, mergeEvery, maxSamples, trial, noBlend, noCheck, replayTolerance, historyTolerance, pairedTolerance, fleetHead, ownWeight, challenger, challengerThreshold, challengerCap, agreementBudget, agreementHalvings, agreementEvidence, similarity, similarityWidth, similarityAtPublish, similarityStatsEvery, labelWidth, labelStrength, receiverRelax, receiverRelaxLabels, receiverRelaxInputs, traceKernels, ownShareSkip, trialTolerance, trialLabelRate, trialMinLabels, seed, modelFile, json, mqtt }) command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
                 var options = new VirtualFleetOptions
                 {
                     Boards = parse.GetValue(boards), Layout = parse.GetValue(layout), PublishEveryLabels = parse.GetValue(publishEvery), MergeEvery = parse.GetValue(mergeEvery), MaxSamples = parse.GetValue(maxSamples),
-                    TrialSamples = parse.GetValue(trial), Blend = !parse.GetValue(noBlend), ReplayCheck = !parse.GetValue(noCheck),
+                    TrialSamples = parse.GetValue(trial), TrialLabelRate = parse.GetValue(trialLabelRate), TrialMinimumLabels = parse.GetValue(trialMinLabels), Blend = !parse.GetValue(noBlend), ReplayCheck = !parse.GetValue(noCheck),
                     ReplayTolerance = parse.GetValue(replayTolerance), TolerancePerMille = parse.GetValue(trialTolerance),
                     HistoryTolerance = parse.GetValue(historyTolerance), PairedTolerance = parse.GetValue(pairedTolerance), KeepOwnHead = !parse.GetValue(fleetHead),
                     Seed = parse.GetValue(seed), OwnWeightFactor = parse.GetValue(ownWeight),
@@ -295,6 +297,10 @@ namespace TinTin.Cli
                 if (options.SimilarityStatsEvery > 0 && options.SimilarityWindow != "all" && !options.SimilarityAtPublish) throw CliException.Usage("--similarity-stats-every: the statistics message carries each board's means over every sample, so it needs --similarity-merge all");
                 if (options.SimilarityWindow != null && !options.SimilarityByMessages && parse.GetValue(mqtt)) throw CliException.Usage("--similarity-merge without --similarity-stats-every (or with --similarity-at-publish) is a host experiment with the in-memory fleet: not with --mqtt");
                 if (options.TrialSamples < 1) throw CliException.Usage("--trial-samples must be at least 1");
+                if (options.TrialLabelRate < 0 || options.TrialLabelRate > 1000) throw CliException.Usage("--trial-label-rate must be in 0..1000 (per mille of a board's samples; 0: off)");
+                if (options.TrialMinimumLabels < 1 || options.TrialMinimumLabels > options.TrialSamples) throw CliException.Usage("--trial-min-labels must be in 1..--trial-samples");
+                if (options.TrialMinimumLabels != 8 && options.TrialLabelRate == 0) throw CliException.Usage("--trial-min-labels needs --trial-label-rate");
+                if (options.TrialLabelRate > 0 && options.Challenger) throw CliException.Usage("--trial-label-rate scales the trial of a taken model: a challenger board takes none (not with --challenger)");
                 if (parse.GetValue(modelFile) is string modelPath) options.Model = SimulateCommand.ModelFromFile(modelPath);
                 bool asJson = parse.GetValue(json);
                 TextWriter progress = asJson ? TextWriter.Null : context.Out;

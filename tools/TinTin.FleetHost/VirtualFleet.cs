@@ -31,6 +31,10 @@ namespace TinTin.FleetHost
         public string Board { get; set; } = "esp32-devkit";
         /// <summary>Labelled samples a merged model is judged on before it stays (FleetSettings.TrialSamples).</summary>
         public int TrialSamples { get; set; } = 32;
+        /// <summary>Trial scaled to the board's label rate (FleetSettings.TrialLabelRatePerMille; 0: off).</summary>
+        public int TrialLabelRate { get; set; }
+        /// <summary>Fewest labels a trial scaled to the label rate lasts (FleetSettings.TrialMinimumLabels).</summary>
+        public int TrialMinimumLabels { get; set; } = 8;
         /// <summary>Accuracy drop tolerated in a trial, per mille.</summary>
         public int TolerancePerMille { get; set; } = 30;
         public bool Blend { get; set; } = true;
@@ -127,6 +131,9 @@ namespace TinTin.FleetHost
         [JsonPropertyName("merges_taken")] public int MergesTaken { get; init; }
         [JsonPropertyName("merges_declined")] public int MergesDeclined { get; init; }
         [JsonPropertyName("merges_rolled_back")] public int MergesRolledBack { get; init; }
+        /// <summary>Declined merges by the check that declined them: the stored labelled samples (replay buffer), the recently labelled history (both can).</summary>
+        [JsonPropertyName("declined_on_stored")] public int DeclinedOnStored { get; init; }
+        [JsonPropertyName("declined_on_history")] public int DeclinedOnHistory { get; init; }
         [JsonPropertyName("messages_refused")] public int MessagesRefused { get; init; }
         /// <summary>Agreement budget: takes with a smaller step towards the blend, and blends declined because they changed too many predictions.</summary>
         [JsonPropertyName("merges_narrowed")] public int MergesNarrowed { get; init; }
@@ -349,7 +356,7 @@ namespace TinTin.FleetHost
                     IsolatedBalancedAccuracy = a.Balanced, FleetBalancedAccuracy = f.Balanced,
                     FrozenAccuracy = f.Frozen, MajorityAccuracy = f.Majority,
                     BytesSent = f.BytesSent, BytesReceived = f.BytesReceived, UpdatesSent = f.UpdatesSent, StatsSent = f.StatsSent,
-                    MergesTaken = f.Taken, MergesDeclined = f.Declined, MergesRolledBack = f.RolledBack, MessagesRefused = f.Refused, MergesNarrowed = f.Narrowed, AgreementDeclined = f.AgreementDeclined,
+                    MergesTaken = f.Taken, MergesDeclined = f.Declined, MergesRolledBack = f.RolledBack, DeclinedOnStored = f.DeclinedOnStored, DeclinedOnHistory = f.DeclinedOnHistory, MessagesRefused = f.Refused, MergesNarrowed = f.Narrowed, AgreementDeclined = f.AgreementDeclined,
                     ChallengerAnswered = f.Answered, ChallengerOnlyRight = f.ChallengerOnlyRight, OwnOnlyRight = f.OwnOnlyRight, ChallengerOnlyRightAll = f.ChallengerOnlyRightAll, OwnOnlyRightAll = f.OwnOnlyRightAll, Shadow = shadow,
                 });
             }
@@ -360,7 +367,7 @@ namespace TinTin.FleetHost
         {
             public long Samples, Labelled, BytesSent, BytesReceived;
             public double Accuracy, Balanced, Frozen, Majority;
-            public int UpdatesSent, StatsSent, Taken, Declined, RolledBack, Refused, Answered, ChallengerOnlyRight, OwnOnlyRight, Narrowed, AgreementDeclined;
+            public int UpdatesSent, StatsSent, Taken, Declined, RolledBack, DeclinedOnStored, DeclinedOnHistory, Refused, Answered, ChallengerOnlyRight, OwnOnlyRight, Narrowed, AgreementDeclined;
             public long ChallengerOnlyRightAll, OwnOnlyRightAll;
             public List<TracedSample> Trace;
             public List<TracedPress> Presses;
@@ -403,7 +410,7 @@ namespace TinTin.FleetHost
                             BoardKey = credentials.Key, FleetKey = config.FleetKey, MaxMessageBytes = config.MaxMessageBytes,
                             PublishEveryLabels = options.PublishEveryLabels, JoinAtStart = true,
                             BoardId = specs[i].Name, StatsEverySamples = options.SimilarityByMessages ? options.SimilarityStatsEvery : 0,
-                            TrialSamples = options.TrialSamples, TolerancePerMille = options.TolerancePerMille, ReplayTolerance = options.ReplayTolerance,
+                            TrialSamples = options.TrialSamples, TrialLabelRatePerMille = options.TrialLabelRate, TrialMinimumLabels = options.TrialMinimumLabels, TolerancePerMille = options.TolerancePerMille, ReplayTolerance = options.ReplayTolerance,
                             BlendWithOwn = options.Blend, CheckOnStoredLabels = options.ReplayCheck,
                             HistoryTolerance = options.HistoryTolerance, PairedTolerance = options.PairedTolerance, KeepOwnHead = options.KeepOwnHead, OwnWeightFactor = options.OwnWeightFactor,
                             Challenger = options.Challenger, ChallengerThreshold = options.ChallengerThreshold, ChallengerCap = options.ChallengerCap,
@@ -509,7 +516,7 @@ namespace TinTin.FleetHost
                     Samples = b.Samples, Labelled = b.Counters.Labelled,
                     Accuracy = b.Accuracy, Balanced = b.BalancedAccuracy, Frozen = b.FrozenAccuracy, Majority = b.MajorityAccuracy,
                     BytesSent = b.Member?.BytesSent ?? 0, BytesReceived = b.Member?.BytesReceived ?? 0, UpdatesSent = b.Member?.Published ?? 0, StatsSent = b.Member?.StatsPublished ?? 0,
-                    Taken = b.Member?.Accepted ?? 0, Declined = b.Member?.Declined ?? 0, RolledBack = b.Member?.RolledBack ?? 0, Refused = b.Member?.Rejected ?? 0, Narrowed = b.Member?.Narrowed ?? 0, AgreementDeclined = b.Member?.AgreementDeclined ?? 0,
+                    Taken = b.Member?.Accepted ?? 0, Declined = b.Member?.Declined ?? 0, RolledBack = b.Member?.RolledBack ?? 0, DeclinedOnStored = b.Member?.DeclinedOnStored ?? 0, DeclinedOnHistory = b.Member?.DeclinedOnHistory ?? 0, Refused = b.Member?.Rejected ?? 0, Narrowed = b.Member?.Narrowed ?? 0, AgreementDeclined = b.Member?.AgreementDeclined ?? 0,
                     Answered = b.Advisor?.Answered ?? 0, ChallengerOnlyRight = b.Advisor?.ChallengerOnlyRight ?? 0, OwnOnlyRight = b.Advisor?.OwnOnlyRight ?? 0, ChallengerOnlyRightAll = b.ChallengerOnlyRightAll, OwnOnlyRightAll = b.OwnOnlyRightAll,
                     Trace = b.Trace, Presses = b.Presses,
                 }).ToArray();
