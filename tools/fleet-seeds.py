@@ -14,6 +14,8 @@ recordings 6), one simulation at a time, keeping every run's JSON, and prints:
   tools/fleet-seeds.py run DIR SEEDS [-- FLAGS...]     e.g. run /tmp/m40 0-8 -- --similarity-merge all ...
   tools/fleet-seeds.py table SEEDS DIR [DIR...]        the tables for runs already in DIR (several: side by side)
 
+and (session 12) the fewest-label board's merges a run: labelled, taken, declined (on its stored labels), rolled back.
+
 A run whose JSON is already in DIR is not run again. TINTIN (env) = path of tintin.dll
 (default tools/TinTin.Cli/bin/Release/net10.0/tintin.dll); copy the build elsewhere if you rebuild meanwhile.
 """
@@ -162,6 +164,36 @@ def table(seeds, directories):
               f"| {pooled} | {low} | {len(s['below'])}{': ' + ', '.join(s['below']) if s['below'] else ''} | {len(s['clear'])} of 4{': ' + ', '.join(s['clear']) if s['clear'] else ''} |")
 
 
+def takes(seeds, directories):
+    """The fewest-label board's merges a run (session 12): labelled samples, taken, declined (of them on its stored
+    labels), rolled back, updates sent; means over the seeds each variant finished."""
+    names = [os.path.basename(os.path.normpath(d)) for d in directories]
+    print("\nfewest-label board a run (mean over seeds): labelled / taken / declined (on stored labels) / rolled back / updates sent\n")
+    print("| layout | " + " | ".join(names) + " |")
+    print("|---|" + "---|" * len(names))
+    for label, boards, layout in LAYOUTS:
+        cells = []
+        for d in directories:
+            rows = []
+            for seed in seeds:
+                target = path_of(d, boards, layout, seed)
+                if not os.path.exists(target):
+                    continue
+                bs = json.load(open(target))["boards"]
+                b = bs[min(range(len(bs)), key=lambda i: (bs[i]["label_fraction"], -i))]
+                rows.append((b["labelled"], b["merges_taken"], b["merges_declined"], b.get("declined_on_stored", float("nan")),
+                             b["merges_rolled_back"], b["updates_sent"]))
+            if not rows:
+                cells.append("")
+                continue
+            m = []
+            for k in range(6):
+                known = [r[k] for r in rows if r[k] == r[k]]  # runs before session 12 have no declined_on_stored
+                m.append(sum(known) / len(known) if known else float("nan"))
+            cells.append(f"{m[0]:.0f} / {m[1]:.1f} / {m[2]:.1f} ({m[3]:.1f}) / {m[4]:.1f} / {m[5]:.1f}")
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+
 def main(argv):
     if len(argv) < 3 or argv[0] not in ("run", "table"):
         sys.exit(__doc__)
@@ -169,8 +201,10 @@ def main(argv):
         flags = argv[argv.index("--") + 1:] if "--" in argv else []
         run(argv[1], seeds_of(argv[2]), flags)
         table(seeds_of(argv[2]), [argv[1]])
+        takes(seeds_of(argv[2]), [argv[1]])
     else:
         table(seeds_of(argv[1]), argv[2:])
+        takes(seeds_of(argv[1]), argv[2:])
 
 
 if __name__ == "__main__":
