@@ -347,7 +347,8 @@ namespace TinTin.Firmware
             int length;
             while ((length = transport.TryReceive(inbox)) != 0)
             {
-                if (length < 0) { Error("merged model larger than " + inbox.Length + " bytes dropped"); continue; }
+                if (length < 0) { Error("fleet message larger than " + inbox.Length + " bytes dropped"); continue; }
+                if (length > 5 && inbox[5] == FleetMessage.KindReceipt) { Receipt(length); continue; }
                 if (!member.Receive(inbox, length)) Error(member.LastError);
             }
             if (advisor != null)
@@ -462,9 +463,40 @@ namespace TinTin.Firmware
                 writer.Int("declined", member.Declined);
                 writer.Int("rolled_back", member.RolledBack);
                 writer.Int("refused", member.Rejected);
+                writer.Int("agg_refused", member.AggregatorRefused);
                 writer.Int("sent_b", member.BytesSent);
                 writer.Int("recv_b", member.BytesReceived);
             }
+            writer.End();
+        }
+
+        /// <summary>
+        /// An aggregator's receipt in the inbox: a refused receipt is an err line (member.LastError); a verified refusal is
+        /// one `err code=fleet reason=.. kind=update|stats seq=.. agg_seq=.. agg_v=.. msg=..` line saying what the board does
+        /// about it; an accepted update's receipt prints nothing.
+        /// </summary>
+        private void Receipt(int length)
+        {
+            if (!member.ReceiveReceipt(inbox, length)) { Error(member.LastError); return; }
+            int code = member.ReceiptCode;
+            if (code == FleetMessage.ReceiptAccepted) return;
+            bool stats = member.ReceiptKind == FleetMessage.KindStats;
+            string next;
+            if (code == FleetMessage.ReceiptBaseGone || code == FleetMessage.ReceiptUnknownBase)
+                next = stats ? "aggregator refused the statistics" : "aggregator does not hold base v" + member.BaseVersion + ": updates carry every channel";
+            else if (code == FleetMessage.ReceiptReplayed)
+                next = "sequence not above the aggregator's: next " + (stats ? "statistics" : "update") + " is seq " + ((stats ? (long)member.StatsSequence : (long)member.UpdateSequence) + 1);
+            else if (code == FleetMessage.ReceiptBadTag) next = "fails the aggregator's HMAC check: is this board's key the one in its config?";
+            else if (code == FleetMessage.ReceiptTooLarge) next = "over the aggregator's message size limit";
+            else next = "the aggregator could not read it";
+            writer.Begin(Protocol.Err);
+            writer.Token("code", Protocol.FleetError);
+            writer.Token("reason", FleetMessage.ReceiptCodeName(code));
+            writer.Token("kind", stats ? "stats" : "update");
+            writer.Int("seq", member.ReceiptSequence);
+            writer.Int("agg_seq", member.ReceiptLastAccepted);
+            writer.Int("agg_v", member.ReceiptVersion);
+            writer.Text("msg", next);
             writer.End();
         }
 

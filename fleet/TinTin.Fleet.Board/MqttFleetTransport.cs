@@ -9,9 +9,11 @@ namespace TinTin.Fleet.Board
     /// <summary>
     /// The board's fleet transport over the nanoFramework MQTT client (nanoFramework.M2Mqtt):
     /// logs in with the board's own user and password (client id = user), publishes updates on
-    /// tintin/FLEET/boards/ID/update, subscribes to the retained tintin/FLEET/model. The client's
-    /// receive thread only copies the newest model into a buffer allocated here (an older one would
-    /// be refused as a replay anyway); the board's loop takes it with TryReceive at its safe point.
+    /// tintin/FLEET/boards/ID/update, subscribes to the retained tintin/FLEET/model, its own model topic and its receipt
+    /// topic (tintin/FLEET/boards/ID/receipt). The client's receive thread only copies the newest model into a buffer
+    /// allocated here (an older one would be refused as a replay anyway), and the newest receipt of each answered kind
+    /// (update, statistics) into one of two small buffers (a board acts only on the receipt for its last message of a
+    /// kind); the board's loop takes them with TryReceive at its safe point, the model first.
     /// Oversized messages are dropped and counted, never buffered. Any broker port; with a CA
     /// certificate the connection is MQTT over TLS 1.2 and the broker must present a certificate
     /// that chains to it (the client's secure constructor; no client certificate: the board logs
@@ -27,7 +29,11 @@ namespace TinTin.Fleet.Board
         private readonly string updateTopic;
         private readonly string modelTopic;
         private readonly string boardModelTopic;   // models addressed to this board (similarity-weighted merge)
+        private readonly string receiptTopic;      // the aggregator's receipts for this board's messages
         private readonly byte[] newest;          // [maxMessageBytes] the newest model received
+        private readonly byte[] updateReceipt = new byte[FleetMessage.MaxReceiptBytes]; // the newest receipt answering an update
+        private readonly byte[] statsReceipt = new byte[FleetMessage.MaxReceiptBytes];  // ... answering statistics
+        private int updateReceiptLength, statsReceiptLength;
         private readonly object gate = new object();
         private int newestLength;
         private MqttClient client;
@@ -54,6 +60,7 @@ namespace TinTin.Fleet.Board
             updateTopic = FleetTopics.Update(fleet, boardId);
             modelTopic = FleetTopics.Model(fleet);
             boardModelTopic = FleetTopics.BoardModel(fleet, boardId);
+            receiptTopic = FleetTopics.Receipt(fleet, boardId);
             newest = new byte[maxMessageBytes];
         }
 
@@ -76,7 +83,8 @@ namespace TinTin.Fleet.Board
                     LastError = "broker refused the connection: " + (int)code;
                     return false;
                 }
-                client.Subscribe(new string[] { modelTopic, boardModelTopic }, new MqttQoSLevel[] { MqttQoSLevel.AtLeastOnce, MqttQoSLevel.AtLeastOnce });
+                client.Subscribe(new string[] { modelTopic, boardModelTopic, receiptTopic },
+                    new MqttQoSLevel[] { MqttQoSLevel.AtLeastOnce, MqttQoSLevel.AtLeastOnce, MqttQoSLevel.AtLeastOnce });
                 return true;
             }
             catch (Exception e)
@@ -114,17 +122,34 @@ namespace TinTin.Fleet.Board
             lock (gate)
             {
                 int length = newestLength;
+                byte[] from = newest;
+                if (length != 0) newestLength = 0;
+                else if (updateReceiptLength != 0) { length = updateReceiptLength; from = updateReceipt; updateReceiptLength = 0; }
+                else if (statsReceiptLength != 0) { length = statsReceiptLength; from = statsReceipt; statsReceiptLength = 0; }
                 if (length == 0) return 0;
-                newestLength = 0;
                 if (length > buffer.Length) return -1;
-                Array.Copy(newest, buffer, length);
+                Array.Copy(from, buffer, length);
                 return length;
             }
         }
 
         private void OnMessage(object sender, MqttMsgPublishEventArgs e)
         {
-            if ((e.Topic != modelTopic && e.Topic != boardModelTopic) || e.Message == null) return;
+            if (e.Message == null) return;
+            if (e.Topic == receiptTopic)
+            {
+                lock (gate)
+                {
+                    // Sorted by the answered kind (byte 32; the board verifies everything); too long for a receipt: dropped and counted.
+                    if (e.Message.Length > updateReceipt.Length) { Oversized++; return; }
+                    bool stats = e.Message.Length > 32 && e.Message[32] == FleetMessage.KindStats;
+                    Array.Copy(e.Message, stats ? statsReceipt : updateReceipt, e.Message.Length);
+                    if (stats) statsReceiptLength = e.Message.Length;
+                    else updateReceiptLength = e.Message.Length;
+                }
+                return;
+            }
+            if (e.Topic != modelTopic && e.Topic != boardModelTopic) return;
             lock (gate)
             {
                 if (e.Message.Length > newest.Length) { Oversized++; return; }

@@ -36,7 +36,7 @@ namespace TinTin.Fleet
     ///   back to the checkpoint (and to the previous baseline, so later updates stay consistent).
     /// Every buffer is allocated here; messages and merges allocate nothing.
     /// </summary>
-    public sealed class FleetMember
+    public sealed partial class FleetMember
     {
         /// <summary>Labelled samples a merged model is judged on.</summary>
         public int TrialSamples = 32;
@@ -297,9 +297,10 @@ namespace TinTin.Fleet
 
         /// <summary>
         /// Whether updates send every channel: the baseline is not the base version's own rows (<see cref="ResetBaseline"/>),
-        /// or the aggregator may no longer hold the base (<see cref="BaseMayBeGone"/>).
+        /// the aggregator's receipt said it does not hold the base (<see cref="BaseRefused"/>), or, when no receipt says so
+        /// (an aggregator before receipts), it may no longer hold it (<see cref="BaseMayBeGone"/>).
         /// </summary>
-        public bool SendsEveryChannel { get { return !baselineExact || BaseMayBeGone; } }
+        public bool SendsEveryChannel { get { return !baselineExact || BaseRefused || BaseMayBeGone; } }
 
         /// <summary>
         /// Merged versions beyond its base (the newest one the board verified) from which a board no longer counts on the
@@ -313,6 +314,7 @@ namespace TinTin.Fleet
         /// behind the newest verified version, and no update without every channel on it delivered (which the aggregator
         /// would keep the base for). Updates then carry every channel, which the aggregator accepts whatever their base:
         /// a board that took a model and stayed silent, or one in challenger mode (it never takes), is not locked out.
+        /// The fallback for an aggregator that sends no receipts: a receipt saying the base is gone is <see cref="BaseRefused"/>.
         /// </summary>
         public bool BaseMayBeGone
         {
@@ -442,6 +444,7 @@ namespace TinTin.Fleet
         {
             if (previous == null) return;
             Resume(previous.sequence, previous.statsSequence, previous.highestVersion);
+            ContinueReceiptsFrom(previous);
             if (previous.baseline.SameShape(baseline))
             {
                 baseline.CopyFrom(previous.baseline);
@@ -488,6 +491,7 @@ namespace TinTin.Fleet
         {
             statsSequence++;
             int length = FleetMessage.WriteStats(statsBuffer, inputSums, inputSamples, classLabelled, inputExponent, baseVersion, fingerprint, statsSequence, labelled, boardKey);
+            Sent(true, statsBuffer, length);
             StatsPublished++;
             BytesSent += length;
             return length;
@@ -501,6 +505,7 @@ namespace TinTin.Fleet
             sparseWritten = !everyChannel;
             sparseWrittenOn = baseVersion;
             int length = FleetMessage.WriteUpdate(updateBuffer, network, baseline, baseVersion, sequence, labelled, correct, everyChannel, boardKey);
+            Sent(false, updateBuffer, length);
             Published++;
             BytesSent += length;
             return length;

@@ -201,7 +201,7 @@ namespace TinTin.Fleet.Tests
                 Assert.True(ta.PublishUpdate(oldUpdate, oldUpdate.Length));
                 Assert.True(tb.PublishUpdate(b.Member.UpdateBuffer, b.Member.WriteUpdate(10, 6)));
                 Assert.True(MqttTests.WaitFor(() => ta.Pending > 0), "merged model not delivered");
-                int length = ta.TryReceive(inbox);
+                int length = MqttTests.NextModel(ta, inbox);
                 Take(a.Member, inbox.AsSpan(0, length).ToArray());
             }
             await using (EmbeddedBroker broker = await EmbeddedBroker.StartAsync(config))
@@ -218,7 +218,7 @@ namespace TinTin.Fleet.Tests
                 Assert.True(ta.PublishUpdate(a.Member.UpdateBuffer, a.Member.WriteUpdate(30, 25))); // based on v1
                 Assert.True(tb.PublishUpdate(b.Member.UpdateBuffer, b.Member.WriteUpdate(12, 7)));
                 Assert.True(MqttTests.WaitFor(() => ta.Pending > 0), "merged model not delivered after the restart");
-                int length = ta.TryReceive(inbox);
+                int length = MqttTests.NextModel(ta, inbox);
                 Take(a.Member, inbox.AsSpan(0, length).ToArray());
                 Assert.Equal(2u, a.Member.BaseVersion);
                 Assert.Equal(1, aggregator.Boards["board1"].Rejected);

@@ -43,8 +43,8 @@ namespace TinTin.Fleet.Tests
             Run(Find("mosquitto_passwd"), "-U " + passwords);
             string acl = Path.Combine(folder, "acl");
             File.WriteAllText(acl,
-                $"user {FleetConfig.AggregatorUser}\ntopic read {config.UpdateTopicFilter}\ntopic write {config.ModelTopic}\ntopic write tintin/{config.Fleet}/boards/+/model\n\n" +
-                $"pattern write tintin/{config.Fleet}/boards/%u/update\npattern read {config.ModelTopic}\npattern read tintin/{config.Fleet}/boards/%u/model\n");
+                $"user {FleetConfig.AggregatorUser}\ntopic read {config.UpdateTopicFilter}\ntopic write {config.ModelTopic}\ntopic write tintin/{config.Fleet}/boards/+/model\ntopic write tintin/{config.Fleet}/boards/+/receipt\n\n" +
+                $"pattern write tintin/{config.Fleet}/boards/%u/update\npattern read {config.ModelTopic}\npattern read tintin/{config.Fleet}/boards/%u/model\npattern read tintin/{config.Fleet}/boards/%u/receipt\n");
             Port = EmbeddedBroker.FreeLoopbackPort();
             string conf = Path.Combine(folder, "mosquitto.conf");
             File.WriteAllText(conf, $"listener {Port} 127.0.0.1\nallow_anonymous false\npassword_file {passwords}\nacl_file {acl}\nmessage_size_limit {config.MaxMessageBytes}\npersistence false\n" +

@@ -75,8 +75,8 @@ namespace TinTin.Fleet.Tests
                 Assert.True(ta.PublishUpdate(a.Member.UpdateBuffer, a.Member.WriteUpdate(20, 15)));
                 Assert.True(tb.PublishUpdate(b.Member.UpdateBuffer, b.Member.WriteUpdate(10, 6)));
                 Assert.True(MqttTests.WaitFor(() => ta.Pending > 0 && tb.Pending > 0), "addressed models not delivered");
-                forA = inbox.AsSpan(0, ta.TryReceive(inbox)).ToArray();
-                forB = inbox.AsSpan(0, tb.TryReceive(inbox)).ToArray();
+                forA = inbox.AsSpan(0, MqttTests.NextModel(ta, inbox)).ToArray();
+                forB = inbox.AsSpan(0, MqttTests.NextModel(tb, inbox)).ToArray();
                 Assert.Null(aggregator.LatestMessage); // per-board models only
             }
             await using (EmbeddedBroker broker = await EmbeddedBroker.StartAsync(config))

@@ -16,8 +16,8 @@ namespace TinTin.FleetHost
     /// The in-process MQTT broker (MQTTnet.Server) `tintin fleet serve` starts when no --broker is
     /// given, bound to 127.0.0.1. It enforces the fleet's trust rules: every client logs in with
     /// its own credentials and a client id equal to its user; a board may publish only to its own
-    /// update topic and subscribe only to the model topic and its own model topic (boards/ID/model);
-    /// only the aggregator may publish models;
+    /// update topic and subscribe only to the model topic, its own model topic (boards/ID/model) and its own
+    /// receipt topic (boards/ID/receipt); only the aggregator may publish models and receipts;
     /// messages above the size limit are dropped. (On mosquitto or EMQX the same rules belong in
     /// their ACL files: docs/FLEET.md.)
     /// </summary>
@@ -160,7 +160,7 @@ namespace TinTin.FleetHost
             string topic = e.ApplicationMessage.Topic;
             long size = e.ApplicationMessage.Payload.Length;
             bool allowed = e.ClientId == FleetConfig.AggregatorUser
-                ? topic == config.ModelTopic || IsBoardModelTopic(topic)
+                ? topic == config.ModelTopic || IsBoardTopic(topic, config.BoardModelTopic) || IsBoardTopic(topic, config.ReceiptTopic)
                 : topic == config.UpdateTopic(e.ClientId);
             // The broker itself (InjectApplicationMessage) has no client id.
             if (string.IsNullOrEmpty(e.ClientId)) allowed = true;
@@ -174,10 +174,10 @@ namespace TinTin.FleetHost
             return Task.CompletedTask;
         }
 
-        /// <summary>A known board's own model topic (the aggregator's addressed models).</summary>
-        private bool IsBoardModelTopic(string topic)
+        /// <summary>A known board's own model topic (the aggregator's addressed models) or receipt topic, by the topic's rule.</summary>
+        private bool IsBoardTopic(string topic, Func<string, string> topicOf)
         {
-            foreach (FleetBoard b in config.Boards) if (topic == config.BoardModelTopic(b.Id)) return true;
+            foreach (FleetBoard b in config.Boards) if (topic == topicOf(b.Id)) return true;
             return false;
         }
 
@@ -186,7 +186,7 @@ namespace TinTin.FleetHost
             string filter = e.TopicFilter.Topic;
             bool allowed = e.ClientId == FleetConfig.AggregatorUser
                 ? filter == config.UpdateTopicFilter
-                : filter == config.ModelTopic || filter == config.BoardModelTopic(e.ClientId);
+                : filter == config.ModelTopic || filter == config.BoardModelTopic(e.ClientId) || filter == config.ReceiptTopic(e.ClientId);
             if (!allowed)
             {
                 e.ProcessSubscription = false;

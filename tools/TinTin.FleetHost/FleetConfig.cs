@@ -49,6 +49,9 @@ namespace TinTin.FleetHost
         /// </summary>
         public string BoardModelTopic(string boardId) => FleetTopics.BoardModel(Fleet, boardId);
 
+        /// <summary>The aggregator's receipts for a board's messages (not retained); only that board may subscribe (mosquitto: `pattern read tintin/FLEET/boards/%u/receipt`).</summary>
+        public string ReceiptTopic(string boardId) => FleetTopics.Receipt(Fleet, boardId);
+
         public FleetBoard Board(string id) => Boards.FirstOrDefault(b => b.Id == id);
 
         /// <summary>The board whose update topic this is, or null.</summary>

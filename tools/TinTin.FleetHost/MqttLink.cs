@@ -85,8 +85,8 @@ namespace TinTin.FleetHost
 
     /// <summary>
     /// A virtual board's fleet transport over MQTT (MQTTnet): its own credentials, publishes on its
-    /// update topic (updates and input statistics), subscribes to the (retained) model topic and its
-    /// own model topic (addressed models); received models wait in a queue
+    /// update topic (updates and input statistics), subscribes to the (retained) model topic, its
+    /// own model topic (addressed models) and its receipt topic; received messages wait in one queue, in arrival order,
     /// until the board's loop asks (<see cref="TryReceive"/>), as on the real board.
     /// </summary>
     public sealed class MqttBoardTransport : IFleetTransport, IDisposable
@@ -109,7 +109,8 @@ namespace TinTin.FleetHost
             client = new MqttClientFactory().CreateMqttClient();
             client.ApplicationMessageReceivedAsync += e =>
             {
-                if (e.ApplicationMessage.Topic == config.ModelTopic || e.ApplicationMessage.Topic == config.BoardModelTopic(board))
+                string topic = e.ApplicationMessage.Topic;
+                if (topic == config.ModelTopic || topic == config.BoardModelTopic(board) || topic == config.ReceiptTopic(board))
                 {
                     received.Enqueue(e.ApplicationMessage.Payload.ToArray());
                     Interlocked.Increment(ref receivedCount);
@@ -121,7 +122,7 @@ namespace TinTin.FleetHost
         public bool IsConnected => client.IsConnected;
         public string Board => board;
         public int Pending => received.Count;
-        /// <summary>Merged-model messages received since the start (taken or not).</summary>
+        /// <summary>Merged-model and receipt messages received since the start (taken or not).</summary>
         public int Received => Volatile.Read(ref receivedCount);
         private int receivedCount;
         /// <summary>Updates the broker acknowledged.</summary>
@@ -137,7 +138,8 @@ namespace TinTin.FleetHost
                 if (result.ResultCode != MqttClientConnectResultCode.Success) { LastError = result.ResultCode.ToString(); return false; }
                 var subscribe = new MqttClientFactory().CreateSubscribeOptionsBuilder()
                     .WithTopicFilter(config.ModelTopic, MqttQualityOfServiceLevel.AtLeastOnce)
-                    .WithTopicFilter(config.BoardModelTopic(board), MqttQualityOfServiceLevel.AtLeastOnce).Build();
+                    .WithTopicFilter(config.BoardModelTopic(board), MqttQualityOfServiceLevel.AtLeastOnce)
+                    .WithTopicFilter(config.ReceiptTopic(board), MqttQualityOfServiceLevel.AtLeastOnce).Build();
                 client.SubscribeAsync(subscribe, CancellationToken.None).GetAwaiter().GetResult();
                 return true;
             }
@@ -183,8 +185,8 @@ namespace TinTin.FleetHost
 
     /// <summary>
     /// The aggregator on MQTT: subscribes to every board's update topic, hands each message to the
-    /// FleetAggregator (the topic names the board; the board's key checks the bytes), and
-    /// publishes each merged model retained on the model topic.
+    /// FleetAggregator (the topic names the board; the board's key checks the bytes),
+    /// publishes each merged model retained on the model topic, then the message's receipt (not retained) on the board's receipt topic.
     /// </summary>
     public sealed class AggregatorService : IAsyncDisposable
     {
@@ -208,6 +210,7 @@ namespace TinTin.FleetHost
                 if (result.Merged != null) await PublishMergedAsync(result.Merged);
                 if (result.PerBoard != null)
                     foreach (var (id, message) in result.PerBoard) await PublishMergedAsync(message, config.BoardModelTopic(id));
+                if (result.Receipt != null && board != null) await PublishReceiptAsync(board, result.Receipt);
             };
         }
 
@@ -232,6 +235,15 @@ namespace TinTin.FleetHost
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithRetainFlag(true).Build();
             await client.PublishAsync(m, CancellationToken.None);
             log.WriteLine($"published v{LittleEndianVersion(merged)} ({merged.Length} B) on {topic}");
+        }
+
+        /// <summary>Publishes a receipt on the board's receipt topic, not retained (a retained one would reach the board again at every join, as a replay).</summary>
+        public async Task PublishReceiptAsync(string board, byte[] receipt)
+        {
+            var m = new MqttApplicationMessageBuilder().WithTopic(config.ReceiptTopic(board)).WithPayload(receipt)
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
+            await client.PublishAsync(m, CancellationToken.None);
+            log.WriteLine($"receipt for {board} ({receipt.Length} B, {FleetMessage.ReceiptCodeName(receipt.Length > 33 ? receipt[33] : -1)})");
         }
 
         /// <summary>

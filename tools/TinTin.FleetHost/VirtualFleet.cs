@@ -553,7 +553,7 @@ namespace TinTin.FleetHost
             return distance;
         }
 
-        /// <summary>Waits until the aggregator handled every update sent so far and every board's transport received every merged version.</summary>
+        /// <summary>Waits until the aggregator handled every update sent so far and every board's transport received every merged version and receipt.</summary>
         private static void Settle(FleetAggregator aggregator, IFleetTransport[] transports)
         {
             long sent = transports.Sum(t => t is MqttBoardTransport m ? m.Published : 0);
@@ -562,9 +562,9 @@ namespace TinTin.FleetHost
             foreach (IFleetTransport t in transports)
             {
                 if (t is not MqttBoardTransport m) continue;
-                int models = aggregator.ModelsFor(m.Board);
-                if (!WaitFor(() => m.Received >= models, 10_000))
-                    throw new IOException($"{m.Board} received {m.Received} of {models} merged models within 10 s");
+                int messages = aggregator.MessagesFor(m.Board);
+                if (!WaitFor(() => m.Received >= messages, 10_000))
+                    throw new IOException($"{m.Board} received {m.Received} of {messages} merged models and receipts within 10 s");
             }
         }
 
@@ -580,7 +580,7 @@ namespace TinTin.FleetHost
         }
     }
 
-    /// <summary>The virtual fleet without a network: a board's publish goes to the aggregator at once, and a merge it triggers to every board.</summary>
+    /// <summary>The virtual fleet without a network: a board's publish goes to the aggregator at once, a merge it triggers to every board, and its receipt to the board.</summary>
     public sealed class InMemoryHub
     {
         private readonly FleetAggregator aggregator;
@@ -604,8 +604,11 @@ namespace TinTin.FleetHost
             AggregatorResult result = aggregator.HandleUpdate(board, message);
             if (result.PerBoard != null)
                 foreach (InMemoryTransport t in members) { if (result.PerBoard.TryGetValue(t.Board, out byte[] own)) t.Deliver(own); }
-            if (result.Merged == null) return;
-            foreach (InMemoryTransport t in members) t.Deliver(result.Merged);
+            if (result.Merged != null)
+                foreach (InMemoryTransport t in members) t.Deliver(result.Merged);
+            // As AggregatorService: the receipt after the models, to the publishing board only.
+            if (result.Receipt != null)
+                foreach (InMemoryTransport t in members) if (t.Board == board) t.Deliver(result.Receipt);
         }
     }
 

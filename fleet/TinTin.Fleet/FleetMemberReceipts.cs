@@ -1,0 +1,108 @@
+using System;
+
+namespace TinTin.Fleet
+{
+    /// <summary>
+    /// The board's side of the aggregator's receipts (FleetMessage kind 4, docs/FLEET.md "Receipts"): a receipt is
+    /// verified (size, HMAC with the fleet key, addressed to this board) and acted on only when it answers the message of
+    /// its kind this board sent last (its sequence number and the first 8 bytes of its tag) and is the first for it: an
+    /// old receipt replayed, a duplicate, or one for a message forged on the board's topic is refused. A verified refusal:
+    /// base gone or unknown → the updates on that base carry every channel (<see cref="BaseRefused"/>); replayed → the
+    /// sequence of that kind moves to the aggregator's last accepted one, so the next message is above it (a board whose
+    /// counters went back: re-flashed, or booted from a checkpoint older than messages it sent). Allocates nothing per receipt.
+    /// </summary>
+    public sealed partial class FleetMember
+    {
+        private readonly byte[] updateTag = new byte[FleetMessage.ReceiptTagBytes]; // first tag bytes of the last update written
+        private readonly byte[] statsTag = new byte[FleetMessage.ReceiptTagBytes];  // ... and of the last statistics message
+        private uint updateBase;                         // the base version the last update was written on
+        private bool updateWritten, statsWritten;        // a message of that kind was written (its tag is kept)
+        private bool updateAnswered, statsAnswered;      // a receipt for it was verified
+        private bool baseRefused;                        // a receipt said the aggregator does not hold refusedBase
+        private uint refusedBase;
+
+        /// <summary>Receipts verified (for accepted and refused messages).</summary>
+        public int ReceiptsVerified;
+        /// <summary>Updates and statistics messages the aggregator refused, as verified receipts said.</summary>
+        public int AggregatorRefused;
+        /// <summary>The last verified receipt: answered kind (FleetMessage.KindUpdate or KindStats), outcome (FleetMessage.Receipt*), the answered sequence, the aggregator's last accepted sequence of that kind, its newest version.</summary>
+        public int ReceiptKind, ReceiptCode;
+        public uint ReceiptSequence, ReceiptLastAccepted, ReceiptVersion;
+
+        /// <summary>
+        /// A verified receipt said the aggregator does not hold this board's base (base gone, or a version it never
+        /// published): the updates carry every channel until the board's base changes (a take, a rollback to another base, a rebase).
+        /// </summary>
+        public bool BaseRefused { get { return baseRefused && refusedBase == baseVersion; } }
+
+        /// <summary>Keeps the first tag bytes of a message just written (the receipt that answers it echoes them).</summary>
+        private void Sent(bool stats, byte[] message, int length)
+        {
+            byte[] tag = stats ? statsTag : updateTag;
+            Array.Copy(message, length - HmacSha256.TagBytes, tag, 0, tag.Length);
+            if (stats) { statsWritten = true; statsAnswered = false; }
+            else { updateWritten = true; updateAnswered = false; updateBase = baseVersion; }
+        }
+
+        private void ContinueReceiptsFrom(FleetMember previous)
+        {
+            Array.Copy(previous.updateTag, updateTag, updateTag.Length);
+            Array.Copy(previous.statsTag, statsTag, statsTag.Length);
+            updateBase = previous.updateBase;
+            updateWritten = previous.updateWritten;
+            statsWritten = previous.statsWritten;
+            updateAnswered = previous.updateAnswered;
+            statsAnswered = previous.statsAnswered;
+            baseRefused = previous.baseRefused;
+            refusedBase = previous.refusedBase;
+        }
+
+        /// <summary>
+        /// Verifies an aggregator's receipt and acts on it (see the class). False (LastError says why, Rejected counts it)
+        /// leaves everything as it was. True: ReceiptKind, ReceiptCode, ... describe it; a refusal counts in AggregatorRefused.
+        /// </summary>
+        public bool ReceiveReceipt(byte[] message, int length)
+        {
+            BytesReceived += length > 0 ? length : 0;
+            if (!reader.ReadReceipt(message, length, fleetKey)) return Refuse("receipt refused: " + reader.Error);
+            if (!reader.IsFor(message, boardId))
+                return Refuse("receipt addressed to board '" + reader.RecipientText(message) + "', not to this board ('" + (boardIdText == null ? "" : boardIdText) + "')");
+            bool stats = reader.ReceiptKind == FleetMessage.KindStats;
+            string what = stats ? "statistics" : "update";
+            uint last = stats ? statsSequence : sequence;
+            bool written = stats ? statsWritten : updateWritten;
+            if (!written || reader.Sequence != last || !SameTag(message, reader.ReceiptTagAt, stats ? statsTag : updateTag))
+                return Refuse("receipt for " + what + " seq " + reader.Sequence + " answers no message this board sent last (its last: seq " + last + "): replayed, late or forged");
+            if (stats ? statsAnswered : updateAnswered) return Refuse("receipt for " + what + " seq " + reader.Sequence + " already verified (replayed)");
+            if (stats) statsAnswered = true;
+            else updateAnswered = true;
+            ReceiptKind = reader.ReceiptKind;
+            ReceiptCode = reader.ReceiptCode;
+            ReceiptSequence = reader.Sequence;
+            ReceiptLastAccepted = reader.Labelled;
+            ReceiptVersion = reader.Version;
+            ReceiptsVerified++;
+            if (ReceiptCode == FleetMessage.ReceiptAccepted) return true;
+            AggregatorRefused++;
+            if (!stats && (ReceiptCode == FleetMessage.ReceiptBaseGone || ReceiptCode == FleetMessage.ReceiptUnknownBase))
+            {
+                baseRefused = true;
+                refusedBase = updateBase;
+            }
+            else if (ReceiptCode == FleetMessage.ReceiptReplayed)
+            {
+                // Sequence numbers never go back; the next message of this kind is above the aggregator's last accepted one.
+                if (stats) { if (ReceiptLastAccepted > statsSequence) statsSequence = ReceiptLastAccepted; }
+                else if (ReceiptLastAccepted > sequence) sequence = ReceiptLastAccepted;
+            }
+            return true;
+        }
+
+        private static bool SameTag(byte[] message, int at, byte[] tag)
+        {
+            int difference = 0;
+            for (int i = 0; i < tag.Length; i++) difference |= message[at + i] ^ tag[i];
+            return difference == 0;
+        }
+    }
+}
