@@ -318,10 +318,14 @@ namespace TinTin.FleetHost
                 // An update with every channel needs none of its base's rows: accepted whatever its base, so a board whose
                 // base this aggregator dropped (it took a model and stayed silent, or never takes: challenger mode) is not
                 // locked out. A base above the latest version is still refused: this aggregator never published it.
+                // A base above the latest version on an authentic, fresh update: this aggregator's state is behind the fleet's
+                // (lost, or restored from an older copy); it moves its counter past that base, bounded (FleetAggregatorState.cs).
+                bool unpublished = incoming.BaseVersion > Version;
+                if (unpublished) MoveVersionPastLocked(record, incoming.BaseVersion, "update", incoming.Sequence);
                 bool baseKept = versions.ContainsKey(incoming.BaseVersion);
                 if (!baseKept && (incoming.BaseVersion > Version || !incoming.EveryChannel))
                     return Reject(record, UnknownBase(record, incoming.BaseVersion), payload,
-                        incoming.BaseVersion > Version ? FleetMessage.ReceiptUnknownBase : FleetMessage.ReceiptBaseGone);
+                        unpublished || BeforeLostState(incoming.BaseVersion) ? FleetMessage.ReceiptUnknownBase : FleetMessage.ReceiptBaseGone);
                 record.Latest.CopyFrom(incoming);
                 record.UpdateMessage = (byte[])payload.Clone();
                 record.HasUpdate = true;
@@ -349,6 +353,9 @@ namespace TinTin.FleetHost
                 return Reject(record, reader.Error, payload, reader.FailOutcome, true);
             if (record.HasStats && incomingStats.Sequence <= record.Stats.Sequence)
                 return Reject(record, $"statistics sequence {incomingStats.Sequence} is not above {record.Stats.Sequence} (replayed)", payload, FleetMessage.ReceiptReplayed, true);
+            // The statistics name the board's base too (signed, sequence checked): a base above the latest version moves the
+            // counter as an update's does, so the next model is above it even before the board's next update.
+            if (incomingStats.BaseVersion > Version) MoveVersionPastLocked(record, incomingStats.BaseVersion, "statistics", incomingStats.Sequence);
             record.Stats.CopyFrom(incomingStats);
             record.StatsMessage = (byte[])payload.Clone();
             record.HasStats = true;
@@ -480,7 +487,9 @@ namespace TinTin.FleetHost
         /// <summary>Why an update's base version is not one this aggregator can merge from.</summary>
         private string UnknownBase(BoardRecord record, uint baseVersion)
         {
-            if (baseVersion > Version) return $"update is based on version {baseVersion}, which this aggregator never published";
+            if (baseVersion > Version) return $"update is based on version {baseVersion}, which this aggregator never published" + RecoveryRefusal(baseVersion);
+            if (BeforeLostState(baseVersion))
+                return $"update is based on version {baseVersion}, from before this aggregator lost its state (it moved its counter from v{recoveredFrom} past the boards' bases to v{recoveredTo}; it never held that version), and leaves channels out: an update with every channel is accepted";
             // Within the kept range but missing: only after a restart in per-board mode, whose state file keeps each board's
             // latest base and latest model but not the models in between (StateVersions).
             if (Version - baseVersion < (uint)KeptVersionCount)

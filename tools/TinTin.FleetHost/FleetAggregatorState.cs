@@ -61,11 +61,87 @@ namespace TinTin.FleetHost
                     LoadStateLocked(path, File.ReadAllBytes(path));
                     log.WriteLine($"state {path}: version {Version}, {versions.Count - 1} published versions kept, {boards.Values.Count(r => r.HasUpdate)} boards with an update, {boards.Values.Count(r => r.HasStats)} with statistics");
                 }
-                else log.WriteLine($"state {path}: no such file, starting fresh at version 0");
+                else log.WriteLine($"state {path}: no such file, starting fresh at version 0 (if the fleet ran before, a board's base above the counter moves it past that base)");
                 StateFile = path;
+                // An aggregator that keeps state outlives its process: a board's base above its counter means the fleet's
+                // state is ahead of the file (lost, older copy): move past it, bounded.
+                recoverVersions = true;
+                recoveryStart = Version;
                 SaveStateLocked();
                 if (StateError != null) { StateFile = null; throw new IOException(StateError); }
             }
+        }
+
+        /// <summary>
+        /// Most the version counter may move past boards' bases over one start of the aggregator (<see cref="RecoverVersionsFromBoards"/>):
+        /// 2^24 of the 2^32 versions, so a board whose key leaked, sending a base near 2^32, burns at most 1/256 of the version
+        /// space a start (and its own share of every merge it could already poison), not all of it in one message. A fleet
+        /// whose lost aggregator had published more than that (2^24 versions: 262,144 per-board merges of 64 boards) is
+        /// refused as before, the reason says so: restore its state file.
+        /// </summary>
+        public const uint MaxRecoveredVersions = 1u << 24;
+
+        /// <summary>
+        /// Versions the counter moves beyond the board's base (the versions of <see cref="KeptVersions"/> merges): a board may
+        /// have verified models newer than the base it reports (declined or staged ones, or a challenger board, whose base
+        /// stays 0) and refuses any model up to the newest it verified; the margin covers those within the aggregator's own
+        /// window of the base of the board the aggregator hears from.
+        /// </summary>
+        public int RecoveryMarginVersions => KeptVersionCount;
+
+        /// <summary>
+        /// An aggregator whose state is behind the fleet's (its state file lost, a new host, a file restored from an older
+        /// copy, or writes that failed) hears a board's authentic update or statistics (the board's HMAC verified, its
+        /// sequence above the last accepted) based on a version above its newest: it moves its counter to that base +
+        /// <see cref="RecoveryMarginVersions"/>, within <see cref="MaxRecoveredVersions"/> of where it started, logs one
+        /// "state lost or reset: version moved from A to B ..." line and saves the state file. An update with every channel
+        /// on such a base is then accepted (it needs no base rows); a sparse one is refused as unknown_base, and the board's
+        /// next update carries every channel. Its next model is above every base it heard of. On with
+        /// <see cref="UseStateFile"/> (an aggregator meant to outlive its process), off by default: an aggregator in
+        /// memory refuses any base it never published.
+        /// </summary>
+        public bool RecoverVersionsFromBoards
+        {
+            get { lock (gate) return recoverVersions; }
+            set { lock (gate) { recoverVersions = value; recoveryStart = Version; } }
+        }
+        private bool recoverVersions;
+        private uint recoveryStart;           // the counter when recovery was switched on (after the state file loaded)
+        private uint recoveredFrom, recoveredTo; // the counter before the first move and after the last (0, 0: none)
+
+        /// <summary>Times the counter moved past a board's base (<see cref="RecoverVersionsFromBoards"/>).</summary>
+        public int VersionMoves { get; private set; }
+
+        /// <summary>The highest version the counter may move to: where recovery started + <see cref="MaxRecoveredVersions"/>.</summary>
+        private uint RecoveryCeiling => (uint)Math.Min((ulong)recoveryStart + MaxRecoveredVersions, uint.MaxValue - 1);
+
+        /// <summary>A version this aggregator skipped when it moved its counter (never held by it: published before its state was lost).</summary>
+        private bool BeforeLostState(uint version) => VersionMoves > 0 && version > recoveredFrom && version <= recoveredTo && !versions.ContainsKey(version);
+
+        /// <summary>
+        /// Moves the counter past an authentic, fresh message's base above it (the caller verified both), bounded; true when it
+        /// moved. Saved at once: the next model must be above the base even after a restart.
+        /// </summary>
+        private bool MoveVersionPastLocked(BoardRecord record, uint baseVersion, string what, uint sequence)
+        {
+            if (!recoverVersions || baseVersion <= Version) return false;
+            uint ceiling = RecoveryCeiling;
+            if (baseVersion >= ceiling) return false; // refused; the reason (RecoveryRefusal) says why
+            uint target = (uint)Math.Min((ulong)baseVersion + (ulong)RecoveryMarginVersions, ceiling);
+            if (VersionMoves == 0) recoveredFrom = Version;
+            log.WriteLine($"state lost or reset: version moved from {Version} to {target} past board {record.Id}'s base v{baseVersion} ({what} seq {sequence}); its next model is v{target + 1} (an aggregator without the fleet's state; docs/FLEET.md \"An aggregator that lost its state\")");
+            Version = target;
+            recoveredTo = target;
+            VersionMoves++;
+            SaveStateLocked();
+            return true;
+        }
+
+        /// <summary>Why a base above the counter did not move it (appended to the refusal), or "" when recovery is off.</summary>
+        private string RecoveryRefusal(uint baseVersion)
+        {
+            if (!recoverVersions) return "";
+            return $"; it is more than {MaxRecoveredVersions} versions above v{recoveryStart}, where this aggregator started, so it does not move its counter there (a board's word moves it at most that far a start): restore the state file of the aggregator that published it";
         }
 
         /// <summary>Drops published versions older than the last KeptVersionCount unless a board's latest update is based on one.</summary>
