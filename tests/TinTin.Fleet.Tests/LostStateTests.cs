@@ -220,6 +220,135 @@ namespace TinTin.Fleet.Tests
             Assert.Equal(FleetAggregator.MaxRecoveredVersions + 1, fresh.Version);
         }
 
+        private static VirtualFleetBoard FirmwareBoard(FakeTransport transport, FleetConfig fleet)
+        {
+            var spec = new BoardSpec { Name = "board1", DataPath = RepositoryPaths.Data("occupancy", "datatest2.txt"), LabelFraction = 0, Seed = 3 };
+            return new VirtualFleetBoard(spec, VirtualBoardRunner.EmbeddedModel(), "esp32-devkit", (hw, cfg) =>
+            {
+                hw.Fleet = transport;
+                cfg.Fleet = new FleetSettings
+                {
+                    BoardKey = fleet.Boards[0].Key, FleetKey = fleet.FleetKey, PublishEveryLabels = 8, StatsEverySamples = 16, BoardId = "board1", KeepOwnHead = false,
+                };
+            }, captureSerial: true);
+        }
+
+        /// <summary>Hands the board's messages since `from` to the aggregator and queues each receipt for the board.</summary>
+        private static List<AggregatorResult> Exchange(FakeTransport t, FleetAggregator aggregator, ref int from)
+        {
+            var results = new List<AggregatorResult>();
+            for (; from < t.Published.Count; from++)
+            {
+                AggregatorResult r = aggregator.HandleUpdate("board1", t.Published[from]);
+                if (r.Receipt != null) t.Incoming.Enqueue(r.Receipt);
+                results.Add(r);
+            }
+            return results;
+        }
+
+        /// <summary>
+        /// The firmware (FleetLink) end to end: a board that took v1 from an aggregator, then a new aggregator without the
+        /// state file. The board's first update and statistics move its counter past v1; the sparse update's receipt is one
+        /// `err code=fleet reason=unknown_base` line, the next update carries every channel and is accepted, and the board
+        /// takes the new aggregator's model (before: refused as "not newer than version 1", and every update refused).
+        /// </summary>
+        [Fact]
+        public void AFirmwareBoardTakesTheModelOfAnAggregatorThatLostItsState()
+        {
+            FleetConfig fleet = FleetConfig.Demo(2);
+            var t = new FakeTransport();
+            using VirtualFleetBoard b = FirmwareBoard(t, fleet);
+            FleetAggregator first = FirmwareFleetTests.DefaultAggregator();
+            first.UseStateFile(Path.Combine(dir, "first.state"));
+            b.App.HandleLine("fleet join");
+            FirmwareFleetTests.LearnAndPublish(b);
+            int delivered = 0;
+            Assert.All(Exchange(t, first, ref delivered), r => Assert.True(r.Accepted, r.Error));
+            t.Incoming.Clear();
+            t.Incoming.Enqueue(first.MergeNow());
+            b.Step();
+            Assert.Equal(1u, b.Member.BaseVersion);
+            FirmwareFleetTests.LearnAndPublish(b);
+            Assert.All(Exchange(t, first, ref delivered), r => Assert.True(r.Accepted, r.Error));
+            t.Incoming.Clear();
+
+            var log = new StringWriter();
+            var logged = new FleetAggregator(fleet, FirmwareFleetTests.DefaultAggregator().ModelOf(0), 0, log); // a new host: no state file
+            logged.UseStateFile(Path.Combine(dir, "lost.state"));
+            FirmwareFleetTests.LearnAndPublish(b);
+            Assert.False(b.Member.SendsEveryChannel);
+            List<AggregatorResult> results = Exchange(t, logged, ref delivered);
+            Assert.Contains(results, r => !r.Stats && r.Outcome == FleetMessage.ReceiptUnknownBase);
+            Assert.Equal(1u + (uint)logged.RecoveryMarginVersions, logged.Version);
+            Assert.Contains("state lost or reset: version moved from 0 to " + logged.Version + " past board board1's base v1", log.ToString());
+            int lines = b.SerialLines.Count;
+            b.Step(); // the safe point reads the receipts
+            ProtocolMessage err = BaseRowsCheckpointTests.Lines(b, lines, "err").Single(m => m.Get("reason") == "unknown_base");
+            Assert.Equal("update", err.Get("kind"));
+            Assert.Equal(logged.Version.ToString(), err.Get("agg_v"));
+            Assert.True(b.Member.SendsEveryChannel);
+
+            FirmwareFleetTests.LearnAndPublish(b);
+            List<AggregatorResult> after = Exchange(t, logged, ref delivered);
+            Assert.Contains(after, r => !r.Stats);
+            Assert.All(after, r => Assert.True(r.Accepted, r.Error));
+            byte[] model = logged.MergeNow();
+            Assert.NotNull(model);
+            t.Incoming.Clear();
+            t.Incoming.Enqueue(model);
+            lines = b.SerialLines.Count;
+            b.Step();
+            Assert.Empty(BaseRowsCheckpointTests.Lines(b, lines, "err"));
+            Assert.Contains(BaseRowsCheckpointTests.Lines(b, lines, "fleet"), m => m.Get("event") == "taken");
+            Assert.Equal(logged.Version, b.Member.BaseVersion);
+            Assert.False(b.Member.SendsEveryChannel);
+            FirmwareFleetTests.LearnAndPublish(b);
+            Assert.All(Exchange(t, logged, ref delivered), r => Assert.True(r.Accepted, r.Error));
+        }
+
+        /// <summary>
+        /// Through the embedded broker in-process: a board on v5 and a new aggregator service without the state file. The
+        /// sparse update's receipt (unknown_base) reaches the board, its update with every channel is merged into a model
+        /// above v5, which the board verifies.
+        /// </summary>
+        [Fact]
+        public void ThroughTheEmbeddedBrokerTheBoardTakesTheModelOfAnAggregatorThatLostItsState()
+        {
+            var (a, _) = RunFirstAggregator(5);
+            FleetAggregator fresh = Start("lost.state", 1);
+            EmbeddedBroker broker = EmbeddedBroker.StartAsync(config).GetAwaiter().GetResult();
+            try
+            {
+                AggregatorService service = AggregatorService.StartAsync(broker.Uri, config, fresh).GetAwaiter().GetResult();
+                using var t1 = new MqttBoardTransport(broker.Uri, config, "board1");
+                Assert.True(t1.Connect(), t1.LastError);
+                var inbox = new byte[FleetMessage.DefaultMaxBytes];
+                Nudge(a.Network, 0);
+                int length = a.Member.WriteUpdate(50, 35);
+                Assert.True(t1.PublishUpdate(a.Member.UpdateBuffer, length));
+                Assert.True(MqttTests.WaitFor(() => fresh.Processed >= 1 && t1.Received >= fresh.MessagesFor("board1")));
+                int n = t1.TryReceive(inbox);
+                Assert.Equal(FleetMessage.KindReceipt, inbox[5]);
+                Assert.True(a.Member.ReceiveReceipt(inbox, n), a.Member.LastError);
+                Assert.Equal(FleetMessage.ReceiptUnknownBase, a.Member.ReceiptCode);
+                Assert.True(a.Member.SendsEveryChannel);
+
+                length = a.Member.WriteUpdate(51, 36);
+                Assert.True(t1.PublishUpdate(a.Member.UpdateBuffer, length));
+                Assert.True(MqttTests.WaitFor(() => fresh.Processed >= 2 && t1.Received >= fresh.MessagesFor("board1")));
+                bool took = false;
+                while ((n = t1.TryReceive(inbox)) != 0)
+                {
+                    if (inbox[5] == FleetMessage.KindMerged) { Assert.True(a.Member.Receive(inbox, n), a.Member.LastError); took = true; }
+                    else Assert.True(a.Member.ReceiveReceipt(inbox, n), a.Member.LastError);
+                }
+                Assert.True(took);
+                Assert.Equal(5 + (uint)fresh.RecoveryMarginVersions + 1, a.Member.HighestVersion);
+                service.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+            finally { broker.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
+        }
+
         /// <summary>An aggregator in memory (no state file: tests, `fleet simulate`) stays strict: any base it never published is refused.</summary>
         [Fact]
         public void AnAggregatorInMemoryStillRefusesABaseItNeverPublished()

@@ -142,7 +142,12 @@ namespace TinTin.Cli
             var aggregator = new FleetAggregator(fleet, version0, mergeEvery, context.Out)
                 { SimilarityWidth = similarityWidth, LabelKernelWidth = labelKernelWidth, LabelPriorStrength = labelPriorStrength, ReceiverRelaxSamples = receiverRelax, ReceiverRelaxLabelSamples = receiverRelaxLabels, ReceiverRelaxInputSamples = receiverRelaxInputs };
             if (labelKernelWidth > 0 && version0.Channels[version0.LayerCount - 1] != 2) throw CliException.Usage("--label-kernel-width needs a two-class model");
-            if (statePath == null) context.Out.WriteLine("state in memory only (demo fleet; --state FILE keeps it across restarts)");
+            if (statePath == null)
+            {
+                context.Out.WriteLine("state in memory only (demo fleet; --state FILE keeps it across restarts)");
+                // Every restart of the demo loses the state: the boards' bases move the counter past them (bounded), as for a lost file.
+                aggregator.RecoverVersionsFromBoards = true;
+            }
             else
             {
                 try { aggregator.UseStateFile(statePath); }
