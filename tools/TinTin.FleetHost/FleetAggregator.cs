@@ -317,9 +317,9 @@ namespace TinTin.FleetHost
                     return Reject(record, $"update sequence {incoming.Sequence} is not above {record.Latest.Sequence} (replayed)", payload, FleetMessage.ReceiptReplayed);
                 // An update with every channel needs none of its base's rows: accepted whatever its base, so a board whose
                 // base this aggregator dropped (it took a model and stayed silent, or never takes: challenger mode) is not
-                // locked out. A base above the latest version is still refused: this aggregator never published it.
-                // A base above the latest version on an authentic, fresh update: this aggregator's state is behind the fleet's
-                // (lost, or restored from an older copy); it moves its counter past that base, bounded (FleetAggregatorState.cs).
+                // locked out. A base above the latest version is refused (this aggregator never published it) unless the
+                // counter moves past it: on an authentic, fresh update it means this aggregator's state is behind the fleet's
+                // (lost, or restored from an older copy), and with RecoverVersionsFromBoards it moves, bounded (FleetAggregatorState.cs).
                 bool unpublished = incoming.BaseVersion > Version;
                 if (unpublished) MoveVersionPastLocked(record, incoming.BaseVersion, "update", incoming.Sequence);
                 bool baseKept = versions.ContainsKey(incoming.BaseVersion);
