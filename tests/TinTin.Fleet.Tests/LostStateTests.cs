@@ -220,32 +220,6 @@ namespace TinTin.Fleet.Tests
             Assert.Equal(FleetAggregator.MaxRecoveredVersions + 1, fresh.Version);
         }
 
-        private static VirtualFleetBoard FirmwareBoard(FakeTransport transport, FleetConfig fleet)
-        {
-            var spec = new BoardSpec { Name = "board1", DataPath = RepositoryPaths.Data("occupancy", "datatest2.txt"), LabelFraction = 0, Seed = 3 };
-            return new VirtualFleetBoard(spec, VirtualBoardRunner.EmbeddedModel(), "esp32-devkit", (hw, cfg) =>
-            {
-                hw.Fleet = transport;
-                cfg.Fleet = new FleetSettings
-                {
-                    BoardKey = fleet.Boards[0].Key, FleetKey = fleet.FleetKey, PublishEveryLabels = 8, StatsEverySamples = 16, BoardId = "board1", KeepOwnHead = false,
-                };
-            }, captureSerial: true);
-        }
-
-        /// <summary>Hands the board's messages since `from` to the aggregator and queues each receipt for the board.</summary>
-        private static List<AggregatorResult> Exchange(FakeTransport t, FleetAggregator aggregator, ref int from)
-        {
-            var results = new List<AggregatorResult>();
-            for (; from < t.Published.Count; from++)
-            {
-                AggregatorResult r = aggregator.HandleUpdate("board1", t.Published[from]);
-                if (r.Receipt != null) t.Incoming.Enqueue(r.Receipt);
-                results.Add(r);
-            }
-            return results;
-        }
-
         /// <summary>
         /// The firmware (FleetLink) end to end: a board that took v1 from an aggregator, then a new aggregator without the
         /// state file. The board's first update and statistics move its counter past v1; the sparse update's receipt is one
@@ -257,19 +231,19 @@ namespace TinTin.Fleet.Tests
         {
             FleetConfig fleet = FleetConfig.Demo(2);
             var t = new FakeTransport();
-            using VirtualFleetBoard b = FirmwareBoard(t, fleet);
+            using VirtualFleetBoard b = ReceiptBoardTests.Board(t); // board1 of FleetConfig.Demo(2), as `fleet`
             FleetAggregator first = FirmwareFleetTests.DefaultAggregator();
             first.UseStateFile(Path.Combine(dir, "first.state"));
             b.App.HandleLine("fleet join");
             FirmwareFleetTests.LearnAndPublish(b);
             int delivered = 0;
-            Assert.All(Exchange(t, first, ref delivered), r => Assert.True(r.Accepted, r.Error));
+            Assert.All(ReceiptBoardTests.Exchange(t, first, ref delivered), r => Assert.True(r.Accepted, r.Error));
             t.Incoming.Clear();
             t.Incoming.Enqueue(first.MergeNow());
             b.Step();
             Assert.Equal(1u, b.Member.BaseVersion);
             FirmwareFleetTests.LearnAndPublish(b);
-            Assert.All(Exchange(t, first, ref delivered), r => Assert.True(r.Accepted, r.Error));
+            Assert.All(ReceiptBoardTests.Exchange(t, first, ref delivered), r => Assert.True(r.Accepted, r.Error));
             t.Incoming.Clear();
 
             var log = new StringWriter();
@@ -277,7 +251,7 @@ namespace TinTin.Fleet.Tests
             logged.UseStateFile(Path.Combine(dir, "lost.state"));
             FirmwareFleetTests.LearnAndPublish(b);
             Assert.False(b.Member.SendsEveryChannel);
-            List<AggregatorResult> results = Exchange(t, logged, ref delivered);
+            List<AggregatorResult> results = ReceiptBoardTests.Exchange(t, logged, ref delivered);
             Assert.Contains(results, r => !r.Stats && r.Outcome == FleetMessage.ReceiptUnknownBase);
             Assert.Equal(1u + (uint)logged.RecoveryMarginVersions, logged.Version);
             Assert.Contains("state lost or reset: version moved from 0 to " + logged.Version + " past board board1's base v1", log.ToString());
@@ -289,7 +263,7 @@ namespace TinTin.Fleet.Tests
             Assert.True(b.Member.SendsEveryChannel);
 
             FirmwareFleetTests.LearnAndPublish(b);
-            List<AggregatorResult> after = Exchange(t, logged, ref delivered);
+            List<AggregatorResult> after = ReceiptBoardTests.Exchange(t, logged, ref delivered);
             Assert.Contains(after, r => !r.Stats);
             Assert.All(after, r => Assert.True(r.Accepted, r.Error));
             byte[] model = logged.MergeNow();
@@ -303,7 +277,7 @@ namespace TinTin.Fleet.Tests
             Assert.Equal(logged.Version, b.Member.BaseVersion);
             Assert.False(b.Member.SendsEveryChannel);
             FirmwareFleetTests.LearnAndPublish(b);
-            Assert.All(Exchange(t, logged, ref delivered), r => Assert.True(r.Accepted, r.Error));
+            Assert.All(ReceiptBoardTests.Exchange(t, logged, ref delivered), r => Assert.True(r.Accepted, r.Error));
         }
 
         /// <summary>

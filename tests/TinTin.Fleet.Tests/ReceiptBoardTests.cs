@@ -25,7 +25,8 @@ namespace TinTin.Fleet.Tests
         private static readonly FleetConfig Config = FleetConfig.Demo(2);
         private static int AllChannels(FleetMember m) => m.Shape.Channels.Take(m.Shape.LayerCount).Sum();
 
-        private static VirtualFleetBoard Board(FakeTransport transport, int seed = 3)
+        /// <summary>A firmware board (FleetLink) on `transport` as board1 of FleetConfig.Demo(2), no labels of its own.</summary>
+        internal static VirtualFleetBoard Board(FakeTransport transport, int seed = 3)
         {
             var spec = new BoardSpec { Name = "board1", DataPath = RepositoryPaths.Data("occupancy", "datatest2.txt"), LabelFraction = 0, Seed = seed };
             return new VirtualFleetBoard(spec, VirtualBoardRunner.EmbeddedModel(), "esp32-devkit", (hw, cfg) =>
@@ -39,7 +40,7 @@ namespace TinTin.Fleet.Tests
         }
 
         /// <summary>Hands every message published since `from` to the aggregator and queues its receipt for the board; returns the results.</summary>
-        private static List<AggregatorResult> Exchange(FakeTransport t, FleetAggregator aggregator, ref int from)
+        internal static List<AggregatorResult> Exchange(FakeTransport t, FleetAggregator aggregator, ref int from)
         {
             var results = new List<AggregatorResult>();
             for (; from < t.Published.Count; from++)
