@@ -219,20 +219,8 @@ namespace TinTin.Fleet.Tests
         public void AfterABaseGoneReceiptTheNextUpdateCarriesEveryChannelAndIsAccepted()
         {
             FleetConfig config = FleetConfig.Demo(2);
-            var a = AggregatorTests.Board(config, 0, 1);
-            var b = AggregatorTests.Board(config, 1, 2);
-            a.Member.BoardId = "board1";
-            var aggregator = new FleetAggregator(config, Version0(FleetNets.Create()), 0);
             uint labelled = 10;
-            Assert.True(aggregator.HandleUpdate("board2", Update(b.Member, labelled++, 5)).Accepted);
-            byte[] v1 = aggregator.MergeNow();
-            Assert.True(a.Member.Receive(v1, v1.Length));
-            Assert.True(a.Member.ApplyStaged());
-            for (int i = 0; i <= FleetAggregator.KeptVersions + 1; i++)
-            {
-                Assert.True(aggregator.HandleUpdate("board2", Update(b.Member, labelled++, 5)).Accepted);
-                Assert.NotNull(aggregator.MergeNow());
-            }
+            FleetAggregator aggregator = ReceiptTests.AggregatorThatDroppedBoard1sBase(config, out var a, out var b, ref labelled);
             Assert.False(a.Member.SendsEveryChannel); // BaseMayBeGone cannot tell: it verified no newer version
             AggregatorResult refused = aggregator.HandleUpdate("board1", Update(a.Member, 30, 20));
             Assert.False(refused.Accepted);

@@ -129,15 +129,17 @@ namespace TinTin.Fleet.Tests
             Assert.Null(aggregator.HandleUpdate("intruder", first).Receipt);
         }
 
-        /// <summary>A board that took v1 and verified nothing newer sends a sparse update after v1 left the aggregator's window: "base gone".</summary>
-        [Fact]
-        public void ASparseUpdateOnADroppedBaseGetsABaseGoneReceipt()
+        /// <summary>
+        /// board1 (a) takes v1, then board2 (b) keeps updating until v1 has left the aggregator's window (KeptVersions + 2
+        /// more merges) while a verifies nothing newer; labelled counts board2's updates on.
+        /// </summary>
+        internal static FleetAggregator AggregatorThatDroppedBoard1sBase(FleetConfig config, out (Network Network, FleetMember Member) a,
+            out (Network Network, FleetMember Member) b, ref uint labelled)
         {
-            FleetConfig config = FleetConfig.Demo(2);
-            var a = Board(config, 0, 1);
-            var b = Board(config, 1, 2);
+            a = Board(config, 0, 1);
+            b = Board(config, 1, 2);
+            a.Member.BoardId = "board1";
             var aggregator = new FleetAggregator(config, Version0(FleetNets.Create()), 0);
-            uint labelled = 10;
             Assert.True(aggregator.HandleUpdate("board2", Update(b.Member, labelled++, 5)).Accepted);
             byte[] v1 = aggregator.MergeNow();
             Assert.True(a.Member.Receive(v1, v1.Length));
@@ -148,6 +150,16 @@ namespace TinTin.Fleet.Tests
                 Assert.NotNull(aggregator.MergeNow());
             }
             Assert.Null(aggregator.ModelOf(1));
+            return aggregator;
+        }
+
+        /// <summary>A board that took v1 and verified nothing newer sends a sparse update after v1 left the aggregator's window: "base gone".</summary>
+        [Fact]
+        public void ASparseUpdateOnADroppedBaseGetsABaseGoneReceipt()
+        {
+            FleetConfig config = FleetConfig.Demo(2);
+            uint labelled = 10;
+            FleetAggregator aggregator = AggregatorThatDroppedBoard1sBase(config, out var a, out _, ref labelled);
             Assert.False(a.Member.SendsEveryChannel); // it verified no newer model: it cannot tell
             AggregatorResult r = aggregator.HandleUpdate("board1", Update(a.Member, 30, 20));
             Assert.False(r.Accepted);
