@@ -14,12 +14,6 @@ namespace TinTin.Firmware.Tests
     /// </summary>
     public class EngineBenchAgreementTests
     {
-        private sealed class Collect : ILineOutput
-        {
-            public readonly List<string> Lines = new List<string>();
-            public void Line(string tag, string text) => Lines.Add(tag + " " + text);
-        }
-
         private sealed class Chunks : TapeValues
         {
             private readonly List<int[]> chunks;
@@ -57,11 +51,11 @@ namespace TinTin.Firmware.Tests
                 Rows = new Chunks(rows), Decisions = new Chunks(new List<int[]>()), Seed = (uint)options.Seed,
                 Model = new FileBytes(model.Bytes), ModelName = model.ModelName, FeatureIds = model.FeatureIds, WindowSamples = model.WindowSamples,
             };
-            var host = new Collect();
+            var host = new CollectingOutput();
             EngineBench.Run(tape, EngineBench.Update, Steps, settings, freshEvery, host);
             Assert.Equal("E done", host.Lines[^1]);
             // The settings matter here: the other fill gives another selection and another trained model.
-            var otherFill = new Collect();
+            var otherFill = new CollectingOutput();
             EngineBench.Run(tape, EngineBench.Update, Steps, settings ^ EngineBench.PricedFill, freshEvery, otherFill);
             Assert.NotEqual(host.Lines.First(l => l.StartsWith("R model_crc ")), otherFill.Lines.First(l => l.StartsWith("R model_crc ")));
             Dictionary<string, string> expected = host.Lines.Where(l => l.StartsWith("R ")).Select(l => l.Substring(2).Split(' '))

@@ -278,12 +278,6 @@ namespace TinTin.Firmware.Tests
         private static int HeapOf(string line) =>
             int.Parse(line.Split(' ').First(p => p.StartsWith("heap=", StringComparison.Ordinal)).Substring(5), System.Globalization.CultureInfo.InvariantCulture);
 
-        private sealed class CollectingOutput : ILineOutput
-        {
-            public readonly List<string> Lines = new List<string>();
-            public void Line(string tag, string text) => Lines.Add(tag + " " + text);
-        }
-
         [NanoRuntimeFact]
         public void Sensor_path_on_nanoclr_equals_the_host_bme280_datasheet_values_and_features()
         {

@@ -15,12 +15,6 @@ namespace TinTin.Firmware.Tests
     /// </summary>
     public class ReceiptCheckTests
     {
-        private sealed class CollectingOutput : ILineOutput
-        {
-            public readonly List<string> Lines = new List<string>();
-            public void Line(string tag, string text) => Lines.Add(tag + " " + text);
-        }
-
         private static readonly Lazy<List<string>> HostLines = new Lazy<List<string>>(() =>
         {
             var output = new CollectingOutput();
