@@ -7,8 +7,8 @@ namespace TinTin.Firmware.Replay
     /// <summary>
     /// The aggregator's receipts at the board (issue 15, session 12) on the host and on nanoCLR (a test compares the outputs
     /// line for line): the firmware's FleetLink on the embedded default model reads receipts from a transport at its safe
-    /// point: an accepted update's receipt, then a duplicate, a forged, a cut, an oversized and another board's receipt
-    /// (each an err line); a base-gone refusal (the next update carries every channel); replayed refusals of statistics
+    /// point: an accepted update's receipt, then a duplicate (counted, no line), a forged, a cut, an oversized and another
+    /// board's receipt (each an err line); a base-gone refusal (the next update carries every channel); replayed refusals of statistics
     /// and of an update (the sequences move past the aggregator's). Receipts are written with FleetMessage.WriteReceipt,
     /// the aggregator's own writer. Prints every serial line ("S …"), the member's state ("R …"), then "E done"; an
     /// exception that escapes prints "X …".
@@ -106,7 +106,7 @@ namespace TinTin.Firmware.Replay
         {
             FleetMember m = link.Member;
             output.Line(ReplayLines.Result, when + " seq=" + m.UpdateSequence.ToString() + " stats_seq=" + m.StatsSequence.ToString() + " every=" + (m.SendsEveryChannel ? "1" : "0")
-                + " receipts=" + m.ReceiptsVerified.ToString() + " agg_refused=" + m.AggregatorRefused.ToString() + " refused=" + m.Rejected.ToString()
+                + " receipts=" + m.ReceiptsVerified.ToString() + " duplicates=" + m.ReceiptDuplicates.ToString() + " agg_refused=" + m.AggregatorRefused.ToString() + " refused=" + m.Rejected.ToString()
                 + " code=" + m.ReceiptCode.ToString() + " recv_b=" + m.BytesReceived.ToString());
         }
 

@@ -473,11 +473,12 @@ namespace TinTin.Firmware
         /// <summary>
         /// An aggregator's receipt in the inbox: a refused receipt is an err line (member.LastError); a verified refusal is
         /// one `err code=fleet reason=.. kind=update|stats seq=.. agg_seq=.. agg_v=.. msg=..` line saying what the board does
-        /// about it; an accepted update's receipt prints nothing.
+        /// about it; an accepted update's receipt, and a second copy of a receipt already acted on, print nothing.
         /// </summary>
         private void Receipt(int length)
         {
             if (!member.ReceiveReceipt(inbox, length)) { Error(member.LastError); return; }
+            if (member.LastReceiptDuplicate) return; // MQTT's at-least-once second copy: already acted on, nothing to say
             int code = member.ReceiptCode;
             if (code == FleetMessage.ReceiptAccepted) return;
             bool stats = member.ReceiptKind == FleetMessage.KindStats;

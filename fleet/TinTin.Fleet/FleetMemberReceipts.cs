@@ -25,6 +25,13 @@ namespace TinTin.Fleet
         public int ReceiptsVerified;
         /// <summary>Updates and statistics messages the aggregator refused, as verified receipts said.</summary>
         public int AggregatorRefused;
+        /// <summary>
+        /// Verified receipts for a message already answered: MQTT delivers at least once, so a second copy is normal; it
+        /// changes nothing and is not an error (its HMAC and the echo of the board's own last message still had to hold).
+        /// </summary>
+        public int ReceiptDuplicates;
+        /// <summary>The last receipt ReceiveReceipt took was such a duplicate (nothing to act on or print).</summary>
+        public bool LastReceiptDuplicate;
         /// <summary>The last verified receipt: answered kind (FleetMessage.KindUpdate or KindStats), outcome (FleetMessage.Receipt*), the answered sequence, the aggregator's last accepted sequence of that kind, its newest version.</summary>
         public int ReceiptKind, ReceiptCode;
         public uint ReceiptSequence, ReceiptLastAccepted, ReceiptVersion;
@@ -64,6 +71,7 @@ namespace TinTin.Fleet
         public bool ReceiveReceipt(byte[] message, int length)
         {
             BytesReceived += length > 0 ? length : 0;
+            LastReceiptDuplicate = false;
             if (!reader.ReadReceipt(message, length, fleetKey)) return Refuse("receipt refused: " + reader.Error);
             if (!reader.IsFor(message, boardId))
                 return Refuse("receipt addressed to board '" + reader.RecipientText(message) + "', not to this board ('" + (boardIdText == null ? "" : boardIdText) + "')");
@@ -73,7 +81,14 @@ namespace TinTin.Fleet
             bool written = stats ? statsWritten : updateWritten;
             if (!written || reader.Sequence != last || !SameTag(message, reader.ReceiptTagAt, stats ? statsTag : updateTag))
                 return Refuse("receipt for " + what + " seq " + reader.Sequence + " answers no message this board sent last (its last: seq " + last + "): replayed, late or forged");
-            if (stats ? statsAnswered : updateAnswered) return Refuse("receipt for " + what + " seq " + reader.Sequence + " already verified (replayed)");
+            if (stats ? statsAnswered : updateAnswered)
+            {
+                // Signed by the fleet key and answering this board's own last message: a second copy of the receipt it
+                // already acted on (the aggregator writes one receipt a message), harmless whether redelivered or replayed.
+                ReceiptDuplicates++;
+                LastReceiptDuplicate = true;
+                return true;
+            }
             if (stats) statsAnswered = true;
             else updateAnswered = true;
             ReceiptKind = reader.ReceiptKind;
