@@ -348,7 +348,7 @@ namespace TinTin.Firmware
             while ((length = transport.TryReceive(inbox)) != 0)
             {
                 if (length < 0) { Error("fleet message larger than " + inbox.Length + " bytes dropped"); continue; }
-                if (length > 5 && inbox[5] == FleetMessage.KindReceipt) { Receipt(length); continue; }
+                if (FleetMessage.KindOf(inbox, length) == FleetMessage.KindReceipt) { Receipt(length); continue; }
                 if (!member.Receive(inbox, length)) Error(member.LastError);
             }
             if (advisor != null)

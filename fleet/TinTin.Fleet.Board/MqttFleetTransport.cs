@@ -140,9 +140,9 @@ namespace TinTin.Fleet.Board
             {
                 lock (gate)
                 {
-                    // Sorted by the answered kind (byte 32; the board verifies everything); too long for a receipt: dropped and counted.
+                    // Sorted by the answered kind (unverified: the board verifies everything); too long for a receipt: dropped and counted.
                     if (e.Message.Length > updateReceipt.Length) { Oversized++; return; }
-                    bool stats = e.Message.Length > 32 && e.Message[32] == FleetMessage.KindStats;
+                    bool stats = e.Message.Length > FleetMessage.ReceiptKindAt && e.Message[FleetMessage.ReceiptKindAt] == FleetMessage.KindStats;
                     Array.Copy(e.Message, stats ? statsReceipt : updateReceipt, e.Message.Length);
                     if (stats) statsReceiptLength = e.Message.Length;
                     else updateReceiptLength = e.Message.Length;

@@ -71,6 +71,8 @@ namespace TinTin.Fleet
         public const int ReceiptTooLarge = 6;
         /// <summary>Highest outcome code this build knows.</summary>
         public const int ReceiptLastCode = 6;
+        /// <summary>Offsets of a receipt's answered kind and outcome bytes (right after the header): a transport may sort or log a receipt by them before anything is verified.</summary>
+        public const int ReceiptKindAt = HeaderBytes, ReceiptOutcomeAt = HeaderBytes + 1;
         /// <summary>Bytes of the answered message's tag a receipt echoes.</summary>
         public const int ReceiptTagBytes = 8;
         /// <summary>Offset of a receipt's recipient id (after the answered kind, outcome, reserved u16 and the tag echo).</summary>
@@ -82,6 +84,14 @@ namespace TinTin.Fleet
         /// <summary>Longest board id an addressed model carries (FleetProvisioning's board_id limit).</summary>
         public const int MaxBoardIdBytes = 64;
         public const int HeaderBytes = 32;
+        /// <summary>Offset of the kind byte (KindUpdate … KindReceipt).</summary>
+        public const int KindAt = 5;
+
+        /// <summary>The kind byte of message[0..length) as it arrived (unverified: for routing only), 0 when it is too short to have one.</summary>
+        public static int KindOf(byte[] message, int length)
+        {
+            return message != null && length > KindAt && message.Length > KindAt ? message[KindAt] : 0;
+        }
         /// <summary>Default limit for either message; boards and the aggregator refuse larger ones.</summary>
         public const int DefaultMaxBytes = 16384;
 
@@ -137,7 +147,7 @@ namespace TinTin.Fleet
             if (buffer == null || buffer.Length < need) throw new ArgumentException("a receipt buffer needs " + need + " bytes");
             if (answered == null) answeredLength = 0;
             else if (answeredLength > answered.Length) answeredLength = answered.Length;
-            int kind = answeredLength > 5 && answered[5] == KindStats ? KindStats : KindUpdate;
+            int kind = KindOf(answered, answeredLength) == KindStats ? KindStats : KindUpdate;
             uint sequence = answeredLength >= 20 ? LittleEndian.GetU32(answered, 16) : 0;
             int at = WriteHeader(buffer, KindReceipt, newestVersion, fingerprint, sequence, lastAccepted, 0);
             LittleEndian.PutU16(buffer, 6, FlagAddressed);

@@ -46,7 +46,7 @@ namespace TinTin.Fleet
             if (length < FleetMessage.HeaderBytes + 2 + HmacSha256.TagBytes) return Fail("fleet message truncated: " + length + " bytes is shorter than header and tag");
             if (LittleEndian.GetU32(data, 0) != FleetMessage.Magic) return Fail("not a fleet message (no \"TTFL\" magic)");
             if (data[4] != FleetMessage.FormatVersion) return Fail("unsupported fleet message format " + data[4] + "; this build reads " + FleetMessage.FormatVersion);
-            Kind = data[5];
+            Kind = data[FleetMessage.KindAt];
             if (Kind != expectedKind) return Fail("fleet message kind " + Kind + " where " + expectedKind + " was expected");
             int flags = LittleEndian.GetU16(data, 6);
             Addressed = false;
@@ -88,8 +88,8 @@ namespace TinTin.Fleet
             if (!CheckFrame(data, length, FleetMessage.KindReceipt, fleetKey)) return false;
             if (!Addressed) return Fail("receipt is not addressed to a board");
             if (RecipientAt != FleetMessage.ReceiptIdAt) return Fail("receipt is " + length + " bytes, its " + RecipientLength + "-byte board id needs " + FleetMessage.ReceiptBytes(RecipientLength));
-            int at = FleetMessage.HeaderBytes;
-            int kind = data[at], code = data[at + 1];
+            int at = FleetMessage.ReceiptKindAt;
+            int kind = data[at], code = data[FleetMessage.ReceiptOutcomeAt];
             if (kind != FleetMessage.KindUpdate && kind != FleetMessage.KindStats) return Fail("receipt answers a message of kind " + kind + ", not an update or statistics");
             if (code > FleetMessage.ReceiptLastCode) return Fail("receipt has unknown outcome " + code);
             if (data[at + 2] != 0 || data[at + 3] != 0 || Correct != 0) return Fail("receipt has non-zero reserved bytes");

@@ -306,7 +306,7 @@ namespace TinTin.FleetHost
             lock (gate)
             {
                 processed++;
-                bool stats = payload != null && payload.Length > 5 && payload[5] == FleetMessage.KindStats;
+                bool stats = FleetMessage.KindOf(payload, payload?.Length ?? 0) == FleetMessage.KindStats;
                 if (boardId == null || !boards.TryGetValue(boardId, out BoardRecord record))
                     return Reject(null, (stats ? "statistics" : "update") + " from unknown board '" + boardId + "'", payload, FleetMessage.ReceiptMalformed, stats);
                 record.BytesReceived += payload?.Length ?? 0;
@@ -515,7 +515,7 @@ namespace TinTin.FleetHost
             if (!Receipts || record == null) return null;
             byte[] recipient = FleetMessage.BoardIdBytes(record.Id);
             if (recipient == null) return null; // an id a receipt cannot carry (the config allows more than the board's id rule)
-            bool stats = payload != null && payload.Length > 5 && payload[5] == FleetMessage.KindStats;
+            bool stats = FleetMessage.KindOf(payload, payload?.Length ?? 0) == FleetMessage.KindStats;
             uint lastAccepted = stats ? (record.HasStats ? record.Stats.Sequence : 0) : (record.HasUpdate ? record.Latest.Sequence : 0);
             var receipt = new byte[FleetMessage.ReceiptBytes(recipient.Length)];
             FleetMessage.WriteReceipt(receipt, payload, payload?.Length ?? 0, outcome, lastAccepted, Version, shape.Fingerprint(), recipient, fleetKey);

@@ -243,7 +243,7 @@ namespace TinTin.FleetHost
             var m = new MqttApplicationMessageBuilder().WithTopic(config.ReceiptTopic(board)).WithPayload(receipt)
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
             await client.PublishAsync(m, CancellationToken.None);
-            log.WriteLine($"receipt for {board} ({receipt.Length} B, {FleetMessage.ReceiptCodeName(receipt.Length > 33 ? receipt[33] : -1)})");
+            log.WriteLine($"receipt for {board} ({receipt.Length} B, {FleetMessage.ReceiptCodeName(receipt.Length > FleetMessage.ReceiptOutcomeAt ? receipt[FleetMessage.ReceiptOutcomeAt] : -1)})");
         }
 
         /// <summary>
