@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Goal 3 of issue 15, read per board over seeds (docs/FLEET.md, "Session 9").
+"""Goal 3 of issue 15, read per board over seeds (docs/experiments/fleet.md, "Session 9").
 
 Runs one `tintin fleet simulate` variant over seeds x the four layouts (rotated 4, disjoint 4, recordings 4,
 recordings 6), one simulation at a time, keeping every run's JSON, and prints:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Robustness check of the selection default (issue 16 item 4, session 9): docs/ENGINE.md
+"""Robustness check of the selection default (issue 16 item 4, session 9): docs/experiments/selection.md
 "A robustness check of the new default, written down before it ran".
 
     python3 tools/select-check.py run OUTDIR [CASE ...]   # runs the cases (all, in the order below), one at a time

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The goal at its own budgets (issue 16 item 4, session 12): docs/ENGINE.md
+"""The goal at its own budgets (issue 16 item 4, session 12): docs/experiments/selection.md
 "The goal at its own budgets: a confirmation written down before it ran (session 12)".
 
     python3 tools/select-confirm.py run OUTDIR      # D and the nine baselines, seeds 131..150, the 20 cases (judged first)

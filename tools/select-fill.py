@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A fill that can take a whole low layer (issue 16 item 4, session 10): docs/ENGINE.md
+"""A fill that can take a whole low layer (issue 16 item 4, session 10): docs/experiments/selection.md
 "A fill that takes a low layer when it pays, written down before it ran".
 
     python3 tools/select-fill.py screen OUTDIR            # K128, K64, W, D and the nine baselines, seeds 71..80, 20 cases

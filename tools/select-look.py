@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The look-ahead fill (issue 16 item 4, session 11): docs/ENGINE.md
+"""The look-ahead fill (issue 16 item 4, session 11): docs/experiments/selection.md
 "A fill judged by a trial step, written down before it ran (session 11)".
 
     python3 tools/select-look.py screen OUTDIR     # LA, D and the nine baselines, seeds 101..110, the 20 cases

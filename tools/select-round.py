@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""One more selection round (issue 16 item 4, session 9): docs/ENGINE.md "One more round: top-first or priced,
+"""One more selection round (issue 16 item 4, session 9): docs/experiments/selection.md "One more round: top-first or priced,
 written down before it ran".
 
     python3 tools/select-round.py screen OUTDIR STORED    # P and D on the robustness cases, seeds 31..50

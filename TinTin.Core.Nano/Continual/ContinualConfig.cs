@@ -51,7 +51,7 @@ namespace TinTin.Core
         public UpdatePolicy Policy = UpdatePolicy.Sparse;
         /// <summary>
         /// How a Sparse update ranks channels. Default GradMag: weight-gradient energy, which did as well
-        /// as TinyTrain's Fisher potential or better in the selection study (docs/ENGINE.md); Fisher stays an option.
+        /// as TinyTrain's Fisher potential or better in the selection study (docs/experiments/selection.md); Fisher stays an option.
         /// </summary>
         public SelectionCriterion Criterion = SelectionCriterion.GradMag;
         /// <summary>Board the learner runs on: default budget and energy estimates.</summary>
@@ -75,7 +75,7 @@ namespace TinTin.Core
         /// layer-score order; channels within a layer still by score. GradMag and Fisher only; the priced fill ignores it.
         /// On by default (issue 16 item 4, session 9, with <see cref="DriftLambdaQ8"/> 512): TinyTrain's layer-score order
         /// put a cheap low layer before the middle one, whose error propagation then spent the budget (−0.61 against
-        /// topdown at 50 % on the 6-48-24-2 board model); top-first never lost more than 0.16 held out (docs/ENGINE.md).
+        /// topdown at 50 % on the 6-48-24-2 board model); top-first never lost more than 0.16 held out (docs/experiments/selection.md).
         /// </summary>
         public bool LayersTopDown = true;
         /// <summary>

@@ -6,7 +6,7 @@ namespace TinTin.Core
     /// baselines it is judged against. All go through the same budgeted greedy fill of
     /// <see cref="ChannelSelector"/>, so at equal budgets only the ranking differs.
     /// The learner's default (<see cref="ContinualConfig.Criterion"/>) is GradMag: in the selection
-    /// study it did as well as Fisher or better at the same scoring cost (docs/ENGINE.md); since session 9
+    /// study it did as well as Fisher or better at the same scoring cost (docs/experiments/selection.md); since session 9
     /// with the top-first layer fill (<see cref="ContinualConfig.LayersTopDown"/>) and drift λ 512.
     /// </summary>
     public enum SelectionCriterion

@@ -27,7 +27,7 @@ namespace TinTin.Firmware
         /// <summary>Labelled samples a taken model is judged on (FleetMember.TrialSamples).</summary>
         public int TrialSamples = 32;
         /// <summary>
-        /// Trial scaled to the board's label rate (FleetMember.TrialLabelRatePerMille, docs/FLEET.md "Session 12"; opt-in, 0: off):
+        /// Trial scaled to the board's label rate (FleetMember.TrialLabelRatePerMille, docs/experiments/fleet.md "Session 12"; opt-in, 0: off):
         /// below this labelled share (per mille of its samples) a take is judged on proportionally fewer labels, at least
         /// TrialMinimumLabels, and the wait after a rollback shrinks with it.
         /// </summary>
@@ -50,7 +50,7 @@ namespace TinTin.Firmware
         public int HistoryTolerance = 0;
         /// <summary>Keep the board's own last layer (its personalised head) and take only the layers below it from the fleet (FleetMember.KeepOwnHead; false: an ablation).</summary>
         public bool KeepOwnHead = true;
-        /// <summary>The board's own labels count this many times when it blends the fleet's model with its own (FleetMember.OwnWeightFactor; docs/FLEET.md: 2 lost least across layouts and seeds).</summary>
+        /// <summary>The board's own labels count this many times when it blends the fleet's model with its own (FleetMember.OwnWeightFactor; docs/experiments/fleet.md: 2 lost least across layouts and seeds).</summary>
         public int OwnWeightFactor = 2;
         /// <summary>
         /// Agreement budget (FleetMember.AgreementBudget, docs/FLEET.md): samples of the learner's recent history
@@ -66,7 +66,7 @@ namespace TinTin.Firmware
         /// The fleet's model is a challenger beside the board's own (FleetAdvisor, docs/FLEET.md): the board's own model
         /// learns from its own labels only and is never replaced; a prediction-only copy of the fleet's model (blended with
         /// the board's own) answers instead while it beats the board's own on the board's labels. False: the board takes
-        /// merged models into its own (checkpoint, checks, trial, rollback): the default, docs/FLEET.md measures both.
+        /// merged models into its own (checkpoint, checks, trial, rollback): the default, docs/experiments/fleet.md measures both.
         /// </summary>
         public bool Challenger;
         /// <summary>Lead on the board's labels from which the challenger answers (FleetAdvisor.Threshold).</summary>

@@ -54,7 +54,7 @@ namespace TinTin.Fleet
         /// judges a take on TrialSamples · share / TrialLabelRatePerMille labels (rounded up, at least
         /// <see cref="MinimumTrialLabels"/>), and waits that many labels, doubled per rollback in a row, after a
         /// rollback: every trial then lasts about the time a board labelling this share needs for TrialSamples labels,
-        /// so a board with few labels is not in trial for most of its run (docs/FLEET.md, "Session 12").
+        /// so a board with few labels is not in trial for most of its run (docs/experiments/fleet.md, "Session 12").
         /// </summary>
         public int TrialLabelRatePerMille;
         /// <summary>Fewest labels a trial scaled to the label rate lasts (TrialLabelRatePerMille; at most TrialSamples).</summary>

@@ -7,7 +7,7 @@ namespace TinTin.Fleet.Tests
 {
     /// <summary>
     /// The input-only receiver relaxation (FleetAggregator.ReceiverRelaxInputSamples, `--receiver-relax-inputs R`,
-    /// docs/FLEET.md session 11): a receiver with n labelled samples takes every other board at
+    /// docs/experiments/fleet.md session 11): a receiver with n labelled samples takes every other board at
     /// (ki + (1024 − ki)·R/(R + n)) × k_label / 1024. The label kernel is kept: a board whose labels differ stays apart
     /// under any R; a board only the inputs separate is taken more the fewer labels the receiver has.
     /// </summary>

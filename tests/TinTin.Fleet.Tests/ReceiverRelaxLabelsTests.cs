@@ -7,7 +7,7 @@ namespace TinTin.Fleet.Tests
 {
     /// <summary>
     /// The label-only receiver relaxation (FleetAggregator.ReceiverRelaxLabelSamples, `--receiver-relax-labels R`,
-    /// docs/FLEET.md session 10): a receiver with n labelled samples takes every other board at
+    /// docs/experiments/fleet.md session 10): a receiver with n labelled samples takes every other board at
     /// k_input × (kl + (1024 − kl)·R/(R + n)) / 1024. The input kernel is kept: a board it separates stays separated under
     /// any R; a board only the label kernel separates is taken more the fewer labels the receiver has.
     /// </summary>

@@ -7,7 +7,7 @@ namespace TinTin.Fleet.Tests
 {
     /// <summary>
     /// The receiver-side relaxation of the per-board merge (FleetAggregator.ReceiverRelaxSamples, `--receiver-relax R`,
-    /// docs/FLEET.md session 9): a receiver with n labelled samples (its verified class counts) takes every other board at
+    /// docs/experiments/fleet.md session 9): a receiver with n labelled samples (its verified class counts) takes every other board at
     /// kernel k + (1024 − k)·R/(R + n), so a board with few labels takes more of the fleet than one with many.
     /// </summary>
     public sealed class ReceiverRelaxTests

@@ -11,7 +11,7 @@ using Xunit;
 namespace TinTin.Fleet.Tests
 {
     /// <summary>
-    /// The trial scaled to the board's label rate (FleetMember.TrialLabelRatePerMille, `--trial-label-rate`, docs/FLEET.md
+    /// The trial scaled to the board's label rate (FleetMember.TrialLabelRatePerMille, `--trial-label-rate`, docs/experiments/fleet.md
     /// "Session 12"): a board labelling a smaller share of its samples than the rate judges a take on proportionally fewer
     /// labels (at least MinimumTrialLabels) and waits proportionally fewer after a rollback; off (0), every trial is
     /// TrialSamples labels as before.

@@ -8,7 +8,7 @@ using static TinTin.Fleet.Tests.AggregatorTests;
 
 namespace TinTin.Fleet.Tests
 {
-    /// <summary>The similarity-weighted merge host experiment (FleetAggregator.Similarity, docs/FLEET.md).</summary>
+    /// <summary>The similarity-weighted merge host experiment (FleetAggregator.Similarity, docs/experiments/fleet.md).</summary>
     public class SimilarityMergeTests
     {
         private static ParameterSet Read(FleetConfig config, byte[] merged)

@@ -120,7 +120,7 @@ namespace TinTin.FleetHost
         public bool Receipts { get; set; } = true;
 
         /// <summary>
-        /// Similarity-weighted merge (host experiment, docs/FLEET.md): kernel(receiver, contributor) in 0..1024, 1024 for
+        /// Similarity-weighted merge (host experiment, docs/experiments/fleet.md): kernel(receiver, contributor) in 0..1024, 1024 for
         /// a contributor just like the receiver; each board then gets its own merge, every contributor weighted by its
         /// labelled samples · kernel / 1024, with its own version (one counter, so every board still sees versions rise).
         /// Null: one merge for every board (the protocol's).
@@ -161,7 +161,7 @@ namespace TinTin.FleetHost
         public Action<long> DistanceSeen { get; set; }
 
         /// <summary>
-        /// Label-prior kernel from the boards' signed statistics (docs/FLEET.md, session 8; `fleet serve|simulate
+        /// Label-prior kernel from the boards' signed statistics (docs/experiments/fleet.md, session 8; `fleet serve|simulate
         /// --label-kernel-width P`): every contributor's weight in a per-board merge is also multiplied by
         /// LabelPriorKernel.Of(share_receiver, share_contributor, P)/1024, a board's share the per mille of its labelled
         /// samples with class 1 (FleetStats.ClassLabelled of its latest verified statistics; none yet: 0 samples), shrunk
@@ -194,7 +194,7 @@ namespace TinTin.FleetHost
         }
 
         /// <summary>
-        /// Receiver-side relaxation (docs/FLEET.md, session 9; `fleet serve|simulate --receiver-relax R`): in a per-board
+        /// Receiver-side relaxation (docs/experiments/fleet.md, session 9; `fleet serve|simulate --receiver-relax R`): in a per-board
         /// merge, every other board's kernel k (input × label, 0..1024) is raised for a receiver with n labelled samples
         /// (the class counts of its latest verified statistics; none yet: n = 0) to k + (1024 − k)·R/(R + n): a board with
         /// few labels, whose own model says little, takes more of the whole fleet; a board with many keeps its kernel.
@@ -220,7 +220,7 @@ namespace TinTin.FleetHost
         }
 
         /// <summary>
-        /// Receiver-side relaxation of the label kernel only (docs/FLEET.md, session 10; `fleet serve|simulate
+        /// Receiver-side relaxation of the label kernel only (docs/experiments/fleet.md, session 10; `fleet serve|simulate
         /// --receiver-relax-labels R`): in a per-board merge every other board's kernel is k_input × relaxed(k_label) / 1024,
         /// relaxed(kl) = kl + (1024 − kl)·R/(R + n) for a receiver with n labelled samples (none yet: n = 0). A few labels
         /// make the receiver's label share unreliable, so its label kernel counts for less; its input statistics do not
@@ -247,7 +247,7 @@ namespace TinTin.FleetHost
         }
 
         /// <summary>
-        /// Receiver-side relaxation of the input kernel only (docs/FLEET.md, session 11; `fleet serve|simulate
+        /// Receiver-side relaxation of the input kernel only (docs/experiments/fleet.md, session 11; `fleet serve|simulate
         /// --receiver-relax-inputs R`): in a per-board merge every other board's kernel is relaxed(k_input) × k_label / 1024,
         /// relaxed(ki) = ki + (1024 − ki)·R/(R + n) for a receiver with n labelled samples (none yet: n = 0). Session 10's
         /// diagnosis: on `recordings 6` the input kernel, not the label kernel, kept the fewest-label board from the fleet's

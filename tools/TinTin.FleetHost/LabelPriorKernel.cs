@@ -3,7 +3,7 @@ using System;
 namespace TinTin.FleetHost
 {
     /// <summary>
-    /// The label-prior kernel of the session-8 experiment (docs/FLEET.md, `fleet simulate --label-kernel-width`): how alike
+    /// The label-prior kernel of the session-8 experiment (docs/experiments/fleet.md, `fleet simulate --label-kernel-width`): how alike
     /// two boards' labels are, from the share of "occupied" among each board's presses. A board with few presses says little,
     /// so its share is shrunk towards the fleet's pooled share by <c>strength</c> pseudo-presses:
     /// share = (occupied·1000 + strength·pooled) / (presses + strength), per mille; kernel = max(0, P − |share_r − share_c|)·1024/P.

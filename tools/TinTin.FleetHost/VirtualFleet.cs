@@ -62,7 +62,7 @@ namespace TinTin.FleetHost
         /// <summary>FleetSettings.AgreementEvidence.</summary>
         public int AgreementEvidence { get; set; }
         /// <summary>
-        /// Similarity-weighted merge, a host experiment (docs/FLEET.md): null (the protocol's one merge for all), "recent"
+        /// Similarity-weighted merge, a host experiment (docs/experiments/fleet.md): null (the protocol's one merge for all), "recent"
         /// (each board's input means over its last ~128 samples) or "all" (over every sample so far); the aggregator merges
         /// for each board with every contributor weighted by labelled samples · max(0, W − d) / W, d the L1 distance of the
         /// two boards' per-feature input means (int8 input units), W = SimilarityWidth.
@@ -79,7 +79,7 @@ namespace TinTin.FleetHost
         public int SimilarityStatsEvery { get; set; }
 
         /// <summary>
-        /// Label-prior kernel (host experiment, docs/FLEET.md session 8): per-board merges weight every contributor also by
+        /// Label-prior kernel (host experiment, docs/experiments/fleet.md session 8): per-board merges weight every contributor also by
         /// max(0, P − |p_r − p_c|)·1024/P, p a board's share of "occupied" among its presses so far (as of its last message),
         /// shrunk towards the fleet's pooled share by <see cref="LabelPriorStrength"/> pseudo-presses; P in per mille. 0: off.
         /// With the statistics protocol (SimilarityByMessages) it multiplies the input kernel and reads each board's class
@@ -156,7 +156,7 @@ namespace TinTin.FleetHost
         [JsonPropertyName("accuracy")] public double Accuracy { get; init; }
     }
 
-    /// <summary>Quartiles of the distances a similarity kernel saw (docs/FLEET.md: the widths W are chosen from them).</summary>
+    /// <summary>Quartiles of the distances a similarity kernel saw (docs/experiments/fleet.md: the widths W are chosen from them).</summary>
     public sealed class DistanceSummary
     {
         [JsonPropertyName("count")] public int Count { get; init; }
@@ -270,7 +270,7 @@ namespace TinTin.FleetHost
     {
         public static readonly string[] Layouts = { "rotated", "disjoint", "recordings" };
 
-        /// <summary>(threshold, cap) pairs the shadow estimate is reported for (docs/FLEET.md).</summary>
+        /// <summary>(threshold, cap) pairs the shadow estimate is reported for (docs/experiments/fleet.md).</summary>
         public static readonly (int Threshold, int Cap)[] ShadowGrid = { (-1, 2), (0, 2), (1, 2), (2, 2), (0, 4), (1, 4), (2, 4), (4, 4), (1, 8), (2, 8), (4, 8) };
 
         /// <summary>

@@ -135,7 +135,7 @@ namespace TinTin.FleetHost
         public System.Collections.Generic.List<TracedSample> Trace;
         public System.Collections.Generic.List<TracedPress> Presses;
         /// <summary>
-        /// Input statistics for the similarity-weighted merge experiment (docs/FLEET.md): per feature of the normalised
+        /// Input statistics for the similarity-weighted merge experiment (docs/experiments/fleet.md): per feature of the normalised
         /// int8 input, the mean over about the last 128 samples (exponential, × 256) and the sum over every sample so far.
         /// </summary>
         public int[] RecentMean256;
