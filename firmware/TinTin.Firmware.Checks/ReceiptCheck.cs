@@ -9,7 +9,8 @@ namespace TinTin.Firmware.Replay
     /// line for line): the firmware's FleetLink on the embedded default model reads receipts from a transport at its safe
     /// point: an accepted update's receipt, then a duplicate (counted, no line), a forged, a cut, an oversized and another
     /// board's receipt (each an err line); a base-gone refusal (the next update carries every channel); replayed refusals of statistics
-    /// and of an update (the sequences move past the aggregator's). Receipts are written with FleetMessage.WriteReceipt,
+    /// and of an update (the sequences move past the aggregator's); a receipt whose newest version is below the highest the
+    /// board verified lowers its "newer than" floor (an aggregator that lost its state), once. Receipts are written with FleetMessage.WriteReceipt,
     /// the aggregator's own writer. Prints every serial line ("S …"), the member's state ("R …"), then "E done"; an
     /// exception that escapes prints "X …".
     /// </summary>
@@ -88,7 +89,24 @@ namespace TinTin.Firmware.Replay
             transport.Add(Receipt(member.UpdateBuffer, length, FleetMessage.ReceiptReplayed, 5000, 70, board1));
             Safe(3);
             State("replayed");
-            link.Status(4);
+
+            // An aggregator that lost its state (session 13): the board had verified up to v200 (a checkpoint's counters); the
+            // receipt for its next update says the aggregator's newest is v70, so the floor drops to v70 (one err line; its
+            // second copy changes nothing). A receipt above the floor changes nothing; the first receipt replayed later
+            // answers no message the board sent last and is refused.
+            member.Resume(0, 0, 200);
+            length = member.WriteUpdate(13, 9);
+            byte[] low = Receipt(member.UpdateBuffer, length, FleetMessage.ReceiptAccepted, member.UpdateSequence, 70, board1);
+            transport.Add(low);
+            transport.Add(low);
+            Safe(4);
+            State("floor");
+            length = member.WriteUpdate(14, 9);
+            transport.Add(Receipt(member.UpdateBuffer, length, FleetMessage.ReceiptAccepted, member.UpdateSequence, 300, board1));
+            transport.Add(low);
+            Safe(5);
+            State("floor_kept");
+            link.Status(6);
         }
 
         private byte[] Receipt(byte[] answered, int length, int outcome, uint lastAccepted, uint version, byte[] recipient)
@@ -107,7 +125,7 @@ namespace TinTin.Firmware.Replay
             FleetMember m = link.Member;
             output.Line(ReplayLines.Result, when + " seq=" + m.UpdateSequence.ToString() + " stats_seq=" + m.StatsSequence.ToString() + " every=" + (m.SendsEveryChannel ? "1" : "0")
                 + " receipts=" + m.ReceiptsVerified.ToString() + " duplicates=" + m.ReceiptDuplicates.ToString() + " agg_refused=" + m.AggregatorRefused.ToString() + " refused=" + m.Rejected.ToString()
-                + " code=" + m.ReceiptCode.ToString() + " recv_b=" + m.BytesReceived.ToString());
+                + " code=" + m.ReceiptCode.ToString() + " recv_b=" + m.BytesReceived.ToString() + " highest=" + m.HighestVersion.ToString() + " floors=" + m.FloorsLowered.ToString());
         }
 
         private static byte[] Copy(byte[] from, int length)

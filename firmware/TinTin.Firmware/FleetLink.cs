@@ -389,7 +389,9 @@ namespace TinTin.Firmware
                 if (member.BaseMayBeGone && staleBaseSaid != member.BaseVersion)
                 {
                     staleBaseSaid = member.BaseVersion; // once a base: the updates on it go on carrying every channel
-                    Error("every channel from now on: base v" + member.BaseVersion + " is " + (member.HighestVersion - member.BaseVersion)
+                    if (member.BaseVersion > member.HighestVersion) // after a receipt lowered the floor (Receipt below)
+                        Error("every channel from now on: base v" + member.BaseVersion + " is above v" + member.HighestVersion + ", the newest of an aggregator that lost its state");
+                    else Error("every channel from now on: base v" + member.BaseVersion + " is " + (member.HighestVersion - member.BaseVersion)
                         + " versions behind v" + member.HighestVersion + ", the aggregator may no longer keep it");
                 }
                 int bytes = member.WriteUpdate((uint)labelled, (uint)correct);
@@ -473,15 +475,20 @@ namespace TinTin.Firmware
         /// <summary>
         /// An aggregator's receipt in the inbox: a refused receipt is an err line (member.LastError); a verified refusal is
         /// one `err code=fleet reason=.. kind=update|stats seq=.. agg_seq=.. agg_v=.. msg=..` line saying what the board does
-        /// about it; an accepted update's receipt, and a second copy of a receipt already acted on, print nothing.
+        /// about it; an accepted update's receipt, and a second copy of a receipt already acted on, print nothing. A receipt
+        /// that lowered the "newer than" floor (the aggregator lost its state: FleetMember.FloorsLowered) is first one
+        /// `err code=fleet msg="aggregator lost its state: ..."` line.
         /// </summary>
         private void Receipt(int length)
         {
             if (!member.ReceiveReceipt(inbox, length)) { Error(member.LastError); return; }
             if (member.LastReceiptDuplicate) return; // MQTT's at-least-once second copy: already acted on, nothing to say
             int code = member.ReceiptCode;
-            if (code == FleetMessage.ReceiptAccepted) return;
             bool stats = member.ReceiptKind == FleetMessage.KindStats;
+            if (member.LastReceiptLoweredFloor)
+                Error("aggregator lost its state: its newest is v" + member.ReceiptVersion + ", below v" + member.FloorLoweredFrom + " verified before "
+                    + (stats ? "statistics" : "update") + " seq " + member.ReceiptSequence + "; models above v" + member.ReceiptVersion + " are taken again");
+            if (code == FleetMessage.ReceiptAccepted) return;
             string next;
             if (code == FleetMessage.ReceiptBaseGone || code == FleetMessage.ReceiptUnknownBase)
                 next = stats ? "aggregator refused the statistics" : "aggregator does not hold base v" + member.BaseVersion + ": updates carry every channel";

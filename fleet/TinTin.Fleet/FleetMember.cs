@@ -181,7 +181,10 @@ namespace TinTin.Fleet
 
         /// <summary>Version of the merged model the board's parameters started from (0: its own default).</summary>
         public uint BaseVersion { get { return baseVersion; } }
-        /// <summary>Highest merged version verified (older or equal ones are refused as replays).</summary>
+        /// <summary>
+        /// Highest merged version verified (older or equal ones are refused as replays): the "newer than" floor. It only goes
+        /// down when a verified receipt shows the aggregator's counter went back (<see cref="FloorsLowered"/>).
+        /// </summary>
         public uint HighestVersion { get { return highestVersion; } }
         public bool HasStaged { get { return hasStaged; } }
         public uint StagedVersion { get { return stagedVersion; } }
@@ -318,7 +321,13 @@ namespace TinTin.Fleet
         /// </summary>
         public bool BaseMayBeGone
         {
-            get { return baseVersion != 0 && !(sparseDelivered && sparseDeliveredOn == baseVersion) && highestVersion - baseVersion >= (uint)StaleBaseVersions; }
+            get
+            {
+                // A base above the highest version (only after a receipt lowered the floor: FleetMemberReceipts.cs) is one
+                // the aggregator that lost its state never published either.
+                return baseVersion != 0 && !(sparseDelivered && sparseDeliveredOn == baseVersion)
+                    && (baseVersion > highestVersion || highestVersion - baseVersion >= (uint)StaleBaseVersions);
+            }
         }
 
         /// <summary>The transport took the update <see cref="WriteUpdate"/> wrote last (so the aggregator keeps its base if it left channels out).</summary>

@@ -9,7 +9,10 @@ namespace TinTin.Fleet
     /// old receipt replayed, a duplicate, or one for a message forged on the board's topic is refused. A verified refusal:
     /// base gone or unknown → the updates on that base carry every channel (<see cref="BaseRefused"/>); replayed → the
     /// sequence of that kind moves to the aggregator's last accepted one, so the next message is above it (a board whose
-    /// counters went back: re-flashed, or booted from a checkpoint older than messages it sent). Allocates nothing per receipt.
+    /// counters went back: re-flashed, or booted from a checkpoint older than messages it sent). Any verified receipt whose
+    /// newest version is below the highest version this board had verified when it wrote the answered message (and none
+    /// newer verified since) says the aggregator lost or reset its state: the "newer than" floor drops to the receipt's
+    /// version (<see cref="FloorsLowered"/>; docs/FLEET.md, "An aggregator that lost its state"). Allocates nothing per receipt.
     /// </summary>
     public sealed partial class FleetMember
     {
@@ -20,6 +23,22 @@ namespace TinTin.Fleet
         private bool updateAnswered, statsAnswered;      // a receipt for it was verified
         private bool baseRefused;                        // a receipt said the aggregator does not hold refusedBase
         private uint refusedBase;
+        // HighestVersion when the last update (statistics message) was written. The aggregator reads a message after the board
+        // wrote it, so a receipt for it from an aggregator whose counter never went back carries a newest version at least this.
+        private uint updateHighest, statsHighest;
+
+        /// <summary>
+        /// Times a verified receipt lowered the "newer than" floor (HighestVersion) to the aggregator's newest version: the
+        /// receipt answered this board's last message of its kind, and its newest version was below the highest version the
+        /// board had verified when it wrote that message, with nothing newer verified since. Only an aggregator that lost or
+        /// reset its state (its counter went back) signs such a receipt; without this the board refused every new model
+        /// until the aggregator's counter passed the highest version it had verified.
+        /// </summary>
+        public int FloorsLowered;
+        /// <summary>The last receipt ReceiveReceipt took lowered the floor, from <see cref="FloorLoweredFrom"/> to its version (ReceiptVersion).</summary>
+        public bool LastReceiptLoweredFloor;
+        /// <summary>HighestVersion before the floor was last lowered.</summary>
+        public uint FloorLoweredFrom;
 
         /// <summary>Receipts verified (for accepted and refused messages).</summary>
         public int ReceiptsVerified;
@@ -47,8 +66,8 @@ namespace TinTin.Fleet
         {
             byte[] tag = stats ? statsTag : updateTag;
             Array.Copy(message, length - HmacSha256.TagBytes, tag, 0, tag.Length);
-            if (stats) { statsWritten = true; statsAnswered = false; }
-            else { updateWritten = true; updateAnswered = false; updateBase = baseVersion; }
+            if (stats) { statsWritten = true; statsAnswered = false; statsHighest = highestVersion; }
+            else { updateWritten = true; updateAnswered = false; updateBase = baseVersion; updateHighest = highestVersion; }
         }
 
         private void ContinueReceiptsFrom(FleetMember previous)
@@ -62,6 +81,8 @@ namespace TinTin.Fleet
             statsAnswered = previous.statsAnswered;
             baseRefused = previous.baseRefused;
             refusedBase = previous.refusedBase;
+            updateHighest = previous.updateHighest;
+            statsHighest = previous.statsHighest;
         }
 
         /// <summary>
@@ -72,6 +93,7 @@ namespace TinTin.Fleet
         {
             BytesReceived += length > 0 ? length : 0;
             LastReceiptDuplicate = false;
+            LastReceiptLoweredFloor = false;
             if (!reader.ReadReceipt(message, length, fleetKey)) return Refuse("receipt refused: " + reader.Error);
             if (!reader.IsFor(message, boardId))
                 return Refuse("receipt addressed to board '" + reader.RecipientText(message) + "', not to this board ('" + (boardIdText == null ? "" : boardIdText) + "')");
@@ -97,6 +119,18 @@ namespace TinTin.Fleet
             ReceiptLastAccepted = reader.Labelled;
             ReceiptVersion = reader.Version;
             ReceiptsVerified++;
+            // The aggregator's newest version below what this board had verified when it wrote the answered message: its
+            // counter went back (state lost or reset). Only the fleet key signs a receipt, and it echoes this board's last
+            // message (sequence and tag), so it was written after that message was; a model verified since (a newer one
+            // published after the receipt was written, or the aggregator's counter already past) leaves the floor alone.
+            uint verifiedThen = stats ? statsHighest : updateHighest;
+            if (ReceiptVersion < verifiedThen && highestVersion == verifiedThen)
+            {
+                FloorLoweredFrom = highestVersion;
+                highestVersion = ReceiptVersion;
+                FloorsLowered++;
+                LastReceiptLoweredFloor = true;
+            }
             if (ReceiptCode == FleetMessage.ReceiptAccepted) return true;
             AggregatorRefused++;
             if (!stats && (ReceiptCode == FleetMessage.ReceiptBaseGone || ReceiptCode == FleetMessage.ReceiptUnknownBase))

@@ -36,8 +36,8 @@ namespace TinTin.Firmware.Tests
             List<string> errs = lines.Where(l => l.StartsWith("S TT1 err ", StringComparison.Ordinal)).ToList();
             foreach (string e in errs) Console.WriteLine(e);
             // The forged, the cut, the oversized and board2's receipt (the duplicate is counted, not printed); then three
-            // verified refusals.
-            Assert.Equal(7, errs.Count);
+            // verified refusals; the floor lowered once (its duplicate prints nothing), and that receipt replayed refused.
+            Assert.Equal(9, errs.Count);
             Assert.All(errs, e => Assert.Equal("fleet", Field(e, "code")));
             Assert.Contains("HMAC", errs[0]);
             Assert.Contains("truncated", errs[1]);
@@ -56,8 +56,17 @@ namespace TinTin.Firmware.Tests
             Assert.Equal(Field(next, "max"), Field(next, "bytes"));
             string replayed = State("replayed");
             Assert.Equal(("5000", "1000", "3"), (Field(replayed, "seq"), Field(replayed, "stats_seq"), Field(replayed, "agg_refused")));
+            Assert.Equal("0", Field(replayed, "floors"));
+
+            // An aggregator that lost its state: the board verified up to v200, the receipt for its next update says v70.
+            Assert.Contains("aggregator_lost_its_state:_its_newest_is_v70__below_v200", errs[7]);
+            string floor = State("floor");
+            Assert.Equal(("70", "1", "2"), (Field(floor, "highest"), Field(floor, "floors"), Field(floor, "duplicates")));
+            Assert.Contains("answers_no_message_this_board_sent_last", errs[8]);
+            string kept = State("floor_kept");
+            Assert.Equal(("70", "1"), (Field(kept, "highest"), Field(kept, "floors")));
             string status = lines.Last(l => l.Contains(" fleet ") && l.Contains("event=status"));
-            Assert.Equal(("3", "4"), (Field(status, "agg_refused"), Field(status, "refused")));
+            Assert.Equal(("3", "5"), (Field(status, "agg_refused"), Field(status, "refused")));
         }
 
         [NanoRuntimeFact]

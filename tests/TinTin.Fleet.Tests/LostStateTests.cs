@@ -323,6 +323,196 @@ namespace TinTin.Fleet.Tests
             finally { broker.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
         }
 
+        /// <summary>
+        /// Session 13, the gap session 12 left: board2 took v1 and then verified the old aggregator's models up to v1 + margin
+        /// + 10 without taking them (declined, staged, or in trial). The new aggregator moves its counter to board1's base v1
+        /// + margin only, so its models are at or below what board2 verified: refused ("not newer than"). board2's own update
+        /// gets a receipt whose newest version is below the highest it had verified when it wrote it: the aggregator's counter
+        /// went back, the board lowers its floor to that version (once, counted) and takes the next model through the usual
+        /// checks; its next sparse update on it is accepted. board1, whose highest is below the receipt's version, changes nothing.
+        /// </summary>
+        [Fact]
+        public void ABoardThatVerifiedBeyondTheMarginLowersItsFloorOnTheNewAggregatorsReceiptAndTakesItsNextModel()
+        {
+            var a = Named(0, 1);
+            var b = Named(1, 2);
+            FleetAggregator first = Start("first.state", 2);
+            Assert.True(first.HandleUpdate("board1", Update(a.Member, 30, 20)).Accepted);
+            AggregatorResult r1 = first.HandleUpdate("board2", Update(b.Member, 10, 5));
+            Take(a.Member, r1.Merged);
+            Take(b.Member, r1.Merged);
+            uint verified = 1 + (uint)first.RecoveryMarginVersions + 10;
+            while (first.Version < verified)
+            {
+                byte[] m = first.MergeNow();
+                Assert.True(b.Member.Receive(m, m.Length), b.Member.LastError); // verified, staged, never taken
+            }
+            Assert.Equal((1u, verified), (b.Member.BaseVersion, b.Member.HighestVersion));
+
+            FleetAggregator fresh = Start("lost.state", 2);
+            Nudge(a.Network, 0);
+            AggregatorResult refusedA = fresh.HandleUpdate("board1", Update(a.Member, 50, 35));
+            uint moved = 1 + (uint)fresh.RecoveryMarginVersions;
+            Assert.Equal(moved, fresh.Version);
+            Assert.True(a.Member.ReceiveReceipt(refusedA.Receipt, refusedA.Receipt.Length), a.Member.LastError);
+            Assert.Equal((0, 1u), (a.Member.FloorsLowered, a.Member.HighestVersion)); // its receipt's version is above what it verified
+            Assert.True(fresh.HandleUpdate("board1", Update(a.Member, 51, 36)).Accepted); // every channel
+
+            // board2's base v1 is more than StaleBaseVersions behind what it verified: its update carries every channel and is
+            // accepted, and it completes a merge (v`moved` + 1); the receipt, written after that model, says it is the newest.
+            Nudge(b.Network, 1);
+            Assert.True(b.Member.BaseMayBeGone);
+            AggregatorResult answeredB = fresh.HandleUpdate("board2", Update(b.Member, 20, 9));
+            Assert.True(answeredB.Accepted, answeredB.Error);
+            Assert.Equal(moved + 1, answeredB.Version);
+            // The model comes before the receipt: refused (before session 13 every model was, until the counter passed v`verified`).
+            Assert.False(b.Member.Receive(answeredB.Merged, answeredB.Merged.Length));
+            Assert.Contains($"is not newer than version {verified}", b.Member.LastError);
+
+            Assert.True(b.Member.ReceiveReceipt(answeredB.Receipt, answeredB.Receipt.Length), b.Member.LastError);
+            Assert.True(b.Member.LastReceiptLoweredFloor);
+            Assert.Equal((1, verified, moved + 1), (b.Member.FloorsLowered, b.Member.FloorLoweredFrom, b.Member.HighestVersion));
+            Assert.True(b.Member.ReceiveReceipt(answeredB.Receipt, answeredB.Receipt.Length)); // MQTT's second copy: nothing more
+            Assert.Equal((1, moved + 1), (b.Member.FloorsLowered, b.Member.HighestVersion));
+            Assert.True(b.Member.SendsEveryChannel);
+
+            // The model that message made is at the floor now (missed); the next one is taken through the usual checks.
+            byte[] next = fresh.MergeNow();
+            Assert.Equal(moved + 2, fresh.Version);
+            Take(b.Member, next);
+            Assert.Equal((moved + 2, moved + 2), (b.Member.BaseVersion, b.Member.HighestVersion));
+            Assert.False(b.Member.Receive(next, next.Length)); // the floor is a floor again: the same model replayed is refused
+            Nudge(b.Network, 2);
+            AggregatorResult sparse = fresh.HandleUpdate("board2", Update(b.Member, 30, 15));
+            Assert.True(sparse.Accepted, sparse.Error);
+            Assert.True(fresh.Boards["board2"].Latest.ChannelsSent < AllChannels(b.Member));
+            Assert.True(b.Member.ReceiveReceipt(sparse.Receipt, sparse.Receipt.Length));
+            Assert.Equal(1, b.Member.FloorsLowered);
+        }
+
+        /// <summary>
+        /// A fleet whose boards are all at base 0 (challenger boards never take a model) gives the new aggregator no base above
+        /// its counter: the margin never applies, and before session 13 every board refused its models until v(highest + 1).
+        /// The accepted update's receipt (newest v0) lowers the floor and the board verifies the new v1.
+        /// </summary>
+        [Fact]
+        public void ABoardAtBase0ThatVerifiedModelsTakesTheNewAggregatorsFirstModel()
+        {
+            var b = Named(1, 2);
+            FleetAggregator first = Start("first.state", 0);
+            var c = Named(0, 3);
+            for (int v = 0; v < 5; v++)
+            {
+                Assert.True(first.HandleUpdate("board2", Update(b.Member, (uint)(10 + v), 5)).Accepted);
+                byte[] m = first.MergeNow();
+                Assert.True(c.Member.Receive(m, m.Length), c.Member.LastError);
+            }
+            Assert.Equal((0u, 5u), (c.Member.BaseVersion, c.Member.HighestVersion));
+
+            FleetAggregator fresh = Start("lost.state", 0);
+            AggregatorResult accepted = fresh.HandleUpdate("board1", Update(c.Member, 8, 6));
+            Assert.True(accepted.Accepted, accepted.Error);
+            Assert.Equal(0u, fresh.Version); // base 0 is below the counter: nothing to move
+            byte[] v1 = fresh.MergeNow();
+            Assert.False(c.Member.Receive(v1, v1.Length));
+            Assert.True(c.Member.ReceiveReceipt(accepted.Receipt, accepted.Receipt.Length), c.Member.LastError);
+            Assert.Equal((1, 0u), (c.Member.FloorsLowered, c.Member.HighestVersion));
+            Assert.True(c.Member.Receive(v1, v1.Length), c.Member.LastError);
+            Assert.Equal(1u, c.Member.HighestVersion);
+        }
+
+        /// <summary>A receipt for `answered` to board1 saying the aggregator's newest version is `newest`, signed with `fleetKey`.</summary>
+        private static byte[] ReceiptFor(FleetMember to, byte[] answered, uint newest, byte[] fleetKey, int outcome = FleetMessage.ReceiptAccepted)
+        {
+            var receipt = new byte[FleetMessage.ReceiptBytes(6)];
+            FleetMessage.WriteReceipt(receipt, answered, answered.Length, outcome, 0, newest, to.Shape.Fingerprint(), FleetMessage.BoardIdBytes("board1"), new HmacSha256(fleetKey));
+            return receipt;
+        }
+
+        /// <summary>
+        /// What may not lower the floor: a receipt signed with another key (refused), the genuine low receipt for the board's
+        /// previous message replayed after it wrote another (refused: it answers no message the board sent last), a receipt whose
+        /// version is at or above the highest verified, and a stale one: a healthy aggregator's receipt read after the board
+        /// verified a model published after it was written (its version was not below what the board had verified when it wrote
+        /// the answered update). Only a receipt whose version is below what the board had verified then lowers it.
+        /// </summary>
+        [Fact]
+        public void ForgedReplayedStaleOrHigherReceiptsDoNotLowerTheFloor()
+        {
+            var (a, _) = RunFirstAggregator(1);
+            a.Member.Resume(0, 0, 200); // verified up to v200 (a checkpoint's counters)
+            byte[] sent = Update(a.Member, 40, 30);
+            var otherKey = new byte[32];
+            otherKey[0] = 9;
+            byte[] forged = ReceiptFor(a.Member, sent, 3, otherKey);
+            Assert.False(a.Member.ReceiveReceipt(forged, forged.Length));
+            Assert.Contains("HMAC", a.Member.LastError);
+            byte[] low = ReceiptFor(a.Member, sent, 3, config.FleetKey);
+            byte[] same = ReceiptFor(a.Member, sent, 200, config.FleetKey);
+            Assert.True(a.Member.ReceiveReceipt(same, same.Length)); // at the floor: nothing
+            Assert.Equal((0, 200u), (a.Member.FloorsLowered, a.Member.HighestVersion));
+
+            byte[] sent2 = Update(a.Member, 41, 30);
+            Assert.False(a.Member.ReceiveReceipt(low, low.Length)); // the low receipt for the previous update, replayed
+            Assert.Contains("answers no message this board sent last", a.Member.LastError);
+            byte[] higher = ReceiptFor(a.Member, sent2, 250, config.FleetKey);
+            Assert.True(a.Member.ReceiveReceipt(higher, higher.Length));
+            Assert.Equal((0, 200u), (a.Member.FloorsLowered, a.Member.HighestVersion));
+
+            // Stale: a healthy aggregator at v1 answers the board's next update (newest v1, written before its next merge);
+            // the board verifies that merge before it reads the receipt.
+            var healthy = new FleetAggregator(config, Version0(FleetNets.Create()), 0);
+            var b = Named(1, 2);
+            Assert.True(healthy.HandleUpdate("board2", Update(b.Member, 10, 5)).Accepted);
+            byte[] m1 = healthy.MergeNow();
+            Take(b.Member, m1);
+            Nudge(b.Network, 0);
+            AggregatorResult answered = healthy.HandleUpdate("board2", Update(b.Member, 20, 9));
+            Assert.True(answered.Accepted, answered.Error);
+            byte[] m2 = healthy.MergeNow();
+            Assert.True(b.Member.Receive(m2, m2.Length), b.Member.LastError);
+            Assert.True(b.Member.ReceiveReceipt(answered.Receipt, answered.Receipt.Length), b.Member.LastError);
+            Assert.Equal(1u, b.Member.ReceiptVersion);
+            Assert.Equal((0, 2u), (b.Member.FloorsLowered, b.Member.HighestVersion));
+
+            // The same low version, answering the board's last message: lowered once.
+            byte[] sent3 = Update(a.Member, 42, 30);
+            byte[] lowNow = ReceiptFor(a.Member, sent3, 3, config.FleetKey, FleetMessage.ReceiptUnknownBase);
+            Assert.True(a.Member.ReceiveReceipt(lowNow, lowNow.Length), a.Member.LastError);
+            Assert.Equal((1, 3u), (a.Member.FloorsLowered, a.Member.HighestVersion));
+        }
+
+        /// <summary>
+        /// The floor is the HighestVersion a checkpoint keeps (FirmwareCounters.FleetHighestVersion): a boot from a checkpoint
+        /// written after the floor went down goes on from it; a power cut before that checkpoint boots with the old, higher
+        /// floor, which the receipt for the board's next message lowers again (the aggregator's counter is still below it).
+        /// </summary>
+        [Fact]
+        public void APowerCutBeforeTheCheckpointLosesTheLoweredFloorOnlyUntilTheNextReceipt()
+        {
+            var (a, _) = RunFirstAggregator(1);
+            a.Member.Resume(0, 0, 200);
+            byte[] sent = Update(a.Member, 40, 30);
+            byte[] low = ReceiptFor(a.Member, sent, 3, config.FleetKey);
+            Assert.True(a.Member.ReceiveReceipt(low, low.Length));
+            Assert.Equal(3u, a.Member.HighestVersion);
+
+            // A checkpoint written now keeps 3; a boot from it (a new member resumed from its counters) goes on from v3.
+            var booted = new FleetMember(a.Network, config.Boards[0].Key, config.FleetKey, config.MaxMessageBytes, 64) { BoardId = "board1" };
+            booted.Resume(a.Member.UpdateSequence, 0, a.Member.HighestVersion);
+            Assert.Equal(3u, booted.HighestVersion);
+
+            // The power cut came first: the older checkpoint's v200 comes back; the next update's receipt lowers it again.
+            var cut = new FleetMember(a.Network, config.Boards[0].Key, config.FleetKey, config.MaxMessageBytes, 64) { BoardId = "board1" };
+            cut.Resume(a.Member.UpdateSequence + 16, 0, 200);
+            byte[] after = Update(cut, 41, 30);
+            Assert.False(cut.ReceiveReceipt(low, low.Length)); // the old receipt answers no message of this boot
+            Assert.Equal(200u, cut.HighestVersion);
+            byte[] again = ReceiptFor(cut, after, 4, config.FleetKey);
+            Assert.True(cut.ReceiveReceipt(again, again.Length), cut.LastError);
+            Assert.Equal((1, 4u), (cut.FloorsLowered, cut.HighestVersion));
+        }
+
         /// <summary>An aggregator in memory (no state file: tests, `fleet simulate`) stays strict: any base it never published is refused.</summary>
         [Fact]
         public void AnAggregatorInMemoryStillRefusesABaseItNeverPublished()
