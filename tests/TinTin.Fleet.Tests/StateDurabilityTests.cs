@@ -22,11 +22,42 @@ namespace TinTin.Fleet.Tests
 
         public void Dispose() => Directory.Delete(dir, true);
 
+        /// <summary>
+        /// Session 13: each system's way of making the rename durable. Only the Linux path can run here; the macOS and
+        /// Windows paths are compiled, never run (no such machine in this build): this checks which one each system gets.
+        /// </summary>
+        [Fact]
+        public void EachSystemGetsItsDocumentedWayAndThisOneUsesIt()
+        {
+            Assert.Equal(DirectorySyncMethod.Fsync, DirectorySync.MethodFor(linux: true, macOS: false, windows: false));
+            Assert.Equal(DirectorySyncMethod.FullFsync, DirectorySync.MethodFor(linux: false, macOS: true, windows: false));
+            Assert.Equal(DirectorySyncMethod.WriteThroughRename, DirectorySync.MethodFor(linux: false, macOS: false, windows: true));
+            Assert.Equal(DirectorySyncMethod.None, DirectorySync.MethodFor(linux: false, macOS: false, windows: false)); // FreeBSD, ...
+            Assert.Equal(DirectorySync.MethodFor(OperatingSystem.IsLinux(), OperatingSystem.IsMacOS(), OperatingSystem.IsWindows()), DirectorySync.Method);
+            Assert.Equal(DirectorySync.Method != DirectorySyncMethod.None, DirectorySync.Supported);
+            if (OperatingSystem.IsLinux()) Assert.Equal(DirectorySyncMethod.Fsync, DirectorySync.Method);
+        }
+
+        /// <summary>Replace renames over an existing file (flushed where the system can), and a missing source is a clear error that leaves the target.</summary>
+        [Fact]
+        public void ReplaceRenamesOverTheTargetAndAMissingSourceLeavesItAsItWas()
+        {
+            string target = Path.Combine(dir, "state"), temp = target + ".tmp";
+            File.WriteAllText(target, "old");
+            File.WriteAllText(temp, "new");
+            Assert.Equal(DirectorySync.Supported, DirectorySync.Replace(temp, target));
+            Assert.Equal("new", File.ReadAllText(target));
+            Assert.False(File.Exists(temp));
+            IOException e = Assert.ThrowsAny<IOException>(() => DirectorySync.Replace(temp, target));
+            Assert.Contains("state.tmp", e.Message);
+            Assert.Equal("new", File.ReadAllText(target));
+        }
+
         [Fact]
         public void ADirectoryIsFlushedOnLinuxAndAMissingOneIsAClearError()
         {
-            Assert.Equal(OperatingSystem.IsLinux(), DirectorySync.Flush(dir));
-            if (!DirectorySync.Supported) return;
+            Assert.Equal(DirectorySync.Method is DirectorySyncMethod.Fsync or DirectorySyncMethod.FullFsync, DirectorySync.Flush(dir));
+            if (!OperatingSystem.IsLinux()) return;
             string missing = Path.Combine(dir, "no-such-folder");
             IOException e = Assert.Throws<IOException>(() => DirectorySync.Flush(missing));
             Assert.Contains(missing, e.Message);

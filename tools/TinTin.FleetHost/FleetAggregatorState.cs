@@ -13,7 +13,7 @@ namespace TinTin.FleetHost
     /// the version counter, the versions of the last <see cref="KeptVersions"/> merges (the base-version check and the
     /// merge's bases), and each board's latest accepted update and statistics (their sequence numbers: replays stay
     /// refused). Written after every accepted message and every published version, atomically (temp file, fsync,
-    /// rename), so a crash leaves the old file or the new one, never a mix.
+    /// rename, the rename made durable: DirectorySync), so a crash leaves the old file or the new one, never a mix.
     ///
     /// Format (little-endian): "TTAGGST" + format byte, u32 payload length, the payload, CRC-32 of everything
     /// before it. The payload keeps messages as they were signed (merged models with the fleet key, boards' updates
@@ -40,7 +40,7 @@ namespace TinTin.FleetHost
         /// <summary>The state file written after every change (null: state in memory only).</summary>
         public string StateFile { get; private set; }
 
-        /// <summary>State writes whose directory was flushed after the rename (<see cref="DirectorySync"/>; 0 where the OS cannot).</summary>
+        /// <summary>State writes whose rename was made durable (<see cref="DirectorySync"/>: the directory flushed, or a write-through rename on Windows; 0 where the OS cannot).</summary>
         public int StateDirectorySyncs { get; private set; }
 
         /// <summary>The last error writing the state file (null when the last write succeeded).</summary>
@@ -170,9 +170,9 @@ namespace TinTin.FleetHost
                     file.Write(bytes, 0, bytes.Length);
                     file.Flush(true); // fsync: the bytes are on disk before the rename makes them the state
                 }
-                File.Move(temp, StateFile, true);
-                // The rename is in the directory: flushed too, or a power cut can bring back the old file (or none).
-                if (DirectorySync.Flush(Path.GetDirectoryName(Path.GetFullPath(StateFile)))) StateDirectorySyncs++;
+                // The rename is in the directory: made durable too (Linux, macOS: the directory flushed; Windows: a
+                // write-through rename), or a power cut can bring back the old file (or none).
+                if (DirectorySync.Replace(temp, StateFile)) StateDirectorySyncs++;
                 StateError = null;
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
