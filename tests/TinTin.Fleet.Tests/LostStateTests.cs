@@ -490,12 +490,16 @@ namespace TinTin.Fleet.Tests
         [Fact]
         public void APowerCutBeforeTheCheckpointLosesTheLoweredFloorOnlyUntilTheNextReceipt()
         {
-            var (a, _) = RunFirstAggregator(1);
-            a.Member.Resume(0, 0, 200);
+            var (a, _) = RunFirstAggregator(5);
+            a.Member.Resume(0, 0, 20); // verified up to v20, its base v5 less than StaleBaseVersions behind
+            Assert.False(a.Member.SendsEveryChannel);
             byte[] sent = Update(a.Member, 40, 30);
             byte[] low = ReceiptFor(a.Member, sent, 3, config.FleetKey);
             Assert.True(a.Member.ReceiveReceipt(low, low.Length));
             Assert.Equal(3u, a.Member.HighestVersion);
+            // Its base v5 is above the lowered floor: a version this aggregator never published, so every channel goes out.
+            Assert.True(a.Member.BaseMayBeGone);
+            Assert.True(a.Member.SendsEveryChannel);
 
             // A checkpoint written now keeps 3; a boot from it (a new member resumed from its counters) goes on from v3.
             var booted = new FleetMember(a.Network, config.Boards[0].Key, config.FleetKey, config.MaxMessageBytes, 64) { BoardId = "board1" };
