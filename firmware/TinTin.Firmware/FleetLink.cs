@@ -24,8 +24,10 @@ namespace TinTin.Firmware
         public string BoardId;
         /// <summary>Join at start-up (else only on `fleet join`).</summary>
         public bool JoinAtStart;
+        /// <summary>The trial length a board has unless told otherwise (FleetProvisioning does not provision it: trial_min_labels is at most this).</summary>
+        public const int DefaultTrialSamples = 32;
         /// <summary>Labelled samples a taken model is judged on (FleetMember.TrialSamples).</summary>
-        public int TrialSamples = 32;
+        public int TrialSamples = DefaultTrialSamples;
         /// <summary>
         /// Trial scaled to the board's label rate (FleetMember.TrialLabelRatePerMille, docs/experiments/fleet.md "Session 12"; opt-in, 0: off):
         /// below this labelled share (per mille of its samples) a take is judged on proportionally fewer labels, at least

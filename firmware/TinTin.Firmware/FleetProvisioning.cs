@@ -10,7 +10,10 @@ namespace TinTin.Firmware
     /// board_password, board_key and fleet_key (64 hex digits each: 32-byte HMAC keys),
     /// publish_every (labels, 32), join_at_start (1/0, 1), tls (1/0, 0: MQTT over TLS), ca_file
     /// (with tls=1: the path of the broker's CA certificate on the board's storage, PEM or DER),
-    /// stats_every (samples between the board's input-statistics messages, 0..100000, 64; 0: none).
+    /// stats_every (samples between the board's input-statistics messages, 0..100000, 64; 0: none),
+    /// trial_label_rate (per mille of the board's samples, 0..1000, 0: off; FleetSettings.TrialLabelRatePerMille:
+    /// below this labelled share a taken model is judged on proportionally fewer labels), trial_min_labels
+    /// (fewest labels such a trial lasts, 1..32 = FleetSettings.DefaultTrialSamples, 8; only with trial_label_rate above 0).
     /// Each key at most once; the whole text at most <see cref="MaxChars"/> characters.
     /// Wi-Fi is the device's own stored network configuration (nanoFramework keeps SSID and
     /// password in its configuration block and connects at boot), not part of this file.
@@ -23,7 +26,7 @@ namespace TinTin.Firmware
         public const int PlainPort = 1883;
         public const int TlsPort = 8883;
         private const int MaxPathChars = 128;
-        private const int KeyCount = 12; // the keys KeyIndex knows
+        private const int KeyCount = 14; // the keys KeyIndex knows
         private readonly bool[] seen = new bool[KeyCount]; // [KeyCount]
 
         public string BrokerHost;
@@ -41,6 +44,10 @@ namespace TinTin.Firmware
         public int PublishEveryLabels = 32;
         /// <summary>Samples between the board's input-statistics messages (FleetSettings.StatsEverySamples); 0: none.</summary>
         public int StatsEverySamples = 64;
+        /// <summary>Trial scaled to the board's label rate (FleetSettings.TrialLabelRatePerMille, per mille); 0: off.</summary>
+        public int TrialLabelRatePerMille;
+        /// <summary>Fewest labels a trial scaled to the label rate lasts (FleetSettings.TrialMinimumLabels).</summary>
+        public int TrialMinimumLabels = 8;
         public bool JoinAtStart = true;
         public string Error;
 
@@ -77,6 +84,7 @@ namespace TinTin.Firmware
             if (FleetKey == null) return Fail("fleet_key is missing");
             if (Tls && CaFile == null) return Fail("tls=1 needs ca_file: the path of the broker's CA certificate on the board (PEM or DER)");
             if (!Tls && CaFile != null) return Fail("ca_file is set but tls is not 1: a CA certificate is only used over TLS");
+            if (seen[13] && TrialLabelRatePerMille == 0) return Fail("trial_min_labels is set but trial_label_rate is not above 0: the minimum only bounds a trial scaled to the label rate");
             if (Tls && !seen[1]) BrokerPort = TlsPort;
             return true;
         }
@@ -96,6 +104,8 @@ namespace TinTin.Firmware
             FleetKey = null;
             PublishEveryLabels = 32;
             StatsEverySamples = 64;
+            TrialLabelRatePerMille = 0;
+            TrialMinimumLabels = 8;
             JoinAtStart = true;
             Error = null;
         }
@@ -109,6 +119,8 @@ namespace TinTin.Firmware
             settings.PublishEveryLabels = PublishEveryLabels;
             settings.JoinAtStart = JoinAtStart;
             settings.StatsEverySamples = StatsEverySamples;
+            settings.TrialLabelRatePerMille = TrialLabelRatePerMille;
+            settings.TrialMinimumLabels = TrialMinimumLabels;
             settings.BoardId = BoardId; // a merged model addressed to another board is refused
             return settings;
         }
@@ -148,6 +160,20 @@ namespace TinTin.Firmware
                 StatsEverySamples = n;
                 return true;
             }
+            if (key == "trial_label_rate")
+            {
+                int n = Number(value);
+                if (n < 0 || n > 1000) return Fail(at + "trial_label_rate must be 0..1000 (per mille of the board's samples; 0: off)");
+                TrialLabelRatePerMille = n;
+                return true;
+            }
+            if (key == "trial_min_labels")
+            {
+                int n = Number(value);
+                if (n < 1 || n > FleetSettings.DefaultTrialSamples) return Fail(at + "trial_min_labels must be 1.." + FleetSettings.DefaultTrialSamples + " labels (at most the board's trial length)");
+                TrialMinimumLabels = n;
+                return true;
+            }
             if (key == "join_at_start")
             {
                 if (value != "0" && value != "1") return Fail(at + "join_at_start must be 0 or 1");
@@ -185,6 +211,8 @@ namespace TinTin.Firmware
             if (key == "tls") return 9;
             if (key == "ca_file") return 10;
             if (key == "stats_every") return 11;
+            if (key == "trial_label_rate") return 12;
+            if (key == "trial_min_labels") return 13;
             return -1;
         }
 

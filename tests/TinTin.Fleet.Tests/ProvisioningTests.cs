@@ -1,5 +1,8 @@
 using System;
 using TinTin.Firmware;
+using TinTin.FleetHost;
+using TinTin.Reference;
+using TinTin.VirtualBoard;
 using Xunit;
 
 namespace TinTin.Fleet.Tests
@@ -32,6 +35,70 @@ namespace TinTin.Fleet.Tests
             Assert.Equal(p.BoardKey, s.BoardKey);
             Assert.Equal("board7", s.BoardId);          // an addressed model for another board is refused
             Assert.Equal(64, s.StatsEverySamples);       // input statistics every 64 samples unless stats_every says otherwise
+            Assert.Equal(0, s.TrialLabelRatePerMille);   // the trial scaled to the label rate is opt-in
+            Assert.Equal(8, s.TrialMinimumLabels);
+        }
+
+        /// <summary>The board the provisioning file configures (the firmware on the virtual board, a fake transport): its FleetMember.</summary>
+        private static FleetMember ProvisionedMember(FleetProvisioning p)
+        {
+            var spec = new BoardSpec { Name = "board7", DataPath = RepositoryPaths.Data("occupancy", "datatest2.txt"), LabelFraction = 0, Seed = 3 };
+            using var b = new VirtualFleetBoard(spec, VirtualBoardRunner.EmbeddedModel(), "esp32-devkit", (hw, cfg) =>
+            {
+                hw.Fleet = new FakeTransport();
+                cfg.Fleet = p.ToSettings();
+            });
+            Assert.NotNull(b.Member);
+            return b.Member;
+        }
+
+        /// <summary>T100's board half (docs/FLEET.md "For rooms that differ"): trial_label_rate and trial_min_labels reach the member the board runs.</summary>
+        [Theory]
+        [InlineData("stats_every=64\ntrial_label_rate=100\n", 100, 8)]
+        [InlineData("trial_label_rate=1000\ntrial_min_labels=32\n", 1000, 32)]
+        [InlineData("trial_min_labels=1\ntrial_label_rate=5\n", 5, 1)]
+        [InlineData("trial_label_rate=0\n", 0, 8)]
+        [InlineData("", 0, 8)]
+        public void TheTrialLabelRateReachesTheBoardsFleetMember(string extra, int rate, int minimum)
+        {
+            var p = new FleetProvisioning();
+            Assert.True(p.Parse(Good(extra)), p.Error);
+            Assert.Equal(rate, p.TrialLabelRatePerMille);
+            Assert.Equal(minimum, p.TrialMinimumLabels);
+            FleetMember member = ProvisionedMember(p);
+            Assert.Equal(rate, member.TrialLabelRatePerMille);
+            Assert.Equal(minimum, member.MinimumTrialLabels);
+            Assert.Equal(FleetSettings.DefaultTrialSamples, member.TrialSamples); // trial_min_labels is at most this
+        }
+
+        [Fact]
+        public void AParserReusedForAnotherFileForgetsTheTrialLabelRate()
+        {
+            var p = new FleetProvisioning();
+            Assert.True(p.Parse(Good("trial_label_rate=100\ntrial_min_labels=4\n")), p.Error);
+            Assert.True(p.Parse(Good()), p.Error);
+            Assert.Equal(0, p.TrialLabelRatePerMille);
+            Assert.Equal(8, p.TrialMinimumLabels);
+        }
+
+        [Theory]
+        [InlineData("trial_label_rate=100\ntrial_label_rate=50\n", "line 11: trial_label_rate is given twice")]
+        [InlineData("trial_label_rate=100\ntrial_min_labels=8\ntrial_min_labels=8\n", "line 12: trial_min_labels is given twice")]
+        public void ATrialKeyGivenTwiceIsRefused(string extra, string error)
+        {
+            var p = new FleetProvisioning();
+            Assert.False(p.Parse(Good(extra)));
+            Assert.Equal(error, p.Error);
+        }
+
+        [Theory]
+        [InlineData("trial_min_labels=4\n")]
+        [InlineData("trial_label_rate=0\ntrial_min_labels=8\n")]
+        public void AMinimumWithoutATrialLabelRateIsRefused(string extra)
+        {
+            var p = new FleetProvisioning();
+            Assert.False(p.Parse(Good(extra)));
+            Assert.StartsWith("trial_min_labels is set but trial_label_rate is not above 0", p.Error);
         }
 
         [Theory]
@@ -45,6 +112,13 @@ namespace TinTin.Fleet.Tests
         [InlineData("publish_every=0\n", "publish_every")]
         [InlineData("stats_every=-1\n", "stats_every")]
         [InlineData("stats_every=100001\n", "stats_every")]
+        [InlineData("trial_label_rate=1001\n", "trial_label_rate must be 0..1000")]
+        [InlineData("trial_label_rate=-5\n", "trial_label_rate must be 0..1000")]
+        [InlineData("trial_label_rate=ten\n", "trial_label_rate must be 0..1000")]
+        [InlineData("trial_label_rate=\n", "trial_label_rate must be 0..1000")]
+        [InlineData("trial_min_labels=0\n", "trial_min_labels must be 1..32")]
+        [InlineData("trial_min_labels=33\n", "trial_min_labels must be 1..32")]
+        [InlineData("trial_min_labels=8.5\n", "trial_min_labels must be 1..32")]
         [InlineData("board_id=board 7\n", "board_id")]
         [InlineData("fleet=a/b\n", "fleet")]
         [InlineData("join_at_start=yes\n", "join_at_start")]
