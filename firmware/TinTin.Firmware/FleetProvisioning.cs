@@ -84,8 +84,8 @@ namespace TinTin.Firmware
             if (FleetKey == null) return Fail("fleet_key is missing");
             if (Tls && CaFile == null) return Fail("tls=1 needs ca_file: the path of the broker's CA certificate on the board (PEM or DER)");
             if (!Tls && CaFile != null) return Fail("ca_file is set but tls is not 1: a CA certificate is only used over TLS");
-            if (seen[13] && TrialLabelRatePerMille == 0) return Fail("trial_min_labels is set but trial_label_rate is not above 0: the minimum only bounds a trial scaled to the label rate");
-            if (Tls && !seen[1]) BrokerPort = TlsPort;
+            if (seen[KeyIndex("trial_min_labels")] && TrialLabelRatePerMille == 0) return Fail("trial_min_labels is set but trial_label_rate is not above 0: the minimum only bounds a trial scaled to the label rate");
+            if (Tls && !seen[KeyIndex("broker_port")]) BrokerPort = TlsPort;
             return true;
         }
 
