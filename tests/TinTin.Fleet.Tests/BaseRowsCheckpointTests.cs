@@ -28,15 +28,8 @@ namespace TinTin.Fleet.Tests
         /// <summary>A take-mode board (KeepOwnHead off, trial of one label so a take is kept at once) whose settings a test may change before a reboot.</summary>
         internal static VirtualFleetBoard Board(FakeTransport transport, out FleetSettings settings)
         {
-            var spec = new BoardSpec { Name = "board1", DataPath = RepositoryPaths.Data("occupancy", "datatest2.txt"), LabelFraction = 0, Seed = 3 };
-            FleetSettings made = null;
-            var board = new VirtualFleetBoard(spec, VirtualBoardRunner.EmbeddedModel(), "esp32-devkit", (hw, cfg) =>
-            {
-                hw.Fleet = transport;
-                cfg.Fleet = made = new FleetSettings { BoardKey = Config.Boards[0].Key, FleetKey = Config.FleetKey, PublishEveryLabels = 8, StatsEverySamples = 0, KeepOwnHead = false, TrialSamples = 1 };
-            }, captureSerial: true);
-            settings = made;
-            return board;
+            settings = new FleetSettings { BoardKey = Config.Boards[0].Key, FleetKey = Config.FleetKey, PublishEveryLabels = 8, StatsEverySamples = 0, KeepOwnHead = false, TrialSamples = 1 };
+            return FirmwareBoards.On(transport, settings);
         }
 
         internal static Network Copy(Network n)

@@ -46,14 +46,13 @@ namespace TinTin.Fleet.Tests
         /// <summary>A board on the fake transport; the mechanics tests change the last layer, so by default the board takes it too (KeepOwnHead off).</summary>
         private static VirtualFleetBoard Board(IFleetTransport transport, int publishEvery = 32, Action<FleetSettings> settings = null, TrainingStateMode mode = TrainingStateMode.GradientArena)
         {
-            var spec = new BoardSpec { Name = "board1", DataPath = RepositoryPaths.Data("occupancy", "datatest2.txt"), LabelFraction = 0, Seed = 3, TrainingMode = mode };
-            return new VirtualFleetBoard(spec, VirtualBoardRunner.EmbeddedModel(), "esp32-devkit", (hw, cfg) =>
+            FleetSettings fleet = null;
+            if (transport != null)
             {
-                hw.Fleet = transport;
-                if (transport == null) return;
-                cfg.Fleet = new FleetSettings { BoardKey = Config.Boards[0].Key, FleetKey = Config.FleetKey, PublishEveryLabels = publishEvery, KeepOwnHead = false };
-                settings?.Invoke(cfg.Fleet);
-            }, captureSerial: true);
+                fleet = new FleetSettings { BoardKey = Config.Boards[0].Key, FleetKey = Config.FleetKey, PublishEveryLabels = publishEvery, KeepOwnHead = false };
+                settings?.Invoke(fleet);
+            }
+            return FirmwareBoards.On(transport, fleet, mode: mode);
         }
 
         private static List<ProtocolMessage> Lines(VirtualFleetBoard b, string kind) =>

@@ -42,12 +42,7 @@ namespace TinTin.Fleet.Tests
         /// <summary>The board the provisioning file configures (the firmware on the virtual board, a fake transport): its FleetMember.</summary>
         private static FleetMember ProvisionedMember(FleetProvisioning p)
         {
-            var spec = new BoardSpec { Name = "board7", DataPath = RepositoryPaths.Data("occupancy", "datatest2.txt"), LabelFraction = 0, Seed = 3 };
-            using var b = new VirtualFleetBoard(spec, VirtualBoardRunner.EmbeddedModel(), "esp32-devkit", (hw, cfg) =>
-            {
-                hw.Fleet = new FakeTransport();
-                cfg.Fleet = p.ToSettings();
-            });
+            using var b = FirmwareBoards.On(new FakeTransport(), p.ToSettings(), name: "board7");
             Assert.NotNull(b.Member);
             return b.Member;
         }

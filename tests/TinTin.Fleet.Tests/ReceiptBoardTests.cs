@@ -26,18 +26,11 @@ namespace TinTin.Fleet.Tests
         private static int AllChannels(FleetMember m) => m.Shape.Channels.Take(m.Shape.LayerCount).Sum();
 
         /// <summary>A firmware board (FleetLink) on `transport` as board1 of FleetConfig.Demo(2), no labels of its own.</summary>
-        internal static VirtualFleetBoard Board(FakeTransport transport, int seed = 3)
-        {
-            var spec = new BoardSpec { Name = "board1", DataPath = RepositoryPaths.Data("occupancy", "datatest2.txt"), LabelFraction = 0, Seed = seed };
-            return new VirtualFleetBoard(spec, VirtualBoardRunner.EmbeddedModel(), "esp32-devkit", (hw, cfg) =>
+        internal static VirtualFleetBoard Board(FakeTransport transport, int seed = 3) =>
+            FirmwareBoards.On(transport, new FleetSettings
             {
-                hw.Fleet = transport;
-                cfg.Fleet = new FleetSettings
-                {
-                    BoardKey = Config.Boards[0].Key, FleetKey = Config.FleetKey, PublishEveryLabels = 8, StatsEverySamples = 16, BoardId = "board1", KeepOwnHead = false,
-                };
-            }, captureSerial: true);
-        }
+                BoardKey = Config.Boards[0].Key, FleetKey = Config.FleetKey, PublishEveryLabels = 8, StatsEverySamples = 16, BoardId = "board1", KeepOwnHead = false,
+            }, seed: seed);
 
         /// <summary>Hands every message published since `from` to the aggregator and queues its receipt for the board; returns the results.</summary>
         internal static List<AggregatorResult> Exchange(FakeTransport t, FleetAggregator aggregator, ref int from)

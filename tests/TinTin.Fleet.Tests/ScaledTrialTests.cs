@@ -96,15 +96,8 @@ namespace TinTin.Fleet.Tests
 
         private static readonly FleetConfig Config = FleetConfig.Demo(2);
 
-        private static VirtualFleetBoard Board(FakeTransport transport, int rate)
-        {
-            var spec = new BoardSpec { Name = "board1", DataPath = RepositoryPaths.Data("occupancy", "datatest2.txt"), LabelFraction = 0, Seed = 3 };
-            return new VirtualFleetBoard(spec, VirtualBoardRunner.EmbeddedModel(), "esp32-devkit", (hw, cfg) =>
-            {
-                hw.Fleet = transport;
-                cfg.Fleet = new FleetSettings { BoardKey = Config.Boards[0].Key, FleetKey = Config.FleetKey, KeepOwnHead = false, TrialLabelRatePerMille = rate };
-            }, captureSerial: true);
-        }
+        private static VirtualFleetBoard Board(FakeTransport transport, int rate) =>
+            FirmwareBoards.On(transport, new FleetSettings { BoardKey = Config.Boards[0].Key, FleetKey = Config.FleetKey, KeepOwnHead = false, TrialLabelRatePerMille = rate });
 
         private static byte[] Merged(Network shapeOf, uint version, Action<ParameterSet> change)
         {
