@@ -89,6 +89,7 @@ namespace TinTin.Firmware.Replay
             transport.Add(Receipt(member.UpdateBuffer, length, FleetMessage.ReceiptReplayed, 5000, 70, board1));
             Safe(3);
             State("replayed");
+            link.Status(3); // no floor lowered yet: no floors key
 
             // An aggregator that lost its state (session 13): the board had verified up to v200 (a checkpoint's counters); the
             // receipt for its next update says the aggregator's newest is v70, so the floor drops to v70 (one err line; its
@@ -106,7 +107,7 @@ namespace TinTin.Firmware.Replay
             transport.Add(low);
             Safe(5);
             State("floor_kept");
-            link.Status(6);
+            link.Status(6); // floors=1
         }
 
         private byte[] Receipt(byte[] answered, int length, int outcome, uint lastAccepted, uint version, byte[] recipient)

@@ -468,6 +468,10 @@ namespace TinTin.Firmware
                 writer.Int("rolled_back", member.RolledBack);
                 writer.Int("refused", member.Rejected);
                 writer.Int("agg_refused", member.AggregatorRefused);
+                // Only once a receipt lowered the floor (the err line that said so may have scrolled away): the line is full
+                // for a long-running board, and 0 is every healthy aggregator's case. Before the byte counts, so a full
+                // line drops those first.
+                if (member.FloorsLowered > 0) writer.Int("floors", member.FloorsLowered);
                 writer.Int("sent_b", member.BytesSent);
                 writer.Int("recv_b", member.BytesReceived);
             }

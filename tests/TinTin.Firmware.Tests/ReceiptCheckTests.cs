@@ -65,8 +65,11 @@ namespace TinTin.Firmware.Tests
             Assert.Contains("answers_no_message_this_board_sent_last", errs[8]);
             string kept = State("floor_kept");
             Assert.Equal(("70", "1"), (Field(kept, "highest"), Field(kept, "floors")));
-            string status = lines.Last(l => l.Contains(" fleet ") && l.Contains("event=status"));
-            Assert.Equal(("3", "5"), (Field(status, "agg_refused"), Field(status, "refused")));
+            List<string> statuses = lines.Where(l => l.Contains(" fleet ") && l.Contains("event=status")).ToList();
+            Assert.Equal(2, statuses.Count);
+            Assert.DoesNotContain(" floors=", statuses[0]); // before the floor went down
+            string status = statuses[1];
+            Assert.Equal(("3", "5", "1"), (Field(status, "agg_refused"), Field(status, "refused"), Field(status, "floors")));
         }
 
         [NanoRuntimeFact]

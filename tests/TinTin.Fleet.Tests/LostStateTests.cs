@@ -391,6 +391,48 @@ namespace TinTin.Fleet.Tests
         }
 
         /// <summary>
+        /// The firmware's `fleet` status line says the floor went down after the err line that said so scrolled away:
+        /// no `floors` key while none was lowered (a reader takes it as 0), `floors=1` after the new aggregator's receipt
+        /// lowered it, on `fleet status` and on the other status-like events. Every line stays within the protocol's 200.
+        /// </summary>
+        [Fact]
+        public void TheFirmwaresFleetStatusLineCountsTheLoweredFloors()
+        {
+            var t = new FakeTransport();
+            using VirtualFleetBoard b = ReceiptBoardTests.Board(t);
+            b.App.HandleLine("fleet join");
+            b.Member.Resume(0, 0, 200); // verified up to v200 (a checkpoint's counters) under an aggregator since lost
+            ProtocolMessage before = Status(b);
+            Assert.Equal("status", before.Get("event"));
+            Assert.False(before.Has("floors"));
+            Assert.Equal(0, before.GetLong("floors", 0));
+
+            FleetAggregator fresh = FirmwareFleetTests.DefaultAggregator(); // a new host: its newest version is far below v200
+            FirmwareFleetTests.LearnAndPublish(b);
+            int delivered = 0;
+            Assert.All(ReceiptBoardTests.Exchange(t, fresh, ref delivered), r => Assert.True(r.Accepted, r.Error));
+            Assert.DoesNotContain(BaseRowsCheckpointTests.Lines(b, 0, "fleet"), m => m.Has("floors"));
+            int lines = b.SerialLines.Count;
+            b.Step(); // the safe point reads the receipts
+            Assert.Single(BaseRowsCheckpointTests.Lines(b, lines, "err"), m => m.Get("msg").StartsWith("aggregator_lost_its_state", StringComparison.Ordinal));
+            Assert.Equal(1, b.Member.FloorsLowered);
+
+            ProtocolMessage after = Status(b);
+            Assert.Equal(1, after.GetLong("floors", -1));
+            Assert.Equal(b.Member.BytesReceived, after.GetLong("recv_b", -1)); // the byte counts after it are still on the line
+            b.App.HandleLine("fleet leave");
+            Assert.Equal(("left", 1L), (BaseRowsCheckpointTests.Lines(b, 0, "fleet").Last().Get("event"), BaseRowsCheckpointTests.Lines(b, 0, "fleet").Last().GetLong("floors", -1)));
+            Assert.All(b.SerialLines, l => Assert.True(l.Length <= Protocol.MaxLineChars, l));
+        }
+
+        private static ProtocolMessage Status(VirtualFleetBoard b)
+        {
+            int from = b.SerialLines.Count;
+            b.App.HandleLine("fleet status");
+            return BaseRowsCheckpointTests.Lines(b, from, "fleet").Single();
+        }
+
+        /// <summary>
         /// A fleet whose boards are all at base 0 (challenger boards never take a model) gives the new aggregator no base above
         /// its counter: the margin never applies, and before session 13 every board refused its models until v(highest + 1).
         /// The accepted update's receipt (newest v0) lowers the floor and the board verifies the new v1.
