@@ -17,9 +17,11 @@ namespace TinTin.Firmware
         /// <summary>
         /// Publish the board's input statistics (FleetMessage kind 3: per-feature means of the normalised input over every
         /// sample so far, signed with the board's key) after this many new samples, labelled or not; 0: never. The
-        /// aggregator's similarity-weighted merge (`tintin fleet serve --similarity-merge all`) reads them.
+        /// aggregator's per-board merge (the default of `tintin fleet serve`) reads them.
         /// </summary>
-        public int StatsEverySamples = 64;
+        public int StatsEverySamples = DefaultStatsEverySamples;
+        /// <summary>StatsEverySamples unless provisioned otherwise (stats_every).</summary>
+        public const int DefaultStatsEverySamples = 64;
         /// <summary>The board's id (FleetProvisioning board_id): a merged model addressed to another board is refused. Null: only fleet-wide models.</summary>
         public string BoardId;
         /// <summary>Join at start-up (else only on `fleet join`).</summary>
@@ -29,11 +31,16 @@ namespace TinTin.Firmware
         /// <summary>Labelled samples a taken model is judged on (FleetMember.TrialSamples).</summary>
         public int TrialSamples = DefaultTrialSamples;
         /// <summary>
-        /// Trial scaled to the board's label rate (FleetMember.TrialLabelRatePerMille, docs/experiments/fleet.md "Session 12"; opt-in, 0: off):
-        /// below this labelled share (per mille of its samples) a take is judged on proportionally fewer labels, at least
-        /// TrialMinimumLabels, and the wait after a rollback shrinks with it.
+        /// Trial scaled to the board's label rate (FleetMember.TrialLabelRatePerMille, docs/experiments/fleet.md "Session 12"; 0: off,
+        /// every trial lasts TrialSamples labels): below this labelled share (per mille of its samples) a take is judged on
+        /// proportionally fewer labels, at least TrialMinimumLabels, and the wait after a rollback shrinks with it.
         /// </summary>
-        public int TrialLabelRatePerMille;
+        public int TrialLabelRatePerMille = DefaultTrialLabelRatePerMille;
+        /// <summary>
+        /// TrialLabelRatePerMille unless provisioned otherwise (trial_label_rate): 100 since session 14, the board half of the
+        /// fleet's default merge (docs/FLEET.md "The default merge"); 0 before.
+        /// </summary>
+        public const int DefaultTrialLabelRatePerMille = 100;
         /// <summary>Fewest labels a trial scaled to the label rate lasts (FleetMember.MinimumTrialLabels).</summary>
         public int TrialMinimumLabels = 8;
         /// <summary>Accuracy drop (per mille) in the trial that rolls the model back (FleetMember.TolerancePerMille).</summary>

@@ -11,7 +11,7 @@ namespace TinTin.Firmware
     /// publish_every (labels, 32), join_at_start (1/0, 1), tls (1/0, 0: MQTT over TLS), ca_file
     /// (with tls=1: the path of the broker's CA certificate on the board's storage, PEM or DER),
     /// stats_every (samples between the board's input-statistics messages, 0..100000, 64; 0: none),
-    /// trial_label_rate (per mille of the board's samples, 0..1000, 0: off; FleetSettings.TrialLabelRatePerMille:
+    /// trial_label_rate (per mille of the board's samples, 0..1000, 100; 0: off; FleetSettings.TrialLabelRatePerMille:
     /// below this labelled share a taken model is judged on proportionally fewer labels), trial_min_labels
     /// (fewest labels such a trial lasts, 1..32 = FleetSettings.DefaultTrialSamples, 8; only with trial_label_rate above 0).
     /// Each key at most once; the whole text at most <see cref="MaxChars"/> characters.
@@ -43,9 +43,9 @@ namespace TinTin.Firmware
         public byte[] FleetKey;
         public int PublishEveryLabels = 32;
         /// <summary>Samples between the board's input-statistics messages (FleetSettings.StatsEverySamples); 0: none.</summary>
-        public int StatsEverySamples = 64;
-        /// <summary>Trial scaled to the board's label rate (FleetSettings.TrialLabelRatePerMille, per mille); 0: off.</summary>
-        public int TrialLabelRatePerMille;
+        public int StatsEverySamples = FleetSettings.DefaultStatsEverySamples;
+        /// <summary>Trial scaled to the board's label rate (FleetSettings.TrialLabelRatePerMille, per mille; 100 unless provisioned); 0: off.</summary>
+        public int TrialLabelRatePerMille = FleetSettings.DefaultTrialLabelRatePerMille;
         /// <summary>Fewest labels a trial scaled to the label rate lasts (FleetSettings.TrialMinimumLabels).</summary>
         public int TrialMinimumLabels = 8;
         public bool JoinAtStart = true;
@@ -103,8 +103,8 @@ namespace TinTin.Firmware
             BoardKey = null;
             FleetKey = null;
             PublishEveryLabels = 32;
-            StatsEverySamples = 64;
-            TrialLabelRatePerMille = 0;
+            StatsEverySamples = FleetSettings.DefaultStatsEverySamples;
+            TrialLabelRatePerMille = FleetSettings.DefaultTrialLabelRatePerMille;
             TrialMinimumLabels = 8;
             JoinAtStart = true;
             Error = null;

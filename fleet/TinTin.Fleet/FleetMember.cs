@@ -49,7 +49,8 @@ namespace TinTin.Fleet
         /// <summary>Labelled samples a trial needs before it may end early (its outcome already decided).</summary>
         public int EarlyDecisionAfter = 8;
         /// <summary>
-        /// Trial scaled to the board's label rate (opt-in; 0: off, every trial is TrialSamples labels). A board whose
+        /// Trial scaled to the board's label rate (0 here: off, every trial is TrialSamples labels; the firmware sets 100,
+        /// FleetSettings.DefaultTrialLabelRatePerMille, since session 14). A board whose
         /// labelled share of its samples so far (its class counts over its observed inputs, per mille) is below this
         /// judges a take on TrialSamples · share / TrialLabelRatePerMille labels (rounded up, at least
         /// <see cref="MinimumTrialLabels"/>), and waits that many labels, doubled per rollback in a row, after a

@@ -56,17 +56,17 @@ namespace TinTin.Cli.Tests
             CliResult r = CliRunner.Run("fleet", "simulate", "--agreement-halvings", "2");
             Assert.Equal(1, r.ExitCode);
             Assert.Contains("need --agreement-budget", r.ToString());
-            AssertRefused("not with --mqtt", "fleet", "simulate", "--similarity-merge", "all", "--mqtt");
+            AssertRefused("not with --mqtt", "fleet", "simulate", "--similarity-merge", "all", "--similarity-stats-every", "0", "--mqtt");
             Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--similarity-merge", "nearest").ExitCode);
             Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--similarity-merge", "all", "--similarity-width", "0").ExitCode);
-            Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--similarity-at-publish").ExitCode);
+            Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--similarity-merge", "none", "--similarity-at-publish").ExitCode);
             Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--similarity-merge", "all", "--similarity-stats-every", "-1").ExitCode);
             // The statistics message carries means over every sample: `recent` cannot read it.
             AssertRefused("needs --similarity-merge all", "fleet", "simulate", "--similarity-merge", "recent", "--similarity-stats-every", "64");
             Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--label-kernel-width", "1001").ExitCode);
             Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--label-kernel-width", "150", "--label-prior-strength", "-1").ExitCode);
-            AssertRefused("not with --mqtt", "fleet", "simulate", "--label-kernel-width", "150", "--mqtt");
-            AssertRefused("needs a per-board merge", "fleet", "simulate", "--own-share-skip", "750");
+            AssertRefused("not with --mqtt", "fleet", "simulate", "--similarity-merge", "none", "--label-kernel-width", "150", "--mqtt");
+            AssertRefused("needs a per-board merge", "fleet", "simulate", "--similarity-merge", "none", "--own-share-skip", "750");
             Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--similarity-merge", "all", "--own-share-skip", "1001").ExitCode);
             Assert.Equal(1, CliRunner.Run("fleet", "simulate", "--label-kernel-width", "150", "--own-share-skip", "-1").ExitCode);
             r = CliRunner.Run("fleet", "serve", "--similarity-merge", "recent");
@@ -76,28 +76,28 @@ namespace TinTin.Cli.Tests
             AssertRefused("--label-prior-strength must be in 0..100000", "fleet", "serve", "--label-kernel-width", "300", "--label-prior-strength", "-1");
             // --receiver-relax: a range, and it reads the receiver's labels from the statistics of a per-board merge.
             AssertRefused("--receiver-relax must be in 0..1000000", "fleet", "simulate", "--similarity-merge", "all", "--similarity-stats-every", "64", "--receiver-relax", "-1");
-            AssertRefused("--receiver-relax reads the receiver's labelled samples from its signed statistics messages", "fleet", "simulate", "--label-kernel-width", "300", "--receiver-relax", "64");
-            AssertRefused("--receiver-relax needs a per-board merge", "fleet", "serve", "--receiver-relax", "64");
+            AssertRefused("--receiver-relax reads the receiver's labelled samples from its signed statistics messages", "fleet", "simulate", "--similarity-merge", "none", "--label-kernel-width", "300", "--receiver-relax", "64");
+            AssertRefused("--receiver-relax needs a per-board merge", "fleet", "serve", "--similarity-merge", "none", "--receiver-relax", "64");
             AssertRefused("--receiver-relax must be in 0..1000000", "fleet", "serve", "--similarity-merge", "all", "--receiver-relax", "1000001");
             // --receiver-relax-labels: a range, a label kernel to relax, the statistics messages, and not beside --receiver-relax.
             string[] messages = { "fleet", "simulate", "--similarity-merge", "all", "--similarity-stats-every", "64" };
             AssertRefused("--receiver-relax-labels must be in 0..1000000", messages.Concat(new[] { "--label-kernel-width", "300", "--receiver-relax-labels", "-1" }).ToArray());
-            AssertRefused("--receiver-relax-labels relaxes the label kernel: it needs --label-kernel-width P", messages.Concat(new[] { "--receiver-relax-labels", "64" }).ToArray());
+            AssertRefused("--receiver-relax-labels relaxes the label kernel: it needs --label-kernel-width P", messages.Concat(new[] { "--label-kernel-width", "0", "--receiver-relax-labels", "64" }).ToArray());
             AssertRefused("give one of them, not both", messages.Concat(new[] { "--label-kernel-width", "300", "--receiver-relax", "64", "--receiver-relax-labels", "64" }).ToArray());
-            AssertRefused("it needs --similarity-merge all --similarity-stats-every N", "fleet", "simulate", "--label-kernel-width", "300", "--receiver-relax-labels", "64");
-            AssertRefused("it needs --label-kernel-width P", "fleet", "serve", "--similarity-merge", "all", "--receiver-relax-labels", "64");
+            AssertRefused("it needs --similarity-merge all --similarity-stats-every N", "fleet", "simulate", "--similarity-merge", "none", "--label-kernel-width", "300", "--receiver-relax-labels", "64");
+            AssertRefused("it needs --label-kernel-width P", "fleet", "serve", "--similarity-merge", "all", "--label-kernel-width", "0", "--receiver-relax-labels", "64");
             AssertRefused("give one of them, not both", "fleet", "serve", "--label-kernel-width", "300", "--receiver-relax", "64", "--receiver-relax-labels", "64");
             AssertRefused("--receiver-relax-labels must be in 0..1000000", "fleet", "serve", "--label-kernel-width", "300", "--receiver-relax-labels", "1000001");
             // --receiver-relax-inputs: a range, an input kernel to relax and a label kernel to keep, the statistics messages, not beside --receiver-relax.
             AssertRefused("--receiver-relax-inputs must be in 0..1000000", messages.Concat(new[] { "--label-kernel-width", "300", "--receiver-relax-inputs", "-1" }).ToArray());
-            AssertRefused("it needs --label-kernel-width P (without one", messages.Concat(new[] { "--receiver-relax-inputs", "64" }).ToArray());
+            AssertRefused("it needs --label-kernel-width P (without one", messages.Concat(new[] { "--label-kernel-width", "0", "--receiver-relax-inputs", "64" }).ToArray());
             AssertRefused("--receiver-relax-inputs relaxes the input kernel only and --receiver-relax the whole kernel", messages.Concat(new[] { "--label-kernel-width", "300", "--receiver-relax", "64", "--receiver-relax-inputs", "64" }).ToArray());
             AssertRefused("--receiver-relax-inputs relaxes the input kernel of the boards' statistics: it needs --similarity-merge all", "fleet", "simulate", "--similarity-merge", "recent", "--label-kernel-width", "300", "--receiver-relax-inputs", "64");
-            AssertRefused("--receiver-relax-inputs relaxes the input kernel of the signed statistics messages", "fleet", "simulate", "--similarity-merge", "all", "--label-kernel-width", "300", "--receiver-relax-inputs", "64");
-            AssertRefused("it needs --similarity-merge all", "fleet", "serve", "--label-kernel-width", "300", "--receiver-relax-inputs", "64");
-            AssertRefused("it needs --label-kernel-width P (without one", "fleet", "serve", "--similarity-merge", "all", "--receiver-relax-inputs", "64");
+            AssertRefused("--receiver-relax-inputs relaxes the input kernel of the signed statistics messages", "fleet", "simulate", "--similarity-merge", "all", "--similarity-stats-every", "0", "--label-kernel-width", "300", "--receiver-relax-inputs", "64");
+            AssertRefused("it needs --similarity-merge all", "fleet", "serve", "--similarity-merge", "none", "--label-kernel-width", "300", "--receiver-relax-inputs", "64");
+            AssertRefused("it needs --label-kernel-width P (without one", "fleet", "serve", "--similarity-merge", "all", "--label-kernel-width", "0", "--receiver-relax-inputs", "64");
             AssertRefused("--receiver-relax-inputs must be in 0..1000000", "fleet", "serve", "--similarity-merge", "all", "--label-kernel-width", "300", "--receiver-relax-inputs", "1000001");
-            AssertRefused("--trace-kernels needs a per-board merge", "fleet", "simulate", "--trace-kernels");
+            AssertRefused("--trace-kernels needs a per-board merge", "fleet", "simulate", "--similarity-merge", "none", "--trace-kernels");
         }
 
         /// <summary>
@@ -117,7 +117,7 @@ namespace TinTin.Cli.Tests
             AssertRefused("--trial-label-rate must be in 0..1000", "fleet", "simulate", "--trial-label-rate", "1001");
             AssertRefused("--trial-min-labels must be in 1..--trial-samples", "fleet", "simulate", "--trial-label-rate", "100", "--trial-min-labels", "0");
             AssertRefused("--trial-min-labels must be in 1..--trial-samples", "fleet", "simulate", "--trial-label-rate", "100", "--trial-samples", "16", "--trial-min-labels", "17");
-            AssertRefused("--trial-min-labels needs --trial-label-rate", "fleet", "simulate", "--trial-min-labels", "4");
+            AssertRefused("--trial-min-labels needs --trial-label-rate", "fleet", "simulate", "--trial-label-rate", "0", "--trial-min-labels", "4");
             AssertRefused("not with --challenger", "fleet", "simulate", "--trial-label-rate", "100", "--challenger");
             CliResult r = CliRunner.Run("fleet", "simulate", "--boards", "3", "--max-samples", "600", "--publish-every", "8", "--json", "--trial-label-rate", "250", "--trial-min-labels", "4");
             Assert.True(r.ExitCode == 0, r.ToString());
@@ -235,14 +235,14 @@ namespace TinTin.Cli.Tests
             Assert.True(q1 <= median && median <= q3, r.Out);
             // disjoint: board 1 replays another recording than the others, so some pair of boards is apart.
             Assert.True(q3 > 0, r.Out);
-            Assert.Equal(JsonValueKind.Null, JsonDocument.Parse(CliRunner.Run("fleet", "simulate", "--boards", "2", "--max-samples", "100", "--json").Out).RootElement.GetProperty("similarity_distances").ValueKind);
+            Assert.Equal(JsonValueKind.Null, JsonDocument.Parse(CliRunner.Run("fleet", "simulate", "--boards", "2", "--max-samples", "100", "--similarity-merge", "none", "--json").Out).RootElement.GetProperty("similarity_distances").ValueKind);
         }
 
         [Fact]
         public void ALabelKernelThatSeparatesTheBoardsLeavesThemWithoutTheOthersModelsAndOneThatPoolsThemDoesNot()
         {
             string[] run = { "fleet", "simulate", "--boards", "3", "--layout", "disjoint", "--max-samples", "700", "--publish-every", "8", "--own-share-skip", "1000",
-                "--similarity-merge", "all", "--similarity-stats-every", "64", "--similarity-width", "100000", "--json" };
+                "--similarity-merge", "all", "--similarity-stats-every", "64", "--similarity-width", "100000", "--receiver-relax-labels", "0", "--json" };
             long Received(params string[] extra)
             {
                 CliResult r = CliRunner.Run(run.Concat(extra).ToArray());
@@ -253,7 +253,8 @@ namespace TinTin.Cli.Tests
             // Every board sends its statistics (and with them its label counts) every 64 samples; an input kernel of width
             // 100000 is near 1024 for every pair. 100000 pseudo-presses: every share is (within a per mille) the fleet's, every
             // label kernel near 1024. No pseudo-presses and a width of 1 per mille: boards whose shares differ weigh nothing
-            // for each other, so a board gets no merge made of another's update alone, and none of only its own (--own-share-skip 1000).
+            // for each other, so a board gets no merge made of another's update alone, and none of only its own (--own-share-skip 1000;
+            // the default's relaxation of the label kernel for few-label receivers is off here).
             long pooled = Received("--label-kernel-width", "1000", "--label-prior-strength", "100000");
             long separated = Received("--label-kernel-width", "1", "--label-prior-strength", "0");
             Assert.True(pooled > 0);
@@ -356,6 +357,44 @@ namespace TinTin.Cli.Tests
             Assert.True(r.ExitCode == 0, r.ToString());
             Assert.Contains("embedded MQTT broker on mqtt://127.0.0.1:" + port, r.Out);
             Assert.Contains("aggregator stopped: 0 merges", r.Out);
+            // The default merge (session 14): one model per board, by input statistics and label shares.
+            FleetConfig demo = FleetConfig.Demo(2);
+            Assert.Contains($"models on {demo.BoardModelTopic("ID")} (per board, similarity width {FleetDefaults.SimilarityWidth}, label kernel P {FleetDefaults.LabelKernelWidth} K {FleetDefaults.LabelPriorStrength})", r.Out);
+            r = CliRunner.Run("fleet", "serve", "--port", EmbeddedBroker.FreeLoopbackPort().ToString(), "--boards", "2", "--duration-s", "0.2", "--similarity-merge", "none");
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Contains($"models on {demo.ModelTopic}{Environment.NewLine}", r.Out);
+            // --receiver-relax replaces the default's label relaxation instead of clashing with it.
+            r = CliRunner.Run("fleet", "serve", "--port", EmbeddedBroker.FreeLoopbackPort().ToString(), "--boards", "2", "--duration-s", "0.1", "--receiver-relax", "64");
+            Assert.True(r.ExitCode == 0, r.ToString());
+        }
+
+        /// <summary>
+        /// The default merge (session 14, FleetDefaults): `fleet simulate` without merge options runs exactly what T100's
+        /// options run, every board sends statistics messages; `--similarity-merge none --trial-label-rate 0` is the one merge
+        /// for all of the earlier figures, without statistics messages.
+        /// </summary>
+        [Fact]
+        public void SimulateRunsTheDefaultMergeUnlessToldNone()
+        {
+            string[] run = { "fleet", "simulate", "--boards", "3", "--layout", "disjoint", "--max-samples", "700", "--publish-every", "8", "--json" };
+            string[] t100 = { "--similarity-merge", "all", "--similarity-stats-every", "64", "--similarity-width", "78", "--label-kernel-width", "300",
+                              "--label-prior-strength", "40", "--receiver-relax-labels", "1024", "--trial-label-rate", "100" };
+            CliResult byDefault = CliRunner.Run(run);
+            Assert.True(byDefault.ExitCode == 0, byDefault.ToString());
+            CliResult explicitly = CliRunner.Run(run.Concat(t100).ToArray());
+            Assert.Equal(explicitly.Out, byDefault.Out);
+            CliResult one = CliRunner.Run(run.Concat(new[] { "--similarity-merge", "none", "--trial-label-rate", "0" }).ToArray());
+            Assert.True(one.ExitCode == 0, one.ToString());
+            int[] Stats(CliResult r)
+            {
+                using JsonDocument doc = JsonDocument.Parse(r.Out);
+                return doc.RootElement.GetProperty("boards").EnumerateArray().Select(b => b.GetProperty("stats_sent").GetInt32()).ToArray();
+            }
+            Assert.All(Stats(byDefault), n => Assert.Equal(700 / FleetDefaults.StatsEverySamples, n));
+            Assert.All(Stats(one), n => Assert.Equal(0, n));
+            // --challenger takes no model, so the default's scaled trial stays off for it rather than clashing.
+            CliResult challenger = CliRunner.Run("fleet", "simulate", "--boards", "2", "--max-samples", "300", "--challenger", "--json");
+            Assert.True(challenger.ExitCode == 0, challenger.ToString());
         }
 
         [Theory]

@@ -247,7 +247,10 @@ namespace TinTin.Fleet.Tests
                 Assert.Equal(before.Bias[l], after.Bias[l]);
             }
             Assert.Equal(0u, b.Member.BaseVersion);
-            Assert.Equal(32, b.Member.WaitLabels);
+            // The first rollback waits one trial's length (scaled to the board's label rate by the default FleetSettings).
+            Assert.Equal(FleetSettings.DefaultTrialLabelRatePerMille, b.Member.TrialLabelRatePerMille);
+            Assert.Equal(b.Member.TrialLength, b.Member.WaitLabels);
+            Assert.InRange(b.Member.WaitLabels, b.Member.MinimumTrialLabels, FleetSettings.DefaultTrialSamples);
         }
 
         [Fact]

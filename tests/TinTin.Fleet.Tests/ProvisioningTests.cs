@@ -35,7 +35,7 @@ namespace TinTin.Fleet.Tests
             Assert.Equal(p.BoardKey, s.BoardKey);
             Assert.Equal("board7", s.BoardId);          // an addressed model for another board is refused
             Assert.Equal(64, s.StatsEverySamples);       // input statistics every 64 samples unless stats_every says otherwise
-            Assert.Equal(0, s.TrialLabelRatePerMille);   // the trial scaled to the label rate is opt-in
+            Assert.Equal(100, s.TrialLabelRatePerMille); // the fleet's default merge since session 14 scales the trial to the label rate
             Assert.Equal(8, s.TrialMinimumLabels);
         }
 
@@ -47,13 +47,14 @@ namespace TinTin.Fleet.Tests
             return b.Member;
         }
 
-        /// <summary>T100's board half (docs/FLEET.md "For rooms that differ"): trial_label_rate and trial_min_labels reach the member the board runs.</summary>
+        /// <summary>The board half of the fleet's default merge (docs/FLEET.md "The default merge"): trial_label_rate and trial_min_labels reach the member the board runs; no line keeps the default.</summary>
         [Theory]
         [InlineData("stats_every=64\ntrial_label_rate=100\n", 100, 8)]
         [InlineData("trial_label_rate=1000\ntrial_min_labels=32\n", 1000, 32)]
         [InlineData("trial_min_labels=1\ntrial_label_rate=5\n", 5, 1)]
         [InlineData("trial_label_rate=0\n", 0, 8)]
-        [InlineData("", 0, 8)]
+        [InlineData("", 100, 8)]
+        [InlineData("trial_min_labels=4\n", 100, 4)]   // bounds the default's scaled trial
         public void TheTrialLabelRateReachesTheBoardsFleetMember(string extra, int rate, int minimum)
         {
             var p = new FleetProvisioning();
@@ -70,9 +71,9 @@ namespace TinTin.Fleet.Tests
         public void AParserReusedForAnotherFileForgetsTheTrialLabelRate()
         {
             var p = new FleetProvisioning();
-            Assert.True(p.Parse(Good("trial_label_rate=100\ntrial_min_labels=4\n")), p.Error);
+            Assert.True(p.Parse(Good("trial_label_rate=250\ntrial_min_labels=4\n")), p.Error);
             Assert.True(p.Parse(Good()), p.Error);
-            Assert.Equal(0, p.TrialLabelRatePerMille);
+            Assert.Equal(FleetSettings.DefaultTrialLabelRatePerMille, p.TrialLabelRatePerMille);
             Assert.Equal(8, p.TrialMinimumLabels);
         }
 
@@ -87,8 +88,8 @@ namespace TinTin.Fleet.Tests
         }
 
         [Theory]
-        [InlineData("trial_min_labels=4\n")]
         [InlineData("trial_label_rate=0\ntrial_min_labels=8\n")]
+        [InlineData("trial_min_labels=4\ntrial_label_rate=0\n")]
         public void AMinimumWithoutATrialLabelRateIsRefused(string extra)
         {
             var p = new FleetProvisioning();

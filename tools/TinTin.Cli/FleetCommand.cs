@@ -1,5 +1,6 @@
 using System;
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
@@ -41,18 +42,20 @@ namespace TinTin.Cli
             var boards = new Option<int>("--boards") { Description = "Boards in the demo fleet.", DefaultValueFactory = _ => 4 };
             var mergeEvery = new Option<int>("--merge-every") { Description = "Merge after this many accepted updates (default: one per board).", DefaultValueFactory = _ => 0 };
             var duration = new Option<double>("--duration-s") { Description = "Stop after this many seconds (0: until Ctrl-C)." };
-            var similarity = new Option<string>("--similarity-merge") { Description = "all: merge for each board, weighting every contributor by labelled samples and by how alike the two boards' inputs are (the boards' signed statistics messages: means over every sample); each board's model is addressed to it and published retained on tintin/FLEET/boards/ID/model. A board without statistics yet gets the all-boards merge. Default: one merge for all on tintin/FLEET/model." };
-            similarity.AcceptOnlyFromAmong("all");
-            var similarityWidth = new Option<int>("--similarity-width") { Description = "With --similarity-merge: kernel width W in int8 input units (L1 over features): weight · max(0, W − distance) / W.", DefaultValueFactory = _ => 66 };
-            var labelWidth = new Option<int>("--label-kernel-width") { Description = "Merge for each board, also weighting every contributor by how alike the two boards' label shares are: max(0, P − |p_r − p_c|) / P, p a board's share of class-1 ('occupied') labelled samples in its latest signed statistics message (per mille), shrunk towards the fleet's by --label-prior-strength pseudo-samples. Two-class models; with --similarity-merge it multiplies the input kernel. 0: off.", DefaultValueFactory = _ => 0 };
-            var labelStrength = new Option<int>("--label-prior-strength") { Description = "With --label-kernel-width: pseudo-samples at the fleet's pooled share added to each board's own.", DefaultValueFactory = _ => 8 };
+            var similarity = new Option<string>("--similarity-merge") { Description = "all (the default since session 14, docs/FLEET.md \"The default merge\"): merge for each board, weighting every contributor by labelled samples, by how alike the two boards' inputs are (the boards' signed statistics messages: means over every sample) and, with --label-kernel-width, by how alike their label shares are; each board's model is addressed to it and published retained on tintin/FLEET/boards/ID/model. A board without statistics yet gets the all-boards merge. none: one merge for all on tintin/FLEET/model (the default before session 14; the label kernel and the relaxation then default to off).", DefaultValueFactory = _ => FleetDefaults.SimilarityWindow };
+            similarity.AcceptOnlyFromAmong("all", FleetDefaults.OneMergeForAll);
+            var similarityWidth = new Option<int>("--similarity-width") { Description = "With --similarity-merge all: kernel width W in int8 input units (L1 over features): weight · max(0, W − distance) / W.", DefaultValueFactory = _ => FleetDefaults.SimilarityWidth };
+            var labelWidth = new Option<int>("--label-kernel-width") { Description = "Merge for each board, also weighting every contributor by how alike the two boards' label shares are: max(0, P − |p_r − p_c|) / P, p a board's share of class-1 ('occupied') labelled samples in its latest signed statistics message (per mille), shrunk towards the fleet's by --label-prior-strength pseudo-samples. Two-class models; with --similarity-merge all it multiplies the input kernel. 0: off. Default " + FleetDefaults.LabelKernelWidth + " with --similarity-merge all, else 0.", DefaultValueFactory = _ => FleetDefaults.LabelKernelWidth };
+            var labelStrength = new Option<int>("--label-prior-strength") { Description = "With --label-kernel-width: pseudo-samples at the fleet's pooled share added to each board's own.", DefaultValueFactory = _ => FleetDefaults.LabelPriorStrength };
             var receiverRelax = new Option<int>("--receiver-relax") { Description = ReceiverRelaxHelp, DefaultValueFactory = _ => 0 };
-            var receiverRelaxLabels = new Option<int>("--receiver-relax-labels") { Description = ReceiverRelaxLabelsHelp, DefaultValueFactory = _ => 0 };
+            var receiverRelaxLabels = new Option<int>("--receiver-relax-labels") { Description = ReceiverRelaxLabelsHelp + " Default " + FleetDefaults.ReceiverRelaxLabels + " with a label kernel, --similarity-merge all and no --receiver-relax, else 0.", DefaultValueFactory = _ => FleetDefaults.ReceiverRelaxLabels };
             var receiverRelaxInputs = new Option<int>("--receiver-relax-inputs") { Description = ReceiverRelaxInputsHelp, DefaultValueFactory = _ => 0 };
             var command = new Command("serve",
                 "Run the fleet aggregator: verify each board's update (its own HMAC key, growing sequence numbers), merge the\n" +
                 "boards' integer models (federated averaging weighted by labelled samples, no float) and publish each merged\n" +
-                "model, signed with the fleet key and versioned, retained on tintin/FLEET/model. Its state (versions, each board's\n" +
+                "model, signed with the fleet key and versioned: by default one per board, weighted by how alike the boards' inputs\n" +
+                "and label shares are, retained on tintin/FLEET/boards/ID/model; with --similarity-merge none one for all, retained\n" +
+                "on tintin/FLEET/model (docs/FLEET.md \"The default merge\"). Its state (versions, each board's\n" +
                 "sequence numbers) survives restarts in the --state file (default: the config's path + .state).\n" +
                 "Examples:\n" +
                 "  tintin fleet serve                          (embedded broker on 127.0.0.1:1883, demo fleet of 4)\n" +
@@ -88,14 +91,17 @@ namespace TinTin.Cli
                 if (seconds < 0) throw CliException.Usage("--duration-s must not be negative");
                 int width = parse.GetValue(similarityWidth);
                 if (width < 1 || width > 100000) throw CliException.Usage("--similarity-width must be in 1..100000");
-                if (parse.GetValue(similarity) == null) width = 0;
-                int labelKernelWidth = parse.GetValue(labelWidth), labelPriorStrength = parse.GetValue(labelStrength);
+                bool perBoardDefault = parse.GetValue(similarity) != FleetDefaults.OneMergeForAll;
+                if (!perBoardDefault) width = 0;
+                // The label kernel and its relaxation default on only with the default merge; given explicitly they are checked as given.
+                int labelKernelWidth = Given(parse, labelWidth) || perBoardDefault ? parse.GetValue(labelWidth) : 0;
+                int labelPriorStrength = parse.GetValue(labelStrength);
                 string labelProblem = LabelPriorKernel.OptionProblem(labelKernelWidth, labelPriorStrength);
                 if (labelProblem != null) throw CliException.Usage(labelProblem);
                 int relax = parse.GetValue(receiverRelax);
                 string relaxProblem = FleetAggregator.ReceiverRelaxProblem(relax, width > 0 || labelKernelWidth > 0);
                 if (relaxProblem != null) throw CliException.Usage(relaxProblem);
-                int relaxLabels = parse.GetValue(receiverRelaxLabels);
+                int relaxLabels = Given(parse, receiverRelaxLabels) || (perBoardDefault && labelKernelWidth > 0 && relax == 0) ? parse.GetValue(receiverRelaxLabels) : 0;
                 string relaxLabelsProblem = FleetAggregator.ReceiverRelaxLabelsProblem(relaxLabels, relax, labelKernelWidth);
                 if (relaxLabelsProblem != null) throw CliException.Usage(relaxLabelsProblem);
                 int relaxInputs = parse.GetValue(receiverRelaxInputs);
@@ -131,6 +137,9 @@ namespace TinTin.Cli
             }));
             return command;
         }
+
+        /// <summary>The option was on the command line (not its default).</summary>
+        private static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is OptionResult r && !r.Implicit;
 
         private static async Task<int> RunServe(CliContext context, FleetConfig fleet, string statePath, string brokerUri, string caFile,
             System.Security.Cryptography.X509Certificates.X509Certificate2 tlsCertificate, int port, int mergeEvery, double seconds, int similarityWidth, int labelKernelWidth, int labelPriorStrength, int receiverRelax, int receiverRelaxLabels, int receiverRelaxInputs)
@@ -219,20 +228,20 @@ namespace TinTin.Cli
             var agreementBudget = new Option<int>("--agreement-budget") { Description = "Agreement on unlabelled samples (docs/FLEET.md): a board takes a blend only if it changes at most this many predictions of its recent history (labelled or not) from its current model; -1: no agreement check (the default).", DefaultValueFactory = _ => -1 };
             var agreementHalvings = new Option<int>("--agreement-halvings") { Description = "With --agreement-budget: halve the step towards a blend that changes too many predictions up to this many times before declining it (0: all or nothing; at most 8).", DefaultValueFactory = _ => 0 };
             var agreementEvidence = new Option<int>("--agreement-evidence") { Description = "With --agreement-budget: extra changed predictions allowed per recently labelled changed sample the blend gets right beyond those it gets wrong.", DefaultValueFactory = _ => 0 };
-            var similarity = new Option<string>("--similarity-merge") { Description = "Host experiment (docs/experiments/fleet.md): the aggregator merges for each board, weighting every contributor by labelled samples and by how alike the two boards' inputs are: recent (means over the last ~128 samples) or all (over every sample so far). Default: one merge for all." };
-            similarity.AcceptOnlyFromAmong("recent", "all");
-            var similarityWidth = new Option<int>("--similarity-width") { Description = "With --similarity-merge: kernel width W in int8 input units (L1 over features): weight · max(0, W − distance) / W.", DefaultValueFactory = _ => 32 };
+            var similarity = new Option<string>("--similarity-merge") { Description = "all (the default since session 14, docs/FLEET.md \"The default merge\"): the aggregator merges for each board, weighting every contributor by labelled samples and by how alike the two boards' inputs are, means over every sample; recent: means over the last ~128 samples (a host experiment, docs/experiments/fleet.md); none: one merge for all (the default before session 14; the per-board knobs below then default to off).", DefaultValueFactory = _ => FleetDefaults.SimilarityWindow };
+            similarity.AcceptOnlyFromAmong("all", "recent", FleetDefaults.OneMergeForAll);
+            var similarityWidth = new Option<int>("--similarity-width") { Description = "With --similarity-merge: kernel width W in int8 input units (L1 over features): weight · max(0, W − distance) / W.", DefaultValueFactory = _ => FleetDefaults.SimilarityWidth };
             var similarityAtPublish = new Option<bool>("--similarity-at-publish") { Description = "With --similarity-merge: the kernel reads each board's input means as of its last published update (as a protocol carrying them in the update would), not as of the merge." };
-            var similarityStatsEvery = new Option<int>("--similarity-stats-every") { Description = "With --similarity-merge all: the protocol: every board sends its signed input statistics every N samples (label or not) and the aggregator's kernel reads the verified messages (also with --mqtt); 0: the host experiment, the kernel reads each board's means as of the merge." };
-            var labelWidth = new Option<int>("--label-kernel-width") { Description = "Per-board merges also weight every contributor by how alike the two boards' label priors are: max(0, P − |p_r − p_c|) / P, p a board's share of 'occupied' so far (per mille), shrunk towards the fleet's by --label-prior-strength pseudo-labels. With --similarity-merge all --similarity-stats-every N it reads the class counts of the boards' signed statistics messages (labelled samples) and multiplies the input kernel; alone it is a host experiment (docs/experiments/fleet.md, session 8) on the host's record of presses. 0: off.", DefaultValueFactory = _ => 0 };
-            var labelStrength = new Option<int>("--label-prior-strength") { Description = "With --label-kernel-width: pseudo-presses at the fleet's pooled share added to each board's own.", DefaultValueFactory = _ => 8 };
+            var similarityStatsEvery = new Option<int>("--similarity-stats-every") { Description = "With --similarity-merge all: the protocol: every board sends its signed input statistics every N samples (label or not) and the aggregator's kernel reads the verified messages (also with --mqtt); 0: the host experiment, the kernel reads each board's means as of the merge. Default " + FleetDefaults.StatsEverySamples + " with --similarity-merge all (the boards' stats_every), else 0.", DefaultValueFactory = _ => FleetDefaults.StatsEverySamples };
+            var labelWidth = new Option<int>("--label-kernel-width") { Description = "Per-board merges also weight every contributor by how alike the two boards' label priors are: max(0, P − |p_r − p_c|) / P, p a board's share of 'occupied' so far (per mille), shrunk towards the fleet's by --label-prior-strength pseudo-labels. With --similarity-merge all --similarity-stats-every N it reads the class counts of the boards' signed statistics messages (labelled samples) and multiplies the input kernel; alone it is a host experiment (docs/experiments/fleet.md, session 8) on the host's record of presses. 0: off. Default " + FleetDefaults.LabelKernelWidth + " with the default merge (--similarity-merge all on the statistics messages), else 0.", DefaultValueFactory = _ => FleetDefaults.LabelKernelWidth };
+            var labelStrength = new Option<int>("--label-prior-strength") { Description = "With --label-kernel-width: pseudo-presses at the fleet's pooled share added to each board's own.", DefaultValueFactory = _ => FleetDefaults.LabelPriorStrength };
             var receiverRelax = new Option<int>("--receiver-relax") { Description = ReceiverRelaxHelp + " Needs --similarity-merge all --similarity-stats-every N.", DefaultValueFactory = _ => 0 };
-            var receiverRelaxLabels = new Option<int>("--receiver-relax-labels") { Description = ReceiverRelaxLabelsHelp + " Needs --similarity-merge all --similarity-stats-every N.", DefaultValueFactory = _ => 0 };
+            var receiverRelaxLabels = new Option<int>("--receiver-relax-labels") { Description = ReceiverRelaxLabelsHelp + " Needs --similarity-merge all --similarity-stats-every N. Default " + FleetDefaults.ReceiverRelaxLabels + " with the default merge, a label kernel and no --receiver-relax, else 0.", DefaultValueFactory = _ => FleetDefaults.ReceiverRelaxLabels };
             var receiverRelaxInputs = new Option<int>("--receiver-relax-inputs") { Description = ReceiverRelaxInputsHelp + " Needs --similarity-merge all --similarity-stats-every N.", DefaultValueFactory = _ => 0 };
             var traceKernels = new Option<bool>("--trace-kernels") { Description = "Measurement, with a per-board merge: the JSON's kernels gives, per (receiver, contributor), the mean input, label and final kernel (0..1024) over the run's merges and the contributor's mean share of the merge's weight (per mille)." };
             var ownShareSkip = new Option<int>("--own-share-skip") { Description = "With a per-board merge: a board whose merge is at least this share (per mille) its own update gets none from that merge. 0: off.", DefaultValueFactory = _ => 0 };
             var seed = new Option<int>("--seed") { Description = "Seed of the virtual people and learners (0: the default streams; others shift every board's seed).", DefaultValueFactory = _ => 0 };
-            var trialLabelRate = new Option<int>("--trial-label-rate") { Description = "Trial scaled to each board's label rate (per mille, opt-in; 0: off): a board whose labelled share of its samples is below this judges a taken model on proportionally fewer labels (--trial-samples x share / rate, rounded up, at least --trial-min-labels), and its wait after a rollback shrinks with it (docs/experiments/fleet.md, Session 12).", DefaultValueFactory = _ => 0 };
+            var trialLabelRate = new Option<int>("--trial-label-rate") { Description = "Trial scaled to each board's label rate (per mille; the boards' trial_label_rate, default " + FleetDefaults.TrialLabelRate + " since session 14, 0 with --challenger; 0: off): a board whose labelled share of its samples is below this judges a taken model on proportionally fewer labels (--trial-samples x share / rate, rounded up, at least --trial-min-labels), and its wait after a rollback shrinks with it (docs/experiments/fleet.md, Session 12).", DefaultValueFactory = _ => FleetDefaults.TrialLabelRate };
             var trialMinLabels = new Option<int>("--trial-min-labels") { Description = "With --trial-label-rate: the fewest labels a trial lasts.", DefaultValueFactory = _ => 8 };
             var trialTolerance = new Option<int>("--trial-tolerance") { Description = "Accuracy drop (per mille) on the trial's labelled samples that rolls a merge back.", DefaultValueFactory = _ => 30 };
             var layout = new Option<string>("--layout") { Description = "rotated: every board replays the drift week from its own starting point (rooms out of phase); disjoint: board 1 another recording, the others disjoint stretches of the week; recordings: board i replays recording i mod 3 (datatraining, datatest, datatest2).", DefaultValueFactory = _ => "rotated" };
@@ -245,24 +254,36 @@ namespace TinTin.Cli
                 "models at its safe point, checks, trials and rolls back), the aggregator merges after --merge-every updates. Prints each board's prequential accuracy alone and\n" +
                 "with the fleet, balanced accuracy, the frozen default model and majority class beside them, and bytes sent.\n" +
                 "Every board starts from the firmware's embedded default model (6-48-24-2, as `tintin simulate`) unless --model FILE.\n" +
+                "The merge is the fleet's default (docs/FLEET.md \"The default merge\"): one per board, by the boards' signed input\n" +
+                "statistics and label shares, and a trial scaled to each board's label rate; --similarity-merge none --trial-label-rate 0\n" +
+                "is the one merge for all of the figures before session 14.\n" +
                 "Examples:\n  tintin fleet simulate --boards 4\n  tintin fleet simulate --boards 4 --json --mqtt\n" +
+                "  tintin fleet simulate --boards 4 --similarity-merge none --trial-label-rate 0   (one merge for all)\n" +
                 "  tintin fleet simulate --boards 4 --model data/models/occupancy-6-16-2.ttm   (the model of the session-4..6 figures)\n" +
                 "Exit codes: 0 ok, 1 usage, 2 data missing, 3 broker error.");
             foreach (Option o in new Option[] { boards, layout, publishEvery, mergeEvery, maxSamples, trial, noBlend, noCheck, replayTolerance, historyTolerance, pairedTolerance, fleetHead, ownWeight, challenger, challengerThreshold, challengerCap, agreementBudget, agreementHalvings, agreementEvidence, similarity, similarityWidth, similarityAtPublish, similarityStatsEvery, labelWidth, labelStrength, receiverRelax, receiverRelaxLabels, receiverRelaxInputs, traceKernels, ownShareSkip, trialTolerance, trialLabelRate, trialMinLabels, seed, modelFile, json, mqtt }) command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
+                // The per-board knobs default on only where the default merge runs; given explicitly they are checked as given.
+                string window = parse.GetValue(similarity);
+                if (window == FleetDefaults.OneMergeForAll) window = null;
+                int statsEvery = Given(parse, similarityStatsEvery) || (window == "all" && !parse.GetValue(similarityAtPublish)) ? parse.GetValue(similarityStatsEvery) : 0;
+                bool byMessages = window == "all" && statsEvery > 0 && !parse.GetValue(similarityAtPublish);
+                int labelKernelWidth = Given(parse, labelWidth) || byMessages ? parse.GetValue(labelWidth) : 0;
+                int relaxLabels = Given(parse, receiverRelaxLabels) || (byMessages && labelKernelWidth > 0 && parse.GetValue(receiverRelax) == 0) ? parse.GetValue(receiverRelaxLabels) : 0;
+                int trialRate = Given(parse, trialLabelRate) || !parse.GetValue(challenger) ? parse.GetValue(trialLabelRate) : 0;
                 var options = new VirtualFleetOptions
                 {
                     Boards = parse.GetValue(boards), Layout = parse.GetValue(layout), PublishEveryLabels = parse.GetValue(publishEvery), MergeEvery = parse.GetValue(mergeEvery), MaxSamples = parse.GetValue(maxSamples),
-                    TrialSamples = parse.GetValue(trial), TrialLabelRate = parse.GetValue(trialLabelRate), TrialMinimumLabels = parse.GetValue(trialMinLabels), Blend = !parse.GetValue(noBlend), ReplayCheck = !parse.GetValue(noCheck),
+                    TrialSamples = parse.GetValue(trial), TrialLabelRate = trialRate, TrialMinimumLabels = parse.GetValue(trialMinLabels), Blend = !parse.GetValue(noBlend), ReplayCheck = !parse.GetValue(noCheck),
                     ReplayTolerance = parse.GetValue(replayTolerance), TolerancePerMille = parse.GetValue(trialTolerance),
                     HistoryTolerance = parse.GetValue(historyTolerance), PairedTolerance = parse.GetValue(pairedTolerance), KeepOwnHead = !parse.GetValue(fleetHead),
                     Seed = parse.GetValue(seed), OwnWeightFactor = parse.GetValue(ownWeight),
                     Challenger = parse.GetValue(challenger), ChallengerThreshold = parse.GetValue(challengerThreshold), ChallengerCap = parse.GetValue(challengerCap),
                     AgreementBudget = parse.GetValue(agreementBudget), AgreementHalvings = parse.GetValue(agreementHalvings), AgreementEvidence = parse.GetValue(agreementEvidence),
-                    SimilarityWindow = parse.GetValue(similarity), SimilarityWidth = parse.GetValue(similarityWidth), SimilarityAtPublish = parse.GetValue(similarityAtPublish), SimilarityStatsEvery = parse.GetValue(similarityStatsEvery),
-                    LabelKernelWidth = parse.GetValue(labelWidth), LabelPriorStrength = parse.GetValue(labelStrength), OwnShareSkip = parse.GetValue(ownShareSkip),
-                    ReceiverRelax = parse.GetValue(receiverRelax), ReceiverRelaxLabels = parse.GetValue(receiverRelaxLabels), ReceiverRelaxInputs = parse.GetValue(receiverRelaxInputs), TraceKernels = parse.GetValue(traceKernels),
+                    SimilarityWindow = window, SimilarityWidth = parse.GetValue(similarityWidth), SimilarityAtPublish = parse.GetValue(similarityAtPublish), SimilarityStatsEvery = statsEvery,
+                    LabelKernelWidth = labelKernelWidth, LabelPriorStrength = parse.GetValue(labelStrength), OwnShareSkip = parse.GetValue(ownShareSkip),
+                    ReceiverRelax = parse.GetValue(receiverRelax), ReceiverRelaxLabels = relaxLabels, ReceiverRelaxInputs = parse.GetValue(receiverRelaxInputs), TraceKernels = parse.GetValue(traceKernels),
                 };
                 string labelProblem = LabelPriorKernel.OptionProblem(options.LabelKernelWidth, options.LabelPriorStrength);
                 if (labelProblem != null) throw CliException.Usage(labelProblem);

@@ -31,8 +31,8 @@ namespace TinTin.FleetHost
         public string Board { get; set; } = "esp32-devkit";
         /// <summary>Labelled samples a merged model is judged on before it stays (FleetSettings.TrialSamples).</summary>
         public int TrialSamples { get; set; } = 32;
-        /// <summary>Trial scaled to the board's label rate (FleetSettings.TrialLabelRatePerMille; 0: off).</summary>
-        public int TrialLabelRate { get; set; }
+        /// <summary>Trial scaled to the board's label rate (FleetSettings.TrialLabelRatePerMille; 0: off). Default: the fleet's (FleetDefaults).</summary>
+        public int TrialLabelRate { get; set; } = FleetDefaults.TrialLabelRate;
         /// <summary>Fewest labels a trial scaled to the label rate lasts (FleetSettings.TrialMinimumLabels).</summary>
         public int TrialMinimumLabels { get; set; } = 8;
         /// <summary>Accuracy drop tolerated in a trial, per mille.</summary>
@@ -62,21 +62,23 @@ namespace TinTin.FleetHost
         /// <summary>FleetSettings.AgreementEvidence.</summary>
         public int AgreementEvidence { get; set; }
         /// <summary>
-        /// Similarity-weighted merge, a host experiment (docs/experiments/fleet.md): null (the protocol's one merge for all), "recent"
-        /// (each board's input means over its last ~128 samples) or "all" (over every sample so far); the aggregator merges
-        /// for each board with every contributor weighted by labelled samples · max(0, W − d) / W, d the L1 distance of the
-        /// two boards' per-feature input means (int8 input units), W = SimilarityWidth.
+        /// Similarity-weighted merge (docs/experiments/fleet.md): null (one merge for all, the default before session 14), "recent"
+        /// (each board's input means over its last ~128 samples; a host experiment) or "all" (over every sample so far; the
+        /// default, FleetDefaults); the aggregator merges for each board with every contributor weighted by labelled samples ·
+        /// max(0, W − d) / W, d the L1 distance of the two boards' per-feature input means (int8 input units), W = SimilarityWidth.
+        /// <see cref="UseOneMergeForAll"/> turns it off with the knobs that need it.
         /// </summary>
-        public string SimilarityWindow { get; set; }
-        public int SimilarityWidth { get; set; } = 32;
+        public string SimilarityWindow { get; set; } = FleetDefaults.SimilarityWindow;
+        public int SimilarityWidth { get; set; } = FleetDefaults.SimilarityWidth;
         /// <summary>The kernel reads each board's statistics as of its last published update (as a protocol carrying them would), not as of the merge.</summary>
         public bool SimilarityAtPublish { get; set; }
         /// <summary>
         /// The protocol: every board sends its signed input statistics (FleetMessage kind 3) every so many samples, label or not
         /// (FleetSettings.StatsEverySamples), and the aggregator's kernel reads the verified messages (FleetAggregator.SimilarityWidth;
-        /// `all` only: the message carries means over every sample). 0: no statistics messages.
+        /// `all` only: the message carries means over every sample). 0: no statistics messages (with a per-board merge: the host
+        /// experiment, the kernel reads each board's means as of the merge).
         /// </summary>
-        public int SimilarityStatsEvery { get; set; }
+        public int SimilarityStatsEvery { get; set; } = FleetDefaults.StatsEverySamples;
 
         /// <summary>
         /// Label-prior kernel (host experiment, docs/experiments/fleet.md session 8): per-board merges weight every contributor also by
@@ -86,19 +88,32 @@ namespace TinTin.FleetHost
         /// counts (labelled samples, K pseudo-samples) from its verified statistics messages (FleetAggregator.LabelKernelWidth);
         /// alone it is the only kernel, on the host's record of presses.
         /// </summary>
-        public int LabelKernelWidth { get; set; }
+        public int LabelKernelWidth { get; set; } = FleetDefaults.LabelKernelWidth;
         /// <summary>Pseudo-presses at the fleet's pooled share added to a board's own presses (a few labels say little).</summary>
-        public int LabelPriorStrength { get; set; } = 8;
+        public int LabelPriorStrength { get; set; } = FleetDefaults.LabelPriorStrength;
         /// <summary>FleetAggregator.OwnShareSkipPerMille (per-board merges only).</summary>
         public int OwnShareSkip { get; set; }
         /// <summary>FleetAggregator.ReceiverRelaxSamples (per-board merges on the statistics messages only).</summary>
         public int ReceiverRelax { get; set; }
         /// <summary>FleetAggregator.ReceiverRelaxLabelSamples: relax the label kernel only (statistics messages and the label kernel only).</summary>
-        public int ReceiverRelaxLabels { get; set; }
+        public int ReceiverRelaxLabels { get; set; } = FleetDefaults.ReceiverRelaxLabels;
         /// <summary>FleetAggregator.ReceiverRelaxInputSamples: relax the input kernel only (statistics messages and the label kernel only).</summary>
         public int ReceiverRelaxInputs { get; set; }
         /// <summary>Measurement: record every per-board merge's kernels (FleetAggregator.KernelSeen) and report their means per (receiver, contributor) in the result's kernels.</summary>
         public bool TraceKernels { get; set; }
+
+        /// <summary>
+        /// The aggregator half of the fleet's default off: one merge for all (the default before session 14) with no per-board
+        /// knob; the board half (TrialLabelRate) is left as it is. Returns this.
+        /// </summary>
+        public VirtualFleetOptions UseOneMergeForAll()
+        {
+            SimilarityWindow = null;
+            SimilarityStatsEvery = 0;
+            LabelKernelWidth = 0;
+            ReceiverRelaxLabels = 0;
+            return this;
+        }
 
         /// <summary>The similarity merge runs on the boards' statistics messages (not on the host's view of the boards).</summary>
         public bool SimilarityByMessages => SimilarityWindow != null && SimilarityStatsEvery > 0 && !SimilarityAtPublish;
