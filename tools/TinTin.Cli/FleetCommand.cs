@@ -19,6 +19,7 @@ namespace TinTin.Cli
             var command = new Command("fleet", "Boards that learn together: the MQTT aggregator (serve) and a virtual fleet (simulate). See docs/FLEET.md.");
             command.Subcommands.Add(Serve(context));
             command.Subcommands.Add(Simulate(context));
+            command.Subcommands.Add(FleetBenchCommand.Create(context));
             return command;
         }
 

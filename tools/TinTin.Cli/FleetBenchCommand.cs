@@ -1,0 +1,316 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using TinTin.Core;
+using TinTin.Fleet;
+using TinTin.FleetHost;
+using TinTin.VirtualBoard;
+
+namespace TinTin.Cli
+{
+    /// <summary>
+    /// `tintin fleet bench`: what one merge round costs the aggregator at N boards, one merge for all beside the per-board
+    /// merge (T100), through the aggregator's real accept path on boards' real signed messages. Figures only, no pass/fail.
+    /// </summary>
+    public static class FleetBenchCommand
+    {
+        /// <summary>The per-board merge the bench prices: T100 (docs/FLEET.md), the options `fleet serve` takes for it.</summary>
+        public const int T100SimilarityWidth = 78, T100LabelKernelWidth = 300, T100LabelPriorStrength = 40, T100ReceiverRelaxLabels = 1024;
+
+        public const string OneMerge = "one", PerBoardMerge = "per-board";
+
+        /// <summary>One fleet size and merge: figures over the timed rounds.</summary>
+        public sealed class Row
+        {
+            [JsonPropertyName("boards")] public int Boards { get; init; }
+            /// <summary>"one": one merge for all (tintin/FLEET/model); "per-board": T100, one model a board (tintin/FLEET/boards/ID/model).</summary>
+            [JsonPropertyName("merge")] public string Merge { get; init; }
+            [JsonPropertyName("rounds")] public int Rounds { get; init; }
+            /// <summary>Wall ms of the message that completes a round (its verification, the merge, signing the models): median and fastest round.</summary>
+            [JsonPropertyName("merge_ms_median")] public double MergeMsMedian { get; init; }
+            [JsonPropertyName("merge_ms_min")] public double MergeMsMin { get; init; }
+            /// <summary>Wall ms to accept the round's other 2N − 1 messages (N statistics, N − 1 updates; with --state each writes the state file).</summary>
+            [JsonPropertyName("accept_ms_median")] public double AcceptMsMedian { get; init; }
+            [JsonPropertyName("accept_ms_min")] public double AcceptMsMin { get; init; }
+            /// <summary>Model messages the round publishes, their total bytes, per board, and the smallest and largest message.</summary>
+            [JsonPropertyName("messages_per_round")] public int MessagesPerRound { get; init; }
+            [JsonPropertyName("bytes_per_round")] public long BytesPerRound { get; init; }
+            [JsonPropertyName("bytes_per_board")] public double BytesPerBoard { get; init; }
+            [JsonPropertyName("message_bytes_min")] public int MessageBytesMin { get; init; }
+            [JsonPropertyName("message_bytes_max")] public int MessageBytesMax { get; init; }
+            /// <summary>Managed bytes the merging message allocated on the aggregator's thread (median round).</summary>
+            [JsonPropertyName("merge_allocated_bytes")] public long MergeAllocatedBytes { get; init; }
+            /// <summary>Published versions the aggregator keeps in memory once the fleet ran long enough (FleetAggregator.KeptVersionCount).</summary>
+            [JsonPropertyName("kept_versions")] public int KeptVersions { get; init; }
+            /// <summary>Contributors (weight above 0) per published model, mean over the models of the untimed round: N for one merge; the per-board merge's kernels leave some out.</summary>
+            [JsonPropertyName("contributors_mean")] public double ContributorsMean { get; init; }
+            /// <summary>With --state: the state file's bytes after the last round (0 without).</summary>
+            [JsonPropertyName("state_file_bytes")] public long StateFileBytes { get; init; }
+        }
+
+        public sealed class Settings
+        {
+            public int[] Boards = { 4, 16, 64, 256 };
+            public int Repeats = 5;
+            public PreparedModel Model;
+            public bool State;
+            public string[] Merges = { OneMerge, PerBoardMerge };
+        }
+
+        public static Command Create(CliContext context)
+        {
+            var boards = new Option<string>("--boards") { Description = "Fleet sizes, a comma list of 2.." + MaxBoards + " (default 4,16,64,256; a merge takes at most " + MaxBoards + " contributions to a channel, ModelMerger.MaxContributionsPerChannel).", DefaultValueFactory = _ => "4,16,64,256" };
+            var repeats = new Option<int>("--repeats") { Description = "Timed merge rounds per fleet size and merge (median and fastest reported), after one untimed round.", DefaultValueFactory = _ => 5 };
+            var merge = new Option<string>("--merge") { Description = "one (one merge for all), per-board (T100) or both (default).", DefaultValueFactory = _ => "both" };
+            merge.AcceptOnlyFromAmong("one", "per-board", "both");
+            var modelFile = new Option<string>("--model") { Description = "The boards' model file (as `fleet simulate --model`; it must take the firmware's default features) instead of the firmware's embedded default (6-48-24-2)." };
+            var state = new Option<bool>("--state") { Description = "The aggregator writes its state file (in a temporary directory, fsync'd, as `fleet serve --config` does) after every accepted message: the accept figures include it." };
+            var json = new Option<bool>("--json") { Description = "Print one JSON object (rows: one per fleet size and merge) on standard output." };
+            var command = new Command("bench",
+                "What a merge round costs the aggregator at N boards: N boards (the demo fleet's keys) each publish a signed\n" +
+                "statistics message and an update (each board's own perturbation of the model, its own input means and label\n" +
+                "counts), accepted through the aggregator's real path; the round's last update merges. Per fleet size and merge\n" +
+                "(one merge for all, or the per-board merge T100: --similarity-merge all --similarity-width 78\n" +
+                "--label-kernel-width 300 --label-prior-strength 40 --receiver-relax-labels 1024): wall ms of the merging message\n" +
+                "and of accepting the others (median and fastest of --repeats rounds, after one untimed), model messages and\n" +
+                "bytes published per round, managed bytes the merge allocates. Figures only; no broker (the messages are not sent).\n" +
+                "Examples: tintin fleet bench;  tintin fleet bench --boards 16,256 --repeats 9 --json;  tintin fleet bench --boards 64 --state\n" +
+                "Exit codes: 0 ok, 1 usage, 2 model file missing or invalid.");
+            foreach (Option o in new Option[] { boards, repeats, merge, modelFile, state, json }) command.Options.Add(o);
+            command.SetAction(parse => TinTinCli.Guard(context, () =>
+            {
+                var settings = new Settings { Boards = ParseBoards(parse.GetValue(boards)), Repeats = parse.GetValue(repeats), State = parse.GetValue(state) };
+                if (settings.Repeats < 1 || settings.Repeats > 1000) throw CliException.Usage("--repeats must be in 1..1000");
+                string which = parse.GetValue(merge);
+                settings.Merges = which == "both" ? new[] { OneMerge, PerBoardMerge } : new[] { which };
+                settings.Model = parse.GetValue(modelFile) is string path ? SimulateCommand.ModelFromFile(path) : VirtualBoardRunner.EmbeddedModel();
+                bool asJson = parse.GetValue(json);
+                List<Row> rows = Run(settings, asJson ? TextWriter.Null : context.Out);
+                if (asJson)
+                {
+                    var result = new Dictionary<string, object>
+                    {
+                        ["model"] = settings.Model.ModelName ?? settings.Model.Source,
+                        ["parameters"] = ParameterCount(settings.Model),
+                        ["repeats"] = settings.Repeats,
+                        ["state_file"] = settings.State,
+                        ["processors"] = Environment.ProcessorCount,
+                        ["rows"] = rows,
+                    };
+                    context.Out.WriteLine(JsonSerializer.Serialize(result));
+                }
+                return ExitCodes.Ok;
+            }));
+            return command;
+        }
+
+        /// <summary>
+        /// The largest fleet whose boards all contribute to one merge: ModelMerger sums at most this many contributions to a
+        /// channel (its int64 range argument), so an aggregator with more boards with labelled updates fails every merge.
+        /// </summary>
+        public const int MaxBoards = ModelMerger.MaxContributionsPerChannel;
+
+        /// <summary>"4,16,64": each 2..MaxBoards, no repeats; anything else is a usage error naming --boards.</summary>
+        public static int[] ParseBoards(string text)
+        {
+            var result = new List<int>();
+            foreach (string part in (text ?? "").Split(','))
+            {
+                if (!int.TryParse(part.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int n))
+                    throw CliException.Usage($"--boards takes a comma list of fleet sizes (e.g. 4,16,64,256): '{part.Trim()}' is not a number");
+                if (n < 2 || n > MaxBoards) throw CliException.Usage($"--boards: {n} is not in 2..{MaxBoards} (a merge needs two boards, and takes at most {MaxBoards} contributions to a channel: ModelMerger.MaxContributionsPerChannel)");
+                if (result.Contains(n)) throw CliException.Usage($"--boards: {n} is given twice");
+                result.Add(n);
+            }
+            return result.ToArray();
+        }
+
+        private static int ParameterCount(PreparedModel prepared)
+        {
+            Network network = ModelFile.Load(prepared.Bytes, prepared.Bytes.Length, 0, false).Network;
+            var set = new ParameterSet(network);
+            int count = 0;
+            for (int l = 0; l < set.LayerCount; l++) count += set.Channels[l] * (set.RowLength[l] + 1);
+            return count;
+        }
+
+        /// <summary>Every fleet size and merge of the settings, one row each (progress lines as they finish).</summary>
+        public static List<Row> Run(Settings settings, TextWriter progress)
+        {
+            var rows = new List<Row>();
+            progress.WriteLine($"fleet bench: model {settings.Model.ModelName ?? settings.Model.Source} ({ParameterCount(settings.Model)} parameters), {settings.Repeats} timed rounds after 1 untimed, {Environment.ProcessorCount} processors{(settings.State ? ", state file written after every accepted message" : "")}");
+            progress.WriteLine($"per-board merge: T100 (--similarity-merge all --similarity-width {T100SimilarityWidth} --label-kernel-width {T100LabelKernelWidth} --label-prior-strength {T100LabelPriorStrength} --receiver-relax-labels {T100ReceiverRelaxLabels})");
+            progress.WriteLine($"{"boards",6} {"merge",-9} {"merge ms med",12} {"min",8} {"accept ms med",13} {"msgs",5} {"bytes/round",12} {"B/board",8} {"alloc/round",12} {"kept versions",13} {"contrib/model",13}{(settings.State ? "  state file" : "")}");
+            foreach (int n in settings.Boards)
+                foreach (string merge in settings.Merges)
+                {
+                    Row row = Measure(settings, n, merge);
+                    rows.Add(row);
+                    progress.WriteLine($"{row.Boards,6} {row.Merge,-9} {row.MergeMsMedian,12:F2} {row.MergeMsMin,8:F2} {row.AcceptMsMedian,13:F2} {row.MessagesPerRound,5} {row.BytesPerRound,12} {row.BytesPerBoard,8:F0} {row.MergeAllocatedBytes,12} {row.KeptVersions,13} {row.ContributorsMean,13:F1}{(settings.State ? $"  {row.StateFileBytes} B" : "")}");
+                }
+            return rows;
+        }
+
+        /// <summary>A board of the bench: its network (the model, trained a little on its own rule) and its fleet member.</summary>
+        private sealed class BenchBoard
+        {
+            public string Id;
+            public FleetMember Member;
+            public int Offset, ClassOne, ClassZero;
+        }
+
+        private static Row Measure(Settings settings, int n, string merge)
+        {
+            FleetConfig config = FleetConfig.Demo(n);
+            byte[] modelBytes = settings.Model.Bytes;
+            Network first = ModelFile.Load(modelBytes, modelBytes.Length, 0, false).Network;
+            var version0 = new ParameterSet(first);
+            version0.CopyFrom(first);
+            int inputExponent = first.Input.Exponent;
+            var input = new sbyte[first.InputLength];
+            var boards = new BenchBoard[n];
+            for (int i = 0; i < n; i++) boards[i] = NewBoard(config, i, modelBytes);
+
+            string stateDir = null;
+            var aggregator = new FleetAggregator(config, version0, 0);
+            if (merge == PerBoardMerge)
+            {
+                aggregator.SimilarityWidth = T100SimilarityWidth;
+                aggregator.LabelKernelWidth = T100LabelKernelWidth;
+                aggregator.LabelPriorStrength = T100LabelPriorStrength;
+                aggregator.ReceiverRelaxLabelSamples = T100ReceiverRelaxLabels;
+            }
+            try
+            {
+                if (settings.State)
+                {
+                    stateDir = Path.Combine(Path.GetTempPath(), "tintin-fleet-bench-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..8]);
+                    Directory.CreateDirectory(stateDir);
+                    aggregator.UseStateFile(Path.Combine(stateDir, "fleet.state"));
+                }
+                var mergeMs = new List<double>();
+                var acceptMs = new List<double>();
+                var allocated = new List<long>();
+                int messages = 0, smallest = 0, largest = 0;
+                long bytes = 0;
+                double contributorsMean = 0;
+                for (int round = 0; round <= settings.Repeats; round++)
+                {
+                    // The boards' messages of this round (board-side work, not timed): statistics, then updates.
+                    var stats = new byte[n][];
+                    var updates = new byte[n][];
+                    for (int i = 0; i < n; i++)
+                    {
+                        BenchBoard b = boards[i];
+                        FleetMember m = b.Member;
+                        Observe(b, input);
+                        m.CountLabels(1, b.ClassOne);
+                        m.CountLabels(0, b.ClassZero);
+                        uint labelled = (uint)(b.ClassOne + b.ClassZero);
+                        stats[i] = m.StatsBuffer.AsSpan(0, m.WriteStats(inputExponent, labelled)).ToArray();
+                        updates[i] = m.UpdateBuffer.AsSpan(0, m.WriteUpdate(labelled, labelled * 3 / 4)).ToArray();
+                    }
+                    aggregator.MergeEvery = 0;
+                    var clock = Stopwatch.StartNew();
+                    for (int i = 0; i < n; i++) Accept(aggregator, boards[i].Id, stats[i]);
+                    for (int i = 0; i < n - 1; i++) Accept(aggregator, boards[i].Id, updates[i]);
+                    double accept = clock.Elapsed.TotalMilliseconds;
+                    aggregator.MergeEvery = n; // the round's last update is the n-th since the last merge: it merges
+                    int contributions = 0;
+                    if (round == 0) aggregator.KernelSeen = k => { if (k.Weight > 0) contributions++; }; // untimed round only
+                    long before = GC.GetAllocatedBytesForCurrentThread();
+                    clock.Restart();
+                    AggregatorResult result = aggregator.HandleUpdate(boards[n - 1].Id, updates[n - 1]);
+                    double ms = clock.Elapsed.TotalMilliseconds;
+                    long alloc = GC.GetAllocatedBytesForCurrentThread() - before;
+                    if (!result.Accepted) throw new InvalidOperationException($"the aggregator refused {boards[n - 1].Id}'s update: {result.Error}");
+                    byte[][] published = merge == PerBoardMerge ? result.PerBoard?.Values.ToArray() : result.Merged != null ? new[] { result.Merged } : null;
+                    if (published == null) throw new InvalidOperationException($"round {round} of {n} boards ({merge}) published no model");
+                    if (merge == PerBoardMerge && published.Length != n) throw new InvalidOperationException($"the per-board merge published {published.Length} models for {n} boards");
+                    messages = published.Length;
+                    bytes = published.Sum(p => (long)p.Length);
+                    smallest = published.Min(p => p.Length);
+                    largest = published.Max(p => p.Length);
+                    if (round == 0)
+                    {
+                        aggregator.KernelSeen = null;
+                        contributorsMean = merge == PerBoardMerge ? (double)contributions / n : n;
+                        continue; // untimed: JIT, first allocations
+                    }
+                    mergeMs.Add(ms);
+                    acceptMs.Add(accept);
+                    allocated.Add(alloc);
+                }
+                long stateBytes = settings.State ? new FileInfo(aggregator.StateFile).Length : 0;
+                if (settings.State && aggregator.StateError != null) throw new IOException(aggregator.StateError);
+                return new Row
+                {
+                    Boards = n, Merge = merge, Rounds = settings.Repeats,
+                    MergeMsMedian = Median(mergeMs), MergeMsMin = mergeMs.Min(), AcceptMsMedian = Median(acceptMs), AcceptMsMin = acceptMs.Min(),
+                    MessagesPerRound = messages, BytesPerRound = bytes, BytesPerBoard = (double)bytes / n, MessageBytesMin = smallest, MessageBytesMax = largest,
+                    MergeAllocatedBytes = (long)Median(allocated.Select(a => (double)a).ToList()), KeptVersions = aggregator.KeptVersionCount, ContributorsMean = contributorsMean, StateFileBytes = stateBytes,
+                };
+            }
+            finally
+            {
+                if (stateDir != null) try { Directory.Delete(stateDir, true); } catch (IOException) { }
+            }
+        }
+
+        private static void Accept(FleetAggregator aggregator, string id, byte[] message)
+        {
+            AggregatorResult r = aggregator.HandleUpdate(id, message);
+            if (!r.Accepted) throw new InvalidOperationException($"the aggregator refused {id}'s message: {r.Error}");
+        }
+
+        /// <summary>
+        /// Board i of the demo fleet: the model trained a few batches on its own rule (class 1 when x0 + x1 + bias &gt; 0,
+        /// bias from the board), its inputs centred on its own offset (boards 0..39 units apart in every feature: some within
+        /// the input kernel's width, some beyond), its own class counts (label shares from about 10 % to 90 %).
+        /// </summary>
+        private static BenchBoard NewBoard(FleetConfig config, int i, byte[] modelBytes)
+        {
+            Network network = ModelFile.Load(modelBytes, modelBytes.Length, -1, false).Network;
+            FleetBoard board = config.Boards[i];
+            var member = new FleetMember(network, board.Key, config.FleetKey, config.MaxMessageBytes, 64) { BoardId = board.Id };
+            var random = new Random(1000 + i);
+            int bias = (i * 37) % 81 - 40;
+            network.SetAllTrainable(true);
+            ShiftSum lr = ShiftSum.FromRatio(1, 64, 3);
+            sbyte[] x = network.Input.Data;
+            for (int batch = 0; batch < 2; batch++)
+            {
+                for (int s = 0; s < 8; s++)
+                {
+                    for (int f = 0; f < x.Length; f++) x[f] = (sbyte)random.Next(-100, 101);
+                    network.TrainSample(x[0] + x[1] + bias > 0 ? 1 : 0);
+                }
+                network.Step(lr, null);
+            }
+            return new BenchBoard { Id = board.Id, Member = member, Offset = (i * 7) % 40 - 20, ClassOne = 5 + (i * 13) % 45, ClassZero = 5 + (i * 29) % 45 };
+        }
+
+        /// <summary>A round's inputs of a board (more than its labels): each feature f at offset + 3f, ±2.</summary>
+        private static void Observe(BenchBoard board, sbyte[] input)
+        {
+            for (int k = 0; k < 200; k++)
+            {
+                for (int f = 0; f < input.Length; f++) input[f] = (sbyte)Math.Clamp(board.Offset + 3 * f + (k % 5) - 2, -128, 127);
+                board.Member.ObserveInput(input);
+            }
+        }
+
+        private static double Median(List<double> values)
+        {
+            var sorted = values.OrderBy(v => v).ToArray();
+            int m = sorted.Length / 2;
+            return sorted.Length % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+        }
+    }
+}
