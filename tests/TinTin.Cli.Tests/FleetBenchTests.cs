@@ -51,6 +51,27 @@ namespace TinTin.Cli.Tests
                 Assert.True(row.GetProperty("merge_allocated_bytes").GetInt64() > 0);
                 Assert.True(row.GetProperty("merge_ms_min").GetDouble() <= row.GetProperty("merge_ms_median").GetDouble());
                 Assert.Equal(0, row.GetProperty("state_file_bytes").GetInt64());
+                // retained_bytes is the whole process's heap (GC.GetTotalMemory): other tests run beside this one in this process.
+                Assert.Equal(JsonValueKind.Number, row.GetProperty("retained_bytes").ValueKind);
+                Assert.Equal(0, row.GetProperty("broker_round_ms_median").GetDouble());
+            }
+            Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("broker").ValueKind);
+        }
+
+        /// <summary>--broker: the rounds also run over the embedded broker, every board an MQTT client (the command checks each round reached every board).</summary>
+        [Fact]
+        public void WithBrokerEveryRoundReachesEveryBoardOverMqtt()
+        {
+            CliResult r = CliRunner.Run("fleet", "bench", "--boards", "3", "--repeats", "1", "--broker", "--json");
+            Assert.True(r.ExitCode == 0, r.ToString());
+            using JsonDocument doc = JsonDocument.Parse(r.Out);
+            Assert.Equal("embedded", doc.RootElement.GetProperty("broker").GetString());
+            JsonElement[] rows = doc.RootElement.GetProperty("rows").EnumerateArray().ToArray();
+            Assert.Equal(2, rows.Length);
+            foreach (JsonElement row in rows)
+            {
+                Assert.True(row.GetProperty("broker_round_ms_median").GetDouble() > 0); // measured, not a bound
+                Assert.True(row.GetProperty("broker_round_ms_min").GetDouble() <= row.GetProperty("broker_round_ms_median").GetDouble());
             }
         }
 

@@ -48,8 +48,22 @@ namespace TinTin.Cli
             [JsonPropertyName("merge_allocated_bytes")] public long MergeAllocatedBytes { get; init; }
             /// <summary>Published versions the aggregator keeps in memory once the fleet ran long enough (FleetAggregator.KeptVersionCount).</summary>
             [JsonPropertyName("kept_versions")] public int KeptVersions { get; init; }
+            /// <summary>
+            /// Managed bytes the aggregator holds after the last round beyond what it held before the first (a full collection
+            /// before each reading): the kept versions (a ParameterSet and its signed message each) and the boards' latest
+            /// messages. It grows each round until the kept versions are full (KeptVersions merges: --repeats 64 shows it).
+            /// </summary>
+            [JsonPropertyName("retained_bytes")] public long RetainedBytes { get; init; }
             /// <summary>Contributors (weight above 0) per published model, mean over the models of the untimed round: N for one merge; the per-board merge's kernels leave some out.</summary>
             [JsonPropertyName("contributors_mean")] public double ContributorsMean { get; init; }
+            /// <summary>
+            /// With --broker: the same rounds over the embedded MQTT broker (AggregatorService, every board an MQTT client,
+            /// MqttBoardTransport): wall ms from the round's last update published to every board holding its model and its
+            /// receipt (median, fastest), and to accept the round's other 2N − 1 messages published one after another. 0 without.
+            /// </summary>
+            [JsonPropertyName("broker_round_ms_median")] public double BrokerRoundMsMedian { get; init; }
+            [JsonPropertyName("broker_round_ms_min")] public double BrokerRoundMsMin { get; init; }
+            [JsonPropertyName("broker_accept_ms_median")] public double BrokerAcceptMsMedian { get; init; }
             /// <summary>With --state: the state file's bytes after the last round (0 without).</summary>
             [JsonPropertyName("state_file_bytes")] public long StateFileBytes { get; init; }
         }
@@ -60,6 +74,7 @@ namespace TinTin.Cli
             public int Repeats = 5;
             public PreparedModel Model;
             public bool State;
+            public bool Broker;
             public string[] Merges = { OneMerge, PerBoardMerge };
         }
 
@@ -71,6 +86,7 @@ namespace TinTin.Cli
             merge.AcceptOnlyFromAmong("one", "per-board", "both");
             var modelFile = new Option<string>("--model") { Description = "The boards' model file (as `fleet simulate --model`; it must take the firmware's default features) instead of the firmware's embedded default (6-48-24-2)." };
             var state = new Option<bool>("--state") { Description = "The aggregator writes its state file (in a temporary directory, fsync'd, as `fleet serve --config` does) after every accepted message: the accept figures include it." };
+            var broker = new Option<bool>("--broker") { Description = "Also run the rounds over an embedded MQTT broker on 127.0.0.1 (MQTTnet, as `fleet serve`): every board an MQTT client with its own credentials, the aggregator service publishing each model retained and each receipt; wall ms until every board holds its model." };
             var json = new Option<bool>("--json") { Description = "Print one JSON object (rows: one per fleet size and merge) on standard output." };
             var command = new Command("bench",
                 "What a merge round costs the aggregator at N boards: N boards (the demo fleet's keys) each publish a signed\n" +
@@ -79,13 +95,14 @@ namespace TinTin.Cli
                 "(one merge for all, or the per-board merge T100: --similarity-merge all --similarity-width 78\n" +
                 "--label-kernel-width 300 --label-prior-strength 40 --receiver-relax-labels 1024): wall ms of the merging message\n" +
                 "and of accepting the others (median and fastest of --repeats rounds, after one untimed), model messages and\n" +
-                "bytes published per round, managed bytes the merge allocates. Figures only; no broker (the messages are not sent).\n" +
-                "Examples: tintin fleet bench;  tintin fleet bench --boards 16,256 --repeats 9 --json;  tintin fleet bench --boards 64 --state\n" +
-                "Exit codes: 0 ok, 1 usage, 2 model file missing or invalid.");
-            foreach (Option o in new Option[] { boards, repeats, merge, modelFile, state, json }) command.Options.Add(o);
+                "bytes published per round, managed bytes the merge allocates. With --broker\n" +
+                "also over an embedded MQTT broker, every board an MQTT client: wall ms until every board holds its model.\n" +
+                "Examples: tintin fleet bench;  tintin fleet bench --boards 16,256 --repeats 9 --json;  tintin fleet bench --boards 64 --state;  tintin fleet bench --broker\n" +
+                "Exit codes: 0 ok, 1 usage, 2 model file missing or invalid, 3 broker error.");
+            foreach (Option o in new Option[] { boards, repeats, merge, modelFile, state, broker, json }) command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
-                var settings = new Settings { Boards = ParseBoards(parse.GetValue(boards)), Repeats = parse.GetValue(repeats), State = parse.GetValue(state) };
+                var settings = new Settings { Boards = ParseBoards(parse.GetValue(boards)), Repeats = parse.GetValue(repeats), State = parse.GetValue(state), Broker = parse.GetValue(broker) };
                 if (settings.Repeats < 1 || settings.Repeats > 1000) throw CliException.Usage("--repeats must be in 1..1000");
                 string which = parse.GetValue(merge);
                 settings.Merges = which == "both" ? new[] { OneMerge, PerBoardMerge } : new[] { which };
@@ -100,6 +117,7 @@ namespace TinTin.Cli
                         ["parameters"] = ParameterCount(settings.Model),
                         ["repeats"] = settings.Repeats,
                         ["state_file"] = settings.State,
+                        ["broker"] = settings.Broker ? "embedded" : null,
                         ["processors"] = Environment.ProcessorCount,
                         ["rows"] = rows,
                     };
@@ -146,13 +164,13 @@ namespace TinTin.Cli
             var rows = new List<Row>();
             progress.WriteLine($"fleet bench: model {settings.Model.ModelName ?? settings.Model.Source} ({ParameterCount(settings.Model)} parameters), {settings.Repeats} timed rounds after 1 untimed, {Environment.ProcessorCount} processors{(settings.State ? ", state file written after every accepted message" : "")}");
             progress.WriteLine($"per-board merge: T100 (--similarity-merge all --similarity-width {T100SimilarityWidth} --label-kernel-width {T100LabelKernelWidth} --label-prior-strength {T100LabelPriorStrength} --receiver-relax-labels {T100ReceiverRelaxLabels})");
-            progress.WriteLine($"{"boards",6} {"merge",-9} {"merge ms med",12} {"min",8} {"accept ms med",13} {"msgs",5} {"bytes/round",12} {"B/board",8} {"alloc/round",12} {"kept versions",13} {"contrib/model",13}{(settings.State ? "  state file" : "")}");
+            progress.WriteLine($"{"boards",6} {"merge",-9} {"merge ms med",12} {"min",8} {"accept ms med",13} {"msgs",5} {"bytes/round",12} {"B/board",8} {"alloc/round",12} {"kept versions",13} {"contrib/model",13} {"retained",12}{(settings.Broker ? $" {"broker round ms",15} {"min",8} {"accept",8}" : "")}{(settings.State ? "  state file" : "")}");
             foreach (int n in settings.Boards)
                 foreach (string merge in settings.Merges)
                 {
                     Row row = Measure(settings, n, merge);
                     rows.Add(row);
-                    progress.WriteLine($"{row.Boards,6} {row.Merge,-9} {row.MergeMsMedian,12:F2} {row.MergeMsMin,8:F2} {row.AcceptMsMedian,13:F2} {row.MessagesPerRound,5} {row.BytesPerRound,12} {row.BytesPerBoard,8:F0} {row.MergeAllocatedBytes,12} {row.KeptVersions,13} {row.ContributorsMean,13:F1}{(settings.State ? $"  {row.StateFileBytes} B" : "")}");
+                    progress.WriteLine($"{row.Boards,6} {row.Merge,-9} {row.MergeMsMedian,12:F2} {row.MergeMsMin,8:F2} {row.AcceptMsMedian,13:F2} {row.MessagesPerRound,5} {row.BytesPerRound,12} {row.BytesPerBoard,8:F0} {row.MergeAllocatedBytes,12} {row.KeptVersions,13} {row.ContributorsMean,13:F1} {row.RetainedBytes,12}{(settings.Broker ? $" {row.BrokerRoundMsMedian,15:F1} {row.BrokerRoundMsMin,8:F1} {row.BrokerAcceptMsMedian,8:F0}" : "")}{(settings.State ? $"  {row.StateFileBytes} B" : "")}");
                 }
             return rows;
         }
@@ -178,14 +196,7 @@ namespace TinTin.Cli
             for (int i = 0; i < n; i++) boards[i] = NewBoard(config, i, modelBytes);
 
             string stateDir = null;
-            var aggregator = new FleetAggregator(config, version0, 0);
-            if (merge == PerBoardMerge)
-            {
-                aggregator.SimilarityWidth = T100SimilarityWidth;
-                aggregator.LabelKernelWidth = T100LabelKernelWidth;
-                aggregator.LabelPriorStrength = T100LabelPriorStrength;
-                aggregator.ReceiverRelaxLabelSamples = T100ReceiverRelaxLabels;
-            }
+            FleetAggregator aggregator = NewAggregator(config, version0, merge);
             try
             {
                 if (settings.State)
@@ -200,22 +211,10 @@ namespace TinTin.Cli
                 int messages = 0, smallest = 0, largest = 0;
                 long bytes = 0;
                 double contributorsMean = 0;
+                long baseline = GC.GetTotalMemory(true);
                 for (int round = 0; round <= settings.Repeats; round++)
                 {
-                    // The boards' messages of this round (board-side work, not timed): statistics, then updates.
-                    var stats = new byte[n][];
-                    var updates = new byte[n][];
-                    for (int i = 0; i < n; i++)
-                    {
-                        BenchBoard b = boards[i];
-                        FleetMember m = b.Member;
-                        Observe(b, input);
-                        m.CountLabels(1, b.ClassOne);
-                        m.CountLabels(0, b.ClassZero);
-                        uint labelled = (uint)(b.ClassOne + b.ClassZero);
-                        stats[i] = m.StatsBuffer.AsSpan(0, m.WriteStats(inputExponent, labelled)).ToArray();
-                        updates[i] = m.UpdateBuffer.AsSpan(0, m.WriteUpdate(labelled, labelled * 3 / 4)).ToArray();
-                    }
+                    var (stats, updates) = RoundMessages(boards, input, inputExponent);
                     aggregator.MergeEvery = 0;
                     var clock = Stopwatch.StartNew();
                     for (int i = 0; i < n; i++) Accept(aggregator, boards[i].Id, stats[i]);
@@ -247,19 +246,142 @@ namespace TinTin.Cli
                     acceptMs.Add(accept);
                     allocated.Add(alloc);
                 }
+                long retained = GC.GetTotalMemory(true) - baseline;
+                GC.KeepAlive(aggregator);
                 long stateBytes = settings.State ? new FileInfo(aggregator.StateFile).Length : 0;
                 if (settings.State && aggregator.StateError != null) throw new IOException(aggregator.StateError);
+                var (brokerRound, brokerAccept) = settings.Broker ? MeasureBroker(settings, n, merge) : (new List<double> { 0 }, new List<double> { 0 });
                 return new Row
                 {
                     Boards = n, Merge = merge, Rounds = settings.Repeats,
                     MergeMsMedian = Median(mergeMs), MergeMsMin = mergeMs.Min(), AcceptMsMedian = Median(acceptMs), AcceptMsMin = acceptMs.Min(),
                     MessagesPerRound = messages, BytesPerRound = bytes, BytesPerBoard = (double)bytes / n, MessageBytesMin = smallest, MessageBytesMax = largest,
-                    MergeAllocatedBytes = (long)Median(allocated.Select(a => (double)a).ToList()), KeptVersions = aggregator.KeptVersionCount, ContributorsMean = contributorsMean, StateFileBytes = stateBytes,
+                    MergeAllocatedBytes = (long)Median(allocated.Select(a => (double)a).ToList()), KeptVersions = aggregator.KeptVersionCount, ContributorsMean = contributorsMean, RetainedBytes = retained, StateFileBytes = stateBytes,
+                    BrokerRoundMsMedian = Median(brokerRound), BrokerRoundMsMin = brokerRound.Min(), BrokerAcceptMsMedian = Median(brokerAccept),
                 };
             }
             finally
             {
                 if (stateDir != null) try { Directory.Delete(stateDir, true); } catch (IOException) { }
+            }
+        }
+
+        private static FleetAggregator NewAggregator(FleetConfig config, ParameterSet version0, string merge)
+        {
+            var aggregator = new FleetAggregator(config, version0, 0);
+            if (merge == PerBoardMerge)
+            {
+                aggregator.SimilarityWidth = T100SimilarityWidth;
+                aggregator.LabelKernelWidth = T100LabelKernelWidth;
+                aggregator.LabelPriorStrength = T100LabelPriorStrength;
+                aggregator.ReceiverRelaxLabelSamples = T100ReceiverRelaxLabels;
+            }
+            return aggregator;
+        }
+
+        /// <summary>The boards' messages of one round (board-side work, never timed): each board's statistics and update, signed with its key.</summary>
+        private static (byte[][] Stats, byte[][] Updates) RoundMessages(BenchBoard[] boards, sbyte[] input, int inputExponent)
+        {
+            var stats = new byte[boards.Length][];
+            var updates = new byte[boards.Length][];
+            for (int i = 0; i < boards.Length; i++)
+            {
+                BenchBoard b = boards[i];
+                FleetMember m = b.Member;
+                Observe(b, input);
+                m.CountLabels(1, b.ClassOne);
+                m.CountLabels(0, b.ClassZero);
+                uint labelled = (uint)(b.ClassOne + b.ClassZero);
+                stats[i] = m.StatsBuffer.AsSpan(0, m.WriteStats(inputExponent, labelled)).ToArray();
+                updates[i] = m.UpdateBuffer.AsSpan(0, m.WriteUpdate(labelled, labelled * 3 / 4)).ToArray();
+            }
+            return (stats, updates);
+        }
+
+        /// <summary>
+        /// The rounds over an embedded broker: fresh boards (each an MqttBoardTransport with its own credentials, subscribed
+        /// to the fleet's model, its own model and its receipt topic) and a fresh aggregator behind AggregatorService. Per
+        /// round: ms to accept the 2N − 1 messages before the last update (published one after another, QoS 1), and ms from
+        /// publishing the last update until every board received the round's model and its receipt (every accepted update
+        /// gets one: 2N messages a round reach the boards). Waits poll every millisecond.
+        /// </summary>
+        private static (List<double> Round, List<double> Accept) MeasureBroker(Settings settings, int n, string merge)
+        {
+            FleetConfig config = FleetConfig.Demo(n);
+            byte[] modelBytes = settings.Model.Bytes;
+            Network first = ModelFile.Load(modelBytes, modelBytes.Length, 0, false).Network;
+            var version0 = new ParameterSet(first);
+            version0.CopyFrom(first);
+            var input = new sbyte[first.InputLength];
+            var boards = new BenchBoard[n];
+            for (int i = 0; i < n; i++) boards[i] = NewBoard(config, i, modelBytes);
+            FleetAggregator aggregator = NewAggregator(config, version0, merge);
+            EmbeddedBroker broker = null;
+            AggregatorService service = null;
+            var transports = new List<MqttBoardTransport>();
+            try
+            {
+                broker = EmbeddedBroker.StartAsync(config).GetAwaiter().GetResult();
+                service = AggregatorService.StartAsync(broker.Uri, config, aggregator).GetAwaiter().GetResult();
+                foreach (BenchBoard b in boards)
+                {
+                    var t = new MqttBoardTransport(broker.Uri, config, b.Id);
+                    transports.Add(t);
+                    if (!t.Connect()) throw new IOException($"{b.Id} could not connect to the embedded broker at {broker.Uri}: {t.LastError}");
+                }
+                var roundMs = new List<double>();
+                var acceptMs = new List<double>();
+                long processed = 0;
+                for (int round = 0; round <= settings.Repeats; round++)
+                {
+                    var (stats, updates) = RoundMessages(boards, input, first.Input.Exponent);
+                    aggregator.MergeEvery = 0;
+                    var clock = Stopwatch.StartNew();
+                    for (int i = 0; i < n; i++) Publish(transports[i], stats[i]);
+                    for (int i = 0; i < n - 1; i++) Publish(transports[i], updates[i]);
+                    processed += 2 * n - 1;
+                    Await(() => aggregator.Processed >= processed, "the aggregator to take the round's messages");
+                    double accept = clock.Elapsed.TotalMilliseconds;
+                    aggregator.MergeEvery = n;
+                    int expected = 2 * (round + 1); // each board, each round: its model and its update's receipt
+                    clock.Restart();
+                    Publish(transports[n - 1], updates[n - 1]);
+                    processed++;
+                    Await(() => transports.All(t => t.Received >= expected), "every board to receive its model and receipt");
+                    double ms = clock.Elapsed.TotalMilliseconds;
+                    if (aggregator.Merges != round + 1) throw new InvalidOperationException($"round {round} over the broker: the aggregator merged {aggregator.Merges} times");
+                    var buffer = new byte[config.MaxMessageBytes];
+                    foreach (MqttBoardTransport t in transports) while (t.TryReceive(buffer) != 0) { } // the boards' queues, read
+                    if (round == 0) continue;
+                    roundMs.Add(ms);
+                    acceptMs.Add(accept);
+                }
+                return (roundMs, acceptMs);
+            }
+            catch (Exception e) when (e is IOException || e is MQTTnet.Exceptions.MqttCommunicationException)
+            {
+                throw CliException.Device("the embedded broker: " + e.Message);
+            }
+            finally
+            {
+                foreach (MqttBoardTransport t in transports) t.Dispose();
+                service?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                broker?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+        }
+
+        private static void Publish(MqttBoardTransport transport, byte[] message)
+        {
+            if (!transport.PublishUpdate(message, message.Length)) throw new IOException($"{transport.Board}'s publish was not acknowledged: {transport.LastError}");
+        }
+
+        private static void Await(Func<bool> condition, string what)
+        {
+            var clock = Stopwatch.StartNew();
+            while (!condition())
+            {
+                if (clock.Elapsed.TotalSeconds > 120) throw new IOException("waited 120 s for " + what);
+                System.Threading.Thread.Sleep(1);
             }
         }
 
