@@ -61,9 +61,9 @@ namespace TinTin.Cli
             /// MqttBoardTransport): wall ms from the round's last update published to every board holding its model and its
             /// receipt (median, fastest), and to accept the round's other 2N − 1 messages published one after another. 0 without.
             /// </summary>
-            [JsonPropertyName("broker_round_ms_median")] public double BrokerRoundMsMedian { get; init; }
-            [JsonPropertyName("broker_round_ms_min")] public double BrokerRoundMsMin { get; init; }
-            [JsonPropertyName("broker_accept_ms_median")] public double BrokerAcceptMsMedian { get; init; }
+            [JsonPropertyName("broker_round_ms_median")] public double BrokerRoundMsMedian { get; set; }
+            [JsonPropertyName("broker_round_ms_min")] public double BrokerRoundMsMin { get; set; }
+            [JsonPropertyName("broker_accept_ms_median")] public double BrokerAcceptMsMedian { get; set; }
             /// <summary>With --state: the state file's bytes after the last round (0 without).</summary>
             [JsonPropertyName("state_file_bytes")] public long StateFileBytes { get; init; }
         }
@@ -114,6 +114,7 @@ namespace TinTin.Cli
                     var result = new Dictionary<string, object>
                     {
                         ["model"] = settings.Model.ModelName ?? settings.Model.Source,
+                        ["shape"] = ShapeOf(settings.Model),
                         ["parameters"] = ParameterCount(settings.Model),
                         ["repeats"] = settings.Repeats,
                         ["state_file"] = settings.State,
@@ -149,6 +150,13 @@ namespace TinTin.Cli
             return result.ToArray();
         }
 
+        /// <summary>The model's layer sizes, e.g. 6-48-24-2.</summary>
+        private static string ShapeOf(PreparedModel prepared)
+        {
+            var set = new ParameterSet(ModelFile.Load(prepared.Bytes, prepared.Bytes.Length, 0, false).Network);
+            return set.RowLength[0] + string.Concat(Enumerable.Range(0, set.LayerCount).Select(l => "-" + set.Channels[l]));
+        }
+
         private static int ParameterCount(PreparedModel prepared)
         {
             Network network = ModelFile.Load(prepared.Bytes, prepared.Bytes.Length, 0, false).Network;
@@ -162,14 +170,23 @@ namespace TinTin.Cli
         public static List<Row> Run(Settings settings, TextWriter progress)
         {
             var rows = new List<Row>();
-            progress.WriteLine($"fleet bench: model {settings.Model.ModelName ?? settings.Model.Source} ({ParameterCount(settings.Model)} parameters), {settings.Repeats} timed rounds after 1 untimed, {Environment.ProcessorCount} processors{(settings.State ? ", state file written after every accepted message" : "")}");
+            progress.WriteLine($"fleet bench: model {settings.Model.ModelName ?? settings.Model.Source} {ShapeOf(settings.Model)} ({ParameterCount(settings.Model)} parameters), {settings.Repeats} timed rounds after 1 untimed, {Environment.ProcessorCount} processors{(settings.State ? ", state file written after every accepted message" : "")}");
             progress.WriteLine($"per-board merge: T100 (--similarity-merge all --similarity-width {T100SimilarityWidth} --label-kernel-width {T100LabelKernelWidth} --label-prior-strength {T100LabelPriorStrength} --receiver-relax-labels {T100ReceiverRelaxLabels})");
             progress.WriteLine($"{"boards",6} {"merge",-9} {"merge ms med",12} {"min",8} {"accept ms med",13} {"msgs",5} {"bytes/round",12} {"B/board",8} {"alloc/round",12} {"kept versions",13} {"contrib/model",13} {"retained",12}{(settings.Broker ? $" {"broker round ms",15} {"min",8} {"accept",8}" : "")}{(settings.State ? "  state file" : "")}");
             foreach (int n in settings.Boards)
                 foreach (string merge in settings.Merges)
+                    rows.Add(Measure(settings, n, merge));
+            // The broker passes after every direct one: MQTTnet lets go of its connections' buffers some time after they
+            // close, which would blur the direct passes' retained bytes (a process-wide reading).
+            foreach (Row row in rows)
+            {
+                if (settings.Broker)
                 {
-                    Row row = Measure(settings, n, merge);
-                    rows.Add(row);
+                    var (round, accept) = MeasureBroker(settings, row.Boards, row.Merge);
+                    row.BrokerRoundMsMedian = Median(round);
+                    row.BrokerRoundMsMin = round.Min();
+                    row.BrokerAcceptMsMedian = Median(accept);
+                }
                     progress.WriteLine($"{row.Boards,6} {row.Merge,-9} {row.MergeMsMedian,12:F2} {row.MergeMsMin,8:F2} {row.AcceptMsMedian,13:F2} {row.MessagesPerRound,5} {row.BytesPerRound,12} {row.BytesPerBoard,8:F0} {row.MergeAllocatedBytes,12} {row.KeptVersions,13} {row.ContributorsMean,13:F1} {row.RetainedBytes,12}{(settings.Broker ? $" {row.BrokerRoundMsMedian,15:F1} {row.BrokerRoundMsMin,8:F1} {row.BrokerAcceptMsMedian,8:F0}" : "")}{(settings.State ? $"  {row.StateFileBytes} B" : "")}");
                 }
             return rows;
@@ -250,14 +267,12 @@ namespace TinTin.Cli
                 GC.KeepAlive(aggregator);
                 long stateBytes = settings.State ? new FileInfo(aggregator.StateFile).Length : 0;
                 if (settings.State && aggregator.StateError != null) throw new IOException(aggregator.StateError);
-                var (brokerRound, brokerAccept) = settings.Broker ? MeasureBroker(settings, n, merge) : (new List<double> { 0 }, new List<double> { 0 });
                 return new Row
                 {
                     Boards = n, Merge = merge, Rounds = settings.Repeats,
                     MergeMsMedian = Median(mergeMs), MergeMsMin = mergeMs.Min(), AcceptMsMedian = Median(acceptMs), AcceptMsMin = acceptMs.Min(),
                     MessagesPerRound = messages, BytesPerRound = bytes, BytesPerBoard = (double)bytes / n, MessageBytesMin = smallest, MessageBytesMax = largest,
                     MergeAllocatedBytes = (long)Median(allocated.Select(a => (double)a).ToList()), KeptVersions = aggregator.KeptVersionCount, ContributorsMean = contributorsMean, RetainedBytes = retained, StateFileBytes = stateBytes,
-                    BrokerRoundMsMedian = Median(brokerRound), BrokerRoundMsMin = brokerRound.Min(), BrokerAcceptMsMedian = Median(brokerAccept),
                 };
             }
             finally
