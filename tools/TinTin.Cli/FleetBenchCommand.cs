@@ -265,6 +265,7 @@ namespace TinTin.Cli
                 }
                 long retained = GC.GetTotalMemory(true) - baseline;
                 GC.KeepAlive(aggregator);
+                GC.KeepAlive(boards); // alive at both readings: only the aggregator's growth counts
                 long stateBytes = settings.State ? new FileInfo(aggregator.StateFile).Length : 0;
                 if (settings.State && aggregator.StateError != null) throw new IOException(aggregator.StateError);
                 return new Row
