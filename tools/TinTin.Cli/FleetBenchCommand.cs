@@ -20,8 +20,9 @@ namespace TinTin.Cli
     /// </summary>
     public static class FleetBenchCommand
     {
-        /// <summary>The per-board merge the bench prices: T100 (docs/FLEET.md), the options `fleet serve` takes for it.</summary>
-        public const int T100SimilarityWidth = 78, T100LabelKernelWidth = 300, T100LabelPriorStrength = 40, T100ReceiverRelaxLabels = 1024;
+        /// <summary>The per-board merge the bench prices: the fleet's default, T100 (FleetDefaults, docs/FLEET.md), as `fleet serve` runs it.</summary>
+        public const int T100SimilarityWidth = FleetDefaults.SimilarityWidth, T100LabelKernelWidth = FleetDefaults.LabelKernelWidth,
+            T100LabelPriorStrength = FleetDefaults.LabelPriorStrength, T100ReceiverRelaxLabels = FleetDefaults.ReceiverRelaxLabels;
 
         public const string OneMerge = "one", PerBoardMerge = "per-board";
 
@@ -29,7 +30,7 @@ namespace TinTin.Cli
         public sealed class Row
         {
             [JsonPropertyName("boards")] public int Boards { get; init; }
-            /// <summary>"one": one merge for all (tintin/FLEET/model); "per-board": T100, one model a board (tintin/FLEET/boards/ID/model).</summary>
+            /// <summary>"one": one merge for all (`--similarity-merge none`, tintin/FLEET/model); "per-board": the default T100, one model a board (tintin/FLEET/boards/ID/model).</summary>
             [JsonPropertyName("merge")] public string Merge { get; init; }
             [JsonPropertyName("rounds")] public int Rounds { get; init; }
             /// <summary>Wall ms of the message that completes a round (its verification, the merge, signing the models): median and fastest round.</summary>
@@ -82,7 +83,7 @@ namespace TinTin.Cli
         {
             var boards = new Option<string>("--boards") { Description = "Fleet sizes, a comma list of 2.." + MaxBoards + " (default 4,16,64,256; a merge takes at most " + MaxBoards + " contributions to a channel, ModelMerger.MaxContributionsPerChannel).", DefaultValueFactory = _ => "4,16,64,256" };
             var repeats = new Option<int>("--repeats") { Description = "Timed merge rounds per fleet size and merge (median and fastest reported), after one untimed round.", DefaultValueFactory = _ => 5 };
-            var merge = new Option<string>("--merge") { Description = "one (one merge for all), per-board (T100) or both (default).", DefaultValueFactory = _ => "both" };
+            var merge = new Option<string>("--merge") { Description = "one (one merge for all, serve's --similarity-merge none), per-board (the default merge, T100) or both (default).", DefaultValueFactory = _ => "both" };
             merge.AcceptOnlyFromAmong("one", "per-board", "both");
             var modelFile = new Option<string>("--model") { Description = "The boards' model file (as `fleet simulate --model`; it must take the firmware's default features) instead of the firmware's embedded default (6-48-24-2)." };
             var state = new Option<bool>("--state") { Description = "The aggregator writes its state file (in a temporary directory, fsync'd, as `fleet serve --config` does) after every accepted message: the accept figures include it." };
@@ -92,7 +93,7 @@ namespace TinTin.Cli
                 "What a merge round costs the aggregator at N boards: N boards (the demo fleet's keys) each publish a signed\n" +
                 "statistics message and an update (each board's own perturbation of the model, its own input means and label\n" +
                 "counts), accepted through the aggregator's real path; the round's last update merges. Per fleet size and merge\n" +
-                "(one merge for all, or the per-board merge T100: --similarity-merge all --similarity-width 78\n" +
+                "(one merge for all, serve's --similarity-merge none, or the default per-board merge T100: --similarity-width 78\n" +
                 "--label-kernel-width 300 --label-prior-strength 40 --receiver-relax-labels 1024): wall ms of the merging message\n" +
                 "and of accepting the others (median and fastest of --repeats rounds, after one untimed), model messages and\n" +
                 "bytes published per round, managed bytes the merge allocates. With --broker\n" +
@@ -171,7 +172,7 @@ namespace TinTin.Cli
         {
             var rows = new List<Row>();
             progress.WriteLine($"fleet bench: model {settings.Model.ModelName ?? settings.Model.Source} {ShapeOf(settings.Model)} ({ParameterCount(settings.Model)} parameters), {settings.Repeats} timed rounds after 1 untimed, {Environment.ProcessorCount} processors{(settings.State ? ", state file written after every accepted message" : "")}");
-            progress.WriteLine($"per-board merge: T100 (--similarity-merge all --similarity-width {T100SimilarityWidth} --label-kernel-width {T100LabelKernelWidth} --label-prior-strength {T100LabelPriorStrength} --receiver-relax-labels {T100ReceiverRelaxLabels})");
+            progress.WriteLine($"one: one merge for all (--similarity-merge none); per-board: the default merge T100 (--similarity-merge all --similarity-width {T100SimilarityWidth} --label-kernel-width {T100LabelKernelWidth} --label-prior-strength {T100LabelPriorStrength} --receiver-relax-labels {T100ReceiverRelaxLabels})");
             progress.WriteLine($"{"boards",6} {"merge",-9} {"merge ms med",12} {"min",8} {"accept ms med",13} {"msgs",5} {"bytes/round",12} {"B/board",8} {"alloc/round",12} {"kept versions",13} {"contrib/model",13} {"retained",12}{(settings.Broker ? $" {"broker round ms",15} {"min",8} {"accept",8}" : "")}{(settings.State ? "  state file" : "")}");
             foreach (int n in settings.Boards)
                 foreach (string merge in settings.Merges)
