@@ -15,7 +15,9 @@ namespace TinTin.Fleet
     /// [MasterLow, MasterHigh] and biases below BiasHigh, as the engine keeps them.
     ///
     /// Ranges (why int64 cannot overflow): |aligned weight| &lt; 2^15·2^8 = 2^23, weight ≤ 2^20,
-    /// at most 256 contributions per channel: |sum| &lt; 2^51. |bias| &lt; 2^31 ⇒ |bias sum| &lt; 2^59.
+    /// at most 2^11 = 2048 contributions per channel: |sum| &lt; 2^54. |bias| &lt; 2^31 ⇒ |bias sum| &lt; 2^62,
+    /// and the rounding's half of Σ weight (≤ 2^30) keeps it below 2^63. 2048 is the most boards one
+    /// fleet merges (FleetConfig refuses more; it was 256 until session 14, below a 300-board building).
     ///
     /// Use: Begin; Declare every contribution's exponents (pass 1); Fix; AddRow every contribution
     /// (pass 2); Finish into a ParameterSet. Every channel needs at least one contribution.
@@ -25,7 +27,7 @@ namespace TinTin.Fleet
     {
         public const int GuardBits = 8;
         public const int MaxWeight = 1 << 20;
-        public const int MaxContributionsPerChannel = 256;
+        public const int MaxContributionsPerChannel = 2048;
 
         private readonly ParameterSet shape;
         private readonly long[][] weightSums;  // [layers][channels·row] Σ weight·aligned value

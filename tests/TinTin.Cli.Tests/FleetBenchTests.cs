@@ -104,7 +104,7 @@ namespace TinTin.Cli.Tests
         [InlineData("--boards", "x", "--boards")]
         [InlineData("--boards", "4,,16", "--boards")]
         [InlineData("--boards", "4,4", "--boards")]
-        [InlineData("--boards", "257", "at most 256 contributions")]
+        [InlineData("--boards", "2049", "at most 2048 contributions")]
         [InlineData("--repeats", "0", "--repeats")]
         public void BadInputIsRefusedNamingTheOption(string option, string value, string expected)
         {

@@ -114,6 +114,10 @@ namespace TinTin.Fleet.Tests
             config = FleetConfig.Demo(2);
             config.Fleet = "a/b";
             Assert.Throws<System.IO.InvalidDataException>(() => config.Validate());
+            // More boards than one merge takes: refused at start, not by every merge later.
+            config = FleetConfig.Demo(ModelMerger.MaxContributionsPerChannel + 1);
+            Assert.Contains("2049 boards, but one fleet merges at most 2048", Assert.Throws<System.IO.InvalidDataException>(() => config.Validate()).Message);
+            FleetConfig.Demo(ModelMerger.MaxContributionsPerChannel).Validate();
             string path = System.IO.Path.GetTempFileName();
             System.IO.File.WriteAllText(path, "{ not json");
             Assert.Contains("not valid JSON", Assert.Throws<System.IO.InvalidDataException>(() => FleetConfig.Load(path)).Message);

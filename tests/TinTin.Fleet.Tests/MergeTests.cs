@@ -142,6 +142,34 @@ namespace TinTin.Fleet.Tests
             Assert.True(accM >= Math.Min(accA, accB) && accM >= accA - 30, $"a {accA} b {accB} merged {accM}");
         }
 
+        /// <summary>
+        /// The range argument in ModelMerger's header: the most contributions a channel takes (2048, a fleet's most boards),
+        /// each at the largest weight with masters and biases at the ends of their ranges, sum in int64 without overflow,
+        /// so the merge gives the rows back within the final rounding; one more contribution is refused.
+        /// </summary>
+        [Fact]
+        public void TheMostContributionsAtTheLargestWeightAndValuesMergeBackWithoutOverflow()
+        {
+            Assert.Equal(2048, ModelMerger.MaxContributionsPerChannel);
+            var shape = new ParameterSet(new[] { 2 }, new[] { 3 });
+            var merger = new ModelMerger(shape);
+            merger.Begin();
+            merger.Declare(0, -10, -20);
+            merger.Fix();
+            short[] rows = { 32767, -32767, 16384, -32767, 32767, 1 }; // [channels·row]
+            int[] biases = { int.MaxValue, int.MinValue + 1 };        // [channels]
+            for (int k = 0; k < ModelMerger.MaxContributionsPerChannel; k++)
+                for (int c = 0; c < 2; c++) merger.AddRow(0, c, rows, c * 3, -10, biases[c], -20, ModelMerger.MaxWeight);
+            Assert.Contains("more than 2048", Assert.Throws<ArgumentException>(() => merger.AddRow(0, 0, rows, 0, -10, biases[0], -20, 1)).Message);
+            var merged = new ParameterSet(new[] { 2 }, new[] { 3 });
+            merger.Finish(merged);
+            double masterStep = Math.Pow(2, merged.MasterExponent[0]), biasStep = Math.Pow(2, merged.BiasExponent[0]);
+            for (int i = 0; i < rows.Length; i++)
+                Assert.InRange(merged.Master[0][i] * masterStep - rows[i] * Math.Pow(2, -10), -masterStep / 2, masterStep / 2);
+            for (int c = 0; c < 2; c++)
+                Assert.InRange(merged.Bias[0][c] * biasStep - biases[c] * Math.Pow(2, -20), -biasStep / 2, biasStep / 2);
+        }
+
         [Fact]
         public void AMergeWithoutContributionsOrUndeclaredExponentsIsRefused()
         {

@@ -175,13 +175,16 @@ namespace TinTin.FleetHost
         /// <summary>The label-prior kernel between two boards from their verified class counts (0..1024; 1024 for a board itself or with LabelKernelWidth 0).</summary>
         public int LabelKernelOf(string receiverId, string contributorId)
         {
-            lock (gate) return LabelKernel(boards[receiverId], boards[contributorId]);
+            lock (gate)
+            {
+                (long one, long all) = PooledLabels();
+                return LabelKernel(boards[receiverId], boards[contributorId], one, all);
+            }
         }
 
-        private int LabelKernel(BoardRecord receiver, BoardRecord contributor)
+        /// <summary>The fleet's labelled samples of class 1 and of every class, over every board's latest verified statistics.</summary>
+        private (long One, long All) PooledLabels()
         {
-            if (LabelKernelWidth <= 0 || receiver == contributor) return 1024;
-            if (Classes != 2) throw new InvalidOperationException("the label kernel reads the share of class 1: it needs a two-class model, this one has " + Classes);
             long pooledOne = 0, pooledAll = 0;
             foreach (BoardRecord b in boards.Values)
             {
@@ -189,6 +192,14 @@ namespace TinTin.FleetHost
                 pooledOne += LabelledOne(b);
                 pooledAll += LabelledAll(b);
             }
+            return (pooledOne, pooledAll);
+        }
+
+        /// <summary>The label kernel with the fleet's pooled counts (<see cref="PooledLabels"/>, summed once a merge: not once a pair).</summary>
+        private int LabelKernel(BoardRecord receiver, BoardRecord contributor, long pooledOne, long pooledAll)
+        {
+            if (LabelKernelWidth <= 0 || receiver == contributor) return 1024;
+            if (Classes != 2) throw new InvalidOperationException("the label kernel reads the share of class 1: it needs a two-class model, this one has " + Classes);
             return LabelPriorKernel.Between(LabelledOne(receiver), LabelledAll(receiver), LabelledOne(contributor), LabelledAll(contributor),
                 pooledOne, pooledAll, LabelPriorStrength, LabelKernelWidth);
         }
@@ -403,6 +414,7 @@ namespace TinTin.FleetHost
             (FleetUpdate[] updates, ParameterSet[] bases, string[] from) = LatestUpdates();
             var result = new Dictionary<string, byte[]>();
             var weights = new int[updates.Length];
+            (long pooledOne, long pooledAll) = PooledLabels();
             foreach (BoardRecord receiver in boards.Values)
             {
                 long labelled = 0;
@@ -416,7 +428,7 @@ namespace TinTin.FleetHost
                     int label = 1024, kernel = input;
                     if (input != 0 && LabelKernelWidth > 0)
                     {
-                        label = LabelKernel(receiver, contributor);
+                        label = LabelKernel(receiver, contributor, pooledOne, pooledAll);
                         if (ReceiverRelaxLabelSamples > 0 && contributor != receiver) label = Relax(label, ReceiverRelaxLabelSamples, LabelledAll(receiver));
                         kernel = input * label / 1024;
                     }

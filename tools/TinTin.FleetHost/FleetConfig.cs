@@ -95,6 +95,8 @@ namespace TinTin.FleetHost
             if (string.IsNullOrEmpty(AggregatorPassword)) throw new InvalidDataException($"{source}: 'aggregator_password' is missing");
             if (MaxMessageBytes < 256 || MaxMessageBytes > 1 << 20) throw new InvalidDataException($"{source}: 'max_message_bytes' must be in 256..1048576");
             if (Boards == null || Boards.Count == 0) throw new InvalidDataException($"{source}: no boards");
+            if (Boards.Count > ModelMerger.MaxContributionsPerChannel)
+                throw new InvalidDataException($"{source}: {Boards.Count} boards, but one fleet merges at most {ModelMerger.MaxContributionsPerChannel} (ModelMerger.MaxContributionsPerChannel): split the building into several fleets, each with its own name, key and aggregator");
             var seen = new HashSet<string>();
             foreach (FleetBoard b in Boards)
             {
