@@ -20,9 +20,6 @@ namespace TinTin.Cli
     /// </summary>
     public static class FleetBenchCommand
     {
-        /// <summary>The per-board merge the bench prices: the fleet's default, T100 (FleetDefaults, docs/FLEET.md), as `fleet serve` runs it.</summary>
-        public const int T100SimilarityWidth = FleetDefaults.SimilarityWidth, T100LabelKernelWidth = FleetDefaults.LabelKernelWidth,
-            T100LabelPriorStrength = FleetDefaults.LabelPriorStrength, T100ReceiverRelaxLabels = FleetDefaults.ReceiverRelaxLabels;
 
         public const string OneMerge = "one", PerBoardMerge = "per-board";
 
@@ -172,7 +169,7 @@ namespace TinTin.Cli
         {
             var rows = new List<Row>();
             progress.WriteLine($"fleet bench: model {settings.Model.ModelName ?? settings.Model.Source} {ShapeOf(settings.Model)} ({ParameterCount(settings.Model)} parameters), {settings.Repeats} timed rounds after 1 untimed, {Environment.ProcessorCount} processors{(settings.State ? ", state file written after every accepted message" : "")}");
-            progress.WriteLine($"one: one merge for all (--similarity-merge none); per-board: the default merge T100 (--similarity-merge all --similarity-width {T100SimilarityWidth} --label-kernel-width {T100LabelKernelWidth} --label-prior-strength {T100LabelPriorStrength} --receiver-relax-labels {T100ReceiverRelaxLabels})");
+            progress.WriteLine($"one: one merge for all (--similarity-merge none); per-board: the default merge T100 (--similarity-merge all --similarity-width {FleetDefaults.SimilarityWidth} --label-kernel-width {FleetDefaults.LabelKernelWidth} --label-prior-strength {FleetDefaults.LabelPriorStrength} --receiver-relax-labels {FleetDefaults.ReceiverRelaxLabels})");
             progress.WriteLine($"{"boards",6} {"merge",-9} {"merge ms med",12} {"min",8} {"accept ms med",13} {"msgs",5} {"bytes/round",12} {"B/board",8} {"alloc/round",12} {"kept versions",13} {"contrib/model",13} {"retained",12}{(settings.Broker ? $" {"broker round ms",15} {"min",8} {"accept",8}" : "")}{(settings.State ? "  state file" : "")}");
             foreach (int n in settings.Boards)
                 foreach (string merge in settings.Merges)
@@ -188,8 +185,8 @@ namespace TinTin.Cli
                     row.BrokerRoundMsMin = round.Min();
                     row.BrokerAcceptMsMedian = Median(accept);
                 }
-                    progress.WriteLine($"{row.Boards,6} {row.Merge,-9} {row.MergeMsMedian,12:F2} {row.MergeMsMin,8:F2} {row.AcceptMsMedian,13:F2} {row.MessagesPerRound,5} {row.BytesPerRound,12} {row.BytesPerBoard,8:F0} {row.MergeAllocatedBytes,12} {row.KeptVersions,13} {row.ContributorsMean,13:F1} {row.RetainedBytes,12}{(settings.Broker ? $" {row.BrokerRoundMsMedian,15:F1} {row.BrokerRoundMsMin,8:F1} {row.BrokerAcceptMsMedian,8:F0}" : "")}{(settings.State ? $"  {row.StateFileBytes} B" : "")}");
-                }
+                progress.WriteLine($"{row.Boards,6} {row.Merge,-9} {row.MergeMsMedian,12:F2} {row.MergeMsMin,8:F2} {row.AcceptMsMedian,13:F2} {row.MessagesPerRound,5} {row.BytesPerRound,12} {row.BytesPerBoard,8:F0} {row.MergeAllocatedBytes,12} {row.KeptVersions,13} {row.ContributorsMean,13:F1} {row.RetainedBytes,12}{(settings.Broker ? $" {row.BrokerRoundMsMedian,15:F1} {row.BrokerRoundMsMin,8:F1} {row.BrokerAcceptMsMedian,8:F0}" : "")}{(settings.State ? $"  {row.StateFileBytes} B" : "")}");
+            }
             return rows;
         }
 
@@ -288,10 +285,10 @@ namespace TinTin.Cli
             var aggregator = new FleetAggregator(config, version0, 0);
             if (merge == PerBoardMerge)
             {
-                aggregator.SimilarityWidth = T100SimilarityWidth;
-                aggregator.LabelKernelWidth = T100LabelKernelWidth;
-                aggregator.LabelPriorStrength = T100LabelPriorStrength;
-                aggregator.ReceiverRelaxLabelSamples = T100ReceiverRelaxLabels;
+                aggregator.SimilarityWidth = FleetDefaults.SimilarityWidth;
+                aggregator.LabelKernelWidth = FleetDefaults.LabelKernelWidth;
+                aggregator.LabelPriorStrength = FleetDefaults.LabelPriorStrength;
+                aggregator.ReceiverRelaxLabelSamples = FleetDefaults.ReceiverRelaxLabels;
             }
             return aggregator;
         }
