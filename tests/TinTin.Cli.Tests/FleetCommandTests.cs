@@ -349,6 +349,26 @@ namespace TinTin.Cli.Tests
             Assert.Contains("--state", CliRunner.Run("fleet", "serve", "--help").Out);
         }
 
+        /// <summary>The state file's journal (FILE.journal, one record an accepted message) that does not read stops serve too, both files untouched.</summary>
+        [Fact]
+        public void ServeRefusesAnUnreadableStateJournal()
+        {
+            using var folder = new TempFolder();
+            string config = folder.File("fleet.json"), state = config + ".state", journal = state + ".journal";
+            Assert.Equal(0, CliRunner.Run("fleet", "serve", "--write-config", config, "--boards", "2").ExitCode);
+            string[] serve = { "fleet", "serve", "--config", config, "--port", EmbeddedBroker.FreeLoopbackPort().ToString(), "--duration-s", "0.2" };
+            Assert.Equal(0, CliRunner.Run(serve).ExitCode);
+            Assert.True(File.Exists(journal));
+            byte[] good = File.ReadAllBytes(state), bad = File.ReadAllBytes(journal);
+            bad[9] ^= 1; // the generation it names
+            File.WriteAllBytes(journal, bad);
+            CliResult r = CliRunner.Run(serve);
+            Assert.Equal(2, r.ExitCode);
+            Assert.Contains($"aggregator state journal {journal}: header CRC mismatch", r.Error);
+            Assert.Equal(good, File.ReadAllBytes(state));
+            Assert.Equal(bad, File.ReadAllBytes(journal));
+        }
+
         [Fact]
         public void ServeRunsTheEmbeddedBrokerForAWhileAndStops()
         {

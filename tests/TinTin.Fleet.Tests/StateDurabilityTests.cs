@@ -74,8 +74,10 @@ namespace TinTin.Fleet.Tests
             Assert.True(aggregator.HandleUpdate("board1", Update(a.Member, 30, 20)).Accepted);
             Assert.NotNull(aggregator.MergeNow());
             Assert.Null(aggregator.StateError);
-            Assert.Equal(DirectorySync.Supported ? 3 : 0, aggregator.StateDirectorySyncs); // at start, after the update, after the merge
+            // Snapshots at start and after the merge (the update is a journal record: StateJournalTests), each with its new journal.
+            Assert.Equal(DirectorySync.Supported ? 2 : 0, aggregator.StateDirectorySyncs);
             Assert.False(File.Exists(Path.Combine(dir, "fleet.state.tmp")));
+            Assert.False(File.Exists(Path.Combine(dir, "fleet.state.journal.tmp")));
         }
 
         /// <summary>

@@ -213,6 +213,7 @@ namespace TinTin.Fleet.Tests
             Assert.Contains("board 'board1''s last statistics are of the older format without class counts: dropped", log.ToString());
             byte[] newer = Stats(Member(config, 0), 100, (0, 3), (1, 1));
             Assert.True(restarted.HandleUpdate("board1", newer).Accepted);
+            Assert.NotNull(restarted.MergeNow()); // the snapshot, written when a version is published, now holds them
 
             // An older-format message that is not authentic is not the older format: the file is refused and left as it is.
             byte[] forged = (byte[])older.Clone();

@@ -83,7 +83,7 @@ namespace TinTin.Cli
             var merge = new Option<string>("--merge") { Description = "one (one merge for all, serve's --similarity-merge none), per-board (the default merge, T100) or both (default).", DefaultValueFactory = _ => "both" };
             merge.AcceptOnlyFromAmong("one", "per-board", "both");
             var modelFile = new Option<string>("--model") { Description = "The boards' model file (as `fleet simulate --model`; it must take the firmware's default features) instead of the firmware's embedded default (6-48-24-2)." };
-            var state = new Option<bool>("--state") { Description = "The aggregator writes its state file (in a temporary directory, fsync'd, as `fleet serve --config` does) after every accepted message: the accept figures include it." };
+            var state = new Option<bool>("--state") { Description = "The aggregator keeps its state file (in a temporary directory, as `fleet serve --config` does: a journal record fsync'd for every accepted message, the whole file at every merge): the accept and merge figures include it." };
             var broker = new Option<bool>("--broker") { Description = "Also run the rounds over an embedded MQTT broker on 127.0.0.1 (MQTTnet, as `fleet serve`): every board an MQTT client with its own credentials, the aggregator service publishing each model retained and each receipt; wall ms until every board holds its model." };
             var json = new Option<bool>("--json") { Description = "Print one JSON object (rows: one per fleet size and merge) on standard output." };
             var command = new Command("bench",
@@ -168,7 +168,7 @@ namespace TinTin.Cli
         public static List<Row> Run(Settings settings, TextWriter progress)
         {
             var rows = new List<Row>();
-            progress.WriteLine($"fleet bench: model {settings.Model.ModelName ?? settings.Model.Source} {ShapeOf(settings.Model)} ({ParameterCount(settings.Model)} parameters), {settings.Repeats} timed rounds after 1 untimed, {Environment.ProcessorCount} processors{(settings.State ? ", state file written after every accepted message" : "")}");
+            progress.WriteLine($"fleet bench: model {settings.Model.ModelName ?? settings.Model.Source} {ShapeOf(settings.Model)} ({ParameterCount(settings.Model)} parameters), {settings.Repeats} timed rounds after 1 untimed, {Environment.ProcessorCount} processors{(settings.State ? ", state file: a journal record a message, the snapshot at each merge" : "")}");
             progress.WriteLine($"one: one merge for all (--similarity-merge none); per-board: the default merge T100 (--similarity-merge all --similarity-width {FleetDefaults.SimilarityWidth} --label-kernel-width {FleetDefaults.LabelKernelWidth} --label-prior-strength {FleetDefaults.LabelPriorStrength} --receiver-relax-labels {FleetDefaults.ReceiverRelaxLabels})");
             progress.WriteLine($"{"boards",6} {"merge",-9} {"merge ms med",12} {"min",8} {"accept ms med",13} {"msgs",5} {"bytes/round",12} {"B/board",8} {"alloc/round",12} {"kept versions",13} {"contrib/model",13} {"retained",12}{(settings.Broker ? $" {"broker round ms",15} {"min",8} {"accept",8}" : "")}{(settings.State ? "  state file" : "")}");
             foreach (int n in settings.Boards)

@@ -84,7 +84,7 @@ namespace TinTin.FleetHost
         private readonly FleetUpdate incoming;
         private readonly FleetStats incomingStats;
         private readonly ModelMerger merger;
-        private readonly TextWriter log;
+        private TextWriter log; // silenced while the state journal is replayed
         private int updatesSinceMerge;
         private byte[] latestMessage;
 
@@ -344,16 +344,16 @@ namespace TinTin.FleetHost
                 record.Updates++;
                 updatesSinceMerge++;
                 log.WriteLine($"update {boardId}: seq {incoming.Sequence}, base v{incoming.BaseVersion}, {incoming.ChannelsSent} channels{(baseKept ? "" : " (every channel: its base is no longer kept)")}, {incoming.Labelled} labelled ({Accuracy(incoming)}), {payload.Length} B");
-                bool due = MergeEvery > 0 && updatesSinceMerge >= MergeEvery;
+                bool due = MergeEvery > 0 && updatesSinceMerge >= MergeEvery && !replaying; // a replayed record merged nothing when accepted
                 if (due && PerBoardMerge)
                 {
                     Dictionary<string, byte[]> perBoard = MergePerBoardLocked();
-                    SaveStateLocked();
+                    SaveAcceptedLocked(record, payload, perBoard != null);
                     return new AggregatorResult { Accepted = true, PerBoard = perBoard, Version = Version, Receipt = ReceiptLocked(record, payload, FleetMessage.ReceiptAccepted) };
                 }
                 byte[] merged = due ? MergeLocked() : null;
-                // Saved before the caller publishes: a version is on disk before any board can see it.
-                SaveStateLocked();
+                // Saved before the caller publishes: a version is on disk before any board can see it (and the update before its receipt).
+                SaveAcceptedLocked(record, payload, merged != null);
                 return new AggregatorResult { Accepted = true, Merged = merged, Version = Version, Receipt = ReceiptLocked(record, payload, FleetMessage.ReceiptAccepted) };
             }
         }
@@ -372,7 +372,7 @@ namespace TinTin.FleetHost
             record.HasStats = true;
             record.StatsMessages++;
             log.WriteLine($"stats {record.Id}: seq {incomingStats.Sequence}, {incomingStats.Samples} samples, means/256 [{string.Join(' ', incomingStats.Mean256)}], {payload.Length} B");
-            SaveStateLocked();
+            SaveAcceptedLocked(record, payload, false);
             return new AggregatorResult { Accepted = true, Stats = true, Version = Version };
         }
 
@@ -524,7 +524,7 @@ namespace TinTin.FleetHost
         /// </summary>
         private byte[] ReceiptLocked(BoardRecord record, byte[] payload, int outcome)
         {
-            if (!Receipts || record == null) return null;
+            if (!Receipts || record == null || replaying) return null;
             byte[] recipient = FleetMessage.BoardIdBytes(record.Id);
             if (recipient == null) return null; // an id a receipt cannot carry (the config allows more than the board's id rule)
             bool stats = FleetMessage.KindOf(payload, payload?.Length ?? 0) == FleetMessage.KindStats;

@@ -12,14 +12,16 @@ namespace TinTin.FleetHost
     /// The aggregator's state file (`tintin fleet serve --state FILE`), so a restart goes on where it stopped:
     /// the version counter, the versions of the last <see cref="KeptVersions"/> merges (the base-version check and the
     /// merge's bases), and each board's latest accepted update and statistics (their sequence numbers: replays stay
-    /// refused). Written after every accepted message and every published version, atomically (temp file, fsync,
-    /// rename, the rename made durable: DirectorySync), so a crash leaves the old file or the new one, never a mix.
+    /// refused). This snapshot is written whole at start and at every published version, atomically (temp file, fsync,
+    /// rename, the rename made durable: DirectorySync), so a crash leaves the old file or the new one, never a mix; each
+    /// accepted message in between is one record of its journal, FILE.journal (FleetAggregatorJournal.cs).
     ///
     /// Format (little-endian): "TTAGGST" + format byte, u32 payload length, the payload, CRC-32 of everything
     /// before it. The payload keeps messages as they were signed (merged models with the fleet key, boards' updates
     /// and statistics with their keys) and reads them back through FleetMessageReader: one format for the wire and
     /// the disk, and a file edited by hand fails its HMAC. The CRC catches a flipped bit in the counters, which a
-    /// text format (JSON) would read as another valid number.
+    /// text format (JSON) would read as another valid number. Format 2 adds the snapshot's generation (u64, after the
+    /// model fingerprint; one more each snapshot), which its journal names; format 1 (no journal) reads as generation 0.
     /// </summary>
     public sealed partial class FleetAggregator
     {
@@ -34,22 +36,23 @@ namespace TinTin.FleetHost
         /// <summary>Published versions kept: those of the last <see cref="KeptVersions"/> merges.</summary>
         public int KeptVersionCount => KeptVersions * (PerBoardMerge ? Math.Max(1, boards.Count) : 1);
         private static readonly byte[] StateMagic = Encoding.ASCII.GetBytes("TTAGGST");
-        private const byte StateFormat = 1;
+        private const byte StateFormat = 2, StateFormatWithoutGeneration = 1;
         private const int StateHeaderBytes = 12, StateCrcBytes = 4;
 
         /// <summary>The state file written after every change (null: state in memory only).</summary>
         public string StateFile { get; private set; }
 
-        /// <summary>State writes whose rename was made durable (<see cref="DirectorySync"/>: the directory flushed, or a write-through rename on Windows; 0 where the OS cannot).</summary>
+        /// <summary>Snapshot writes whose renames (the snapshot's and its new journal's) were made durable (<see cref="DirectorySync"/>: the directory flushed, or a write-through rename on Windows; 0 where the OS cannot).</summary>
         public int StateDirectorySyncs { get; private set; }
 
         /// <summary>The last error writing the state file (null when the last write succeeded).</summary>
         public string StateError { get; private set; }
 
         /// <summary>
-        /// Loads the state file when it exists (else starts fresh, and says so), then writes it after every change.
-        /// A file that is not a readable state of this fleet and model throws <see cref="InvalidDataException"/>
-        /// naming the file and what is wrong; the file is left as it is.
+        /// Loads the state file and replays its journal when they exist (else starts fresh, and says so), writes a new
+        /// snapshot and an empty journal, then keeps them after every change. A file or journal that is not a readable state
+        /// of this fleet and model throws <see cref="InvalidDataException"/> naming the file and what is wrong; both are left
+        /// as they are (and this aggregator should be dropped: a record refused on replay comes after the others were taken).
         /// </summary>
         public void UseStateFile(string path)
         {
@@ -58,9 +61,14 @@ namespace TinTin.FleetHost
                 if (StateFile != null) throw new InvalidOperationException("the aggregator already uses state file " + StateFile);
                 if (File.Exists(path))
                 {
-                    LoadStateLocked(path, File.ReadAllBytes(path));
+                    List<(string, byte[])> journal = null;
+                    LoadStateLocked(path, File.ReadAllBytes(path), generation => journal = ReadJournal(path, generation));
+                    ReplayLocked(path, journal);
+                    if (journal.Count > 0) log.WriteLine($"state {JournalPath(path)}: {journal.Count} accepted messages replayed");
                     log.WriteLine($"state {path}: version {Version}, {versions.Count - 1} published versions kept, {boards.Values.Count(r => r.HasUpdate)} boards with an update, {boards.Values.Count(r => r.HasStats)} with statistics");
                 }
+                else if (File.Exists(JournalPath(path)))
+                    throw new InvalidDataException($"aggregator state journal {JournalPath(path)}: its state file {path} is missing (a journal without its snapshot); restore the state file or move the journal away (it was left untouched)");
                 else log.WriteLine($"state {path}: no such file, starting fresh at version 0 (if the fleet ran before, a board's base above the counter moves it past that base)");
                 StateFile = path;
                 // An aggregator that keeps state outlives its process: a board's base above its counter means the fleet's
@@ -158,12 +166,14 @@ namespace TinTin.FleetHost
                 }
         }
 
+        /// <summary>Writes the snapshot of the whole state, then starts its new, empty journal.</summary>
         private void SaveStateLocked()
         {
             if (StateFile == null) return;
             try
             {
-                byte[] bytes = StateBytes();
+                ulong generation = stateGeneration + 1;
+                byte[] bytes = StateBytes(generation);
                 string temp = StateFile + ".tmp";
                 using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
                 {
@@ -172,24 +182,33 @@ namespace TinTin.FleetHost
                 }
                 // The rename is in the directory: made durable too (Linux, macOS: the directory flushed; Windows: a
                 // write-through rename), or a power cut can bring back the old file (or none).
-                if (DirectorySync.Replace(temp, StateFile)) StateDirectorySyncs++;
+                bool durable = DirectorySync.Replace(temp, StateFile);
+                stateGeneration = generation;
+                snapshotVersions = StateVersions().ToHashSet();
+                StateSnapshots++;
+                snapshotDue = true; // until the new journal is there: records appended to the old one would be ignored
+                if (StartJournal(generation) && durable) StateDirectorySyncs++;
+                snapshotDue = false;
                 StateError = null;
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
-                // The message stays accepted in memory; the log says the file lags behind.
+                // The message stays accepted in memory; the log says the file lags behind, and the next accepted message
+                // writes the snapshot again.
+                snapshotDue = true;
                 StateError = $"cannot write state file {StateFile}: {e.Message}";
                 log.WriteLine("err state: " + StateError);
             }
         }
 
-        private byte[] StateBytes()
+        private byte[] StateBytes(ulong generation)
         {
             var payload = new MemoryStream();
             using (var w = new BinaryWriter(payload, Encoding.UTF8, true))
             {
                 w.Write(config.Fleet);
                 w.Write(shape.Fingerprint());
+                w.Write(generation);
                 w.Write(Version);
                 w.Write(Merges);
                 w.Write(updatesSinceMerge);
@@ -240,13 +259,16 @@ namespace TinTin.FleetHost
             if (bytes != null) w.Write(bytes);
         }
 
-        /// <summary>Checks the whole file, then builds the state aside and only then takes it: a bad file changes nothing.</summary>
-        private void LoadStateLocked(string path, byte[] file)
+        /// <summary>
+        /// Checks the whole file, then builds the state aside and only then takes it: a bad file changes nothing. `journal`
+        /// reads (and checks) the journal of the file's generation before the state is taken.
+        /// </summary>
+        private void LoadStateLocked(string path, byte[] file, Action<ulong> journal)
         {
             Exception Bad(string what) => new InvalidDataException($"aggregator state file {path}: {what}; fix or move it (it was left untouched)");
             if (file.Length < StateHeaderBytes + StateCrcBytes) throw Bad($"truncated ({file.Length} bytes, shorter than header and CRC)");
             if (!file.AsSpan(0, StateMagic.Length).SequenceEqual(StateMagic)) throw Bad("not an aggregator state file (no \"TTAGGST\" magic)");
-            if (file[7] != StateFormat) throw Bad($"unsupported state format {file[7]}; this build reads {StateFormat}");
+            if (file[7] != StateFormat && file[7] != StateFormatWithoutGeneration) throw Bad($"unsupported state format {file[7]}; this build reads {StateFormatWithoutGeneration} and {StateFormat}");
             uint length = BitConverter.ToUInt32(file, 8);
             if (length != (uint)(file.Length - StateHeaderBytes - StateCrcBytes))
                 throw Bad($"truncated or padded: header says {length} payload bytes, the file holds {file.Length - StateHeaderBytes - StateCrcBytes}");
@@ -258,6 +280,7 @@ namespace TinTin.FleetHost
             var boardModels = new Dictionary<string, uint>(); // each board's latest addressed model among the kept versions
             var records = new List<(BoardRecord Record, byte[] Update, byte[] Stats, int[] Counts, long Bytes)>();
             uint version;
+            ulong generation = 0;
             int merges, sinceMerge;
             byte[] latest;
             var check = new FleetMessageReader(config.MaxMessageBytes);
@@ -268,6 +291,7 @@ namespace TinTin.FleetHost
                 if (fleet != config.Fleet) throw Bad($"it belongs to fleet '{fleet}', this config is fleet '{config.Fleet}'");
                 uint fingerprint = r.ReadUInt32();
                 if (fingerprint != shape.Fingerprint()) throw Bad($"it was written for another model shape (fingerprint {fingerprint}, this model {shape.Fingerprint()})");
+                if (file[7] == StateFormat) generation = r.ReadUInt64();
                 version = r.ReadUInt32();
                 merges = r.ReadInt32();
                 sinceMerge = r.ReadInt32();
@@ -327,7 +351,10 @@ namespace TinTin.FleetHost
             if (latest != null && (!check.ReadMerged(latest, latest.Length, fleetKey, new ParameterSet(shape.Channels, shape.RowLength)) || check.Version > version))
                 throw Bad("the latest merged model: " + (check.Error ?? $"version {check.Version} is above the counter {version}"));
 
+            journal(generation);
+
             // Every check passed: take the state.
+            stateGeneration = generation;
             Version = version;
             Merges = merges;
             updatesSinceMerge = sinceMerge;
