@@ -10,10 +10,12 @@ namespace TinTin.FleetHost
     /// The state file's write-ahead journal, `FILE.journal` beside the snapshot `FILE` (FleetAggregatorState.cs): each accepted
     /// message that publishes no version is appended to it as one record and fsynced before it is acknowledged (its receipt
     /// sent, the call returned), instead of rewriting the whole snapshot (O(boards) bytes a message: 1.4 MB at 256 boards).
-    /// The snapshot is written only when a version is published (a merge, the counter moved past a board's base), after a
-    /// failed write, and at start; each snapshot write starts a new, empty journal. Loading reads the snapshot, then replays
-    /// the journal's records in order through HandleUpdate, the path that accepted them (no merge, no receipt, nothing
-    /// written), so the state after a restart is the state before it.
+    /// The snapshot is written only when a version is published (a merge, the counter moved past a board's base), at start,
+    /// after a failed write, and for an update whose base the snapshot does not keep (its replay would need it); each snapshot
+    /// write starts a new, empty journal. Loading reads the snapshot, then replays the journal's records in order through
+    /// HandleUpdate, the path that accepted them (no merge, no receipt, nothing written), so the state after a restart is the
+    /// state before it (but for the counts of refused messages and their bytes, as of the last snapshot: refusals change no
+    /// state and are not journaled).
     ///
     /// Format (little-endian): header "TTAGGJL" + format byte, u64 generation of the snapshot it belongs to, CRC-32 of those
     /// 16 bytes; then records: u32 body length L, u32 ~L, the body (board id as a BinaryWriter string, then the message as
