@@ -139,41 +139,11 @@ namespace TinTin.Firmware
             if (key == "board_password") { BoardPassword = value; return true; }
             if (key == "board_key") { BoardKey = Hex32(value); return BoardKey != null || Fail(at + "board_key must be 64 hex digits"); }
             if (key == "fleet_key") { FleetKey = Hex32(value); return FleetKey != null || Fail(at + "fleet_key must be 64 hex digits"); }
-            if (key == "broker_port")
-            {
-                int port = Number(value);
-                if (port < 1 || port > 65535) return Fail(at + "broker_port must be a port number 1..65535");
-                BrokerPort = port;
-                return true;
-            }
-            if (key == "publish_every")
-            {
-                int n = Number(value);
-                if (n < 1 || n > 100000) return Fail(at + "publish_every must be 1..100000 labels");
-                PublishEveryLabels = n;
-                return true;
-            }
-            if (key == "stats_every")
-            {
-                int n = Number(value);
-                if (n < 0 || n > 100000) return Fail(at + "stats_every must be 0..100000 samples (0: no statistics messages)");
-                StatsEverySamples = n;
-                return true;
-            }
-            if (key == "trial_label_rate")
-            {
-                int n = Number(value);
-                if (n < 0 || n > 1000) return Fail(at + "trial_label_rate must be 0..1000 (per mille of the board's samples; 0: off)");
-                TrialLabelRatePerMille = n;
-                return true;
-            }
-            if (key == "trial_min_labels")
-            {
-                int n = Number(value);
-                if (n < 1 || n > FleetSettings.DefaultTrialSamples) return Fail(at + "trial_min_labels must be 1.." + FleetSettings.DefaultTrialSamples + " labels (at most the board's trial length)");
-                TrialMinimumLabels = n;
-                return true;
-            }
+            if (key == "broker_port") return SetNumber(ref BrokerPort, value, 1, 65535, at + "broker_port must be a port number 1..65535");
+            if (key == "publish_every") return SetNumber(ref PublishEveryLabels, value, 1, 100000, at + "publish_every must be 1..100000 labels");
+            if (key == "stats_every") return SetNumber(ref StatsEverySamples, value, 0, 100000, at + "stats_every must be 0..100000 samples (0: no statistics messages)");
+            if (key == "trial_label_rate") return SetNumber(ref TrialLabelRatePerMille, value, 0, 1000, at + "trial_label_rate must be 0..1000 (per mille of the board's samples; 0: off)");
+            if (key == "trial_min_labels") return SetNumber(ref TrialMinimumLabels, value, 1, FleetSettings.DefaultTrialSamples, at + "trial_min_labels must be 1.." + FleetSettings.DefaultTrialSamples + " labels (at most the board's trial length)");
             if (key == "join_at_start")
             {
                 if (value != "0" && value != "1") return Fail(at + "join_at_start must be 0 or 1");
@@ -231,6 +201,18 @@ namespace TinTin.Firmware
                 bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
                 if (!ok) return false;
             }
+            return true;
+        }
+
+        /// <summary>
+        /// Sets field to value when it is a number in min..max (min ≥ 0); else Fail(problem) and the field stays. (The
+        /// problem text is built whether or not it is needed: once a key, while the file is read at start-up.)
+        /// </summary>
+        private bool SetNumber(ref int field, string value, int min, int max, string problem)
+        {
+            int n = Number(value);
+            if (n < min || n > max) return Fail(problem);
+            field = n;
             return true;
         }
 
