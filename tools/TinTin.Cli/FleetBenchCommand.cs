@@ -198,17 +198,24 @@ namespace TinTin.Cli
             public int Offset, ClassOne, ClassZero;
         }
 
-        private static Row Measure(Settings settings, int n, string merge)
+        /// <summary>A demo fleet of n bench boards on the settings' model, and the aggregator's version 0 (that model).</summary>
+        private static (FleetConfig Config, Network Model, ParameterSet Version0, BenchBoard[] Boards) NewFleet(Settings settings, int n)
         {
             FleetConfig config = FleetConfig.Demo(n);
             byte[] modelBytes = settings.Model.Bytes;
-            Network first = ModelFile.Load(modelBytes, modelBytes.Length, 0, false).Network;
-            var version0 = new ParameterSet(first);
-            version0.CopyFrom(first);
-            int inputExponent = first.Input.Exponent;
-            var input = new sbyte[first.InputLength];
+            Network model = ModelFile.Load(modelBytes, modelBytes.Length, 0, false).Network;
+            var version0 = new ParameterSet(model);
+            version0.CopyFrom(model);
             var boards = new BenchBoard[n];
             for (int i = 0; i < n; i++) boards[i] = NewBoard(config, i, modelBytes);
+            return (config, model, version0, boards);
+        }
+
+        private static Row Measure(Settings settings, int n, string merge)
+        {
+            var (config, first, version0, boards) = NewFleet(settings, n);
+            int inputExponent = first.Input.Exponent;
+            var input = new sbyte[first.InputLength];
 
             string stateDir = null;
             FleetAggregator aggregator = NewAggregator(config, version0, merge);
@@ -321,14 +328,8 @@ namespace TinTin.Cli
         /// </summary>
         private static (List<double> Round, List<double> Accept) MeasureBroker(Settings settings, int n, string merge)
         {
-            FleetConfig config = FleetConfig.Demo(n);
-            byte[] modelBytes = settings.Model.Bytes;
-            Network first = ModelFile.Load(modelBytes, modelBytes.Length, 0, false).Network;
-            var version0 = new ParameterSet(first);
-            version0.CopyFrom(first);
+            var (config, first, version0, boards) = NewFleet(settings, n);
             var input = new sbyte[first.InputLength];
-            var boards = new BenchBoard[n];
-            for (int i = 0; i < n; i++) boards[i] = NewBoard(config, i, modelBytes);
             FleetAggregator aggregator = NewAggregator(config, version0, merge);
             EmbeddedBroker broker = null;
             AggregatorService service = null;

@@ -1,6 +1,5 @@
 using System;
 using System.CommandLine;
-using System.CommandLine.Parsing;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
@@ -95,14 +94,14 @@ namespace TinTin.Cli
                 bool perBoardDefault = parse.GetValue(similarity) != FleetDefaults.OneMergeForAll;
                 if (!perBoardDefault) width = 0;
                 // The label kernel and its relaxation default on only with the default merge; given explicitly they are checked as given.
-                int labelKernelWidth = Given(parse, labelWidth) || perBoardDefault ? parse.GetValue(labelWidth) : 0;
+                int labelKernelWidth = TinTinCli.Given(parse, labelWidth) || perBoardDefault ? parse.GetValue(labelWidth) : 0;
                 int labelPriorStrength = parse.GetValue(labelStrength);
                 string labelProblem = LabelPriorKernel.OptionProblem(labelKernelWidth, labelPriorStrength);
                 if (labelProblem != null) throw CliException.Usage(labelProblem);
                 int relax = parse.GetValue(receiverRelax);
                 string relaxProblem = FleetAggregator.ReceiverRelaxProblem(relax, width > 0 || labelKernelWidth > 0);
                 if (relaxProblem != null) throw CliException.Usage(relaxProblem);
-                int relaxLabels = Given(parse, receiverRelaxLabels) || (perBoardDefault && labelKernelWidth > 0 && relax == 0) ? parse.GetValue(receiverRelaxLabels) : 0;
+                int relaxLabels = TinTinCli.Given(parse, receiverRelaxLabels) || (perBoardDefault && labelKernelWidth > 0 && relax == 0) ? parse.GetValue(receiverRelaxLabels) : 0;
                 string relaxLabelsProblem = FleetAggregator.ReceiverRelaxLabelsProblem(relaxLabels, relax, labelKernelWidth);
                 if (relaxLabelsProblem != null) throw CliException.Usage(relaxLabelsProblem);
                 int relaxInputs = parse.GetValue(receiverRelaxInputs);
@@ -138,9 +137,6 @@ namespace TinTin.Cli
             }));
             return command;
         }
-
-        /// <summary>The option was on the command line (not its default).</summary>
-        private static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is OptionResult r && !r.Implicit;
 
         private static async Task<int> RunServe(CliContext context, FleetConfig fleet, string statePath, string brokerUri, string caFile,
             System.Security.Cryptography.X509Certificates.X509Certificate2 tlsCertificate, int port, int mergeEvery, double seconds, int similarityWidth, int labelKernelWidth, int labelPriorStrength, int receiverRelax, int receiverRelaxLabels, int receiverRelaxInputs)
@@ -268,11 +264,11 @@ namespace TinTin.Cli
                 // The per-board knobs default on only where the default merge runs; given explicitly they are checked as given.
                 string window = parse.GetValue(similarity);
                 if (window == FleetDefaults.OneMergeForAll) window = null;
-                int statsEvery = Given(parse, similarityStatsEvery) || (window == "all" && !parse.GetValue(similarityAtPublish)) ? parse.GetValue(similarityStatsEvery) : 0;
+                int statsEvery = TinTinCli.Given(parse, similarityStatsEvery) || (window == "all" && !parse.GetValue(similarityAtPublish)) ? parse.GetValue(similarityStatsEvery) : 0;
                 bool byMessages = window == "all" && statsEvery > 0 && !parse.GetValue(similarityAtPublish);
-                int labelKernelWidth = Given(parse, labelWidth) || byMessages ? parse.GetValue(labelWidth) : 0;
-                int relaxLabels = Given(parse, receiverRelaxLabels) || (byMessages && labelKernelWidth > 0 && parse.GetValue(receiverRelax) == 0) ? parse.GetValue(receiverRelaxLabels) : 0;
-                int trialRate = Given(parse, trialLabelRate) || !parse.GetValue(challenger) ? parse.GetValue(trialLabelRate) : 0;
+                int labelKernelWidth = TinTinCli.Given(parse, labelWidth) || byMessages ? parse.GetValue(labelWidth) : 0;
+                int relaxLabels = TinTinCli.Given(parse, receiverRelaxLabels) || (byMessages && labelKernelWidth > 0 && parse.GetValue(receiverRelax) == 0) ? parse.GetValue(receiverRelaxLabels) : 0;
+                int trialRate = TinTinCli.Given(parse, trialLabelRate) || !parse.GetValue(challenger) ? parse.GetValue(trialLabelRate) : 0;
                 var options = new VirtualFleetOptions
                 {
                     Boards = parse.GetValue(boards), Layout = parse.GetValue(layout), PublishEveryLabels = parse.GetValue(publishEvery), MergeEvery = parse.GetValue(mergeEvery), MaxSamples = parse.GetValue(maxSamples),

@@ -122,7 +122,7 @@ namespace TinTin.Cli
                     LabelMap = parse.GetValue(labelMap), Classes = parse.GetValue(classes), Json = parse.GetValue(json),
                 };
                 foreach (Option o in command.Options)
-                    if (parse.GetResult(o) is { Implicit: false }) s.Given.Add(o.Name);
+                    if (TinTinCli.Given(parse, o)) s.Given.Add(o.Name);
                 return Run(context, s);
             }));
             return command;

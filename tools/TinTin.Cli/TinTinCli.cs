@@ -78,6 +78,9 @@ namespace TinTin.Cli
         }
 
         /// <summary>Parses and runs; parse errors give <see cref="ExitCodes.Usage"/> and the help hint.</summary>
+        /// <summary>The option was on the command line, not left at its default.</summary>
+        public static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
+
         public static int Run(string[] args, CliContext context)
         {
             RootCommand root = Build(context);

@@ -66,7 +66,6 @@ namespace TinTin.FleetHost
         /// (each board's input means over its last ~128 samples; a host experiment) or "all" (over every sample so far; the
         /// default, FleetDefaults); the aggregator merges for each board with every contributor weighted by labelled samples ·
         /// max(0, W − d) / W, d the L1 distance of the two boards' per-feature input means (int8 input units), W = SimilarityWidth.
-        /// <see cref="UseOneMergeForAll"/> turns it off with the knobs that need it.
         /// </summary>
         public string SimilarityWindow { get; set; } = FleetDefaults.SimilarityWindow;
         public int SimilarityWidth { get; set; } = FleetDefaults.SimilarityWidth;
@@ -101,19 +100,6 @@ namespace TinTin.FleetHost
         public int ReceiverRelaxInputs { get; set; }
         /// <summary>Measurement: record every per-board merge's kernels (FleetAggregator.KernelSeen) and report their means per (receiver, contributor) in the result's kernels.</summary>
         public bool TraceKernels { get; set; }
-
-        /// <summary>
-        /// The aggregator half of the fleet's default off: one merge for all (the default before session 14) with no per-board
-        /// knob; the board half (TrialLabelRate) is left as it is. Returns this.
-        /// </summary>
-        public VirtualFleetOptions UseOneMergeForAll()
-        {
-            SimilarityWindow = null;
-            SimilarityStatsEvery = 0;
-            LabelKernelWidth = 0;
-            ReceiverRelaxLabels = 0;
-            return this;
-        }
 
         /// <summary>The similarity merge runs on the boards' statistics messages (not on the host's view of the boards).</summary>
         public bool SimilarityByMessages => SimilarityWindow != null && SimilarityStatsEvery > 0 && !SimilarityAtPublish;
