@@ -386,6 +386,13 @@ namespace TinTin.Cli.Tests
             // --receiver-relax replaces the default's label relaxation instead of clashing with it.
             r = CliRunner.Run("fleet", "serve", "--port", EmbeddedBroker.FreeLoopbackPort().ToString(), "--boards", "2", "--duration-s", "0.1", "--receiver-relax", "64");
             Assert.True(r.ExitCode == 0, r.ToString());
+            // The own-share skip needs the per-board merge: given with the one merge for all it is refused, not ignored; given
+            // with the default merge, serve's start line names it.
+            r = CliRunner.Run("fleet", "serve", "--port", EmbeddedBroker.FreeLoopbackPort().ToString(), "--boards", "2", "--duration-s", "0.1", "--own-share-skip", "750");
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Contains("own-share skip 750)", r.Out);
+            AssertRefused("--own-share-skip needs a per-board merge", "fleet", "serve", "--similarity-merge", "none", "--own-share-skip", "750");
+            AssertRefused("--own-share-skip must be in 0..1000", "fleet", "serve", "--own-share-skip", "1001");
         }
 
         /// <summary>
@@ -415,6 +422,33 @@ namespace TinTin.Cli.Tests
             // --challenger takes no model, so the default's scaled trial stays off for it rather than clashing.
             CliResult challenger = CliRunner.Run("fleet", "simulate", "--boards", "2", "--max-samples", "300", "--challenger", "--json");
             Assert.True(challenger.ExitCode == 0, challenger.ToString());
+        }
+
+        /// <summary>
+        /// The own-share skip (session 15, `--own-share-skip 750`): a board whose per-board merge would be mostly its own update
+        /// gets none from it, so a board held back every time learns exactly as alone; the board with the fewest labels is
+        /// never held back (its own share is small); without the option (0, the default) every board gets every merge.
+        /// </summary>
+        [Fact]
+        public void TheOwnShareSkipHoldsBackMergesThatWouldBeMostlyTheBoardsOwnUpdate()
+        {
+            string[] run = { "fleet", "simulate", "--boards", "3", "--layout", "disjoint", "--max-samples", "700", "--publish-every", "8", "--json" };
+            JsonElement[] Boards(params string[] extra)
+            {
+                CliResult r = CliRunner.Run(run.Concat(extra).ToArray());
+                Assert.True(r.ExitCode == 0, r.ToString());
+                return JsonDocument.Parse(r.Out).RootElement.GetProperty("boards").EnumerateArray().ToArray();
+            }
+            JsonElement[] skipping = Boards("--own-share-skip", "750");
+            Assert.Contains(skipping, b => b.GetProperty("merges_held_back").GetInt32() > 0);
+            foreach (JsonElement b in skipping.Where(b => b.GetProperty("merges_held_back").GetInt32() > 0 && b.GetProperty("merges_taken").GetInt32() == 0))
+                Assert.Equal(b.GetProperty("isolated_accuracy").GetDouble(), b.GetProperty("fleet_accuracy").GetDouble());
+            JsonElement fewest = skipping.OrderBy(b => b.GetProperty("labelled").GetInt64()).First();
+            Assert.Equal(0, fewest.GetProperty("merges_held_back").GetInt32());
+            Assert.True(fewest.GetProperty("merges_taken").GetInt32() > 0);
+            Assert.All(Boards(), b => Assert.Equal(0, b.GetProperty("merges_held_back").GetInt32()));
+            CliResult text = CliRunner.Run(run.Where(a => a != "--json").Concat(new[] { "--own-share-skip", "750" }).ToArray());
+            Assert.Contains("merges held back (mostly its own update)", text.Out);
         }
 
         [Theory]

@@ -24,6 +24,8 @@ namespace TinTin.Cli
 
         private const string ReceiverRelaxHelp = "With a per-board merge: a receiver with n labelled samples (the class counts of its latest signed statistics message) takes every other board at kernel k + (1024 − k)·R/(R + n) instead of k: a board with few labels takes more of the whole fleet, one with many keeps its kernel (docs/experiments/fleet.md, session 9). 0: off.";
 
+        private static readonly string OwnShareSkipHelp = "With a per-board merge: a board whose merge would be at least this share (per mille) its own update, by kernel-weighted labelled samples, gets none from that merge: a room unlike every other would only be pulled back towards an older copy of itself (docs/FLEET.md \"The default merge\"; session 15). 0: off. Default " + FleetDefaults.OwnShareSkip + " with a per-board merge, else 0.";
+
         private const string ReceiverRelaxLabelsHelp = "With --label-kernel-width: relax the label kernel only, keep the input kernel: a receiver with n labelled samples takes every other board at k_input × (kl + (1024 − kl)·R/(R + n)) / 1024, kl the label kernel: few labels make its label share unreliable, its input statistics are not (docs/experiments/fleet.md, session 10). Not with --receiver-relax. 0: off.";
 
         private const string ReceiverRelaxInputsHelp = "With --similarity-merge all and --label-kernel-width: relax the input kernel only, keep the label kernel: a receiver with n labelled samples takes every other board at (ki + (1024 − ki)·R/(R + n)) × k_label / 1024, ki the input kernel: a board with few labels borrows from rooms whose inputs differ, the label kernel keeps a room whose labels differ apart (docs/experiments/fleet.md, session 11). Not with --receiver-relax; with --receiver-relax-labels both are relaxed. 0: off.";
@@ -50,6 +52,7 @@ namespace TinTin.Cli
             var receiverRelax = new Option<int>("--receiver-relax") { Description = ReceiverRelaxHelp, DefaultValueFactory = _ => 0 };
             var receiverRelaxLabels = new Option<int>("--receiver-relax-labels") { Description = ReceiverRelaxLabelsHelp + " Default " + FleetDefaults.ReceiverRelaxLabels + " with a label kernel, --similarity-merge all and no --receiver-relax, else 0.", DefaultValueFactory = _ => FleetDefaults.ReceiverRelaxLabels };
             var receiverRelaxInputs = new Option<int>("--receiver-relax-inputs") { Description = ReceiverRelaxInputsHelp, DefaultValueFactory = _ => 0 };
+            var ownShareSkip = new Option<int>("--own-share-skip") { Description = OwnShareSkipHelp, DefaultValueFactory = _ => FleetDefaults.OwnShareSkip };
             var command = new Command("serve",
                 "Run the fleet aggregator: verify each board's update (its own HMAC key, growing sequence numbers), merge the\n" +
                 "boards' integer models (federated averaging weighted by labelled samples, no float) and publish each merged\n" +
@@ -64,7 +67,7 @@ namespace TinTin.Cli
                 "  tintin fleet serve --config fleet.json --state /var/lib/tintin/fleet.state   (state kept elsewhere than fleet.json.state)\n" +
                 "  tintin fleet serve --config fleet.json --tls-cert broker.pem --tls-key broker.key   (embedded broker, mqtts on 127.0.0.1:8883)\n" +
                 "Exit codes: 0 ok, 1 usage, 2 config missing/malformed or state file unreadable, 3 broker unreachable.");
-            foreach (Option o in new Option[] { broker, caFile, port, tlsCert, tlsKey, tlsPassword, config, state, writeConfig, boards, mergeEvery, duration, similarity, similarityWidth, labelWidth, labelStrength, receiverRelax, receiverRelaxLabels, receiverRelaxInputs }) command.Options.Add(o);
+            foreach (Option o in new Option[] { broker, caFile, port, tlsCert, tlsKey, tlsPassword, config, state, writeConfig, boards, mergeEvery, duration, similarity, similarityWidth, labelWidth, labelStrength, receiverRelax, receiverRelaxLabels, receiverRelaxInputs, ownShareSkip }) command.Options.Add(o);
             command.SetAction(parse => TinTinCli.Guard(context, () =>
             {
                 int count = parse.GetValue(boards);
@@ -107,6 +110,9 @@ namespace TinTin.Cli
                 int relaxInputs = parse.GetValue(receiverRelaxInputs);
                 string relaxInputsProblem = FleetAggregator.ReceiverRelaxInputsProblem(relaxInputs, relax, width, labelKernelWidth);
                 if (relaxInputsProblem != null) throw CliException.Usage(relaxInputsProblem);
+                int ownSkip = TinTinCli.Given(parse, ownShareSkip) || width > 0 || labelKernelWidth > 0 ? parse.GetValue(ownShareSkip) : 0;
+                string ownSkipProblem = FleetAggregator.OwnShareSkipProblem(ownSkip, width > 0 || labelKernelWidth > 0);
+                if (ownSkipProblem != null) throw CliException.Usage(ownSkipProblem);
                 string brokerUri = parse.GetValue(broker);
                 if (brokerUri != null)
                 {
@@ -133,20 +139,20 @@ namespace TinTin.Cli
                     catch (ArgumentException e) { throw CliException.Input(e.Message); }
                 }
                 using (certificate)
-                    return RunServe(context, fleet, statePath, brokerUri, ca, certificate, brokerPort, every == 0 ? fleet.Boards.Count : every, seconds, width, labelKernelWidth, labelPriorStrength, relax, relaxLabels, relaxInputs).GetAwaiter().GetResult();
+                    return RunServe(context, fleet, statePath, brokerUri, ca, certificate, brokerPort, every == 0 ? fleet.Boards.Count : every, seconds, width, labelKernelWidth, labelPriorStrength, relax, relaxLabels, relaxInputs, ownSkip).GetAwaiter().GetResult();
             }));
             return command;
         }
 
         private static async Task<int> RunServe(CliContext context, FleetConfig fleet, string statePath, string brokerUri, string caFile,
-            System.Security.Cryptography.X509Certificates.X509Certificate2 tlsCertificate, int port, int mergeEvery, double seconds, int similarityWidth, int labelKernelWidth, int labelPriorStrength, int receiverRelax, int receiverRelaxLabels, int receiverRelaxInputs)
+            System.Security.Cryptography.X509Certificates.X509Certificate2 tlsCertificate, int port, int mergeEvery, double seconds, int similarityWidth, int labelKernelWidth, int labelPriorStrength, int receiverRelax, int receiverRelaxLabels, int receiverRelaxInputs, int ownShareSkip)
         {
             PreparedModel prepared = VirtualBoardRunner.EmbeddedModel();
             Model model = ModelFile.Load(prepared.Bytes, prepared.Bytes.Length, 0, false);
             var version0 = new ParameterSet(model.Network);
             version0.CopyFrom(model.Network);
             var aggregator = new FleetAggregator(fleet, version0, mergeEvery, context.Out)
-                { SimilarityWidth = similarityWidth, LabelKernelWidth = labelKernelWidth, LabelPriorStrength = labelPriorStrength, ReceiverRelaxSamples = receiverRelax, ReceiverRelaxLabelSamples = receiverRelaxLabels, ReceiverRelaxInputSamples = receiverRelaxInputs };
+                { SimilarityWidth = similarityWidth, LabelKernelWidth = labelKernelWidth, LabelPriorStrength = labelPriorStrength, ReceiverRelaxSamples = receiverRelax, ReceiverRelaxLabelSamples = receiverRelaxLabels, ReceiverRelaxInputSamples = receiverRelaxInputs, OwnShareSkipPerMille = ownShareSkip };
             if (labelKernelWidth > 0 && version0.Channels[version0.LayerCount - 1] != 2) throw CliException.Usage("--label-kernel-width needs a two-class model");
             if (statePath == null)
             {
@@ -189,7 +195,7 @@ namespace TinTin.Cli
                         if (perBoard > 0) context.Out.WriteLine($"{perBoard} boards' latest models (from the state file) are retained again on {fleet.BoardModelTopic("ID")}");
                     }
                     context.Out.WriteLine($"aggregator: fleet '{fleet.Fleet}', {fleet.Boards.Count} boards, merging every {mergeEvery} updates; updates and statistics on {fleet.UpdateTopicFilter}, models on "
-                        + (similarityWidth > 0 || labelKernelWidth > 0 ? $"{fleet.BoardModelTopic("ID")} (per board{(similarityWidth > 0 ? $", similarity width {similarityWidth}" : "")}{(labelKernelWidth > 0 ? $", label kernel P {labelKernelWidth} K {labelPriorStrength}" : "")})" : fleet.ModelTopic));
+                        + (similarityWidth > 0 || labelKernelWidth > 0 ? $"{fleet.BoardModelTopic("ID")} (per board{(similarityWidth > 0 ? $", similarity width {similarityWidth}" : "")}{(labelKernelWidth > 0 ? $", label kernel P {labelKernelWidth} K {labelPriorStrength}" : "")}{(ownShareSkip > 0 ? $", own-share skip {ownShareSkip}" : "")})" : fleet.ModelTopic));
                     try { await Task.Delay(seconds > 0 ? TimeSpan.FromSeconds(seconds) : Timeout.InfiniteTimeSpan, context.Cancel); }
                     catch (OperationCanceledException) { }
                 }
@@ -236,7 +242,7 @@ namespace TinTin.Cli
             var receiverRelaxLabels = new Option<int>("--receiver-relax-labels") { Description = ReceiverRelaxLabelsHelp + " Needs --similarity-merge all --similarity-stats-every N. Default " + FleetDefaults.ReceiverRelaxLabels + " with the default merge, a label kernel and no --receiver-relax, else 0.", DefaultValueFactory = _ => FleetDefaults.ReceiverRelaxLabels };
             var receiverRelaxInputs = new Option<int>("--receiver-relax-inputs") { Description = ReceiverRelaxInputsHelp + " Needs --similarity-merge all --similarity-stats-every N.", DefaultValueFactory = _ => 0 };
             var traceKernels = new Option<bool>("--trace-kernels") { Description = "Measurement, with a per-board merge: the JSON's kernels gives, per (receiver, contributor), the mean input, label and final kernel (0..1024) over the run's merges and the contributor's mean share of the merge's weight (per mille)." };
-            var ownShareSkip = new Option<int>("--own-share-skip") { Description = "With a per-board merge: a board whose merge is at least this share (per mille) its own update gets none from that merge. 0: off.", DefaultValueFactory = _ => 0 };
+            var ownShareSkip = new Option<int>("--own-share-skip") { Description = OwnShareSkipHelp, DefaultValueFactory = _ => FleetDefaults.OwnShareSkip };
             var seed = new Option<int>("--seed") { Description = "Seed of the virtual people and learners (0: the default streams; others shift every board's seed).", DefaultValueFactory = _ => 0 };
             var trialLabelRate = new Option<int>("--trial-label-rate") { Description = "Trial scaled to each board's label rate (per mille; the boards' trial_label_rate, default " + FleetDefaults.TrialLabelRate + " since session 14, 0 with --challenger; 0: off): a board whose labelled share of its samples is below this judges a taken model on proportionally fewer labels (--trial-samples x share / rate, rounded up, at least --trial-min-labels), and its wait after a rollback shrinks with it (docs/experiments/fleet.md, Session 12).", DefaultValueFactory = _ => FleetDefaults.TrialLabelRate };
             var trialMinLabels = new Option<int>("--trial-min-labels") { Description = "With --trial-label-rate: the fewest labels a trial lasts.", DefaultValueFactory = _ => 8 };
@@ -269,6 +275,7 @@ namespace TinTin.Cli
                 int labelKernelWidth = TinTinCli.Given(parse, labelWidth) || byMessages ? parse.GetValue(labelWidth) : 0;
                 int relaxLabels = TinTinCli.Given(parse, receiverRelaxLabels) || (byMessages && labelKernelWidth > 0 && parse.GetValue(receiverRelax) == 0) ? parse.GetValue(receiverRelaxLabels) : 0;
                 int trialRate = TinTinCli.Given(parse, trialLabelRate) || !parse.GetValue(challenger) ? parse.GetValue(trialLabelRate) : 0;
+                int ownSkip = TinTinCli.Given(parse, ownShareSkip) || window != null || labelKernelWidth > 0 ? parse.GetValue(ownShareSkip) : 0;
                 var options = new VirtualFleetOptions
                 {
                     Boards = parse.GetValue(boards), Layout = parse.GetValue(layout), PublishEveryLabels = parse.GetValue(publishEvery), MergeEvery = parse.GetValue(mergeEvery), MaxSamples = parse.GetValue(maxSamples),
@@ -279,12 +286,13 @@ namespace TinTin.Cli
                     Challenger = parse.GetValue(challenger), ChallengerThreshold = parse.GetValue(challengerThreshold), ChallengerCap = parse.GetValue(challengerCap),
                     AgreementBudget = parse.GetValue(agreementBudget), AgreementHalvings = parse.GetValue(agreementHalvings), AgreementEvidence = parse.GetValue(agreementEvidence),
                     SimilarityWindow = window, SimilarityWidth = parse.GetValue(similarityWidth), SimilarityAtPublish = parse.GetValue(similarityAtPublish), SimilarityStatsEvery = statsEvery,
-                    LabelKernelWidth = labelKernelWidth, LabelPriorStrength = parse.GetValue(labelStrength), OwnShareSkip = parse.GetValue(ownShareSkip),
+                    LabelKernelWidth = labelKernelWidth, LabelPriorStrength = parse.GetValue(labelStrength), OwnShareSkip = ownSkip,
                     ReceiverRelax = parse.GetValue(receiverRelax), ReceiverRelaxLabels = relaxLabels, ReceiverRelaxInputs = parse.GetValue(receiverRelaxInputs), TraceKernels = parse.GetValue(traceKernels),
                 };
                 string labelProblem = LabelPriorKernel.OptionProblem(options.LabelKernelWidth, options.LabelPriorStrength);
                 if (labelProblem != null) throw CliException.Usage(labelProblem);
-                if (options.OwnShareSkip < 0 || options.OwnShareSkip > 1000) throw CliException.Usage("--own-share-skip must be in 0..1000 (per mille)");
+                string ownSkipProblem = FleetAggregator.OwnShareSkipProblem(options.OwnShareSkip, options.SimilarityWindow != null || options.LabelKernelWidth > 0);
+                if (ownSkipProblem != null) throw CliException.Usage(ownSkipProblem);
                 string relaxProblem = FleetAggregator.ReceiverRelaxProblem(options.ReceiverRelax, true);
                 if (relaxProblem == null && options.ReceiverRelax > 0 && !options.SimilarityByMessages)
                     relaxProblem = "--receiver-relax reads the receiver's labelled samples from its signed statistics messages: it needs --similarity-merge all --similarity-stats-every N";
@@ -300,7 +308,6 @@ namespace TinTin.Cli
                 if (relaxInputsProblem != null) throw CliException.Usage(relaxInputsProblem);
                 if (options.TraceKernels && options.SimilarityWindow == null && options.LabelKernelWidth == 0) throw CliException.Usage("--trace-kernels needs a per-board merge (--similarity-merge or --label-kernel-width)");
                 if (options.LabelKernelWidth > 0 && parse.GetValue(mqtt) && !options.SimilarityByMessages) throw CliException.Usage("--label-kernel-width is a host experiment with the in-memory fleet: not with --mqtt");
-                if (options.OwnShareSkip > 0 && options.SimilarityWindow == null && options.LabelKernelWidth == 0) throw CliException.Usage("--own-share-skip needs a per-board merge (--similarity-merge or --label-kernel-width)");
                 if (options.Boards < 2 || options.Boards > 16) throw CliException.Usage("--boards must be in 2..16");
                 if (options.PublishEveryLabels < 1) throw CliException.Usage("--publish-every must be at least 1");
                 if (options.MergeEvery < 0) throw CliException.Usage("--merge-every must not be negative");

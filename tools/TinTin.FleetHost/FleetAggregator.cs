@@ -222,6 +222,14 @@ namespace TinTin.FleetHost
             return kernel + (int)((1024 - kernel) * (long)relaxSamples / (relaxSamples + labelled));
         }
 
+        /// <summary>The command line's check of --own-share-skip (null: fine).</summary>
+        public static string OwnShareSkipProblem(int perMille, bool perBoardMerge)
+        {
+            if (perMille < 0 || perMille > 1000) return "--own-share-skip must be in 0..1000 (per mille)";
+            if (perMille > 0 && !perBoardMerge) return "--own-share-skip needs a per-board merge (--similarity-merge all, or --label-kernel-width); the one merge for all sends every board the same model";
+            return null;
+        }
+
         /// <summary>The command line's check of --receiver-relax (null: fine).</summary>
         public static string ReceiverRelaxProblem(int relaxSamples, bool perBoardMerge)
         {
@@ -441,7 +449,12 @@ namespace TinTin.FleetHost
                 {
                     long own = 0;
                     for (int b = 0; b < updates.Length; b++) if (from[b] == receiver.Id) own = weights[b];
-                    if (own * 1000 >= (long)OwnShareSkipPerMille * labelled) { receiver.Skipped++; continue; }
+                    if (own * 1000 >= (long)OwnShareSkipPerMille * labelled)
+                    {
+                        receiver.Skipped++;
+                        log.WriteLine($"no merge for {receiver.Id}: {own * 1000 / labelled} per mille of it would be its own update (own-share skip {OwnShareSkipPerMille})");
+                        continue;
+                    }
                 }
                 var merged = new ParameterSet(shape.Channels, shape.RowLength);
                 int contributors = FleetUpdate.Merge(merger, updates, bases, weights, updates.Length, merged);

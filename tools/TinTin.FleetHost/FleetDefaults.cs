@@ -25,6 +25,12 @@ namespace TinTin.FleetHost
         public const int LabelPriorStrength = 40;
         /// <summary>A receiver with n labelled samples relaxes its label kernel by R / (R + n).</summary>
         public const int ReceiverRelaxLabels = 1024;
+        /// <summary>
+        /// A board whose per-board merge would be at least this share (per mille) its own update gets none from that merge
+        /// (FleetAggregator.OwnShareSkipPerMille): 0, off. Session 15's S750 (`--own-share-skip 750`) keeps a room unlike
+        /// every other exactly as alone; its held-out checks are in docs/experiments/fleet-session15.md.
+        /// </summary>
+        public const int OwnShareSkip = 0;
         /// <summary>The board's trial scaled to its label rate (FleetSettings.TrialLabelRatePerMille).</summary>
         public const int TrialLabelRate = FleetSettings.DefaultTrialLabelRatePerMille;
         /// <summary>The value of `--similarity-merge` that turns the per-board merge off: one merge for all.</summary>

@@ -90,8 +90,8 @@ namespace TinTin.FleetHost
         public int LabelKernelWidth { get; set; } = FleetDefaults.LabelKernelWidth;
         /// <summary>Pseudo-presses at the fleet's pooled share added to a board's own presses (a few labels say little).</summary>
         public int LabelPriorStrength { get; set; } = FleetDefaults.LabelPriorStrength;
-        /// <summary>FleetAggregator.OwnShareSkipPerMille (per-board merges only).</summary>
-        public int OwnShareSkip { get; set; }
+        /// <summary>FleetAggregator.OwnShareSkipPerMille (per-board merges only; the one merge for all ignores it).</summary>
+        public int OwnShareSkip { get; set; } = FleetDefaults.OwnShareSkip;
         /// <summary>FleetAggregator.ReceiverRelaxSamples (per-board merges on the statistics messages only).</summary>
         public int ReceiverRelax { get; set; }
         /// <summary>FleetAggregator.ReceiverRelaxLabelSamples: relax the label kernel only (statistics messages and the label kernel only).</summary>
@@ -132,6 +132,8 @@ namespace TinTin.FleetHost
         [JsonPropertyName("merges_taken")] public int MergesTaken { get; init; }
         [JsonPropertyName("merges_declined")] public int MergesDeclined { get; init; }
         [JsonPropertyName("merges_rolled_back")] public int MergesRolledBack { get; init; }
+        /// <summary>Per-board merges the aggregator did not send this board: at least the own-share skip's share of them was its own update.</summary>
+        [JsonPropertyName("merges_held_back")] public int MergesHeldBack { get; init; }
         /// <summary>Declined merges by the check that declined them: the stored labelled samples (replay buffer), the recently labelled history (both can).</summary>
         [JsonPropertyName("declined_on_stored")] public int DeclinedOnStored { get; init; }
         [JsonPropertyName("declined_on_history")] public int DeclinedOnHistory { get; init; }
@@ -252,7 +254,8 @@ namespace TinTin.FleetHost
             foreach (FleetBoardResult b in Boards)
                 w.AppendLine($"{b.Name,-9} {b.Labelled,8}            {P(b.IsolatedAccuracy)} %  {P(b.FleetAccuracy)} %            {P(b.IsolatedBalancedAccuracy)} %  {P(b.FleetBalancedAccuracy)} %  {P(b.FrozenAccuracy)} %  {P(b.MajorityAccuracy)} %  {b.BytesSent,7} {b.BytesReceived,7}  {b.MergesTaken}/{b.MergesDeclined}/{b.MergesRolledBack}");
             foreach (FleetBoardResult b in Boards)
-                w.AppendLine($"  {b.Name}: {b.Stream}, label fraction {b.LabelFraction.ToString("0.####", CultureInfo.InvariantCulture)}, {b.Samples} samples predicted");
+                w.AppendLine($"  {b.Name}: {b.Stream}, label fraction {b.LabelFraction.ToString("0.####", CultureInfo.InvariantCulture)}, {b.Samples} samples predicted"
+                    + (b.MergesHeldBack > 0 ? $"; {b.MergesHeldBack} merges held back (mostly its own update)" : ""));
             return w.ToString();
         }
     }
@@ -357,7 +360,7 @@ namespace TinTin.FleetHost
                     IsolatedBalancedAccuracy = a.Balanced, FleetBalancedAccuracy = f.Balanced,
                     FrozenAccuracy = f.Frozen, MajorityAccuracy = f.Majority,
                     BytesSent = f.BytesSent, BytesReceived = f.BytesReceived, UpdatesSent = f.UpdatesSent, StatsSent = f.StatsSent,
-                    MergesTaken = f.Taken, MergesDeclined = f.Declined, MergesRolledBack = f.RolledBack, DeclinedOnStored = f.DeclinedOnStored, DeclinedOnHistory = f.DeclinedOnHistory, MessagesRefused = f.Refused, MergesNarrowed = f.Narrowed, AgreementDeclined = f.AgreementDeclined,
+                    MergesTaken = f.Taken, MergesDeclined = f.Declined, MergesRolledBack = f.RolledBack, MergesHeldBack = f.HeldBack, DeclinedOnStored = f.DeclinedOnStored, DeclinedOnHistory = f.DeclinedOnHistory, MessagesRefused = f.Refused, MergesNarrowed = f.Narrowed, AgreementDeclined = f.AgreementDeclined,
                     ChallengerAnswered = f.Answered, ChallengerOnlyRight = f.ChallengerOnlyRight, OwnOnlyRight = f.OwnOnlyRight, ChallengerOnlyRightAll = f.ChallengerOnlyRightAll, OwnOnlyRightAll = f.OwnOnlyRightAll, Shadow = shadow,
                 });
             }
@@ -368,7 +371,7 @@ namespace TinTin.FleetHost
         {
             public long Samples, Labelled, BytesSent, BytesReceived;
             public double Accuracy, Balanced, Frozen, Majority;
-            public int UpdatesSent, StatsSent, Taken, Declined, RolledBack, DeclinedOnStored, DeclinedOnHistory, Refused, Answered, ChallengerOnlyRight, OwnOnlyRight, Narrowed, AgreementDeclined;
+            public int UpdatesSent, StatsSent, Taken, Declined, RolledBack, HeldBack, DeclinedOnStored, DeclinedOnHistory, Refused, Answered, ChallengerOnlyRight, OwnOnlyRight, Narrowed, AgreementDeclined;
             public long ChallengerOnlyRightAll, OwnOnlyRightAll;
             public List<TracedSample> Trace;
             public List<TracedPress> Presses;
@@ -517,6 +520,7 @@ namespace TinTin.FleetHost
                     Samples = b.Samples, Labelled = b.Counters.Labelled,
                     Accuracy = b.Accuracy, Balanced = b.BalancedAccuracy, Frozen = b.FrozenAccuracy, Majority = b.MajorityAccuracy,
                     BytesSent = b.Member?.BytesSent ?? 0, BytesReceived = b.Member?.BytesReceived ?? 0, UpdatesSent = b.Member?.Published ?? 0, StatsSent = b.Member?.StatsPublished ?? 0,
+                    HeldBack = aggregator != null && aggregator.Boards.TryGetValue(b.Name, out var record) ? record.Skipped : 0,
                     Taken = b.Member?.Accepted ?? 0, Declined = b.Member?.Declined ?? 0, RolledBack = b.Member?.RolledBack ?? 0, DeclinedOnStored = b.Member?.DeclinedOnStored ?? 0, DeclinedOnHistory = b.Member?.DeclinedOnHistory ?? 0, Refused = b.Member?.Rejected ?? 0, Narrowed = b.Member?.Narrowed ?? 0, AgreementDeclined = b.Member?.AgreementDeclined ?? 0,
                     Answered = b.Advisor?.Answered ?? 0, ChallengerOnlyRight = b.Advisor?.ChallengerOnlyRight ?? 0, OwnOnlyRight = b.Advisor?.OwnOnlyRight ?? 0, ChallengerOnlyRightAll = b.ChallengerOnlyRightAll, OwnOnlyRightAll = b.OwnOnlyRightAll,
                     Trace = b.Trace, Presses = b.Presses,
