@@ -379,7 +379,7 @@ namespace TinTin.Cli.Tests
             Assert.Contains("aggregator stopped: 0 merges", r.Out);
             // The default merge (session 14): one model per board, by input statistics and label shares.
             FleetConfig demo = FleetConfig.Demo(2);
-            Assert.Contains($"models on {demo.BoardModelTopic("ID")} (per board, similarity width {FleetDefaults.SimilarityWidth}, label kernel P {FleetDefaults.LabelKernelWidth} K {FleetDefaults.LabelPriorStrength})", r.Out);
+            Assert.Contains($"models on {demo.BoardModelTopic("ID")} (per board, similarity width {FleetDefaults.SimilarityWidth}, label kernel P {FleetDefaults.LabelKernelWidth} K {FleetDefaults.LabelPriorStrength}, own-share skip {FleetDefaults.OwnShareSkip})", r.Out);
             r = CliRunner.Run("fleet", "serve", "--port", EmbeddedBroker.FreeLoopbackPort().ToString(), "--boards", "2", "--duration-s", "0.2", "--similarity-merge", "none");
             Assert.True(r.ExitCode == 0, r.ToString());
             Assert.Contains($"models on {demo.ModelTopic}{Environment.NewLine}", r.Out);
@@ -396,8 +396,8 @@ namespace TinTin.Cli.Tests
         }
 
         /// <summary>
-        /// The default merge (session 14, FleetDefaults): `fleet simulate` without merge options runs exactly what T100's
-        /// options run, every board sends statistics messages; `--similarity-merge none --trial-label-rate 0` is the one merge
+        /// The default merge (sessions 14 and 15, FleetDefaults): `fleet simulate` without merge options runs exactly what T100's
+        /// options and the own-share skip S750 run, every board sends statistics messages; `--similarity-merge none --trial-label-rate 0` is the one merge
         /// for all of the earlier figures, without statistics messages.
         /// </summary>
         [Fact]
@@ -405,7 +405,7 @@ namespace TinTin.Cli.Tests
         {
             string[] run = { "fleet", "simulate", "--boards", "3", "--layout", "disjoint", "--max-samples", "700", "--publish-every", "8", "--json" };
             string[] t100 = { "--similarity-merge", "all", "--similarity-stats-every", "64", "--similarity-width", "78", "--label-kernel-width", "300",
-                              "--label-prior-strength", "40", "--receiver-relax-labels", "1024", "--trial-label-rate", "100" };
+                              "--label-prior-strength", "40", "--receiver-relax-labels", "1024", "--trial-label-rate", "100", "--own-share-skip", "750" };
             CliResult byDefault = CliRunner.Run(run);
             Assert.True(byDefault.ExitCode == 0, byDefault.ToString());
             CliResult explicitly = CliRunner.Run(run.Concat(t100).ToArray());
@@ -425,9 +425,9 @@ namespace TinTin.Cli.Tests
         }
 
         /// <summary>
-        /// The own-share skip (session 15, `--own-share-skip 750`): a board whose per-board merge would be mostly its own update
+        /// The own-share skip (session 15, S750, the default): a board whose per-board merge would be mostly its own update
         /// gets none from it, so a board held back every time learns exactly as alone; the board with the fewest labels is
-        /// never held back (its own share is small); without the option (0, the default) every board gets every merge.
+        /// never held back (its own share is small); --own-share-skip 0 sends every board every merge.
         /// </summary>
         [Fact]
         public void TheOwnShareSkipHoldsBackMergesThatWouldBeMostlyTheBoardsOwnUpdate()
@@ -439,15 +439,15 @@ namespace TinTin.Cli.Tests
                 Assert.True(r.ExitCode == 0, r.ToString());
                 return JsonDocument.Parse(r.Out).RootElement.GetProperty("boards").EnumerateArray().ToArray();
             }
-            JsonElement[] skipping = Boards("--own-share-skip", "750");
+            JsonElement[] skipping = Boards();
             Assert.Contains(skipping, b => b.GetProperty("merges_held_back").GetInt32() > 0);
             foreach (JsonElement b in skipping.Where(b => b.GetProperty("merges_held_back").GetInt32() > 0 && b.GetProperty("merges_taken").GetInt32() == 0))
                 Assert.Equal(b.GetProperty("isolated_accuracy").GetDouble(), b.GetProperty("fleet_accuracy").GetDouble());
             JsonElement fewest = skipping.OrderBy(b => b.GetProperty("labelled").GetInt64()).First();
             Assert.Equal(0, fewest.GetProperty("merges_held_back").GetInt32());
             Assert.True(fewest.GetProperty("merges_taken").GetInt32() > 0);
-            Assert.All(Boards(), b => Assert.Equal(0, b.GetProperty("merges_held_back").GetInt32()));
-            CliResult text = CliRunner.Run(run.Where(a => a != "--json").Concat(new[] { "--own-share-skip", "750" }).ToArray());
+            Assert.All(Boards("--own-share-skip", "0"), b => Assert.Equal(0, b.GetProperty("merges_held_back").GetInt32()));
+            CliResult text = CliRunner.Run(run.Where(a => a != "--json").ToArray());
             Assert.Contains("merges held back (mostly its own update)", text.Out);
         }
 

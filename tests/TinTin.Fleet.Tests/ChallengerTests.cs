@@ -16,9 +16,11 @@ namespace TinTin.Fleet.Tests
     /// </summary>
     public class ChallengerTests
     {
+        // Every board gets a model (no own-share skip): the default would send the best-labelled board none here, and these
+        // tests are about what a board does with the challenger it holds.
         private static FleetSimulationResult Run(int threshold, int cap) => VirtualFleet.Run(new VirtualFleetOptions
         {
-            Boards = 3, MaxSamples = 1500, PublishEveryLabels = 16, Challenger = true, ChallengerThreshold = threshold, ChallengerCap = cap,
+            Boards = 3, MaxSamples = 1500, PublishEveryLabels = 16, Challenger = true, ChallengerThreshold = threshold, ChallengerCap = cap, OwnShareSkip = 0,
         }, TextWriter.Null);
 
         [Fact]

@@ -7,8 +7,10 @@ namespace TinTin.FleetHost
     /// merge"): the aggregator merges for each board, weighting every contributor by labelled samples, by how alike the
     /// two boards' inputs are (their signed statistics messages) and by how alike their label shares are, and a board
     /// with few labels relaxes the label kernel; each board judges a taken model on a trial scaled to its label rate.
-    /// On three held-out sets of 12 seeds it left no board worse in any layout, where the one merge for all (the default
-    /// before session 14, `--similarity-merge none --trial-label-rate 0`) left the never-occupied room 1.3 points worse.
+    /// Since session 15 a board whose merge would be mostly its own update gets none (the own-share skip, S750): on 24
+    /// fresh seeds no board did worse in any layout and the fewest-label board did clearly better in three of four
+    /// (docs/experiments/fleet-session15.md), where the one merge for all (the default before session 14,
+    /// `--similarity-merge none --trial-label-rate 0`) left the never-occupied room 1.3–1.8 points worse.
     /// `fleet simulate`, `fleet serve` and <see cref="VirtualFleetOptions"/> read their defaults here.
     /// </summary>
     public static class FleetDefaults
@@ -27,10 +29,10 @@ namespace TinTin.FleetHost
         public const int ReceiverRelaxLabels = 1024;
         /// <summary>
         /// A board whose per-board merge would be at least this share (per mille) its own update gets none from that merge
-        /// (FleetAggregator.OwnShareSkipPerMille): 0, off. Session 15's S750 (`--own-share-skip 750`) keeps a room unlike
-        /// every other exactly as alone; its held-out checks are in docs/experiments/fleet-session15.md.
+        /// (FleetAggregator.OwnShareSkipPerMille; session 15's S750, docs/experiments/fleet-session15.md): a room unlike every
+        /// other keeps its own model, exactly as alone.
         /// </summary>
-        public const int OwnShareSkip = 0;
+        public const int OwnShareSkip = 750;
         /// <summary>The board's trial scaled to its label rate (FleetSettings.TrialLabelRatePerMille).</summary>
         public const int TrialLabelRate = FleetSettings.DefaultTrialLabelRatePerMille;
         /// <summary>The value of `--similarity-merge` that turns the per-board merge off: one merge for all.</summary>
