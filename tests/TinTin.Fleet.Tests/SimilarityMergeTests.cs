@@ -108,7 +108,7 @@ namespace TinTin.Fleet.Tests
             // Labels 300, 40, 7, every kernel 1: board1's merge is 300/347 = 864 per mille its own update.
             var skipped = Run((r, c) => 1024, ownShareSkip: 750);
             Assert.Equal(new[] { "board2", "board3" }, skipped.Result.PerBoard.Keys.OrderBy(k => k).ToArray());
-            Assert.Equal(1, skipped.Aggregator.Boards["board1"].Skipped);
+            Assert.Equal(1, skipped.Aggregator.Boards["board1"].HeldBack);
             Assert.Equal(0, skipped.Aggregator.ModelsFor("board1"));
             var plain = Run((r, c) => 1024);
             AssertSame(Read(plain.Config, plain.Result.PerBoard["board2"]), Read(skipped.Config, skipped.Result.PerBoard["board2"]));

@@ -201,7 +201,7 @@ namespace TinTin.Cli
                 }
                 context.Out.WriteLine($"aggregator stopped: {aggregator.Merges} merges, latest version {aggregator.Version}");
                 foreach (BoardRecord r in aggregator.Boards.Values)
-                    context.Out.WriteLine($"  {r.Id}: {r.Updates} updates, {r.StatsMessages} statistics, {r.Rejected} refused, {r.BytesReceived} B received" + (r.Skipped > 0 ? $", {r.Skipped} merges held back (mostly its own update)" : "") + (r.LastError != null ? ", last error: " + r.LastError : ""));
+                    context.Out.WriteLine($"  {r.Id}: {r.Updates} updates, {r.StatsMessages} statistics, {r.Rejected} refused, {r.BytesReceived} B received" + (r.HeldBack > 0 ? $", {r.HeldBack} merges held back (mostly its own update)" : "") + (r.LastError != null ? ", last error: " + r.LastError : ""));
                 return ExitCodes.Ok;
             }
             finally

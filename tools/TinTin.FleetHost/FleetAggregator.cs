@@ -53,7 +53,7 @@ namespace TinTin.FleetHost
         /// <summary>Models addressed to it that were the plain all-boards merge because it had sent no statistics yet.</summary>
         public int Fallbacks { get; set; }
         /// <summary>Per-board merges not sent to it because they were mostly its own update (<see cref="FleetAggregator.OwnShareSkipPerMille"/>).</summary>
-        public int Skipped { get; set; }
+        public int HeldBack { get; set; }
         public int Updates { get; set; }
         public int Rejected { get; set; }
         public long BytesReceived { get; set; }
@@ -451,7 +451,7 @@ namespace TinTin.FleetHost
                     for (int b = 0; b < updates.Length; b++) if (from[b] == receiver.Id) own = weights[b];
                     if (own * 1000 >= (long)OwnShareSkipPerMille * labelled)
                     {
-                        receiver.Skipped++;
+                        receiver.HeldBack++;
                         log.WriteLine($"no merge for {receiver.Id}: {own * 1000 / labelled} per mille of it would be its own update (own-share skip {OwnShareSkipPerMille})");
                         continue;
                     }

@@ -520,7 +520,7 @@ namespace TinTin.FleetHost
                     Samples = b.Samples, Labelled = b.Counters.Labelled,
                     Accuracy = b.Accuracy, Balanced = b.BalancedAccuracy, Frozen = b.FrozenAccuracy, Majority = b.MajorityAccuracy,
                     BytesSent = b.Member?.BytesSent ?? 0, BytesReceived = b.Member?.BytesReceived ?? 0, UpdatesSent = b.Member?.Published ?? 0, StatsSent = b.Member?.StatsPublished ?? 0,
-                    HeldBack = aggregator != null && aggregator.Boards.TryGetValue(b.Name, out var record) ? record.Skipped : 0,
+                    HeldBack = aggregator != null && aggregator.Boards.TryGetValue(b.Name, out var record) ? record.HeldBack : 0,
                     Taken = b.Member?.Accepted ?? 0, Declined = b.Member?.Declined ?? 0, RolledBack = b.Member?.RolledBack ?? 0, DeclinedOnStored = b.Member?.DeclinedOnStored ?? 0, DeclinedOnHistory = b.Member?.DeclinedOnHistory ?? 0, Refused = b.Member?.Rejected ?? 0, Narrowed = b.Member?.Narrowed ?? 0, AgreementDeclined = b.Member?.AgreementDeclined ?? 0,
                     Answered = b.Advisor?.Answered ?? 0, ChallengerOnlyRight = b.Advisor?.ChallengerOnlyRight ?? 0, OwnOnlyRight = b.Advisor?.OwnOnlyRight ?? 0, ChallengerOnlyRightAll = b.ChallengerOnlyRightAll, OwnOnlyRightAll = b.OwnOnlyRightAll,
                     Trace = b.Trace, Presses = b.Presses,
